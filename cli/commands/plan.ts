@@ -1,0 +1,16 @@
+import { relative } from "node:path";
+import { runProgram } from "../../harness/run-program";
+import { readStackFile, resolveStackFile } from "../../harness/stack-file";
+import { EXIT_OK } from "../exit-codes";
+import { renderPlanTree, summarizeTypes } from "../render-plan";
+
+/** `tenantry plan <stack|path>`: the resource tree the stack would create, from the real program under mocks. */
+export async function plan(stackOrPath: string, projectDir: string): Promise<number> {
+  const stackFile = readStackFile(resolveStackFile(stackOrPath, projectDir));
+  const run = await runProgram(stackFile);
+  console.log(`Plan for stack ${run.stack} (${relative(projectDir, stackFile.path)}), offline under Pulumi's mock monitor:\n`);
+  console.log(renderPlanTree(run.resources));
+  console.log(`\n${run.resources.length} resources to create: ${summarizeTypes(run.resources)}`);
+  console.log(`Stack outputs: ${Object.keys(run.outputs).map((k) => `${k}${run.outputs[k] === "[secret]" ? " [secret]" : ""}`).join(", ")}`);
+  return EXIT_OK;
+}

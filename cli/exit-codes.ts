@@ -1,0 +1,8 @@
+/** The CLI contract (DESIGN.md): CI and tests rely on these numbers. */
+export const EXIT_OK = 0;
+/** `check` found policy violations. */
+export const EXIT_VIOLATIONS = 1;
+/** Invalid input: the message names the field. */
+export const EXIT_INVALID = 2;
+/** A bug in tenantry itself, never the user's input. */
+export const EXIT_INTERNAL = 3;

@@ -1,0 +1,155 @@
+import type { OrgSpec } from "./spec";
+import { databaseName, environmentRoleName, orgRoleName, schemaName, type EnvironmentRoleKind } from "./naming";
+
+/*
+ * What the org's database, roles, schemas and grants are, as plain data. The components only
+ * turn these plans into resources, so every security decision is testable without Pulumi.
+ */
+
+/**
+ * Fixed at creation. The provider replaces a database whose template, encoding or collation
+ * changes, and a replaced database is dropped WITH (FORCE): these must never vary. `C` is the
+ * one collation every Postgres (RDS, Cloud SQL, a laptop) has, and it sorts deterministically.
+ */
+export const DATABASE_SETTINGS = {
+  template: "template0",
+  encoding: "UTF8",
+  lcCollate: "C",
+  lcCtype: "C",
+} as const;
+
+/** DML only: no TRUNCATE (it skips row triggers, so the audit ledger), REFERENCES or TRIGGER. */
+export const RUNTIME_TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE"] as const;
+export const RUNTIME_SEQUENCE_PRIVILEGES = ["USAGE", "SELECT"] as const;
+
+/** Migrations run one at a time; a DDL role needs a few connections, never the app's pool. */
+const DDL_CONNECTION_LIMIT = 3;
+
+export interface DatabasePlan {
+  readonly name: string;
+  readonly owner: string;
+  /** The per-org concurrency quota, enforced by the server for every non-superuser. */
+  readonly connectionLimit: number;
+  /** production: `protect` + `retainOnDelete`; sandbox: `retainOnDelete` only. Offboarding never drops data. */
+  readonly protect: boolean;
+  readonly retainOnDelete: true;
+}
+
+export function planDatabase(spec: OrgSpec): DatabasePlan {
+  return {
+    name: databaseName(spec.slug),
+    owner: orgRoleName(spec.slug, "owner"),
+    connectionLimit: spec.quotas.maxConnections,
+    protect: spec.tier === "production",
+    retainOnDelete: true,
+  };
+}
+
+export interface LoginRolePlan {
+  readonly env: string;
+  readonly kind: EnvironmentRoleKind;
+  readonly name: string;
+  readonly connectionLimit: number;
+  readonly statementTimeoutMs: number;
+  readonly lockTimeoutMs: number;
+  readonly idleInTransactionSessionTimeoutMs: number;
+}
+
+/** Per environment a runtime role (the app's pool) and a DDL role (migrations), both with guardrails. */
+export function planLoginRoles(spec: OrgSpec, env: string): readonly [LoginRolePlan, LoginRolePlan] {
+  const { quotas } = spec;
+  const guardrails = {
+    env,
+    statementTimeoutMs: quotas.statementTimeoutMs,
+    lockTimeoutMs: quotas.lockTimeoutMs,
+    idleInTransactionSessionTimeoutMs: quotas.idleInTransactionTimeoutMs,
+  };
+  return [
+    { ...guardrails, kind: "runtime", name: environmentRoleName(spec.slug, env, "runtime"), connectionLimit: quotas.maxConnections },
+    {
+      ...guardrails,
+      kind: "ddl",
+      name: environmentRoleName(spec.slug, env, "ddl"),
+      connectionLimit: Math.min(DDL_CONNECTION_LIMIT, quotas.maxConnections),
+    },
+  ];
+}
+
+export interface SchemaPlan {
+  readonly workspace: string;
+  readonly env: string;
+  readonly name: string;
+  /** The environment's DDL role: it creates the tables, so default privileges are keyed to it. */
+  readonly owner: string;
+}
+
+export function planEnvironmentSchemas(spec: OrgSpec, env: string): SchemaPlan[] {
+  const owner = environmentRoleName(spec.slug, env, "ddl");
+  return spec.workspaces.map((ws) => ({ workspace: ws.slug, env, name: schemaName(ws.slug, env), owner }));
+}
+
+/** One `postgresql.Grant`. An empty privilege list revokes everything (the provider's semantics). */
+export interface GrantPlan {
+  readonly kind: "grant";
+  /** Unique within the org; becomes the tail of the resource name. */
+  readonly key: string;
+  readonly role: string;
+  readonly database: string;
+  readonly schema?: string;
+  readonly objectType: "database" | "schema" | "table" | "sequence";
+  readonly privileges: readonly string[];
+}
+
+/** One `postgresql.DefaultPrivileges`: what `owner` creates later in `schema` is granted to `role`. */
+export interface DefaultPrivilegesPlan {
+  readonly kind: "default-privileges";
+  readonly key: string;
+  readonly role: string;
+  readonly owner: string;
+  readonly database: string;
+  readonly schema: string;
+  readonly objectType: "table" | "sequence";
+  readonly privileges: readonly string[];
+}
+
+export type AclPlan = GrantPlan | DefaultPrivilegesPlan;
+
+/**
+ * Database-level ACL: PUBLIC loses CONNECT and TEMPORARY on the org database and everything on
+ * its `public` schema (PG < 15 grants CREATE there to PUBLIC); each login role gets CONNECT only.
+ */
+export function planDatabaseAcl(spec: OrgSpec): AclPlan[] {
+  const database = databaseName(spec.slug);
+  const connects = spec.environments.flatMap((env) =>
+    planLoginRoles(spec, env).map((role): GrantPlan => ({
+      kind: "grant", key: `${env}-${role.kind}-connect`, role: role.name, database, objectType: "database", privileges: ["CONNECT"],
+    })),
+  );
+  return [
+    { kind: "grant", key: "public-revoke-database", role: "public", database, objectType: "database", privileges: [] },
+    { kind: "grant", key: "public-revoke-public-schema", role: "public", database, schema: "public", objectType: "schema", privileges: [] },
+    ...connects,
+  ];
+}
+
+/**
+ * Schema-level ACL of one environment: its runtime role gets USAGE and DML on what exists now
+ * and, through default privileges keyed to the DDL role, on what the DDL role creates later.
+ * Exactly one Grant per (role, database, schema, object type): the provider revokes whatever a
+ * Grant does not list, so two of them would undo each other.
+ */
+export function planSchemaAcl(spec: OrgSpec, env: string): AclPlan[] {
+  const database = databaseName(spec.slug);
+  const runtime = environmentRoleName(spec.slug, env, "runtime");
+  return planEnvironmentSchemas(spec, env).flatMap((schema): AclPlan[] => {
+    const base = { role: runtime, database, schema: schema.name };
+    const key = (what: string) => `${schema.name}-runtime-${what}`;
+    return [
+      { ...base, kind: "grant", key: key("usage"), objectType: "schema", privileges: ["USAGE"] },
+      { ...base, kind: "grant", key: key("tables"), objectType: "table", privileges: [...RUNTIME_TABLE_PRIVILEGES] },
+      { ...base, kind: "grant", key: key("sequences"), objectType: "sequence", privileges: [...RUNTIME_SEQUENCE_PRIVILEGES] },
+      { ...base, kind: "default-privileges", key: key("default-tables"), owner: schema.owner, objectType: "table", privileges: [...RUNTIME_TABLE_PRIVILEGES] },
+      { ...base, kind: "default-privileges", key: key("default-sequences"), owner: schema.owner, objectType: "sequence", privileges: [...RUNTIME_SEQUENCE_PRIVILEGES] },
+    ];
+  });
+}

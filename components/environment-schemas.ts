@@ -1,0 +1,51 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import type { AclChain } from "./acl-chain";
+import { planEnvironmentSchemas, planSchemaAcl } from "./database-plan";
+import { childName } from "./naming";
+import type { OrgSpec } from "./spec";
+import type { EnvironmentLoginRoles } from "./org-database";
+
+export interface EnvironmentSchemasArgs {
+  /** The validated org spec; one schema is created per workspace. */
+  readonly spec: OrgSpec;
+  /** The environment these schemas belong to; must be one of `spec.environments`. */
+  readonly env: string;
+  /** The org database the schemas live in. */
+  readonly database: postgresql.Database;
+  /**
+   * This environment's login roles. The DDL role owns the schemas; the runtime role gets DML
+   * only. Roles of other environments get nothing here: that is the environment boundary.
+   */
+  readonly roles: EnvironmentLoginRoles;
+  /** Serializes these grants with every other grant of the org (see AclChain). */
+  readonly acl: AclChain;
+}
+
+/** One schema `<workspace>_<env>` per workspace, owned by the environment's DDL role. */
+export class EnvironmentSchemas extends pulumi.ComponentResource {
+  public readonly schemaNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: EnvironmentSchemasArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tenantry:index:EnvironmentSchemas", name, {}, opts);
+    const { spec, env, database, roles, acl } = args;
+
+    const schemas = planEnvironmentSchemas(spec, env).map((plan) =>
+      new postgresql.Schema(childName(name, plan.workspace), {
+        name: plan.name,
+        database: database.name,
+        owner: roles.ddl.name,
+        // Never drop tables with the schema, and never adopt a schema someone else made.
+        dropCascade: false,
+        ifNotExists: false,
+      }, { parent: this }),
+    );
+
+    for (const grant of planSchemaAcl(spec, env)) {
+      acl.add(grant, this, [...schemas, roles.runtime, roles.ddl]);
+    }
+
+    this.schemaNames = pulumi.all(schemas.map((schema) => schema.name));
+    this.registerOutputs({ schemaNames: this.schemaNames });
+  }
+}

@@ -1,0 +1,113 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import * as random from "@pulumi/random";
+import type { AclChain } from "./acl-chain";
+import { DATABASE_SETTINGS, planDatabase, planDatabaseAcl, planLoginRoles, type LoginRolePlan } from "./database-plan";
+import { childName } from "./naming";
+import type { OrgSpec } from "./spec";
+
+export interface OrgDatabaseArgs {
+  /**
+   * The validated org spec (components/spec.ts). Its tier decides protection: production
+   * databases are `protect`ed and retained on delete, sandbox databases are retained only.
+   */
+  readonly spec: OrgSpec;
+  /** Serializes this database's grants with every other grant of the org (see AclChain). */
+  readonly acl: AclChain;
+}
+
+/** Every role tenantry creates spells these out, so no provider default can ever widen them. */
+export const UNPRIVILEGED_ROLE_ATTRIBUTES = {
+  superuser: false,
+  createDatabase: false,
+  createRole: false,
+  replication: false,
+  bypassRowLevelSecurity: false,
+} as const;
+
+export interface EnvironmentLoginRoles {
+  readonly runtime: postgresql.Role;
+  readonly ddl: postgresql.Role;
+}
+
+/**
+ * The org's dedicated database, owned by a NOLOGIN role, with PUBLIC shut out and, per
+ * environment, a runtime role and a DDL role that log in with generated secret passwords and
+ * carry fail-closed timeouts and connection limits.
+ *
+ * Not yet set: `lock_timeout` (the provider's Role has no such field). The audit-ledger issue
+ * brings a SQL migration resource that runs `ALTER ROLE ... SET lock_timeout` with the planned
+ * `LoginRolePlan.lockTimeoutMs`; until then the quota is validated but not applied.
+ */
+export class OrgDatabase extends pulumi.ComponentResource {
+  public readonly database: postgresql.Database;
+  public readonly databaseName: pulumi.Output<string>;
+  public readonly ownerRoleName: pulumi.Output<string>;
+  /** Login roles by environment. */
+  public readonly loginRoles: Readonly<Record<string, EnvironmentLoginRoles>>;
+  /** `{ [roleName]: password }`, a Pulumi secret. */
+  public readonly passwords: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: OrgDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tenantry:index:OrgDatabase", name, {}, opts);
+    const { spec, acl } = args;
+    const plan = planDatabase(spec);
+
+    const owner = new postgresql.Role(childName(name, "owner"), {
+      name: plan.owner,
+      login: false,
+      ...UNPRIVILEGED_ROLE_ATTRIBUTES,
+    }, { parent: this });
+
+    this.database = new postgresql.Database(childName(name, "database"), {
+      name: plan.name,
+      owner: owner.name,
+      ...DATABASE_SETTINGS,
+      connectionLimit: plan.connectionLimit,
+      allowConnections: true,
+      isTemplate: false,
+    }, { parent: this, protect: plan.protect, retainOnDelete: plan.retainOnDelete });
+
+    const passwords: Record<string, pulumi.Output<string>> = {};
+    const loginRoles: Record<string, EnvironmentLoginRoles> = {};
+    for (const env of spec.environments) {
+      const [runtime, ddl] = planLoginRoles(spec, env).map((role) => {
+        const { resource, password } = this.loginRole(name, role);
+        passwords[role.name] = password;
+        return resource;
+      });
+      if (runtime === undefined || ddl === undefined) throw new Error("internal: planLoginRoles returns two roles");
+      loginRoles[env] = { runtime, ddl };
+    }
+    this.loginRoles = loginRoles;
+
+    const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
+    for (const grant of planDatabaseAcl(spec)) acl.add(grant, this, [this.database, ...everyRole]);
+
+    this.databaseName = this.database.name;
+    this.ownerRoleName = owner.name;
+    this.passwords = pulumi.secret(pulumi.all(passwords));
+    this.registerOutputs({ databaseName: this.databaseName, ownerRoleName: this.ownerRoleName, passwords: this.passwords });
+  }
+
+  private loginRole(name: string, role: LoginRolePlan) {
+    const resourceName = childName(name, role.env, role.kind);
+    // No special characters: the password ends up in connection URLs, and 40 alphanumerics
+    // already carry ~238 bits.
+    const generated = new random.RandomPassword(childName(resourceName, "password"), {
+      length: 40,
+      special: false,
+    }, { parent: this });
+    const password = pulumi.secret(generated.result);
+    const resource = new postgresql.Role(resourceName, {
+      name: role.name,
+      login: true,
+      password,
+      connectionLimit: role.connectionLimit,
+      statementTimeout: role.statementTimeoutMs,
+      idleInTransactionSessionTimeout: role.idleInTransactionSessionTimeoutMs,
+      ...UNPRIVILEGED_ROLE_ATTRIBUTES,
+    }, { parent: this });
+    return { resource, password };
+  }
+}

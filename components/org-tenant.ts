@@ -1,0 +1,51 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AclChain } from "./acl-chain";
+import { EnvironmentSchemas } from "./environment-schemas";
+import { childName } from "./naming";
+import { OrgDatabase } from "./org-database";
+import type { OrgSpec } from "./spec";
+
+export interface OrgTenantArgs {
+  /** The validated org spec (parse it with `parseOrgSpec` or `orgSpecFromStackConfig` first). */
+  readonly spec: OrgSpec;
+}
+
+export interface EnvironmentRoleNames {
+  readonly runtime: pulumi.Output<string>;
+  readonly ddl: pulumi.Output<string>;
+}
+
+/** One tenant org: its database, roles and per-environment schemas. */
+export class OrgTenant extends pulumi.ComponentResource {
+  public readonly databaseName: pulumi.Output<string>;
+  /** Login role names by environment. */
+  public readonly roles: Readonly<Record<string, EnvironmentRoleNames>>;
+  /** Schema names by environment. */
+  public readonly schemas: Readonly<Record<string, pulumi.Output<string[]>>>;
+  /** Login role passwords by role name; a Pulumi secret. */
+  public readonly credentials: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tenantry:index:OrgTenant", name, {}, opts);
+    const { spec } = args;
+    const acl = new AclChain(name);
+
+    const database = new OrgDatabase(childName(name, "db"), { spec, acl }, { parent: this });
+    const roles: Record<string, EnvironmentRoleNames> = {};
+    const schemas: Record<string, pulumi.Output<string[]>> = {};
+    for (const env of spec.environments) {
+      const loginRoles = database.loginRoles[env];
+      if (loginRoles === undefined) throw new Error(`internal: no login roles for environment ${env}`);
+      roles[env] = { runtime: loginRoles.runtime.name, ddl: loginRoles.ddl.name };
+      schemas[env] = new EnvironmentSchemas(childName(name, env), {
+        spec, env, database: database.database, roles: loginRoles, acl,
+      }, { parent: this }).schemaNames;
+    }
+
+    this.databaseName = database.databaseName;
+    this.roles = roles;
+    this.schemas = schemas;
+    this.credentials = database.passwords;
+    this.registerOutputs({ databaseName: this.databaseName, roles, schemas, credentials: this.credentials });
+  }
+}

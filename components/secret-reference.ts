@@ -1,0 +1,16 @@
+/**
+ * `aws-secretsmanager:<secret name>#<json key>`: a pointer that the outbound Worker resolves
+ * server-side. Stack files hold only these, never a value.
+ */
+export const SECRET_REFERENCE = /^aws-secretsmanager:([A-Za-z0-9/_+=.@-]{1,512})#([A-Za-z0-9_.-]{1,128})$/;
+
+export interface SecretReference {
+  readonly secretName: string;
+  readonly key: string;
+}
+
+export function parseSecretReference(ref: string): SecretReference | undefined {
+  const match = SECRET_REFERENCE.exec(ref);
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  return { secretName: match[1], key: match[2] };
+}

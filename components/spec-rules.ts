@@ -1,0 +1,136 @@
+import type { ParsedSpec } from "./spec";
+import { parseSecretReference } from "./secret-reference";
+
+/*
+ * Rules that relate two fields of the org spec. Each one closes a way a stack file could widen
+ * access across tenants or switch a guardrail off. Values named in messages have already passed
+ * their slug or domain pattern, so echoing them cannot leak a secret.
+ */
+
+export interface RuleProblem {
+  readonly path: readonly (string | number)[];
+  /** Completes the sentence that starts with the field's path. */
+  readonly message: string;
+}
+
+/** Public mailbox providers: claiming one would admit every stranger with an address there. */
+export const PUBLIC_MAIL_DOMAINS: ReadonlySet<string> = new Set([
+  "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+  "yahoo.com", "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com",
+  "gmx.com", "gmx.net", "mail.com", "yandex.com", "zoho.com",
+]);
+
+const BREAK_GLASS_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+
+export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[] {
+  return [
+    ...duplicates(spec.environments, (env) => env, (env) => `environment ${env}`, "environments"),
+    ...duplicates(spec.workspaces, (ws) => ws.slug, (ws) => `workspace ${ws.slug}`, "workspaces", "slug"),
+    ...duplicates(spec.apps, (app) => app.slug, (app) => `app ${app.slug}`, "apps", "slug"),
+    ...duplicates(spec.claimedDomains, (d) => d, (d) => `domain ${d}`, "claimedDomains"),
+    ...duplicates(spec.secrets, (s) => `${s.name} ${s.scope}`, (s) => `secret ${s.name} in scope ${s.scope}`, "secrets", "name"),
+    ...lockTimeoutWithinStatementTimeout(spec),
+    ...appsReferToKnownWorkspaces(spec),
+    ...namedUsersInClaimedDomains(spec),
+    ...secretsScopedToThisOrg(spec),
+    ...noPublicMailDomains(spec),
+    ...breakGlassIsGoverned(spec, now),
+  ];
+}
+
+function duplicates<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  describe: (item: T) => string,
+  field: string,
+  subfield?: string,
+): RuleProblem[] {
+  const seen = new Set<string>();
+  return items.flatMap((item, i) => {
+    const key = keyOf(item);
+    if (!seen.has(key)) {
+      seen.add(key);
+      return [];
+    }
+    const path = subfield === undefined ? [field, i] : [field, i, subfield];
+    return [{ path, message: `repeats ${describe(item)}; each must be unique` }];
+  });
+}
+
+function lockTimeoutWithinStatementTimeout(spec: ParsedSpec): RuleProblem[] {
+  const { lockTimeoutMs, statementTimeoutMs } = spec.quotas;
+  if (lockTimeoutMs <= statementTimeoutMs) return [];
+  return [{
+    path: ["quotas", "lockTimeoutMs"],
+    message: `must not exceed quotas.statementTimeoutMs (${statementTimeoutMs}) (got ${lockTimeoutMs})`,
+  }];
+}
+
+function appsReferToKnownWorkspaces(spec: ParsedSpec): RuleProblem[] {
+  const workspaces = new Set(spec.workspaces.map((ws) => ws.slug));
+  return spec.apps.flatMap((app, i) =>
+    workspaces.has(app.workspace)
+      ? []
+      : [{ path: ["apps", i, "workspace"], message: `must name one of the org's workspaces (${[...workspaces].join(", ")})` }],
+  );
+}
+
+/** A named user outside the org's own domains would be a door into the tenant for an outsider. */
+function namedUsersInClaimedDomains(spec: ParsedSpec): RuleProblem[] {
+  const claimed = new Set(spec.claimedDomains);
+  const allowed = spec.claimedDomains.length > 0 ? spec.claimedDomains.join(", ") : "none claimed";
+  return spec.apps.flatMap((app, i) => {
+    if (!("users" in app.access)) return [];
+    return app.access.users.flatMap((user, j) => {
+      const domain = user.slice(user.lastIndexOf("@") + 1);
+      return claimed.has(domain)
+        ? []
+        : [{ path: ["apps", i, "access", "users", j], message: `must be an address in one of claimedDomains (${allowed})` }];
+    });
+  });
+}
+
+/**
+ * A reference must point below `<org>/<scope>/` in Secrets Manager, so a stack file can never
+ * bind another tenant's secret, nor a prod secret into dev.
+ */
+function secretsScopedToThisOrg(spec: ParsedSpec): RuleProblem[] {
+  const environments = new Set(spec.environments);
+  return spec.secrets.flatMap((secret, i): RuleProblem[] => {
+    if (!environments.has(secret.scope)) {
+      return [{ path: ["secrets", i, "scope"], message: `must be one of the org's environments (${spec.environments.join(", ")})` }];
+    }
+    const secretName = parseSecretReference(secret.ref)?.secretName ?? "";
+    const prefix = `${spec.slug}/${secret.scope}/`;
+    if (secretName.startsWith(prefix) && !secretName.slice(prefix.length).split("/").includes("..")) return [];
+    return [{ path: ["secrets", i, "ref"], message: `must name a secret under ${prefix} (this org and the secret's scope)` }];
+  });
+}
+
+function noPublicMailDomains(spec: ParsedSpec): RuleProblem[] {
+  return spec.claimedDomains.flatMap((domain, i) =>
+    PUBLIC_MAIL_DOMAINS.has(domain)
+      ? [{ path: ["claimedDomains", i], message: `must not be a public mail provider (${domain}): anyone can get an address there` }]
+      : [],
+  );
+}
+
+function breakGlassIsGoverned(spec: ParsedSpec, now: Date): RuleProblem[] {
+  const { enabled, grantee, reason, expiresAt } = spec.breakGlass;
+  const present = { grantee, reason, expiresAt };
+  if (!enabled) {
+    return Object.entries(present)
+      .filter(([, value]) => value !== undefined)
+      .map(([name]) => ({ path: ["breakGlass", name], message: "must be omitted while breakGlass.enabled is false" }));
+  }
+  const problems: RuleProblem[] = Object.entries(present)
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => ({ path: ["breakGlass", name], message: "is required when breakGlass.enabled is true" }));
+  if (expiresAt !== undefined) {
+    const ahead = Date.parse(expiresAt) - now.getTime();
+    if (!(ahead > 0 && ahead <= BREAK_GLASS_MAX_AHEAD_MS)) {
+      problems.push({ path: ["breakGlass", "expiresAt"], message: "must be a valid time in the future, at most 24 h ahead" });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,241 @@
+import { z } from "zod";
+import { fallbackMessage, ORG_CONFIG_KEY, problemsFromZod, SpecError } from "./spec-errors";
+import { checkCrossFieldRules } from "./spec-rules";
+import { SECRET_REFERENCE } from "./secret-reference";
+
+/*
+ * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
+ * DESIGN.md, tests and tools outside the code. Everything is strict (unknown keys are errors),
+ * bounded both ways, and defaults to the safe value. Rules that relate two fields live in
+ * spec-rules.ts.
+ */
+
+/** Lower-case words joined by single hyphens: no "--" and no trailing "-", so `-` -> `_` stays injective. */
+const HYPHENATED_SLUG = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+function slug(min: number, max: number, what: string) {
+  const rule = `must be ${min}..${max} characters of a-z, 0-9 and single inner hyphens, starting with a letter (${what})`;
+  return z
+    .string({ error: rule })
+    .min(min, { error: rule })
+    .max(max, { error: rule })
+    .regex(HYPHENATED_SLUG, { error: rule });
+}
+
+/** Org slugs become role and database names across the whole cluster (see naming.ts). */
+export const orgSlug = slug(2, 31, "it prefixes every cluster-wide name");
+
+/** Workspace slugs become schema names `<workspace>_<env>`; Postgres reserves the `pg_` prefix. */
+export const workspaceSlug = slug(2, 40, "it becomes part of a schema name").refine(
+  (s) => s !== "pg" && !s.startsWith("pg-"),
+  { error: "must not be pg or start with pg- (Postgres reserves pg_ schema names)" },
+);
+
+/** No separators, so `<workspace>_<env>` and `<org>_<env>_<kind>` can always be split again. */
+export const environmentSlug = z
+  .string({ error: "must be 2..16 characters of a-z and 0-9, starting with a letter" })
+  .regex(/^[a-z][a-z0-9]{1,15}$/, {
+    error: "must be 2..16 characters of a-z and 0-9, starting with a letter",
+  });
+
+/** An integer bounded both ways: 0 means "no timeout" and -1 "unlimited" in Postgres, so both sit outside. */
+function boundedInt(min: number, max: number, fallback: number) {
+  const rule = `must be an integer ${min}..${max}`;
+  return z
+    .number({ error: rule })
+    .int({ error: rule })
+    .min(min, { error: rule })
+    .max(max, { error: rule })
+    .default(fallback);
+}
+
+export const quotasSchema = z.strictObject({
+  /** Finite connection limit of the org database and of each runtime role (the per-org concurrency quota). */
+  maxConnections: boundedInt(1, 200, 20),
+  /** `statement_timeout` of every login role. */
+  statementTimeoutMs: boundedInt(100, 60_000, 5_000),
+  /** `lock_timeout` of every login role; never above the statement timeout. */
+  lockTimeoutMs: boundedInt(100, 60_000, 2_000),
+  /** `idle_in_transaction_session_timeout` of every login role. */
+  idleInTransactionTimeoutMs: boundedInt(1_000, 600_000, 10_000),
+  /** Largest page an app may request from the data API. */
+  maxPageSize: boundedInt(1, 10_000, 500),
+  /** Per-org concurrent requests admitted by the dispatch router. */
+  maxConcurrentRequests: boundedInt(1, 10_000, 50),
+});
+
+export const ORG_ROLES = ["owner", "admin", "developer", "viewer"] as const;
+
+const emailAddress = z
+  .string({ error: "must be an e-mail address" })
+  .max(254, { error: "must be an e-mail address of at most 254 characters" })
+  .regex(/^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,63}$/, {
+    error: "must be a lower-case e-mail address",
+  });
+
+/**
+ * Who may reach an app: exactly one of the four forms. Written as one strict object checked
+ * for exactly one key (not a zod union) so a mistake inside a form gets its own precise message.
+ */
+const appAccessSchema = z
+  .strictObject({
+    minRole: z.enum(ORG_ROLES, { error: `must be one of ${ORG_ROLES.join(", ")}` }).optional(),
+    users: z
+      .array(emailAddress, { error: "must be a list of e-mail addresses" })
+      .min(1, { error: "must name at least one user" })
+      .max(100, { error: "must name at most 100 users" })
+      .optional(),
+    workspaceMembers: z.literal(true, { error: "must be true when present" }).optional(),
+    editorsOnly: z.literal(true, { error: "must be true when present" }).optional(),
+  })
+  .superRefine((access, ctx) => {
+    const forms = Object.keys(access);
+    if (forms.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must set exactly one of minRole, users, workspaceMembers, editorsOnly (got ${forms.length})`,
+      });
+    }
+  })
+  .transform((access): AppAccess => {
+    if (access.minRole !== undefined) return { minRole: access.minRole };
+    if (access.users !== undefined) return { users: access.users };
+    if (access.workspaceMembers) return { workspaceMembers: true };
+    return { editorsOnly: true };
+  });
+
+export type AppAccess =
+  | { readonly minRole: (typeof ORG_ROLES)[number] }
+  | { readonly users: readonly string[] }
+  | { readonly workspaceMembers: true }
+  | { readonly editorsOnly: true };
+
+const appSchema = z.strictObject({
+  slug: slug(2, 40, "it names the app's Worker in the dispatch namespace"),
+  workspace: workspaceSlug,
+  access: appAccessSchema,
+});
+
+const secretSchema = z.strictObject({
+  name: z
+    .string({ error: "must be an upper-case binding name" })
+    .regex(/^[A-Z][A-Z0-9_]{0,63}$/, {
+      error: "must be 1..64 characters of A-Z, 0-9 and _, starting with a letter",
+    }),
+  scope: environmentSlug,
+  ref: z
+    .string({ error: "must be a secret reference" })
+    .regex(SECRET_REFERENCE, {
+      error: "must be a reference aws-secretsmanager:<name>#<key>, never a secret value",
+    }),
+});
+
+const domainName = z
+  .string({ error: "must be a domain name" })
+  .max(253, { error: "must be a domain name of at most 253 characters" })
+  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    error: "must be a lower-case domain name such as acme.com",
+  });
+
+/**
+ * Off unless a person with a reason and an end time is named. Strict with every field
+ * optional, then checked as a whole, so `enabled: false` with leftovers is refused too.
+ */
+const breakGlassSchema = z.strictObject({
+  enabled: z.boolean({ error: "must be true or false" }),
+  grantee: emailAddress.optional(),
+  reason: z
+    .string({ error: "must be text" })
+    .min(10, { error: "must explain the emergency in 10..500 characters" })
+    .max(500, { error: "must explain the emergency in 10..500 characters" })
+    .optional(),
+  expiresAt: z
+    .string({ error: "must be an ISO 8601 time with a zone" })
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/, {
+      error: "must be an ISO 8601 time with a zone, e.g. 2026-01-31T18:00:00Z",
+    })
+    .optional(),
+});
+
+/** The schema of `tenantry:org`; `now` is the clock a break-glass expiry is measured against. */
+export function orgSpecSchema(now: Date) {
+  return z
+    .strictObject({
+      slug: orgSlug,
+      /** production: the database is protected and retained; sandbox: retained only. */
+      tier: z
+        .enum(["production", "sandbox"], { error: "must be production or sandbox" })
+        .default("production"),
+      /** The promotion chain, in order. */
+      environments: z
+        .array(environmentSlug, { error: "must be a list of environment slugs" })
+        .min(1, { error: "must list 1..5 environments" })
+        .max(5, { error: "must list 1..5 environments" })
+        .default(["dev", "test", "prod"]),
+      workspaces: z
+        .array(z.strictObject({ slug: workspaceSlug }), { error: "must be a list of { slug }" })
+        .min(1, { error: "must list 1..20 workspaces" })
+        .max(20, { error: "must list 1..20 workspaces" }),
+      quotas: quotasSchema.prefault({}),
+      apps: z
+        .array(appSchema, { error: "must be a list of apps" })
+        .max(200, { error: "must list at most 200 apps" })
+        .default([]),
+      secrets: z
+        .array(secretSchema, { error: "must be a list of secret references" })
+        .max(200, { error: "must list at most 200 secrets" })
+        .default([]),
+      claimedDomains: z
+        .array(domainName, { error: "must be a list of domain names" })
+        .max(20, { error: "must list at most 20 domains" })
+        .default([]),
+      breakGlass: breakGlassSchema.prefault({ enabled: false }),
+    })
+    .superRefine((spec, ctx) => {
+      for (const problem of checkCrossFieldRules(spec, now)) {
+        ctx.addIssue({ code: "custom", path: [...problem.path], message: problem.message });
+      }
+      // Only over a spec whose every field passed: a rule never reasons about a malformed value.
+    }, { when: (payload) => payload.issues.length === 0 });
+}
+
+/** The spec as zod returns it, before break-glass is narrowed to its two shapes. */
+export type ParsedSpec = z.output<ReturnType<typeof orgSpecSchema>>;
+
+/** The validated org spec; components trust it completely. */
+export type OrgSpec = Omit<ParsedSpec, "breakGlass"> & { readonly breakGlass: BreakGlass };
+export type Quotas = OrgSpec["quotas"];
+export type AppSpec = OrgSpec["apps"][number];
+export type SecretSpec = OrgSpec["secrets"][number];
+
+export type BreakGlass =
+  | { readonly enabled: false }
+  | { readonly enabled: true; readonly grantee: string; readonly reason: string; readonly expiresAt: string };
+
+export interface ParseOptions {
+  /** The clock a break-glass expiry is measured against. */
+  readonly now: Date;
+}
+
+/**
+ * Validates an untrusted `tenantry:org` value. Throws {@link SpecError} naming every offending
+ * field; never throws anything else, whatever the input.
+ */
+export function parseOrgSpec(input: unknown, options: ParseOptions): OrgSpec {
+  const result = orgSpecSchema(options.now).safeParse(input, {
+    reportInput: true,
+    error: fallbackMessage,
+  });
+  if (!result.success) throw new SpecError(problemsFromZod(result.error, ORG_CONFIG_KEY));
+  return { ...result.data, breakGlass: narrowBreakGlass(result.data.breakGlass) };
+}
+
+/** The cross-field rules have already required every field of an enabled break-glass. */
+function narrowBreakGlass(raw: ParsedSpec["breakGlass"]): BreakGlass {
+  const { enabled, grantee, reason, expiresAt } = raw;
+  if (!enabled) return { enabled: false };
+  if (grantee === undefined || reason === undefined || expiresAt === undefined) {
+    throw new Error("unreachable: break-glass fields are checked by spec-rules");
+  }
+  return { enabled, grantee, reason, expiresAt };
+}

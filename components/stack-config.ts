@@ -1,0 +1,74 @@
+import { ORG_CONFIG_KEY, SpecError, type SpecProblem } from "./spec-errors";
+import { parseOrgSpec, type OrgSpec } from "./spec";
+
+/*
+ * The edge of the program: the whole stack configuration, checked once before anything is
+ * registered. Besides the org spec this refuses any other `tenantry:*` key (there is no
+ * dev-mode or tenant-bypass switch to set) and any credential kept in plain text.
+ */
+
+export interface StackConfig {
+  /** The Pulumi stack name; `org-<slug>` stacks must carry that org. */
+  readonly stack: string;
+  /** Flat Pulumi config: `namespace:key` -> string (objects as JSON text). */
+  readonly values: Readonly<Record<string, string>>;
+  /** Keys whose value is a `secure:` secret. */
+  readonly secretKeys: ReadonlySet<string>;
+  /** The clock a break-glass expiry is measured against. */
+  readonly now: Date;
+}
+
+/** Provider settings that are credentials, whatever else a key is called. */
+const CREDENTIAL_KEY = /(password|secret|token|apikey|api_key|privatekey|private_key|accesskey|servicekey)/i;
+
+export function orgSpecFromStackConfig(config: StackConfig): OrgSpec {
+  const problems = [...unknownTenantryKeys(config), ...plaintextCredentials(config)];
+  const raw = config.values[ORG_CONFIG_KEY];
+  if (raw === undefined) {
+    problems.push({ field: ORG_CONFIG_KEY, message: `${ORG_CONFIG_KEY} is required: the stack file must declare the org` });
+    throw new SpecError(problems);
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(raw);
+  } catch {
+    problems.push({ field: ORG_CONFIG_KEY, message: `${ORG_CONFIG_KEY} must be an object` });
+    throw new SpecError(problems);
+  }
+  let spec: OrgSpec | undefined;
+  try {
+    spec = parseOrgSpec(input, { now: config.now });
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (spec !== undefined) problems.push(...stackNameMismatch(config.stack, spec.slug));
+  if (problems.length > 0 || spec === undefined) throw new SpecError(problems);
+  return spec;
+}
+
+function unknownTenantryKeys(config: StackConfig): SpecProblem[] {
+  return Object.keys(config.values)
+    .filter((key) => key.startsWith("tenantry:") && key !== ORG_CONFIG_KEY)
+    .map((key) => ({
+      field: key,
+      message: `${key} is not a tenantry setting: tenantry reads only ${ORG_CONFIG_KEY}, and has no dev-mode or bypass switch`,
+    }));
+}
+
+function plaintextCredentials(config: StackConfig): SpecProblem[] {
+  return Object.keys(config.values)
+    .filter((key) => !key.startsWith("tenantry:") && CREDENTIAL_KEY.test(key) && !config.secretKeys.has(key))
+    .map((key) => ({
+      field: key,
+      message: `${key} must be a secret: set it with \`pulumi config set --secret ${key}\`, never in plain text`,
+    }));
+}
+
+/** A stack file copied from another org must not deploy into this org's stack. */
+function stackNameMismatch(stack: string, slug: string): SpecProblem[] {
+  const match = /^org-(.+)$/.exec(stack);
+  if (match === null || match[1] === slug) return [];
+  const field = `${ORG_CONFIG_KEY}.slug`;
+  return [{ field, message: `${field} must match the stack name ${stack} (expected ${match[1]})` }];
+}

@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import { MockMonitor, type MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
+
+/** What the program asked the engine to register, with the options `Mocks.newResource` never sees. */
+export interface RegisteredResource {
+  readonly urn: string;
+  /** Type token, e.g. `postgresql:index/role:Role` or `tenantry:index:OrgTenant`. */
+  readonly type: string;
+  readonly name: string;
+  /** false for component resources. */
+  readonly custom: boolean;
+  /** URN of the parent; undefined for the top of the tree. */
+  readonly parent: string | undefined;
+  /** Inputs as the engine receives them; secrets keep Pulumi's secret envelope (see isSecretValue). */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  /** URNs this resource waits for (explicit `dependsOn` and the owners of the outputs it uses). */
+  readonly dependsOn: readonly string[];
+}
+
+/** The envelope Pulumi's wire format puts around a secret value. */
+export const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretValue(value: unknown): value is { readonly value: unknown } {
+  return typeof value === "object" && value !== null &&
+    (value as Record<string, unknown>)[SECRET_SIGNATURE_KEY] === SECRET_SIGNATURE;
+}
+
+/** The subset of the gRPC request the recorder reads (generated protobuf classes are untyped here). */
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getParent(): string;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getDependenciesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+type Callback = (err: unknown, response: { getUrn(): string } | undefined) => void;
+
+/**
+ * Pulumi's mock monitor, recording every registration. Resources echo their inputs as outputs;
+ * a generated password gets fresh random bytes, so no fixed string can pass for a credential.
+ * Provider function calls are not part of tenantry's program, so any call fails loudly.
+ */
+export class RecordingMonitor extends MockMonitor {
+  public readonly registered: RegisteredResource[] = [];
+
+  constructor() {
+    super({
+      newResource: (args: MockResourceArgs) => ({ id: `${args.name}-id`, state: mockState(args) }),
+      call: (args) => {
+        throw new Error(`unexpected provider call ${args.token}: the tenantry program makes none`);
+      },
+    });
+  }
+
+  override async registerResource(req: RegisterResourceRequest, callback: Callback): Promise<void> {
+    return super.registerResource(req, (err, response) => {
+      if (err === null && response !== undefined) {
+        this.registered.push({
+          urn: response.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          parent: req.getParent() || undefined,
+          inputs: req.getObject()?.toJavaScript() ?? {},
+          protect: req.getProtect(),
+          retainOnDelete: req.getRetainondelete(),
+          dependsOn: req.getDependenciesList(),
+        });
+      }
+      callback(err, response);
+    });
+  }
+}
+
+function mockState(args: MockResourceArgs): Record<string, unknown> {
+  if (args.type === "random:index/randomPassword:RandomPassword") {
+    return { ...args.inputs, result: randomBytes(30).toString("base64url") };
+  }
+  return { ...args.inputs };
+}

@@ -1,0 +1,65 @@
+import * as pulumi from "@pulumi/pulumi";
+import tenantry from "../index";
+import { RecordingMonitor, type RegisteredResource } from "./recording-monitor";
+import { SECRET_PLACEHOLDER, type StackFile } from "./stack-file";
+
+export interface ProgramRun {
+  readonly stack: string;
+  /** Every resource the program registered, in registration order. */
+  readonly resources: readonly RegisteredResource[];
+  /** The stack outputs, resolved; an output that is or holds a secret is only `[secret]`. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+type Program = () => Record<string, unknown>;
+
+export interface RunOptions {
+  /** The program to run; the real one (index.ts) unless a test says otherwise. */
+  readonly program?: Program;
+  /** Pass one in to see what was registered even when the run throws. */
+  readonly monitor?: RecordingMonitor;
+}
+
+/**
+ * Runs the real program (index.ts) for one stack file under Pulumi's mock monitor, as a
+ * preview would, and returns what it registered. Like the real language host it runs the
+ * program inside the root `pulumi:pulumi:Stack`, whose start-up asks the monitor for its
+ * features: without that handshake the SDK strips secret envelopes and a password would be
+ * registered as plain text. Invalid configuration throws the program's own SpecError, and
+ * nothing but that root is registered. Runs may follow one another in one process; they must
+ * not overlap, because the Pulumi runtime keeps its settings in module state.
+ */
+export async function runProgram(
+  stackFile: Pick<StackFile, "stack" | "values" | "secretKeys">,
+  { program = tenantry, monitor = new RecordingMonitor() }: RunOptions = {},
+): Promise<ProgramRun> {
+  pulumi.runtime.setMockOptions(monitor, "tenantry", stackFile.stack, true);
+  pulumi.runtime.setAllConfig({ ...stackFile.values }, [...stackFile.secretKeys]);
+  // A failure is carried out of the stack's init rather than thrown through it: a rejected
+  // init leaves rejected promises inside the root resource that nobody awaits.
+  const run: { outputs?: Record<string, unknown>; error?: unknown } = {};
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        run.outputs = program();
+      } catch (error) {
+        run.error = error;
+      }
+      return {};
+    });
+    if (run.outputs === undefined) throw run.error;
+    const outputs = await resolve(run.outputs);
+    return { stack: stackFile.stack, resources: monitor.registered, outputs };
+  } finally {
+    await pulumi.runtime.disconnect();
+  }
+}
+
+async function resolve(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const entries = await Promise.all(Object.entries(outputs).map(async ([key, value]) => {
+    const output: pulumi.Output<unknown> = pulumi.output(value);
+    if (await pulumi.isSecret(output)) return [key, SECRET_PLACEHOLDER] as const;
+    return [key, await new Promise<unknown>((done) => output.apply(done))] as const;
+  }));
+  return Object.fromEntries(entries);
+}

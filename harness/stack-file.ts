@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { parse } from "yaml";
+import { SpecError } from "../components/spec-errors";
+
+/** A stack file as the Pulumi CLI would hand it to the program. */
+export interface StackFile {
+  readonly path: string;
+  /** From the file name: `Pulumi.<stack>.yaml`. */
+  readonly stack: string;
+  /** Flat config, `namespace:key` -> string; objects as JSON text, as the Pulumi CLI passes them. */
+  readonly values: Readonly<Record<string, string>>;
+  /** Keys set with `secure:`; their value here is a placeholder, never the ciphertext. */
+  readonly secretKeys: ReadonlySet<string>;
+}
+
+const PROJECT = "tenantry";
+const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
+export const SECRET_PLACEHOLDER = "[secret]";
+
+/** `<stack>` is a stack name found in `<projectDir>/stacks`, or a path to any `Pulumi.<stack>.yaml`. */
+export function resolveStackFile(stackOrPath: string, projectDir: string): string {
+  const looksLikePath = stackOrPath.includes("/") || /\.ya?ml$/.test(stackOrPath);
+  const path = looksLikePath ? resolve(stackOrPath) : join(projectDir, "stacks", `Pulumi.${stackOrPath}.yaml`);
+  if (!existsSync(path)) {
+    throw new SpecError([{ field: "stack", message: `stack ${stackOrPath} not found (looked for ${looksLikePath ? path : `stacks/Pulumi.${stackOrPath}.yaml`})` }]);
+  }
+  return path;
+}
+
+export function readStackFile(path: string): StackFile {
+  const match = STACK_FILE.exec(basename(path));
+  if (match?.[1] === undefined) {
+    throw new SpecError([{ field: "stack", message: `${basename(path)} is not a stack file name (expected Pulumi.<stack>.yaml)` }]);
+  }
+  let document: unknown;
+  try {
+    document = parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    // The YAML parser's message can quote the offending line, which may hold a secret.
+    const where = error instanceof Error && "linePos" in error ? lineOf(error) : "";
+    throw new SpecError([{ field: "stack", message: `${basename(path)} is not valid YAML${where}` }]);
+  }
+  const config = isRecord(document) ? document["config"] ?? {} : undefined;
+  if (!isRecord(config)) {
+    throw new SpecError([{ field: "config", message: `${basename(path)} must be a mapping with a config: mapping` }]);
+  }
+  const values: Record<string, string> = {};
+  const secretKeys = new Set<string>();
+  for (const [rawKey, value] of Object.entries(config)) {
+    // Pulumi puts keys without a namespace into the project's own.
+    const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
+    if (isRecord(value) && Object.keys(value).length === 1 && typeof value["secure"] === "string") {
+      secretKeys.add(key);
+      values[key] = SECRET_PLACEHOLDER;
+    } else {
+      values[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  return { path, stack: match[1], values, secretKeys };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function lineOf(error: Error): string {
+  const pos = (error as { linePos?: { line: number }[] }).linePos?.[0];
+  return pos === undefined ? "" : ` (line ${pos.line})`;
+}

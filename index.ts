@@ -1,0 +1,37 @@
+import * as pulumi from "@pulumi/pulumi";
+import { orgComponentName } from "./components/naming";
+import { OrgTenant } from "./components/org-tenant";
+import { orgSpecFromStackConfig } from "./components/stack-config";
+
+/**
+ * The tenantry program: one org per stack. The whole stack configuration is validated before
+ * the first resource is registered, so bad input stops the run with a message that names the
+ * field and leaves nothing half-created.
+ *
+ * Pulumi calls an exported function and uses its result as the stack outputs; exporting a
+ * function (not running at import) also lets the offline harness run this very program once
+ * per stack file in one process.
+ */
+export = function tenantry() {
+  const spec = orgSpecFromStackConfig({
+    stack: pulumi.getStack(),
+    values: pulumi.runtime.allConfig(),
+    secretKeys: secretConfigKeys(),
+    now: new Date(),
+  });
+  const org = new OrgTenant(orgComponentName(spec.slug), { spec });
+  return {
+    databaseName: org.databaseName,
+    roles: org.roles,
+    schemas: org.schemas,
+    credentials: org.credentials,
+  };
+};
+
+/** `isConfigSecret` is exported by the runtime but missing from its typings. */
+function secretConfigKeys(): ReadonlySet<string> {
+  const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
+  const isSecret = runtime.isConfigSecret;
+  if (isSecret === undefined) throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret");
+  return new Set(Object.keys(pulumi.runtime.allConfig()).filter((key) => isSecret(key)));
+}

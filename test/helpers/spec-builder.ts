@@ -1,0 +1,40 @@
+/*
+ * One happy-path org spec and stack config; each test changes one thing (STYLE.md 8).
+ */
+
+export const NOW = new Date("2026-06-01T12:00:00Z");
+
+/** A valid `tenantry:org` value, as a stack file would hold it (plain data, before parsing). */
+export function validOrgInput(): Record<string, unknown> {
+  return {
+    slug: "acme",
+    tier: "production",
+    environments: ["dev", "test", "prod"],
+    workspaces: [{ slug: "web" }, { slug: "billing" }],
+    quotas: {
+      maxConnections: 20,
+      statementTimeoutMs: 5000,
+      lockTimeoutMs: 2000,
+      idleInTransactionTimeoutMs: 10000,
+      maxPageSize: 500,
+      maxConcurrentRequests: 50,
+    },
+    apps: [
+      { slug: "storefront", workspace: "web", access: { minRole: "developer" } },
+      { slug: "finance-console", workspace: "billing", access: { users: ["cfo@acme.com"] } },
+    ],
+    secrets: [{ name: "DATABASE_URL", scope: "prod", ref: "aws-secretsmanager:acme/prod/db#url" }],
+    claimedDomains: ["acme.com"],
+    breakGlass: { enabled: false },
+  };
+}
+
+/** A stack's flat config holding `org` under `tenantry:org`, as the Pulumi CLI passes it. */
+export function stackConfigFor(org: unknown, extra: Record<string, string> = {}, secretKeys: string[] = []) {
+  return {
+    stack: "org-acme",
+    values: { "tenantry:org": JSON.stringify(org), ...extra },
+    secretKeys: new Set(secretKeys),
+    now: NOW,
+  };
+}

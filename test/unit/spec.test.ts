@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { parseOrgSpec } from "../../components/spec";
+import { SpecError } from "../../components/spec-errors";
+import { NOW, validOrgInput } from "../helpers/spec-builder";
+
+type Org = Record<string, any>;
+
+function parse(org: unknown) {
+  return parseOrgSpec(org, { now: NOW });
+}
+
+/** The messages a spec is refused with, or [] when it is accepted. */
+function problemsOf(mutate: (org: Org) => void): string[] {
+  const org = validOrgInput();
+  mutate(org);
+  try {
+    parse(org);
+    return [];
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    return error.problems.map((p) => p.message);
+  }
+}
+
+const hoursFromNow = (h: number) => new Date(NOW.getTime() + h * 3_600_000).toISOString();
+
+describe("the org spec accepts", () => {
+  it("the happy-path spec, unchanged", () => {
+    expect(parse(validOrgInput()).slug).toBe("acme");
+  });
+
+  it("a minimal spec and fills in the safe defaults", () => {
+    const spec = parse({ slug: "acme", workspaces: [{ slug: "web" }] });
+    expect(spec.tier).toBe("production");
+    expect(spec.environments).toEqual(["dev", "test", "prod"]);
+    expect(spec.quotas).toEqual({
+      maxConnections: 20, statementTimeoutMs: 5000, lockTimeoutMs: 2000,
+      idleInTransactionTimeoutMs: 10000, maxPageSize: 500, maxConcurrentRequests: 50,
+    });
+    expect(spec.breakGlass).toEqual({ enabled: false });
+    expect(spec.apps).toEqual([]);
+  });
+
+  it("a break-glass grant with a grantee, a reason and an expiry within 24 h", () => {
+    const org = validOrgInput();
+    org["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt: hoursFromNow(23) };
+    expect(parse(org).breakGlass).toEqual({ enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt: hoursFromNow(23) });
+  });
+
+  it("each of the four app access forms", () => {
+    for (const access of [{ minRole: "viewer" }, { users: ["a@acme.com"] }, { workspaceMembers: true }, { editorsOnly: true }]) {
+      expect(problemsOf((org) => { org["apps"][0].access = access; })).toEqual([]);
+    }
+  });
+});
+
+describe("the org spec refuses, naming the field", () => {
+  const cases: [string, (org: Org) => void, string[]][] = [
+    ["a statement timeout of 0 (Postgres: no timeout)", (o) => { o["quotas"].statementTimeoutMs = 0; },
+      ["tenantry:org.quotas.statementTimeoutMs must be an integer 100..60000 (got 0)"]],
+    ["a connection limit of -1 (Postgres: unlimited)", (o) => { o["quotas"].maxConnections = -1; },
+      ["tenantry:org.quotas.maxConnections must be an integer 1..200 (got -1)"]],
+    ["an idle-in-transaction timeout above its bound", (o) => { o["quotas"].idleInTransactionTimeoutMs = 600_001; },
+      ["tenantry:org.quotas.idleInTransactionTimeoutMs must be an integer 1000..600000 (got 600001)"]],
+    ["a fractional timeout", (o) => { o["quotas"].lockTimeoutMs = 150.5; },
+      ["tenantry:org.quotas.lockTimeoutMs must be an integer 100..60000 (got 150.5)"]],
+    ["a timeout given as text", (o) => { o["quotas"].statementTimeoutMs = "5000"; },
+      ["tenantry:org.quotas.statementTimeoutMs must be an integer 100..60000"]],
+    ["a lock timeout longer than the statement timeout", (o) => { o["quotas"].lockTimeoutMs = 6000; },
+      ["tenantry:org.quotas.lockTimeoutMs must not exceed quotas.statementTimeoutMs (5000) (got 6000)"]],
+    ["an unknown top-level key (a bypass switch)", (o) => { o["tenantBypass"] = true; },
+      ["tenantry:org.tenantBypass is not a known field (unknown keys are refused so a typo never falls back to a default)"]],
+    ["an unknown quota key", (o) => { o["quotas"].maxConection = 5; },
+      ["tenantry:org.quotas.maxConection is not a known field (unknown keys are refused so a typo never falls back to a default)"]],
+    ["a missing slug", (o) => { delete o["slug"]; }, ["tenantry:org.slug is required"]],
+    ["an org slug with upper case", (o) => { o["slug"] = "Acme"; },
+      ["tenantry:org.slug must be 2..31 characters of a-z, 0-9 and single inner hyphens, starting with a letter (it prefixes every cluster-wide name)"]],
+    ["an org slug with a double hyphen (it would collide after - -> _)", (o) => { o["slug"] = "ac--me"; },
+      ["tenantry:org.slug must be 2..31 characters of a-z, 0-9 and single inner hyphens, starting with a letter (it prefixes every cluster-wide name)"]],
+    ["an org slug too long for a 63-byte role name", (o) => { o["slug"] = "a".repeat(32); },
+      ["tenantry:org.slug must be 2..31 characters of a-z, 0-9 and single inner hyphens, starting with a letter (it prefixes every cluster-wide name)"]],
+    ["an unknown tier", (o) => { o["tier"] = "prod"; }, ["tenantry:org.tier must be production or sandbox"]],
+    ["an environment with a separator", (o) => { o["environments"] = ["dev", "pre-prod"]; },
+      ["tenantry:org.environments[1] must be 2..16 characters of a-z and 0-9, starting with a letter"]],
+    ["no environments", (o) => { o["environments"] = []; }, ["tenantry:org.environments must list 1..5 environments"]],
+    ["a repeated environment", (o) => { o["environments"] = ["dev", "prod", "dev"]; },
+      ["tenantry:org.environments[2] repeats environment dev; each must be unique"]],
+    ["a repeated workspace", (o) => { o["workspaces"] = [{ slug: "web" }, { slug: "billing" }, { slug: "web" }]; },
+      ["tenantry:org.workspaces[2].slug repeats workspace web; each must be unique"]],
+    ["a workspace named into Postgres' reserved pg_ schemas", (o) => { o["workspaces"] = [{ slug: "pg-catalog" }]; o["apps"] = []; },
+      ["tenantry:org.workspaces[0].slug must not be pg or start with pg- (Postgres reserves pg_ schema names)"]],
+    ["an app in a workspace the org does not have", (o) => { o["apps"][0].workspace = "admin"; },
+      ["tenantry:org.apps[0].workspace must name one of the org's workspaces (web, billing)"]],
+    ["an app with two access forms", (o) => { o["apps"][0].access = { minRole: "viewer", editorsOnly: true }; },
+      ["tenantry:org.apps[0].access must set exactly one of minRole, users, workspaceMembers, editorsOnly (got 2)"]],
+    ["an app with no access form", (o) => { o["apps"][0].access = {}; },
+      ["tenantry:org.apps[0].access must set exactly one of minRole, users, workspaceMembers, editorsOnly (got 0)"]],
+    ["workspaceMembers: false (meaningless, so refused)", (o) => { o["apps"][0].access = { workspaceMembers: false }; },
+      ["tenantry:org.apps[0].access.workspaceMembers must be true when present (got false)"]],
+    ["an unknown minimum role", (o) => { o["apps"][0].access = { minRole: "root" }; },
+      ["tenantry:org.apps[0].access.minRole must be one of owner, admin, developer, viewer"]],
+    ["a named user outside the claimed domains", (o) => { o["apps"][1].access = { users: ["eve@evil.example"] }; },
+      ["tenantry:org.apps[1].access.users[0] must be an address in one of claimedDomains (acme.com)"]],
+    ["a secret value where a reference belongs", (o) => { o["secrets"][0].ref = "postgres://app:hunter2@db/acme"; },
+      ["tenantry:org.secrets[0].ref must be a reference aws-secretsmanager:<name>#<key>, never a secret value"]],
+    ["a reference to another org's secret", (o) => { o["secrets"][0].ref = "aws-secretsmanager:globex/prod/db#url"; },
+      ["tenantry:org.secrets[0].ref must name a secret under acme/prod/ (this org and the secret's scope)"]],
+    ["a dev-scoped binding of a prod secret", (o) => { o["secrets"][0] = { name: "DB", scope: "dev", ref: "aws-secretsmanager:acme/prod/db#url" }; },
+      ["tenantry:org.secrets[0].ref must name a secret under acme/dev/ (this org and the secret's scope)"]],
+    ["a reference escaping its scope with ..", (o) => { o["secrets"][0].ref = "aws-secretsmanager:acme/prod/../../globex/prod/db#url"; },
+      ["tenantry:org.secrets[0].ref must name a secret under acme/prod/ (this org and the secret's scope)"]],
+    ["a secret scoped to an unknown environment", (o) => { o["secrets"][0].scope = "staging"; },
+      ["tenantry:org.secrets[0].scope must be one of the org's environments (dev, test, prod)"]],
+    ["a public mail provider as a claimed domain", (o) => { o["claimedDomains"] = ["acme.com", "gmail.com"]; },
+      ["tenantry:org.claimedDomains[1] must not be a public mail provider (gmail.com): anyone can get an address there"]],
+    ["break-glass without grantee, reason and expiry", (o) => { o["breakGlass"] = { enabled: true }; }, [
+      "tenantry:org.breakGlass.grantee is required when breakGlass.enabled is true",
+      "tenantry:org.breakGlass.reason is required when breakGlass.enabled is true",
+      "tenantry:org.breakGlass.expiresAt is required when breakGlass.enabled is true",
+    ]],
+    ["break-glass expiring more than 24 h ahead", (o) => {
+      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(25) };
+    }, ["tenantry:org.breakGlass.expiresAt must be a valid time in the future, at most 24 h ahead"]],
+    ["break-glass that has already expired", (o) => {
+      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(-1) };
+    }, ["tenantry:org.breakGlass.expiresAt must be a valid time in the future, at most 24 h ahead"]],
+    ["break-glass leftovers while it is off", (o) => { o["breakGlass"] = { enabled: false, grantee: "oncall@acme.com" }; },
+      ["tenantry:org.breakGlass.grantee must be omitted while breakGlass.enabled is false"]],
+    ["a spec that is not an object", (o) => { for (const k of Object.keys(o)) delete o[k]; }, [
+      "tenantry:org.slug is required",
+      "tenantry:org.workspaces is required",
+    ]],
+  ];
+
+  it.each(cases)("%s", (_name, mutate, expected) => {
+    expect(problemsOf(mutate)).toEqual(expected);
+  });
+
+  it("a value that is not an object at all", () => {
+    expect(() => parse("acme")).toThrowError(new SpecError([{ field: "tenantry:org", message: "tenantry:org must be an object" }]));
+  });
+
+  it("every problem at once, not just the first", () => {
+    expect(problemsOf((o) => { o["slug"] = "A"; o["tier"] = "gold"; o["quotas"].maxConnections = 0; })).toHaveLength(3);
+  });
+
+  it("without ever echoing a string value, so a pasted secret stays out of CI logs", () => {
+    const secret = "s3cr3t-Value-That-Must-Not-Leak";
+    const messages = [
+      ...problemsOf((o) => { o["secrets"][0].ref = secret; }),
+      ...problemsOf((o) => { o["slug"] = secret; }),
+      ...problemsOf((o) => { o["apps"][0].access = { users: [secret] }; }),
+    ];
+    expect(messages).toHaveLength(3);
+    for (const message of messages) expect(message).not.toContain(secret);
+  });
+});
