@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { orgComponentName } from "./components/naming";
 import { OrgTenant } from "./components/org-tenant";
-import { orgSpecFromStackConfig } from "./components/stack-config";
+import { tenantStackFromConfig } from "./components/stack-config";
 
 /**
  * The tenantry program: one org per stack. The whole stack configuration is validated before
@@ -13,13 +13,13 @@ import { orgSpecFromStackConfig } from "./components/stack-config";
  * per stack file in one process.
  */
 export = function tenantry() {
-  const spec = orgSpecFromStackConfig({
+  const { spec, provider } = tenantStackFromConfig({
     stack: pulumi.getStack(),
     values: pulumi.runtime.allConfig(),
     secretKeys: secretConfigKeys(),
     now: new Date(),
   });
-  const org = new OrgTenant(orgComponentName(spec.slug), { spec });
+  const org = new OrgTenant(orgComponentName(spec.slug), { spec, provider });
   return {
     databaseName: org.databaseName,
     roles: org.roles,

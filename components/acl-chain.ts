@@ -15,19 +15,17 @@ import { childName } from "./naming";
 export class AclChain {
   private last: pulumi.Resource | undefined;
 
-  /** @param namePrefix the owning component's name; every resource name starts with it. */
-  constructor(private readonly namePrefix: string) {}
-
   /**
+   * @param owner the component the resource belongs to, and its name (child names derive from it).
    * @param references resources the plan names by value (roles, schemas, the database), so the
-   *   grant waits for them as it would for an output.
+   *   change waits for them as it would for an output.
    */
-  add(plan: AclPlan, parent: pulumi.Resource, references: readonly pulumi.Resource[]): pulumi.CustomResource {
+  add(plan: AclPlan, owner: { parent: pulumi.Resource; name: string }, references: readonly pulumi.Resource[]): pulumi.CustomResource {
     const opts: pulumi.CustomResourceOptions = {
-      parent,
+      parent: owner.parent,
       dependsOn: this.last === undefined ? [...references] : [...references, this.last],
     };
-    const name = childName(this.namePrefix, plan.key);
+    const name = childName(owner.name, plan.key);
     const resource =
       plan.kind === "grant"
         ? new postgresql.Grant(name, {

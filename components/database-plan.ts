@@ -1,3 +1,4 @@
+import { connectionBudget } from "./connection-budget";
 import type { OrgSpec } from "./spec";
 import { databaseName, environmentRoleName, orgRoleName, schemaName, type EnvironmentRoleKind } from "./naming";
 
@@ -22,13 +23,10 @@ export const DATABASE_SETTINGS = {
 export const RUNTIME_TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE"] as const;
 export const RUNTIME_SEQUENCE_PRIVILEGES = ["USAGE", "SELECT"] as const;
 
-/** Migrations run one at a time; a DDL role needs a few connections, never the app's pool. */
-const DDL_CONNECTION_LIMIT = 3;
-
 export interface DatabasePlan {
   readonly name: string;
   readonly owner: string;
-  /** The per-org concurrency quota, enforced by the server for every non-superuser. */
+  /** The whole per-org concurrency quota, enforced by the server for every non-superuser. */
   readonly connectionLimit: number;
   /** production: `protect` + `retainOnDelete`; sandbox: `retainOnDelete` only. Offboarding never drops data. */
   readonly protect: boolean;
@@ -55,9 +53,13 @@ export interface LoginRolePlan {
   readonly idleInTransactionSessionTimeoutMs: number;
 }
 
-/** Per environment a runtime role (the app's pool) and a DDL role (migrations), both with guardrails. */
+/**
+ * Per environment a runtime role (the app's pool) and a DDL role (migrations), both with
+ * guardrails; their connection limits split the org's quota (see connection-budget.ts).
+ */
 export function planLoginRoles(spec: OrgSpec, env: string): readonly [LoginRolePlan, LoginRolePlan] {
   const { quotas } = spec;
+  const budget = connectionBudget(quotas.maxConnections, spec.environments.length);
   const guardrails = {
     env,
     statementTimeoutMs: quotas.statementTimeoutMs,
@@ -65,13 +67,8 @@ export function planLoginRoles(spec: OrgSpec, env: string): readonly [LoginRoleP
     idleInTransactionSessionTimeoutMs: quotas.idleInTransactionTimeoutMs,
   };
   return [
-    { ...guardrails, kind: "runtime", name: environmentRoleName(spec.slug, env, "runtime"), connectionLimit: quotas.maxConnections },
-    {
-      ...guardrails,
-      kind: "ddl",
-      name: environmentRoleName(spec.slug, env, "ddl"),
-      connectionLimit: Math.min(DDL_CONNECTION_LIMIT, quotas.maxConnections),
-    },
+    { ...guardrails, kind: "runtime", name: environmentRoleName(spec.slug, env, "runtime"), connectionLimit: budget.runtime },
+    { ...guardrails, kind: "ddl", name: environmentRoleName(spec.slug, env, "ddl"), connectionLimit: budget.ddl },
   ];
 }
 

@@ -35,14 +35,13 @@ export class EnvironmentSchemas extends pulumi.ComponentResource {
         name: plan.name,
         database: database.name,
         owner: roles.ddl.name,
-        // Never drop tables with the schema, and never adopt a schema someone else made.
+        // Deleting the schema resource must fail while it holds tables, never take them along.
         dropCascade: false,
-        ifNotExists: false,
       }, { parent: this }),
     );
 
     for (const grant of planSchemaAcl(spec, env)) {
-      acl.add(grant, this, [...schemas, roles.runtime, roles.ddl]);
+      acl.add(grant, { parent: this, name }, [...schemas, roles.runtime, roles.ddl]);
     }
 
     this.schemaNames = pulumi.all(schemas.map((schema) => schema.name));

@@ -14,6 +14,13 @@ export interface OrgDatabaseArgs {
   readonly spec: OrgSpec;
   /** Serializes this database's grants with every other grant of the org (see AclChain). */
   readonly acl: AclChain;
+  /**
+   * The provider's login role (`postgresql:username`), never a superuser. It becomes an
+   * inheriting member of the org's owner role: the provider applies database-level grants as
+   * itself, and a non-owner's GRANT or REVOKE on a database is a silent no-op in Postgres, which
+   * would leave CONNECT open to PUBLIC.
+   */
+  readonly providerAdmin: string;
 }
 
 /** Every role tenantry creates spells these out, so no provider default can ever widen them. */
@@ -50,7 +57,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
 
   constructor(name: string, args: OrgDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("tenantry:index:OrgDatabase", name, {}, opts);
-    const { spec, acl } = args;
+    const { spec, acl, providerAdmin } = args;
     const plan = planDatabase(spec);
 
     const owner = new postgresql.Role(childName(name, "owner"), {
@@ -81,8 +88,15 @@ export class OrgDatabase extends pulumi.ComponentResource {
     }
     this.loginRoles = loginRoles;
 
+    const ownerMembership = new postgresql.GrantRole(childName(name, "admin-owns"), {
+      role: providerAdmin,
+      grantRole: owner.name,
+    }, { parent: this, dependsOn: [this.database] });
+
     const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
-    for (const grant of planDatabaseAcl(spec)) acl.add(grant, this, [this.database, ...everyRole]);
+    for (const grant of planDatabaseAcl(spec)) {
+      acl.add(grant, { parent: this, name }, [this.database, ownerMembership, ...everyRole]);
+    }
 
     this.databaseName = this.database.name;
     this.ownerRoleName = owner.name;

@@ -3,11 +3,14 @@ import { AclChain } from "./acl-chain";
 import { EnvironmentSchemas } from "./environment-schemas";
 import { childName } from "./naming";
 import { OrgDatabase } from "./org-database";
+import type { ProviderSettings } from "./provider-settings";
 import type { OrgSpec } from "./spec";
 
 export interface OrgTenantArgs {
-  /** The validated org spec (parse it with `parseOrgSpec` or `orgSpecFromStackConfig` first). */
+  /** The validated org spec (parse the stack config with `tenantStackFromConfig` first). */
   readonly spec: OrgSpec;
+  /** The validated `postgresql:*` settings; the provider's login role is needed for one grant. */
+  readonly provider: ProviderSettings;
 }
 
 export interface EnvironmentRoleNames {
@@ -27,10 +30,10 @@ export class OrgTenant extends pulumi.ComponentResource {
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     super("tenantry:index:OrgTenant", name, {}, opts);
-    const { spec } = args;
-    const acl = new AclChain(name);
+    const { spec, provider } = args;
+    const acl = new AclChain();
 
-    const database = new OrgDatabase(childName(name, "db"), { spec, acl }, { parent: this });
+    const database = new OrgDatabase(childName(name, "db"), { spec, acl, providerAdmin: provider.adminRole }, { parent: this });
     const roles: Record<string, EnvironmentRoleNames> = {};
     const schemas: Record<string, pulumi.Output<string[]>> = {};
     for (const env of spec.environments) {

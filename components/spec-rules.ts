@@ -1,3 +1,4 @@
+import { minimumConnections } from "./connection-budget";
 import type { ParsedSpec } from "./spec";
 import { parseSecretReference } from "./secret-reference";
 
@@ -30,6 +31,7 @@ export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[]
     ...duplicates(spec.claimedDomains, (d) => d, (d) => `domain ${d}`, "claimedDomains"),
     ...duplicates(spec.secrets, (s) => `${s.name} ${s.scope}`, (s) => `secret ${s.name} in scope ${s.scope}`, "secrets", "name"),
     ...lockTimeoutWithinStatementTimeout(spec),
+    ...connectionsForEveryEnvironment(spec),
     ...appsReferToKnownWorkspaces(spec),
     ...namedUsersInClaimedDomains(spec),
     ...secretsScopedToThisOrg(spec),
@@ -63,6 +65,15 @@ function lockTimeoutWithinStatementTimeout(spec: ParsedSpec): RuleProblem[] {
   return [{
     path: ["quotas", "lockTimeoutMs"],
     message: `must not exceed quotas.statementTimeoutMs (${statementTimeoutMs}) (got ${lockTimeoutMs})`,
+  }];
+}
+
+function connectionsForEveryEnvironment(spec: ParsedSpec): RuleProblem[] {
+  const minimum = minimumConnections(spec.environments.length);
+  if (spec.quotas.maxConnections >= minimum) return [];
+  return [{
+    path: ["quotas", "maxConnections"],
+    message: `must be at least ${minimum} for ${spec.environments.length} environments (a runtime and a DDL connection each, plus 2 reserved) (got ${spec.quotas.maxConnections})`,
   }];
 }
 
@@ -102,8 +113,9 @@ function secretsScopedToThisOrg(spec: ParsedSpec): RuleProblem[] {
     }
     const secretName = parseSecretReference(secret.ref)?.secretName ?? "";
     const prefix = `${spec.slug}/${secret.scope}/`;
-    if (secretName.startsWith(prefix) && !secretName.slice(prefix.length).split("/").includes("..")) return [];
-    return [{ path: ["secrets", i, "ref"], message: `must name a secret under ${prefix} (this org and the secret's scope)` }];
+    const rest = secretName.slice(prefix.length).split("/");
+    if (secretName.startsWith(prefix) && rest.every((segment) => segment !== "" && segment !== "." && segment !== "..")) return [];
+    return [{ path: ["secrets", i, "ref"], message: `must name a secret below ${prefix} (this org and the secret's scope)` }];
   });
 }
 
@@ -126,6 +138,10 @@ function breakGlassIsGoverned(spec: ParsedSpec, now: Date): RuleProblem[] {
   const problems: RuleProblem[] = Object.entries(present)
     .filter(([, value]) => value === undefined)
     .map(([name]) => ({ path: ["breakGlass", name], message: "is required when breakGlass.enabled is true" }));
+  if (grantee !== undefined && !spec.claimedDomains.includes(grantee.slice(grantee.lastIndexOf("@") + 1))) {
+    // Operators reach tenants through their own allowlisted trust domain, never through this.
+    problems.push({ path: ["breakGlass", "grantee"], message: `must be an address in one of claimedDomains (${spec.claimedDomains.join(", ") || "none claimed"})` });
+  }
   if (expiresAt !== undefined) {
     const ahead = Date.parse(expiresAt) - now.getTime();
     if (!(ahead > 0 && ahead <= BREAK_GLASS_MAX_AHEAD_MS)) {

@@ -195,8 +195,10 @@ export function orgSpecSchema(now: Date) {
       for (const problem of checkCrossFieldRules(spec, now)) {
         ctx.addIssue({ code: "custom", path: [...problem.path], message: problem.message });
       }
+    }, {
       // Only over a spec whose every field passed: a rule never reasons about a malformed value.
-    }, { when: (payload) => payload.issues.length === 0 });
+      when: (payload) => payload.issues.length === 0,
+    });
 }
 
 /** The spec as zod returns it, before break-glass is narrowed to its two shapes. */

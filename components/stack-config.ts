@@ -1,3 +1,4 @@
+import { checkProviderSettings, type ProviderSettings } from "./provider-settings";
 import { ORG_CONFIG_KEY, SpecError, type SpecProblem } from "./spec-errors";
 import { parseOrgSpec, type OrgSpec } from "./spec";
 
@@ -8,7 +9,7 @@ import { parseOrgSpec, type OrgSpec } from "./spec";
  */
 
 export interface StackConfig {
-  /** The Pulumi stack name; `org-<slug>` stacks must carry that org. */
+  /** The Pulumi stack name; it must be `org-<slug>` of the org it declares. */
   readonly stack: string;
   /** Flat Pulumi config: `namespace:key` -> string (objects as JSON text). */
   readonly values: Readonly<Record<string, string>>;
@@ -21,6 +22,27 @@ export interface StackConfig {
 /** Provider settings that are credentials, whatever else a key is called. */
 const CREDENTIAL_KEY = /(password|secret|token|apikey|api_key|privatekey|private_key|accesskey|servicekey)/i;
 
+/** Everything the program needs from a stack's configuration, validated. */
+export interface TenantStack {
+  readonly spec: OrgSpec;
+  readonly provider: ProviderSettings;
+}
+
+export function tenantStackFromConfig(config: StackConfig): TenantStack {
+  const { settings, problems: providerProblems } = checkProviderSettings(config.values);
+  let spec: OrgSpec | undefined;
+  const problems = [...providerProblems];
+  try {
+    spec = orgSpecFromStackConfig(config);
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    problems.unshift(...error.problems);
+  }
+  if (problems.length > 0 || spec === undefined || settings === undefined) throw new SpecError(problems);
+  return { spec, provider: settings };
+}
+
+/** The org spec alone, with the checks on `tenantry:*` keys, credentials and the stack name. */
 export function orgSpecFromStackConfig(config: StackConfig): OrgSpec {
   const problems = [...unknownTenantryKeys(config), ...plaintextCredentials(config)];
   const raw = config.values[ORG_CONFIG_KEY];
@@ -65,10 +87,9 @@ function plaintextCredentials(config: StackConfig): SpecProblem[] {
     }));
 }
 
-/** A stack file copied from another org must not deploy into this org's stack. */
+/** One stack is one org, named `org-<slug>`: a stack file copied from another org cannot deploy. */
 function stackNameMismatch(stack: string, slug: string): SpecProblem[] {
-  const match = /^org-(.+)$/.exec(stack);
-  if (match === null || match[1] === slug) return [];
+  if (stack === `org-${slug}`) return [];
   const field = `${ORG_CONFIG_KEY}.slug`;
-  return [{ field, message: `${field} must match the stack name ${stack} (expected ${match[1]})` }];
+  return [{ field, message: `${field} must match the stack name: stack ${stack} must be named org-${slug}, one stack per org` }];
 }

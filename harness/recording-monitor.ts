@@ -43,15 +43,20 @@ type Callback = (err: unknown, response: { getUrn(): string } | undefined) => vo
 
 /**
  * Pulumi's mock monitor, recording every registration. Resources echo their inputs as outputs;
- * a generated password gets fresh random bytes, so no fixed string can pass for a credential.
+ * a generated password gets fresh random bytes unless told otherwise, so no fixed string can
+ * pass for a credential.
  * Provider function calls are not part of tenantry's program, so any call fails loudly.
  */
 export class RecordingMonitor extends MockMonitor {
   public readonly registered: RegisteredResource[] = [];
 
-  constructor() {
+  /**
+   * @param passwordFor supplies a generated password's value by resource name (the local apply
+   *   passes the ones it keeps in its state); by default each is fresh random bytes.
+   */
+  constructor(passwordFor: PasswordSource = () => randomBytes(30).toString("base64url")) {
     super({
-      newResource: (args: MockResourceArgs) => ({ id: `${args.name}-id`, state: mockState(args) }),
+      newResource: (args: MockResourceArgs) => ({ id: `${args.name}-id`, state: mockState(args, passwordFor) }),
       call: (args) => {
         throw new Error(`unexpected provider call ${args.token}: the tenantry program makes none`);
       },
@@ -78,9 +83,11 @@ export class RecordingMonitor extends MockMonitor {
   }
 }
 
-function mockState(args: MockResourceArgs): Record<string, unknown> {
+export type PasswordSource = (name: string, inputs: Readonly<Record<string, unknown>>) => string;
+
+function mockState(args: MockResourceArgs, passwordFor: PasswordSource): Record<string, unknown> {
   if (args.type === "random:index/randomPassword:RandomPassword") {
-    return { ...args.inputs, result: randomBytes(30).toString("base64url") };
+    return { ...args.inputs, result: passwordFor(args.name, args.inputs as Record<string, unknown>) };
   }
   return { ...args.inputs };
 }

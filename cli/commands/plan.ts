@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import { runProgram } from "../../harness/run-program";
-import { readStackFile, resolveStackFile } from "../../harness/stack-file";
+import { readStackFile, resolveStackFile, SECRET_PLACEHOLDER } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 import { renderPlanTree, summarizeTypes } from "../render-plan";
 
@@ -11,6 +11,6 @@ export async function plan(stackOrPath: string, projectDir: string): Promise<num
   console.log(`Plan for stack ${run.stack} (${relative(projectDir, stackFile.path)}), offline under Pulumi's mock monitor:\n`);
   console.log(renderPlanTree(run.resources));
   console.log(`\n${run.resources.length} resources to create: ${summarizeTypes(run.resources)}`);
-  console.log(`Stack outputs: ${Object.keys(run.outputs).map((k) => `${k}${run.outputs[k] === "[secret]" ? " [secret]" : ""}`).join(", ")}`);
+  console.log(`Stack outputs: ${Object.keys(run.outputs).map((k) => `${k}${run.outputs[k] === SECRET_PLACEHOLDER ? ` ${SECRET_PLACEHOLDER}` : ""}`).join(", ")}`);
   return EXIT_OK;
 }

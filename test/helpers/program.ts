@@ -13,6 +13,7 @@ export const TYPES = {
   schema: "postgresql:index/schema:Schema",
   grant: "postgresql:index/grant:Grant",
   defaultPrivileges: "postgresql:index/defaultPrivileges:DefaultPrivileges",
+  grantRole: "postgresql:index/grantRole:GrantRole",
   stack: "pulumi:pulumi:Stack",
 } as const;
 

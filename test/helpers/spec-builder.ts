@@ -29,11 +29,19 @@ export function validOrgInput(): Record<string, unknown> {
   };
 }
 
+/** Provider settings as the example stacks hold them. */
+export const PROVIDER_CONFIG = {
+  "postgresql:host": "pg.tenants.internal",
+  "postgresql:username": "tenantry_admin",
+  "postgresql:sslmode": "require",
+  "postgresql:superuser": "false",
+};
+
 /** A stack's flat config holding `org` under `tenantry:org`, as the Pulumi CLI passes it. */
 export function stackConfigFor(org: unknown, extra: Record<string, string> = {}, secretKeys: string[] = []) {
   return {
     stack: "org-acme",
-    values: { "tenantry:org": JSON.stringify(org), ...extra },
+    values: { ...PROVIDER_CONFIG, "tenantry:org": JSON.stringify(org), ...extra },
     secretKeys: new Set(secretKeys),
     now: NOW,
   };

@@ -17,6 +17,8 @@ function tenantry(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+const PROVIDER_YAML = "config:\n  postgresql:username: tenantry_admin\n  postgresql:sslmode: require\n  postgresql:superuser: \"false\"\n";
+
 function stackFileWith(body: string, name = "Pulumi.org-acme.yaml"): string {
   const path = join(mkdtempSync(join(tmpdir(), "tenantry-cli-")), name);
   writeFileSync(path, body);
@@ -30,14 +32,15 @@ describe("tenantry validate", () => {
   });
 
   it("exits 2 with the field-naming message for a bad file", () => {
-    const path = stackFileWith("config:\n  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n    quotas: { statementTimeoutMs: 0 }\n");
+    const path = stackFileWith(`${PROVIDER_YAML}  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n    quotas: { statementTimeoutMs: 0 }\n`);
     const { code, stderr } = tenantry("validate", path);
     expect(code).toBe(EXIT_INVALID);
     expect(stderr).toBe("error: tenantry:org.quotas.statementTimeoutMs must be an integer 100..60000 (got 0)\n");
   });
 
-  it("exits 2 for a stack that does not exist", () => {
-    expect(tenantry("validate", "org-nobody").code).toBe(EXIT_INVALID);
+  it("exits 2 for a stack that does not exist, saying where it looked", () => {
+    const { code, stderr } = tenantry("validate", "org-nobody");
+    expect([code, stderr]).toEqual([EXIT_INVALID, "error: stack org-nobody not found (looked for stacks/Pulumi.org-nobody.yaml)\n"]);
   });
 
   it("exits 2 for YAML it cannot parse, without quoting the file", () => {
@@ -58,11 +61,11 @@ describe("tenantry plan", () => {
     expect(stdout).toContain("└─ tenantry:index:OrgTenant org-acme");
     expect(stdout).toContain("postgresql:Database org-acme-db-database  [protect]  [retainOnDelete]");
     expect(stdout).toMatch(/postgresql:Role org-acme-db-prod-runtime .*password=\[secret\]/);
-    expect(stdout).toContain("64 resources to create");
+    expect(stdout).toContain("65 resources to create");
   });
 
   it("exits 2 and registers nothing for an invalid org", () => {
-    const path = stackFileWith("config:\n  tenantry:org:\n    slug: acme\n    workspaces: []\n");
+    const path = stackFileWith(`${PROVIDER_YAML}  tenantry:org:\n    slug: acme\n    workspaces: []\n`);
     const { code, stdout, stderr } = tenantry("plan", path);
     expect([code, stdout]).toEqual([EXIT_INVALID, ""]);
     expect(stderr).toBe("error: tenantry:org.workspaces must list 1..20 workspaces\n");

@@ -52,6 +52,27 @@ describe("an org's database (DESIGN properties 1, 3, 4, 15)", () => {
     expect(revoke?.inputs).toEqual({ role: "public", database: "tn_acme", objectType: "database", privileges: [] });
   });
 
+  it("revokes everything from PUBLIC on the database's public schema", () => {
+    const revoke = aclChanges(acme).find((r) => input(r, "role") === "public" && input(r, "objectType") === "schema");
+    expect(revoke?.inputs).toEqual({ role: "public", database: "tn_acme", schema: "public", objectType: "schema", privileges: [] });
+  });
+
+  it("makes the provider's login a member of the owner role before any ACL change, so database grants take effect", () => {
+    const [membership, ...others] = ofType(acme, TYPES.grantRole);
+    expect(others).toEqual([]);
+    expect(membership!.inputs).toEqual({ role: "tenantry_admin", grantRole: "tn_acme_owner" });
+    const firstAcl = aclChanges(acme)[0]!;
+    expect(firstAcl.dependsOn).toContain(membership!.urn);
+  });
+
+  it("splits the connection quota between environments, with headroom, so no environment can starve another", () => {
+    const limits = loginRoles(acme).map((r) => input<number>(r, "connectionLimit"));
+    const databaseLimit = input<number>(ofType(acme, TYPES.database)[0]!, "connectionLimit");
+    expect(limits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(databaseLimit - 2);
+    expect(Object.fromEntries(loginRoles(acme).filter((r) => input<string>(r, "name").startsWith("tn_acme_prod")).map((r) => [input(r, "name"), input(r, "connectionLimit")])))
+      .toEqual({ tn_acme_prod_runtime: 5, tn_acme_prod_ddl: 1 });
+  });
+
   it("has a runtime and a DDL login role per environment, named by org and environment", () => {
     expect(loginRoles(acme).map((r) => input(r, "name")).sort()).toEqual(
       ["dev", "test", "prod"].flatMap((env) => [environmentRoleName("acme", env, "ddl"), environmentRoleName("acme", env, "runtime")]).sort(),
@@ -69,7 +90,7 @@ describe("an org's database (DESIGN properties 1, 3, 4, 15)", () => {
       expect(input<number>(role, "statementTimeout")).toBe(5000);
       expect(input<number>(role, "idleInTransactionSessionTimeout")).toBe(10000);
       expect(input<number>(role, "connectionLimit")).toBeGreaterThanOrEqual(1);
-      expect(input<number>(role, "connectionLimit")).toBeLessThanOrEqual(20);
+      expect(input<number>(role, "connectionLimit")).toBeLessThan(20);
     }
   });
 
@@ -104,12 +125,12 @@ describe("an org's schemas and grants (DESIGN properties 2, 3)", () => {
     }
   });
 
-  it("gives the runtime role DML on what its DDL role creates later, through default privileges", () => {
-    const defaults = ofType(acme, TYPES.defaultPrivileges).filter((r) => input(r, "schema") === "web_prod" && input(r, "objectType") === "table");
-    expect(defaults.map((r) => r.inputs)).toEqual([{
-      role: "tn_acme_prod_runtime", owner: "tn_acme_prod_ddl", database: "tn_acme", schema: "web_prod",
-      objectType: "table", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
-    }]);
+  it("gives each runtime role DML on what its DDL role creates later, in every schema, through default privileges", () => {
+    const expected = ["dev", "test", "prod"].flatMap((env) => ["web", "billing"].flatMap((ws) => [
+      { role: `tn_acme_${env}_runtime`, owner: `tn_acme_${env}_ddl`, database: "tn_acme", schema: `${ws}_${env}`, objectType: "table", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+      { role: `tn_acme_${env}_runtime`, owner: `tn_acme_${env}_ddl`, database: "tn_acme", schema: `${ws}_${env}`, objectType: "sequence", privileges: ["USAGE", "SELECT"] },
+    ]));
+    expect(ofType(acme, TYPES.defaultPrivileges).map((r) => r.inputs)).toEqual(expected);
   });
 
   it("never grants a role of one environment anything in another environment's schemas", () => {

@@ -6,13 +6,16 @@ import { RecordingMonitor } from "../../harness/recording-monitor";
 import { runOrg, TYPES } from "../helpers/program";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
 
+/** `__proto__` as an own key, as JSON.parse (and so a YAML stack file) produces it. */
+const protoKeyed = fc.jsonValue().map((value) => JSON.parse(`{"slug":"acme","workspaces":[{"slug":"web"}],"__proto__":${JSON.stringify(value) ?? "null"}}`) as unknown);
+
 /** Paths into the happy-path spec where a fuzzed value is dropped in. */
 const PATHS: (string | number)[][] = [
   [], ["slug"], ["tier"], ["environments"], ["environments", 0], ["workspaces"], ["workspaces", 0, "slug"],
   ["quotas"], ["quotas", "maxConnections"], ["quotas", "statementTimeoutMs"], ["quotas", "lockTimeoutMs"],
   ["quotas", "idleInTransactionTimeoutMs"], ["apps"], ["apps", 0, "access"], ["apps", 0, "access", "users"],
   ["apps", 1, "workspace"], ["secrets", 0, "ref"], ["secrets", 0, "scope"], ["claimedDomains", 0],
-  ["breakGlass"], ["breakGlass", "enabled"], ["breakGlass", "expiresAt"], ["__proto__"], ["constructor"],
+  ["breakGlass"], ["breakGlass", "enabled"], ["breakGlass", "expiresAt"], ["constructor"], ["toString"],
 ];
 
 const hostileValue = fc.oneof(
@@ -36,9 +39,12 @@ function mutated(value: fc.Arbitrary<unknown>) {
 
 const mutatedSpec = mutated(hostileValue);
 /** Stack files are YAML, so what reaches the program is JSON data. */
-const mutatedStackSpec = mutated(fc.oneof(fc.jsonValue(), fc.constantFrom(0, -1, 64, 60_001, "", "pg", "a--b", true, null)));
+const mutatedStackSpec = fc.oneof(
+  mutated(fc.oneof(fc.jsonValue(), fc.constantFrom(0, -1, 64, 60_001, "", "pg", "a--b", true, null))),
+  protoKeyed,
+);
 
-const anyInput = fc.oneof(mutatedSpec, fc.anything(), fc.object());
+const anyInput = fc.oneof(mutatedSpec, protoKeyed, fc.anything(), fc.object());
 
 describe("arbitrary input", () => {
   it("yields a typed spec or a SpecError naming tenantry:org, never a crash", () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { SpecError } from "../../components/spec-errors";
-import { orgSpecFromStackConfig } from "../../components/stack-config";
-import { stackConfigFor, validOrgInput } from "../helpers/spec-builder";
+import { tenantStackFromConfig } from "../../components/stack-config";
+import { PROVIDER_CONFIG, stackConfigFor, validOrgInput } from "../helpers/spec-builder";
 
-function messagesOf(config: Parameters<typeof orgSpecFromStackConfig>[0]): string[] {
+function messagesOf(config: Parameters<typeof tenantStackFromConfig>[0]): string[] {
   try {
-    orgSpecFromStackConfig(config);
+    tenantStackFromConfig(config);
     return [];
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
@@ -16,7 +16,7 @@ function messagesOf(config: Parameters<typeof orgSpecFromStackConfig>[0]): strin
 describe("the stack configuration", () => {
   it("accepts the org spec with provider settings and a secret password", () => {
     const config = stackConfigFor(validOrgInput(), { "postgresql:host": "pg.internal", "postgresql:password": "[secret]" }, ["postgresql:password"]);
-    expect(orgSpecFromStackConfig(config).slug).toBe("acme");
+    expect(tenantStackFromConfig(config)).toMatchObject({ spec: { slug: "acme" }, provider: { adminRole: "tenantry_admin" } });
   });
 
   it("refuses any other tenantry setting: there is no dev-mode or bypass switch", () => {
@@ -33,13 +33,36 @@ describe("the stack configuration", () => {
   });
 
   it("refuses a stack without an org", () => {
-    const config = { ...stackConfigFor({}), values: { "postgresql:host": "pg.internal" } };
+    const config = { ...stackConfigFor({}), values: { ...PROVIDER_CONFIG } };
     expect(messagesOf(config)).toEqual(["tenantry:org is required: the stack file must declare the org"]);
   });
 
   it("refuses an org spec copied into another org's stack", () => {
     const config = { ...stackConfigFor(validOrgInput()), stack: "org-globex" };
-    expect(messagesOf(config)).toEqual(["tenantry:org.slug must match the stack name org-globex (expected globex)"]);
+    expect(messagesOf(config)).toEqual(["tenantry:org.slug must match the stack name: stack org-globex must be named org-acme, one stack per org"]);
+  });
+
+  it("refuses a stack not named after its org", () => {
+    const config = { ...stackConfigFor(validOrgInput()), stack: "staging" };
+    expect(messagesOf(config)).toEqual(["tenantry:org.slug must match the stack name: stack staging must be named org-acme, one stack per org"]);
+  });
+
+  it("refuses a provider connection without TLS", () => {
+    expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:sslmode": "disable" }))).toEqual([
+      "postgresql:sslmode must be one of require, verify-ca, verify-full: role passwords are sent over this connection",
+    ]);
+  });
+
+  it("refuses a superuser provider account", () => {
+    expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:superuser": "true" }))).toEqual([
+      'postgresql:superuser must be "false": tenantry deploys with a non-superuser account (on RDS, grant rds_superuser by membership)',
+    ]);
+  });
+
+  it("refuses a provider login that is missing or a tenant role", () => {
+    expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:username": "tn_acme_owner" }))).toEqual([
+      "postgresql:username must be the provider's login role: 1..63 of a-z, 0-9 and _, and not a tn_ tenant role",
+    ]);
   });
 
   it("reports stack-level and spec-level problems together", () => {
