@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { SpecError } from "../components/spec-errors";
-import { EXIT_INTERNAL, EXIT_INVALID } from "./exit-codes";
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK } from "./exit-codes";
 
 /*
  * The `tenantry` command. Exit codes are a contract (cli/exit-codes.ts): 0 ok, 1 policy
@@ -27,6 +27,24 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .description("print the resource tree the stack would create (the real program under Pulumi's mock monitor)")
     .action(async (stack: string) => run((await import("./commands/plan.js")).plan(stack, projectDir)));
 
+  cli.command("up")
+    .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
+    .option("--local", "apply to the embedded Postgres (the only target this command has)")
+    .description("apply the stacks' Postgres resources to an embedded Postgres, then prove the posture holds")
+    .action(async (stacks: string[], options: { local?: boolean }) => run((await import("./commands/local.js")).up(stacks, options, projectDir)));
+
+  cli.command("prove")
+    .argument("<stacks...>", "stack names or paths already applied with up --local")
+    .option("--local", "prove against the embedded Postgres")
+    .description("connect as each role and attempt what the posture forbids; exit 1 if any claim fails")
+    .action(async (stacks: string[], options: { local?: boolean }) => run((await import("./commands/local.js")).proveCommand(stacks, options, projectDir)));
+
+  cli.command("down")
+    .option("--local", "the embedded Postgres")
+    .option("--reset", "also delete its data, the local state and the generated credentials")
+    .description("stop the embedded Postgres (by its own pid)")
+    .action(async (options: { local?: boolean; reset?: boolean }) => run((await import("./commands/local.js")).down(options, projectDir)));
+
   return cli;
 }
 
@@ -43,11 +61,12 @@ function reportAndExit(error: unknown): never {
   process.exit(EXIT_INTERNAL);
 }
 
-async function main(): Promise<void> {
-  let exitCode: Promise<number> | number = 0;
-  const cli = buildCli((code) => { exitCode = code; });
+async function main(): Promise<number> {
+  const outcome: { code: Promise<number> | number } = { code: EXIT_OK };
+  const cli = buildCli((code) => { outcome.code = code; });
   await cli.parseAsync(process.argv);
-  process.exitCode = await exitCode;
+  return outcome.code;
 }
 
-if (require.main === module) main().catch(reportAndExit);
+// Exit explicitly: open handles (pg sockets, a dependency's exit hooks) must not decide the code.
+if (require.main === module) main().then((code) => process.exit(code), reportAndExit);

@@ -1,0 +1,73 @@
+import { relative } from "node:path";
+import type { Change } from "../../local/changes";
+import { renderProofTable } from "../../local/proof/prove";
+import { proveLocal } from "../../local/prove-local";
+import { localPaths } from "../../local/paths";
+import { resetLocal, stopServer } from "../../local/server";
+import { loadLocalStack, upLocal } from "../../local/up";
+import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
+
+/*
+ * The embedded default: `up --local`, `prove --local` and `down --local`. They never touch a
+ * remote server: without --local they refuse and point at `pulumi up`.
+ */
+
+function requireLocal(local: boolean | undefined, command: string): boolean {
+  if (local === true) return true;
+  console.error(`error: tenantry ${command} only works with --local (the embedded Postgres); deploy for real with \`pulumi up\``);
+  return false;
+}
+
+export function summarize(changes: readonly Change[]): string {
+  const counts = new Map<string, number>();
+  for (const change of changes) counts.set(change.kind, (counts.get(change.kind) ?? 0) + 1);
+  const words: Record<string, string> = { create: "created", update: "updated", options: "options changed", delete: "deleted", retain: "retained (not dropped)" };
+  return [...counts].map(([kind, n]) => `${n} ${words[kind] ?? kind}`).join(", ");
+}
+
+export async function up(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
+  if (!requireLocal(options.local, "up")) return EXIT_INVALID;
+  // Validate every stack before touching the server: nothing half-applied on bad input.
+  const loaded = stacks.map((stack) => loadLocalStack(projectDir, stack));
+  for (const stack of loaded) {
+    const started = Date.now();
+    const result = await upLocal(stack);
+    if (stack === loaded[0]) {
+      console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, stack.paths.dataDir)}`);
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(result.changes.length === 0
+      ? `${stack.stackFile.stack}: no changes, the server already matches the stack (${seconds} s)`
+      : `${stack.stackFile.stack}: ${summarize(result.changes)} as ${result.admin.user}, a non-superuser login (${seconds} s)`);
+  }
+  return proveAll(loaded);
+}
+
+export async function proveCommand(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
+  if (!requireLocal(options.local, "prove")) return EXIT_INVALID;
+  return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)));
+}
+
+async function proveAll(stacks: ReturnType<typeof loadLocalStack>[]): Promise<number> {
+  let broken = 0;
+  for (const stack of stacks) {
+    const results = await proveLocal(stack);
+    console.log(`\nproof for ${stack.stackFile.stack}: each claim is attempted on the server as the role it is about\n`);
+    console.log(renderProofTable(results));
+    broken += results.filter((r) => r.status === "fail").length;
+  }
+  return broken === 0 ? EXIT_OK : EXIT_VIOLATIONS;
+}
+
+export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {
+  if (!requireLocal(options.local, "down")) return EXIT_INVALID;
+  const paths = localPaths(projectDir);
+  if (options.reset === true) {
+    await resetLocal(paths);
+    console.log(`stopped the embedded Postgres and deleted ${relative(projectDir, paths.root)} (data, state, credentials)`);
+  } else {
+    const stopped = await stopServer(paths);
+    console.log(stopped ? "stopped the embedded Postgres; data kept (add --reset to delete it)" : "the embedded Postgres was not running");
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,25 @@
+import { join } from "node:path";
+
+/**
+ * Where the local apply keeps its files: one git-ignored directory beside the project.
+ * `pg/` is the embedded server's data directory; `server.json` and `state.json` hold the admin
+ * credential and the applied state (both mode 0600: they contain generated passwords).
+ */
+export interface LocalPaths {
+  readonly root: string;
+  readonly dataDir: string;
+  readonly serverFile: string;
+  readonly stateFile: string;
+  readonly logFile: string;
+}
+
+export function localPaths(baseDir: string): LocalPaths {
+  const root = join(baseDir, ".tenantry");
+  return {
+    root,
+    dataDir: join(root, "pg"),
+    serverFile: join(root, "server.json"),
+    stateFile: join(root, "state.json"),
+    logFile: join(root, "postgres.log"),
+  };
+}

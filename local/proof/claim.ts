@@ -1,0 +1,50 @@
+import type { Credentials, Outcome } from "../attempt";
+import type { ServerInfo } from "../server";
+import type { OrgSpec } from "../../components/spec";
+
+/** One row of the proof table: `claim | attempt | result`. */
+export interface ClaimResult {
+  readonly claim: string;
+  readonly attempt: string;
+  readonly result: string;
+  readonly status: "pass" | "fail" | "skip";
+}
+
+export interface OtherOrg {
+  readonly slug: string;
+  readonly database: string;
+  readonly runtime: Credentials;
+}
+
+/** What a claim needs: the server, the org as declared, and the credentials the apply generated. */
+export interface ProofContext {
+  readonly server: ServerInfo;
+  readonly spec: OrgSpec;
+  /** Login role name -> credentials, from the local state. */
+  readonly credentials: ReadonlyMap<string, Credentials>;
+  /** Other orgs applied to the same server, for the cross-tenant claims. */
+  readonly otherOrgs: readonly OtherOrg[];
+  /** A per-run suffix for objects the proof creates (and drops again). */
+  readonly nonce: string;
+}
+
+export type Claim = (ctx: ProofContext) => Promise<ClaimResult[]>;
+
+/** Passes when the server refused with exactly `code` (e.g. 42501 insufficient_privilege). */
+export function expectRefused(claim: string, attempt: string, outcome: Outcome, code: string): ClaimResult {
+  if (outcome.code === code) return { claim, attempt, result: `refused ${code}`, status: "pass" };
+  const got = outcome.code === undefined ? "ALLOWED" : `refused ${outcome.code}`;
+  return { claim, attempt, result: `${got}, expected refused ${code}`, status: "fail" };
+}
+
+/** Passes when the server accepted every statement. */
+export function expectAllowed(claim: string, attempt: string, outcome: Outcome): ClaimResult {
+  if (outcome.code === undefined) return { claim, attempt, result: "allowed", status: "pass" };
+  return { claim, attempt, result: `refused ${outcome.code} (${outcome.message ?? ""}), expected allowed`, status: "fail" };
+}
+
+export function credentialsOf(ctx: ProofContext, role: string): Credentials {
+  const found = ctx.credentials.get(role);
+  if (found === undefined) throw new Error(`no credentials for ${role} in the local state: run \`tenantry up --local\` first`);
+  return found;
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import { planLoginRoles } from "../../components/database-plan";
+import { databaseName, quoteIdent } from "../../components/naming";
+import { attempt, connectionsUntilRefused } from "../attempt";
+import { credentialsOf, expectAllowed, expectRefused, type Claim, type ClaimResult, type ProofContext } from "./claim";
+
+/*
+ * Fail-closed guardrails (DESIGN properties 1, 3, 4): timeouts and connection limits that the
+ * server enforces on its own, no privileged role attribute, and no way in for PUBLIC or for
+ * another tenant's roles.
+ */
+
+const QUERY_CANCELED = "57014";
+const TOO_MANY_CONNECTIONS = "53300";
+const INSUFFICIENT_PRIVILEGE = "42501";
+
+function loginRoles(ctx: ProofContext) {
+  return ctx.spec.environments.flatMap((env) => planLoginRoles(ctx.spec, env));
+}
+
+function admin(ctx: ProofContext) {
+  return { user: ctx.server.user, password: ctx.server.password };
+}
+
+export const statementTimeoutCancels: Claim = async (ctx) => {
+  const role = loginRoles(ctx)[0];
+  if (role === undefined) throw new Error("internal: an org has login roles");
+  const seconds = Math.ceil(role.statementTimeoutMs / 1000) + 1;
+  const sql = `SELECT pg_sleep(${seconds})`;
+  return [expectRefused(`statement_timeout (${role.statementTimeoutMs} ms) cancels a long query`, `${role.name}: ${sql}`,
+    await attempt(ctx.server, credentialsOf(ctx, role.name), databaseName(ctx.spec.slug), [sql]), QUERY_CANCELED)];
+};
+
+export const rolesCarryTimeouts: Claim = async (ctx) => {
+  const results: ClaimResult[] = [];
+  for (const role of loginRoles(ctx)) {
+    // pg_settings reports both in milliseconds, whatever unit SHOW would pick.
+    const outcome = await attempt(ctx.server, credentialsOf(ctx, role.name), databaseName(ctx.spec.slug), [
+      "SELECT max(setting) FILTER (WHERE name = 'statement_timeout') AS st, max(setting) FILTER (WHERE name = 'idle_in_transaction_session_timeout') AS idle FROM pg_settings",
+    ]);
+    const row = outcome.rows[0] ?? {};
+    const holds = outcome.code === undefined && row["st"] === String(role.statementTimeoutMs) && row["idle"] === String(role.idleInTransactionSessionTimeoutMs);
+    results.push({
+      claim: "login role logs in with its statement and idle-in-transaction timeouts",
+      attempt: `${role.name}: statement_timeout, idle_in_transaction_session_timeout from pg_settings`,
+      result: outcome.code !== undefined ? `refused ${outcome.code}` : `${String(row["st"])} ms, ${String(row["idle"])} ms`,
+      status: holds ? "pass" : "fail",
+    });
+  }
+  return results;
+};
+
+export const connectionLimitRefusesOneMore: Claim = async (ctx) => {
+  const results: ClaimResult[] = [];
+  const [runtime, ddl] = planLoginRoles(ctx.spec, ctx.spec.environments[0] ?? "");
+  for (const role of [ddl, runtime]) {
+    if (role === undefined) continue;
+    const { opened, extra } = await connectionsUntilRefused(ctx.server, credentialsOf(ctx, role.name), databaseName(ctx.spec.slug), role.connectionLimit);
+    const claim = `connection limit ${role.connectionLimit} refuses connection ${role.connectionLimit + 1}`;
+    const attemptText = `${role.name}: open ${role.connectionLimit} connection(s), then one more`;
+    results.push(opened === role.connectionLimit
+      ? expectRefused(claim, attemptText, extra, TOO_MANY_CONNECTIONS)
+      : { claim, attempt: attemptText, result: `only ${opened} opened (${extra.code ?? ""})`, status: "fail" });
+  }
+  return results;
+};
+
+export const noPrivilegedAttributes: Claim = async (ctx) => {
+  const prefix = `tn_${ctx.spec.slug.replace(/-/g, "_")}_`;
+  const sql = `SELECT rolname FROM pg_roles WHERE starts_with(rolname, '${prefix}') AND (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls)`;
+  const outcome = await attempt(ctx.server, admin(ctx), "postgres", [sql]);
+  const offenders = outcome.rows.map((r) => String(r["rolname"]));
+  return [{
+    claim: "no tenant role holds SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS",
+    attempt: `admin: pg_roles where rolname starts with ${prefix}`,
+    result: outcome.code !== undefined ? `query failed ${outcome.code}` : offenders.length === 0 ? "none" : offenders.join(", "),
+    status: outcome.code === undefined && offenders.length === 0 ? "pass" : "fail",
+  }];
+};
+
+/** A fresh login role with no grants stands for PUBLIC: everything PUBLIC holds, it holds. */
+export const publicCannotConnect: Claim = async (ctx) => {
+  const outsider = { user: `tenantry_proof_outsider_${ctx.nonce}`, password: randomBytes(18).toString("base64url") };
+  const created = await attempt(ctx.server, admin(ctx), "postgres", [
+    `CREATE ROLE ${quoteIdent(outsider.user)} LOGIN PASSWORD '${outsider.password}'`,
+  ]);
+  if (created.code !== undefined) return [expectAllowed("proof setup: create an outsider role", "admin: CREATE ROLE", created)];
+  try {
+    const database = databaseName(ctx.spec.slug);
+    return [expectRefused("PUBLIC cannot connect to the org database", `${outsider.user} (no grants): connect to ${database}`,
+      await attempt(ctx.server, outsider, database, ["SELECT 1"]), INSUFFICIENT_PRIVILEGE)];
+  } finally {
+    await attempt(ctx.server, admin(ctx), "postgres", [`DROP ROLE IF EXISTS ${quoteIdent(outsider.user)}`]);
+  }
+};
+
+export const otherOrgsCannotConnect: Claim = async (ctx) => {
+  if (ctx.otherOrgs.length === 0) {
+    return [{ claim: "one org's roles cannot connect to another org's database", attempt: "-",
+      result: "skipped: no other org is applied to this server", status: "skip" }];
+  }
+  const own = databaseName(ctx.spec.slug);
+  const ownRuntime = loginRoles(ctx)[0];
+  if (ownRuntime === undefined) throw new Error("internal: an org has login roles");
+  const results: ClaimResult[] = [];
+  for (const other of ctx.otherOrgs) {
+    results.push(expectRefused("one org's roles cannot connect to another org's database", `${other.runtime.user}: connect to ${own}`,
+      await attempt(ctx.server, other.runtime, own, ["SELECT 1"]), INSUFFICIENT_PRIVILEGE));
+    results.push(expectRefused("one org's roles cannot connect to another org's database", `${ownRuntime.name}: connect to ${other.database}`,
+      await attempt(ctx.server, credentialsOf(ctx, ownRuntime.name), other.database, ["SELECT 1"]), INSUFFICIENT_PRIVILEGE));
+  }
+  return results;
+};

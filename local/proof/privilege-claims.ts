@@ -1,0 +1,100 @@
+import { planEnvironmentSchemas, planLoginRoles } from "../../components/database-plan";
+import { databaseName, quoteIdent } from "../../components/naming";
+import { attempt } from "../attempt";
+import { credentialsOf, expectAllowed, expectRefused, type Claim, type ClaimResult, type ProofContext } from "./claim";
+
+/*
+ * Least privilege (DESIGN property 3), proven by trying: the runtime role can use what the DDL
+ * role creates and nothing more; no role reaches into another environment's schemas.
+ */
+
+const INSUFFICIENT_PRIVILEGE = "42501";
+
+function rolesOf(ctx: ProofContext, env: string) {
+  const [runtime, ddl] = planLoginRoles(ctx.spec, env);
+  if (runtime === undefined || ddl === undefined) throw new Error("internal: two login roles per environment");
+  return { runtime: credentialsOf(ctx, runtime.name), ddl: credentialsOf(ctx, ddl.name) };
+}
+
+function firstSchema(ctx: ProofContext, env: string): string {
+  const schema = planEnvironmentSchemas(ctx.spec, env)[0];
+  if (schema === undefined) throw new Error("internal: every org has a workspace");
+  return schema.name;
+}
+
+/** The table the proof's DDL role creates in each environment's first schema (dropped at the end). */
+export function proofTable(ctx: ProofContext, env: string): string {
+  return `${quoteIdent(firstSchema(ctx, env))}.${quoteIdent(`tenantry_proof_${ctx.nonce}`)}`;
+}
+
+export const runtimeCannotCreate: Claim = async (ctx) => {
+  const database = databaseName(ctx.spec.slug);
+  const results: ClaimResult[] = [];
+  for (const env of ctx.spec.environments) {
+    const { runtime } = rolesOf(ctx, env);
+    for (const schema of planEnvironmentSchemas(ctx.spec, env)) {
+      const sql = `CREATE TABLE ${quoteIdent(schema.name)}.${quoteIdent(`x_${ctx.nonce}`)} (id int)`;
+      results.push(expectRefused("runtime role cannot CREATE in its own schema", `${runtime.user}: ${sql}`,
+        await attempt(ctx.server, runtime, database, [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));
+    }
+  }
+  const { runtime } = rolesOf(ctx, ctx.spec.environments[0] ?? "");
+  for (const sql of [`CREATE SCHEMA ${quoteIdent(`x_${ctx.nonce}`)}`, `CREATE TEMPORARY TABLE ${quoteIdent(`x_${ctx.nonce}`)} (id int)`]) {
+    results.push(expectRefused("runtime role cannot CREATE schemas or TEMPORARY tables", `${runtime.user}: ${sql}`,
+      await attempt(ctx.server, runtime, database, [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));
+  }
+  return results;
+};
+
+/** Creates the proof tables as each DDL role, then shows the runtime role gets DML and only DML. */
+export const defaultPrivilegesWork: Claim = async (ctx) => {
+  const database = databaseName(ctx.spec.slug);
+  const results: ClaimResult[] = [];
+  for (const env of ctx.spec.environments) {
+    const { runtime, ddl } = rolesOf(ctx, env);
+    const table = proofTable(ctx, env);
+    const create = `CREATE TABLE ${table} (id serial PRIMARY KEY, note text)`;
+    results.push(expectAllowed("DDL role can create tables in its schemas", `${ddl.user}: ${create}`,
+      await attempt(ctx.server, ddl, database, [create])));
+    const dml = [`INSERT INTO ${table} (note) VALUES ('a')`, `UPDATE ${table} SET note = 'b'`, `SELECT * FROM ${table}`, `DELETE FROM ${table}`];
+    results.push(expectAllowed("runtime role can use the DDL role's new table (default privileges)",
+      `${runtime.user}: INSERT, UPDATE, SELECT, DELETE on ${table}`, await attempt(ctx.server, runtime, database, dml)));
+    for (const sql of [`TRUNCATE ${table}`, `ALTER TABLE ${table} ADD COLUMN y int`, `DROP TABLE ${table}`]) {
+      results.push(expectRefused("runtime role cannot TRUNCATE, ALTER or DROP it", `${runtime.user}: ${sql}`,
+        await attempt(ctx.server, runtime, database, [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));
+    }
+  }
+  return results;
+};
+
+/** The first and last environment of the promotion chain (dev and prod): neither reaches the other. */
+export const environmentsAreSeparate: Claim = async (ctx) => {
+  const envs = ctx.spec.environments;
+  const first = envs[0];
+  const last = envs[envs.length - 1];
+  if (first === undefined || last === undefined || first === last) {
+    return [{ claim: "a dev role cannot read or write a prod schema", attempt: "-", result: "skipped: the org has one environment", status: "skip" }];
+  }
+  const database = databaseName(ctx.spec.slug);
+  const results: ClaimResult[] = [];
+  for (const [from, to] of [[first, last], [last, first]] as const) {
+    const { runtime, ddl } = rolesOf(ctx, from);
+    const target = proofTable(ctx, to);
+    for (const sql of [`SELECT * FROM ${target}`, `INSERT INTO ${target} (note) VALUES ('x')`]) {
+      results.push(expectRefused(`a ${from} role cannot read or write a ${to} schema`, `${runtime.user}: ${sql}`,
+        await attempt(ctx.server, runtime, database, [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));
+    }
+    const create = `CREATE TABLE ${quoteIdent(firstSchema(ctx, to))}.${quoteIdent(`x_${ctx.nonce}`)} (id int)`;
+    results.push(expectRefused(`a ${from} DDL role cannot create in a ${to} schema`, `${ddl.user}: ${create}`,
+      await attempt(ctx.server, ddl, database, [create], { rollback: true }), INSUFFICIENT_PRIVILEGE));
+  }
+  return results;
+};
+
+/** Drops what defaultPrivilegesWork created; run last, whatever happened before. */
+export async function dropProofTables(ctx: ProofContext): Promise<void> {
+  const database = databaseName(ctx.spec.slug);
+  for (const env of ctx.spec.environments) {
+    await attempt(ctx.server, rolesOf(ctx, env).ddl, database, [`DROP TABLE IF EXISTS ${proofTable(ctx, env)}`]);
+  }
+}

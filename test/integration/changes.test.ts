@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { applyChanges } from "../../local/apply";
+import { RefusedChangeError, type Change } from "../../local/changes";
+import { attempt } from "../../local/attempt";
+import type { ServerInfo } from "../../local/server";
+import { declareLocal, upLocal, type LocalStack } from "../../local/up";
+import { localStack, writeStackFile } from "../helpers/local";
+
+/*
+ * The local apply behaves like `pulumi up`: the second run changes nothing, a changed spec
+ * changes only what it must, and nothing ever drops a protected or retained database.
+ */
+
+const base = {
+  tier: "production",
+  environments: ["dev", "prod"],
+  workspaces: [{ slug: "web" }],
+  claimedDomains: ["delta.example"],
+};
+
+function stackFor(org: { slug: string } & Record<string, unknown>, stateName: string): LocalStack {
+  return localStack(writeStackFile({ ...base, ...org }), stateName);
+}
+
+const kinds = (changes: readonly Change[]) => [...new Set(changes.map((c) => c.kind))];
+const names = (changes: readonly Change[]) => changes.map((c) => ("desired" in c ? c.desired : c.previous).name).sort();
+
+async function asSuperuser(stack: LocalStack, database: string, sql: string) {
+  const server = JSON.parse(readFileSync(stack.paths.serverFile, "utf8")) as ServerInfo;
+  return attempt(server, { user: server.user, password: server.password }, database, [sql]);
+}
+
+describe("applying a stack again", () => {
+  it("creates everything once, then finds nothing to change", async () => {
+    const stack = stackFor({ slug: "delta" }, "delta");
+    const first = await upLocal(stack);
+    expect(kinds(first.changes)).toEqual(["create"]);
+    expect(first.changes.length).toBeGreaterThan(20);
+    expect((await upLocal(stack)).changes).toEqual([]);
+  });
+
+  it("changes only the login roles when a timeout changes, and the server sees the new value", async () => {
+    await upLocal(stackFor({ slug: "delta" }, "delta"));
+    const changed = await upLocal(stackFor({ slug: "delta", quotas: { statementTimeoutMs: 4000, lockTimeoutMs: 2000 } }, "delta"));
+    expect(kinds(changed.changes)).toEqual(["update"]);
+    expect(names(changed.changes)).toEqual(["org-delta-db-dev-ddl", "org-delta-db-dev-runtime", "org-delta-db-prod-ddl", "org-delta-db-prod-runtime"]);
+    const config = await asSuperuser(stackFor({ slug: "delta" }, "delta"), "postgres", "SELECT rolconfig FROM pg_roles WHERE rolname = 'tn_delta_dev_runtime'");
+    expect(config.rows[0]?.["rolconfig"]).toContain("statement_timeout=4000");
+  });
+
+  it("only creates a new workspace's schemas and grants, then only deletes them again", async () => {
+    const withApi = stackFor({ slug: "delta", quotas: { statementTimeoutMs: 4000 }, workspaces: [{ slug: "web" }, { slug: "api" }] }, "delta");
+    const added = await upLocal(withApi);
+    expect(kinds(added.changes)).toEqual(["create"]);
+    expect(names(added.changes).every((n) => n.includes("api"))).toBe(true);
+    expect(added.changes).toHaveLength(2 * 6); // per environment: a schema and five ACL resources
+    const removed = await upLocal(stackFor({ slug: "delta", quotas: { statementTimeoutMs: 4000 } }, "delta"));
+    expect(kinds(removed.changes)).toEqual(["delete"]);
+    expect(names(removed.changes)).toEqual(names(added.changes));
+    expect((await asSuperuser(withApi, "tn_delta", "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'api_%'")).rows).toEqual([]);
+  });
+});
+
+describe("a database is never dropped by accident", () => {
+  it("refuses, before running anything, to delete a protected production database", async () => {
+    const stack = stackFor({ slug: "echo" }, "echo");
+    await upLocal(stack);
+    const before = readFileSync(stack.paths.stateFile, "utf8");
+    const { desired, generatedPasswords } = await declareLocal(stack);
+    const withoutDatabase = desired.filter((r) => r.type !== "postgresql:index/database:Database");
+    const { admin } = await upLocal(stack);
+    await expect(applyChanges({ paths: stack.paths, admin, stack: stack.stackFile.stack, desired: withoutDatabase, generatedPasswords }))
+      .rejects.toThrowError(/org-echo-db-database: it is protected and the stack no longer declares it/);
+    expect(readFileSync(stack.paths.stateFile, "utf8")).toBe(before);
+    expect((await asSuperuser(stack, "postgres", "SELECT 1 AS found FROM pg_database WHERE datname = 'tn_echo'")).rows).toEqual([{ found: 1 }]);
+  });
+
+  it("refuses a collation change, which the provider would carry out by dropping and re-creating it", async () => {
+    const stack = stackFor({ slug: "echo" }, "echo");
+    const { desired, generatedPasswords } = await declareLocal(stack);
+    const recollated = desired.map((r) => (r.type === "postgresql:index/database:Database" ? { ...r, inputs: { ...r.inputs, lcCollate: "en_US.UTF-8" }, inputsHash: "changed" } : r));
+    const { admin } = await upLocal(stack);
+    await expect(applyChanges({ paths: stack.paths, admin, stack: stack.stackFile.stack, desired: recollated, generatedPasswords }))
+      .rejects.toBeInstanceOf(RefusedChangeError);
+  });
+
+  it("keeps a sandbox database on the server when the stack stops declaring it (retainOnDelete)", async () => {
+    const stack = stackFor({ slug: "foxtrot", tier: "sandbox" }, "foxtrot");
+    const { admin } = await upLocal(stack);
+    const { desired, generatedPasswords } = await declareLocal(stack);
+    const database = desired.filter((r) => r.type === "postgresql:index/database:Database");
+    const changes = await applyChanges({ paths: stack.paths, admin, stack: stack.stackFile.stack, desired: desired.filter((r) => !database.includes(r)), generatedPasswords });
+    expect(changes.map((c) => c.kind)).toEqual(["retain"]);
+    expect((await asSuperuser(stack, "postgres", "SELECT 1 AS found FROM pg_database WHERE datname = 'tn_foxtrot'")).rows).toEqual([{ found: 1 }]);
+  });
+});

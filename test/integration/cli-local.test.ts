@@ -1,0 +1,79 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_DIR } from "../helpers/local";
+
+/*
+ * The README's main command, end to end, in a scratch project: `tenantry up --local` starts its
+ * own embedded Postgres, applies, proves, and `down --local` stops it by its own pid.
+ */
+
+const project = mkdtempSync(join(tmpdir(), "tenantry-cli-"));
+chmodSync(project, 0o755);
+cpSync(join(REPO_DIR, "stacks"), join(project, "stacks"), { recursive: true });
+const CLI = join(REPO_DIR, "dist", "cli", "main.js");
+
+function tenantry(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: project, encoding: "utf8", timeout: 120_000 });
+  return { code: result.status, out: `${result.stdout}${result.stderr}` };
+}
+
+function generatedPasswords(): string[] {
+  const state = JSON.parse(readFileSync(join(project, ".tenantry", "state.json"), "utf8")) as {
+    stacks: Record<string, { resources: { outputs?: { result?: string } }[] }>;
+  };
+  return Object.values(state.stacks).flatMap((s) => s.resources.flatMap((r) => (r.outputs?.result ? [r.outputs.result] : [])));
+}
+
+afterAll(() => {
+  tenantry("down", "--local", "--reset");
+  rmSync(project, { recursive: true, force: true });
+});
+
+describe("tenantry up --local", () => {
+  let first: ReturnType<typeof tenantry>;
+  beforeAll(() => {
+    first = tenantry("up", "--local", "org-globex");
+  });
+
+  it("applies the org and prints a passing proof table", () => {
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/org-globex: \d+ created as tenantry_admin, a non-superuser login/);
+    expect(first.out).toMatch(/claims: \d+ hold, 0 broken, 1 skipped/);
+  });
+
+  it("never prints a generated password, and keeps them in 0600 files only", () => {
+    const passwords = generatedPasswords();
+    expect(passwords.length).toBe(4);
+    for (const password of passwords) expect(first.out).not.toContain(password);
+    for (const file of ["state.json", "server.json", "provider-admins.json"]) {
+      expect(statSync(join(project, ".tenantry", file)).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it("reuses the running server and changes nothing the second time", () => {
+    const second = tenantry("up", "--local", "org-globex");
+    expect(second.code).toBe(0);
+    expect(second.out).toContain("(reused)");
+    expect(second.out).toMatch(/org-globex: no changes, the server already matches the stack/);
+  });
+
+  it("refuses without --local, and refuses invalid input before touching the server", () => {
+    expect(tenantry("up", "org-globex").code).toBe(2);
+    expect(tenantry("up", "--local", "org-globex", "org-nobody").out).toContain("stack org-nobody not found");
+  });
+});
+
+describe("tenantry down --local", () => {
+  it("stops the server by its own pid and keeps the data; --reset deletes it", () => {
+    const pidFile = join(project, ".tenantry", "pg", "postmaster.pid");
+    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+    expect(tenantry("down", "--local").out).toContain("stopped the embedded Postgres; data kept");
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(existsSync(join(project, ".tenantry", "pg", "PG_VERSION"))).toBe(true);
+    expect(tenantry("down", "--local", "--reset").code).toBe(0);
+    expect(existsSync(join(project, ".tenantry"))).toBe(false);
+  });
+});

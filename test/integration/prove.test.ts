@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { attempt } from "../../local/attempt";
+import type { ClaimResult } from "../../local/proof/claim";
+import { proveLocal } from "../../local/prove-local";
+import type { ServerInfo } from "../../local/server";
+import { upLocal } from "../../local/up";
+import { localStack } from "../helpers/local";
+
+/*
+ * The posture, proven on a real Postgres: org-acme and org-globex applied by the provider's SQL
+ * as a non-superuser login, then every claim attempted as the role it is about.
+ */
+
+const acme = localStack("org-acme", "prove");
+const globex = localStack("org-globex", "prove");
+let results: ClaimResult[];
+
+beforeAll(async () => {
+  await upLocal(acme);
+  await upLocal(globex);
+  results = await proveLocal(acme);
+});
+
+function rows(claim: RegExp): ClaimResult[] {
+  const matching = results.filter((r) => claim.test(r.claim));
+  expect(matching.length).toBeGreaterThan(0);
+  return matching;
+}
+
+function expectAllHold(claim: RegExp, count?: number) {
+  const matching = rows(claim);
+  if (count !== undefined) expect(matching).toHaveLength(count);
+  for (const row of matching) expect([row.attempt, row.status]).toEqual([row.attempt, "pass"]);
+}
+
+describe("on the embedded Postgres, for org-acme", () => {
+  it("runtime roles cannot CREATE in any of their schemas (42501)", () => expectAllHold(/^runtime role cannot CREATE in its own schema$/, 6));
+  it("runtime roles cannot create schemas or temporary tables (42501)", () => expectAllHold(/^runtime role cannot CREATE schemas/, 2));
+  it("DDL roles can create tables that runtime roles can then use (default privileges work)", () => {
+    expectAllHold(/^DDL role can create tables/, 3);
+    expectAllHold(/^runtime role can use the DDL role's new table/, 3);
+  });
+  it("runtime roles cannot TRUNCATE, ALTER or DROP those tables (42501)", () => expectAllHold(/^runtime role cannot TRUNCATE/, 9));
+  it("a dev role cannot read or write a prod schema, nor the reverse (42501)", () => expectAllHold(/^a (dev|prod) (DDL )?role cannot/, 6));
+  it("PUBLIC cannot connect to the org database (42501)", () => expectAllHold(/^PUBLIC cannot connect/, 1));
+  it("another org's roles cannot connect to it, nor its roles to the other org's database (42501)", () => expectAllHold(/^one org's roles cannot connect/, 2));
+  it("no tenant role holds SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS", () => expectAllHold(/^no tenant role holds/, 1));
+  it("every login role logs in with its timeouts", () => expectAllHold(/^login role logs in with its statement/, 6));
+  it("statement_timeout cancels a long query (57014)", () => expectAllHold(/^statement_timeout .* cancels/, 1));
+  it("connection limits refuse one connection more (53300)", () => expectAllHold(/^connection limit \d+ refuses/, 2));
+  it("skips no claim when a second org is applied", () => {
+    expect(results.filter((r) => r.status !== "pass")).toEqual([]);
+  });
+});
+
+describe("the proof itself", () => {
+  it("fails a claim when the server allows what the posture forbids", async () => {
+    const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
+    const superuser = { user: server.user, password: server.password };
+    await attempt(server, superuser, "tn_acme", ["GRANT CREATE ON SCHEMA web_dev TO tn_acme_dev_runtime"]);
+    try {
+      const broken = (await proveLocal(acme)).filter((r) => r.status === "fail");
+      expect(broken.map((r) => [r.claim, r.result])).toEqual([
+        ["runtime role cannot CREATE in its own schema", "ALLOWED, expected refused 42501"],
+      ]);
+    } finally {
+      await attempt(server, superuser, "tn_acme", ["REVOKE CREATE ON SCHEMA web_dev FROM tn_acme_dev_runtime"]);
+    }
+  });
+});
