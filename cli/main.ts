@@ -45,6 +45,11 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .description("stop the embedded Postgres (by its own pid)")
     .action(async (options: { local?: boolean; reset?: boolean }) => run((await import("./commands/local.js")).down(options, projectDir)));
 
+  cli.command("sql")
+    .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
+    .description("print the SQL up --local runs on an empty server, as one psql script (passwords as [secret])")
+    .action(async (stack: string) => run((await import("./commands/local.js")).sql(stack, projectDir)));
+
   return cli;
 }
 

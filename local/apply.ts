@@ -49,6 +49,7 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
   try {
     for (const [index, change] of changes.entries()) {
       const pending = pendingOf(change);
+      // One write per resource: it records the previous resource and marks this one pending.
       current.pending = pending;
       writeState(paths, state);
       const steps = await stepsFor(change, provider, connections, recovering?.urn === pending.urn ? recovering : undefined);
@@ -57,6 +58,8 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
         throw new InterruptedApplyError(`interrupted after ${index + 1} resources (test hook)`);
       }
       record(current, change, request.generatedPasswords);
+    }
+    if (changes.length > 0) {
       delete current.pending;
       writeState(paths, state);
     }
@@ -117,7 +120,10 @@ async function runSteps(steps: readonly SqlStep[], connections: Connections, wha
     try {
       if (step.transaction) await client.query("BEGIN");
       await withMembership(client, step.membership, async () => {
-        for (const sql of step.statements) await client.query(sql);
+        // Inside a transaction, one round trip carries them all; CREATE DATABASE and friends
+        // refuse to run in the implicit transaction of a multi-statement query, so one by one.
+        if (step.transaction) await client.query(step.statements.join(";\n"));
+        else for (const sql of step.statements) await client.query(sql);
       });
       if (step.transaction) await client.query("COMMIT");
     } catch (error) {

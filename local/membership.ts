@@ -17,9 +17,33 @@ async function isSuperuser(client: Client, role: string): Promise<boolean> {
   return (await one<{ rolsuper: boolean }>(client, "SELECT rolsuper FROM pg_roles WHERE rolname = $1", [role]))?.rolsuper === true;
 }
 
+/**
+ * What never changes for a connection: who it is, whether that is a superuser, and whether the
+ * server has PG 16's `set_option`. The provider asks each time; asking once per connection
+ * gives the same answers without an information_schema query per membership check.
+ */
+interface Session {
+  readonly current: string;
+  readonly superuser: boolean;
+  readonly hasSetOption: boolean;
+  /** Roles known not to be superusers: tenantry never creates one, so the answer cannot change mid-apply. */
+  readonly ordinary: Set<string>;
+}
+const sessions = new WeakMap<Client, Session>();
+
+async function session(client: Client): Promise<Session> {
+  const known = sessions.get(client);
+  if (known !== undefined) return known;
+  const current = (await one<{ current_user: string }>(client, "SELECT CURRENT_USER"))?.current_user ?? "";
+  const hasSetOption = (await one(client, "SELECT 1 FROM information_schema.columns WHERE table_name='pg_auth_members' AND column_name = 'set_option'")) !== undefined;
+  const created = { current, superuser: await isSuperuser(client, current), hasSetOption, ordinary: new Set<string>() };
+  sessions.set(client, created);
+  return created;
+}
+
 /** isMemberOfRole: on PG 16+ only a membership with SET counts. */
 async function isMember(client: Client, role: string, member: string): Promise<boolean> {
-  const hasSetOption = await one(client, "SELECT 1 FROM information_schema.columns WHERE table_name='pg_auth_members' AND column_name = 'set_option'");
+  const { hasSetOption } = await session(client);
   const sql = `SELECT 1 FROM pg_auth_members WHERE pg_get_userbyid(roleid) = $1 AND pg_get_userbyid(member) = $2${hasSetOption ? " AND set_option" : ""}`;
   return (await one(client, sql, [role, member])) !== undefined;
 }
@@ -56,14 +80,18 @@ async function resolve(client: Client, source: RoleSource): Promise<string[]> {
 
 export async function withMembership<T>(client: Client, membership: Membership | undefined, run: () => Promise<T>): Promise<T> {
   if (membership === undefined || membership.roles.length === 0) return run();
-  const current = (await one<{ current_user: string }>(client, "SELECT CURRENT_USER"))?.current_user ?? "";
+  const { current, superuser } = await session(client);
   const guarded = membership.style === "withRolesGranted";
-  if (guarded && (await isSuperuser(client, current))) return run();
+  if (guarded && superuser) return run();
   const roles = [...new Set((await Promise.all(membership.roles.map((s) => resolve(client, s)))).flat())];
   const granted: string[] = [];
   const revoked: string[] = [];
+  const { ordinary } = await session(client);
   for (const role of roles) {
-    if (guarded && (await isSuperuser(client, role))) continue;
+    if (guarded && !ordinary.has(role)) {
+      if (await isSuperuser(client, role)) continue;
+      ordinary.add(role);
+    }
     if (guarded && (await revokeMembership(client, current, role))) revoked.push(role);
     if (await grantMembership(client, role, current)) granted.push(role);
   }

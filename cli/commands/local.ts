@@ -4,6 +4,9 @@ import { renderProofTable } from "../../local/proof/prove";
 import { proveLocal } from "../../local/prove-local";
 import { localPaths } from "../../local/paths";
 import { resetLocal, stopServer } from "../../local/server";
+import { desiredResources } from "../../local/changes";
+import { renderSqlScript } from "../../local/sql-script";
+import { runProgram } from "../../harness/run-program";
 import { loadLocalStack, upLocal } from "../../local/up";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 
@@ -69,5 +72,14 @@ export async function down(options: { local?: boolean; reset?: boolean }, projec
     const stopped = await stopServer(paths);
     console.log(stopped ? "stopped the embedded Postgres; data kept (add --reset to delete it)" : "the embedded Postgres was not running");
   }
+  return EXIT_OK;
+}
+
+/** `tenantry sql <stack>`: the script `up --local` amounts to on an empty server (passwords as [secret]). */
+export async function sql(stack: string, projectDir: string): Promise<number> {
+  const { stackFile, tenant } = loadLocalStack(projectDir, stack);
+  const run = await runProgram(stackFile);
+  const providerDatabase = stackFile.values["postgresql:database"] ?? "postgres";
+  process.stdout.write(renderSqlScript(desiredResources(run.resources), { adminUser: tenant.provider.adminRole }, providerDatabase));
   return EXIT_OK;
 }

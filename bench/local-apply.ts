@@ -1,0 +1,119 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "pg";
+import { desiredResources } from "../local/changes";
+import { localPaths, type LocalPaths } from "../local/paths";
+import { ensureProviderAdmin } from "../local/provider-admin";
+import { ensureServer, resetLocal } from "../local/server";
+import { renderSqlScript } from "../local/sql-script";
+import { declareLocal, loadLocalStack, upLocal } from "../local/up";
+import { runProgram } from "../harness/run-program";
+
+/*
+ * bench/local-apply: how long `up --local` takes for org-acme on an empty server, against psql
+ * applying the same SQL (`tenantry sql`) in one session on another empty server, and how long
+ * a re-apply with no change takes. Each round uses fresh servers; figures are medians.
+ * Goals: first apply <= 1.5x psql; re-apply <= 0.3x first apply.
+ *
+ *   npm run bench:local-apply [-- rounds]
+ */
+
+const ROUNDS = Number(process.argv[2] ?? 3);
+const PROJECT_DIR = join(__dirname, "..", "..");
+const STACK = "org-acme";
+
+function scratch(): LocalPaths {
+  const dir = mkdtempSync(join(tmpdir(), "tenantry-bench-"));
+  chmodSync(dir, 0o755);
+  return localPaths(dir);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/** psql when the machine has it; otherwise the same statements through one pg session. */
+async function applyScript(script: string, connection: { host: string; port: number; user: string; password: string }, dir: string): Promise<{ ms: number; tool: string }> {
+  const file = join(dir, "acme.sql");
+  writeFileSync(file, script);
+  const psql = spawnSync("psql", ["--version"], { encoding: "utf8" });
+  if (psql.status === 0) {
+    const started = performance.now();
+    const result = spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", connection.host, "-p", String(connection.port), "-U", connection.user, "-d", "postgres", "-f", file], {
+      encoding: "utf8",
+      env: { ...process.env, PGPASSWORD: connection.password },
+    });
+    const ms = performance.now() - started;
+    if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+    return { ms, tool: psql.stdout.trim() };
+  }
+  const started = performance.now();
+  let client: Client | undefined;
+  for (const chunk of script.split(/^\\connect (\S+)$/m).slice(1)) {
+    if (!chunk.includes(";")) {
+      await client?.end();
+      client = new Client({ ...connection, database: chunk.trim() });
+      await client.connect();
+    } else {
+      await client?.query(chunk.split("\n").filter((l) => !l.startsWith("--")).join("\n"));
+    }
+  }
+  await client?.end();
+  return { ms: performance.now() - started, tool: "node-postgres, one session (psql not installed)" };
+}
+
+async function round(): Promise<{ first: number; reapply: number; program: number; psql: number; tool: string; statements: number }> {
+  const stack = loadLocalStack(PROJECT_DIR, STACK);
+  const upPaths = scratch();
+  const psqlPaths = scratch();
+  try {
+    // Servers started and provider logins made outside the timed sections, for both sides.
+    const { server: upServer } = await ensureServer(upPaths);
+    await ensureProviderAdmin(upPaths, upServer, stack.tenant.provider.adminRole);
+    const { server: psqlServer } = await ensureServer(psqlPaths);
+    const admin = await ensureProviderAdmin(psqlPaths, psqlServer, stack.tenant.provider.adminRole);
+
+    const mine = { ...stack, paths: upPaths };
+    let started = performance.now();
+    const applied = await upLocal(mine);
+    const first = performance.now() - started;
+    started = performance.now();
+    const again = await upLocal(mine);
+    const reapply = performance.now() - started;
+    if (again.changes.length !== 0) throw new Error("re-apply changed something");
+    started = performance.now();
+    await declareLocal(mine);
+    const program = performance.now() - started;
+
+    const run = await runProgram(stack.stackFile);
+    const script = renderSqlScript(desiredResources(run.resources), { adminUser: admin.user }, "postgres");
+    const { ms, tool } = await applyScript(script, admin, psqlPaths.root);
+    return { first, reapply, program, psql: ms, tool, statements: applied.changes.length };
+  } finally {
+    await resetLocal(upPaths);
+    await resetLocal(psqlPaths);
+    rmSync(upPaths.root, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const rounds = [];
+  for (let i = 0; i < ROUNDS; i += 1) rounds.push(await round());
+  const first = median(rounds.map((r) => r.first));
+  const reapply = median(rounds.map((r) => r.reapply));
+  const psql = median(rounds.map((r) => r.psql));
+  const program = median(rounds.map((r) => r.program));
+  console.log(`bench/local-apply: ${STACK}, ${rounds[0]?.statements} resources, ${ROUNDS} rounds (median), fresh embedded servers each round`);
+  console.log(`  psql, same SQL, one session : ${psql.toFixed(0)} ms   (${rounds[0]?.tool})`);
+  console.log(`  up --local, empty server    : ${first.toFixed(0)} ms   (program under mocks + provider SQL + state writes)`);
+  console.log(`  up --local, no change       : ${reapply.toFixed(0)} ms`);
+  console.log(`  of which the program alone  : ${program.toFixed(0)} ms   (running index.ts under Pulumi's mock monitor)`);
+  console.log(`  first apply / psql          : ${(first / psql).toFixed(2)}x   (goal <= 1.5x)`);
+  console.log(`  first apply without the program run / psql: ${((first - program) / psql).toFixed(2)}x`);
+  console.log(`  re-apply / first apply      : ${(reapply / first).toFixed(2)}x   (goal <= 0.3x)`);
+}
+
+main().then(() => process.exit(0), (error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { hashInputs } from "../../local/state";
+import { planChanges, RefusedChangeError, type DesiredResource } from "../../local/changes";
+import { translationFor } from "../../local/provider-sql";
+import { renderSqlScript } from "../../local/sql-script";
+
+/*
+ * The local apply's translations, pinned to the statements terraform-provider-postgresql
+ * (ff936b9, behind pulumi-postgresql 3.18) issues for the same inputs.
+ */
+
+const provider = { adminUser: "tenantry_admin" };
+const statements = (type: string, inputs: Record<string, unknown>) =>
+  translationFor(type).create(inputs, provider).flatMap((step) => step.statements);
+
+describe("the provider's SQL, as the local apply issues it", () => {
+  it("creates a login role in one statement with every attribute spelled out, then sets its timeouts", () => {
+    expect(statements("postgresql:index/role:Role", {
+      name: "tn_acme_dev_runtime", login: true, password: "pw", connectionLimit: 5, statementTimeout: 5000,
+      idleInTransactionSessionTimeout: 10000, superuser: false, createDatabase: false, createRole: false, replication: false, bypassRowLevelSecurity: false,
+    })).toEqual([
+      `CREATE ROLE "tn_acme_dev_runtime" WITH ENCRYPTED PASSWORD 'pw' VALID UNTIL 'infinity' CONNECTION LIMIT 5 NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOBYPASSRLS NOREPLICATION`,
+      `ALTER ROLE "tn_acme_dev_runtime" SET search_path TO DEFAULT`,
+      `ALTER ROLE "tn_acme_dev_runtime" SET statement_timeout TO 5000`,
+      `ALTER ROLE "tn_acme_dev_runtime" SET idle_in_transaction_session_timeout TO 10000`,
+    ]);
+  });
+
+  it("creates a database with its owner, template, encoding and collation in the provider's order", () => {
+    expect(statements("postgresql:index/database:Database", {
+      name: "tn_acme", owner: "tn_acme_owner", template: "template0", encoding: "UTF8", lcCollate: "C", lcCtype: "C", connectionLimit: 20, allowConnections: true, isTemplate: false,
+    })).toEqual([
+      `CREATE DATABASE "tn_acme" OWNER "tn_acme_owner" TEMPLATE "template0" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' ALLOW_CONNECTIONS true CONNECTION LIMIT 20 IS_TEMPLATE false`,
+    ]);
+  });
+
+  it("applies a Grant as REVOKE ALL then GRANT, after locking the role", () => {
+    expect(statements("postgresql:index/grant:Grant", {
+      role: "tn_acme_dev_runtime", database: "tn_acme", schema: "web_dev", objectType: "table", privileges: ["SELECT", "INSERT"],
+    }).slice(-2)).toEqual([
+      `REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA "web_dev" FROM "tn_acme_dev_runtime"`,
+      `GRANT SELECT,INSERT ON ALL TABLES IN SCHEMA "web_dev" TO "tn_acme_dev_runtime"`,
+    ]);
+  });
+
+  it("turns an empty privilege list into a revoke only, as for PUBLIC on the database", () => {
+    expect(statements("postgresql:index/grant:Grant", { role: "public", database: "tn_acme", objectType: "database", privileges: [] }).slice(-1))
+      .toEqual([`REVOKE ALL PRIVILEGES ON DATABASE "tn_acme" FROM "public"`]);
+  });
+
+  it("sets default privileges for the creating owner: revoke all, then grant", () => {
+    expect(statements("postgresql:index/defaultPrivileges:DefaultPrivileges", {
+      role: "tn_acme_dev_runtime", owner: "tn_acme_dev_ddl", database: "tn_acme", schema: "web_dev", objectType: "sequence", privileges: ["USAGE", "SELECT"],
+    }).slice(-2)).toEqual([
+      `ALTER DEFAULT PRIVILEGES FOR ROLE "tn_acme_dev_ddl" IN SCHEMA "web_dev" REVOKE ALL ON SEQUENCES FROM "tn_acme_dev_runtime"`,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE "tn_acme_dev_ddl" IN SCHEMA "web_dev" GRANT USAGE,SELECT ON SEQUENCES TO "tn_acme_dev_runtime"`,
+    ]);
+  });
+
+  it("drops a schema with RESTRICT unless told to cascade, so tables are never taken along", () => {
+    expect(translationFor("postgresql:index/schema:Schema").delete({ name: "web_dev", database: "tn_acme", owner: "tn_acme_dev_ddl", dropCascade: false }, provider)[0]?.statements)
+      .toEqual([`DROP SCHEMA IF EXISTS "web_dev" RESTRICT`]);
+  });
+});
+
+function resource(name: string, type: string, inputs: Record<string, unknown>, options: Partial<DesiredResource> = {}): DesiredResource {
+  return { urn: `urn:${name}`, type, name, inputs, inputsHash: hashInputs(inputs), protect: false, retainOnDelete: false, dependsOn: [], ...options };
+}
+
+describe("planning changes", () => {
+  const replacesOn = (type: string) => translationFor(type).replacesOn;
+  const database = resource("db", "postgresql:index/database:Database", { name: "tn_x", lcCollate: "C" }, { protect: true, retainOnDelete: true });
+  const role = resource("role", "postgresql:index/role:Role", { name: "tn_x_owner" });
+
+  it("puts a resource after the resources it depends on, whatever order they come in", () => {
+    const grant = resource("grant", "postgresql:index/grant:Grant", { role: "r" }, { dependsOn: ["urn:role"] });
+    expect(planChanges([grant, role], [], replacesOn).map((c) => ("desired" in c ? c.desired.name : ""))).toEqual(["role", "grant"]);
+  });
+
+  it("refuses to delete a protected resource, naming it", () => {
+    expect(() => planChanges([], [database], replacesOn)).toThrowError(RefusedChangeError);
+    expect(() => planChanges([], [database], replacesOn)).toThrowError(/^db: it is protected/);
+  });
+
+  it("replaces a grant whose role changed by deleting the old one first", () => {
+    const old = resource("grant", "postgresql:index/grant:Grant", { role: "a", privileges: [] });
+    const changed = resource("grant", "postgresql:index/grant:Grant", { role: "b", privileges: [] });
+    expect(planChanges([changed], [old], replacesOn).map((c) => c.kind)).toEqual(["delete", "create"]);
+  });
+
+  it("renders the psql script with every generated password as [secret]", () => {
+    const script = renderSqlScript([resource("r", "postgresql:index/role:Role", { name: "tn_x_dev_runtime", login: true, password: "s3cr3t-pw" })], provider, "postgres");
+    expect(script).toContain("ENCRYPTED PASSWORD '[secret]'");
+    expect(script).not.toContain("s3cr3t-pw");
+  });
+});
