@@ -1,14 +1,15 @@
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Client } from "pg";
 import { desiredResources } from "../local/changes";
 import { localPaths, type LocalPaths } from "../local/paths";
 import { ensureProviderAdmin } from "../local/provider-admin";
 import { ensureServer, resetLocal } from "../local/server";
 import { renderSqlScript } from "../local/sql-script";
-import { declareLocal, loadLocalStack, upLocal } from "../local/up";
+import { declareLocal, loadLocalStack, providerDatabase, upLocal } from "../local/up";
 import { runProgram } from "../harness/run-program";
 
 /*
@@ -33,13 +34,16 @@ function scratch(): LocalPaths {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** psql when the machine has it; otherwise the same statements through one pg session. */
-async function applyScript(script: string, connection: { host: string; port: number; user: string; password: string }, dir: string): Promise<{ ms: number; tool: string }> {
+async function applyScript(script: string, connection: { host: string; port: number; user: string; password: string; database: string }, dir: string): Promise<{ ms: number; tool: string }> {
   const file = join(dir, "acme.sql");
   writeFileSync(file, script);
+  // Fresh random values for the script's password variables (see local/sql-script.ts).
+  const variables = [...new Set(script.match(/:'(\w+_password)'/g) ?? [])].map((v) => v.slice(2, -1));
+  const values = new Map(variables.map((v) => [v, randomBytes(24).toString("base64url")]));
   const psql = spawnSync("psql", ["--version"], { encoding: "utf8" });
   if (psql.status === 0) {
     const started = performance.now();
-    const result = spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", connection.host, "-p", String(connection.port), "-U", connection.user, "-d", "postgres", "-f", file], {
+    const result = spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...[...values].flatMap(([v, value]) => ["-v", `${v}=${value}`]), "-h", connection.host, "-p", String(connection.port), "-U", connection.user, "-d", connection.database, "-f", file], {
       encoding: "utf8",
       env: { ...process.env, PGPASSWORD: connection.password },
     });
@@ -55,7 +59,8 @@ async function applyScript(script: string, connection: { host: string; port: num
       client = new Client({ ...connection, database: chunk.trim() });
       await client.connect();
     } else {
-      await client?.query(chunk.split("\n").filter((l) => !l.startsWith("--")).join("\n"));
+      const sql = [...values].reduce((text, [v, value]) => text.split(`:'${v}'`).join(client?.escapeLiteral(value) ?? ""), chunk);
+      await client?.query(sql.split("\n").filter((l) => !l.startsWith("--")).join("\n"));
     }
   }
   await client?.end();
@@ -71,7 +76,7 @@ async function round(): Promise<{ first: number; reapply: number; program: numbe
     const { server: upServer } = await ensureServer(upPaths);
     await ensureProviderAdmin(upPaths, upServer, stack.tenant.provider.adminRole);
     const { server: psqlServer } = await ensureServer(psqlPaths);
-    const admin = await ensureProviderAdmin(psqlPaths, psqlServer, stack.tenant.provider.adminRole);
+    const admin = await ensureProviderAdmin(psqlPaths, psqlServer, stack.tenant.provider.adminRole, providerDatabase(stack.stackFile));
 
     const mine = { ...stack, paths: upPaths };
     let started = performance.now();
@@ -86,13 +91,14 @@ async function round(): Promise<{ first: number; reapply: number; program: numbe
     const program = performance.now() - started;
 
     const run = await runProgram(stack.stackFile);
-    const script = renderSqlScript(desiredResources(run.resources), { adminUser: admin.user }, "postgres");
+    const script = renderSqlScript(desiredResources(run.resources), { adminUser: admin.user }, admin.database);
     const { ms, tool } = await applyScript(script, admin, psqlPaths.root);
     return { first, reapply, program, psql: ms, tool, statements: applied.changes.length };
   } finally {
-    await resetLocal(upPaths);
-    await resetLocal(psqlPaths);
-    rmSync(upPaths.root, { recursive: true, force: true });
+    for (const paths of [upPaths, psqlPaths]) {
+      await resetLocal(paths);
+      rmSync(dirname(paths.root), { recursive: true, force: true });
+    }
   }
 }
 

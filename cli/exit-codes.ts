@@ -6,3 +6,5 @@ export const EXIT_VIOLATIONS = 1;
 export const EXIT_INVALID = 2;
 /** A bug in tenantry itself, never the user's input. */
 export const EXIT_INTERNAL = 3;
+/** `up --local`: the server refused a statement (the message says which resource and why). */
+export const EXIT_APPLY_FAILED = 4;

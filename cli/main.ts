@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { SpecError } from "../components/spec-errors";
-import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK } from "./exit-codes";
+import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK } from "./exit-codes";
 
 /*
  * The `tenantry` command. Exit codes are a contract (cli/exit-codes.ts): 0 ok, 1 policy
- * violations, 2 invalid input with a message naming the field, 3 a bug in tenantry.
+ * violations or broken claims, 2 invalid input with a message naming the field (or a refused
+ * change), 3 a bug in tenantry, 4 the server refused a statement during `up --local`.
  * Commands load lazily, so `validate` never pays for importing Pulumi.
  */
 
@@ -53,10 +54,27 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
   return cli;
 }
 
-function reportAndExit(error: unknown): never {
+/** Errors that are about the input or the server, not bugs: one line, and the contract's exit code. */
+async function expectedFailure(error: unknown): Promise<{ message: string; code: number } | undefined> {
+  if (!(error instanceof Error)) return undefined;
+  const [{ RefusedChangeError }, { ApplyError }, { NotAppliedError }] = await Promise.all([
+    import("../local/changes.js"), import("../local/apply.js"), import("../local/prove-local.js"),
+  ]);
+  if (error instanceof RefusedChangeError) return { message: `refused, nothing was applied:\n${error.message}`, code: EXIT_INVALID };
+  if (error instanceof NotAppliedError) return { message: error.message, code: EXIT_INVALID };
+  if (error instanceof ApplyError) return { message: `the server refused ${error.message}; the next run resumes from here`, code: EXIT_APPLY_FAILED };
+  return undefined;
+}
+
+async function reportAndExit(error: unknown): Promise<never> {
   if (error instanceof SpecError) {
     for (const problem of error.problems) console.error(`error: ${problem.message}`);
     process.exit(EXIT_INVALID);
+  }
+  const expected = await expectedFailure(error);
+  if (expected !== undefined) {
+    console.error(`error: ${expected.message}`);
+    process.exit(expected.code);
   }
   if (error instanceof CommanderError) {
     // Help and version are not errors; a bad command line is invalid input.

@@ -2,7 +2,8 @@ import { Client } from "pg";
 import { planChanges, type Change, type DesiredResource } from "./changes";
 import { withMembership } from "./membership";
 import type { LocalPaths } from "./paths";
-import { translationFor, type ProviderContext, type SqlStep } from "./provider-sql";
+import { TYPE, translationFor, type ProviderContext, type SqlStep } from "./provider-sql";
+import { ident } from "./provider-sql/sql";
 import { readState, stackState, writeState, type AppliedResource, type PendingChange, type StackState } from "./state";
 
 /*
@@ -29,8 +30,13 @@ export interface ApplyRequest {
   readonly desired: readonly DesiredResource[];
   /** Passwords generated for this run, by resource name, to keep in the state. */
   readonly generatedPasswords: ReadonlyMap<string, string>;
-  /** Test hook: stop, as a crash would, right after this many resources' SQL has run. */
-  readonly interruptAfter?: number;
+  /** Test hook: stop, as a crash would, at the `at`-th change, before its SQL or after it (before it is recorded). */
+  readonly interrupt?: Interruption;
+}
+
+export interface Interruption {
+  readonly at: number;
+  readonly when: "before-sql" | "after-sql";
 }
 
 export class InterruptedApplyError extends Error {}
@@ -45,28 +51,42 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
   const changes = planChanges(request.desired, current.resources, (type) => translationFor(type).replacesOn);
   const connections = new Connections(request.admin);
   const provider: ProviderContext = { adminUser: request.admin.user };
-  const recovering = current.pending;
+  const interrupted = new Map((current.pending ?? []).map((p) => [p.urn, p]));
+  const settle = (urn: string, next?: PendingChange) => {
+    const rest = (current.pending ?? []).filter((p) => p.urn !== urn);
+    current.pending = next === undefined ? rest : [...rest, next];
+  };
   try {
     for (const [index, change] of changes.entries()) {
       const pending = pendingOf(change);
       // One write per resource: it records the previous resource and marks this one pending.
-      current.pending = pending;
+      settle(pending.urn, pending);
       writeState(paths, state);
-      const steps = await stepsFor(change, provider, connections, recovering?.urn === pending.urn ? recovering : undefined);
-      await runSteps(steps, connections, describe(change));
-      if (request.interruptAfter !== undefined && index + 1 >= request.interruptAfter) {
-        throw new InterruptedApplyError(`interrupted after ${index + 1} resources (test hook)`);
+      crashIf(request.interrupt, index, "before-sql");
+      try {
+        const steps = await stepsFor(change, provider, connections, interrupted.get(pending.urn));
+        await runSteps(steps, connections, describe(change));
+      } catch (error) {
+        // The server refused and rolled back: nothing of this resource was left behind.
+        settle(pending.urn);
+        writeState(paths, state);
+        throw error;
       }
+      crashIf(request.interrupt, index, "after-sql");
       record(current, change, request.generatedPasswords);
+      settle(pending.urn);
     }
-    if (changes.length > 0) {
-      delete current.pending;
-      writeState(paths, state);
-    }
+    if (changes.length > 0) writeState(paths, state);
   } finally {
     await connections.end();
   }
   return changes;
+}
+
+function crashIf(interrupt: Interruption | undefined, index: number, when: Interruption["when"]): void {
+  if (interrupt?.at === index + 1 && interrupt.when === when) {
+    throw new InterruptedApplyError(`interrupted at change ${index + 1}, ${when} (test hook)`);
+  }
 }
 
 function pendingOf(change: Change): PendingChange {
@@ -88,24 +108,26 @@ function describe(change: Change): string {
 }
 
 /**
- * The provider's SQL for a change. When the previous run died inside this very resource, a
- * create whose object already exists becomes an update from what that run was creating, and a
- * delete whose object is gone becomes nothing: the provider's own Read would find the same.
+ * The provider's SQL for a change. When an earlier run died inside this very resource, a create
+ * whose object now exists becomes an update from what that run was creating, and a delete whose
+ * object is gone becomes nothing: the provider's own Read would find the same. Creates of the
+ * other types are repeatable as they are.
  */
-async function stepsFor(change: Change, provider: ProviderContext, connections: Connections, recovering: PendingChange | undefined): Promise<SqlStep[]> {
+async function stepsFor(change: Change, provider: ProviderContext, connections: Connections, interrupted: PendingChange | undefined): Promise<SqlStep[]> {
   switch (change.kind) {
     case "create": {
       const { type, inputs } = change.desired;
-      if (recovering !== undefined && (await connections.exists(type, recovering.inputs))) {
-        return translationFor(type).update(recovering.inputs, inputs, provider);
+      const translation = translationFor(type);
+      if (interrupted !== undefined && (await connections.exists(type, interrupted.inputs))) {
+        return translation.update(interrupted.inputs, inputs, provider);
       }
-      return translationFor(type).create(inputs, provider);
+      return translation.create(inputs, provider);
     }
     case "update":
       return translationFor(change.desired.type).update(change.previous.inputs, change.desired.inputs, provider);
     case "delete": {
       const { type, inputs } = change.previous;
-      if (recovering !== undefined && !(await connections.exists(type, inputs))) return [];
+      if (interrupted !== undefined && (await connections.exists(type, inputs)) === false) return [];
       return translationFor(type).delete(inputs, provider);
     }
     case "options":
@@ -117,20 +139,39 @@ async function stepsFor(change: Change, provider: ProviderContext, connections: 
 async function runSteps(steps: readonly SqlStep[], connections: Connections, what: string): Promise<void> {
   for (const step of steps) {
     const client = await connections.to(step.database);
+    // Inside a transaction one round trip carries a whole list; CREATE DATABASE and friends
+    // refuse the implicit transaction of a multi-statement query, so those go one by one.
+    const run = async (statements: readonly string[]) => {
+      if (statements.length === 0) return;
+      if (step.transaction) await client.query(statements.join(";\n"));
+      else for (const sql of statements) await client.query(sql);
+    };
     try {
       if (step.transaction) await client.query("BEGIN");
+      await run(step.prelude ?? []);
       await withMembership(client, step.membership, async () => {
-        // Inside a transaction, one round trip carries them all; CREATE DATABASE and friends
-        // refuse to run in the implicit transaction of a multi-statement query, so one by one.
-        if (step.transaction) await client.query(step.statements.join(";\n"));
-        else for (const sql of step.statements) await client.query(sql);
+        const branch = step.branch;
+        if (branch === undefined) return run(step.statements);
+        const present = ((await client.query(branch.exists, [...branch.params])).rowCount ?? 0) > 0;
+        return run(present ? branch.whenPresent : branch.whenAbsent);
       });
+      if (step.revokeMembershipsOf !== undefined) await revokeMemberships(client, step.revokeMembershipsOf);
+      await run(step.epilogue ?? []);
       if (step.transaction) await client.query("COMMIT");
     } catch (error) {
       if (step.transaction) await client.query("ROLLBACK").catch(() => undefined);
       throw new ApplyError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+/** resource_postgresql_role.go revokeRoles: every role this one is a member of. */
+async function revokeMemberships(client: Client, role: string): Promise<void> {
+  const held = await client.query(
+    "SELECT pg_get_userbyid(roleid) AS granted FROM pg_catalog.pg_auth_members members JOIN pg_catalog.pg_roles ON members.member = pg_roles.oid WHERE rolname = $1",
+    [role],
+  );
+  for (const row of held.rows) await client.query(`REVOKE ${ident(String(row["granted"]))} FROM ${ident(role)}`);
 }
 
 function record(current: StackState, change: Change, generated: ReadonlyMap<string, string>): void {
@@ -143,7 +184,7 @@ function record(current: StackState, change: Change, generated: ReadonlyMap<stri
   const password = generated.get(change.desired.name) ?? previous?.outputs?.["result"];
   const applied: AppliedResource = {
     ...change.desired,
-    ...(change.desired.type === "random:index/randomPassword:RandomPassword" && password !== undefined ? { outputs: { result: password } } : {}),
+    ...(change.desired.type === TYPE.randomPassword && password !== undefined ? { outputs: { result: password } } : {}),
   };
   const at = current.resources.findIndex((r) => r.urn === applied.urn);
   if (at >= 0) current.resources[at] = applied;
@@ -167,15 +208,11 @@ class Connections {
     return client;
   }
 
-  /** The provider's Exists checks, for the types whose create is not idempotent. */
-  async exists(type: string, inputs: Readonly<Record<string, unknown>>): Promise<boolean> {
-    const name = inputs["name"];
-    const query =
-      type === "postgresql:index/role:Role" ? "SELECT 1 FROM pg_roles WHERE rolname = $1"
-      : type === "postgresql:index/database:Database" ? "SELECT 1 FROM pg_database WHERE datname = $1"
-      : undefined;
-    if (query === undefined) return true;
-    return (await (await this.to(undefined)).query(query, [name])).rowCount !== 0;
+  /** The provider's Exists check; undefined for types without one (their create is repeatable). */
+  async exists(type: string, inputs: Readonly<Record<string, unknown>>): Promise<boolean | undefined> {
+    const check = translationFor(type).exists;
+    if (check === undefined) return undefined;
+    return (await (await this.to(undefined)).query(check.query, [inputs[check.key]])).rowCount !== 0;
   }
 
   async end(): Promise<void> {

@@ -1,5 +1,5 @@
 import { isSecretValue, type RegisteredResource } from "../harness/recording-monitor";
-import { isAppliedLocally } from "./provider-sql";
+import { isAppliedLocally, TYPE } from "./provider-sql";
 import { hashInputs, type AppliedResource } from "./state";
 
 /*
@@ -61,8 +61,9 @@ export function planChanges(
       const forcing = replacesOn(next.type).filter((key) => hashInputs(previous.inputs[key]) !== hashInputs(next.inputs[key]));
       if (forcing.length === 0) {
         forward.push({ kind: "update", desired: next, previous });
-      } else if (previous.protect || previous.retainOnDelete || next.type === "postgresql:index/database:Database") {
-        refusals.push(`${next.name}: changing ${forcing.join(", ")} would replace it, and the provider drops a replaced database WITH (FORCE); refusing`);
+      } else if (previous.protect || previous.retainOnDelete || next.type === TYPE.database) {
+        const why = next.type === TYPE.database ? "the provider drops a replaced database WITH (FORCE)" : "it is protected or retained, so it is never deleted";
+        refusals.push(`${next.name}: changing ${forcing.join(", ")} would replace it, and ${why}; refusing`);
       } else {
         replaced.push(previous);
         forward.push({ kind: "create", desired: next });

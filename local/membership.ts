@@ -95,10 +95,23 @@ export async function withMembership<T>(client: Client, membership: Membership |
     if (guarded && (await revokeMembership(client, current, role))) revoked.push(role);
     if (await grantMembership(client, role, current)) granted.push(role);
   }
-  const result = await run();
-  for (const role of granted) await revokeMembership(client, role, current);
-  for (const role of revoked) {
-    if ((await one(client, "SELECT 1 FROM pg_roles WHERE rolname = $1", [role])) !== undefined) await grantMembership(client, current, role);
+  const restore = async () => {
+    for (const role of granted) await revokeMembership(client, role, current);
+    for (const role of revoked) {
+      if ((await one(client, "SELECT 1 FROM pg_roles WHERE rolname = $1", [role])) !== undefined) await grantMembership(client, current, role);
+    }
+  };
+  if (guarded) {
+    // Inside a transaction: on failure the rollback undoes the grants (and the aborted
+    // transaction would refuse the revokes anyway).
+    const result = await run();
+    await restore();
+    return result;
   }
-  return result;
+  // Autocommitted (the database resource): the provider defers the revoke, so it runs even on failure.
+  try {
+    return await run();
+  } finally {
+    await restore();
+  }
 }

@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { PasswordSource } from "../harness/recording-monitor";
+import { TYPE } from "./provider-sql";
 import { hashInputs, type AppliedResource } from "./state";
 
 /*
@@ -32,7 +33,7 @@ export function generatePassword(inputs: Readonly<Record<string, unknown>>): str
 export function statePasswords(applied: readonly AppliedResource[]): { source: PasswordSource; generated: Map<string, string> } {
   const generated = new Map<string, string>();
   const source: PasswordSource = (name, inputs) => {
-    const known = applied.find((r) => r.name === name && r.type === "random:index/randomPassword:RandomPassword");
+    const known = applied.find((r) => r.name === name && r.type === TYPE.randomPassword);
     const result = known?.outputs?.["result"];
     if (known !== undefined && known.inputsHash === hashInputs(inputs) && typeof result === "string") return result;
     const fresh = generatePassword(inputs);

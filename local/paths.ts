@@ -11,6 +11,8 @@ export interface LocalPaths {
   readonly serverFile: string;
   readonly stateFile: string;
   readonly logFile: string;
+  /** Passwords of the provider logins made on the embedded server. */
+  readonly providerAdminsFile: string;
 }
 
 export function localPaths(baseDir: string): LocalPaths {
@@ -21,5 +23,6 @@ export function localPaths(baseDir: string): LocalPaths {
     serverFile: join(root, "server.json"),
     stateFile: join(root, "state.json"),
     logFile: join(root, "postgres.log"),
+    providerAdminsFile: join(root, "provider-admins.json"),
   };
 }

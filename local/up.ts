@@ -2,7 +2,7 @@ import { tenantStackFromConfig, type TenantStack } from "../components/stack-con
 import { RecordingMonitor } from "../harness/recording-monitor";
 import { runProgram } from "../harness/run-program";
 import { readStackFile, resolveStackFile, type StackFile } from "../harness/stack-file";
-import { applyChanges, type Connection } from "./apply";
+import { applyChanges, type Connection, type Interruption } from "./apply";
 import { desiredResources, type Change, type DesiredResource } from "./changes";
 import { statePasswords } from "./passwords";
 import { localPaths, type LocalPaths } from "./paths";
@@ -27,6 +27,11 @@ export function loadLocalStack(projectDir: string, stackOrPath: string): LocalSt
   return { paths: localPaths(projectDir), stackFile, tenant };
 }
 
+/** The database the provider connects to (`postgresql:database`, the provider's default `postgres`). */
+export function providerDatabase(stackFile: StackFile): string {
+  return stackFile.values["postgresql:database"] ?? "postgres";
+}
+
 export interface UpResult {
   readonly server: ServerInfo;
   readonly serverStarted: boolean;
@@ -42,17 +47,16 @@ export async function declareLocal(stack: LocalStack): Promise<{ desired: Desire
   return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
 }
 
-export async function upLocal(stack: LocalStack, options: { interruptAfter?: number } = {}): Promise<UpResult> {
+export async function upLocal(stack: LocalStack, options: { interrupt?: Interruption } = {}): Promise<UpResult> {
   const { paths, stackFile, tenant } = stack;
   const { server, started } = await ensureServer(paths);
-  const providerDatabase = stackFile.values["postgresql:database"] ?? "postgres";
-  const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase);
+  const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
   const changes = await applyChanges({
     paths,
     admin,
     stack: stackFile.stack,
     ...(await declareLocal(stack)),
-    ...(options.interruptAfter === undefined ? {} : { interruptAfter: options.interruptAfter }),
+    ...(options.interrupt === undefined ? {} : { interrupt: options.interrupt }),
   });
   return { server, serverStarted: started, admin, changes };
 }

@@ -7,7 +7,7 @@ import { resetLocal, stopServer } from "../../local/server";
 import { desiredResources } from "../../local/changes";
 import { renderSqlScript } from "../../local/sql-script";
 import { runProgram } from "../../harness/run-program";
-import { loadLocalStack, upLocal } from "../../local/up";
+import { loadLocalStack, providerDatabase, upLocal } from "../../local/up";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 
 /*
@@ -75,11 +75,10 @@ export async function down(options: { local?: boolean; reset?: boolean }, projec
   return EXIT_OK;
 }
 
-/** `tenantry sql <stack>`: the script `up --local` amounts to on an empty server (passwords as [secret]). */
+/** `tenantry sql <stack>`: the script `up --local` amounts to on an empty server (passwords as psql variables). */
 export async function sql(stack: string, projectDir: string): Promise<number> {
   const { stackFile, tenant } = loadLocalStack(projectDir, stack);
   const run = await runProgram(stackFile);
-  const providerDatabase = stackFile.values["postgresql:database"] ?? "postgres";
-  process.stdout.write(renderSqlScript(desiredResources(run.resources), { adminUser: tenant.provider.adminRole }, providerDatabase));
+  process.stdout.write(renderSqlScript(desiredResources(run.resources), { adminUser: tenant.provider.adminRole }, providerDatabase(stackFile)));
   return EXIT_OK;
 }

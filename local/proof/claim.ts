@@ -2,6 +2,13 @@ import type { Credentials, Outcome } from "../attempt";
 import type { ServerInfo } from "../server";
 import type { OrgSpec } from "../../components/spec";
 
+/** SQLSTATEs the claims expect the server to answer with. */
+export const SQLSTATE = {
+  insufficientPrivilege: "42501",
+  queryCanceled: "57014",
+  tooManyConnections: "53300",
+} as const;
+
 /** One row of the proof table: `claim | attempt | result`. */
 export interface ClaimResult {
   readonly claim: string;
@@ -13,7 +20,8 @@ export interface ClaimResult {
 export interface OtherOrg {
   readonly slug: string;
   readonly database: string;
-  readonly runtime: Credentials;
+  /** Its runtime roles, one per environment. */
+  readonly runtimes: readonly Credentials[];
 }
 
 /** What a claim needs: the server, the org as declared, and the credentials the apply generated. */

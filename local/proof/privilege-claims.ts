@@ -1,14 +1,14 @@
 import { planEnvironmentSchemas, planLoginRoles } from "../../components/database-plan";
 import { databaseName, quoteIdent } from "../../components/naming";
 import { attempt } from "../attempt";
-import { credentialsOf, expectAllowed, expectRefused, type Claim, type ClaimResult, type ProofContext } from "./claim";
+import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 
 /*
  * Least privilege (DESIGN property 3), proven by trying: the runtime role can use what the DDL
  * role creates and nothing more; no role reaches into another environment's schemas.
  */
 
-const INSUFFICIENT_PRIVILEGE = "42501";
+const INSUFFICIENT_PRIVILEGE = SQLSTATE.insufficientPrivilege;
 
 function rolesOf(ctx: ProofContext, env: string) {
   const [runtime, ddl] = planLoginRoles(ctx.spec, env);
@@ -67,26 +67,26 @@ export const defaultPrivilegesWork: Claim = async (ctx) => {
   return results;
 };
 
-/** The first and last environment of the promotion chain (dev and prod): neither reaches the other. */
+/** Every ordered pair of environments: no role of one reaches into the other's schemas. */
 export const environmentsAreSeparate: Claim = async (ctx) => {
   const envs = ctx.spec.environments;
-  const first = envs[0];
-  const last = envs[envs.length - 1];
-  if (first === undefined || last === undefined || first === last) {
-    return [{ claim: "a dev role cannot read or write a prod schema", attempt: "-", result: "skipped: the org has one environment", status: "skip" }];
+  if (envs.length < 2) {
+    return [{ claim: "a role of one environment cannot read or write another's schema", attempt: "-", result: "skipped: the org has one environment", status: "skip" }];
   }
   const database = databaseName(ctx.spec.slug);
   const results: ClaimResult[] = [];
-  for (const [from, to] of [[first, last], [last, first]] as const) {
-    const { runtime, ddl } = rolesOf(ctx, from);
-    const target = proofTable(ctx, to);
-    for (const sql of [`SELECT * FROM ${target}`, `INSERT INTO ${target} (note) VALUES ('x')`]) {
-      results.push(expectRefused(`a ${from} role cannot read or write a ${to} schema`, `${runtime.user}: ${sql}`,
-        await attempt(ctx.server, runtime, database, [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));
+  for (const from of envs) {
+    for (const to of envs.filter((env) => env !== from)) {
+      const { runtime, ddl } = rolesOf(ctx, from);
+      const target = proofTable(ctx, to);
+      for (const sql of [`SELECT * FROM ${target}`, `INSERT INTO ${target} (note) VALUES ('x')`]) {
+        results.push(expectRefused(`a ${from} role cannot read or write a ${to} schema`, `${runtime.user}: ${sql}`,
+          await attempt(ctx.server, runtime, database, [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));
+      }
+      const create = `CREATE TABLE ${quoteIdent(firstSchema(ctx, to))}.${quoteIdent(`x_${ctx.nonce}`)} (id int)`;
+      results.push(expectRefused(`a ${from} DDL role cannot create in a ${to} schema`, `${ddl.user}: ${create}`,
+        await attempt(ctx.server, ddl, database, [create], { rollback: true }), INSUFFICIENT_PRIVILEGE));
     }
-    const create = `CREATE TABLE ${quoteIdent(firstSchema(ctx, to))}.${quoteIdent(`x_${ctx.nonce}`)} (id int)`;
-    results.push(expectRefused(`a ${from} DDL role cannot create in a ${to} schema`, `${ddl.user}: ${create}`,
-      await attempt(ctx.server, ddl, database, [create], { rollback: true }), INSUFFICIENT_PRIVILEGE));
   }
   return results;
 };

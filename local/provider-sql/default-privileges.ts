@@ -28,7 +28,8 @@ export function createDefaultPrivileges(inputs: Inputs): SqlStep[] {
   return [{
     database: requiredStr(inputs, "database"),
     transaction: true,
-    statements: [...lockRole(requiredStr(inputs, "owner")), revokeAll(inputs), ...grant],
+    prelude: lockRole(requiredStr(inputs, "owner")),
+    statements: [revokeAll(inputs), ...grant],
     membership: { roles: [{ role: requiredStr(inputs, "owner") }], style: "withRolesGranted" },
   }];
 }
@@ -38,7 +39,8 @@ export function deleteDefaultPrivileges(inputs: Inputs): SqlStep[] {
   return [{
     database: requiredStr(inputs, "database"),
     transaction: true,
-    statements: [...lockRole(requiredStr(inputs, "owner")), revokeAll(inputs)],
+    prelude: lockRole(requiredStr(inputs, "owner")),
+    statements: [revokeAll(inputs)],
     membership: { roles: [{ role: requiredStr(inputs, "owner") }], style: "withRolesGranted" },
   }];
 }

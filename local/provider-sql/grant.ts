@@ -67,12 +67,13 @@ export function createOrUpdateGrant(inputs: Inputs, previous?: Inputs): SqlStep[
   return [{
     database: requiredStr(inputs, "database"),
     transaction: true,
-    statements: [...locks(inputs), revoke(previous ?? inputs), ...grant(inputs)],
+    prelude: locks(inputs),
+    statements: [revoke(previous ?? inputs), ...grant(inputs)],
     membership: membership(inputs),
   }];
 }
 
 /** resourcePostgreSQLGrantDelete */
 export function deleteGrant(inputs: Inputs): SqlStep[] {
-  return [{ database: requiredStr(inputs, "database"), transaction: true, statements: [...locks(inputs), revoke(inputs)], membership: membership(inputs) }];
+  return [{ database: requiredStr(inputs, "database"), transaction: true, prelude: locks(inputs), statements: [revoke(inputs)], membership: membership(inputs) }];
 }

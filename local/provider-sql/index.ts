@@ -1,16 +1,32 @@
-import { createDatabase, DATABASE_REPLACES_ON, deleteDatabase, updateDatabase } from "./database";
+import { createDatabase, DATABASE_REPLACES_ON, databaseExists, deleteDatabase, updateDatabase } from "./database";
 import { createDefaultPrivileges, DEFAULT_PRIVILEGES_REPLACES_ON, deleteDefaultPrivileges } from "./default-privileges";
 import { createOrUpdateGrant, deleteGrant, GRANT_REPLACES_ON } from "./grant";
 import { createGrantRole, deleteGrantRole, GRANT_ROLE_REPLACES_ON } from "./grant-role";
-import { createRole, deleteRole, updateRole } from "./role";
+import { createRole, deleteRole, roleExists, updateRole } from "./role";
 import { createSchema, deleteSchema, SCHEMA_REPLACES_ON, updateSchema } from "./schema";
 import type { Inputs, ProviderContext, SqlStep } from "./sql";
 
 export type { ProviderContext, SqlStep } from "./sql";
 
-/** What the provider does for one resource type; `undefined` SQL means the type has no server-side object. */
+/** The type tokens the local apply knows, as the program registers them. */
+export const TYPE = {
+  randomPassword: "random:index/randomPassword:RandomPassword",
+  role: "postgresql:index/role:Role",
+  database: "postgresql:index/database:Database",
+  grantRole: "postgresql:index/grantRole:GrantRole",
+  schema: "postgresql:index/schema:Schema",
+  grant: "postgresql:index/grant:Grant",
+  defaultPrivileges: "postgresql:index/defaultPrivileges:DefaultPrivileges",
+} as const;
+
+/** What the provider does for one resource type (random_password has no SQL at all). */
 export interface Translation {
   readonly replacesOn: readonly string[];
+  /**
+   * The provider's Exists query, for the types whose create cannot simply run again (CREATE
+   * ROLE and CREATE DATABASE fail on an existing name); every other create is repeatable.
+   */
+  readonly exists?: { readonly query: string; readonly key: string };
   create(inputs: Inputs, provider: ProviderContext): SqlStep[];
   update(previous: Inputs, inputs: Inputs, provider: ProviderContext): SqlStep[];
   delete(inputs: Inputs, provider: ProviderContext): SqlStep[];
@@ -20,21 +36,21 @@ const none = () => [];
 
 const TRANSLATIONS: Record<string, Translation> = {
   // random_password lives only in state; every input forces a new value (resource_password.go).
-  "random:index/randomPassword:RandomPassword": {
+  [TYPE.randomPassword]: {
     replacesOn: ["length", "special", "upper", "lower", "numeric", "minUpper", "minLower", "minNumeric", "minSpecial", "overrideSpecial", "keepers"],
     create: none, update: none, delete: none,
   },
-  "postgresql:index/role:Role": { replacesOn: [], create: createRole, update: updateRole, delete: deleteRole },
-  "postgresql:index/database:Database": { replacesOn: DATABASE_REPLACES_ON, create: createDatabase, update: updateDatabase, delete: deleteDatabase },
-  "postgresql:index/grantRole:GrantRole": { replacesOn: GRANT_ROLE_REPLACES_ON, create: createGrantRole, update: none, delete: deleteGrantRole },
-  "postgresql:index/schema:Schema": { replacesOn: SCHEMA_REPLACES_ON, create: createSchema, update: updateSchema, delete: deleteSchema },
-  "postgresql:index/grant:Grant": {
+  [TYPE.role]: { replacesOn: [], exists: roleExists, create: createRole, update: updateRole, delete: deleteRole },
+  [TYPE.database]: { replacesOn: DATABASE_REPLACES_ON, exists: databaseExists, create: createDatabase, update: updateDatabase, delete: deleteDatabase },
+  [TYPE.grantRole]: { replacesOn: GRANT_ROLE_REPLACES_ON, create: createGrantRole, update: none, delete: deleteGrantRole },
+  [TYPE.schema]: { replacesOn: SCHEMA_REPLACES_ON, create: createSchema, update: updateSchema, delete: deleteSchema },
+  [TYPE.grant]: {
     replacesOn: GRANT_REPLACES_ON,
     create: (inputs) => createOrUpdateGrant(inputs),
     update: (previous, inputs) => createOrUpdateGrant(inputs, previous),
     delete: deleteGrant,
   },
-  "postgresql:index/defaultPrivileges:DefaultPrivileges": {
+  [TYPE.defaultPrivileges]: {
     replacesOn: DEFAULT_PRIVILEGES_REPLACES_ON,
     create: createDefaultPrivileges,
     update: (_previous, inputs) => createDefaultPrivileges(inputs),

@@ -4,14 +4,32 @@
  * the provider function it mirrors.
  */
 
-/** Statements run together; `database` undefined means the provider's own database (`postgres`). */
+/**
+ * Statements run together; `database` undefined means the provider's own database (`postgres`).
+ * In order: `prelude` (the provider's advisory locks), the temporary memberships, `statements`
+ * (or the `branch` the server's answer picks), the memberships revoked, `epilogue`.
+ */
 export interface SqlStep {
   readonly database: string | undefined;
   /** The provider wraps every resource in one transaction except databases (autocommit). */
   readonly transaction: boolean;
+  readonly prelude?: readonly string[];
   readonly statements: readonly string[];
   /** Roles the provider makes itself a member of around the statements (see membership.ts). */
   readonly membership?: Membership;
+  /** Where the provider checks for an object and acts on the answer, inside the same step. */
+  readonly branch?: Branch;
+  /** revokeRoles: every membership this role holds is revoked, then `epilogue` grants the wanted ones. */
+  readonly revokeMembershipsOf?: string;
+  readonly epilogue?: readonly string[];
+}
+
+export interface Branch {
+  /** Returns a row when the object exists. */
+  readonly exists: string;
+  readonly params: readonly unknown[];
+  readonly whenPresent: readonly string[];
+  readonly whenAbsent: readonly string[];
 }
 
 /** Where a role to be granted comes from; some are only known by asking the server. */

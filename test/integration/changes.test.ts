@@ -4,6 +4,7 @@ import { applyChanges } from "../../local/apply";
 import { RefusedChangeError, type Change } from "../../local/changes";
 import { attempt } from "../../local/attempt";
 import type { ServerInfo } from "../../local/server";
+import { readState } from "../../local/state";
 import { declareLocal, upLocal, type LocalStack } from "../../local/up";
 import { localStack, writeStackFile } from "../helpers/local";
 
@@ -41,24 +42,36 @@ describe("applying a stack again", () => {
   });
 
   it("changes only the login roles when a timeout changes, and the server sees the new value", async () => {
-    await upLocal(stackFor({ slug: "delta" }, "delta"));
-    const changed = await upLocal(stackFor({ slug: "delta", quotas: { statementTimeoutMs: 4000, lockTimeoutMs: 2000 } }, "delta"));
+    await upLocal(stackFor({ slug: "kilo" }, "kilo"));
+    const changed = await upLocal(stackFor({ slug: "kilo", quotas: { statementTimeoutMs: 4000 } }, "kilo"));
     expect(kinds(changed.changes)).toEqual(["update"]);
-    expect(names(changed.changes)).toEqual(["org-delta-db-dev-ddl", "org-delta-db-dev-runtime", "org-delta-db-prod-ddl", "org-delta-db-prod-runtime"]);
-    const config = await asSuperuser(stackFor({ slug: "delta" }, "delta"), "postgres", "SELECT rolconfig FROM pg_roles WHERE rolname = 'tn_delta_dev_runtime'");
+    expect(names(changed.changes)).toEqual(["org-kilo-db-dev-ddl", "org-kilo-db-dev-runtime", "org-kilo-db-prod-ddl", "org-kilo-db-prod-runtime"]);
+    const config = await asSuperuser(stackFor({ slug: "kilo" }, "kilo"), "postgres", "SELECT rolconfig FROM pg_roles WHERE rolname = 'tn_kilo_dev_runtime'");
     expect(config.rows[0]?.["rolconfig"]).toContain("statement_timeout=4000");
   });
 
   it("only creates a new workspace's schemas and grants, then only deletes them again", async () => {
-    const withApi = stackFor({ slug: "delta", quotas: { statementTimeoutMs: 4000 }, workspaces: [{ slug: "web" }, { slug: "api" }] }, "delta");
+    await upLocal(stackFor({ slug: "lima" }, "lima"));
+    const withApi = stackFor({ slug: "lima", workspaces: [{ slug: "web" }, { slug: "api" }] }, "lima");
     const added = await upLocal(withApi);
     expect(kinds(added.changes)).toEqual(["create"]);
     expect(names(added.changes).every((n) => n.includes("api"))).toBe(true);
     expect(added.changes).toHaveLength(2 * 6); // per environment: a schema and five ACL resources
-    const removed = await upLocal(stackFor({ slug: "delta", quotas: { statementTimeoutMs: 4000 } }, "delta"));
+    const removed = await upLocal(stackFor({ slug: "lima" }, "lima"));
     expect(kinds(removed.changes)).toEqual(["delete"]);
     expect(names(removed.changes)).toEqual(names(added.changes));
-    expect((await asSuperuser(withApi, "tn_delta", "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'api_%'")).rows).toEqual([]);
+    expect((await asSuperuser(withApi, "tn_lima", "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'api_%'")).rows).toEqual([]);
+  });
+
+  it("never drops a schema that holds a table: the delete fails and the state keeps it", async () => {
+    await upLocal(stackFor({ slug: "mike", workspaces: [{ slug: "web" }, { slug: "api" }] }, "mike"));
+    const stack = stackFor({ slug: "mike" }, "mike");
+    await asSuperuser(stack, "tn_mike", "CREATE TABLE api_dev.orders (id int); ALTER TABLE api_dev.orders OWNER TO tn_mike_dev_ddl");
+    await expect(upLocal(stack)).rejects.toThrowError(/delete org-mike-dev-api: cannot drop schema api_dev because other objects depend on it/);
+    expect((await asSuperuser(stack, "tn_mike", "SELECT count(*)::int AS n FROM api_dev.orders")).rows).toEqual([{ n: 0 }]);
+    const state = readState(stack.paths).stacks["org-mike"]!;
+    expect(state.resources.some((r) => r.name === "org-mike-dev-api")).toBe(true);
+    expect(state.pending).toEqual([]);
   });
 });
 

@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { attempt } from "../../local/attempt";
+import type { ServerInfo } from "../../local/server";
 import { REPO_DIR } from "../helpers/local";
 
 /*
@@ -58,6 +60,26 @@ describe("tenantry up --local", () => {
     expect(second.code).toBe(0);
     expect(second.out).toContain("(reused)");
     expect(second.out).toMatch(/org-globex: no changes, the server already matches the stack/);
+  });
+
+  it("reports a statement the server refuses in one line, with exit code 4, and drops no data", async () => {
+    const server = JSON.parse(readFileSync(join(project, ".tenantry", "server.json"), "utf8")) as ServerInfo;
+    // A table as the prod DDL role would create it: the schema is no longer empty.
+    await attempt(server, { user: server.user, password: server.password }, "tn_globex", [
+      "CREATE TABLE main_prod.orders (id int)", "ALTER TABLE main_prod.orders OWNER TO tn_globex_prod_ddl",
+    ]);
+    const stackFile = join(project, "stacks", "Pulumi.org-globex.yaml");
+    const original = readFileSync(stackFile, "utf8");
+    writeFileSync(stackFile, original.replace("environments: [dev, prod]", "environments: [dev]"));
+    try {
+      const result = tenantry("up", "--local", "org-globex");
+      expect(result.code).toBe(4);
+      expect(result.out).toMatch(/^error: the server refused delete org-globex-prod-main: cannot drop schema main_prod because other objects depend on it; the next run resumes from here$/m);
+      expect(result.out).not.toMatch(/\n\s+at /);
+    } finally {
+      writeFileSync(stackFile, original);
+    }
+    expect((await attempt(server, { user: server.user, password: server.password }, "tn_globex", ["SELECT count(*) FROM main_prod.orders"])).code).toBeUndefined();
   });
 
   it("refuses without --local, and refuses invalid input before touching the server", () => {

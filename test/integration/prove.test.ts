@@ -42,9 +42,9 @@ describe("on the embedded Postgres, for org-acme", () => {
     expectAllHold(/^runtime role can use the DDL role's new table/, 3);
   });
   it("runtime roles cannot TRUNCATE, ALTER or DROP those tables (42501)", () => expectAllHold(/^runtime role cannot TRUNCATE/, 9));
-  it("a dev role cannot read or write a prod schema, nor the reverse (42501)", () => expectAllHold(/^a (dev|prod) (DDL )?role cannot/, 6));
+  it("no role of one environment can read, write or create in another's schemas (42501)", () => expectAllHold(/^a (dev|test|prod) (DDL )?role cannot/, 18));
   it("PUBLIC cannot connect to the org database (42501)", () => expectAllHold(/^PUBLIC cannot connect/, 1));
-  it("another org's roles cannot connect to it, nor its roles to the other org's database (42501)", () => expectAllHold(/^one org's roles cannot connect/, 2));
+  it("another org's runtime roles cannot connect to it, nor its own to the other org's database (42501)", () => expectAllHold(/^one org's roles cannot connect/, 5));
   it("no tenant role holds SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS", () => expectAllHold(/^no tenant role holds/, 1));
   it("every login role logs in with its timeouts", () => expectAllHold(/^login role logs in with its statement/, 6));
   it("statement_timeout cancels a long query (57014)", () => expectAllHold(/^statement_timeout .* cancels/, 1));

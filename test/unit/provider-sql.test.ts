@@ -10,8 +10,13 @@ import { renderSqlScript } from "../../local/sql-script";
  */
 
 const provider = { adminUser: "tenantry_admin" };
-const statements = (type: string, inputs: Record<string, unknown>) =>
-  translationFor(type).create(inputs, provider).flatMap((step) => step.statements);
+const steps = (type: string, inputs: Record<string, unknown>) => translationFor(type).create(inputs, provider);
+const statements = (type: string, inputs: Record<string, unknown>) => steps(type, inputs).flatMap((step) => step.statements);
+const LOCK_ROLE = (role: string) => [
+  "SET statement_timeout = 0",
+  `SELECT pg_advisory_xact_lock(oid::bigint) FROM pg_roles WHERE rolname = '${role}'`,
+  `SELECT pg_advisory_xact_lock(member::bigint) FROM pg_auth_members JOIN pg_roles ON roleid = pg_roles.oid WHERE rolname = '${role}'`,
+];
 
 describe("the provider's SQL, as the local apply issues it", () => {
   it("creates a login role in one statement with every attribute spelled out, then sets its timeouts", () => {
@@ -34,32 +39,83 @@ describe("the provider's SQL, as the local apply issues it", () => {
     ]);
   });
 
-  it("applies a Grant as REVOKE ALL then GRANT, after locking the role", () => {
-    expect(statements("postgresql:index/grant:Grant", {
+  it("applies a Grant as REVOKE ALL then GRANT in one transaction, locking the role first and borrowing the schema's owners", () => {
+    expect(steps("postgresql:index/grant:Grant", {
       role: "tn_acme_dev_runtime", database: "tn_acme", schema: "web_dev", objectType: "table", privileges: ["SELECT", "INSERT"],
-    }).slice(-2)).toEqual([
-      `REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA "web_dev" FROM "tn_acme_dev_runtime"`,
-      `GRANT SELECT,INSERT ON ALL TABLES IN SCHEMA "web_dev" TO "tn_acme_dev_runtime"`,
-    ]);
+    })).toEqual([{
+      database: "tn_acme",
+      transaction: true,
+      prelude: LOCK_ROLE("tn_acme_dev_runtime"),
+      statements: [
+        `REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA "web_dev" FROM "tn_acme_dev_runtime"`,
+        `GRANT SELECT,INSERT ON ALL TABLES IN SCHEMA "web_dev" TO "tn_acme_dev_runtime"`,
+      ],
+      membership: { roles: [{ ownersOfTablesIn: "web_dev" }, { ownerOfSchema: "web_dev" }], style: "withRolesGranted" },
+    }]);
   });
 
-  it("turns an empty privilege list into a revoke only, as for PUBLIC on the database", () => {
-    expect(statements("postgresql:index/grant:Grant", { role: "public", database: "tn_acme", objectType: "database", privileges: [] }).slice(-1))
-      .toEqual([`REVOKE ALL PRIVILEGES ON DATABASE "tn_acme" FROM "public"`]);
+  it("turns an empty privilege list into a revoke only, and borrows no owner for a database grant", () => {
+    expect(steps("postgresql:index/grant:Grant", { role: "public", database: "tn_acme", objectType: "database", privileges: [] })).toEqual([{
+      database: "tn_acme",
+      transaction: true,
+      prelude: [...LOCK_ROLE("public"), "SET statement_timeout = 0", "SELECT pg_advisory_xact_lock(oid::bigint) FROM pg_database WHERE datname = 'tn_acme'"],
+      statements: [`REVOKE ALL PRIVILEGES ON DATABASE "tn_acme" FROM "public"`],
+      membership: { roles: [], style: "withRolesGranted" },
+    }]);
   });
 
-  it("sets default privileges for the creating owner: revoke all, then grant", () => {
-    expect(statements("postgresql:index/defaultPrivileges:DefaultPrivileges", {
+  it("sets default privileges for the creating owner: revoke all, then grant, as a member of that owner", () => {
+    expect(steps("postgresql:index/defaultPrivileges:DefaultPrivileges", {
       role: "tn_acme_dev_runtime", owner: "tn_acme_dev_ddl", database: "tn_acme", schema: "web_dev", objectType: "sequence", privileges: ["USAGE", "SELECT"],
-    }).slice(-2)).toEqual([
-      `ALTER DEFAULT PRIVILEGES FOR ROLE "tn_acme_dev_ddl" IN SCHEMA "web_dev" REVOKE ALL ON SEQUENCES FROM "tn_acme_dev_runtime"`,
-      `ALTER DEFAULT PRIVILEGES FOR ROLE "tn_acme_dev_ddl" IN SCHEMA "web_dev" GRANT USAGE,SELECT ON SEQUENCES TO "tn_acme_dev_runtime"`,
-    ]);
+    })).toEqual([{
+      database: "tn_acme",
+      transaction: true,
+      prelude: LOCK_ROLE("tn_acme_dev_ddl"),
+      statements: [
+        `ALTER DEFAULT PRIVILEGES FOR ROLE "tn_acme_dev_ddl" IN SCHEMA "web_dev" REVOKE ALL ON SEQUENCES FROM "tn_acme_dev_runtime"`,
+        `ALTER DEFAULT PRIVILEGES FOR ROLE "tn_acme_dev_ddl" IN SCHEMA "web_dev" GRANT USAGE,SELECT ON SEQUENCES TO "tn_acme_dev_runtime"`,
+      ],
+      membership: { roles: [{ role: "tn_acme_dev_ddl" }], style: "withRolesGranted" },
+    }]);
+  });
+
+  it("updates a role in the provider's order, superuser last, and resets memberships", () => {
+    const previous = { name: "r", login: true, connectionLimit: 5, superuser: false, createDatabase: false, statementTimeout: 5000 };
+    const next = { ...previous, connectionLimit: 4, createDatabase: true, statementTimeout: 0 };
+    expect(translationFor("postgresql:index/role:Role").update(previous, next, provider)).toEqual([{
+      database: undefined,
+      transaction: true,
+      prelude: LOCK_ROLE("r"),
+      statements: [`ALTER ROLE "r" CONNECTION LIMIT 4`, `ALTER ROLE "r" WITH CREATEDB`],
+      revokeMembershipsOf: "r",
+      epilogue: [`ALTER ROLE "r" SET search_path TO DEFAULT`, `ALTER ROLE "r" RESET statement_timeout`],
+    }]);
+  });
+
+  it("deletes a role in one transaction: reassign and drop what it owns as its member, then drop it", () => {
+    expect(translationFor("postgresql:index/role:Role").delete({ name: "r" }, provider)).toEqual([{
+      database: undefined,
+      transaction: true,
+      prelude: LOCK_ROLE("r"),
+      statements: [`REASSIGN OWNED BY "r" TO "tenantry_admin"`, `DROP OWNED BY "r"`],
+      membership: { roles: [{ role: "r" }], style: "withRolesGranted" },
+      epilogue: [`DROP ROLE "r"`],
+    }]);
+  });
+
+  it("creates a schema only when absent, and otherwise only sets its owner", () => {
+    expect(translationFor("postgresql:index/schema:Schema").create({ name: "web_dev", database: "tn_acme", owner: "tn_acme_dev_ddl" }, provider)[0]?.branch)
+      .toEqual({
+        exists: "SELECT TRUE FROM pg_catalog.pg_namespace WHERE nspname = $1",
+        params: ["web_dev"],
+        whenAbsent: [`CREATE SCHEMA IF NOT EXISTS "web_dev" AUTHORIZATION "tn_acme_dev_ddl"`],
+        whenPresent: [`ALTER SCHEMA "web_dev" OWNER TO "tn_acme_dev_ddl"`],
+      });
   });
 
   it("drops a schema with RESTRICT unless told to cascade, so tables are never taken along", () => {
-    expect(translationFor("postgresql:index/schema:Schema").delete({ name: "web_dev", database: "tn_acme", owner: "tn_acme_dev_ddl", dropCascade: false }, provider)[0]?.statements)
-      .toEqual([`DROP SCHEMA IF EXISTS "web_dev" RESTRICT`]);
+    expect(translationFor("postgresql:index/schema:Schema").delete({ name: "web_dev", database: "tn_acme", owner: "tn_acme_dev_ddl", dropCascade: false }, provider)[0]?.branch?.whenPresent)
+      .toEqual([`DROP SCHEMA "web_dev" RESTRICT`]);
   });
 });
 
@@ -88,9 +144,9 @@ describe("planning changes", () => {
     expect(planChanges([changed], [old], replacesOn).map((c) => c.kind)).toEqual(["delete", "create"]);
   });
 
-  it("renders the psql script with every generated password as [secret]", () => {
+  it("renders the psql script with every generated password as a psql variable, never its value", () => {
     const script = renderSqlScript([resource("r", "postgresql:index/role:Role", { name: "tn_x_dev_runtime", login: true, password: "s3cr3t-pw" })], provider, "postgres");
-    expect(script).toContain("ENCRYPTED PASSWORD '[secret]'");
+    expect(script).toContain("ENCRYPTED PASSWORD :'tn_x_dev_runtime_password'");
     expect(script).not.toContain("s3cr3t-pw");
   });
 });
