@@ -19,7 +19,9 @@ export = function tenantry() {
     secretKeys: secretConfigKeys(),
     now: new Date(),
   });
-  const org = new OrgTenant(orgComponentName(spec.slug), { spec, provider });
+  // The provider's password, if the stack sets it; otherwise PGPASSWORD, as the provider itself reads.
+  const password = new pulumi.Config("postgresql").getSecret("password");
+  const org = new OrgTenant(orgComponentName(spec.slug), { spec, provider: { ...provider, ...(password === undefined ? {} : { password }) } });
   return {
     databaseName: org.databaseName,
     roles: org.roles,

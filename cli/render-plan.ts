@@ -23,7 +23,9 @@ export function renderValue(value: unknown): string {
 
 function describe(resource: RegisteredResource): string {
   const flags = [resource.protect ? "protect" : "", resource.retainOnDelete ? "retainOnDelete" : ""].filter(Boolean);
-  const inputs = Object.entries(resource.inputs).map(([key, value]) => `${key}=${renderValue(value)}`);
+  const inputs = Object.entries(resource.inputs).map(([key, value]) =>
+    // A dynamic resource's provider is serialized code: pages of it would drown the plan.
+    `${key}=${key === "__provider" ? "[serialized provider]" : renderValue(value)}`);
   const head = `${shortType(resource.type)} ${resource.name}`;
   return [head, ...flags.map((f) => `[${f}]`), ...inputs].join("  ");
 }

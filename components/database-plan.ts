@@ -1,6 +1,6 @@
 import { connectionBudget } from "./connection-budget";
 import type { OrgSpec } from "./spec";
-import { databaseName, environmentRoleName, orgRoleName, schemaName, type EnvironmentRoleKind } from "./naming";
+import { databaseName, environmentRoleName, orgRoleName, quoteIdent, schemaName, type EnvironmentRoleKind } from "./naming";
 
 /*
  * What the org's database, roles, schemas and grants are, as plain data. The components only
@@ -70,6 +70,17 @@ export function planLoginRoles(spec: OrgSpec, env: string): readonly [LoginRoleP
     { ...guardrails, kind: "runtime", name: environmentRoleName(spec.slug, env, "runtime"), connectionLimit: budget.runtime },
     { ...guardrails, kind: "ddl", name: environmentRoleName(spec.slug, env, "ddl"), connectionLimit: budget.ddl },
   ];
+}
+
+/**
+ * `lock_timeout` for every login role. The provider's Role has no field for it, so it is set by
+ * a SqlMigration; ALTER ROLE ... SET is idempotent, and a changed quota changes the checksum.
+ */
+export function lockTimeoutSql(spec: OrgSpec): string {
+  return spec.environments
+    .flatMap((env) => planLoginRoles(spec, env))
+    .map((role) => `ALTER ROLE ${quoteIdent(role.name)} SET lock_timeout TO ${role.lockTimeoutMs};`)
+    .join("\n");
 }
 
 export interface SchemaPlan {

@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import type { AclChain } from "./acl-chain";
-import { DATABASE_SETTINGS, planDatabase, planDatabaseAcl, planLoginRoles, type LoginRolePlan } from "./database-plan";
+import { DATABASE_SETTINGS, lockTimeoutSql, planDatabase, planDatabaseAcl, planLoginRoles, type LoginRolePlan } from "./database-plan";
+import type { ProviderSettings } from "./provider-settings";
+import { SqlMigration } from "./sql-migration";
 import { childName } from "./naming";
 import type { OrgSpec } from "./spec";
 
@@ -15,13 +17,16 @@ export interface OrgDatabaseArgs {
   /** Serializes this database's grants with every other grant of the org (see AclChain). */
   readonly acl: AclChain;
   /**
-   * The provider's login role (`postgresql:username`), never a superuser. It becomes an
-   * inheriting member of the org's owner role: the provider applies database-level grants as
-   * itself, and a non-owner's GRANT or REVOKE on a database is a silent no-op in Postgres, which
-   * would leave CONNECT open to PUBLIC.
+   * The provider's connection (`postgresql:*`) and its password, a secret. Its login role,
+   * never a superuser, becomes an inheriting member of the org's owner role: the provider
+   * applies database-level grants as itself, and a non-owner's GRANT or REVOKE on a database is
+   * a silent no-op in Postgres, which would leave CONNECT open to PUBLIC. The same connection
+   * sets `lock_timeout`, which the provider's Role cannot.
    */
-  readonly providerAdmin: string;
+  readonly provider: ProviderConnection;
 }
+
+export type ProviderConnection = ProviderSettings & { readonly password?: pulumi.Input<string> };
 
 /** Every role tenantry creates spells these out, so no provider default can ever widen them. */
 export const UNPRIVILEGED_ROLE_ATTRIBUTES = {
@@ -42,9 +47,7 @@ export interface EnvironmentLoginRoles {
  * environment, a runtime role and a DDL role that log in with generated secret passwords and
  * carry fail-closed timeouts and connection limits.
  *
- * Not yet set: `lock_timeout` (the provider's Role has no such field). The audit-ledger issue
- * brings a SQL migration resource that runs `ALTER ROLE ... SET lock_timeout` with the planned
- * `LoginRolePlan.lockTimeoutMs`; until then the quota is validated but not applied.
+ * `lock_timeout` has no field on the provider's Role: a SqlMigration sets it for every login role.
  */
 export class OrgDatabase extends pulumi.ComponentResource {
   public readonly database: postgresql.Database;
@@ -57,7 +60,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
 
   constructor(name: string, args: OrgDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("tenantry:index:OrgDatabase", name, {}, opts);
-    const { spec, acl, providerAdmin } = args;
+    const { spec, acl, provider } = args;
     const plan = planDatabase(spec);
 
     const owner = new postgresql.Role(childName(name, "owner"), {
@@ -89,11 +92,17 @@ export class OrgDatabase extends pulumi.ComponentResource {
     this.loginRoles = loginRoles;
 
     const ownerMembership = new postgresql.GrantRole(childName(name, "admin-owns"), {
-      role: providerAdmin,
+      role: provider.adminRole,
       grantRole: owner.name,
     }, { parent: this, dependsOn: [this.database] });
 
     const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
+    new SqlMigration(childName(name, "lock-timeouts"), {
+      migration: `${spec.slug}-lock-timeouts`,
+      database: provider.database,
+      sql: lockTimeoutSql(spec),
+      connection: { host: provider.host, port: provider.port, user: provider.adminRole, sslmode: provider.sslmode, ...(provider.password === undefined ? {} : { password: provider.password }) },
+    }, { parent: this, dependsOn: everyRole });
     for (const grant of planDatabaseAcl(spec)) {
       acl.add(grant, { parent: this, name }, [this.database, ownerMembership, ...everyRole]);
     }

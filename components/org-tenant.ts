@@ -2,15 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { AclChain } from "./acl-chain";
 import { EnvironmentSchemas } from "./environment-schemas";
 import { childName } from "./naming";
-import { OrgDatabase } from "./org-database";
-import type { ProviderSettings } from "./provider-settings";
+import { OrgDatabase, type ProviderConnection } from "./org-database";
+
 import type { OrgSpec } from "./spec";
 
 export interface OrgTenantArgs {
   /** The validated org spec (parse the stack config with `tenantStackFromConfig` first). */
   readonly spec: OrgSpec;
-  /** The validated `postgresql:*` settings; the provider's login role is needed for one grant. */
-  readonly provider: ProviderSettings;
+  /** The validated `postgresql:*` settings and the provider's password (a secret, if set in config). */
+  readonly provider: ProviderConnection;
 }
 
 export interface EnvironmentRoleNames {
@@ -33,7 +33,7 @@ export class OrgTenant extends pulumi.ComponentResource {
     const { spec, provider } = args;
     const acl = new AclChain();
 
-    const database = new OrgDatabase(childName(name, "db"), { spec, acl, providerAdmin: provider.adminRole }, { parent: this });
+    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider }, { parent: this });
     const roles: Record<string, EnvironmentRoleNames> = {};
     const schemas: Record<string, pulumi.Output<string[]>> = {};
     for (const env of spec.environments) {

@@ -9,18 +9,29 @@ import type { SpecProblem } from "./spec-errors";
 export interface ProviderSettings {
   /** The provider's login (`postgresql:username`); it is made a member of each org's owner role. */
   readonly adminRole: string;
+  readonly host: string;
+  readonly port: number;
+  /** The database the provider connects to (`postgresql:database`, default `postgres`). */
+  readonly database: string;
+  readonly sslmode: "require" | "verify-ca" | "verify-full";
 }
 
-const TLS_MODES = ["require", "verify-ca", "verify-full"];
+const TLS_MODES = ["require", "verify-ca", "verify-full"] as const;
+type TlsMode = (typeof TLS_MODES)[number];
+const isTlsMode = (value: string | undefined): value is TlsMode => TLS_MODES.some((mode) => mode === value);
 
 export function checkProviderSettings(values: Readonly<Record<string, string>>): { settings?: ProviderSettings; problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const problem = (field: string, rule: string) => problems.push({ field, message: `${field} ${rule}` });
 
   const sslmode = values["postgresql:sslmode"];
-  if (sslmode === undefined || !TLS_MODES.includes(sslmode)) {
+  if (!isTlsMode(sslmode)) {
     problem("postgresql:sslmode", `must be one of ${TLS_MODES.join(", ")}: role passwords are sent over this connection`);
   }
+  const host = values["postgresql:host"];
+  if (host === undefined || !/^[A-Za-z0-9.-]{1,253}$/.test(host)) problem("postgresql:host", "must be the server's host name");
+  const port = Number(values["postgresql:port"] ?? "5432");
+  if (!Number.isInteger(port) || port < 1 || port > 65535) problem("postgresql:port", "must be a port number 1..65535");
   if (values["postgresql:superuser"] !== "false") {
     problem("postgresql:superuser", 'must be "false": tenantry deploys with a non-superuser account (on RDS, grant rds_superuser by membership)');
   }
@@ -28,5 +39,6 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
   if (adminRole === undefined || !/^[a-z_][a-z0-9_]{0,62}$/.test(adminRole) || adminRole.startsWith("tn_")) {
     problem("postgresql:username", "must be the provider's login role: 1..63 of a-z, 0-9 and _, and not a tn_ tenant role");
   }
-  return problems.length === 0 && adminRole !== undefined ? { settings: { adminRole }, problems } : { problems };
+  if (problems.length > 0 || adminRole === undefined || host === undefined || !isTlsMode(sslmode)) return { problems };
+  return { settings: { adminRole, host, port, sslmode, database: values["postgresql:database"] ?? "postgres" }, problems };
 }

@@ -26,6 +26,8 @@ export interface ApplyRequest {
   readonly paths: LocalPaths;
   /** The provider's login: a non-superuser with CREATEDB and CREATEROLE, as on a managed database. */
   readonly admin: Connection;
+  /** The stand-in for rds_superuser, used only by steps marked `elevated` (event triggers). */
+  readonly superuser: Connection;
   readonly stack: string;
   readonly desired: readonly DesiredResource[];
   /** Passwords generated for this run, by resource name, to keep in the state. */
@@ -49,7 +51,7 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
   const state = readState(paths);
   const current = stackState(state, stack);
   const changes = planChanges(request.desired, current.resources, (type) => translationFor(type).replacesOn);
-  const connections = new Connections(request.admin);
+  const connections = new Connections(request.admin, request.superuser);
   const provider: ProviderContext = { adminUser: request.admin.user };
   const interrupted = new Map((current.pending ?? []).map((p) => [p.urn, p]));
   const settle = (urn: string, next?: PendingChange) => {
@@ -138,7 +140,7 @@ async function stepsFor(change: Change, provider: ProviderContext, connections: 
 
 async function runSteps(steps: readonly SqlStep[], connections: Connections, what: string): Promise<void> {
   for (const step of steps) {
-    const client = await connections.to(step.database);
+    const client = await connections.to(step.database, step.elevated === true);
     // Inside a transaction one round trip carries a whole list; CREATE DATABASE and friends
     // refuse the implicit transaction of a multi-statement query, so those go one by one.
     const run = async (statements: readonly string[]) => {
@@ -191,20 +193,21 @@ function record(current: StackState, change: Change, generated: ReadonlyMap<stri
   else current.resources.push(applied);
 }
 
-/** One admin connection per database, opened on first use. */
+/** One connection per database (and per admin or superuser), opened on first use. */
 class Connections {
   private readonly clients = new Map<string, Client>();
 
-  constructor(private readonly admin: Connection) {}
+  constructor(private readonly admin: Connection, private readonly superuser: Connection) {}
 
-  async to(database: string | undefined): Promise<Client> {
+  async to(database: string | undefined, elevated = false): Promise<Client> {
     const name = database ?? this.admin.database;
-    const open = this.clients.get(name);
+    const key = `${elevated ? "superuser" : "admin"}/${name}`;
+    const open = this.clients.get(key);
     if (open !== undefined) return open;
-    const client = new Client({ ...this.admin, database: name });
+    const client = new Client({ ...(elevated ? this.superuser : this.admin), database: name });
     client.on("error", () => undefined);
     await client.connect();
-    this.clients.set(name, client);
+    this.clients.set(key, client);
     return client;
   }
 

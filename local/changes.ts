@@ -30,7 +30,9 @@ export class RefusedChangeError extends Error {
 
 export function desiredResources(registered: readonly RegisteredResource[]): DesiredResource[] {
   return registered.filter((r) => isAppliedLocally(r.type)).map((r) => {
-    const inputs = unwrapSecrets(r.inputs) as Record<string, unknown>;
+    // A dynamic resource's serialized provider is code, not configuration: it must not make a diff.
+    const { __provider: _code, ...rest } = unwrapSecrets(r.inputs) as Record<string, unknown>;
+    const inputs = rest;
     return {
       urn: r.urn, type: r.type, name: r.name, inputs, inputsHash: hashInputs(inputs),
       protect: r.protect, retainOnDelete: r.retainOnDelete, dependsOn: r.dependsOn,

@@ -36,6 +36,7 @@ export interface UpResult {
   readonly server: ServerInfo;
   readonly serverStarted: boolean;
   readonly admin: Connection;
+  readonly superuser: Connection;
   readonly changes: readonly Change[];
 }
 
@@ -51,12 +52,14 @@ export async function upLocal(stack: LocalStack, options: { interrupt?: Interrup
   const { paths, stackFile, tenant } = stack;
   const { server, started } = await ensureServer(paths);
   const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
+  const superuser: Connection = { ...server, database: admin.database };
   const changes = await applyChanges({
     paths,
     admin,
+    superuser,
     stack: stackFile.stack,
     ...(await declareLocal(stack)),
     ...(options.interrupt === undefined ? {} : { interrupt: options.interrupt }),
   });
-  return { server, serverStarted: started, admin, changes };
+  return { server, serverStarted: started, admin, superuser, changes };
 }

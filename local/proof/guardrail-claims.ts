@@ -34,15 +34,17 @@ export const rolesCarryTimeouts: Claim = async (ctx) => {
   for (const role of loginRoles(ctx)) {
     // pg_settings reports both in milliseconds, whatever unit SHOW would pick.
     const outcome = await attempt(ctx.server, credentialsOf(ctx, role.name), databaseName(ctx.spec.slug), [
-      "SELECT max(setting) FILTER (WHERE name = 'statement_timeout') AS st, max(setting) FILTER (WHERE name = 'idle_in_transaction_session_timeout') AS idle FROM pg_settings",
+      "SELECT max(setting) FILTER (WHERE name = 'statement_timeout') AS st, max(setting) FILTER (WHERE name = 'lock_timeout') AS lock, " +
+        "max(setting) FILTER (WHERE name = 'idle_in_transaction_session_timeout') AS idle FROM pg_settings",
     ]);
     const row = outcome.rows[0] ?? {};
-    const holds = outcome.code === undefined && row["st"] === String(role.statementTimeoutMs) && row["idle"] === String(role.idleInTransactionSessionTimeoutMs);
+    const expected = [role.statementTimeoutMs, role.lockTimeoutMs, role.idleInTransactionSessionTimeoutMs].map(String);
+    const actual = [row["st"], row["lock"], row["idle"]].map(String);
     results.push({
-      claim: "login role logs in with its statement and idle-in-transaction timeouts",
-      attempt: `${role.name}: statement_timeout, idle_in_transaction_session_timeout from pg_settings`,
-      result: outcome.code !== undefined ? `refused ${outcome.code}` : `${String(row["st"])} ms, ${String(row["idle"])} ms`,
-      status: holds ? "pass" : "fail",
+      claim: "login role logs in with its statement, lock and idle-in-transaction timeouts",
+      attempt: `${role.name}: statement_timeout, lock_timeout, idle_in_transaction_session_timeout from pg_settings`,
+      result: outcome.code !== undefined ? `refused ${outcome.code}` : `${actual.join(" ms, ")} ms`,
+      status: outcome.code === undefined && actual.join() === expected.join() ? "pass" : "fail",
     });
   }
   return results;

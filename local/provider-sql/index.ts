@@ -3,6 +3,7 @@ import { createDefaultPrivileges, DEFAULT_PRIVILEGES_REPLACES_ON, deleteDefaultP
 import { createOrUpdateGrant, deleteGrant, GRANT_REPLACES_ON } from "./grant";
 import { createGrantRole, deleteGrantRole, GRANT_ROLE_REPLACES_ON } from "./grant-role";
 import { createRole, deleteRole, roleExists, updateRole } from "./role";
+import { createSqlMigration, deleteSqlMigration, SQL_MIGRATION_REPLACES_ON, updateSqlMigration } from "./sql-migration";
 import { createSchema, deleteSchema, SCHEMA_REPLACES_ON, updateSchema } from "./schema";
 import type { Inputs, ProviderContext, SqlStep } from "./sql";
 
@@ -17,6 +18,8 @@ export const TYPE = {
   schema: "postgresql:index/schema:Schema",
   grant: "postgresql:index/grant:Grant",
   defaultPrivileges: "postgresql:index/defaultPrivileges:DefaultPrivileges",
+  /** Any Pulumi dynamic resource; the local apply knows only tenantry's SqlMigration among them. */
+  dynamic: "pulumi-nodejs:dynamic:Resource",
 } as const;
 
 /** What the provider does for one resource type (random_password has no SQL at all). */
@@ -50,6 +53,7 @@ const TRANSLATIONS: Record<string, Translation> = {
     update: (previous, inputs) => createOrUpdateGrant(inputs, previous),
     delete: deleteGrant,
   },
+  [TYPE.dynamic]: { replacesOn: SQL_MIGRATION_REPLACES_ON, create: createSqlMigration, update: updateSqlMigration, delete: deleteSqlMigration },
   [TYPE.defaultPrivileges]: {
     replacesOn: DEFAULT_PRIVILEGES_REPLACES_ON,
     create: createDefaultPrivileges,

@@ -22,6 +22,8 @@ export interface SqlStep {
   /** revokeRoles: every membership this role holds is revoked, then `epilogue` grants the wanted ones. */
   readonly revokeMembershipsOf?: string;
   readonly epilogue?: readonly string[];
+  /** Runs as the superuser stand-in (rds_superuser on RDS): event triggers need it. */
+  readonly elevated?: boolean;
 }
 
 export interface Branch {

@@ -82,8 +82,8 @@ describe("a database is never dropped by accident", () => {
     const before = readFileSync(stack.paths.stateFile, "utf8");
     const { desired, generatedPasswords } = await declareLocal(stack);
     const withoutDatabase = desired.filter((r) => r.type !== "postgresql:index/database:Database");
-    const { admin } = await upLocal(stack);
-    await expect(applyChanges({ paths: stack.paths, admin, stack: stack.stackFile.stack, desired: withoutDatabase, generatedPasswords }))
+    const { admin, superuser } = await upLocal(stack);
+    await expect(applyChanges({ paths: stack.paths, admin, superuser, stack: stack.stackFile.stack, desired: withoutDatabase, generatedPasswords }))
       .rejects.toThrowError(/org-echo-db-database: it is protected and the stack no longer declares it/);
     expect(readFileSync(stack.paths.stateFile, "utf8")).toBe(before);
     expect((await asSuperuser(stack, "postgres", "SELECT 1 AS found FROM pg_database WHERE datname = 'tn_echo'")).rows).toEqual([{ found: 1 }]);
@@ -93,17 +93,17 @@ describe("a database is never dropped by accident", () => {
     const stack = stackFor({ slug: "echo" }, "echo");
     const { desired, generatedPasswords } = await declareLocal(stack);
     const recollated = desired.map((r) => (r.type === "postgresql:index/database:Database" ? { ...r, inputs: { ...r.inputs, lcCollate: "en_US.UTF-8" }, inputsHash: "changed" } : r));
-    const { admin } = await upLocal(stack);
-    await expect(applyChanges({ paths: stack.paths, admin, stack: stack.stackFile.stack, desired: recollated, generatedPasswords }))
+    const { admin, superuser } = await upLocal(stack);
+    await expect(applyChanges({ paths: stack.paths, admin, superuser, stack: stack.stackFile.stack, desired: recollated, generatedPasswords }))
       .rejects.toBeInstanceOf(RefusedChangeError);
   });
 
   it("keeps a sandbox database on the server when the stack stops declaring it (retainOnDelete)", async () => {
     const stack = stackFor({ slug: "foxtrot", tier: "sandbox" }, "foxtrot");
-    const { admin } = await upLocal(stack);
+    const { admin, superuser } = await upLocal(stack);
     const { desired, generatedPasswords } = await declareLocal(stack);
     const database = desired.filter((r) => r.type === "postgresql:index/database:Database");
-    const changes = await applyChanges({ paths: stack.paths, admin, stack: stack.stackFile.stack, desired: desired.filter((r) => !database.includes(r)), generatedPasswords });
+    const changes = await applyChanges({ paths: stack.paths, admin, superuser, stack: stack.stackFile.stack, desired: desired.filter((r) => !database.includes(r)), generatedPasswords });
     expect(changes.map((c) => c.kind)).toEqual(["retain"]);
     expect((await asSuperuser(stack, "postgres", "SELECT 1 AS found FROM pg_database WHERE datname = 'tn_foxtrot'")).rows).toEqual([{ found: 1 }]);
   });

@@ -17,7 +17,7 @@ function tenantry(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const PROVIDER_YAML = "config:\n  postgresql:username: tenantry_admin\n  postgresql:sslmode: require\n  postgresql:superuser: \"false\"\n";
+const PROVIDER_YAML = "config:\n  postgresql:host: pg.tenants.internal\n  postgresql:username: tenantry_admin\n  postgresql:sslmode: require\n  postgresql:superuser: \"false\"\n";
 
 function stackFileWith(body: string, name = "Pulumi.org-acme.yaml"): string {
   const path = join(mkdtempSync(join(tmpdir(), "tenantry-cli-")), name);
@@ -61,7 +61,7 @@ describe("tenantry plan", () => {
     expect(stdout).toContain("└─ tenantry:index:OrgTenant org-acme");
     expect(stdout).toContain("postgresql:Database org-acme-db-database  [protect]  [retainOnDelete]");
     expect(stdout).toMatch(/postgresql:Role org-acme-db-prod-runtime .*password=\[secret\]/);
-    expect(stdout).toContain("65 resources to create");
+    expect(stdout).toContain("66 resources to create");
   });
 
   it("exits 2 and registers nothing for an invalid org", () => {

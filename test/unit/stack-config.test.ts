@@ -59,6 +59,15 @@ describe("the stack configuration", () => {
     ]);
   });
 
+  it("refuses a provider without a host or with a port out of range", () => {
+    const config = stackConfigFor(validOrgInput(), { "postgresql:port": "70000" });
+    const { ["postgresql:host"]: _host, ...withoutHost } = config.values;
+    expect(messagesOf({ ...config, values: withoutHost })).toEqual([
+      "postgresql:host must be the server's host name",
+      "postgresql:port must be a port number 1..65535",
+    ]);
+  });
+
   it("refuses a provider login that is missing or a tenant role", () => {
     expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:username": "tn_acme_owner" }))).toEqual([
       "postgresql:username must be the provider's login role: 1..63 of a-z, 0-9 and _, and not a tn_ tenant role",

@@ -1,0 +1,60 @@
+import Module from "node:module";
+import { beforeAll, describe, expect, it } from "vitest";
+import { lockTimeoutSql } from "../../components/database-plan";
+import { checksumOf, SQL_MIGRATION_KIND } from "../../components/sql-migration";
+import type { RegisteredResource } from "../../harness/recording-monitor";
+import type { ProgramRun } from "../../harness/run-program";
+import { runOrg } from "../helpers/program";
+import { NOW, validOrgInput } from "../helpers/spec-builder";
+import { parseOrgSpec } from "../../components/spec";
+
+/*
+ * The SqlMigration resource as the program registers it, and its provider as Pulumi will run it:
+ * loaded from the serialized code in `__provider`, the way Pulumi's dynamic provider host does.
+ */
+
+let run: ProgramRun;
+let migration: RegisteredResource;
+
+beforeAll(async () => {
+  run = await runOrg(validOrgInput());
+  migration = run.resources.find((r) => r.inputs["kind"] === SQL_MIGRATION_KIND)!;
+});
+
+/** requireFromString, as the dynamic provider host loads `__provider`. */
+function loadProvider(code: string): { diff: (id: string, olds: object, news: object) => Promise<{ changes: boolean; replaces: string[] }> } {
+  const mod = new Module("provider.js", module) as Module & { _compile(code: string, file: string): void };
+  mod.paths = module.paths;
+  mod._compile(code, "provider.js");
+  return (mod.exports as { handler: () => never }).handler();
+}
+
+describe("the lock_timeout migration", () => {
+  it("sets lock_timeout for every login role of the org, in the provider's database", () => {
+    expect(migration.inputs).toMatchObject({
+      migration: "acme-lock-timeouts",
+      database: "postgres",
+      elevated: false,
+      sql: lockTimeoutSql(parseOrgSpec(validOrgInput(), { now: NOW })),
+    });
+    expect(String(migration.inputs["sql"]).split("\n")).toHaveLength(6);
+    expect(migration.inputs["sql"]).toContain('ALTER ROLE "tn_acme_prod_runtime" SET lock_timeout TO 2000;');
+  });
+
+  it("is versioned by the checksum of its SQL", () => {
+    expect(migration.inputs["checksum"]).toBe(checksumOf(String(migration.inputs["sql"])));
+  });
+
+  it("waits for every role it alters", () => {
+    const roles = run.resources.filter((r) => r.type === "postgresql:index/role:Role").map((r) => r.urn);
+    expect(migration.dependsOn).toEqual(expect.arrayContaining(roles));
+  });
+
+  it("ships a provider that loads from its serialized code and diffs by checksum and database", async () => {
+    const provider = loadProvider(String(migration.inputs["__provider"]));
+    const olds = { database: "postgres", checksum: "a" };
+    expect(await provider.diff("id", olds, { database: "postgres", checksum: "a" })).toEqual({ changes: false, replaces: [] });
+    expect(await provider.diff("id", olds, { database: "postgres", checksum: "b" })).toEqual({ changes: true, replaces: [] });
+    expect(await provider.diff("id", olds, { database: "other", checksum: "a" })).toEqual({ changes: true, replaces: ["database"] });
+  });
+});
