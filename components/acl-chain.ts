@@ -33,6 +33,8 @@ export class AclChain {
             database: plan.database,
             schema: plan.schema,
             objectType: plan.objectType,
+            ...(plan.objects === undefined ? {} : { objects: [...plan.objects] }),
+            ...(plan.columns === undefined ? {} : { columns: [...plan.columns] }),
             privileges: [...plan.privileges],
           }, opts)
         : new postgresql.DefaultPrivileges(name, {

@@ -104,7 +104,11 @@ export interface GrantPlan {
   readonly role: string;
   readonly database: string;
   readonly schema?: string;
-  readonly objectType: "database" | "schema" | "table" | "sequence";
+  readonly objectType: "database" | "schema" | "table" | "sequence" | "column";
+  /** Named objects; empty or absent means every object of the type in the schema. */
+  readonly objects?: readonly string[];
+  /** For objectType column: the columns of the one object named. */
+  readonly columns?: readonly string[];
   readonly privileges: readonly string[];
 }
 

@@ -25,6 +25,8 @@ export interface EnvironmentSchemasArgs {
 /** One schema `<workspace>_<env>` per workspace, owned by the environment's DDL role. */
 export class EnvironmentSchemas extends pulumi.ComponentResource {
   public readonly schemaNames: pulumi.Output<string[]>;
+  /** The schema resources, for what must come after them (the audit ledger). */
+  public readonly schemas: readonly postgresql.Schema[];
 
   constructor(name: string, args: EnvironmentSchemasArgs, opts?: pulumi.ComponentResourceOptions) {
     super("tenantry:index:EnvironmentSchemas", name, {}, opts);
@@ -44,6 +46,7 @@ export class EnvironmentSchemas extends pulumi.ComponentResource {
       acl.add(grant, { parent: this, name }, [...schemas, roles.runtime, roles.ddl]);
     }
 
+    this.schemas = schemas;
     this.schemaNames = pulumi.all(schemas.map((schema) => schema.name));
     this.registerOutputs({ schemaNames: this.schemaNames });
   }

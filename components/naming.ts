@@ -14,7 +14,7 @@ export const PG_IDENTIFIER_MAX_BYTES = 63;
 const PREFIX = "tn";
 
 /** Kinds of org-level roles. Disjoint from the environment-level kinds, keeping names injective. */
-export type OrgRoleKind = "owner";
+export type OrgRoleKind = "owner" | "audit";
 /** Kinds of roles that exist once per environment. */
 export type EnvironmentRoleKind = "runtime" | "ddl";
 

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { AclChain } from "./acl-chain";
 import { DATABASE_SETTINGS, lockTimeoutSql, planDatabase, planDatabaseAcl, planLoginRoles, type LoginRolePlan } from "./database-plan";
 import type { ProviderSettings } from "./provider-settings";
-import { SqlMigration } from "./sql-migration";
+import { SqlMigration, type MigrationConnection } from "./sql-migration";
 import { childName } from "./naming";
 import type { OrgSpec } from "./spec";
 
@@ -27,6 +27,12 @@ export interface OrgDatabaseArgs {
 }
 
 export type ProviderConnection = ProviderSettings & { readonly password?: pulumi.Input<string> };
+
+/** A SqlMigration's connection: the provider's own login and TLS mode. */
+export function migrationConnection(provider: ProviderConnection): MigrationConnection {
+  const { host, port, adminRole, sslmode, password } = provider;
+  return { host, port, user: adminRole, sslmode, ...(password === undefined ? {} : { password }) };
+}
 
 /** Every role tenantry creates spells these out, so no provider default can ever widen them. */
 export const UNPRIVILEGED_ROLE_ATTRIBUTES = {
@@ -101,7 +107,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
       migration: `${spec.slug}-lock-timeouts`,
       database: provider.database,
       sql: lockTimeoutSql(spec),
-      connection: { host: provider.host, port: provider.port, user: provider.adminRole, sslmode: provider.sslmode, ...(provider.password === undefined ? {} : { password: provider.password }) },
+      connection: migrationConnection(provider),
     }, { parent: this, dependsOn: everyRole });
     for (const grant of planDatabaseAcl(spec)) {
       acl.add(grant, { parent: this, name }, [this.database, ownerMembership, ...everyRole]);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AclChain } from "./acl-chain";
+import { AuditLedger } from "./audit-ledger";
 import { EnvironmentSchemas } from "./environment-schemas";
 import { childName } from "./naming";
 import { OrgDatabase, type ProviderConnection } from "./org-database";
@@ -36,14 +37,21 @@ export class OrgTenant extends pulumi.ComponentResource {
     const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider }, { parent: this });
     const roles: Record<string, EnvironmentRoleNames> = {};
     const schemas: Record<string, pulumi.Output<string[]>> = {};
+    const schemaResources: pulumi.Resource[] = [];
     for (const env of spec.environments) {
       const loginRoles = database.loginRoles[env];
       if (loginRoles === undefined) throw new Error(`internal: no login roles for environment ${env}`);
       roles[env] = { runtime: loginRoles.runtime.name, ddl: loginRoles.ddl.name };
-      schemas[env] = new EnvironmentSchemas(childName(name, env), {
+      const environment = new EnvironmentSchemas(childName(name, env), {
         spec, env, database: database.database, roles: loginRoles, acl,
-      }, { parent: this }).schemaNames;
+      }, { parent: this });
+      schemas[env] = environment.schemaNames;
+      schemaResources.push(...environment.schemas);
     }
+
+    new AuditLedger(childName(name, "audit"), {
+      spec, database: database.database, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider,
+    }, { parent: this });
 
     this.databaseName = database.databaseName;
     this.roles = roles;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { applicationEventsCannotBeForged, bulkChangesAreAllRecorded, changesAreRecordedWithDiffs, ledgerIsAppendOnly, ownersCannotSwitchAuditingOff, tablesAreCoveredWithoutAStep } from "./audit-claims";
 import type { ClaimResult, ProofContext } from "./claim";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
 import { defaultPrivilegesWork, dropProofTables, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
@@ -8,6 +9,12 @@ const CLAIMS = [
   runtimeCannotCreate,
   defaultPrivilegesWork,
   environmentsAreSeparate,
+  tablesAreCoveredWithoutAStep,
+  changesAreRecordedWithDiffs,
+  bulkChangesAreAllRecorded,
+  applicationEventsCannotBeForged,
+  ledgerIsAppendOnly,
+  ownersCannotSwitchAuditingOff,
   publicCannotConnect,
   otherOrgsCannotConnect,
   noPrivilegedAttributes,

@@ -28,9 +28,18 @@ function target(inputs: Inputs): string {
   }
 }
 
+/** The column form: `(c1,c2) ON TABLE "s"."t"`. */
+function columnTarget(inputs: Inputs): string {
+  const [table] = strings(inputs, "objects");
+  return `(${strings(inputs, "columns").map(ident).join(",")}) ON TABLE ${ident(str(inputs, "schema") ?? "")}.${ident(table ?? "")}`;
+}
+
 /** createRevokeQuery: all privileges unless specific objects and privileges are named. */
 function revoke(inputs: Inputs): string {
   const privileges = strings(inputs, "privileges");
+  if (requiredStr(inputs, "objectType") === "column") {
+    return privileges.length === 0 ? "SELECT NULL" : `REVOKE ${privileges.join(",")} ${columnTarget(inputs)} FROM ${ident(requiredStr(inputs, "role"))}`;
+  }
   const specific = strings(inputs, "objects").length > 0 && privileges.length > 0;
   return `REVOKE ${specific ? privileges.join(",") : "ALL PRIVILEGES"} ON ${target(inputs)} FROM ${ident(requiredStr(inputs, "role"))}`;
 }
@@ -40,6 +49,9 @@ function grant(inputs: Inputs): string[] {
   const privileges = strings(inputs, "privileges");
   if (privileges.length === 0) return [];
   const option = bool(inputs, "withGrantOption", false) ? " WITH GRANT OPTION" : "";
+  if (requiredStr(inputs, "objectType") === "column") {
+    return [`GRANT ${privileges.join(",")} ${columnTarget(inputs)} TO ${ident(requiredStr(inputs, "role"))}${option}`];
+  }
   return [`GRANT ${privileges.join(",")} ON ${target(inputs)} TO ${ident(requiredStr(inputs, "role"))}${option}`];
 }
 

@@ -49,6 +49,18 @@ describe("on the embedded Postgres, for org-acme", () => {
   it("every login role logs in with its statement, lock and idle-in-transaction timeouts", () => expectAllHold(/^login role logs in with its statement, lock/, 6));
   it("statement_timeout cancels a long query (57014)", () => expectAllHold(/^statement_timeout .* cancels/, 1));
   it("connection limits refuse one connection more (53300)", () => expectAllHold(/^connection limit \d+ refuses/, 2));
+  it("a table the DDL role creates after the apply is audited with no further step", () => expectAllHold(/^a table the DDL role creates after the apply is audited/, 1));
+  it("INSERT, UPDATE and DELETE by a runtime role each leave one event with actor, correlation id and exact diff", () =>
+    expectAllHold(/^INSERT, UPDATE and DELETE by a runtime role/, 1));
+  it("a bulk update of 10,000 rows is recorded row by row", () => expectAllHold(/^a bulk UPDATE of 10000 rows/, 1));
+  it("no tenant role can write an event's actor, and an application event is in its writer's name", () => {
+    expectAllHold(/^no tenant role can write an event's actor/, 1);
+    expectAllHold(/^an application event a tenant role inserts is recorded in that role's name/, 1);
+  });
+  it("runtime and DDL roles get 42501 on UPDATE, DELETE and TRUNCATE of the ledger", () => expectAllHold(/^no tenant role can UPDATE, DELETE or TRUNCATE the ledger$/, 6));
+  it("no tenant role can drop or alter the ledger's schema, table or function (42501)", () => expectAllHold(/^no tenant role can drop or alter the ledger$/, 4));
+  it("the DDL role cannot disable or drop the audit trigger on the table it owns (42501)", () => expectAllHold(/^the DDL role cannot disable or drop the audit trigger/, 3));
+
   it("skips no claim when a second org is applied", () => {
     expect(results.filter((r) => r.status !== "pass")).toEqual([]);
   });

@@ -61,7 +61,7 @@ describe("tenantry plan", () => {
     expect(stdout).toContain("└─ tenantry:index:OrgTenant org-acme");
     expect(stdout).toContain("postgresql:Database org-acme-db-database  [protect]  [retainOnDelete]");
     expect(stdout).toMatch(/postgresql:Role org-acme-db-prod-runtime .*password=\[secret\]/);
-    expect(stdout).toContain("66 resources to create");
+    expect(stdout).toContain("88 resources to create");
   });
 
   it("exits 2 and registers nothing for an invalid org", () => {

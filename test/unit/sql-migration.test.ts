@@ -18,7 +18,7 @@ let migration: RegisteredResource;
 
 beforeAll(async () => {
   run = await runOrg(validOrgInput());
-  migration = run.resources.find((r) => r.inputs["kind"] === SQL_MIGRATION_KIND)!;
+  migration = run.resources.find((r) => r.inputs["kind"] === SQL_MIGRATION_KIND && r.inputs["migration"] === "acme-lock-timeouts")!;
 });
 
 /** requireFromString, as the dynamic provider host loads `__provider`. */
@@ -46,7 +46,8 @@ describe("the lock_timeout migration", () => {
   });
 
   it("waits for every role it alters", () => {
-    const roles = run.resources.filter((r) => r.type === "postgresql:index/role:Role").map((r) => r.urn);
+    const roles = run.resources.filter((r) => r.type === "postgresql:index/role:Role" && r.inputs["login"] === true).map((r) => r.urn);
+    expect(roles).toHaveLength(6);
     expect(migration.dependsOn).toEqual(expect.arrayContaining(roles));
   });
 

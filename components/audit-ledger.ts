@@ -1,0 +1,71 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import type { AclChain } from "./acl-chain";
+import { auditOwnerName, coveredSchemas, planAuditAcl } from "./audit-plan";
+import { AUDIT_SCHEMA, auditLedgerSql } from "./audit-sql";
+import { childName } from "./naming";
+import { migrationConnection, UNPRIVILEGED_ROLE_ATTRIBUTES, type EnvironmentLoginRoles, type ProviderConnection } from "./org-database";
+import type { OrgSpec } from "./spec";
+import { SqlMigration } from "./sql-migration";
+
+export interface AuditLedgerArgs {
+  /** The validated org spec: every workspace schema of every environment is covered. */
+  readonly spec: OrgSpec;
+  /** The org database the ledger lives in. */
+  readonly database: postgresql.Database;
+  /** Login roles by environment: each gets SELECT and INSERT on the ledger, nothing more. */
+  readonly loginRoles: Readonly<Record<string, EnvironmentLoginRoles>>;
+  /**
+   * Every schema resource of the org: the ledger's event triggers are installed after them, and
+   * tables that already exist in them are covered on install.
+   */
+  readonly schemas: readonly pulumi.Resource[];
+  /** Serializes the ledger's grants with every other grant of the org (see AclChain). */
+  readonly acl: AclChain;
+  /**
+   * The provider's connection. The ledger's migration creates event triggers, which need a
+   * superuser: on RDS the provider login must hold `rds_superuser`.
+   */
+  readonly provider: ProviderConnection;
+}
+
+/**
+ * The append-only audit ledger (DESIGN property 5): an `audit` schema owned by a NOLOGIN audit
+ * owner, the events table, its trigger functions and event triggers (audit-sql.ts), and grants
+ * of SELECT and INSERT only. The schema never drops with CASCADE.
+ */
+export class AuditLedger extends pulumi.ComponentResource {
+  public readonly ownerRoleName: pulumi.Output<string>;
+
+  constructor(name: string, args: AuditLedgerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tenantry:index:AuditLedger", name, {}, opts);
+    const { spec, database, loginRoles, schemas, acl, provider } = args;
+
+    const owner = new postgresql.Role(childName(name, "owner"), {
+      name: auditOwnerName(spec),
+      login: false,
+      ...UNPRIVILEGED_ROLE_ATTRIBUTES,
+    }, { parent: this });
+
+    const schema = new postgresql.Schema(childName(name, "schema"), {
+      name: AUDIT_SCHEMA,
+      database: database.name,
+      owner: owner.name,
+      dropCascade: false,
+    }, { parent: this });
+
+    const ledger = new SqlMigration(childName(name, "ledger"), {
+      migration: `${spec.slug}-audit-ledger`,
+      database: database.name,
+      sql: auditLedgerSql({ owner: auditOwnerName(spec), coveredSchemas: coveredSchemas(spec) }),
+      connection: migrationConnection(provider),
+      elevated: true,
+    }, { parent: this, dependsOn: [schema, owner, ...schemas] });
+
+    const roles = Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl]);
+    for (const grant of planAuditAcl(spec)) acl.add(grant, { parent: this, name }, [ledger, schema, ...roles]);
+
+    this.ownerRoleName = owner.name;
+    this.registerOutputs({ ownerRoleName: this.ownerRoleName });
+  }
+}

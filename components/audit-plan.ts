@@ -1,0 +1,38 @@
+import { AUDIT_SCHEMA } from "./audit-sql";
+import { planEnvironmentSchemas, planLoginRoles, type AclPlan } from "./database-plan";
+import { databaseName, orgRoleName } from "./naming";
+import type { OrgSpec } from "./spec";
+
+/* The audit ledger's names and grants, as plain data (the SQL itself is in audit-sql.ts). */
+
+/** Tenant roles may read the ledger and add application events; nothing else, ever. */
+export const AUDIT_EVENT_PRIVILEGES = ["SELECT", "INSERT"] as const;
+
+/**
+ * The columns an application event may set. actor, operation and occurred_at are left to their
+ * defaults (session_user, 'APPLICATION', clock_timestamp()): an event is always in the name of
+ * the role that wrote it.
+ */
+export const APPLICATION_EVENT_COLUMNS = ["correlation_id", "schema_name", "table_name", "result", "primary_key", "before", "after", "diff"] as const;
+
+export function auditOwnerName(spec: OrgSpec): string {
+  return orgRoleName(spec.slug, "audit");
+}
+
+/** Every workspace schema of every environment. */
+export function coveredSchemas(spec: OrgSpec): string[] {
+  return spec.environments.flatMap((env) => planEnvironmentSchemas(spec, env).map((schema) => schema.name));
+}
+
+/** Per login role: USAGE on the audit schema, SELECT on audit.events, INSERT on its descriptive columns. */
+export function planAuditAcl(spec: OrgSpec): AclPlan[] {
+  const database = databaseName(spec.slug);
+  return spec.environments.flatMap((env) => planLoginRoles(spec, env).flatMap((role): AclPlan[] => {
+    const base = { kind: "grant" as const, role: role.name, database, schema: AUDIT_SCHEMA };
+    return [
+      { ...base, key: `${env}-${role.kind}-usage`, objectType: "schema", privileges: ["USAGE"] },
+      { ...base, key: `${env}-${role.kind}-events-read`, objectType: "table", objects: ["events"], privileges: ["SELECT"] },
+      { ...base, key: `${env}-${role.kind}-events-write`, objectType: "column", objects: ["events"], columns: [...APPLICATION_EVENT_COLUMNS], privileges: ["INSERT"] },
+    ];
+  }));
+}

@@ -1,0 +1,62 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { APPLICATION_EVENT_COLUMNS, AUDIT_EVENT_PRIVILEGES, coveredSchemas, planAuditAcl } from "../../components/audit-plan";
+import { auditLedgerSql } from "../../components/audit-sql";
+import { parseOrgSpec } from "../../components/spec";
+import { SQL_MIGRATION_KIND } from "../../components/sql-migration";
+import type { ProgramRun } from "../../harness/run-program";
+import { aclChanges, input, ofType, runOrg, TYPES } from "../helpers/program";
+import { NOW, validOrgInput } from "../helpers/spec-builder";
+
+/*
+ * The audit ledger as the program declares it. Its behaviour on a real Postgres (append-only,
+ * exact diffs, automatic coverage, refusal to switch it off) is proven by the integration tests.
+ */
+
+const spec = parseOrgSpec(validOrgInput(), { now: NOW });
+let run: ProgramRun;
+
+beforeAll(async () => {
+  run = await runOrg(validOrgInput());
+});
+
+describe("the audit ledger", () => {
+  it("lives in an audit schema owned by a NOLOGIN audit owner, never dropped with CASCADE", () => {
+    const schema = ofType(run, TYPES.schema).find((s) => input(s, "name") === "audit");
+    expect(schema?.inputs).toMatchObject({ database: "tn_acme", owner: "tn_acme_audit", dropCascade: false });
+    const owner = ofType(run, TYPES.role).find((r) => input(r, "name") === "tn_acme_audit");
+    expect(owner?.inputs).toMatchObject({ login: false, superuser: false });
+  });
+
+  it("gives every login role USAGE on the schema, SELECT on the events, INSERT of the descriptive columns only", () => {
+    const auditGrants = aclChanges(run).filter((g) => input(g, "schema") === "audit");
+    expect(auditGrants).toHaveLength(spec.environments.length * 2 * 3);
+    const byType = (type: string) => auditGrants.filter((g) => input(g, "objectType") === type);
+    for (const grant of byType("schema")) expect(input(grant, "privileges")).toEqual(["USAGE"]);
+    for (const grant of byType("table")) expect(grant.inputs).toMatchObject({ objects: ["events"], privileges: ["SELECT"] });
+    for (const grant of byType("column")) expect(grant.inputs).toMatchObject({ objects: ["events"], privileges: ["INSERT"], columns: [...APPLICATION_EVENT_COLUMNS] });
+    expect(APPLICATION_EVENT_COLUMNS).not.toContain("actor");
+    expect(APPLICATION_EVENT_COLUMNS).not.toContain("operation");
+    expect(new Set(planAuditAcl(spec).flatMap((p) => p.privileges))).toEqual(new Set([...AUDIT_EVENT_PRIVILEGES, "USAGE"]));
+  });
+
+  it("is installed by an elevated migration in the org database, after every schema it covers", () => {
+    const ledger = run.resources.find((r) => r.inputs["kind"] === SQL_MIGRATION_KIND && r.inputs["migration"] === "acme-audit-ledger")!;
+    expect(ledger.inputs).toMatchObject({ database: "tn_acme", elevated: true });
+    const schemaUrns = ofType(run, TYPES.schema).filter((s) => input(s, "name") !== "audit").map((s) => s.urn);
+    expect(ledger.dependsOn).toEqual(expect.arrayContaining(schemaUrns));
+  });
+
+  it("covers every workspace schema of every environment, and nothing else", () => {
+    expect(coveredSchemas(spec)).toEqual(["web_dev", "billing_dev", "web_test", "billing_test", "web_prod", "billing_prod"]);
+    expect(auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: coveredSchemas(spec) }))
+      .toContain("ARRAY['web_dev', 'billing_dev', 'web_test', 'billing_test', 'web_prod', 'billing_prod']::text[]");
+  });
+
+  it("pins the search_path of every function it defines and makes the row trigger SECURITY DEFINER", () => {
+    const sql = auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: ["web_dev"] });
+    const functions = sql.match(/CREATE OR REPLACE FUNCTION [^\n]+\n[^\n]+/g) ?? [];
+    expect(functions.length).toBeGreaterThanOrEqual(8);
+    for (const definition of functions) expect(definition).toContain("SET search_path = pg_catalog, pg_temp");
+    expect(sql).toMatch(/FUNCTION audit\.record_change\(\) RETURNS trigger\nLANGUAGE plpgsql SECURITY DEFINER/);
+  });
+});
