@@ -136,3 +136,20 @@ export const ownersCannotSwitchAuditingOff: Claim = async (ctx) => {
   }
   return results;
 };
+
+/** PUBLIC appears in an ACL as an entry with an empty grantee: "=r/owner". */
+export const publicHoldsNothingOnTheLedger: Claim = async (ctx) => {
+  const admin = { user: ctx.server.user, password: ctx.server.password };
+  const outcome = await attempt(ctx.server, admin, databaseName(ctx.spec.slug), [
+    "SELECT coalesce(array_agg(item), '{}') AS entries FROM (" +
+      "SELECT unnest(nspacl)::text AS item FROM pg_namespace WHERE nspname = 'audit' UNION ALL " +
+      "SELECT unnest(relacl)::text FROM pg_class WHERE oid = 'audit.events'::regclass) AS acl WHERE item LIKE '=%'",
+  ]);
+  const entries = (outcome.rows[0]?.["entries"] ?? []) as string[];
+  return [{
+    claim: "PUBLIC holds no privilege on the audit schema or its events",
+    attempt: "admin: ACL entries for PUBLIC on schema audit and audit.events",
+    result: outcome.code !== undefined ? `query failed ${outcome.code}` : entries.length === 0 ? "none" : entries.join(", "),
+    status: outcome.code === undefined && entries.length === 0 ? "pass" : "fail",
+  }];
+};

@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { applicationEventsCannotBeForged, bulkChangesAreAllRecorded, changesAreRecordedWithDiffs, ledgerIsAppendOnly, ownersCannotSwitchAuditingOff, tablesAreCoveredWithoutAStep } from "./audit-claims";
+import {
+  applicationEventsCannotBeForged, bulkChangesAreAllRecorded, changesAreRecordedWithDiffs, ledgerIsAppendOnly,
+  ownersCannotSwitchAuditingOff, publicHoldsNothingOnTheLedger, tablesAreCoveredWithoutAStep,
+} from "./audit-claims";
 import type { ClaimResult, ProofContext } from "./claim";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
 import { defaultPrivilegesWork, dropProofTables, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
@@ -15,6 +18,7 @@ const CLAIMS = [
   applicationEventsCannotBeForged,
   ledgerIsAppendOnly,
   ownersCannotSwitchAuditingOff,
+  publicHoldsNothingOnTheLedger,
   publicCannotConnect,
   otherOrgsCannotConnect,
   noPrivilegedAttributes,

@@ -61,6 +61,8 @@ describe("on the embedded Postgres, for org-acme", () => {
   it("no tenant role can drop or alter the ledger's schema, table or function (42501)", () => expectAllHold(/^no tenant role can drop or alter the ledger$/, 4));
   it("the DDL role cannot disable or drop the audit trigger on the table it owns (42501)", () => expectAllHold(/^the DDL role cannot disable or drop the audit trigger/, 3));
 
+  it("PUBLIC holds nothing on the ledger", () => expectAllHold(/^PUBLIC holds no privilege on the audit schema/, 1));
+
   it("skips no claim when a second org is applied", () => {
     expect(results.filter((r) => r.status !== "pass")).toEqual([]);
   });
