@@ -13,7 +13,7 @@ export const AUDIT_EVENT_PRIVILEGES = ["SELECT", "INSERT"] as const;
  * defaults (session_user, 'APPLICATION', clock_timestamp()): an event is always in the name of
  * the role that wrote it.
  */
-export const APPLICATION_EVENT_COLUMNS = ["correlation_id", "schema_name", "table_name", "result", "primary_key", "before", "after", "diff"] as const;
+export const APPLICATION_EVENT_COLUMNS = ["correlation_id", "schema_name", "table_name", "primary_key", "before", "after", "diff"] as const;
 
 export function auditOwnerName(spec: OrgSpec): string {
   return orgRoleName(spec.slug, "audit");

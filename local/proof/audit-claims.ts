@@ -3,7 +3,7 @@ import { planLoginRoles } from "../../components/database-plan";
 import { databaseName } from "../../components/naming";
 import { attempt } from "../attempt";
 import { credentialsOf, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
-import { STATEMENT_TRIGGERS } from "../../components/audit-sql";
+import { AUDIT_TRIGGERS } from "../../components/audit-sql";
 import { proofTable } from "./privilege-claims";
 
 /*
@@ -33,13 +33,15 @@ export const tablesAreCoveredWithoutAStep: Claim = async (ctx) => {
   const table = proofTable(ctx, env);
   const admin = { user: ctx.server.user, password: ctx.server.password };
   const outcome = await attempt(ctx.server, admin, databaseName(ctx.spec.slug), [
-    `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = '${table.replace(/'/g, "''")}'::regclass AND tgname = ANY ('{${STATEMENT_TRIGGERS.join(",")}}') AND tgenabled = 'O'`,
+    // Enabled, and calling the ledger's own functions: a decoy of the same name does not count.
+    `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = '${table.replace(/'/g, "''")}'::regclass AND tgname = ANY ('{${AUDIT_TRIGGERS.join(",")}}') ` +
+      "AND tgenabled = 'O' AND tgfoid IN ('audit.record_statement'::regproc, 'audit.refuse_truncate'::regproc)",
   ]);
-  const holds = outcome.code === undefined && outcome.rows[0]?.["n"] === STATEMENT_TRIGGERS.length;
+  const holds = outcome.code === undefined && outcome.rows[0]?.["n"] === AUDIT_TRIGGERS.length;
   return [{
     claim: "a table the DDL role creates after the apply is audited, with no further step",
     attempt: `pg_trigger on ${table}`,
-    result: holds ? `${STATEMENT_TRIGGERS.length} audit triggers enabled` : `audit triggers missing (${outcome.code ?? String(outcome.rows[0]?.["n"])})`,
+    result: holds ? `${AUDIT_TRIGGERS.length} audit triggers enabled` : `audit triggers missing (${outcome.code ?? String(outcome.rows[0]?.["n"])})`,
     status: holds ? "pass" : "fail",
   }];
 };
@@ -65,6 +67,25 @@ export const changesAreRecordedWithDiffs: Claim = async (ctx) => {
     claim: "INSERT, UPDATE and DELETE by a runtime role each leave one event: actor, correlation id, exact diff",
     attempt: `${runtime.user}: SET LOCAL tenantry.actor/correlation_id; INSERT, UPDATE, DELETE on ${table}`,
     result: outcome.code !== undefined ? `refused ${outcome.code} (${outcome.message ?? ""})` : holds ? "3 events, as expected" : `got ${JSON.stringify(outcome.rows)}`,
+    status: holds ? "pass" : "fail",
+  }];
+};
+
+export const keyChangesAreRecorded: Claim = async (ctx) => {
+  const { env, runtime } = roles(ctx);
+  const table = proofTable(ctx, env);
+  const outcome = await attempt(ctx.server, runtime, databaseName(ctx.spec.slug), [
+    ...asActor(ctx),
+    `INSERT INTO ${table} (id, note) VALUES (-2, 'k')`,
+    `UPDATE ${table} SET id = -3 WHERE id = -2`,
+    `SELECT before ->> 'id' AS old_id, after ->> 'id' AS new_id FROM audit.events WHERE correlation_id = '${correlation(ctx)}' AND operation = 'UPDATE' ORDER BY id`,
+  ], { rollback: true });
+  const seen = outcome.rows.map((r) => `${String(r["old_id"])}->${String(r["new_id"])}`).sort();
+  const holds = outcome.code === undefined && isDeepStrictEqual(seen, ["-2->null", "null->-3"]);
+  return [{
+    claim: "an UPDATE that changes a primary key still leaves its old and new row on record",
+    attempt: `${runtime.user}: UPDATE ${table} SET id = -3 WHERE id = -2`,
+    result: outcome.code !== undefined ? `refused ${outcome.code} (${outcome.message ?? ""})` : `events: ${seen.join(", ") || "none"}`,
     status: holds ? "pass" : "fail",
   }];
 };
@@ -130,8 +151,18 @@ export const ownersCannotSwitchAuditingOff: Claim = async (ctx) => {
   const { env, ddl } = roles(ctx);
   const table = proofTable(ctx, env);
   const results: ClaimResult[] = [];
-  for (const sql of [`ALTER TABLE ${table} DISABLE TRIGGER tenantry_audit_update`, `ALTER TABLE ${table} DISABLE TRIGGER USER`, `DROP TRIGGER tenantry_audit_delete ON ${table}`]) {
-    results.push(expectRefused("the DDL role cannot disable or drop the audit trigger on its own table", `${ddl.user}: ${sql}`,
+  const decoy = `CREATE FUNCTION ${table.split(".")[0]}.noop_${ctx.nonce}() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$`;
+  for (const sql of [
+    `ALTER TABLE ${table} DISABLE TRIGGER tenantry_audit_update`,
+    `ALTER TABLE ${table} DISABLE TRIGGER USER`,
+    `DROP TRIGGER tenantry_audit_delete ON ${table}`,
+    `ALTER TRIGGER tenantry_audit_delete ON ${table} RENAME TO renamed_${ctx.nonce}`,
+    `${decoy}; CREATE OR REPLACE TRIGGER tenantry_audit_update AFTER UPDATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${table.split(".")[0]}.noop_${ctx.nonce}()`,
+    `CREATE TYPE ${table.split(".")[0]}.t_${ctx.nonce} AS ENUM ('a'); CREATE FUNCTION ${table.split(".")[0]}.j_${ctx.nonce}(${table.split(".")[0]}.t_${ctx.nonce}) RETURNS json LANGUAGE sql AS $$SELECT '1'::json$$; ` +
+      `CREATE CAST (${table.split(".")[0]}.t_${ctx.nonce} AS json) WITH FUNCTION ${table.split(".")[0]}.j_${ctx.nonce}(${table.split(".")[0]}.t_${ctx.nonce})`,
+    `TRUNCATE ${table}`,
+  ]) {
+    results.push(expectRefused("the DDL role cannot switch auditing off on its own table (disable, drop, rename, replace, cast, truncate)", `${ddl.user}: ${sql}`,
       await attempt(ctx.server, ddl, databaseName(ctx.spec.slug), [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));
   }
   return results;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
-  applicationEventsCannotBeForged, bulkChangesAreAllRecorded, changesAreRecordedWithDiffs, ledgerIsAppendOnly,
+  applicationEventsCannotBeForged, bulkChangesAreAllRecorded, changesAreRecordedWithDiffs, keyChangesAreRecorded, ledgerIsAppendOnly,
   ownersCannotSwitchAuditingOff, publicHoldsNothingOnTheLedger, tablesAreCoveredWithoutAStep,
 } from "./audit-claims";
 import type { ClaimResult, ProofContext } from "./claim";
@@ -14,6 +14,7 @@ const CLAIMS = [
   environmentsAreSeparate,
   tablesAreCoveredWithoutAStep,
   changesAreRecordedWithDiffs,
+  keyChangesAreRecorded,
   bulkChangesAreAllRecorded,
   applicationEventsCannotBeForged,
   ledgerIsAppendOnly,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { APPLICATION_EVENT_COLUMNS, AUDIT_EVENT_PRIVILEGES, coveredSchemas, planAuditAcl } from "../../components/audit-plan";
+import { auditGuardSql } from "../../components/audit-guard-sql";
 import { auditLedgerSql } from "../../components/audit-sql";
 import { parseOrgSpec } from "../../components/spec";
 import { SQL_MIGRATION_KIND } from "../../components/sql-migration";
@@ -58,5 +59,13 @@ describe("the audit ledger", () => {
     expect(functions.length).toBeGreaterThanOrEqual(8);
     for (const definition of functions) expect(definition).toContain("SET search_path = pg_catalog, pg_temp");
     expect(sql).toMatch(/FUNCTION audit\.record_change\(\) RETURNS trigger\nLANGUAGE plpgsql SECURITY DEFINER/);
+  });
+
+  it("runs nothing a less privileged role owns in the superuser's coverage code", () => {
+    const guard = auditGuardSql(["web_dev"]);
+    // The audit owner can replace its own functions; superuser code must never call them.
+    expect(guard).not.toMatch(/audit\.(actor|redact|correlation_id|covered_schemas|cover)\(/);
+    expect(guard).toContain("CREATE SCHEMA IF NOT EXISTS audit_guard;\nREVOKE ALL ON SCHEMA audit_guard FROM PUBLIC;");
+    expect(guard).toMatch(/ON ddl_command_start\s+WHEN TAG IN \('CREATE CAST'\)/);
   });
 });

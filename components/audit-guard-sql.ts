@@ -1,0 +1,182 @@
+/*
+ * Coverage of the audit ledger and its protection, as idempotent SQL. Everything here runs as
+ * the migration's superuser (on RDS: the provider login holding rds_superuser), so it lives in
+ * its own schema, audit_guard, that no other role owns or can use, and it never calls a
+ * function a less privileged role owns: the audit owner can replace its own functions, and a
+ * schema owner can drop anything in its schema.
+ *
+ * - Every table created in a workspace schema gets four triggers: insert/update/delete calling
+ *   audit.record_statement (with a primary key) or audit.record_change (without one), and
+ *   truncate calling audit.refuse_truncate.
+ * - Any ALTER TABLE, CREATE/ALTER TRIGGER or CREATE RULE on a covered table is checked right
+ *   after it runs: a missing, renamed, disabled or replaced audit trigger aborts the command; a
+ *   changed primary key re-covers the table. Only the tables the command touched are checked,
+ *   so one tenant's mistake cannot block another's migrations.
+ * - Dropping an audit trigger (except with its table), or anything of the ledger, is refused.
+ * - Tenant roles cannot CREATE CAST: a cast to json would run the tenant's code inside the
+ *   ledger's SECURITY DEFINER functions.
+ */
+
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+export function auditGuardSql(coveredSchemas: readonly string[]): string {
+  const covered = `ARRAY[${coveredSchemas.map(literal).join(", ")}]::text[]`;
+  return `
+CREATE SCHEMA IF NOT EXISTS audit_guard;
+REVOKE ALL ON SCHEMA audit_guard FROM PUBLIC;
+
+-- Attaches (or re-attaches after a primary key change) the four audit triggers.
+CREATE OR REPLACE FUNCTION audit_guard.cover(target oid) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  key_columns text;
+  operation text;
+BEGIN
+  SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY array_position(i.indkey::int2[], a.attnum))
+    INTO key_columns
+    FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+    WHERE i.indrelid = target AND i.indisprimary;
+  FOREACH operation IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
+    IF key_columns IS NULL THEN
+      EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s FOR EACH ROW EXECUTE FUNCTION audit.record_change()',
+                     'tenantry_audit_' || operation, upper(operation), target::regclass);
+    ELSE
+      EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT EXECUTE FUNCTION audit.record_statement(%s)',
+                     'tenantry_audit_' || operation, upper(operation), target::regclass,
+                     CASE operation WHEN 'insert' THEN 'NEW TABLE AS new_rows' WHEN 'delete' THEN 'OLD TABLE AS old_rows'
+                                    ELSE 'OLD TABLE AS old_rows NEW TABLE AS new_rows' END,
+                     key_columns);
+    END IF;
+  END LOOP;
+  EXECUTE format('CREATE OR REPLACE TRIGGER tenantry_audit_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_truncate()',
+                 target::regclass);
+END
+$fn$;
+
+-- What the four triggers must look like now: their functions, and the current primary key.
+CREATE OR REPLACE FUNCTION audit_guard.expected(target oid) RETURNS TABLE (name text, definition text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  WITH key AS (
+    SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY array_position(i.indkey::int2[], a.attnum)) AS columns
+    FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+    WHERE i.indrelid = target AND i.indisprimary
+  )
+  SELECT 'tenantry_audit_' || op,
+         CASE WHEN key.columns IS NULL THEN 'FOR EACH ROW EXECUTE FUNCTION audit.record_change()'
+              ELSE 'FOR EACH STATEMENT EXECUTE FUNCTION audit.record_statement(' || key.columns || ')' END
+  FROM key, unnest(ARRAY['insert', 'update', 'delete']) AS op
+  UNION ALL
+  SELECT 'tenantry_audit_truncate', 'FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_truncate()'
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_guard.verify(target oid) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  tampered text;
+  stale boolean;
+BEGIN
+  -- Tampering: an audit trigger missing, disabled, or calling anything but the ledger.
+  SELECT string_agg(e.name, ', ') INTO tampered
+  FROM audit_guard.expected(target) e
+  LEFT JOIN pg_trigger t ON t.tgrelid = target AND t.tgname = e.name
+  WHERE t.oid IS NULL OR t.tgenabled <> 'O'
+     OR t.tgfoid NOT IN ('audit.record_statement'::regproc, 'audit.record_change'::regproc, 'audit.refuse_truncate'::regproc);
+  IF tampered IS NOT NULL THEN
+    RAISE EXCEPTION 'the audit ledger must keep covering %: its triggers (%) cannot be dropped, renamed, disabled or replaced',
+      target::regclass, tampered USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  -- Schema evolution: the primary key changed, so the triggers are re-attached to match it.
+  SELECT bool_or(position(e.definition IN pg_get_triggerdef(t.oid)) = 0) INTO stale
+  FROM audit_guard.expected(target) e JOIN pg_trigger t ON t.tgrelid = target AND t.tgname = e.name;
+  IF stale THEN
+    PERFORM audit_guard.cover(target);
+  END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_guard.cover_new_tables() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  created record;
+BEGIN
+  FOR created IN
+    SELECT objid FROM pg_event_trigger_ddl_commands()
+    WHERE object_type = 'table' AND schema_name = ANY (${covered})
+  LOOP
+    PERFORM audit_guard.cover(created.objid);
+  END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_guard.check_touched_tables() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  touched oid;
+BEGIN
+  FOR touched IN
+    SELECT DISTINCT c.oid FROM pg_event_trigger_ddl_commands() AS d
+    JOIN pg_class c ON c.oid = CASE d.classid
+      WHEN 'pg_class'::regclass THEN d.objid
+      WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = d.objid)
+      WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
+    END
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${covered})
+      -- A trigger created with the ledger's own function is cover() at work (or a harmless
+      -- copy of it): checking the table halfway through cover() would refuse cover() itself.
+      AND NOT (d.command_tag = 'CREATE TRIGGER' AND EXISTS (
+        SELECT 1 FROM pg_trigger t WHERE t.oid = d.objid AND t.tgname LIKE 'tenantry\\_audit\\_%'
+          AND t.tgfoid IN ('audit.record_statement'::regproc, 'audit.record_change'::regproc, 'audit.refuse_truncate'::regproc)))
+  LOOP
+    PERFORM audit_guard.verify(touched);
+  END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_guard.refuse_drops() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  dropped record;
+BEGIN
+  FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+    IF dropped.object_type = 'trigger' AND dropped.object_identity LIKE 'tenantry\\_audit\\_% on %'
+       AND to_regclass(split_part(dropped.object_identity, ' on ', 2)) IS NOT NULL THEN
+      RAISE EXCEPTION 'the audit trigger % cannot be dropped while its table exists', dropped.object_identity
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF dropped.schema_name IN ('audit', 'audit_guard') OR (dropped.object_type = 'schema' AND dropped.object_identity IN ('audit', 'audit_guard')) THEN
+      RAISE EXCEPTION 'the audit ledger''s % cannot be dropped', dropped.object_identity USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_guard.refuse_tenant_casts() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF session_user::text LIKE 'tn\\_%' THEN
+    RAISE EXCEPTION 'tenant roles cannot create casts: the audit ledger converts rows to json with the privileges of its owner'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$fn$;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA audit_guard FROM PUBLIC;
+
+DROP EVENT TRIGGER IF EXISTS tenantry_audit_cover;
+CREATE EVENT TRIGGER tenantry_audit_cover ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') EXECUTE FUNCTION audit_guard.cover_new_tables();
+DROP EVENT TRIGGER IF EXISTS tenantry_audit_guard;
+CREATE EVENT TRIGGER tenantry_audit_guard ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE') EXECUTE FUNCTION audit_guard.check_touched_tables();
+DROP EVENT TRIGGER IF EXISTS tenantry_audit_drops;
+CREATE EVENT TRIGGER tenantry_audit_drops ON sql_drop EXECUTE FUNCTION audit_guard.refuse_drops();
+DROP EVENT TRIGGER IF EXISTS tenantry_audit_casts;
+CREATE EVENT TRIGGER tenantry_audit_casts ON ddl_command_start
+  WHEN TAG IN ('CREATE CAST') EXECUTE FUNCTION audit_guard.refuse_tenant_casts();
+
+-- Tables that existed before the ledger are covered too.
+SELECT audit_guard.cover(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${covered});
+`.trimStart();
+}
