@@ -38,7 +38,10 @@ export interface AuditLedgerSql {
 }
 
 export function auditLedgerSql(options: AuditLedgerSql): string {
-  return `${ledgerSql(options.owner)}\n${auditGuardSql(options.coveredSchemas)}`;
+  const o = quoteIdent(options.owner);
+  // Handing objects to the audit owner needs membership in it for a non-superuser (an RDS
+  // master user holding rds_superuser): borrowed for the migration, as the provider does.
+  return [`GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner), auditGuardSql(options.coveredSchemas), `REVOKE ${o} FROM CURRENT_USER;`].join("\n");
 }
 
 function ledgerSql(owner: string): string {
