@@ -139,8 +139,9 @@ DECLARE
   dropped record;
 BEGIN
   FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
-    IF dropped.object_type = 'trigger' AND dropped.object_identity LIKE 'tenantry\\_audit\\_% on %'
-       AND to_regclass(split_part(dropped.object_identity, ' on ', 2)) IS NOT NULL THEN
+    -- address_names is {schema, table, trigger}: names stay whole whatever they contain.
+    IF dropped.object_type = 'trigger' AND dropped.address_names[3] LIKE 'tenantry\\_audit\\_%'
+       AND to_regclass(format('%I.%I', dropped.address_names[1], dropped.address_names[2])) IS NOT NULL THEN
       RAISE EXCEPTION 'the audit trigger % cannot be dropped while its table exists', dropped.object_identity
         USING ERRCODE = 'insufficient_privilege';
     END IF;

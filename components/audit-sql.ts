@@ -18,6 +18,8 @@ import { quoteIdent } from "./naming";
  *   session_user, never blank), the primary key, before/after, and the diff of changed columns
  *   only. Columns whose names look like credentials are "[redacted]", in the key too.
  * - TRUNCATE of a covered table is refused: it would delete rows no trigger can see.
+ * - Values are compared and stored through their text form, so the writers pin
+ *   extra_float_digits: a session that lowers it must not make 1.5 -> 1.6 look unchanged.
  * Coverage and its protection live in audit-guard-sql.ts, owned by the migration's superuser.
  */
 
@@ -88,7 +90,7 @@ ALTER FUNCTION audit.redact(jsonb) OWNER TO ${o};
 -- Row by row: for tables without a primary key, whose old and new rows cannot be paired.
 -- Changed columns are found before redaction, so a change to a secret column is recorded.
 CREATE OR REPLACE FUNCTION audit.record_change() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $fn$
 DECLARE
   old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
   new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
@@ -136,7 +138,7 @@ ALTER FUNCTION audit.refuse_truncate() OWNER TO ${o};
 function recordStatementSql(): string {
   return `
 CREATE OR REPLACE FUNCTION audit.record_statement() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $fn$
 DECLARE
   secrets text[];
   first_key text := quote_ident(TG_ARGV[0]);

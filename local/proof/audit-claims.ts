@@ -90,6 +90,26 @@ export const keyChangesAreRecorded: Claim = async (ctx) => {
   }];
 };
 
+/** Values are compared through text: a session must not be able to blur them into "unchanged". */
+export const lowPrecisionSessionsAreRecorded: Claim = async (ctx) => {
+  const { env, runtime } = roles(ctx);
+  const table = proofTable(ctx, env);
+  const outcome = await attempt(ctx.server, runtime, databaseName(ctx.spec.slug), [
+    ...asActor(ctx),
+    `INSERT INTO ${table} (id, amount) VALUES (-4, 1.5)`,
+    "SET LOCAL extra_float_digits = -15",
+    `UPDATE ${table} SET amount = 1.6 WHERE id = -4`,
+    `SELECT count(*)::int AS n FROM audit.events WHERE correlation_id = '${correlation(ctx)}' AND operation = 'UPDATE'`,
+  ], { rollback: true });
+  const recorded = outcome.rows[0]?.["n"];
+  return [{
+    claim: "a session that lowers extra_float_digits still leaves its updates on record",
+    attempt: `${runtime.user}: SET LOCAL extra_float_digits = -15; UPDATE ${table}`,
+    result: outcome.code !== undefined ? `refused ${outcome.code}` : `${String(recorded)} UPDATE event(s)`,
+    status: recorded === 1 ? "pass" : "fail",
+  }];
+};
+
 export const bulkChangesAreAllRecorded: Claim = async (ctx) => {
   const { env, runtime } = roles(ctx);
   const table = proofTable(ctx, env);
@@ -161,6 +181,7 @@ export const ownersCannotSwitchAuditingOff: Claim = async (ctx) => {
     `CREATE TYPE ${table.split(".")[0]}.t_${ctx.nonce} AS ENUM ('a'); CREATE FUNCTION ${table.split(".")[0]}.j_${ctx.nonce}(${table.split(".")[0]}.t_${ctx.nonce}) RETURNS json LANGUAGE sql AS $$SELECT '1'::json$$; ` +
       `CREATE CAST (${table.split(".")[0]}.t_${ctx.nonce} AS json) WITH FUNCTION ${table.split(".")[0]}.j_${ctx.nonce}(${table.split(".")[0]}.t_${ctx.nonce})`,
     `TRUNCATE ${table}`,
+    `ALTER TABLE ${table} RENAME TO "x on y_${ctx.nonce}"; DROP TRIGGER tenantry_audit_insert ON ${table.split(".")[0]}."x on y_${ctx.nonce}"`,
   ]) {
     results.push(expectRefused("the DDL role cannot switch auditing off on its own table (disable, drop, rename, replace, cast, truncate)", `${ddl.user}: ${sql}`,
       await attempt(ctx.server, ddl, databaseName(ctx.spec.slug), [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));

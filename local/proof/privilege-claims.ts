@@ -53,7 +53,7 @@ export const defaultPrivilegesWork: Claim = async (ctx) => {
   for (const env of ctx.spec.environments) {
     const { runtime, ddl } = rolesOf(ctx, env);
     const table = proofTable(ctx, env);
-    const create = `CREATE TABLE ${table} (id serial PRIMARY KEY, note text)`;
+    const create = `CREATE TABLE ${table} (id serial PRIMARY KEY, note text, amount double precision)`;
     results.push(expectAllowed("DDL role can create tables in its schemas", `${ddl.user}: ${create}`,
       await attempt(ctx.server, ddl, database, [create])));
     const dml = [`INSERT INTO ${table} (note) VALUES ('a')`, `UPDATE ${table} SET note = 'b'`, `SELECT * FROM ${table}`, `DELETE FROM ${table}`];

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
-  applicationEventsCannotBeForged, bulkChangesAreAllRecorded, changesAreRecordedWithDiffs, keyChangesAreRecorded, ledgerIsAppendOnly,
+  applicationEventsCannotBeForged, bulkChangesAreAllRecorded, changesAreRecordedWithDiffs, keyChangesAreRecorded, ledgerIsAppendOnly, lowPrecisionSessionsAreRecorded,
   ownersCannotSwitchAuditingOff, publicHoldsNothingOnTheLedger, tablesAreCoveredWithoutAStep,
 } from "./audit-claims";
 import type { ClaimResult, ProofContext } from "./claim";
@@ -15,6 +15,7 @@ const CLAIMS = [
   tablesAreCoveredWithoutAStep,
   changesAreRecordedWithDiffs,
   keyChangesAreRecorded,
+  lowPrecisionSessionsAreRecorded,
   bulkChangesAreAllRecorded,
   applicationEventsCannotBeForged,
   ledgerIsAppendOnly,
