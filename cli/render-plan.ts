@@ -21,11 +21,16 @@ export function renderValue(value: unknown): string {
   return String(value);
 }
 
+/** Code stays out of the tree: a migration's SQL is summarised (its checksum is shown beside it). */
+function renderInput(key: string, value: unknown): string {
+  if (key === "__provider") return "[serialized provider]";
+  if (key === "sql" && typeof value === "string") return `[${value.split("\n").length} lines of SQL]`;
+  return renderValue(value);
+}
+
 function describe(resource: RegisteredResource): string {
   const flags = [resource.protect ? "protect" : "", resource.retainOnDelete ? "retainOnDelete" : ""].filter(Boolean);
-  const inputs = Object.entries(resource.inputs).map(([key, value]) =>
-    // A dynamic resource's provider is serialized code: pages of it would drown the plan.
-    `${key}=${key === "__provider" ? "[serialized provider]" : renderValue(value)}`);
+  const inputs = Object.entries(resource.inputs).map(([key, value]) => `${key}=${renderInput(key, value)}`);
   const head = `${shortType(resource.type)} ${resource.name}`;
   return [head, ...flags.map((f) => `[${f}]`), ...inputs].join("  ");
 }

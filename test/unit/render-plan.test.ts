@@ -27,6 +27,11 @@ describe("the plan rendering", () => {
     ].join("\n"));
   });
 
+  it("summarises a migration's SQL and serialized provider instead of printing them", () => {
+    const tree = renderPlanTree([resource("m", undefined, { __provider: "exports.handler = ...", sql: "SELECT 1;\nSELECT 2;" }, "pulumi-nodejs:dynamic:Resource")]);
+    expect(tree).toBe("pulumi-nodejs:dynamic:Resource m  __provider=[serialized provider]  sql=[2 lines of SQL]");
+  });
+
   it("shortens provider type tokens and counts them", () => {
     expect(shortType("postgresql:index/grant:Grant")).toBe("postgresql:Grant");
     expect(shortType("tenantry:index:OrgTenant")).toBe("tenantry:index:OrgTenant");
