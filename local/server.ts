@@ -19,7 +19,10 @@ import { readJsonIfExists, writePrivateJson } from "./private-file";
 export interface ServerInfo {
   readonly host: "127.0.0.1";
   readonly port: number;
-  /** The bootstrap superuser; the local apply plays the provider's admin connection. */
+  /**
+   * The bootstrap superuser: it creates the provider's login, stands in for rds_superuser in
+   * elevated migrations, and lets the proof read catalogs. The apply itself runs as the login.
+   */
   readonly user: string;
   readonly password: string;
 }
