@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
 
 /*
@@ -19,8 +19,14 @@ function tenantry(...args: string[]) {
 
 const PROVIDER_YAML = "config:\n  postgresql:host: pg.tenants.internal\n  postgresql:username: tenantry_admin\n  postgresql:sslmode: require\n  postgresql:superuser: \"false\"\n";
 
+const scratch = mkdtempSync(join(tmpdir(), "tenantry-cli-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let files = 0;
+
 function stackFileWith(body: string, name = "Pulumi.org-acme.yaml"): string {
-  const path = join(mkdtempSync(join(tmpdir(), "tenantry-cli-")), name);
+  const dir = join(scratch, String((files += 1)));
+  mkdirSync(dir);
+  const path = join(dir, name);
   writeFileSync(path, body);
   return path;
 }
