@@ -28,6 +28,12 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .description("print the resource tree the stack would create (the real program under Pulumi's mock monitor)")
     .action(async (stack: string) => run((await import("./commands/plan.js")).plan(stack, projectDir)));
 
+  cli.command("check")
+    .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
+    .option("--json", "print { stack, resources, violations: [{ policy, urn, message }] }")
+    .description("run the policy pack offline over what the stack would create; exit 1 on violations")
+    .action(async (stack: string, options: { json?: boolean }) => run((await import("./commands/check.js")).check(stack, options, projectDir)));
+
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
     .option("--local", "apply to the embedded Postgres (the only target this command has)")

@@ -30,7 +30,8 @@ export class OrgTenant extends pulumi.ComponentResource {
   public readonly credentials: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("tenantry:index:OrgTenant", name, {}, opts);
+    // The org's slug and tier are the component's registered props: stack policies read them.
+    super("tenantry:index:OrgTenant", name, { slug: args.spec.slug, tier: args.spec.tier }, opts);
     const { spec, provider } = args;
     const acl = new AclChain();
 

@@ -28,6 +28,16 @@ export function isSecretValue(value: unknown): value is { readonly value: unknow
     (value as Record<string, unknown>)[SECRET_SIGNATURE_KEY] === SECRET_SIGNATURE;
 }
 
+/** A value with every secret envelope removed, as the engine hands inputs to a policy pack. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (isSecretValue(value)) return unwrapSecrets(value.value);
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
 /** The subset of the gRPC request the recorder reads (generated protobuf classes are untyped here). */
 interface RegisterResourceRequest {
   getType(): string;

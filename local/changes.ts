@@ -1,4 +1,4 @@
-import { isSecretValue, type RegisteredResource } from "../harness/recording-monitor";
+import { unwrapSecrets, type RegisteredResource } from "../harness/recording-monitor";
 import { isAppliedLocally, TYPE } from "./provider-sql";
 import { hashInputs, type AppliedResource } from "./state";
 
@@ -105,13 +105,4 @@ function dependencyOrder(resources: readonly DesiredResource[]): DesiredResource
   };
   for (const resource of resources) visit(resource, new Set());
   return ordered;
-}
-
-function unwrapSecrets(value: unknown): unknown {
-  if (isSecretValue(value)) return unwrapSecrets(value.value);
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
-  }
-  return value;
 }

@@ -77,3 +77,22 @@ describe("tenantry plan", () => {
     expect(stderr).toBe("error: tenantry:org.workspaces must list 1..20 workspaces\n");
   });
 });
+
+describe("tenantry check", () => {
+  it("exits 0 for the example org and says so", () => {
+    const { code, stdout } = tenantry("check", "org-acme");
+    expect([code, stdout]).toEqual([EXIT_OK, "org-acme: 88 resources, no policy violations (tenantry-security v0.1.0)\n"]);
+  });
+
+  it("prints the JSON contract with --json", () => {
+    const { code, stdout } = tenantry("check", "org-globex", "--json");
+    expect(code).toBe(EXIT_OK);
+    expect(JSON.parse(stdout)).toEqual({ stack: "org-globex", resources: expect.any(Number), violations: [] });
+  });
+
+  it("exits 2 for invalid input, naming the field", () => {
+    const path = stackFileWith(`${PROVIDER_YAML}  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n    tier: gold\n`);
+    const { code, stderr } = tenantry("check", path);
+    expect([code, stderr]).toEqual([EXIT_INVALID, "error: tenantry:org.tier must be production or sandbox\n"]);
+  });
+});

@@ -1,0 +1,83 @@
+import { unknownCheckingProxy, type PolicyResource, type ReportViolation, type ResourceValidation, type ResourceValidationArgs, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { TENANTRY_POLICIES } from "../policies/all";
+import { unwrapSecrets, type RegisteredResource } from "./recording-monitor";
+
+/*
+ * The policy pack's rules, run in-process over what the program registered, the way the
+ * Pulumi engine's analyzer hands resources to them: secrets unwrapped, unknown values guarded
+ * by the pack's own proxy, resource options limited to what the analyzer protocol carries.
+ */
+
+export interface Violation {
+  readonly policy: string;
+  readonly urn: string | undefined;
+  readonly message: string;
+  readonly enforcementLevel: string;
+}
+
+type Policy = ResourceValidationPolicy | StackValidationPolicy;
+
+class NotApplicable extends Error {}
+const notApplicable = (reason?: string): never => {
+  throw new NotApplicable(reason);
+};
+
+function isTypeOf(type: string) {
+  return (resourceClass: unknown) => (resourceClass as { __pulumiType?: string }).__pulumiType === type;
+}
+
+function toPolicyResources(resources: readonly RegisteredResource[]): PolicyResource[] {
+  const byUrn = new Map<string, PolicyResource>();
+  const converted = resources.map((r) => {
+    const resource = {
+      type: r.type,
+      props: unknownCheckingProxy(unwrapSecrets(r.inputs) as Record<string, unknown>),
+      urn: r.urn,
+      name: r.name,
+      opts: { protect: r.protect, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+      dependencies: [] as PolicyResource[],
+      propertyDependencies: {},
+      isType: isTypeOf(r.type),
+      asType: (cls: unknown) => (isTypeOf(r.type)(cls) ? unwrapSecrets(r.inputs) : undefined),
+    } as unknown as PolicyResource;
+    byUrn.set(r.urn, resource);
+    return resource;
+  });
+  resources.forEach((r, i) => {
+    const resource = converted[i] as { dependencies: PolicyResource[]; parent?: PolicyResource };
+    resource.dependencies = r.dependsOn.flatMap((urn) => byUrn.get(urn) ?? []);
+    const parent = r.parent === undefined ? undefined : byUrn.get(r.parent);
+    if (parent !== undefined) resource.parent = parent;
+  });
+  return converted;
+}
+
+export async function runPolicies(resources: readonly RegisteredResource[], policies: readonly Policy[] = TENANTRY_POLICIES): Promise<Violation[]> {
+  const policyResources = toPolicyResources(resources);
+  const violations: Violation[] = [];
+  for (const policy of policies) {
+    const enforcementLevel = policy.enforcementLevel ?? "advisory";
+    const report = (urn: string | undefined): ReportViolation => (message, reported) =>
+      violations.push({ policy: policy.name, urn: reported ?? urn, message, enforcementLevel });
+    try {
+      if ("validateStack" in policy && policy.validateStack !== undefined) {
+        await policy.validateStack({ resources: policyResources, stackTags: new Map(), getConfig: <T>() => ({}) as T, notApplicable }, report(undefined));
+        continue;
+      }
+      const validations = ([] as ResourceValidation[]).concat((policy as ResourceValidationPolicy).validateResource ?? []);
+      for (const resource of policyResources) {
+        const args = { ...resource, stackTags: new Map(), getConfig: <T>() => ({}) as T, notApplicable } as unknown as ResourceValidationArgs;
+        for (const validate of validations) {
+          try {
+            await validate(args, report(resource.urn));
+          } catch (error) {
+            if (!(error instanceof NotApplicable)) throw error;
+          }
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof NotApplicable)) throw error;
+    }
+  }
+  return violations;
+}

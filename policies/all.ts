@@ -1,0 +1,23 @@
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } from "./data-safety";
+import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
+import { postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
+import { stackNamesCarryOrgPrefix, stackOneOrg } from "./stack";
+
+/**
+ * Every rule of the pack, listed explicitly. index.ts hands this list to the PolicyPack;
+ * `tenantry check` and the tests run the same list in-process (a PolicyPack starts a gRPC
+ * server as soon as it is constructed, so they must never import index.ts).
+ */
+export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  postgresRoleNoPrivilegedAttributes,
+  postgresLoginRoleGuardrails,
+  postgresRuntimeRoleNoDdl,
+  postgresOneGrantPerTarget,
+  postgresPublicRevoked,
+  postgresGrantsStayInOrg,
+  postgresDatabaseFixedSettings,
+  postgresProductionDatabaseProtected,
+  stackOneOrg,
+  stackNamesCarryOrgPrefix,
+];

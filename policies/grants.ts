@@ -1,0 +1,74 @@
+import * as postgresql from "@pulumi/postgresql";
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+
+/* Grants: runtime roles get DML only, grants stay inside the org, and no two Grants fight. */
+
+const GRANT = "postgresql:index/grant:Grant";
+const DEFAULT_PRIVILEGES = "postgresql:index/defaultPrivileges:DefaultPrivileges";
+const DATABASE = "postgresql:index/database:Database";
+const RUNTIME_FORBIDDEN = ["ALL", "CREATE", "TEMPORARY", "TRUNCATE", "REFERENCES", "TRIGGER"];
+
+export const postgresRuntimeRoleNoDdl: ResourceValidationPolicy = {
+  name: "postgres-runtime-role-no-ddl",
+  description: "Runtime roles never get CREATE, TEMPORARY, TRUNCATE, REFERENCES or TRIGGER.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, reportViolation) => {
+    if (!args.isType(postgresql.Grant) && !args.isType(postgresql.DefaultPrivileges)) return;
+    const role = String(args.props["role"] ?? "");
+    if (!role.endsWith("_runtime")) return;
+    const forbidden = ((args.props["privileges"] ?? []) as string[]).filter((p) => RUNTIME_FORBIDDEN.includes(p.toUpperCase()));
+    if (forbidden.length > 0) reportViolation(`${args.name} grants ${forbidden.join(", ")} to runtime role ${role}: runtime roles get DML only.`);
+  },
+};
+
+const grants = (resources: readonly PolicyResource[]) => resources.filter((r) => r.type === GRANT);
+const orgDatabases = (resources: readonly PolicyResource[]) =>
+  resources.filter((r) => r.type === DATABASE).map((r) => String(r.props["name"] ?? "")).filter((name) => name.startsWith("tn_"));
+
+export const postgresOneGrantPerTarget: StackValidationPolicy = {
+  name: "postgres-one-grant-per-target",
+  description: "At most one Grant per (role, database, schema, object type): the provider revokes what a Grant omits, so two would undo each other.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const seen = new Map<string, string>();
+    for (const grant of grants(args.resources)) {
+      const { role, database, schema, objectType } = grant.props as Record<string, string | undefined>;
+      const key = [role, database, schema ?? "", objectType].join("|");
+      const first = seen.get(key);
+      if (first !== undefined) reportViolation(`${grant.name} and ${first} both grant ${objectType} privileges to ${role}: keep one.`, grant.urn);
+      else seen.set(key, grant.name);
+    }
+  },
+};
+
+export const postgresPublicRevoked: StackValidationPolicy = {
+  name: "postgres-public-revoked",
+  description: "PUBLIC has CONNECT and TEMPORARY revoked on every org database.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    for (const database of orgDatabases(args.resources)) {
+      const revoked = grants(args.resources).some((g) =>
+        g.props["role"] === "public" && g.props["database"] === database && g.props["objectType"] === "database" &&
+        ((g.props["privileges"] ?? []) as string[]).length === 0);
+      if (!revoked) reportViolation(`Database ${database} needs a Grant revoking everything from PUBLIC (role "public", objectType "database", privileges []).`);
+    }
+  },
+};
+
+export const postgresGrantsStayInOrg: StackValidationPolicy = {
+  name: "postgres-grants-stay-in-org",
+  description: "Every database and role named in a grant belongs to this stack's org.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const [database, ...others] = orgDatabases(args.resources);
+    if (database === undefined || others.length > 0) return; // stack-one-org reports this
+    const prefix = `${database}_`;
+    for (const grant of args.resources.filter((r) => r.type === GRANT || r.type === DEFAULT_PRIVILEGES)) {
+      const { role, owner } = grant.props as Record<string, string | undefined>;
+      const outside = [grant.props["database"] === database ? undefined : `database ${String(grant.props["database"])}`,
+        role === "public" || role?.startsWith(prefix) ? undefined : `role ${String(role)}`,
+        owner === undefined || owner.startsWith(prefix) ? undefined : `owner ${owner}`].filter(Boolean);
+      if (outside.length > 0) reportViolation(`${grant.name} reaches outside org ${database}: ${outside.join(", ")}.`, grant.urn);
+    }
+  },
+};

@@ -1,0 +1,35 @@
+import * as postgresql from "@pulumi/postgresql";
+import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+
+/* Postgres roles: no privileged attribute, and fail-closed guardrails on every login role. */
+
+const PRIVILEGED = ["superuser", "createDatabase", "createRole", "replication", "bypassRowLevelSecurity"] as const;
+
+export const postgresRoleNoPrivilegedAttributes: ResourceValidationPolicy = {
+  name: "postgres-role-no-privileged-attributes",
+  description: "Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
+    const held = PRIVILEGED.filter((attribute) => role[attribute] === true);
+    if (held.length > 0) reportViolation(`Role ${args.name} must not hold ${held.join(", ")}: set them to false.`);
+  }),
+};
+
+function within(value: number | undefined, min: number, max: number): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+export const postgresLoginRoleGuardrails: ResourceValidationPolicy = {
+  name: "postgres-login-role-guardrails",
+  description: "Every LOGIN role has a bounded statement timeout, idle-in-transaction timeout and a finite connection limit.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
+    if (role.login !== true) return;
+    // 0 means "no timeout" and -1 "unlimited" in Postgres: both fail these bounds.
+    if (!within(role.statementTimeout, 100, 60_000)) reportViolation(`Login role ${args.name} needs statementTimeout 100..60000 ms.`);
+    if (!within(role.idleInTransactionSessionTimeout, 1_000, 600_000)) {
+      reportViolation(`Login role ${args.name} needs idleInTransactionSessionTimeout 1000..600000 ms.`);
+    }
+    if (!within(role.connectionLimit, 1, 200)) reportViolation(`Login role ${args.name} needs a finite connectionLimit 1..200.`);
+  }),
+};

@@ -1,0 +1,97 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RegisteredResource } from "../../harness/recording-monitor";
+import { runPolicies } from "../../harness/run-policies";
+import type { ProgramRun } from "../../harness/run-program";
+import { runOrg, TYPES } from "../helpers/program";
+import { validOrgInput } from "../helpers/spec-builder";
+
+/*
+ * The policy pack's rules (policies/all.ts), run as `tenantry check` runs them. One happy path,
+ * the real program's resources for the example org, and one change per test (STYLE.md 8).
+ */
+
+let acme: ProgramRun;
+let sandbox: ProgramRun;
+
+beforeAll(async () => {
+  acme = await runOrg(validOrgInput());
+  sandbox = await runOrg({ ...validOrgInput(), slug: "globex", tier: "sandbox", apps: [], secrets: [], claimedDomains: [] }, "org-globex");
+});
+
+/** The happy path with `change` applied to the first resource matching `match`. */
+function changed(match: (r: RegisteredResource) => boolean, change: (r: RegisteredResource) => RegisteredResource): RegisteredResource[] {
+  const index = acme.resources.findIndex(match);
+  expect(index).toBeGreaterThanOrEqual(0);
+  return acme.resources.map((r, i) => (i === index ? change(r) : r));
+}
+
+const withInputs = (patch: Record<string, unknown>) => (r: RegisteredResource): RegisteredResource => ({ ...r, inputs: { ...r.inputs, ...patch } });
+const named = (name: string) => (r: RegisteredResource) => r.name === name;
+const messages = async (resources: readonly RegisteredResource[]) => (await runPolicies(resources)).map((v) => `${v.policy}: ${v.message}`);
+
+describe("the policy pack", () => {
+  it("passes the example production org and the sandbox org", async () => {
+    expect(await messages(acme.resources)).toEqual([]);
+    expect(await messages(sandbox.resources)).toEqual([]);
+  });
+
+  it("refuses a role with a privileged attribute", async () => {
+    expect(await messages(changed(named("org-acme-db-dev-ddl"), withInputs({ superuser: true, createRole: true })))).toEqual([
+      "postgres-role-no-privileged-attributes: Role org-acme-db-dev-ddl must not hold superuser, createRole: set them to false.",
+    ]);
+  });
+
+  it("refuses a login role without a statement timeout or with an unlimited connection limit", async () => {
+    expect(await messages(changed(named("org-acme-db-prod-runtime"), withInputs({ statementTimeout: 0, connectionLimit: -1 })))).toEqual([
+      "postgres-login-role-guardrails: Login role org-acme-db-prod-runtime needs statementTimeout 100..60000 ms.",
+      "postgres-login-role-guardrails: Login role org-acme-db-prod-runtime needs a finite connectionLimit 1..200.",
+    ]);
+  });
+
+  it("refuses CREATE or TRUNCATE for a runtime role", async () => {
+    expect(await messages(changed(named("org-acme-prod-web_prod-runtime-tables"), withInputs({ privileges: ["SELECT", "TRUNCATE"] })))).toEqual([
+      "postgres-runtime-role-no-ddl: org-acme-prod-web_prod-runtime-tables grants TRUNCATE to runtime role tn_acme_prod_runtime: runtime roles get DML only.",
+    ]);
+  });
+
+  it("refuses two Grants on one (role, database, schema, object type)", async () => {
+    const grant = acme.resources.find(named("org-acme-prod-web_prod-runtime-tables"))!;
+    const twin = { ...grant, name: "org-acme-twin", urn: `${grant.urn}-twin` };
+    expect(await messages([...acme.resources, twin])).toEqual([
+      "postgres-one-grant-per-target: org-acme-twin and org-acme-prod-web_prod-runtime-tables both grant table privileges to tn_acme_prod_runtime: keep one.",
+    ]);
+  });
+
+  it("refuses an org database whose PUBLIC privileges are not revoked", async () => {
+    expect(await messages(acme.resources.filter((r) => r.name !== "org-acme-db-public-revoke-database"))).toEqual([
+      'postgres-public-revoked: Database tn_acme needs a Grant revoking everything from PUBLIC (role "public", objectType "database", privileges []).',
+    ]);
+  });
+
+  it("refuses a grant to another org's role", async () => {
+    expect(await messages(changed(named("org-acme-db-dev-runtime-connect"), withInputs({ role: "tn_globex_dev_runtime" })))).toEqual([
+      "postgres-grants-stay-in-org: org-acme-db-dev-runtime-connect reaches outside org tn_acme: role tn_globex_dev_runtime.",
+    ]);
+  });
+
+  it("refuses a change of the database's collation", async () => {
+    expect(await messages(changed((r) => r.type === TYPES.database, withInputs({ lcCollate: "en_US.UTF-8" })))).toEqual([
+      "postgres-database-fixed-settings: Database org-acme-db-database must keep lcCollate=C.",
+    ]);
+  });
+
+  it("refuses an unprotected database in a production org, but not in a sandbox org", async () => {
+    expect(await messages(changed((r) => r.type === TYPES.database, (r) => ({ ...r, protect: false })))).toEqual([
+      "postgres-production-database-protected: Database org-acme-db-database of a production org must be protected (protect: true).",
+    ]);
+    expect(sandbox.resources.find((r) => r.type === TYPES.database)?.protect).toBe(false);
+  });
+
+  it("refuses a stack with two orgs, and a resource not named after the org", async () => {
+    const org = acme.resources.find((r) => r.type === "tenantry:index:OrgTenant")!;
+    expect(await messages([...acme.resources, { ...org, urn: `${org.urn}-2` }])).toEqual(["stack-one-org: A stack must declare exactly one org (found 2)."]);
+    expect(await messages(changed(named("org-acme-db-owner"), (r) => ({ ...r, name: "shared-owner" })))).toEqual([
+      "stack-names-carry-org-prefix: shared-owner must be named org-acme-...: every resource carries its org's prefix.",
+    ]);
+  });
+});
