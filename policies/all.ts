@@ -1,7 +1,8 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
 import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
-import { postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
+import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
 import { stackNamesCarryOrgPrefix, stackOneOrg } from "./stack";
 
 /**
@@ -12,12 +13,16 @@ import { stackNamesCarryOrgPrefix, stackOneOrg } from "./stack";
 export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [
   postgresRoleNoPrivilegedAttributes,
   postgresLoginRoleGuardrails,
+  postgresBreakGlassExpires,
   postgresRuntimeRoleNoDdl,
   postgresOneGrantPerTarget,
   postgresPublicRevoked,
   postgresGrantsStayInOrg,
   postgresDatabaseFixedSettings,
   postgresProductionDatabaseProtected,
+  auditLedgerSelectInsertOnly,
+  auditSchemaNeverCascades,
+  auditLedgerPresent,
   stackOneOrg,
   stackNamesCarryOrgPrefix,
 ];

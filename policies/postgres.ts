@@ -33,3 +33,17 @@ export const postgresLoginRoleGuardrails: ResourceValidationPolicy = {
     if (!within(role.connectionLimit, 1, 200)) reportViolation(`Login role ${args.name} needs a finite connectionLimit 1..200.`);
   }),
 };
+
+const BREAK_GLASS_MAX_MS = 24 * 60 * 60 * 1000;
+
+/** Break-glass roles are named `..._breakglass`; an unbounded one is a standing backdoor. */
+export const postgresBreakGlassExpires: ResourceValidationPolicy = {
+  name: "postgres-break-glass-expires",
+  description: "A break-glass role carries an expiry at most 24 h ahead.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
+    if (!String(role.name ?? args.name).endsWith("_breakglass")) return;
+    const ahead = Date.parse(String(role.validUntil ?? "infinity")) - Date.now();
+    if (!(ahead > 0 && ahead <= BREAK_GLASS_MAX_MS)) reportViolation(`Break-glass role ${args.name} needs validUntil in the future and at most 24 h ahead.`);
+  }),
+};

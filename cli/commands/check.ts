@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { offlineOnlyChecks } from "../../harness/offline-checks";
 import { runPolicies, type Violation } from "../../harness/run-policies";
 import { runProgram } from "../../harness/run-program";
 import { readStackFile, resolveStackFile } from "../../harness/stack-file";
@@ -14,7 +15,7 @@ import { EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 export async function check(stackOrPath: string, options: { json?: boolean }, projectDir: string): Promise<number> {
   const stackFile = readStackFile(resolveStackFile(stackOrPath, projectDir));
   const run = await runProgram(stackFile);
-  const violations = await runPolicies(run.resources);
+  const violations = [...(await runPolicies(run.resources)), ...offlineOnlyChecks(run.resources)];
   if (options.json === true) {
     const report = { stack: run.stack, resources: run.resources.length, violations: violations.map(({ policy, urn, message }) => ({ policy, urn, message })) };
     console.log(JSON.stringify(report, null, 2));

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RegisteredResource } from "../../harness/recording-monitor";
+import { offlineOnlyChecks } from "../../harness/offline-checks";
 import { runPolicies } from "../../harness/run-policies";
 import type { ProgramRun } from "../../harness/run-program";
 import { runOrg, TYPES } from "../helpers/program";
@@ -93,5 +94,40 @@ describe("the policy pack", () => {
     expect(await messages(changed(named("org-acme-db-owner"), (r) => ({ ...r, name: "shared-owner" })))).toEqual([
       "stack-names-carry-org-prefix: shared-owner must be named org-acme-...: every resource carries its org's prefix.",
     ]);
+  });
+
+  it("refuses a grant beyond SELECT/INSERT on the audit ledger, and a cascading audit schema", async () => {
+    expect(await messages(changed(named("org-acme-audit-dev-runtime-events-read"), withInputs({ privileges: ["SELECT", "DELETE"] })))).toEqual([
+      "audit-ledger-select-insert-only: org-acme-audit-dev-runtime-events-read grants DELETE on the audit ledger: only SELECT and INSERT are allowed.",
+    ]);
+    expect(await messages(changed(named("org-acme-audit-schema"), withInputs({ dropCascade: true })))).toEqual([
+      "audit-schema-never-cascades: Schema org-acme-audit-schema (audit) must set dropCascade: false.",
+    ]);
+  });
+
+  it("refuses an org database without the audit ledger", async () => {
+    expect(await messages(acme.resources.filter((r) => r.name !== "org-acme-audit-ledger"))).toEqual([
+      "audit-ledger-present: Database tn_acme has no audit ledger: declare an AuditLedger for it.",
+    ]);
+  });
+
+  it("refuses a break-glass role without an expiry within 24 h, and accepts one with it", async () => {
+    const owner = acme.resources.find(named("org-acme-db-owner"))!;
+    const role = (validUntil?: string) => ({ ...owner, urn: `${owner.urn}-bg`, name: "org-acme-db-breakglass", inputs: { ...owner.inputs, name: "tn_acme_breakglass", ...(validUntil ? { validUntil } : {}) } });
+    expect(await messages([...acme.resources, role()])).toEqual([
+      "postgres-break-glass-expires: Break-glass role org-acme-db-breakglass needs validUntil in the future and at most 24 h ahead.",
+    ]);
+    expect(await messages([...acme.resources, role(new Date(Date.now() + 3_600_000).toISOString())])).toEqual([]);
+  });
+});
+
+describe("the offline-only checks of tenantry check", () => {
+  it("pass the program's roles, whose passwords are secrets", () => {
+    expect(offlineOnlyChecks(acme.resources)).toEqual([]);
+  });
+
+  it("refuse a role whose password is registered in plain text", () => {
+    const plain = changed(named("org-acme-db-dev-runtime"), withInputs({ password: "hunter2" }));
+    expect(offlineOnlyChecks(plain).map((v) => v.message)).toEqual(["org-acme-db-dev-runtime receives a password in plain text: pass it as a Pulumi secret."]);
   });
 });
