@@ -1,4 +1,4 @@
-import { unknownCheckingProxy, type PolicyResource, type ReportViolation, type ResourceValidation, type ResourceValidationArgs, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { UnknownValueError, unknownCheckingProxy, type PolicyResource, type ReportViolation, type ResourceValidation, type ResourceValidationArgs, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { TENANTRY_POLICIES } from "../policies/all";
 import { unwrapSecrets, type RegisteredResource } from "./recording-monitor";
 
@@ -71,13 +71,23 @@ export async function runPolicies(resources: readonly RegisteredResource[], poli
           try {
             await validate(args, report(resource.urn));
           } catch (error) {
-            if (!(error instanceof NotApplicable)) throw error;
+            if (error instanceof UnknownValueError) {
+              violations.push(skippedInPreview(policy.name, resource.urn, error));
+            } else if (!(error instanceof NotApplicable)) {
+              throw error;
+            }
           }
         }
       }
     } catch (error) {
-      if (!(error instanceof NotApplicable)) throw error;
+      if (error instanceof UnknownValueError) violations.push(skippedInPreview(policy.name, undefined, error));
+      else if (!(error instanceof NotApplicable)) throw error;
     }
   }
   return violations;
+}
+
+/** As the analyzer does: a rule that reads a value unknown during preview is skipped, with an advisory. */
+function skippedInPreview(policy: string, urn: string | undefined, error: unknown): Violation {
+  return { policy, urn, message: `can't run policy '${policy}' during preview: ${(error as Error).message}`, enforcementLevel: "advisory" };
 }

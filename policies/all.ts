@@ -3,7 +3,7 @@ import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascad
 import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
-import { stackNamesCarryOrgPrefix, stackOneOrg } from "./stack";
+import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
 
 /**
  * Every rule of the pack, listed explicitly. index.ts hands this list to the PolicyPack;
@@ -25,4 +25,5 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   auditLedgerPresent,
   stackOneOrg,
   stackNamesCarryOrgPrefix,
+  stackNoBypassSwitches,
 ];

@@ -1,4 +1,4 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
+import { UnknownValueError, type StackValidationPolicy } from "@pulumi/policy";
 
 /* One org per stack, and every resource named after it. */
 
@@ -25,6 +25,42 @@ export const stackNamesCarryOrgPrefix: StackValidationPolicy = {
     for (const resource of args.resources) {
       if (resource.type.startsWith("pulumi:") || resource.name === prefix || resource.name.startsWith(`${prefix}-`)) continue;
       reportViolation(`${resource.name} must be named ${prefix}-...: every resource carries its org's prefix.`, resource.urn);
+    }
+  },
+};
+
+/** Switches that would turn a guardrail off; none may be on in a production org. */
+const BYPASS_SWITCH = /^(dev_?mode|debug|insecure|skip_?(auth|tls|verify)|disable_?(auth|tls|audit)|tenant_?bypass|bypass_?\w*)$/i;
+
+/** A value unknown during preview is not a switch that is on: it is skipped, not an error. */
+function read(value: Record<string, unknown>, key: string): unknown {
+  try {
+    return value[key];
+  } catch (error) {
+    if (error instanceof UnknownValueError) return undefined;
+    throw error;
+  }
+}
+
+function switchesOn(value: unknown, path: string[] = []): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  const record = value as Record<string, unknown>;
+  return Object.keys(record).flatMap((key) => {
+    const v = read(record, key);
+    return BYPASS_SWITCH.test(key) && (v === true || v === "true" || v === 1) ? [[...path, key].join(".")] : switchesOn(v, [...path, key]);
+  });
+}
+
+export const stackNoBypassSwitches: StackValidationPolicy = {
+  name: "stack-no-bypass-switches",
+  description: "No dev-mode, bypass or insecure switch is on anywhere in a production org's stack.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    if (!args.resources.some((r) => r.type === ORG && r.props["tier"] === "production")) return;
+    for (const resource of args.resources) {
+      for (const path of switchesOn(resource.props)) {
+        reportViolation(`${resource.name} turns on ${path}: a production org has no dev-mode or bypass switch.`, resource.urn);
+      }
     }
   },
 };

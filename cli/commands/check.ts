@@ -22,7 +22,8 @@ export async function check(stackOrPath: string, options: { json?: boolean }, pr
   } else {
     console.log(render(run.stack, run.resources.length, violations, packVersion(projectDir)));
   }
-  return violations.length === 0 ? EXIT_OK : EXIT_VIOLATIONS;
+  // Advisories (a rule skipped on a value unknown during preview) are shown, and do not fail.
+  return violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
 function packVersion(projectDir: string): string {

@@ -121,6 +121,21 @@ describe("the policy pack", () => {
   });
 });
 
+describe("the policy pack, further", () => {
+  it("refuses a bypass switch in a production org, however deep", async () => {
+    expect(await messages(changed(named("org-acme-db-owner"), withInputs({ settings: { tenantBypass: true } })))).toEqual([
+      "stack-no-bypass-switches: org-acme-db-owner turns on settings.tenantBypass: a production org has no dev-mode or bypass switch.",
+    ]);
+  });
+
+  it("skips a rule that reads a value unknown during preview, with an advisory, as the analyzer does", async () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const violations = await runPolicies(changed(named("org-acme-db-prod-runtime"), withInputs({ statementTimeout: unknown })));
+    expect(violations.map((v) => [v.policy, v.enforcementLevel])).toEqual([["postgres-login-role-guardrails", "advisory"]]);
+    expect(violations[0]?.message).toMatch(/^can't run policy 'postgres-login-role-guardrails' during preview/);
+  });
+});
+
 describe("the offline-only checks of tenantry check", () => {
   it("pass the program's roles, whose passwords are secrets", () => {
     expect(offlineOnlyChecks(acme.resources)).toEqual([]);
