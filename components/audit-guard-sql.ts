@@ -25,17 +25,21 @@ export function auditGuardSql(coveredSchemas: readonly string[]): string {
 CREATE SCHEMA IF NOT EXISTS audit_guard;
 REVOKE ALL ON SCHEMA audit_guard FROM PUBLIC;
 
+-- The primary key columns, quoted and in key order: the record_statement trigger arguments.
+CREATE OR REPLACE FUNCTION audit_guard.key_columns(target oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY array_position(i.indkey::int2[], a.attnum))
+  FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+  WHERE i.indrelid = target AND i.indisprimary
+$fn$;
+
 -- Attaches (or re-attaches after a primary key change) the four audit triggers.
 CREATE OR REPLACE FUNCTION audit_guard.cover(target oid) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-  key_columns text;
+  key_columns text := audit_guard.key_columns(target);
   operation text;
 BEGIN
-  SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY array_position(i.indkey::int2[], a.attnum))
-    INTO key_columns
-    FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-    WHERE i.indrelid = target AND i.indisprimary;
   FOREACH operation IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
     IF key_columns IS NULL THEN
       EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s FOR EACH ROW EXECUTE FUNCTION audit.record_change()',
@@ -56,11 +60,7 @@ $fn$;
 -- What the four triggers must look like now: their functions, and the current primary key.
 CREATE OR REPLACE FUNCTION audit_guard.expected(target oid) RETURNS TABLE (name text, definition text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  WITH key AS (
-    SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY array_position(i.indkey::int2[], a.attnum)) AS columns
-    FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-    WHERE i.indrelid = target AND i.indisprimary
-  )
+  WITH key AS (SELECT audit_guard.key_columns(target) AS columns)
   SELECT 'tenantry_audit_' || op,
          CASE WHEN key.columns IS NULL THEN 'FOR EACH ROW EXECUTE FUNCTION audit.record_change()'
               ELSE 'FOR EACH STATEMENT EXECUTE FUNCTION audit.record_statement(' || key.columns || ')' END

@@ -33,16 +33,21 @@ function checked(identifier: string): string {
   return identifier;
 }
 
+/** What every cluster-wide name of an org starts with: `tn_<org>_`. */
+export function orgPrefix(org: string): string {
+  return `${PREFIX}_${identifierPart(org)}_`;
+}
+
 export function databaseName(org: string): string {
   return checked(`${PREFIX}_${identifierPart(org)}`);
 }
 
 export function orgRoleName(org: string, kind: OrgRoleKind): string {
-  return checked(`${PREFIX}_${identifierPart(org)}_${kind}`);
+  return checked(`${orgPrefix(org)}${kind}`);
 }
 
 export function environmentRoleName(org: string, env: string, kind: EnvironmentRoleKind): string {
-  return checked(`${PREFIX}_${identifierPart(org)}_${env}_${kind}`);
+  return checked(`${orgPrefix(org)}${env}_${kind}`);
 }
 
 /** Schemas live inside the org's own database, so they need no org prefix. */

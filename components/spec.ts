@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { fallbackMessage, ORG_CONFIG_KEY, problemsFromZod, SpecError } from "./spec-errors";
 import { checkCrossFieldRules } from "./spec-rules";
+import { QUOTA_BOUNDS, type Bounds } from "./quota-bounds";
 import { SECRET_REFERENCE } from "./secret-reference";
 
 /*
@@ -38,8 +39,8 @@ export const environmentSlug = z
     error: "must be 2..16 characters of a-z and 0-9, starting with a letter",
   });
 
-/** An integer bounded both ways: 0 means "no timeout" and -1 "unlimited" in Postgres, so both sit outside. */
-function boundedInt(min: number, max: number, fallback: number) {
+/** An integer bounded both ways (quota-bounds.ts). */
+function boundedInt({ min, max }: Bounds, fallback: number) {
   const rule = `must be an integer ${min}..${max}`;
   return z
     .number({ error: rule })
@@ -51,17 +52,17 @@ function boundedInt(min: number, max: number, fallback: number) {
 
 export const quotasSchema = z.strictObject({
   /** Finite connection limit of the org database and of each runtime role (the per-org concurrency quota). */
-  maxConnections: boundedInt(1, 200, 20),
+  maxConnections: boundedInt(QUOTA_BOUNDS.maxConnections, 20),
   /** `statement_timeout` of every login role. */
-  statementTimeoutMs: boundedInt(100, 60_000, 5_000),
+  statementTimeoutMs: boundedInt(QUOTA_BOUNDS.statementTimeoutMs, 5_000),
   /** `lock_timeout` of every login role; never above the statement timeout. */
-  lockTimeoutMs: boundedInt(100, 60_000, 2_000),
+  lockTimeoutMs: boundedInt(QUOTA_BOUNDS.lockTimeoutMs, 2_000),
   /** `idle_in_transaction_session_timeout` of every login role. */
-  idleInTransactionTimeoutMs: boundedInt(1_000, 600_000, 10_000),
+  idleInTransactionTimeoutMs: boundedInt(QUOTA_BOUNDS.idleInTransactionTimeoutMs, 10_000),
   /** Largest page an app may request from the data API. */
-  maxPageSize: boundedInt(1, 10_000, 500),
+  maxPageSize: boundedInt(QUOTA_BOUNDS.maxPageSize, 500),
   /** Per-org concurrent requests admitted by the dispatch router. */
-  maxConcurrentRequests: boundedInt(1, 10_000, 50),
+  maxConcurrentRequests: boundedInt(QUOTA_BOUNDS.maxConcurrentRequests, 50),
 });
 
 export const ORG_ROLES = ["owner", "admin", "developer", "viewer"] as const;

@@ -1,5 +1,6 @@
 import * as postgresql from "@pulumi/postgresql";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../components/quota-bounds";
 
 /* Postgres roles: no privileged attribute, and fail-closed guardrails on every login role. */
 
@@ -15,9 +16,8 @@ export const postgresRoleNoPrivilegedAttributes: ResourceValidationPolicy = {
   }),
 };
 
-function within(value: number | undefined, min: number, max: number): boolean {
-  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
-}
+const range = ({ min, max }: Bounds) => `${min}..${max}`;
+const { statementTimeoutMs, idleInTransactionTimeoutMs, maxConnections } = QUOTA_BOUNDS;
 
 export const postgresLoginRoleGuardrails: ResourceValidationPolicy = {
   name: "postgres-login-role-guardrails",
@@ -26,11 +26,15 @@ export const postgresLoginRoleGuardrails: ResourceValidationPolicy = {
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
     if (role.login !== true) return;
     // 0 means "no timeout" and -1 "unlimited" in Postgres: both fail these bounds.
-    if (!within(role.statementTimeout, 100, 60_000)) reportViolation(`Login role ${args.name} needs statementTimeout 100..60000 ms.`);
-    if (!within(role.idleInTransactionSessionTimeout, 1_000, 600_000)) {
-      reportViolation(`Login role ${args.name} needs idleInTransactionSessionTimeout 1000..600000 ms.`);
+    if (!withinBounds(role.statementTimeout, statementTimeoutMs)) {
+      reportViolation(`Login role ${args.name} needs statementTimeout ${range(statementTimeoutMs)} ms.`);
     }
-    if (!within(role.connectionLimit, 1, 200)) reportViolation(`Login role ${args.name} needs a finite connectionLimit 1..200.`);
+    if (!withinBounds(role.idleInTransactionSessionTimeout, idleInTransactionTimeoutMs)) {
+      reportViolation(`Login role ${args.name} needs idleInTransactionSessionTimeout ${range(idleInTransactionTimeoutMs)} ms.`);
+    }
+    if (!withinBounds(role.connectionLimit, maxConnections)) {
+      reportViolation(`Login role ${args.name} needs a finite connectionLimit ${range(maxConnections)}.`);
+    }
   }),
 };
 

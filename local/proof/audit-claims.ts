@@ -171,17 +171,18 @@ export const ownersCannotSwitchAuditingOff: Claim = async (ctx) => {
   const { env, ddl } = roles(ctx);
   const table = proofTable(ctx, env);
   const results: ClaimResult[] = [];
-  const decoy = `CREATE FUNCTION ${table.split(".")[0]}.noop_${ctx.nonce}() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$`;
+  const schema = table.split(".")[0] ?? "";
+  const decoy = `CREATE FUNCTION ${schema}.noop_${ctx.nonce}() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$`;
   for (const sql of [
     `ALTER TABLE ${table} DISABLE TRIGGER tenantry_audit_update`,
     `ALTER TABLE ${table} DISABLE TRIGGER USER`,
     `DROP TRIGGER tenantry_audit_delete ON ${table}`,
     `ALTER TRIGGER tenantry_audit_delete ON ${table} RENAME TO renamed_${ctx.nonce}`,
-    `${decoy}; CREATE OR REPLACE TRIGGER tenantry_audit_update AFTER UPDATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${table.split(".")[0]}.noop_${ctx.nonce}()`,
-    `CREATE TYPE ${table.split(".")[0]}.t_${ctx.nonce} AS ENUM ('a'); CREATE FUNCTION ${table.split(".")[0]}.j_${ctx.nonce}(${table.split(".")[0]}.t_${ctx.nonce}) RETURNS json LANGUAGE sql AS $$SELECT '1'::json$$; ` +
-      `CREATE CAST (${table.split(".")[0]}.t_${ctx.nonce} AS json) WITH FUNCTION ${table.split(".")[0]}.j_${ctx.nonce}(${table.split(".")[0]}.t_${ctx.nonce})`,
+    `${decoy}; CREATE OR REPLACE TRIGGER tenantry_audit_update AFTER UPDATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${schema}.noop_${ctx.nonce}()`,
+    `CREATE TYPE ${schema}.t_${ctx.nonce} AS ENUM ('a'); CREATE FUNCTION ${schema}.j_${ctx.nonce}(${schema}.t_${ctx.nonce}) RETURNS json LANGUAGE sql AS $$SELECT '1'::json$$; ` +
+      `CREATE CAST (${schema}.t_${ctx.nonce} AS json) WITH FUNCTION ${schema}.j_${ctx.nonce}(${schema}.t_${ctx.nonce})`,
     `TRUNCATE ${table}`,
-    `ALTER TABLE ${table} RENAME TO "x on y_${ctx.nonce}"; DROP TRIGGER tenantry_audit_insert ON ${table.split(".")[0]}."x on y_${ctx.nonce}"`,
+    `ALTER TABLE ${table} RENAME TO "x on y_${ctx.nonce}"; DROP TRIGGER tenantry_audit_insert ON ${schema}."x on y_${ctx.nonce}"`,
   ]) {
     results.push(expectRefused("the DDL role cannot switch auditing off on its own table (disable, drop, rename, replace, cast, truncate)", `${ddl.user}: ${sql}`,
       await attempt(ctx.server, ddl, databaseName(ctx.spec.slug), [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));

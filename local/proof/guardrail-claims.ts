@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { planLoginRoles } from "../../components/database-plan";
-import { databaseName, quoteIdent } from "../../components/naming";
+import { databaseName, orgPrefix, quoteIdent } from "../../components/naming";
 import { attempt, connectionsUntilRefused } from "../attempt";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 
@@ -68,7 +68,7 @@ export const connectionLimitRefusesOneMore: Claim = async (ctx) => {
 };
 
 export const noPrivilegedAttributes: Claim = async (ctx) => {
-  const prefix = `tn_${ctx.spec.slug.replace(/-/g, "_")}_`;
+  const prefix = orgPrefix(ctx.spec.slug);
   const sql = `SELECT rolname FROM pg_roles WHERE starts_with(rolname, '${prefix}') AND (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls)`;
   const outcome = await attempt(ctx.server, admin(ctx), "postgres", [sql]);
   const offenders = outcome.rows.map((r) => String(r["rolname"]));

@@ -1,3 +1,5 @@
+import { quoteIdent } from "../../components/naming";
+
 /*
  * Shared pieces of the SQL terraform-provider-postgresql issues (cyrilgdn/terraform-provider-
  * postgresql@ff936b9, the commit pulumi-postgresql 3.18 builds from). Each translation cites
@@ -55,10 +57,8 @@ export interface ProviderContext {
   readonly adminUser: string;
 }
 
-/** pq.QuoteIdentifier */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** pq.QuoteIdentifier, which quotes exactly as naming.ts does. */
+export const ident = quoteIdent;
 
 /** helpers.go pqQuoteLiteral, wrapped in plain quotes as every caller does (backslashes doubled). */
 export function literal(value: string): string {
