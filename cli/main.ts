@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { SpecError } from "../components/spec-errors";
 import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK } from "./exit-codes";
 
@@ -29,10 +29,17 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (stack: string) => run((await import("./commands/plan.js")).plan(stack, projectDir)));
 
   cli.command("check")
-    .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
-    .option("--json", "print { stack, resources, violations: [{ policy, urn, message }] }")
+    .argument("[stack]", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
+    .option("--all", "check every stack in stacks/, in parallel")
+    .option("--concurrency <n>", "with --all: stacks checked at once (default: the number of CPUs)", positiveInteger)
+    .option("--json", "print { stack, resources, violations: [{ policy, urn, message }] } (with --all: { stacks: [...], summary })")
     .description("run the policy pack offline over what the stack would create; exit 1 on violations")
-    .action(async (stack: string, options: { json?: boolean }) => run((await import("./commands/check.js")).check(stack, options, projectDir)));
+    .action(async (stack: string | undefined, options: { json?: boolean; all?: boolean; concurrency?: number }) => {
+      const commands = await import("./commands/check.js");
+      if (options.all === true && stack === undefined) return run(commands.checkAll(options, projectDir));
+      if (options.all !== true && stack !== undefined) return run(commands.check(stack, options, projectDir));
+      throw new SpecError([{ field: "stack", message: "name one stack, or pass --all (not both)" }]);
+    });
 
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
@@ -58,6 +65,12 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (stack: string) => run((await import("./commands/local.js")).sql(stack, projectDir)));
 
   return cli;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return n;
 }
 
 /** Errors that are about the input or the server, not bugs: one line, and the contract's exit code. */

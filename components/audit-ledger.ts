@@ -1,3 +1,4 @@
+import { COMPONENT_TYPES } from "./type-tokens";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import type { AclChain } from "./acl-chain";
@@ -38,7 +39,7 @@ export class AuditLedger extends pulumi.ComponentResource {
   public readonly ownerRoleName: pulumi.Output<string>;
 
   constructor(name: string, args: AuditLedgerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("tenantry:index:AuditLedger", name, {}, opts);
+    super(COMPONENT_TYPES.auditLedger, name, {}, opts);
     const { spec, database, loginRoles, schemas, acl, provider } = args;
 
     const owner = new postgresql.Role(childName(name, "owner"), {

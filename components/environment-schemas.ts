@@ -1,3 +1,4 @@
+import { COMPONENT_TYPES } from "./type-tokens";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import type { AclChain } from "./acl-chain";
@@ -29,7 +30,7 @@ export class EnvironmentSchemas extends pulumi.ComponentResource {
   public readonly schemas: readonly postgresql.Schema[];
 
   constructor(name: string, args: EnvironmentSchemasArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("tenantry:index:EnvironmentSchemas", name, {}, opts);
+    super(COMPONENT_TYPES.environmentSchemas, name, {}, opts);
     const { spec, env, database, roles, acl } = args;
 
     const schemas = planEnvironmentSchemas(spec, env).map((plan) =>

@@ -1,3 +1,4 @@
+import { COMPONENT_TYPES } from "./type-tokens";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
@@ -65,7 +66,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
   public readonly passwords: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: OrgDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("tenantry:index:OrgDatabase", name, {}, opts);
+    super(COMPONENT_TYPES.orgDatabase, name, {}, opts);
     const { spec, acl, provider } = args;
     const plan = planDatabase(spec);
 

@@ -1,3 +1,4 @@
+import { COMPONENT_TYPES } from "./type-tokens";
 import * as pulumi from "@pulumi/pulumi";
 import { AclChain } from "./acl-chain";
 import { AuditLedger } from "./audit-ledger";
@@ -31,7 +32,7 @@ export class OrgTenant extends pulumi.ComponentResource {
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     // The org's slug and tier are the component's registered props: stack policies read them.
-    super("tenantry:index:OrgTenant", name, { slug: args.spec.slug, tier: args.spec.tier }, opts);
+    super(COMPONENT_TYPES.orgTenant, name, { slug: args.spec.slug, tier: args.spec.tier }, opts);
     const { spec, provider } = args;
     const acl = new AclChain();
 

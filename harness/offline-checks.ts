@@ -21,6 +21,7 @@ export function offlineOnlyChecks(resources: readonly RegisteredResource[]): Vio
     if (credential === undefined || isSecretValue(credential)) return [];
     return [{
       policy: PASSWORD_IS_SECRET,
+      description: "Every password reaches its resource as a Pulumi secret.",
       urn: resource.urn,
       message: `${resource.name} receives a password in plain text: pass it as a Pulumi secret.`,
       enforcementLevel: "mandatory",

@@ -10,6 +10,8 @@ import { unwrapSecrets, type RegisteredResource } from "./recording-monitor";
 
 export interface Violation {
   readonly policy: string;
+  /** The policy's one-sentence description, printed under its name as `pulumi preview` does. */
+  readonly description: string;
   readonly urn: string | undefined;
   readonly message: string;
   readonly enforcementLevel: string;
@@ -58,7 +60,7 @@ export async function runPolicies(resources: readonly RegisteredResource[], poli
   for (const policy of policies) {
     const enforcementLevel = policy.enforcementLevel ?? "advisory";
     const report = (urn: string | undefined): ReportViolation => (message, reported) =>
-      violations.push({ policy: policy.name, urn: reported ?? urn, message, enforcementLevel });
+      violations.push({ policy: policy.name, description: policy.description, urn: reported ?? urn, message, enforcementLevel });
     try {
       if ("validateStack" in policy && policy.validateStack !== undefined) {
         await policy.validateStack({ resources: policyResources, stackTags: new Map(), getConfig: <T>() => ({}) as T, notApplicable }, report(undefined));
@@ -72,7 +74,7 @@ export async function runPolicies(resources: readonly RegisteredResource[], poli
             await validate(args, report(resource.urn));
           } catch (error) {
             if (error instanceof UnknownValueError) {
-              violations.push(skippedInPreview(policy.name, resource.urn, error));
+              violations.push(skippedInPreview(policy, resource.urn, error));
             } else if (!(error instanceof NotApplicable)) {
               throw error;
             }
@@ -80,7 +82,7 @@ export async function runPolicies(resources: readonly RegisteredResource[], poli
         }
       }
     } catch (error) {
-      if (error instanceof UnknownValueError) violations.push(skippedInPreview(policy.name, undefined, error));
+      if (error instanceof UnknownValueError) violations.push(skippedInPreview(policy, undefined, error));
       else if (!(error instanceof NotApplicable)) throw error;
     }
   }
@@ -88,6 +90,6 @@ export async function runPolicies(resources: readonly RegisteredResource[], poli
 }
 
 /** As the analyzer does: a rule that reads a value unknown during preview is skipped, with an advisory. */
-function skippedInPreview(policy: string, urn: string | undefined, error: unknown): Violation {
-  return { policy, urn, message: `can't run policy '${policy}' during preview: ${(error as Error).message}`, enforcementLevel: "advisory" };
+function skippedInPreview({ name, description }: Policy, urn: string | undefined, error: unknown): Violation {
+  return { policy: name, description, urn, message: `can't run policy '${name}' during preview: ${(error as Error).message}`, enforcementLevel: "advisory" };
 }

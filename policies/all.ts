@@ -3,7 +3,9 @@ import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascad
 import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
+import { awsIamNoWildcards, awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery } from "./aws";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
+import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 
 /**
  * Every rule of the pack, listed explicitly. index.ts hands this list to the PolicyPack;
@@ -23,6 +25,12 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   auditLedgerSelectInsertOnly,
   auditSchemaNeverCascades,
   auditLedgerPresent,
+  workersNoCredentialInPlainBinding,
+  workersUserWorkerHoldsNoSecret,
+  workersDispatchHasOutbound,
+  awsKmsKeyRotates,
+  awsSecretCustomerKeyAndRecovery,
+  awsIamNoWildcards,
   stackOneOrg,
   stackNamesCarryOrgPrefix,
   stackNoBypassSwitches,

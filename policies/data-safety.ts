@@ -1,3 +1,4 @@
+import { COMPONENT_TYPES } from "../components/type-tokens";
 import * as postgresql from "@pulumi/postgresql";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 
@@ -23,7 +24,7 @@ export const postgresProductionDatabaseProtected: StackValidationPolicy = {
   description: "The org database of a production-tier org is protected.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    const production = args.resources.some((r) => r.type === "tenantry:index:OrgTenant" && r.props["tier"] === "production");
+    const production = args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant && r.props["tier"] === "production");
     if (!production) return;
     for (const database of args.resources.filter((r) => r.type === "postgresql:index/database:Database")) {
       if (!database.opts.protect) reportViolation(`Database ${database.name} of a production org must be protected (protect: true).`, database.urn);

@@ -1,8 +1,9 @@
+import { COMPONENT_TYPES } from "../components/type-tokens";
 import { UnknownValueError, type StackValidationPolicy } from "@pulumi/policy";
 
 /* One org per stack, and every resource named after it. */
 
-const ORG = "tenantry:index:OrgTenant";
+const ORG = COMPONENT_TYPES.orgTenant;
 
 export const stackOneOrg: StackValidationPolicy = {
   name: "stack-one-org",

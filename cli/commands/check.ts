@@ -1,10 +1,15 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { offlineOnlyChecks } from "../../harness/offline-checks";
-import { runPolicies, type Violation } from "../../harness/run-policies";
-import { runProgram } from "../../harness/run-program";
-import { readStackFile, resolveStackFile } from "../../harness/stack-file";
-import { EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
+import { readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { basename, join } from "node:path";
+import { SingleBar } from "cli-progress";
+import { pool as workerPool } from "workerpool";
+import { checkStackFile, contractJson, isCompliant } from "../../harness/check-stack";
+import type { RunOptions } from "../../harness/run-program";
+import { resolveStackFile } from "../../harness/stack-file";
+import packManifest from "../../policies/package.json";
+import type { StackOutcome } from "../check-worker";
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
+import { renderReport } from "../render-violations";
 
 /**
  * `tenantry check <stack> [--json]`: the real program under the mock monitor, then the policy
@@ -12,29 +17,70 @@ import { EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
  * Exit 0 when compliant, 1 on violations, 2 on invalid input. Messages name resources, never
  * secret values (the rules only ever print names).
  */
-export async function check(stackOrPath: string, options: { json?: boolean }, projectDir: string): Promise<number> {
-  const stackFile = readStackFile(resolveStackFile(stackOrPath, projectDir));
-  const run = await runProgram(stackFile);
-  const violations = [...(await runPolicies(run.resources)), ...offlineOnlyChecks(run.resources)];
-  if (options.json === true) {
-    const report = { stack: run.stack, resources: run.resources.length, violations: violations.map(({ policy, urn, message }) => ({ policy, urn, message })) };
-    console.log(JSON.stringify(report, null, 2));
-  } else {
-    console.log(render(run.stack, run.resources.length, violations, packVersion(projectDir)));
-  }
-  // Advisories (a rule skipped on a value unknown during preview) are shown, and do not fail.
-  return violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT_VIOLATIONS : EXIT_OK;
+export async function check(stackOrPath: string, options: { json?: boolean }, projectDir: string, run: RunOptions = {}): Promise<number> {
+  const report = await checkStackFile(resolveStackFile(stackOrPath, projectDir), run);
+  console.log(options.json === true ? JSON.stringify(contractJson(report), null, 2) : renderReport(report, packManifest.version));
+  return isCompliant(report) ? EXIT_OK : EXIT_VIOLATIONS;
 }
 
-function packVersion(projectDir: string): string {
-  return (JSON.parse(readFileSync(join(projectDir, "policies", "package.json"), "utf8")) as { version: string }).version;
+export interface CheckAllOptions {
+  readonly json?: boolean;
+  readonly concurrency?: number;
 }
 
-function render(stack: string, resources: number, violations: readonly Violation[], version: string): string {
-  if (violations.length === 0) return `${stack}: ${resources} resources, no policy violations (tenantry-security v${version})`;
-  const lines = violations.flatMap((v) => [
-    `    [${v.enforcementLevel}]  tenantry-security v${version}  ${v.policy}${v.urn === undefined ? "" : ` (${v.urn})`}`,
-    `    ${v.message}`,
-  ]);
-  return [`Policy Violations:`, ...lines, "", `${stack}: ${violations.length} policy violation(s) in ${resources} resources`].join("\n");
+/**
+ * `tenantry check --all`: every stack in stacks/, at most `concurrency` at a time in worker
+ * threads, a progress bar on a terminal, then every stack's violations and a summary. One
+ * failing stack never hides another. Exit code: the worst outcome (3 > 2 > 1 > 0).
+ */
+export async function checkAll(options: CheckAllOptions, projectDir: string): Promise<number> {
+  const dir = join(projectDir, "stacks");
+  const paths = readdirSync(dir).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
+  const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), paths.length));
+  const pool = workerPool(join(__dirname, "..", "check-worker.js"), { workerType: "process", maxWorkers: threads });
+  const progress = new SingleBar({ format: "checking {bar} {value}/{total} stacks | {violations} with violations", stream: process.stderr, hideCursor: true });
+  if (process.stderr.isTTY) progress.start(paths.length, 0, { violations: 0 });
+  let withViolations = 0;
+  const outcomes = await Promise.all(paths.map(async (path) => {
+    const outcome: StackOutcome = await pool.exec("checkOne", [path]).catch((error: unknown) => (
+      { kind: "failed", path, message: `the worker process failed: ${error instanceof Error ? error.message : String(error)}` }));
+    if (outcome.kind !== "checked" || !isCompliant(outcome.report)) withViolations += 1;
+    if (process.stderr.isTTY) progress.increment({ violations: withViolations });
+    return outcome;
+  }));
+  progress.stop();
+  await pool.terminate();
+  console.log(options.json === true ? JSON.stringify(allJson(outcomes), null, 2) : renderAll(outcomes));
+  return Math.max(EXIT_OK, ...outcomes.map(exitCodeOf));
+}
+
+function exitCodeOf(outcome: StackOutcome): number {
+  if (outcome.kind === "failed") return EXIT_INTERNAL;
+  if (outcome.kind === "invalid") return EXIT_INVALID;
+  return isCompliant(outcome.report) ? EXIT_OK : EXIT_VIOLATIONS;
+}
+
+const stackOf = (outcome: StackOutcome) => (outcome.kind === "checked" ? outcome.report.stack : basename(outcome.path).replace(/^Pulumi\.|\.ya?ml$/g, ""));
+
+function summaryOf(outcomes: readonly StackOutcome[]) {
+  const count = (code: number) => outcomes.filter((o) => exitCodeOf(o) === code).length;
+  return { stacks: outcomes.length, compliant: count(EXIT_OK), violations: count(EXIT_VIOLATIONS), invalid: count(EXIT_INVALID), failed: count(EXIT_INTERNAL) };
+}
+
+/** `{ stacks: [contract object | { stack, errors }], summary }`. */
+function allJson(outcomes: readonly StackOutcome[]) {
+  const stacks = outcomes.map((o) =>
+    o.kind === "checked" ? contractJson(o.report) : { stack: stackOf(o), errors: o.kind === "invalid" ? o.problems : [`internal error: ${o.message}`] });
+  return { stacks, summary: summaryOf(outcomes) };
+}
+
+function renderAll(outcomes: readonly StackOutcome[]): string {
+  const sections = outcomes.flatMap((o) => {
+    if (o.kind === "invalid") return [`${stackOf(o)}: invalid\n${o.problems.map((p) => `    error: ${p}`).join("\n")}`];
+    if (o.kind === "failed") return [`${stackOf(o)}: internal error: ${o.message}`];
+    return isCompliant(o.report) && o.report.violations.length === 0 ? [] : [renderReport(o.report, packManifest.version)];
+  });
+  const s = summaryOf(outcomes);
+  const summary = `${s.stacks} stacks: ${s.compliant} compliant, ${s.violations} with violations, ${s.invalid} invalid, ${s.failed} failed`;
+  return [...sections, summary].join("\n\n");
 }

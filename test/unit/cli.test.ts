@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as postgresql from "@pulumi/postgresql";
 import { afterAll, describe, expect, it } from "vitest";
+import { check } from "../../cli/commands/check";
+import program from "../../index";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
 
 /*
@@ -94,5 +97,74 @@ describe("tenantry check", () => {
     const path = stackFileWith(`${PROVIDER_YAML}  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n    tier: gold\n`);
     const { code, stderr } = tenantry("check", path);
     expect([code, stderr]).toEqual([EXIT_INVALID, "error: tenantry:org.tier must be production or sandbox\n"]);
+  });
+});
+
+describe("tenantry check: violations, --all, and secrets", () => {
+  const PLANTED = "Zq7vX2kP9mW4tR8yB3nL6cF1hJ5planted";
+
+  it("exits 1 and prints violations grouped by policy, as pulumi preview does", async () => {
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => printed.push(line);
+    try {
+      const code = await check("org-acme", {}, PROJECT_DIR, { program: () => {
+        const outputs = program();
+        new postgresql.Role("org-acme-rogue", { name: "tn_acme_rogue", login: false, superuser: true, createRole: true });
+        return outputs;
+      } });
+      expect(code).toBe(1);
+    } finally {
+      console.log = log;
+    }
+    expect(printed.join("\n")).toBe([
+      "Policy Violations:",
+      "    [mandatory]  tenantry-security v0.1.0  postgres-role-no-privileged-attributes (org-acme-rogue: postgresql:index/role:Role)",
+      "    Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
+      "    Role org-acme-rogue must not hold superuser, createRole: set them to false.",
+      "",
+      "org-acme: 1 policy violation(s) in 89 resources",
+    ].join("\n"));
+  });
+
+  it("never prints a planted credential: not from a plain-text password, a secure: value or a secret reference", () => {
+    const plain = tenantry("check", stackFileWith(`${PROVIDER_YAML}  postgresql:password: ${PLANTED}\n  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n`));
+    const secure = tenantry("check", stackFileWith(`${PROVIDER_YAML}  postgresql:password:\n    secure: ${PLANTED}\n  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n`), "--json");
+    const reference = tenantry("check", stackFileWith(`${PROVIDER_YAML}  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n    secrets: [{ name: DB, scope: dev, ref: "postgres://app:${PLANTED}@db/acme" }]\n`));
+    expect([plain.code, secure.code, reference.code]).toEqual([EXIT_INVALID, EXIT_OK, EXIT_INVALID]);
+    for (const { stdout, stderr } of [plain, secure, reference]) expect(stdout + stderr).not.toContain(PLANTED);
+  });
+
+  it("--all checks every stack, a bad one hiding no other, and exits with the worst outcome", () => {
+    const project = join(scratch, "all");
+    mkdirSync(join(project, "stacks"), { recursive: true });
+    const good = (slug: string) => `${PROVIDER_YAML}  tenantry:org:\n    slug: ${slug}\n    workspaces: [{ slug: web }]\n`;
+    writeFileSync(join(project, "stacks", "Pulumi.org-aaa.yaml"), good("aaa"));
+    writeFileSync(join(project, "stacks", "Pulumi.org-bbb.yaml"), `${good("bbb")}    quotas: { statementTimeoutMs: 0 }\n`);
+    writeFileSync(join(project, "stacks", "Pulumi.org-ccc.yaml"), `${good("ccc")}  postgresql:password: ${PLANTED}\n`);
+    writeFileSync(join(project, "stacks", "Pulumi.org-ddd.yaml"), good("ddd"));
+    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, "check", "--all", ...args], { cwd: project, encoding: "utf8" });
+    const text = run("--concurrency", "2");
+    expect(text.status).toBe(EXIT_INVALID);
+    expect(text.stdout).toContain("org-bbb: invalid\n    error: tenantry:org.quotas.statementTimeoutMs must be an integer 100..60000 (got 0)");
+    expect(text.stdout).toContain("org-ccc: invalid\n    error: postgresql:password must be a secret");
+    expect(text.stdout).toContain("4 stacks: 2 compliant, 0 with violations, 2 invalid, 0 failed");
+    const json = run("--json");
+    expect(JSON.parse(json.stdout)).toEqual({
+      stacks: [
+        { stack: "org-aaa", resources: expect.any(Number), violations: [] },
+        { stack: "org-bbb", errors: [expect.stringContaining("statementTimeoutMs")] },
+        { stack: "org-ccc", errors: [expect.stringContaining("postgresql:password")] },
+        { stack: "org-ddd", resources: expect.any(Number), violations: [] },
+      ],
+      summary: { stacks: 4, compliant: 2, violations: 0, invalid: 2, failed: 0 },
+    });
+    for (const output of [text, json]) expect(output.stdout + output.stderr).not.toContain(PLANTED);
+  });
+
+  it("exits 2 for a stack together with --all, and for a concurrency below 1", () => {
+    expect(tenantry("check", "org-acme", "--all").code).toBe(EXIT_INVALID);
+    expect(tenantry("check").code).toBe(EXIT_INVALID);
+    expect(tenantry("check", "--all", "--concurrency", "0").code).toBe(EXIT_INVALID);
   });
 });

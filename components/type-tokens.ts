@@ -1,0 +1,12 @@
+/**
+ * Type tokens of tenantry's own component resources. The components register under them and the
+ * policy pack recognises them by them, so they are written once, here.
+ */
+export const COMPONENT_TYPES = {
+  orgTenant: "tenantry:index:OrgTenant",
+  orgDatabase: "tenantry:index:OrgDatabase",
+  environmentSchemas: "tenantry:index:EnvironmentSchemas",
+  auditLedger: "tenantry:index:AuditLedger",
+  /** One user Worker of the org: the manifest the platform deploys into the dispatch namespace. */
+  tenantApp: "tenantry:index:TenantApp",
+} as const;

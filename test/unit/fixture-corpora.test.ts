@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { renderReport } from "../../cli/render-violations";
+import { SpecError } from "../../components/spec-errors";
+import { checkStackFile, contractJson, isCompliant } from "../../harness/check-stack";
+import { RecordingMonitor } from "../../harness/recording-monitor";
+
+/*
+ * `tenantry check` over two corpora of org stack files (test/fixtures/). Insecure: each one a
+ * plausible edit of stacks/Pulumi.org-acme.yaml in one place, its first line naming what must
+ * refuse it. Secure: unusual but safe files that must pass (no false positives).
+ */
+
+const ROOT = join(__dirname, "..", "..");
+const GOOD = readFileSync(join(ROOT, "stacks", "Pulumi.org-acme.yaml"), "utf8").split("\n");
+
+function corpus(kind: "insecure" | "secure"): { name: string; path: string; expect: string; body: string[] }[] {
+  const dir = join(ROOT, "test", "fixtures", kind);
+  return readdirSync(dir).sort().map((name) => {
+    const [file] = readdirSync(join(dir, name));
+    const path = join(dir, name, String(file));
+    const [header = "", ...body] = readFileSync(path, "utf8").split("\n");
+    return { name, path, expect: header.replace(/^# (refused|accepted): /, ""), body };
+  });
+}
+
+/** Lines that differ once the common head and tail are removed: one edit = one such region. */
+function changedRegion(a: readonly string[], b: readonly string[]): { removed: number; added: number } {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head += 1;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail += 1;
+  return { removed: a.length - head - tail, added: b.length - head - tail };
+}
+
+const stacksDir = join(ROOT, "stacks");
+const stacks = readdirSync(stacksDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+
+describe("every stack in stacks/", () => {
+  it.each(stacks)("%s passes the policy pack", async (file) => {
+    const report = await checkStackFile(join(stacksDir, file));
+    expect(report.violations).toEqual([]);
+  });
+});
+
+describe("the insecure corpus", () => {
+  const cases = corpus("insecure");
+
+  it("has at least twenty cases, each one edit (at most four lines) away from the good file", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(20);
+    for (const { name, body } of cases) {
+      const { removed, added } = changedRegion(GOOD, body);
+      expect(removed <= 4 && added <= 4, `${name}: -${removed} +${added} lines`).toBe(true);
+    }
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))("refuses %s", async (_name, { path, expect: field }) => {
+    const outcome = await checkStackFile(path).then((report) => report, (error: unknown) => error);
+    if (outcome instanceof SpecError) {
+      expect(outcome.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, "\\$&")} `)));
+    } else {
+      // A case the spec lets through must be refused by the named rule of the pack.
+      expect(isCompliant(outcome as never), `${field} was not refused`).toBe(false);
+      expect((outcome as { violations: { policy: string }[] }).violations.map((v) => v.policy)).toContain(field);
+    }
+  });
+});
+
+describe("the unusual-but-secure corpus", () => {
+  it.each(corpus("secure").map((c) => [c.name, c] as const))("accepts %s", async (_name, { path }) => {
+    const report = await checkStackFile(path);
+    expect(report.violations).toEqual([]);
+    expect(report.resources).toBeGreaterThan(20);
+  });
+});
+
+describe("check output", () => {
+  it("never contains a generated password, in text or in --json", async () => {
+    const planted = "planted-Zq7vX2kP9mW4tR8yB3nL6cF1hJ5";
+    const monitor = new RecordingMonitor(() => planted);
+    const report = await checkStackFile(join(stacksDir, "Pulumi.org-acme.yaml"), { monitor });
+    // The plant took: the program registered it (as a secret) ...
+    expect(JSON.stringify(monitor.registered)).toContain(planted);
+    // ... and nothing printed carries it, even for a report full of violations.
+    const noisy = { ...report, violations: [...report.violations, { policy: "p", description: "d", urn: monitor.registered[1]?.urn, message: "m", enforcementLevel: "mandatory" }] };
+    for (const output of [renderReport(report, "0.0.0"), renderReport(noisy, "0.0.0"), JSON.stringify(contractJson(noisy))]) {
+      expect(output).not.toContain(planted);
+    }
+  });
+});
