@@ -37,6 +37,22 @@ export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[]
     ...secretsScopedToThisOrg(spec),
     ...noPublicMailDomains(spec),
     ...breakGlassIsGoverned(spec, now),
+    ...duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name"),
+    ...edgeWhereAppsRun(spec),
+  ];
+}
+
+/** Apps and secrets need somewhere to run; the two trust domains must not be one. */
+function edgeWhereAppsRun(spec: ParsedSpec): RuleProblem[] {
+  const { edge } = spec;
+  if (edge === undefined) {
+    return spec.apps.length > 0 || spec.secrets.length > 0
+      ? [{ path: ["edge"], message: "is required when the org has apps or secrets (accountId, identity, operator, awsRegion)" }]
+      : [];
+  }
+  return [
+    ...(edge.operator.issuer === edge.identity.issuer ? [{ path: ["edge", "operator", "issuer"], message: "must differ from edge.identity.issuer: operator tokens never admit into an app" }] : []),
+    ...(edge.operator.audience === edge.identity.audience ? [{ path: ["edge", "operator", "audience"], message: "must differ from edge.identity.audience: operator tokens never admit into an app" }] : []),
   ];
 }
 

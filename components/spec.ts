@@ -3,6 +3,7 @@ import { fallbackMessage, ORG_CONFIG_KEY, problemsFromZod, SpecError } from "./s
 import { checkCrossFieldRules } from "./spec-rules";
 import { QUOTA_BOUNDS, type Bounds } from "./quota-bounds";
 import { SECRET_REFERENCE } from "./secret-reference";
+import { ACTIONS } from "../workers/lib/access-policy";
 
 /*
  * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
@@ -117,6 +118,13 @@ const appSchema = z.strictObject({
   access: appAccessSchema,
 });
 
+const domainName = z
+  .string({ error: "must be a domain name" })
+  .max(253, { error: "must be a domain name of at most 253 characters" })
+  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    error: "must be a lower-case domain name such as acme.com",
+  });
+
 const secretSchema = z.strictObject({
   name: z
     .string({ error: "must be an upper-case binding name" })
@@ -129,14 +137,55 @@ const secretSchema = z.strictObject({
     .regex(SECRET_REFERENCE, {
       error: "must be a reference aws-secretsmanager:<name>#<key>, never a secret value",
     }),
+  /** The only hosts the outbound Worker sends the value to; none means it is never sent. */
+  allowedHosts: z
+    .array(domainName, { error: "must be a list of host names" })
+    .max(20, { error: "must list at most 20 hosts" })
+    .default([]),
 });
 
-const domainName = z
-  .string({ error: "must be a domain name" })
-  .max(253, { error: "must be a domain name of at most 253 characters" })
-  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-    error: "must be a lower-case domain name such as acme.com",
-  });
+/** An action grant of a custom role: `*`, an exact action, or a prefix wildcard of a known family. */
+const permissionGrant = z
+  .string({ error: "must be a permission" })
+  .refine(
+    (p) => p === "*" || (ACTIONS as readonly string[]).includes(p) || (p.endsWith(".*") && ACTIONS.some((a) => a.startsWith(p.slice(0, -1)))),
+    { error: `must be *, one of ${ACTIONS.join(", ")}, or a family wildcard such as deploy.*` },
+  );
+
+const customRoleSchema = z.strictObject({
+  name: slug(2, 40, "a custom org role").refine((name) => !(ORG_ROLES as readonly string[]).includes(name), {
+    error: `must not be a base role (${ORG_ROLES.join(", ")})`,
+  }),
+  /** The base role it extends: its rank for per-app minRole policies, and its grants. */
+  base: z.enum(["viewer", "developer", "admin"], { error: "must be viewer, developer or admin" }).default("viewer"),
+  permissions: z.array(permissionGrant, { error: "must be a list of permissions" }).max(50, { error: "must list at most 50 permissions" }),
+});
+
+const httpsUrl = z
+  .string({ error: "must be an https URL" })
+  .max(2048, { error: "must be an https URL of at most 2048 characters" })
+  .regex(/^https:\/\/[a-z0-9.-]+(?::\d{1,5})?(?:\/[^\s]*)?$/, { error: "must be an https URL" });
+
+/**
+ * Where the org's apps run: the Cloudflare account of its dispatch namespace, the identity
+ * provider whose tokens admit users, the operator domain whose tokens never do, and the AWS
+ * region of its secrets.
+ */
+const edgeSchema = z.strictObject({
+  accountId: z.string({ error: "must be a Cloudflare account id" }).regex(/^[0-9a-f]{32}$/, { error: "must be a Cloudflare account id (32 hex digits)" }),
+  identity: z.strictObject({
+    issuer: httpsUrl,
+    audience: z.string({ error: "must be text" }).min(1, { error: "must not be empty" }).max(200, { error: "must be at most 200 characters" }),
+    jwksUrl: httpsUrl,
+  }),
+  operator: z.strictObject({
+    issuer: httpsUrl,
+    audience: z.string({ error: "must be text" }).min(1, { error: "must not be empty" }).max(200, { error: "must be at most 200 characters" }),
+  }),
+  awsRegion: z.string({ error: "must be an AWS region" }).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region such as eu-west-1" }),
+});
+
+
 
 /**
  * Off unless a person with a reason and an end time is named. Strict with every field
@@ -186,6 +235,11 @@ export function orgSpecSchema(now: Date) {
         .array(secretSchema, { error: "must be a list of secret references" })
         .max(200, { error: "must list at most 200 secrets" })
         .default([]),
+      roles: z
+        .array(customRoleSchema, { error: "must be a list of custom roles" })
+        .max(20, { error: "must list at most 20 custom roles" })
+        .default([]),
+      edge: edgeSchema.optional(),
       claimedDomains: z
         .array(domainName, { error: "must be a list of domain names" })
         .max(20, { error: "must list at most 20 domains" })

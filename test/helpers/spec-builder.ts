@@ -25,6 +25,12 @@ export function validOrgInput(): Record<string, unknown> {
     ],
     secrets: [{ name: "DATABASE_URL", scope: "prod", ref: "aws-secretsmanager:acme/prod/db#url" }],
     claimedDomains: ["acme.com"],
+    edge: {
+      accountId: "0123456789abcdef0123456789abcdef",
+      identity: { issuer: "https://id.acme-saas.example/", audience: "tenantry-apps", jwksUrl: "https://id.acme-saas.example/.well-known/jwks.json" },
+      operator: { issuer: "https://operator.tenantry.example/", audience: "tenantry-operator" },
+      awsRegion: "eu-west-1",
+    },
     breakGlass: { enabled: false },
   };
 }

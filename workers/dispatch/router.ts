@@ -1,0 +1,131 @@
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { decide, type Subject } from "../lib/access-policy";
+import type { DispatchNamespace, RateLimit, SecretsStoreSecret } from "../lib/bindings";
+import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
+import { withoutIdentityHeaders } from "../lib/identity-headers";
+import { scriptName, type RouterConfig } from "./config";
+
+/*
+ * The org's dispatch router, fail-closed: every path that is not a verified, permitted request
+ * to a known app ends in a plain status with no detail. Routes are `/<environment>/<app>/...`.
+ */
+
+export interface RouterEnv {
+  readonly ORG_CONFIG: RouterConfig;
+  readonly DISPATCHER: DispatchNamespace;
+  readonly IDENTITY_HMAC_KEY: SecretsStoreSecret;
+  readonly RATE_LIMITER?: RateLimit;
+}
+
+const status = (code: number, extra: Record<string, string> = {}) =>
+  new Response(`${code}\n`, { status: code, headers: { "content-type": "text/plain", "cache-control": "no-store", ...extra } });
+
+const UNAUTHORIZED = { "www-authenticate": 'Bearer error="invalid_token"' };
+
+/** Per isolate: Workers run many isolates, so this bounds concurrency per isolate, and the rate limiter bounds the org. */
+let inFlight = 0;
+
+/** The key set, kept per isolate so a remote JWKS is fetched once and then cached by jose. */
+let keySet: { readonly source: string; readonly keys: JWTVerifyGetKey } | undefined;
+
+function keysFor(identity: RouterConfig["identity"]): JWTVerifyGetKey {
+  const source = identity.jwksUrl ?? JSON.stringify(identity.jwks);
+  if (keySet?.source === source) return keySet.keys;
+  let keys: JWTVerifyGetKey;
+  if (identity.jwksUrl !== undefined) keys = createRemoteJWKSet(new URL(identity.jwksUrl));
+  else if (identity.jwks !== undefined) keys = createLocalJWKSet(identity.jwks);
+  else throw new Error("the router has no identity keys");
+  keySet = { source, keys };
+  return keys;
+}
+
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
+
+/** The verified subject, or undefined for any token that must not pass. */
+async function authenticate(request: Request, config: RouterConfig): Promise<(Subject & { sub: string }) | undefined> {
+  const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(request.headers.get("authorization") ?? "");
+  if (match?.[1] === undefined) return undefined;
+  const token = match[1];
+  // The operator trust domain never reaches an app, even with a valid signature.
+  let unverified: JWTPayload;
+  try {
+    unverified = decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+  const audiences = typeof unverified.aud === "string" ? [unverified.aud] : unverified.aud ?? [];
+  if (unverified.iss === config.operator.issuer || audiences.includes(config.operator.audience)) return undefined;
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, keysFor(config.identity), {
+      issuer: config.identity.issuer,
+      audience: config.identity.audience,
+      algorithms: [...config.identity.algorithms],
+      requiredClaims: ["exp", "sub"],
+    }));
+  } catch {
+    return undefined;
+  }
+  const { sub, email, org, role, workspaces } = payload as Record<string, unknown>;
+  if (typeof sub !== "string" || typeof email !== "string" || typeof org !== "string" || typeof role !== "string" || !isStringArray(workspaces)) return undefined;
+  return { sub, email: email.toLowerCase(), org, role, workspaces };
+}
+
+export async function route(request: Request, env: RouterEnv): Promise<Response> {
+  const config = env.ORG_CONFIG;
+  const url = new URL(request.url);
+  const [, environment = "", app = ""] = url.pathname.split("/");
+  if (!config.environments.includes(environment) || !config.apps.some((a) => a.slug === app)) return status(404);
+
+  if (inFlight >= config.limits.maxConcurrentRequests) return status(429, { "retry-after": "1" });
+  if (env.RATE_LIMITER !== undefined && !(await env.RATE_LIMITER.limit({ key: config.org })).success) return status(429, { "retry-after": "60" });
+
+  const subject = await authenticate(request, config);
+  if (subject === undefined) return status(401, UNAUTHORIZED);
+  const decision = decide(config, subject, "app.invoke", `app/${app}`);
+  if (!decision.allow) return status(403);
+
+  const requestId = crypto.randomUUID();
+  const identity = await signIdentity({
+    sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces,
+    app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS,
+  }, await env.IDENTITY_HMAC_KEY.get());
+  const headers = withoutIdentityHeaders(request.headers);
+  headers.set(IDENTITY_HEADER, identity.payload);
+  headers.set(IDENTITY_SIGNATURE_HEADER, identity.signature);
+  headers.set(REQUEST_ID_HEADER, requestId);
+
+  inFlight += 1;
+  try {
+    const worker = env.DISPATCHER.get(scriptName(app, environment), {}, {
+      limits: { cpuMs: config.limits.cpuMs, subRequests: config.limits.subRequests },
+      outbound: { org: config.org, app, environment },
+    });
+    return await worker.fetch(new Request(request, { headers }));
+  } catch (error) {
+    // Declared, but not deployed into the namespace (yet): the runtime's own wording.
+    if (error instanceof Error && error.message.startsWith("Worker not found")) return status(404);
+    throw error;
+  } finally {
+    inFlight -= 1;
+  }
+}
+
+export default {
+  async fetch(request: Request, env: RouterEnv): Promise<Response> {
+    try {
+      // Identity headers are gone before any code path could read them.
+      return await route(new Request(request, { headers: withoutIdentityHeadersButToken(request.headers) }), env);
+    } catch {
+      return status(503);
+    }
+  },
+};
+
+/** Every spoofable header except the bearer token, which authenticate() reads and the app never sees. */
+function withoutIdentityHeadersButToken(headers: Headers): Headers {
+  const clean = withoutIdentityHeaders(headers);
+  const token = headers.get("authorization");
+  if (token !== null) clean.set("authorization", token);
+  return clean;
+}

@@ -1,0 +1,62 @@
+/*
+ * The identity the router injects: a base64url JSON payload and its HMAC-SHA256, so that an app
+ * (through the outbound Worker, which holds the key) can check the router made it. Short-lived
+ * and bound to one app and environment, so it cannot be replayed elsewhere.
+ */
+
+export const IDENTITY_HEADER = "x-tenantry-identity";
+export const IDENTITY_SIGNATURE_HEADER = "x-tenantry-identity-signature";
+export const REQUEST_ID_HEADER = "x-tenantry-request-id";
+
+/** How long an injected identity stays valid, in seconds. */
+export const IDENTITY_TTL_SECONDS = 60;
+
+export interface InjectedIdentity {
+  readonly sub: string;
+  readonly email: string;
+  readonly org: string;
+  readonly role: string;
+  readonly workspaces: readonly string[];
+  readonly app: string;
+  readonly environment: string;
+  readonly requestId: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+}
+
+const encoder = new TextEncoder();
+
+function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64url(text: string): Uint8Array {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+function hmacKey(secret: string) {
+  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
+export async function signIdentity(identity: InjectedIdentity, secret: string): Promise<{ payload: string; signature: string }> {
+  const payload = base64url(encoder.encode(JSON.stringify(identity)));
+  const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(payload)));
+  return { payload, signature: base64url(signature) };
+}
+
+/** The identity if the signature is the router's and it has not expired; otherwise undefined. */
+export async function verifyIdentity(payload: string, signature: string, secret: string, nowSeconds: number): Promise<InjectedIdentity | undefined> {
+  let valid: boolean;
+  try {
+    // crypto.subtle.verify compares in constant time.
+    valid = await crypto.subtle.verify("HMAC", await hmacKey(secret), fromBase64url(signature), encoder.encode(payload));
+  } catch {
+    return undefined;
+  }
+  if (!valid) return undefined;
+  const identity = JSON.parse(new TextDecoder().decode(fromBase64url(payload))) as InjectedIdentity;
+  return identity.exp > nowSeconds ? identity : undefined;
+}

@@ -1,0 +1,40 @@
+import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from "../lib/identity";
+
+/*
+ * A sample tenant app, as an org would deploy into its namespace: it shows what reaches it and
+ * uses the platform the documented way (identity check and secret placeholders through the
+ * outbound Worker). It holds no secret binding; `/env` proves it.
+ *   /<env>/<app>/whoami          every header the app received
+ *   /<env>/<app>/verify          asks the outbound Worker whether its identity header is genuine
+ *   /<env>/<app>/call?host=H&secret=S   calls https://H/ with `authorization: Bearer {{secret:S}}`
+ *   /<env>/<app>/env             the names of its bindings
+ */
+
+const forwardIdentity = (request: Request) => {
+  const headers = new Headers();
+  for (const name of [IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER]) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return headers;
+};
+
+export default {
+  async fetch(request: Request, env: Record<string, unknown>): Promise<Response> {
+    const url = new URL(request.url);
+    const action = url.pathname.split("/")[3] ?? "";
+    if (action === "whoami") return Response.json({ headers: Object.fromEntries(request.headers) });
+    if (action === "env") return Response.json({ bindings: Object.keys(env) });
+    if (action === "verify") {
+      const answer = await fetch("https://identity.tenantry.internal/verify", { headers: forwardIdentity(request) });
+      return new Response(await answer.text(), { status: answer.status });
+    }
+    if (action === "call") {
+      const headers = forwardIdentity(request);
+      headers.set("authorization", `Bearer {{secret:${url.searchParams.get("secret") ?? ""}}}`);
+      const answer = await fetch(`${url.searchParams.get("scheme") ?? "https"}://${url.searchParams.get("host") ?? ""}/v1/echo`, { headers });
+      return new Response(await answer.text(), { status: answer.status });
+    }
+    return new Response("sample app\n");
+  },
+};
