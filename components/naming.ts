@@ -68,3 +68,8 @@ export function orgComponentName(org: string): string {
 export function childName(parent: string, ...parts: string[]): string {
   return [parent, ...parts].join("-");
 }
+
+/** Cloudflare names of the org's edge: `tn-<org>` (the namespace), `tn-<org>-router`, ... */
+export function edgeName(org: string, part?: "router" | "outbound" | "secrets"): string {
+  return part === undefined ? `${PREFIX}-${org}` : `${PREFIX}-${org}-${part}`;
+}

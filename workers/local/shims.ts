@@ -22,22 +22,24 @@ export function secretsStoreSecret(env: { value: string }) {
   return { get: () => Promise.resolve(env.value) };
 }
 
-const recorded: unknown[] = [];
+const auditEvents: unknown[] = [];
+const egressRequests: { host: string; path: string; headers: Record<string, string> }[] = [];
 
 /** The org's audit sink: POST /events records one, GET /events lists them. */
 export const auditSink = {
   async fetch(request: Request): Promise<Response> {
     if (request.method === "POST") {
-      recorded.push(await request.json());
+      auditEvents.push(await request.json());
       return new Response(null, { status: 204 });
     }
-    return Response.json(recorded);
+    return Response.json(auditEvents);
   },
 };
 
 /**
  * The network beyond the outbound Worker: AWS Secrets Manager (answers GetSecretValue for signed
- * requests from `env.SECRET_VALUES`) and any other host, which echoes what it received.
+ * requests from `env.SECRET_VALUES`) and any other host, which records what it received (read
+ * back through the front door, never by the app) and answers 200.
  */
 export const egress = {
   async fetch(request: Request, env: { SECRET_VALUES: Record<string, string> }): Promise<Response> {
@@ -48,6 +50,17 @@ export const egress = {
       const value = env.SECRET_VALUES[SecretId];
       return value === undefined ? new Response("ResourceNotFoundException", { status: 400 }) : Response.json({ SecretString: value });
     }
-    return Response.json({ host: url.hostname, headers: Object.fromEntries(request.headers) });
+    egressRequests.push({ host: url.hostname, path: url.pathname, headers: Object.fromEntries(request.headers) });
+    return new Response("ok\n");
+  },
+};
+
+/** The stand-in services' own front door, for the local run's reads of the audit sink. */
+export default {
+  fetch(request: Request, env: { SECRET_VALUES: Record<string, string> }): Promise<Response> {
+    const host = new URL(request.url).hostname;
+    if (host === "audit.tenantry.internal") return auditSink.fetch(request);
+    if (host === "egress.tenantry.internal") return Promise.resolve(Response.json(egressRequests));
+    return egress.fetch(request, env);
   },
 };

@@ -8,6 +8,7 @@ import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from ".
  *   /<env>/<app>/verify          asks the outbound Worker whether its identity header is genuine
  *   /<env>/<app>/call?host=H&secret=S   calls https://H/ with `authorization: Bearer {{secret:S}}`
  *   /<env>/<app>/env             the names of its bindings
+ *   /<env>/<app>/slow?ms=N       answers after N ms;  /<env>/<app>/boom  throws
  */
 
 const forwardIdentity = (request: Request) => {
@@ -25,6 +26,11 @@ export default {
     const action = url.pathname.split("/")[3] ?? "";
     if (action === "whoami") return Response.json({ headers: Object.fromEntries(request.headers) });
     if (action === "env") return Response.json({ bindings: Object.keys(env) });
+    if (action === "slow") {
+      await new Promise((done) => setTimeout(done, Number(url.searchParams.get("ms") ?? "100")));
+      return new Response("slow\n");
+    }
+    if (action === "boom") throw new Error("sample app failure with internal detail");
     if (action === "verify") {
       const answer = await fetch("https://identity.tenantry.internal/verify", { headers: forwardIdentity(request) });
       return new Response(await answer.text(), { status: answer.status });

@@ -1,0 +1,46 @@
+import type { JSONWebKeySet } from "jose";
+import type { RouterConfig } from "../workers/dispatch/config";
+import type { OutboundConfig } from "../workers/outbound/config";
+import type { OrgSpec } from "./spec";
+
+/*
+ * What the org's Workers are configured with, from the validated spec: one pure function per
+ * Worker, used by the program (as json bindings) and by the local run in workerd alike.
+ */
+
+/** Per-request limits the router sets on every app invocation. */
+export const APP_LIMITS = { cpuMs: 50, subRequests: 50 } as const;
+
+/** The accepted token algorithms: asymmetric only, so no shared secret can mint a token. */
+export const TOKEN_ALGORITHMS = ["ES256", "RS256", "EdDSA"] as const;
+
+export type IdentityKeys = { readonly jwksUrl: string } | { readonly jwks: JSONWebKeySet };
+
+export interface EdgeTrust {
+  readonly identity: { readonly issuer: string; readonly audience: string } & IdentityKeys;
+  readonly operator: { readonly issuer: string; readonly audience: string };
+}
+
+/** The trust settings as the spec states them (keys fetched from the provider's JWKS URL). */
+export function edgeTrustOf(edge: NonNullable<OrgSpec["edge"]>): EdgeTrust {
+  return { identity: { ...edge.identity }, operator: { ...edge.operator } };
+}
+
+export function routerConfig(spec: OrgSpec, trust: EdgeTrust): RouterConfig {
+  return {
+    org: spec.slug,
+    environments: [...spec.environments],
+    apps: spec.apps.map((app) => ({ slug: app.slug, workspace: app.workspace, access: app.access })),
+    roles: spec.roles.map((role) => ({ name: role.name, base: role.base, permissions: [...role.permissions] })),
+    identity: { ...trust.identity, algorithms: [...TOKEN_ALGORITHMS] },
+    operator: trust.operator,
+    limits: { ...APP_LIMITS, maxConcurrentRequests: spec.quotas.maxConcurrentRequests },
+  };
+}
+
+export function outboundConfig(spec: OrgSpec, region: string): OutboundConfig {
+  return {
+    region,
+    secrets: spec.secrets.map((s) => ({ name: s.name, scope: s.scope, ref: s.ref, allowedHosts: [...s.allowedHosts] })),
+  };
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from "node:crypto";
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
+import { Miniflare, type WorkerOptions } from "miniflare";
+import { edgeTrustOf, outboundConfig, routerConfig, type EdgeTrust } from "../components/edge-config";
+import { parseSecretReference } from "../components/secret-reference";
+import type { OrgSpec } from "../components/spec";
+import { scriptName } from "../workers/dispatch/config";
+import { bundlePath, type WorkerName } from "../workers/build";
+
+/*
+ * The org's edge in workerd (miniflare), offline: the real router and outbound bundles, the
+ * sample app in every app slot, and stand-ins for what only Cloudflare and AWS provide (the
+ * dispatch namespace, Secrets Store, Secrets Manager, the internet and the audit sink; see
+ * workers/local/shims.ts). Tokens come from a local identity provider whose keys live here.
+ */
+
+const COMPATIBILITY_DATE = "2025-09-01";
+/** The local identity provider; the audience is the org's own. */
+export const LOCAL_ISSUER = "https://id.tenantry.local/";
+
+export interface LocalEdge {
+  /** Sends a request through the router, as a client on the internet would. */
+  readonly viaRouter: (path: string, init?: RequestInit) => Promise<Response>;
+  /** Calls an app's Worker directly, bypassing the router (benchmarks only). */
+  readonly direct: (app: string, environment: string, path: string, init?: RequestInit) => Promise<Response>;
+  /** A token of the org's identity provider, or of the operator domain with `operator: true`. */
+  readonly token: (claims: JWTPayload & { email?: string; org?: string; role?: string; workspaces?: string[] }, options?: TokenOptions) => Promise<string>;
+  readonly auditEvents: () => Promise<unknown[]>;
+  /** What reached the (stand-in) internet from the outbound Worker. */
+  readonly egressRequests: () => Promise<{ host: string; path: string; headers: Record<string, string> }[]>;
+  readonly trust: EdgeTrust;
+  readonly dispose: () => Promise<void>;
+}
+
+export interface TokenOptions {
+  readonly operator?: boolean;
+  readonly expiresIn?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** Sign with another key than the provider's (a forged token). */
+  readonly foreignKey?: boolean;
+}
+
+export interface EdgeOptions {
+  /** Values of the org's secrets by Secrets Manager name (`acme/prod/stripe`), as JSON text. */
+  readonly secretValues: Readonly<Record<string, string>>;
+  /** The router's rate limit per minute; default: generous. */
+  readonly ratePerMinute?: number;
+  /** Apps in the namespace; default: every app of the spec in every environment. */
+  readonly deployed?: readonly { app: string; environment: string }[];
+}
+
+/** The slice of a workerd Fetcher this file uses (miniflare's own types carry undici's Request). */
+interface WorkerHandle {
+  fetch(url: string, init?: RequestInit): Promise<Response>;
+}
+
+export async function startEdge(spec: OrgSpec, projectDir: string, options: EdgeOptions): Promise<LocalEdge> {
+  const module = (name: WorkerName) => [{ type: "ESModule" as const, path: bundlePath(projectDir, name) }];
+  if (spec.edge === undefined) throw new Error(`org ${spec.slug} declares no edge`);
+  const provider = await generateKeyPair("ES256", { extractable: true });
+  const foreign = await generateKeyPair("ES256");
+  const publicJwk = { ...(await exportJWK(provider.publicKey)), kid: "local-1", alg: "ES256", use: "sig" };
+  const declared = edgeTrustOf(spec.edge);
+  const trust: EdgeTrust = {
+    identity: { issuer: LOCAL_ISSUER, audience: declared.identity.audience, jwks: { keys: [publicJwk] } },
+    operator: declared.operator,
+  };
+  const hmacKey = randomBytes(32).toString("base64url");
+  const deployed = options.deployed ?? spec.environments.flatMap((environment) => spec.apps.map((a) => ({ app: a.slug, environment })));
+  const secret = (value: string) => ({ scriptName: "shim-secret", entrypoint: "secretsStoreSecret", bindings: { value } });
+  const secretValues: Record<string, string> = {};
+  for (const s of spec.secrets) {
+    const ref = parseSecretReference(s.ref);
+    if (ref !== undefined && options.secretValues[ref.secretName] !== undefined) secretValues[ref.secretName] = options.secretValues[ref.secretName] ?? "";
+  }
+
+  const workers: WorkerOptions[] = [
+    {
+      name: "router",
+      modules: module("dispatch"),
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: { ORG_CONFIG: routerConfig(spec, trust) as unknown as Record<string, never> },
+      wrappedBindings: {
+        DISPATCHER: { scriptName: "shim-namespace", entrypoint: "dispatchNamespace" },
+        IDENTITY_HMAC_KEY: secret(hmacKey),
+      },
+      ratelimits: { RATE_LIMITER: { simple: { limit: options.ratePerMinute ?? 1_000_000, period: 60 } } },
+    },
+    {
+      name: "shim-namespace",
+      modules: module("local-shims"),
+      serviceBindings: Object.fromEntries(deployed.map(({ app, environment }) => [scriptName(app, environment), `app-${app}-${environment}`])),
+    },
+    { name: "shim-secret", modules: module("local-shims") },
+    {
+      name: "shim-services",
+      modules: module("local-shims"),
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: { SECRET_VALUES: secretValues },
+    },
+    ...deployed.flatMap(({ app, environment }): WorkerOptions[] => [
+      {
+        name: `app-${app}-${environment}`,
+        modules: module("sample-app"),
+        compatibilityDate: COMPATIBILITY_DATE,
+        // Every fetch() of the app goes to its outbound Worker, as in a dispatch namespace.
+        outboundService: `outbound-${app}-${environment}`,
+      },
+      {
+        name: `outbound-${app}-${environment}`,
+        modules: module("outbound"),
+        compatibilityDate: COMPATIBILITY_DATE,
+        // The dispatch params the router passes in production, fixed per app here.
+        bindings: { org: spec.slug, app, environment, SECRETS_CONFIG: outboundConfig(spec, spec.edge?.awsRegion ?? "") as unknown as Record<string, never> },
+        wrappedBindings: {
+          IDENTITY_HMAC_KEY: secret(hmacKey),
+          AWS_ACCESS_KEY_ID: secret("AKIDLOCALTENANTRY"),
+          AWS_SECRET_ACCESS_KEY: secret(randomBytes(30).toString("base64url")),
+        },
+        serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
+        outboundService: { name: "shim-services", entrypoint: "egress" },
+      },
+    ]),
+  ];
+  // Workers' console output (the outbound Worker's audit lines) stays out of the CLI's output.
+  const mf = new Miniflare({ workers, handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); } });
+  await mf.ready;
+  const worker = async (name: string) => (await mf.getWorker(name)) as unknown as WorkerHandle;
+  const services = await worker("shim-services");
+
+  const sign = async (claims: JWTPayload, opts: TokenOptions = {}) => {
+    const issuer = opts.issuer ?? (opts.operator === true ? trust.operator.issuer : trust.identity.issuer);
+    const audience = opts.audience ?? (opts.operator === true ? trust.operator.audience : trust.identity.audience);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: "ES256", kid: "local-1" })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime(opts.expiresIn ?? "5m")
+      .sign(opts.foreignKey === true ? foreign.privateKey : provider.privateKey);
+  };
+
+  return {
+    viaRouter: async (path, init) => (await mf.dispatchFetch(`https://${spec.slug}.apps.tenantry.local${path}`, init as never)) as unknown as Response,
+    direct: async (app, environment, path, init) => (await worker(`app-${app}-${environment}`)).fetch(`https://${spec.slug}.apps.tenantry.local${path}`, init),
+    token: sign,
+    auditEvents: async () => (await (await services.fetch("https://audit.tenantry.internal/events")).json()) as unknown[],
+    egressRequests: async () => (await (await services.fetch("https://egress.tenantry.internal/")).json()) as never,
+    trust,
+    dispose: () => mf.dispose(),
+  };
+}

@@ -1,0 +1,183 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { orgSpecFromStackConfig } from "../../components/stack-config";
+import type { OrgSpec } from "../../components/spec";
+import { readStackFile } from "../../harness/stack-file";
+import { startEdge, type LocalEdge } from "../../local/edge";
+import { join } from "node:path";
+
+/*
+ * The org's edge in workerd: the real router and outbound bundles, sample apps, and local
+ * stand-ins for the dispatch namespace, Secrets Store and Secrets Manager (local/edge.ts).
+ * Org acme: storefront (minRole developer, workspace web), invoices (workspace members of
+ * billing), finance-console (named users); STRIPE_API_KEY is prod-scoped, api.stripe.com only.
+ */
+
+const PROJECT_DIR = join(__dirname, "..", "..");
+const STRIPE_KEY = "sk_test_planted_Zq7vX2kP9mW4tR8yB3nL6";
+
+let spec: OrgSpec;
+let edge: LocalEdge;
+let developer: string;
+
+beforeAll(async () => {
+  spec = orgSpecFromStackConfig({ ...readStackFile(join(PROJECT_DIR, "stacks", "Pulumi.org-acme.yaml")), now: new Date() });
+  edge = await startEdge(spec, PROJECT_DIR, {
+    secretValues: { "acme/prod/stripe": JSON.stringify({ api_key: STRIPE_KEY }) },
+    // invoices is declared but, in test, not deployed into the namespace.
+    deployed: spec.environments.flatMap((environment) => ["storefront", "finance-console"].map((app) => ({ app, environment }))),
+  });
+  developer = await edge.token({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", workspaces: ["web"] });
+}, 60_000);
+
+afterAll(async () => edge?.dispose());
+
+const bearer = (token: string, extra: Record<string, string> = {}) => ({ headers: { authorization: `Bearer ${token}`, ...extra } });
+const statusOf = async (path: string, init?: RequestInit) => (await edge.viaRouter(path, init)).status;
+
+describe("the dispatch router fails closed", () => {
+  it("answers 404 for an unknown app, an unknown environment, and an app not deployed into the namespace", async () => {
+    expect(await statusOf("/prod/no-such-app/whoami", bearer(developer))).toBe(404);
+    expect(await statusOf("/staging/storefront/whoami", bearer(developer))).toBe(404);
+    expect(await statusOf("/prod/invoices/whoami", bearer(await edge.token({ sub: "u", email: "b@acme.com", org: "acme", role: "viewer", workspaces: ["billing"] })))).toBe(404);
+  });
+
+  it("answers 200 for a verified, permitted request", async () => {
+    expect(await statusOf("/prod/storefront/whoami", bearer(developer))).toBe(200);
+  });
+
+  it("answers 401 for a missing, malformed, forged, expired, wrong-issuer or wrong-audience token", async () => {
+    const claims = { sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", workspaces: ["web"] };
+    const tokens = [
+      await edge.token(claims, { foreignKey: true }),
+      await edge.token(claims, { expiresIn: "-1m" }),
+      await edge.token(claims, { issuer: "https://id.evil.example/" }),
+      await edge.token(claims, { audience: "another-app" }),
+    ];
+    expect(await statusOf("/prod/storefront/whoami")).toBe(401);
+    expect(await statusOf("/prod/storefront/whoami", { headers: { authorization: "Basic ZGV2OnB3" } })).toBe(401);
+    expect(await statusOf("/prod/storefront/whoami", bearer("not.a.jwt"))).toBe(401);
+    for (const token of tokens) expect(await statusOf("/prod/storefront/whoami", bearer(token))).toBe(401);
+  });
+
+  it("answers 401 for alg none and for a symmetric (HS256) token", async () => {
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const payload = encode({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "owner", workspaces: ["web"], iss: edge.trust.identity.issuer, aud: edge.trust.identity.audience, exp: Math.floor(Date.now() / 1000) + 300 });
+    expect(await statusOf("/prod/storefront/whoami", bearer(`${encode({ alg: "none" })}.${payload}.`))).toBe(401);
+    expect(await statusOf("/prod/storefront/whoami", bearer(`${encode({ alg: "HS256" })}.${payload}.c2lnbmF0dXJl`))).toBe(401);
+  });
+
+  it("answers 401 for a token of the operator domain, even one signed by a trusted key", async () => {
+    const operator = await edge.token({ sub: "op", email: "sre@tenantry.example", org: "acme", role: "owner", workspaces: ["web"] }, { operator: true });
+    expect(await statusOf("/prod/storefront/whoami", bearer(operator))).toBe(401);
+  });
+
+  it("answers 403 when the app's policy denies, or the token is of another org", async () => {
+    const viewer = await edge.token({ sub: "u-v", email: "viewer@acme.com", org: "acme", role: "viewer", workspaces: ["web"] });
+    expect(await statusOf("/prod/storefront/whoami", bearer(viewer))).toBe(403);
+    expect(await statusOf("/prod/finance-console/whoami", bearer(developer))).toBe(403);
+    const cfo = await edge.token({ sub: "u-cfo", email: "cfo@acme.com", org: "acme", role: "viewer", workspaces: [] });
+    expect(await statusOf("/prod/finance-console/whoami", bearer(cfo))).toBe(200);
+    const globex = await edge.token({ sub: "u-g", email: "dev@acme.com", org: "globex", role: "owner", workspaces: ["web"] });
+    expect(await statusOf("/prod/storefront/whoami", bearer(globex))).toBe(403);
+  });
+
+  it("answers 503 with no detail when the app fails", async () => {
+    const response = await edge.viaRouter("/prod/storefront/boom", bearer(developer));
+    expect([response.status, await response.text()]).toEqual([503, "503\n"]);
+  });
+});
+
+describe("identity", () => {
+  it("is injected by the router, and the outbound Worker confirms it is the router's", async () => {
+    const response = await edge.viaRouter("/prod/storefront/verify", bearer(developer));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", app: "storefront", environment: "prod" });
+  });
+
+  it("the app never sees the bearer token", async () => {
+    const { headers } = (await (await edge.viaRouter("/prod/storefront/whoami", bearer(developer))).json()) as { headers: Record<string, string> };
+    expect(headers["authorization"]).toBeUndefined();
+    expect(Object.values(headers).join("\n")).not.toContain(developer);
+  });
+
+  it("a forged identity header sent straight to an app does not verify", async () => {
+    const { headers } = (await (await edge.viaRouter("/prod/storefront/whoami", bearer(developer))).json()) as { headers: Record<string, string> };
+    const payload = String(headers["x-tenantry-identity"]);
+    const tampered = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), role: "owner" })).toString("base64url");
+    const forged = await edge.direct("storefront", "prod", "/prod/storefront/verify", { headers: { "x-tenantry-identity": tampered, "x-tenantry-identity-signature": String(headers["x-tenantry-identity-signature"]) } });
+    expect(forged.status).toBe(401);
+    // The genuine pair, replayed into another app, does not verify there either.
+    const replayed = await edge.direct("finance-console", "prod", "/prod/finance-console/verify", { headers: { "x-tenantry-identity": payload, "x-tenantry-identity-signature": String(headers["x-tenantry-identity-signature"]) } });
+    expect(replayed.status).toBe(401);
+  });
+
+  it("no spoofed identity header reaches an app: case variants, duplicates, comma-joined and very long values", async () => {
+    const MARK = "spoofed-by-client";
+    // Written out here, independently of the router's list, so a header dropped there fails here.
+    const KNOWN_IDENTITY_HEADERS = [
+      "x-tenantry-identity", "x-tenantry-identity-signature", "x-tenantry-request-id", "x-user-id", "x-user-email", "x-org-id", "x-org-role",
+      "x-forwarded-user", "x-forwarded-email", "x-forwarded-groups", "x-forwarded-preferred-username", "cf-access-authenticated-user-email",
+      "cf-access-jwt-assertion", "x-remote-user", "remote-user", "x-auth-request-email", "x-auth-request-user", "x-amzn-oidc-identity",
+      "x-ms-client-principal-name", "x-goog-authenticated-user-email", "proxy-authorization",
+    ];
+    const FAMILIES = ["x-tenantry-", "x-user-", "x-org-", "x-auth-", "x-remote-", "cf-access-"];
+    const names = fc.oneof(
+      fc.constantFrom(...KNOWN_IDENTITY_HEADERS),
+      fc.tuple(fc.constantFrom(...FAMILIES), fc.stringMatching(/^[a-z0-9-]{1,12}$/)).map(([prefix, rest]) => `${prefix}${rest}`),
+    );
+    const caseVariant = (name: string, flips: boolean[]) => [...name].map((c, i) => (flips[i % flips.length] ? c.toUpperCase() : c)).join("");
+    const value = fc.oneof(fc.constant(MARK), fc.constant(`${MARK}, admin@acme.com`), fc.constant(`${MARK}${"x".repeat(8_000)}`));
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.tuple(names, fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), value), { minLength: 1, maxLength: 6 }),
+      async (spoofs) => {
+        const headers = new Headers({ authorization: `Bearer ${developer}` });
+        for (const [name, flips, v] of spoofs) {
+          headers.append(caseVariant(name, flips), v);
+          headers.append(name.toUpperCase(), v); // a duplicate in another case
+        }
+        const response = await edge.viaRouter("/prod/storefront/whoami", { headers });
+        expect(response.status).toBe(200);
+        const received = JSON.stringify(await response.json());
+        expect(received).not.toContain(MARK);
+      },
+    ), { numRuns: 40 });
+  });
+});
+
+describe("secrets through the outbound Worker", () => {
+  const call = (environment: string, host: string, secret: string, scheme = "https") =>
+    edge.viaRouter(`/${environment}/storefront/call?host=${host}&secret=${secret}&scheme=${scheme}`, bearer(developer));
+
+  it("no app holds a secret binding", async () => {
+    expect(await (await edge.viaRouter("/prod/storefront/env", bearer(developer))).json()).toEqual({ bindings: [] });
+  });
+
+  it("substitutes an in-scope secret only for its allowlisted host, and audits it without the value", async () => {
+    expect((await call("prod", "api.stripe.com", "STRIPE_API_KEY")).status).toBe(200);
+    const sent = (await edge.egressRequests()).filter((r) => r.host === "api.stripe.com");
+    expect(sent.at(-1)?.headers["authorization"]).toBe(`Bearer ${STRIPE_KEY}`);
+    // The router's identity stays inside the platform.
+    expect(sent.at(-1)?.headers["x-tenantry-identity"]).toBeUndefined();
+    const events = await edge.auditEvents();
+    expect(events.at(-1)).toMatchObject({ kind: "secret.resolve", org: "acme", app: "storefront", environment: "prod", actor: "dev@acme.com", secret: "STRIPE_API_KEY", host: "api.stripe.com", decision: "resolved" });
+    expect(JSON.stringify(events)).not.toContain(STRIPE_KEY);
+  });
+
+  it("refuses and audits a secret of another environment, a host off the allowlist, and plain http", async () => {
+    const before = (await edge.egressRequests()).length;
+    expect((await call("dev", "api.stripe.com", "STRIPE_API_KEY")).status).toBe(403);
+    expect((await call("prod", "attacker.example", "STRIPE_API_KEY")).status).toBe(403);
+    expect((await call("prod", "api.stripe.com", "STRIPE_API_KEY", "http")).status).toBe(403);
+    expect((await call("prod", "api.stripe.com", "NO_SUCH_SECRET")).status).toBe(403);
+    expect((await edge.egressRequests()).length).toBe(before);
+    const refusals = (await edge.auditEvents()).slice(-4) as { decision: string; reason: string; environment: string; correlationId: string }[];
+    expect(refusals.map((e) => [e.environment, e.decision, e.reason])).toEqual([
+      ["dev", "refused", "no such secret in this environment"],
+      ["prod", "refused", "host attacker.example is not on the secret's allowlist"],
+      ["prod", "refused", "only https destinations receive secrets"],
+      ["prod", "refused", "no such secret in this environment"],
+    ]);
+    expect(refusals.every((e) => /^[0-9a-f-]{36}$/.test(e.correlationId))).toBe(true);
+  });
+});
