@@ -21,10 +21,11 @@ export function renderValue(value: unknown): string {
   return String(value);
 }
 
-/** Code stays out of the tree: a migration's SQL is summarised (its checksum is shown beside it). */
+/** Code stays out of the tree: a migration's SQL and a Worker's bundle are summarised. */
 function renderInput(key: string, value: unknown): string {
   if (key === "__provider") return "[serialized provider]";
   if (key === "sql" && typeof value === "string") return `[${value.split("\n").length} lines of SQL]`;
+  if (key === "content" && typeof value === "string") return `[${Buffer.byteLength(value)} bytes of Worker code]`;
   return renderValue(value);
 }
 

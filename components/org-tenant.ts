@@ -2,10 +2,11 @@ import { COMPONENT_TYPES } from "./type-tokens";
 import * as pulumi from "@pulumi/pulumi";
 import { AclChain } from "./acl-chain";
 import { AuditLedger } from "./audit-ledger";
+import { DispatchNamespace } from "./dispatch-namespace";
 import { EnvironmentSchemas } from "./environment-schemas";
 import { childName } from "./naming";
 import { OrgDatabase, type ProviderConnection } from "./org-database";
-
+import { SecretBindings } from "./secret-bindings";
 import type { OrgSpec } from "./spec";
 
 export interface OrgTenantArgs {
@@ -54,6 +55,19 @@ export class OrgTenant extends pulumi.ComponentResource {
     new AuditLedger(childName(name, "audit"), {
       spec, database: database.database, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider,
     }, { parent: this });
+
+    // The edge: where the org's apps run, and the secrets they reach by reference.
+    const { edge } = spec;
+    if (edge !== undefined) {
+      const secrets = new SecretBindings(childName(name, "secrets"), {
+        spec, host: provider.host, port: provider.port, sslmode: provider.sslmode,
+        logins: Object.fromEntries(Object.entries(roles).map(([env, r]) => [env, { runtimeRole: r.runtime, ddlRole: r.ddl }])),
+        passwords: database.passwords,
+      }, { parent: this });
+      new DispatchNamespace(childName(name, "edge"), {
+        spec: { ...spec, edge }, awsAccessKeyId: secrets.readerAccessKeyId, awsSecretAccessKey: secrets.readerSecretAccessKey,
+      }, { parent: this });
+    }
 
     this.databaseName = database.databaseName;
     this.roles = roles;

@@ -7,6 +7,8 @@ export const COMPONENT_TYPES = {
   orgDatabase: "tenantry:index:OrgDatabase",
   environmentSchemas: "tenantry:index:EnvironmentSchemas",
   auditLedger: "tenantry:index:AuditLedger",
+  secretBindings: "tenantry:index:SecretBindings",
+  dispatchNamespace: "tenantry:index:DispatchNamespace",
   /** One user Worker of the org: the manifest the platform deploys into the dispatch namespace. */
   tenantApp: "tenantry:index:TenantApp",
 } as const;

@@ -95,9 +95,22 @@ export class RecordingMonitor extends MockMonitor {
 
 export type PasswordSource = (name: string, inputs: Readonly<Record<string, unknown>>) => string;
 
+/** Synthetic AWS account of the mocks: outputs look as they would after a first deploy. */
+const MOCK_ACCOUNT = "123456789012";
+
 function mockState(args: MockResourceArgs, passwordFor: PasswordSource): Record<string, unknown> {
   if (args.type === "random:index/randomPassword:RandomPassword") {
     return { ...args.inputs, result: passwordFor(args.name, args.inputs as Record<string, unknown>) };
+  }
+  // AWS outputs that other resources are built from (ARNs in policies, a key id in an alias):
+  // unknown in a first preview, known here so every rule gets a value to judge.
+  const aws = /^aws:([a-z0-9]+)\/([A-Za-z0-9]+):/.exec(args.type);
+  if (aws !== null) {
+    const [, service = "", kind = ""] = aws;
+    const generated: Record<string, unknown> = { arn: `arn:aws:${service}:mock-region:${MOCK_ACCOUNT}:${kind.toLowerCase()}/${args.name}` };
+    if (args.type === "aws:kms/key:Key") generated["keyId"] = `${args.name}-key-id`;
+    if (args.type === "aws:iam/accessKey:AccessKey") generated["secret"] = randomBytes(30).toString("base64url");
+    return { ...generated, ...args.inputs };
   }
   return { ...args.inputs };
 }

@@ -1,5 +1,6 @@
 import { buildSync } from "esbuild";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 /*
  * Bundles each Worker into one ES module for workerd, at build time (npm run build): the program
@@ -17,6 +18,21 @@ export type WorkerName = keyof typeof WORKER_ENTRIES;
 
 /** Where a bundle lives once built, relative to the project root. */
 export const bundlePath = (projectDir: string, name: WorkerName) => join(projectDir, "dist", "workers", "bundles", `${name}.mjs`);
+
+/** The project root (holding Pulumi.yaml), from compiled or source code alike. */
+export function projectRoot(from: string = __dirname): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, "Pulumi.yaml")) && existsSync(join(dir, "package.json"))) return dir;
+  }
+  throw new Error(`internal: no project root above ${from}`);
+}
+
+/** A built bundle's text; the program uploads it as the script's content. */
+export function bundleSource(name: WorkerName, projectDir: string = projectRoot()): string {
+  const path = bundlePath(projectDir, name);
+  if (!existsSync(path)) throw new Error(`the ${name} Worker is not built (${path}): run npm run build`);
+  return readFileSync(path, "utf8");
+}
 
 export function buildWorkers(projectDir: string): void {
   for (const [name, entry] of Object.entries(WORKER_ENTRIES)) {
@@ -36,4 +52,4 @@ export function buildWorkers(projectDir: string): void {
   }
 }
 
-if (require.main === module) buildWorkers(join(__dirname, "..", ".."));
+if (require.main === module) buildWorkers(projectRoot());

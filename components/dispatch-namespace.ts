@@ -1,0 +1,112 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { bundleSource } from "../workers/build";
+import { scriptName } from "../workers/dispatch/config";
+import { edgeTrustOf, outboundConfig, routerConfig } from "./edge-config";
+import { childName, edgeName } from "./naming";
+import type { OrgSpec } from "./spec";
+import { TenantApp } from "./tenant-app";
+import { COMPONENT_TYPES } from "./type-tokens";
+
+export interface DispatchNamespaceArgs {
+  readonly spec: OrgSpec & { readonly edge: NonNullable<OrgSpec["edge"]> };
+  /** The outbound Worker's AWS identity (SecretBindings): it reads the org's secrets. */
+  readonly awsAccessKeyId: pulumi.Input<string>;
+  readonly awsSecretAccessKey: pulumi.Input<string>;
+}
+
+/** Per-request ceilings of the router itself. */
+const ROUTER_LIMITS = { cpuMs: 50, subrequests: 50 };
+
+/** Keeps Workers Logs on: the outbound Worker's audit events are log lines there. */
+const OBSERVABILITY = { enabled: true, logs: { enabled: true, invocationLogs: true } };
+
+/** A Workers Rate Limiting namespace id per org: a stable number derived from the slug. */
+function rateLimitNamespace(slug: string): string {
+  let hash = 0;
+  for (const char of slug) hash = (hash * 31 + char.charCodeAt(0)) % 1_000_000_000;
+  return String(1_000 + hash);
+}
+
+/**
+ * The org's Workers for Platforms edge: its dispatch namespace; the dispatch router, bound to
+ * the namespace with the outbound Worker in the path; the outbound Worker; a Secrets Store
+ * holding the keys both need; and one TenantApp per app. Configuration travels in json bindings,
+ * keys only as secrets_store_secret. App code is not uploaded here: @pulumi/cloudflare 6 has no
+ * resource for a script inside a namespace, so the platform deploys it (README: deploying apps).
+ */
+export class DispatchNamespace extends pulumi.ComponentResource {
+  public readonly namespace: pulumi.Output<string>;
+  public readonly routerScript: pulumi.Output<string>;
+
+  constructor(name: string, args: DispatchNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(COMPONENT_TYPES.dispatchNamespace, name, {}, opts);
+    const { spec } = args;
+    const { accountId } = spec.edge;
+    const parent = { parent: this };
+
+    const namespace = new cloudflare.WorkersForPlatformsDispatchNamespace(childName(name, "namespace"), { accountId, name: edgeName(spec.slug) }, parent);
+    const store = new cloudflare.SecretsStore(childName(name, "secrets"), { accountId, name: edgeName(spec.slug, "secrets") }, parent);
+    const identityKey = new random.RandomPassword(childName(name, "identity-key"), { length: 64, special: false }, parent);
+    const storeSecret = (secretName: string, value: pulumi.Input<string>) => {
+      const secret = new cloudflare.SecretsStoreSecret(childName(name, "secret", secretName.toLowerCase().replace(/_/g, "-")), {
+        accountId, storeId: store.id, name: `${edgeName(spec.slug)}-${secretName.toLowerCase()}`, scopes: ["workers"], value: pulumi.secret(value),
+      }, parent);
+      return { name: secretName, type: "secrets_store_secret", storeId: store.id, secretName: secret.name };
+    };
+    const identityBinding = storeSecret("IDENTITY_HMAC_KEY", identityKey.result);
+
+    const outbound = new cloudflare.WorkersScript(childName(name, "outbound"), {
+      accountId,
+      scriptName: edgeName(spec.slug, "outbound"),
+      mainModule: "outbound.mjs",
+      content: bundleSource("outbound"),
+      compatibilityDate: "2025-09-01",
+      bindings: [
+        { name: "SECRETS_CONFIG", type: "json", json: JSON.stringify(outboundConfig(spec, spec.edge.awsRegion)) },
+        identityBinding,
+        storeSecret("AWS_ACCESS_KEY_ID", args.awsAccessKeyId),
+        storeSecret("AWS_SECRET_ACCESS_KEY", args.awsSecretAccessKey),
+      ],
+      limits: ROUTER_LIMITS,
+      observability: OBSERVABILITY,
+    }, parent);
+
+    const router = new cloudflare.WorkersScript(childName(name, "router"), {
+      accountId,
+      scriptName: edgeName(spec.slug, "router"),
+      mainModule: "dispatch.mjs",
+      content: bundleSource("dispatch"),
+      compatibilityDate: "2025-09-01",
+      bindings: [
+        { name: "ORG_CONFIG", type: "json", json: JSON.stringify(routerConfig(spec, edgeTrustOf(spec.edge))) },
+        {
+          name: "DISPATCHER", type: "dispatch_namespace", namespace: namespace.name,
+          // The params the router passes per request become the outbound Worker's env.
+          outbound: { worker: { service: outbound.scriptName }, params: ["org", "app", "environment"] },
+        },
+        identityBinding,
+        { name: "RATE_LIMITER", type: "ratelimit", namespaceId: rateLimitNamespace(spec.slug), simple: { limit: spec.quotas.maxConcurrentRequests * 60, period: 60 } },
+      ],
+      limits: ROUTER_LIMITS,
+      observability: OBSERVABILITY,
+    }, parent);
+
+    for (const app of spec.apps) {
+      new TenantApp(childName(name, "app", app.slug), {
+        slug: app.slug,
+        workspace: app.workspace,
+        access: app.access,
+        namespace: edgeName(spec.slug),
+        scripts: spec.environments.map((env) => scriptName(app.slug, env)),
+        // The manifest the platform uploads each script with: configuration, never a secret.
+        bindings: [{ name: "TENANTRY_APP", type: "plain_text", text: app.slug }],
+      }, parent);
+    }
+
+    this.namespace = namespace.name.apply((n) => n ?? edgeName(spec.slug));
+    this.routerScript = router.scriptName;
+    this.registerOutputs({ namespace: this.namespace, routerScript: this.routerScript });
+  }
+}
