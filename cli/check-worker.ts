@@ -9,6 +9,12 @@ import { checkStackFile, type StackReport } from "../harness/check-stack";
  * returned as data, so one stack's failure never reaches another's.
  */
 
+// A late rejection or exception left behind by one stack's Pulumi run must not kill this process
+// while it checks the next stack (it would be reported against that one): it is logged and
+// dropped. The stack that caused it already has its outcome.
+process.on("unhandledRejection", (reason) => console.error(`check worker: ignored a late rejection: ${reason instanceof Error ? reason.message : String(reason)}`));
+process.on("uncaughtException", (error) => console.error(`check worker: ignored a late exception: ${error.message}`));
+
 // Pulumi captures a stack trace for every promise and resource it makes (debuggable.js,
 // source positions); a batch check needs neither, and without them a stack checks 2x faster.
 Error.stackTraceLimit = 0;

@@ -37,8 +37,8 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (stack: string | undefined, options: { json?: boolean; all?: boolean; concurrency?: number }) => {
       const commands = await import("./commands/check.js");
       if (options.all === true && stack === undefined) return run(commands.checkAll(options, projectDir));
-      if (options.all !== true && stack !== undefined) return run(commands.check(stack, options, projectDir));
-      throw new SpecError([{ field: "stack", message: "name one stack, or pass --all (not both)" }]);
+      if (options.all !== true && stack !== undefined && options.concurrency === undefined) return run(commands.check(stack, options, projectDir));
+      throw new SpecError([{ field: "stack", message: "name one stack, or pass --all [--concurrency N] (not both)" }]);
     });
 
   cli.command("up")
@@ -67,9 +67,12 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
   return cli;
 }
 
+/** Worker processes are a few hundred MB each; more than this is a mistake, not a speed-up. */
+const MAX_CONCURRENCY = 64;
+
 function positiveInteger(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new InvalidArgumentError(`expected a whole number 1..${MAX_CONCURRENCY}`);
   return n;
 }
 

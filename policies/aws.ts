@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import { iamWildcards } from "./iam-document";
+import { iamWildcards, isAwsManagedPolicy } from "./iam-document";
+import { readKnown, UNKNOWN } from "./unknowns";
 
 /* Secrets by reference: values under a rotated customer-managed key, read by named ARNs only. */
 
@@ -9,10 +10,12 @@ const MIN_RECOVERY_DAYS = 7;
 
 export const awsKmsKeyRotates: ResourceValidationPolicy = {
   name: "aws-kms-key-rotates",
-  description: "Every KMS key has automatic rotation on and a deletion window of at least 7 days.",
+  description: "Every symmetric KMS key has automatic rotation on, and every key a deletion window of at least 7 days.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(aws.kms.Key, (key, args, reportViolation) => {
-    if (key.enableKeyRotation !== true) reportViolation(`KMS key ${args.name} must set enableKeyRotation: true.`);
+    // AWS rotates symmetric encryption keys only; asymmetric and HMAC keys cannot be rotated.
+    const symmetric = (key.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT") === "SYMMETRIC_DEFAULT";
+    if (symmetric && key.enableKeyRotation !== true) reportViolation(`KMS key ${args.name} must set enableKeyRotation: true.`);
     if (key.deletionWindowInDays !== undefined && key.deletionWindowInDays < MIN_RECOVERY_DAYS) {
       reportViolation(`KMS key ${args.name} needs deletionWindowInDays of at least ${MIN_RECOVERY_DAYS}.`);
     }
@@ -24,34 +27,54 @@ export const awsSecretCustomerKeyAndRecovery: ResourceValidationPolicy = {
   description: "Every Secrets Manager secret is encrypted with a customer-managed KMS key and keeps a recovery window.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(aws.secretsmanager.Secret, (secret, args, reportViolation) => {
-    const key = secret.kmsKeyId;
-    // Without kmsKeyId, or with the alias of the AWS-managed key, nobody controls rotation or grants.
-    if (key === undefined || key === "" || key.endsWith("alias/aws/secretsmanager")) {
-      reportViolation(`Secret ${args.name} must set kmsKeyId to the org's customer-managed KMS key.`);
-    }
-    if (secret.recoveryWindowInDays !== undefined && secret.recoveryWindowInDays < MIN_RECOVERY_DAYS) {
+    // Each field is read on its own: a key ARN unknown during preview must not hide the window.
+    const window = readKnown(secret, "recoveryWindowInDays");
+    if (typeof window === "number" && window < MIN_RECOVERY_DAYS) {
       reportViolation(`Secret ${args.name} needs recoveryWindowInDays of at least ${MIN_RECOVERY_DAYS} (0 deletes it at once).`);
+    }
+    const key = readKnown(secret, "kmsKeyId");
+    // Without kmsKeyId, or with the alias of the AWS-managed key, nobody controls rotation or grants.
+    if (key !== UNKNOWN && (typeof key !== "string" || key === "" || key.endsWith("alias/aws/secretsmanager"))) {
+      reportViolation(`Secret ${args.name} must set kmsKeyId to the org's customer-managed KMS key.`);
     }
   }),
 };
 
 
+/**
+ * The identity policy documents a resource carries: its own `policy`, or a Role's inline
+ * policies. Read directly: a document wholly unknown during preview throws, and the analyzer
+ * reports the rule as skipped (an advisory), as it does for any rule.
+ */
+function documentsOf(args: { isType: (cls: never) => boolean; props: Record<string, unknown> }): unknown[] {
+  const is = (cls: unknown) => args.isType(cls as never);
+  if (is(aws.iam.Policy) || is(aws.iam.RolePolicy) || is(aws.iam.UserPolicy) || is(aws.iam.GroupPolicy)) return [args.props["policy"]];
+  if (is(aws.iam.Role)) {
+    const inline = args.props["inlinePolicies"];
+    return Array.isArray(inline) ? inline.map((p: Record<string, unknown>) => p["policy"]) : [];
+  }
+  return [];
+}
+
 export const awsIamNoWildcards: ResourceValidationPolicy = {
   name: "aws-iam-no-wildcards",
-  description: "No IAM identity policy allows a wildcard action, a wildcard resource, NotAction or NotResource.",
+  description: "No IAM identity policy allows a wildcard action or resource, NotAction or NotResource, and no AWS-managed policy is attached.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    // Identity policies: a standalone policy and the inline ones of a role, user or group.
-    const identityPolicy = args.isType(aws.iam.Policy) || args.isType(aws.iam.RolePolicy) || args.isType(aws.iam.UserPolicy) || args.isType(aws.iam.GroupPolicy);
-    if (!identityPolicy) return;
-    const document = args.props["policy"];
-    if (document === undefined) return;
-    let findings: string[];
-    try {
-      findings = iamWildcards(document);
-    } catch {
-      findings = ["its policy is not valid JSON"];
+    for (const document of documentsOf(args)) {
+      if (document === undefined) continue;
+      let findings: string[];
+      try {
+        findings = iamWildcards(document);
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        findings = ["its policy is not valid JSON"];
+      }
+      for (const finding of findings) reportViolation(`IAM policy ${args.name}: ${finding}: name the actions and the secret ARNs it needs.`);
     }
-    for (const finding of findings) reportViolation(`IAM policy ${args.name}: ${finding}: name the actions and the secret ARNs it needs.`);
+    const attached = readKnown(args.props, "policyArn");
+    if (typeof attached === "string" && isAwsManagedPolicy(attached)) {
+      reportViolation(`${args.name} attaches the AWS-managed policy ${attached}: write a policy naming the org's own actions and ARNs.`);
+    }
   },
 };

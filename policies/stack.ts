@@ -1,5 +1,6 @@
 import { COMPONENT_TYPES } from "../components/type-tokens";
-import { UnknownValueError, type StackValidationPolicy } from "@pulumi/policy";
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { readKnown, UNKNOWN } from "./unknowns";
 
 /* One org per stack, and every resource named after it. */
 
@@ -33,21 +34,13 @@ export const stackNamesCarryOrgPrefix: StackValidationPolicy = {
 /** Switches that would turn a guardrail off; none may be on in a production org. */
 const BYPASS_SWITCH = /^(dev_?mode|debug|insecure|skip_?(auth|tls|verify)|disable_?(auth|tls|audit)|tenant_?bypass|bypass_?\w*)$/i;
 
-/** A value unknown during preview is not a switch that is on: it is skipped, not an error. */
-function read(value: Record<string, unknown>, key: string): unknown {
-  try {
-    return value[key];
-  } catch (error) {
-    if (error instanceof UnknownValueError) return undefined;
-    throw error;
-  }
-}
-
 function switchesOn(value: unknown, path: string[] = []): string[] {
   if (typeof value !== "object" || value === null) return [];
   const record = value as Record<string, unknown>;
   return Object.keys(record).flatMap((key) => {
-    const v = read(record, key);
+    // A value unknown during preview is not a switch that is on: it is skipped, not an error.
+    const v = readKnown(record, key);
+    if (v === UNKNOWN) return [];
     return BYPASS_SWITCH.test(key) && (v === true || v === "true" || v === 1) ? [[...path, key].join(".")] : switchesOn(v, [...path, key]);
   });
 }

@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import { SingleBar } from "cli-progress";
@@ -8,6 +8,7 @@ import type { RunOptions } from "../../harness/run-program";
 import { resolveStackFile } from "../../harness/stack-file";
 import packManifest from "../../policies/package.json";
 import type { StackOutcome } from "../check-worker";
+import { SpecError } from "../../components/spec-errors";
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { renderReport } from "../render-violations";
 
@@ -30,29 +31,45 @@ export interface CheckAllOptions {
 
 /**
  * `tenantry check --all`: every stack in stacks/, at most `concurrency` at a time in worker
- * threads, a progress bar on a terminal, then every stack's violations and a summary. One
- * failing stack never hides another. Exit code: the worst outcome (3 > 2 > 1 > 0).
+ * processes, a progress bar on a terminal, then every stack's violations and a summary. One
+ * failing or stuck stack never hides another. Exit code: the worst outcome (3 > 2 > 1 > 0).
  */
 export async function checkAll(options: CheckAllOptions, projectDir: string): Promise<number> {
   const dir = join(projectDir, "stacks");
+  if (!existsSync(dir)) throw new SpecError([{ field: "stacks", message: `no stacks/ directory in ${projectDir}: run tenantry from the project root` }]);
   const paths = readdirSync(dir).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
+  if (paths.length === 0) throw new SpecError([{ field: "stacks", message: "stacks/ holds no Pulumi.<stack>.yaml files: nothing to check" }]);
   const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), paths.length));
   const pool = workerPool(join(__dirname, "..", "check-worker.js"), { workerType: "process", maxWorkers: threads });
-  const progress = new SingleBar({ format: "checking {bar} {value}/{total} stacks | {violations} with violations", stream: process.stderr, hideCursor: true });
-  if (process.stderr.isTTY) progress.start(paths.length, 0, { violations: 0 });
-  let withViolations = 0;
-  const outcomes = await Promise.all(paths.map(async (path) => {
-    const outcome: StackOutcome = await pool.exec("checkOne", [path]).catch((error: unknown) => (
-      { kind: "failed", path, message: `the worker process failed: ${error instanceof Error ? error.message : String(error)}` }));
-    if (outcome.kind !== "checked" || !isCompliant(outcome.report)) withViolations += 1;
-    if (process.stderr.isTTY) progress.increment({ violations: withViolations });
-    return outcome;
-  }));
-  progress.stop();
-  await pool.terminate();
-  console.log(options.json === true ? JSON.stringify(allJson(outcomes), null, 2) : renderAll(outcomes));
-  return Math.max(EXIT_OK, ...outcomes.map(exitCodeOf));
+  const progress = new SingleBar({ format: "checking {bar} {value}/{total} stacks | {notCompliant} not compliant", stream: process.stderr, hideCursor: true });
+  if (process.stderr.isTTY) progress.start(paths.length, 0, { notCompliant: 0 });
+  // If a worker dies between tasks, workerpool never settles the tasks queued behind it and the
+  // event loop empties: that must be a failure, never a silent exit 0.
+  const unfinished = () => {
+    console.error(`internal error: check --all lost its worker processes before every stack was checked`);
+    process.exit(EXIT_INTERNAL);
+  };
+  process.once("beforeExit", unfinished);
+  let notCompliant = 0;
+  try {
+    const outcomes = await Promise.all(paths.map(async (path) => {
+      const outcome: StackOutcome = await pool.exec("checkOne", [path]).timeout(STACK_TIMEOUT_MS).catch((error: unknown) => (
+        { kind: "failed", path, message: `the check did not finish: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}` }));
+      if (exitCodeOf(outcome) !== EXIT_OK) notCompliant += 1;
+      if (process.stderr.isTTY) progress.increment({ notCompliant });
+      return outcome;
+    }));
+    console.log(options.json === true ? JSON.stringify(allJson(outcomes), null, 2) : renderAll(outcomes));
+    return Math.max(EXIT_OK, ...outcomes.map(exitCodeOf));
+  } finally {
+    process.removeListener("beforeExit", unfinished);
+    progress.stop();
+    await pool.terminate(true);
+  }
 }
+
+/** One stack takes about a second at most; a stack still running after this is stuck. */
+const STACK_TIMEOUT_MS = 120_000;
 
 function exitCodeOf(outcome: StackOutcome): number {
   if (outcome.kind === "failed") return EXIT_INTERNAL;

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +6,7 @@ import * as postgresql from "@pulumi/postgresql";
 import { afterAll, describe, expect, it } from "vitest";
 import { check } from "../../cli/commands/check";
 import program from "../../index";
-import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
 
 /*
  * The built command, exactly as `npx tenantry` runs it (npm test builds first). Exit codes and
@@ -128,12 +128,12 @@ describe("tenantry check: violations, --all, and secrets", () => {
     ].join("\n"));
   });
 
-  it("never prints a planted credential: not from a plain-text password, a secure: value or a secret reference", () => {
+  it("never prints a planted credential: not from a plain-text password, a secret reference or a line of broken YAML", () => {
     const plain = tenantry("check", stackFileWith(`${PROVIDER_YAML}  postgresql:password: ${PLANTED}\n  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n`));
-    const secure = tenantry("check", stackFileWith(`${PROVIDER_YAML}  postgresql:password:\n    secure: ${PLANTED}\n  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n`), "--json");
     const reference = tenantry("check", stackFileWith(`${PROVIDER_YAML}  tenantry:org:\n    slug: acme\n    workspaces: [{ slug: web }]\n    secrets: [{ name: DB, scope: dev, ref: "postgres://app:${PLANTED}@db/acme" }]\n`));
-    expect([plain.code, secure.code, reference.code]).toEqual([EXIT_INVALID, EXIT_OK, EXIT_INVALID]);
-    for (const { stdout, stderr } of [plain, secure, reference]) expect(stdout + stderr).not.toContain(PLANTED);
+    const broken = tenantry("check", stackFileWith(`${PROVIDER_YAML}  postgresql:password: [${PLANTED}\n  tenantry:org: {`), "--json");
+    expect([plain.code, reference.code, broken.code]).toEqual([EXIT_INVALID, EXIT_INVALID, EXIT_INVALID]);
+    for (const { stdout, stderr } of [plain, reference, broken]) expect(stdout + stderr).not.toContain(PLANTED);
   });
 
   it("--all checks every stack, a bad one hiding no other, and exits with the worst outcome", () => {
@@ -163,9 +163,40 @@ describe("tenantry check: violations, --all, and secrets", () => {
     for (const output of [text, json]) expect(output.stdout + output.stderr).not.toContain(PLANTED);
   });
 
-  it("exits 2 for a stack together with --all, and for a concurrency below 1", () => {
+  it("exits 2 for a stack together with --all, a concurrency outside 1..64 or without --all, and a project without stacks", () => {
     expect(tenantry("check", "org-acme", "--all").code).toBe(EXIT_INVALID);
     expect(tenantry("check").code).toBe(EXIT_INVALID);
     expect(tenantry("check", "--all", "--concurrency", "0").code).toBe(EXIT_INVALID);
+    expect(tenantry("check", "--all", "--concurrency", "65").code).toBe(EXIT_INVALID);
+    expect(tenantry("check", "org-acme", "--concurrency", "2").code).toBe(EXIT_INVALID);
+    const empty = join(scratch, "empty");
+    mkdirSync(join(empty, "stacks"), { recursive: true });
+    const inEmpty = spawnSync(process.execPath, [CLI, "check", "--all"], { cwd: empty, encoding: "utf8" });
+    expect([inEmpty.status, inEmpty.stderr]).toEqual([EXIT_INVALID, "error: stacks/ holds no Pulumi.<stack>.yaml files: nothing to check\n"]);
+    const inScratch = spawnSync(process.execPath, [CLI, "check", "--all"], { cwd: scratch, encoding: "utf8" });
+    expect(inScratch.status).toBe(EXIT_INVALID);
   });
+
+  it("--all never reports success when a worker process is killed mid-run", async () => {
+    const project = join(scratch, "killed");
+    mkdirSync(join(project, "stacks"), { recursive: true });
+    for (let i = 0; i < 24; i += 1) {
+      writeFileSync(join(project, "stacks", `Pulumi.org-k${i}.yaml`), `${PROVIDER_YAML}  tenantry:org:\n    slug: k${i}\n    workspaces: [{ slug: web }]\n`);
+    }
+    const child = spawn(process.execPath, [CLI, "check", "--all", "--concurrency", "2"], { cwd: project });
+    const exited = new Promise<number | null>((done) => child.on("exit", done));
+    // Kill the first worker process seen: mid-task or between tasks, the run must fail.
+    let killed = false;
+    for (let attempt = 0; attempt < 100 && !killed; attempt += 1) {
+      await new Promise((done) => setTimeout(done, 100));
+      const workers = spawnSync("pgrep", ["-P", String(child.pid), "-f", "check-worker.js"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+      if (workers[0] !== undefined) {
+        await new Promise((done) => setTimeout(done, 300));
+        process.kill(Number(workers[0]), "SIGKILL");
+        killed = true;
+      }
+    }
+    expect(killed).toBe(true);
+    expect(await exited).toBe(EXIT_INTERNAL);
+  }, 60_000);
 });

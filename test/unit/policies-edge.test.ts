@@ -97,8 +97,8 @@ describe("the AWS rules", () => {
 
   it("refuse a secret under the AWS-managed key, or without a recovery window", async () => {
     expect(await messages(secret({ kmsKeyId: "alias/aws/secretsmanager", recoveryWindowInDays: 0 }))).toEqual([
-      "aws-secret-customer-key-and-recovery: Secret org-acme-secret-prod-runtime must set kmsKeyId to the org's customer-managed KMS key.",
       "aws-secret-customer-key-and-recovery: Secret org-acme-secret-prod-runtime needs recoveryWindowInDays of at least 7 (0 deletes it at once).",
+      "aws-secret-customer-key-and-recovery: Secret org-acme-secret-prod-runtime must set kmsKeyId to the org's customer-managed KMS key.",
     ]);
     expect(await messages(declared(aws.secretsmanager.Secret, "org-acme-secret-prod-runtime", { name: "tn-acme/prod/runtime" }))).toEqual([
       "aws-secret-customer-key-and-recovery: Secret org-acme-secret-prod-runtime must set kmsKeyId to the org's customer-managed KMS key.",
@@ -114,5 +114,55 @@ describe("the AWS rules", () => {
     expect(await messages(inline)).toEqual([
       "aws-iam-no-wildcards: IAM policy org-acme-outbound-inline: statement 1 allows action *: name the actions and the secret ARNs it needs.",
     ]);
+  });
+});
+
+describe("the Workers and AWS rules during a preview, and their messages", () => {
+  /** The value Pulumi's wire format uses for "unknown during preview". */
+  const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+  const levels = async (...replace: RegisteredResource[]) => {
+    const resources = edge().map((r) => replace.find((x) => x.name === r.name) ?? r);
+    return (await runPolicies([...program, ...resources, ...replace.filter((x) => !resources.includes(x))])).map((v) => `${v.enforcementLevel} ${v.policy}`);
+  };
+
+  it("refuse a credential-named binding whose value is unknown, and one unknown binding hides no other", async () => {
+    expect(await levels(router([...ROUTER_BINDINGS, { name: "DB_PASSWORD", type: "plain_text", text: UNKNOWN }, { name: "OTHER_TOKEN", type: "plain_text", text: "abc" }]))).toEqual([
+      "mandatory workers-no-credential-in-plain-binding", "mandatory workers-no-credential-in-plain-binding",
+    ]);
+  });
+
+  it("judge a secret's recovery window while its key ARN is still unknown", async () => {
+    expect(await levels(secret({ kmsKeyId: UNKNOWN, recoveryWindowInDays: 0 }))).toEqual(["mandatory aws-secret-customer-key-and-recovery"]);
+  });
+
+  it("judge an IAM policy object whose resource ARN is unknown by its actions, and skip a wholly unknown one with an advisory", async () => {
+    const objectPolicy = (action: string) => declared(aws.iam.Policy, "org-acme-outbound-read-secrets", { policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [action], Resource: [UNKNOWN] }] } as never });
+    expect(await levels(objectPolicy("secretsmanager:GetSecretValue"))).toEqual([]);
+    expect(await levels(objectPolicy("*"))).toEqual(["mandatory aws-iam-no-wildcards"]);
+    expect(await levels(declared(aws.iam.Policy, "org-acme-outbound-read-secrets", { policy: UNKNOWN }))).toEqual(["advisory aws-iam-no-wildcards"]);
+  });
+
+  it("refuse wildcards in a role's inline policies and an attached AWS-managed policy", async () => {
+    const role = declared(aws.iam.Role, "org-acme-outbound-role", {
+      assumeRolePolicy: "{}",
+      inlinePolicies: [{ name: "read", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tn-*" }] }) }],
+    });
+    const attachment = declared(aws.iam.RolePolicyAttachment, "org-acme-outbound-admin", { role: "tn-acme-outbound", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" });
+    expect(await messages(role, attachment)).toEqual([
+      "aws-iam-no-wildcards: IAM policy org-acme-outbound-role: statement 1 allows resource arn:aws:secretsmanager:eu-west-1:123456789012:secret:tn-*: name the actions and the secret ARNs it needs.",
+      "aws-iam-no-wildcards: org-acme-outbound-admin attaches the AWS-managed policy arn:aws:iam::aws:policy/AdministratorAccess: write a policy naming the org's own actions and ARNs.",
+    ]);
+  });
+
+  it("pass public JSON Web Keys in a json binding, refuse a private one, and never print a key that is itself a token", async () => {
+    const jwk = { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" };
+    expect(await messages(router([...ROUTER_BINDINGS, { name: "IDENTITY_KEYS", type: "json", json: JSON.stringify({ keys: [jwk] }) }]))).toEqual([]);
+    const found = await messages(router([...ROUTER_BINDINGS, { name: "IDENTITY_KEYS", type: "json", json: JSON.stringify({ keys: [{ ...jwk, d: "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI" }] }) }]));
+    expect(found.map((m) => m.split(": bind")[0])).toEqual(["workers-no-credential-in-plain-binding: org-acme-edge-router: IDENTITY_KEYS.keys[0] holds a private key"]);
+    const token = "ghp_0123456789abcdefghijABCDEFGHIJ";
+    const leaky = await messages(router([...ROUTER_BINDINGS, { name: "PARTNERS", type: "json", json: JSON.stringify({ partners: { [token]: { secret: "x" } } }) }]));
+    expect(leaky).toHaveLength(1);
+    expect(leaky[0]).toContain("PARTNERS.partners.[key].secret is named like a credential");
+    expect(leaky.join("\n")).not.toContain(token);
   });
 });
