@@ -5,7 +5,7 @@ import { edgeTrustOf, outboundConfig, routerConfig, type EdgeTrust } from "../co
 import { parseSecretReference } from "../components/secret-reference";
 import type { OrgSpec } from "../components/spec";
 import { scriptName } from "../workers/dispatch/config";
-import { bundlePath, type WorkerName } from "../workers/build";
+import { bundleSource, type WorkerName } from "../workers/build";
 
 /*
  * The org's edge in workerd (miniflare), offline: the real router and outbound bundles, the
@@ -55,8 +55,10 @@ interface WorkerHandle {
   fetch(url: string, init?: RequestInit): Promise<Response>;
 }
 
-export async function startEdge(spec: OrgSpec, projectDir: string, options: EdgeOptions): Promise<LocalEdge> {
-  const module = (name: WorkerName) => [{ type: "ESModule" as const, path: bundlePath(projectDir, name) }];
+export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<LocalEdge> {
+  // The bundles this installation built (npm run build), wherever the command runs from. Given
+  // as contents under a bare name: workerd refuses module paths that climb out of the cwd.
+  const module = (name: WorkerName) => [{ type: "ESModule" as const, path: `${name}.mjs`, contents: bundleSource(name) }];
   if (spec.edge === undefined) throw new Error(`org ${spec.slug} declares no edge`);
   const provider = await generateKeyPair("ES256", { extractable: true });
   const foreign = await generateKeyPair("ES256");
@@ -124,7 +126,7 @@ export async function startEdge(spec: OrgSpec, projectDir: string, options: Edge
     ]),
   ];
   // Workers' console output (the outbound Worker's audit lines) stays out of the CLI's output.
-  const mf = new Miniflare({ workers, handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); } });
+  const mf = new Miniflare({ workers, handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); } });
   await mf.ready;
   const worker = async (name: string) => (await mf.getWorker(name)) as unknown as WorkerHandle;
   const services = await worker("shim-services");

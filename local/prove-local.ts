@@ -1,5 +1,6 @@
 import type { Credentials } from "./attempt";
 import type { ClaimResult, OtherOrg } from "./proof/claim";
+import { proveEdge } from "./proof/edge-claims";
 import { prove } from "./proof/prove";
 import { TYPE } from "./provider-sql";
 import { ensureServer } from "./server";
@@ -42,5 +43,6 @@ export async function proveLocal(stack: LocalStack): Promise<ClaimResult[]> {
     .filter(([name]) => name !== stackFile.stack)
     .map(([name, other]) => asOtherOrg(name.replace(/^org-/, ""), other.resources))
     .filter((o): o is OtherOrg => o !== undefined);
-  return prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs });
+  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs });
+  return [...database, ...(await proveEdge(tenant.spec))];
 }

@@ -48,7 +48,7 @@ describe("tenantry up --local", () => {
 
   it("never prints a generated password, and keeps them in 0600 files only", () => {
     const passwords = generatedPasswords();
-    expect(passwords.length).toBe(4);
+    expect(passwords.length).toBe(5); // four login roles and the router's identity key
     for (const password of passwords) expect(first.out).not.toContain(password);
     for (const file of ["state.json", "server.json", "provider-admins.json"]) {
       expect(statSync(join(project, ".tenantry", file)).mode & 0o777).toBe(0o600);

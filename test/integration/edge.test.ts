@@ -22,7 +22,7 @@ let developer: string;
 
 beforeAll(async () => {
   spec = orgSpecFromStackConfig({ ...readStackFile(join(PROJECT_DIR, "stacks", "Pulumi.org-acme.yaml")), now: new Date() });
-  edge = await startEdge(spec, PROJECT_DIR, {
+  edge = await startEdge(spec, {
     secretValues: { "acme/prod/stripe": JSON.stringify({ api_key: STRIPE_KEY }) },
     // invoices is declared but, in test, not deployed into the namespace.
     deployed: spec.environments.flatMap((environment) => ["storefront", "finance-console"].map((app) => ({ app, environment }))),
