@@ -56,6 +56,10 @@ function toPolicyResources(resources: readonly RegisteredResource[]): PolicyReso
 
 export async function runPolicies(resources: readonly RegisteredResource[], policies: readonly Policy[] = TENANTRY_POLICIES): Promise<Violation[]> {
   const policyResources = toPolicyResources(resources);
+  // One args object per resource, shared by every policy (it is read-only to them).
+  const stackTags = new Map<string, string>();
+  const getConfig = <T>() => ({}) as T;
+  const resourceArgs = policyResources.map((resource) => ({ ...resource, stackTags, getConfig, notApplicable }) as unknown as ResourceValidationArgs);
   const violations: Violation[] = [];
   for (const policy of policies) {
     const enforcementLevel = policy.enforcementLevel ?? "advisory";
@@ -63,15 +67,18 @@ export async function runPolicies(resources: readonly RegisteredResource[], poli
       violations.push({ policy: policy.name, description: policy.description, urn: reported ?? urn, message, enforcementLevel });
     try {
       if ("validateStack" in policy && policy.validateStack !== undefined) {
-        await policy.validateStack({ resources: policyResources, stackTags: new Map(), getConfig: <T>() => ({}) as T, notApplicable }, report(undefined));
+        await policy.validateStack({ resources: policyResources, stackTags, getConfig, notApplicable }, report(undefined));
         continue;
       }
       const validations = ([] as ResourceValidation[]).concat((policy as ResourceValidationPolicy).validateResource ?? []);
-      for (const resource of policyResources) {
-        const args = { ...resource, stackTags: new Map(), getConfig: <T>() => ({}) as T, notApplicable } as unknown as ResourceValidationArgs;
+      for (const [i, resource] of policyResources.entries()) {
+        const args = resourceArgs[i] as ResourceValidationArgs;
+        const reportHere = report(resource.urn);
         for (const validate of validations) {
           try {
-            await validate(args, report(resource.urn));
+            // Most rules are synchronous: await only what returns a promise.
+            const pending = validate(args, reportHere);
+            if (pending instanceof Promise) await pending;
           } catch (error) {
             if (error instanceof UnknownValueError) {
               violations.push(skippedInPreview(policy, resource.urn, error));

@@ -27,11 +27,17 @@ export function projectRoot(from: string = __dirname): string {
   throw new Error(`internal: no project root above ${from}`);
 }
 
-/** A built bundle's text; the program uploads it as the script's content. */
+const sources = new Map<string, string>();
+
+/** A built bundle's text; the program uploads it as the script's content. Read once per process. */
 export function bundleSource(name: WorkerName, projectDir: string = projectRoot()): string {
   const path = bundlePath(projectDir, name);
+  const cached = sources.get(path);
+  if (cached !== undefined) return cached;
   if (!existsSync(path)) throw new Error(`the ${name} Worker is not built (${path}): run npm run build`);
-  return readFileSync(path, "utf8");
+  const source = readFileSync(path, "utf8");
+  sources.set(path, source);
+  return source;
 }
 
 export function buildWorkers(projectDir: string): void {

@@ -40,7 +40,9 @@ export async function checkAll(options: CheckAllOptions, projectDir: string): Pr
   const paths = readdirSync(dir).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
   if (paths.length === 0) throw new SpecError([{ field: "stacks", message: "stacks/ holds no Pulumi.<stack>.yaml files: nothing to check" }]);
   const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), paths.length));
-  const pool = workerPool(join(__dirname, "..", "check-worker.js"), { workerType: "process", maxWorkers: threads });
+  // A larger young generation: a check allocates briskly and dies young, and scavenges were a
+  // sixth of its time with the default.
+  const pool = workerPool(join(__dirname, "..", "check-worker.js"), { workerType: "process", maxWorkers: threads, forkOpts: { execArgv: ["--max-semi-space-size=64"] } });
   const progress = new SingleBar({ format: "checking {bar} {value}/{total} stacks | {notCompliant} not compliant", stream: process.stderr, hideCursor: true });
   if (process.stderr.isTTY) progress.start(paths.length, 0, { notCompliant: 0 });
   // If a worker dies between tasks, workerpool never settles the tasks queued behind it and the
