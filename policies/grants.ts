@@ -1,4 +1,5 @@
 import * as postgresql from "@pulumi/postgresql";
+import { isRoleOfOrgPrefix } from "../components/naming";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 /* Grants: runtime roles get DML only, grants stay inside the org, and no two Grants fight. */
@@ -66,8 +67,8 @@ export const postgresGrantsStayInOrg: StackValidationPolicy = {
     for (const grant of args.resources.filter((r) => r.type === GRANT || r.type === DEFAULT_PRIVILEGES)) {
       const { role, owner } = grant.props as Record<string, string | undefined>;
       const outside = [grant.props["database"] === database ? undefined : `database ${String(grant.props["database"])}`,
-        role === "public" || role?.startsWith(prefix) ? undefined : `role ${String(role)}`,
-        owner === undefined || owner.startsWith(prefix) ? undefined : `owner ${owner}`].filter(Boolean);
+        role === "public" || (role !== undefined && isRoleOfOrgPrefix(role, prefix)) ? undefined : `role ${String(role)}`,
+        owner === undefined || isRoleOfOrgPrefix(owner, prefix) ? undefined : `owner ${owner}`].filter(Boolean);
       if (outside.length > 0) reportViolation(`${grant.name} reaches outside org ${database}: ${outside.join(", ")}.`, grant.urn);
     }
   },

@@ -75,6 +75,12 @@ describe("the policy pack", () => {
     ]);
   });
 
+  it("refuses a grant to a role of an org whose slug extends this one's (acme-dev is not acme)", async () => {
+    expect(await messages(changed(named("org-acme-db-dev-runtime-connect"), withInputs({ role: "tn_acme_dev_owner" })))).toEqual([
+      "postgres-grants-stay-in-org: org-acme-db-dev-runtime-connect reaches outside org tn_acme: role tn_acme_dev_owner.",
+    ]);
+  });
+
   it("refuses a change of the database's collation", async () => {
     expect(await messages(changed((r) => r.type === TYPES.database, withInputs({ lcCollate: "en_US.UTF-8" })))).toEqual([
       "postgres-database-fixed-settings: Database org-acme-db-database must keep lcCollate=C.",
