@@ -41,6 +41,16 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
       throw new SpecError([{ field: "stack", message: "name one stack, or pass --all [--concurrency N] (not both)" }]);
     });
 
+  cli.command("onboard")
+    .argument("<slug>", "the new org's slug (2..31 of a-z, 0-9 and single inner hyphens)")
+    .option("--workspaces <list>", "comma-separated workspace slugs", commaList, ["main"])
+    .option("--environments <list>", "the promotion chain, comma-separated", commaList, ["dev", "test", "prod"])
+    .option("--tier <tier>", "production or sandbox", tierOption, "production")
+    .option("--like <stack>", "the org stack whose provider connection and edge to share (default: the first in stacks/)")
+    .description("write stacks/Pulumi.org-<slug>.yaml for a new org with safe defaults, validated, and print the pull request to open")
+    .action(async (slug: string, options: { workspaces: string[]; environments: string[]; tier: "production" | "sandbox"; like?: string }) =>
+      run((await import("./commands/onboard.js")).onboard(slug, options, projectDir)));
+
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
     .option("--local", "apply to the embedded Postgres (the only target this command has)")
@@ -65,6 +75,15 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (stack: string) => run((await import("./commands/local.js")).sql(stack, projectDir)));
 
   return cli;
+}
+
+function commaList(value: string): string[] {
+  return value.split(",").map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+function tierOption(value: string): "production" | "sandbox" {
+  if (value !== "production" && value !== "sandbox") throw new InvalidArgumentError("expected production or sandbox");
+  return value;
 }
 
 /** Worker processes are a few hundred MB each; more than this is a mistake, not a speed-up. */

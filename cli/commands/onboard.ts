@@ -1,0 +1,72 @@
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { orgSlug } from "../../components/spec";
+import { SpecError } from "../../components/spec-errors";
+import { tenantStackFromConfig } from "../../components/stack-config";
+import { readStackFile } from "../../harness/stack-file";
+import { EXIT_OK } from "../exit-codes";
+import { onboardProblems, renderStackFile, type OnboardRequest, type PlatformSettings } from "../onboard-plan";
+
+/*
+ * `tenantry onboard <slug>`: writes stacks/Pulumi.org-<slug>.yaml for a new org, validated by the
+ * program's own configuration check before it is written (a file that would not deploy is
+ * never left behind), and prints the pull request that comes next.
+ */
+
+export interface OnboardOptions {
+  readonly workspaces: readonly string[];
+  readonly environments: readonly string[];
+  readonly tier: "production" | "sandbox";
+  /** The stack whose platform settings (provider connection, edge) the new org shares. */
+  readonly like?: string;
+}
+
+const ORG_STACK = /^Pulumi\.org-(.+)\.ya?ml$/;
+
+function platformOf(stacksDir: string, like: string | undefined): PlatformSettings {
+  const files = readdirSync(stacksDir).filter((f) => ORG_STACK.test(f)).sort();
+  const template = like === undefined ? files[0] : `Pulumi.${like}.yaml`;
+  if (template === undefined || !files.includes(template)) {
+    throw new SpecError([{ field: "like", message: `no template stack ${like ?? "in stacks/"}: onboard copies the provider connection and edge of an existing org (--like org-<slug>)` }]);
+  }
+  const { values } = readStackFile(join(stacksDir, template));
+  const provider = Object.fromEntries(Object.entries(values).filter(([key]) => key.startsWith("postgresql:") && key !== "postgresql:password"));
+  const org = JSON.parse(values["tenantry:org"] ?? "{}") as { edge?: Record<string, unknown> };
+  return { provider, edge: org.edge };
+}
+
+export async function onboard(slug: string, options: OnboardOptions, projectDir: string): Promise<number> {
+  // The slug names a file: check it before any path is built from it.
+  const parsed = orgSlug.safeParse(slug);
+  if (!parsed.success) throw new SpecError([{ field: "slug", message: `slug ${JSON.stringify(slug)} ${parsed.error.issues[0]?.message ?? "is not a valid slug"}` }]);
+  const stacksDir = join(projectDir, "stacks");
+  if (!existsSync(stacksDir)) throw new SpecError([{ field: "stacks", message: `no stacks/ directory in ${projectDir}: run tenantry from the project root` }]);
+  const existing = readdirSync(stacksDir).flatMap((f) => ORG_STACK.exec(f)?.[1] ?? []);
+  const request: OnboardRequest = { slug, tier: options.tier, environments: options.environments, workspaces: options.workspaces };
+  const problems = onboardProblems(request, existing);
+  if (problems.length > 0) throw new SpecError(problems);
+
+  const path = join(stacksDir, `Pulumi.org-${slug}.yaml`);
+  // Drafted beside stacks/ and checked there: only a file that passes is moved into place.
+  const draftDir = mkdtempSync(join(stacksDir, ".onboard-"));
+  const draft = join(draftDir, `Pulumi.org-${slug}.yaml`);
+  try {
+    writeFileSync(draft, renderStackFile(request, platformOf(stacksDir, options.like)), { flag: "wx" });
+    // The program's own check, on the file as written: the same function index.ts calls.
+    tenantStackFromConfig({ ...readStackFile(draft), now: new Date() });
+    renameSync(draft, path);
+  } finally {
+    rmSync(draftDir, { recursive: true, force: true });
+  }
+  const file = relative(projectDir, path);
+  console.log([
+    `wrote ${file}: org ${slug}, ${options.tier} tier, environments ${options.environments.join(" -> ")}, workspaces ${options.workspaces.join(", ")}`,
+    "",
+    "next, open the pull request that onboards it:",
+    `  git checkout -b onboard-${slug}`,
+    `  git add ${file} && git commit -m "Onboard org ${slug}"`,
+    `  git push -u origin onboard-${slug}      # the PR preview runs tenantry check and pulumi preview`,
+    `then, once merged, promotion runs pulumi up for org-${slug} through dev -> test -> prod approvals.`,
+  ].join("\n"));
+  return EXIT_OK;
+}
