@@ -47,13 +47,15 @@ export class DispatchNamespace extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     const namespace = new cloudflare.WorkersForPlatformsDispatchNamespace(childName(name, "namespace"), { accountId, name: edgeName(spec.slug) }, parent);
-    const store = new cloudflare.SecretsStore(childName(name, "secrets"), { accountId, name: edgeName(spec.slug, "secrets") }, parent);
+    // One store per account is Cloudflare's limit: use the account's when the spec names it.
+    const storeId: pulumi.Input<string> = spec.edge.secretsStoreId
+      ?? new cloudflare.SecretsStore(childName(name, "secrets"), { accountId, name: edgeName(spec.slug, "secrets") }, parent).id;
     const identityKey = new random.RandomPassword(childName(name, "identity-key"), { length: 64, special: false }, parent);
     const storeSecret = (secretName: string, value: pulumi.Input<string>) => {
       const secret = new cloudflare.SecretsStoreSecret(childName(name, "secret", secretName.toLowerCase().replace(/_/g, "-")), {
-        accountId, storeId: store.id, name: `${edgeName(spec.slug)}-${secretName.toLowerCase()}`, scopes: ["workers"], value: pulumi.secret(value),
+        accountId, storeId, name: `${edgeName(spec.slug)}-${secretName.toLowerCase()}`, scopes: ["workers"], value: pulumi.secret(value),
       }, parent);
-      return { name: secretName, type: "secrets_store_secret", storeId: store.id, secretName: secret.name };
+      return { name: secretName, type: "secrets_store_secret", storeId, secretName: secret.name };
     };
     const identityBinding = storeSecret("IDENTITY_HMAC_KEY", identityKey.result);
 

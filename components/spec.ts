@@ -183,6 +183,12 @@ const edgeSchema = z.strictObject({
     audience: z.string({ error: "must be text" }).min(1, { error: "must not be empty" }).max(200, { error: "must be at most 200 characters" }),
   }),
   awsRegion: z.string({ error: "must be an AWS region" }).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region such as eu-west-1" }),
+  /**
+   * The account's Secrets Store, when it has one already: Cloudflare allows one store per
+   * account, so orgs sharing an account share it (their secret names carry the org's prefix).
+   * Without it, the stack creates a store of its own.
+   */
+  secretsStoreId: z.string({ error: "must be a Secrets Store id" }).regex(/^[0-9a-f]{32}$/, { error: "must be a Secrets Store id (32 hex digits)" }).optional(),
 });
 
 

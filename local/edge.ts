@@ -46,6 +46,8 @@ export interface EdgeOptions {
   readonly secretValues: Readonly<Record<string, string>>;
   /** The router's rate limit per minute; default: generous. */
   readonly ratePerMinute?: number;
+  /** Where the router fetches the identity provider's keys; default: the local provider's, inline. */
+  readonly jwksUrl?: string;
   /** Apps in the namespace; default: every app of the spec in every environment. */
   readonly deployed?: readonly { app: string; environment: string }[];
 }
@@ -65,7 +67,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   const publicJwk = { ...(await exportJWK(provider.publicKey)), kid: "local-1", alg: "ES256", use: "sig" };
   const declared = edgeTrustOf(spec.edge);
   const trust: EdgeTrust = {
-    identity: { issuer: LOCAL_ISSUER, audience: declared.identity.audience, jwks: { keys: [publicJwk] } },
+    identity: { issuer: LOCAL_ISSUER, audience: declared.identity.audience, ...(options.jwksUrl === undefined ? { jwks: { keys: [publicJwk] } } : { jwksUrl: options.jwksUrl }) },
     operator: declared.operator,
   };
   const hmacKey = randomBytes(32).toString("base64url");

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orgSpecFromStackConfig } from "../../components/stack-config";
@@ -21,7 +22,9 @@ let edge: LocalEdge;
 let developer: string;
 
 beforeAll(async () => {
-  spec = orgSpecFromStackConfig({ ...readStackFile(join(PROJECT_DIR, "stacks", "Pulumi.org-acme.yaml")), now: new Date() });
+  const acme = orgSpecFromStackConfig({ ...readStackFile(join(PROJECT_DIR, "stacks", "Pulumi.org-acme.yaml")), now: new Date() });
+  // One more allowlisted host for STRIPE_API_KEY: a careless API that echoes what it receives.
+  spec = { ...acme, secrets: acme.secrets.map((s) => (s.name === "STRIPE_API_KEY" ? { ...s, allowedHosts: [...s.allowedHosts, "echo.example"] } : s)) };
   edge = await startEdge(spec, {
     secretValues: { "acme/prod/stripe": JSON.stringify({ api_key: STRIPE_KEY }) },
     // invoices is declared but, in test, not deployed into the namespace.
@@ -67,11 +70,27 @@ describe("the dispatch router fails closed", () => {
     expect(await statusOf("/prod/storefront/whoami", bearer(shortLived))).toBe(401);
   });
 
-  it("answers 401 for alg none and for a symmetric (HS256) token", async () => {
+  it("answers 401 for alg none, and for HS256 signed with the provider's public key as the secret (algorithm confusion)", async () => {
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-    const payload = encode({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "owner", workspaces: ["web"], iss: edge.trust.identity.issuer, aud: edge.trust.identity.audience, exp: Math.floor(Date.now() / 1000) + 300 });
+    const now = Math.floor(Date.now() / 1000);
+    const payload = encode({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "owner", workspaces: ["web"], iss: edge.trust.identity.issuer, aud: edge.trust.identity.audience, iat: now, exp: now + 300 });
     expect(await statusOf("/prod/storefront/whoami", bearer(`${encode({ alg: "none" })}.${payload}.`))).toBe(401);
-    expect(await statusOf("/prod/storefront/whoami", bearer(`${encode({ alg: "HS256" })}.${payload}.c2lnbmF0dXJl`))).toBe(401);
+    const publicJwk = JSON.stringify((edge.trust.identity as { jwks: { keys: object[] } }).jwks.keys[0]);
+    const header = encode({ alg: "HS256", kid: "local-1" });
+    const signature = createHmac("sha256", publicJwk).update(`${header}.${payload}`).digest("base64url");
+    expect(await statusOf("/prod/storefront/whoami", bearer(`${header}.${payload}.${signature}`))).toBe(401);
+  });
+
+  it("answers 401 for a token of the app issuer that also names the operator audience", async () => {
+    const both = await edge.token({ sub: "op", email: "sre@acme.com", org: "acme", role: "owner", workspaces: ["web"] }, { audience: [edge.trust.identity.audience, edge.trust.operator.audience] as never });
+    expect(await statusOf("/prod/storefront/whoami", bearer(both))).toBe(401);
+  });
+
+  it("answers 401 for an address the provider marks unverified, or one outside ASCII", async () => {
+    const unverified = await edge.token({ sub: "u", email: "cfo@acme.com", email_verified: false, org: "acme", role: "viewer", workspaces: [] });
+    expect(await statusOf("/prod/finance-console/whoami", bearer(unverified))).toBe(401);
+    const kelvin = await edge.token({ sub: "u", email: "\u212Afo@acme.com", org: "acme", role: "developer", workspaces: ["web"] });
+    expect(await statusOf("/prod/storefront/whoami", bearer(kelvin))).toBe(401);
   });
 
   it("answers 401 for a token of the operator domain, even one signed by a trusted key", async () => {
@@ -107,6 +126,8 @@ describe("the org's quotas", () => {
       const concurrent = await tight.viaRouter("/prod/storefront/whoami", bearer(token));
       expect([concurrent.status, concurrent.headers.get("retry-after")]).toEqual([429, "1"]);
       expect((await slow).status).toBe(200);
+      // Anonymous requests are refused before the quota: they spend none of it.
+      for (let i = 0; i < 6; i += 1) expect((await tight.viaRouter("/prod/storefront/whoami")).status).toBe(401);
       // The rate limit is 4 a minute; the slow request was the first (the concurrent one was
       // turned away before it counted).
       const statuses: number[] = [];
@@ -114,6 +135,19 @@ describe("the org's quotas", () => {
       expect(statuses).toEqual([200, 200, 200, 429]);
     } finally {
       await tight.dispose();
+    }
+  }, 30_000);
+});
+
+describe("the identity provider's keys", () => {
+  it("answers 503, not 401, when they cannot be fetched: the token is not at fault", async () => {
+    const unreachable = await startEdge(spec, { secretValues: {}, jwksUrl: "https://keys.tenantry.invalid/jwks.json", deployed: [{ app: "storefront", environment: "prod" }] });
+    try {
+      const token = await unreachable.token({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", workspaces: ["web"] });
+      const response = await unreachable.viaRouter("/prod/storefront/whoami", bearer(token));
+      expect([response.status, await response.text()]).toEqual([503, "503\n"]);
+    } finally {
+      await unreachable.dispose();
     }
   }, 30_000);
 });
@@ -150,6 +184,9 @@ describe("identity", () => {
       "x-forwarded-user", "x-forwarded-email", "x-forwarded-groups", "x-forwarded-preferred-username", "cf-access-authenticated-user-email",
       "cf-access-jwt-assertion", "x-remote-user", "remote-user", "x-auth-request-email", "x-auth-request-user", "x-amzn-oidc-identity",
       "x-ms-client-principal-name", "x-goog-authenticated-user-email", "proxy-authorization",
+      "x-username", "x-userid", "x-webauth-user", "x-authenticated-userid", "x-consumer-username", "x-userinfo",
+      "x-pomerium-claim-email", "x-ms-token-aad-id-token", "x-id-token", "x-access-token", "x-client-cert",
+      "ssl-client-cert", "x-ssl-client-s-dn", "x-forwarded-email-verified", "x_tenantry_identity", "X_User_Email",
     ];
     const FAMILIES = ["x-tenantry-", "x-user-", "x-org-", "x-auth-", "x-remote-", "cf-access-"];
     const names = fc.oneof(
@@ -168,15 +205,26 @@ describe("identity", () => {
         }
         const response = await edge.viaRouter("/prod/storefront/whoami", { headers });
         expect(response.status).toBe(200);
-        const received = JSON.stringify(await response.json());
-        expect(received).not.toContain(MARK);
+        const { headers: received } = (await response.json()) as { headers: Record<string, string> };
+        expect(JSON.stringify(received)).not.toContain(MARK);
+        // The scrub kept what it must: the router's own identity reached the app.
+        expect(received["x-tenantry-identity"]).toMatch(/^[\w-]+$/);
       },
     ), { numRuns: 40 });
   });
 });
 
+describe("identity the client claims elsewhere", () => {
+  it("an access proxy's identity cookie and token query parameters never reach the app; other cookies and parameters do", async () => {
+    const response = await edge.viaRouter("/prod/storefront/whoami?access_token=stolen&id_token=stolen&page=2", bearer(developer, { cookie: "CF_Authorization=stolen; theme=dark; _oauth2_proxy=stolen" }));
+    const { headers } = (await response.json()) as { headers: Record<string, string> };
+    expect(headers["cookie"]).toBe("theme=dark");
+    expect(JSON.stringify(headers)).not.toContain("stolen");
+  });
+});
+
 describe("secrets through the outbound Worker", () => {
-  const call = (environment: string, host: string, secret: string, scheme = "https") =>
+  const call = (environment: string, host: string, secret: string, scheme = "https"): Promise<Response> =>
     edge.viaRouter(`/${environment}/storefront/call?host=${host}&secret=${secret}&scheme=${scheme}`, bearer(developer));
 
   it("no app holds a secret binding", async () => {
@@ -192,6 +240,33 @@ describe("secrets through the outbound Worker", () => {
     const events = await edge.auditEvents();
     expect(events.at(-1)).toMatchObject({ kind: "secret.resolve", org: "acme", app: "storefront", environment: "prod", actor: "dev@acme.com", secret: "STRIPE_API_KEY", host: "api.stripe.com", decision: "resolved" });
     expect(JSON.stringify(events)).not.toContain(STRIPE_KEY);
+  });
+
+  it("hands no secret back to the app, even from an allowlisted host that echoes it", async () => {
+    const response = await call("prod", "echo.example", "STRIPE_API_KEY");
+    expect(response.status).toBe(200);
+    expect((await edge.egressRequests()).at(-1)?.headers["authorization"]).toBe(`Bearer ${STRIPE_KEY}`);
+    const body = await response.text();
+    expect(body).toContain("[redacted by tenantry]");
+    expect(body + JSON.stringify(Object.fromEntries(response.headers))).not.toContain(STRIPE_KEY);
+  });
+
+  it("sends no identity header to a destination, with or without a secret", async () => {
+    expect((await edge.viaRouter("/prod/storefront/plain", bearer(developer))).status).toBe(200);
+    expect(Object.keys((await edge.egressRequests()).at(-1)?.headers ?? {}).filter((h) => h.startsWith("x-tenantry-identity"))).toEqual([]);
+  });
+
+  it("refuses a secret on another port, in a header not named for a credential, or beside a refused one, reading no value", async () => {
+    const before = (await edge.auditEvents()).length;
+    expect((await call("prod", "api.stripe.com:8443", "STRIPE_API_KEY")).status).toBe(403);
+    expect((await edge.viaRouter("/prod/storefront/call?host=api.stripe.com&secret=STRIPE_API_KEY&header=user-agent", bearer(developer))).status).toBe(403);
+    expect((await edge.viaRouter("/prod/storefront/call?host=api.stripe.com&secret=STRIPE_API_KEY&also=DATABASE_URL", bearer(developer))).status).toBe(403);
+    const events = (await edge.auditEvents()).slice(before) as { decision: string; reason: string; secret: string }[];
+    expect(events.map((e) => [e.secret, e.decision, e.reason])).toEqual([
+      ["STRIPE_API_KEY", "refused", "port 8443 is not the host's https port"],
+      ["STRIPE_API_KEY", "refused", "header user-agent may not carry a secret (only authorization or a credential-named header)"],
+      ["DATABASE_URL", "refused", "host api.stripe.com is not on the secret's allowlist"],
+    ]);
   });
 
   it("refuses and audits a secret of another environment, a host off the allowlist, and plain http", async () => {

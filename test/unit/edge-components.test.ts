@@ -46,9 +46,19 @@ describe("the org's edge", () => {
     ]);
   });
 
-  it("uploads the built bundles, so the deployed code is the tested code", () => {
-    expect(named("org-acme-edge-router").inputs["content"]).toBe(bundleSource("dispatch"));
-    expect(named("org-acme-edge-outbound").inputs["content"]).toBe(bundleSource("outbound"));
+  it("uploads the built bundles, the code the workerd tests run, as ES modules", () => {
+    for (const [name, bundle, main] of [["org-acme-edge-router", "dispatch", "dispatch.mjs"], ["org-acme-edge-outbound", "outbound", "outbound.mjs"]] as const) {
+      const script = named(name);
+      expect([script.inputs["mainModule"], script.inputs["content"]]).toEqual([main, bundleSource(bundle)]);
+      expect(String(script.inputs["content"])).toMatch(/^export \{|\nexport \{/m);
+    }
+  });
+
+  it("uses the account's Secrets Store when the spec names one, and creates none", async () => {
+    const input = validOrgInput() as { edge: Record<string, unknown> };
+    const run = await runOrg({ ...input, edge: { ...input.edge, secretsStoreId: "abcdef0123456789abcdef0123456789" } });
+    expect(run.resources.filter((r) => r.type === "cloudflare:index/secretsStore:SecretsStore")).toEqual([]);
+    expect(run.resources.filter((r) => r.type === T.storeSecret).map((r) => r.inputs["storeId"])).toEqual(Array(3).fill("abcdef0123456789abcdef0123456789"));
   });
 
   it("binds the namespace to the router with the outbound Worker in the path, and keys only from the Secrets Store", () => {
@@ -66,14 +76,19 @@ describe("the org's edge", () => {
   });
 
   it("keeps secrets under a rotated customer key, database logins as secret values, and lets the outbound identity read exactly them", () => {
-    expect(ofType(T.key).map((k) => [k.inputs["enableKeyRotation"], k.inputs["deletionWindowInDays"]])).toEqual([[true, 30]]);
-    const keyArn = ofType(T.key)[0]?.inputs["arn"] ?? "arn:aws:kms:mock-region:123456789012:key/org-acme-secrets-key";
+    expect(ofType(T.key).map((k) => [k.name, k.inputs["enableKeyRotation"], k.inputs["deletionWindowInDays"]])).toEqual([["org-acme-secrets-key", true, 30]]);
+    // The mocks give every AWS resource the ARN arn:aws:<service>:mock-region:123456789012:<kind>/<name>.
+    const arnOf = (service: string, kind: string, name: string) => `arn:aws:${service}:mock-region:123456789012:${kind}/${name}`;
+    const keyArn = arnOf("kms", "key", "org-acme-secrets-key");
     const secrets = ofType(T.secret);
     expect(secrets.map((s) => s.inputs["name"])).toEqual(["acme/dev/db", "acme/test/db", "acme/prod/db"]);
     for (const secret of secrets) expect([secret.inputs["kmsKeyId"], secret.inputs["recoveryWindowInDays"]]).toEqual([keyArn, 30]);
     expect(ofType(T.version).every((v) => isSecretValue(v.inputs["secretString"]))).toBe(true);
     const policy = JSON.parse(String(ofType(T.userPolicy)[0]?.inputs["policy"])) as { Statement: { Action: string[]; Resource: string[] }[] };
-    expect(policy.Statement.map((s) => [s.Action, s.Resource.length])).toEqual([[["secretsmanager:GetSecretValue"], 3], [["kms:Decrypt"], 1]]);
+    expect(policy.Statement.map((s) => [s.Action, s.Resource])).toEqual([
+      [["secretsmanager:GetSecretValue"], secrets.map((s) => arnOf("secretsmanager", "secret", s.name))],
+      [["kms:Decrypt"], [keyArn]],
+    ]);
   });
 
   it("is not declared for an org without apps or secrets", async () => {

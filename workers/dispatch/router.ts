@@ -1,8 +1,8 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { decide, type Subject } from "../lib/access-policy";
 import type { DispatchNamespace, RateLimit, SecretsStoreSecret } from "../lib/bindings";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
-import { withoutIdentityHeaders } from "../lib/identity-headers";
+import { withoutIdentityHeaders, withoutIdentityParams } from "../lib/identity-headers";
 import { scriptName, type RouterConfig } from "./config";
 
 /*
@@ -57,11 +57,14 @@ function verifiedCache(identity: RouterConfig["identity"]): Map<string, JWTPaylo
   return verified.tokens;
 }
 
+/** The oldest token (by `iat`) the router accepts. */
+const MAX_TOKEN_AGE = "12h";
+
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
 
 /** The verified subject, or undefined for any token that must not pass. */
 async function authenticate(request: Request, config: RouterConfig): Promise<(Subject & { sub: string }) | undefined> {
-  const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(request.headers.get("authorization") ?? "");
+  const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(request.headers.get("authorization") ?? "");
   if (match?.[1] === undefined) return undefined;
   const token = match[1];
   const cache = verifiedCache(config.identity);
@@ -83,9 +86,14 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
       issuer: config.identity.issuer,
       audience: config.identity.audience,
       algorithms: [...config.identity.algorithms],
-      requiredClaims: ["exp", "sub"],
+      requiredClaims: ["exp", "sub", "iat"],
+      // A token older than this is refused even if it has not expired: a long-lived token is a stolen one's best friend.
+      maxTokenAge: MAX_TOKEN_AGE,
     }));
-  } catch {
+  } catch (error) {
+    // A bad token is the client's problem (401); keys that cannot be fetched are ours (503),
+    // and answering 401 then would make clients throw away good tokens.
+    if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) throw error;
     return undefined;
   }
   const subject = subjectOf(payload);
@@ -97,8 +105,11 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
 }
 
 function subjectOf(payload: JWTPayload): (Subject & { sub: string }) | undefined {
-  const { sub, email, org, role, workspaces } = payload as Record<string, unknown>;
+  const { sub, email, email_verified: verifiedEmail, org, role, workspaces } = payload as Record<string, unknown>;
   if (typeof sub !== "string" || typeof email !== "string" || typeof org !== "string" || typeof role !== "string" || !isStringArray(workspaces)) return undefined;
+  // Policies admit named users by e-mail: an address the provider says is unverified, or one
+  // outside ASCII (where case folding can turn one address into another), admits no one.
+  if (verifiedEmail === false || !/^[\x21-\x7e]+@[\x21-\x7e]+$/.test(email)) return undefined;
   return { sub, email: email.toLowerCase(), org, role, workspaces };
 }
 
@@ -108,31 +119,31 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   const [, environment = "", app = ""] = url.pathname.split("/");
   if (!config.environments.includes(environment) || !config.apps.some((a) => a.slug === app)) return status(404);
 
-  if (inFlight >= config.limits.maxConcurrentRequests) return status(429, { "retry-after": "1" });
-  if (env.RATE_LIMITER !== undefined && !(await env.RATE_LIMITER.limit({ key: config.org })).success) return status(429, { "retry-after": "60" });
-
   const subject = await authenticate(request, config);
   if (subject === undefined) return status(401, UNAUTHORIZED);
   const decision = decide(config, subject, "app.invoke", `app/${app}`);
   if (!decision.allow) return status(403);
 
-  const requestId = crypto.randomUUID();
-  const identity = await signIdentity({
-    sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces,
-    app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS,
-  }, await env.IDENTITY_HMAC_KEY.get());
-  const headers = withoutIdentityHeaders(request.headers);
-  headers.set(IDENTITY_HEADER, identity.payload);
-  headers.set(IDENTITY_SIGNATURE_HEADER, identity.signature);
-  headers.set(REQUEST_ID_HEADER, requestId);
-
-  inFlight += 1;
+  // The org's quota counts its own authenticated requests only: anonymous traffic cannot
+  // spend it (flooding without a token is the zone's WAF and rate-limiting rules' to stop).
+  if (inFlight >= config.limits.maxConcurrentRequests) return status(429, { "retry-after": "1" });
+  inFlight += 1; // counted at once, so no await sits between the check and the count
   try {
+    if (env.RATE_LIMITER !== undefined && !(await env.RATE_LIMITER.limit({ key: config.org })).success) return status(429, { "retry-after": "60" });
+    const requestId = crypto.randomUUID();
+    const identity = await signIdentity({
+      sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces,
+      app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS,
+    }, await env.IDENTITY_HMAC_KEY.get());
+    const headers = withoutIdentityHeaders(request.headers);
+    headers.set(IDENTITY_HEADER, identity.payload);
+    headers.set(IDENTITY_SIGNATURE_HEADER, identity.signature);
+    headers.set(REQUEST_ID_HEADER, requestId);
     const worker = env.DISPATCHER.get(scriptName(app, environment), {}, {
       limits: { cpuMs: config.limits.cpuMs, subRequests: config.limits.subRequests },
       outbound: { org: config.org, app, environment },
     });
-    return await worker.fetch(new Request(request, { headers }));
+    return await worker.fetch(new Request(withoutIdentityParams(url).toString(), new Request(request, { headers })));
   } catch (error) {
     // Declared, but not deployed into the namespace (yet): the runtime's own wording.
     if (error instanceof Error && error.message.startsWith("Worker not found")) return status(404);

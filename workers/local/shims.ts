@@ -39,7 +39,8 @@ export const auditSink = {
 /**
  * The network beyond the outbound Worker: AWS Secrets Manager (answers GetSecretValue for signed
  * requests from `env.SECRET_VALUES`) and any other host, which records what it received (read
- * back through the front door, never by the app) and answers 200.
+ * back through the front door, never by the app) and answers 200; `echo.example` answers with
+ * the headers it received, as a careless or hostile API might.
  */
 export const egress = {
   async fetch(request: Request, env: { SECRET_VALUES: Record<string, string> }): Promise<Response> {
@@ -51,6 +52,7 @@ export const egress = {
       return value === undefined ? new Response("ResourceNotFoundException", { status: 400 }) : Response.json({ SecretString: value });
     }
     egressRequests.push({ host: url.hostname, path: url.pathname, headers: Object.fromEntries(request.headers) });
+    if (url.hostname === "echo.example") return new Response(JSON.stringify(Object.fromEntries(request.headers)), { headers: { "content-type": "application/json", "x-echo-authorization": request.headers.get("authorization") ?? "" } });
     return new Response("ok\n");
   },
 };

@@ -1,5 +1,6 @@
 import type { Fetcher, SecretsStoreSecret } from "../lib/bindings";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER, verifyIdentity, type InjectedIdentity } from "../lib/identity";
+import { looksLikeCredentialName } from "../../policies/credential-patterns";
 import { INTERNAL_HOST, PLACEHOLDER, type OutboundConfig, type SecretGrant } from "./config";
 import { readSecret } from "./secrets-manager";
 
@@ -60,10 +61,18 @@ async function audit(env: OutboundEnv, event: AuditEvent): Promise<void> {
   }
 }
 
+/** Headers a secret may be put in: Authorization, or one named like a credential (X-Api-Key). */
+const mayCarrySecret = (header: string) => header === "authorization" || header === "proxy-authorization" || looksLikeCredentialName(header);
+
 /** Why a grant may not be used for this request, or undefined when it may. */
-function refusal(grant: SecretGrant | undefined, host: string): string | undefined {
+function refusal(grant: SecretGrant | undefined, url: URL, headers: readonly string[]): string | undefined {
+  if (url.protocol !== "https:") return "only https destinations receive secrets";
   if (grant === undefined) return "no such secret in this environment";
-  if (!grant.allowedHosts.includes(host)) return `host ${host} is not on the secret's allowlist`;
+  // The allowlist names hosts on the default port; another port is another service.
+  if (url.port !== "") return `port ${url.port} is not the host's https port`;
+  if (!grant.allowedHosts.includes(url.hostname)) return `host ${url.hostname} is not on the secret's allowlist`;
+  const misplaced = headers.find((h) => !mayCarrySecret(h));
+  if (misplaced !== undefined) return `header ${misplaced} may not carry a secret (only authorization or a credential-named header)`;
   return undefined;
 }
 
@@ -73,39 +82,71 @@ async function answerInternal(request: Request, env: OutboundEnv): Promise<Respo
   return identity === undefined ? refuse(401) : Response.json(identity);
 }
 
+/** The router's identity stays inside the platform: no destination ever gets it. */
+function withoutPlatformHeaders(headers: Headers): Headers {
+  const clean = new Headers(headers);
+  clean.delete(IDENTITY_HEADER);
+  clean.delete(IDENTITY_SIGNATURE_HEADER);
+  return clean;
+}
+
+/** Textual bodies up to this size are searched for the secrets sent; larger or binary ones pass as they are. */
+const SCRUB_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * An allowlisted host that echoes what it received would hand the secret back to the app: the
+ * values sent are replaced in the response's headers and (textual) body.
+ */
+async function scrubbed(response: Response, values: readonly string[]): Promise<Response> {
+  const redact = (text: string) => values.reduce((t, v) => t.split(v).join("[redacted by tenantry]"), text);
+  const headers = new Headers();
+  response.headers.forEach((value, name) => headers.append(name, redact(value)));
+  const type = response.headers.get("content-type") ?? "";
+  const length = Number(response.headers.get("content-length") ?? "0");
+  const textual = type === "" || /^(text\/|application\/(json|xml|x-www-form-urlencoded|.*\+json|.*\+xml))/.test(type);
+  if (!textual || length > SCRUB_LIMIT || response.body === null) return new Response(response.body, { status: response.status, headers });
+  headers.delete("content-length");
+  return new Response(redact(await response.text()), { status: response.status, headers });
+}
+
 export async function outbound(request: Request, env: OutboundEnv): Promise<Response> {
   const url = new URL(request.url);
   if (url.hostname === INTERNAL_HOST) return answerInternal(request, env);
-  const names = new Set<string>();
-  request.headers.forEach((value) => {
-    for (const match of value.matchAll(PLACEHOLDER)) names.add(String(match[1]));
+  const placed = new Map<string, string[]>(); // secret name -> headers it is placed in
+  request.headers.forEach((value, header) => {
+    for (const match of value.matchAll(PLACEHOLDER)) placed.set(String(match[1]), [...(placed.get(String(match[1])) ?? []), header]);
   });
-  if (names.size === 0) return fetch(request);
+  if (placed.size === 0) return fetch(new Request(request, { headers: withoutPlatformHeaders(request.headers), redirect: "manual" }));
 
   const { actor, correlationId } = await caller(request, env);
   const base = { kind: "secret.resolve", org: env.org, app: env.app, environment: env.environment, actor, correlationId, host: url.hostname } as const;
-  const values = new Map<string, string>();
-  for (const name of names) {
+  const now = () => new Date().toISOString();
+  // Every placeholder is judged before any value is read: one refusal refuses the request.
+  const grants = new Map<string, SecretGrant>();
+  for (const [name, headers] of placed) {
     // A secret is matched on name *and* scope: another environment's secret does not exist here.
     const grant = env.SECRETS_CONFIG.secrets.find((s) => s.name === name && s.scope === env.environment);
-    const why = url.protocol !== "https:" ? "only https destinations receive secrets" : refusal(grant, url.hostname);
+    const why = refusal(grant, url, headers);
     if (why !== undefined || grant === undefined) {
-      await audit(env, { ...base, time: new Date().toISOString(), secret: name, decision: "refused", reason: why ?? "no such secret" });
+      await audit(env, { ...base, time: now(), secret: name, decision: "refused", reason: why ?? "no such secret" });
       return refuse(403);
     }
-    const [, secretName = "", key = ""] = /^aws-secretsmanager:([^#]+)#(.+)$/.exec(grant.ref) ?? [];
-    values.set(name, await readSecret({
-      accessKeyId: await env.AWS_ACCESS_KEY_ID.get(), secretAccessKey: await env.AWS_SECRET_ACCESS_KEY.get(), region: env.SECRETS_CONFIG.region,
-    }, secretName, key));
-    await audit(env, { ...base, time: new Date().toISOString(), secret: name, decision: "resolved", reason: "scope and host allowed" });
+    grants.set(name, grant);
   }
-  const headers = new Headers();
+  const credentials = { accessKeyId: await env.AWS_ACCESS_KEY_ID.get(), secretAccessKey: await env.AWS_SECRET_ACCESS_KEY.get(), region: env.SECRETS_CONFIG.region };
+  const values = new Map<string, string>();
+  for (const [name, grant] of grants) {
+    const [, secretName = "", key = ""] = /^aws-secretsmanager:([^#]+)#(.+)$/.exec(grant.ref) ?? [];
+    values.set(name, await readSecret(credentials, secretName, key));
+    await audit(env, { ...base, time: now(), secret: name, decision: "resolved", reason: "scope, host and header allowed" });
+  }
+  const headers = withoutPlatformHeaders(request.headers);
   request.headers.forEach((value, header) => {
-    // The router's identity stays inside the platform; the destination gets only the secret.
-    if (header === IDENTITY_HEADER || header === IDENTITY_SIGNATURE_HEADER) return;
-    headers.set(header, value.replace(PLACEHOLDER, (_, name: string) => values.get(name) ?? ""));
+    if (headers.has(header)) headers.set(header, value.replace(PLACEHOLDER, (_, name: string) => values.get(name) ?? ""));
   });
-  return fetch(new Request(request, { headers }));
+  // No redirect is followed: the next hop is not on the allowlist just because this one was.
+  const response = await fetch(new Request(request, { headers, redirect: "manual" }));
+  return scrubbed(response, [...values.values()].filter((v) => v.length >= 4));
 }
 
 export default {

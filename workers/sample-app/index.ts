@@ -31,15 +31,23 @@ export default {
       return new Response("slow\n");
     }
     if (action === "boom") throw new Error("sample app failure with internal detail");
+    if (action === "plain") {
+      // A request without any placeholder: what leaves the platform with it?
+      const answer = await fetch("https://api.partner.example/v1/ping", { headers: forwardIdentity(request) });
+      return new Response(await answer.text(), { status: answer.status });
+    }
     if (action === "verify") {
       const answer = await fetch("https://identity.tenantry.internal/verify", { headers: forwardIdentity(request) });
       return new Response(await answer.text(), { status: answer.status });
     }
     if (action === "call") {
       const headers = forwardIdentity(request);
-      headers.set("authorization", `Bearer {{secret:${url.searchParams.get("secret") ?? ""}}}`);
+      // ?header= puts the placeholder in another header; ?also= adds a second secret.
+      headers.set(url.searchParams.get("header") ?? "authorization", `Bearer {{secret:${url.searchParams.get("secret") ?? ""}}}`);
+      const also = url.searchParams.get("also");
+      if (also !== null) headers.set("x-second-api-key", `{{secret:${also}}}`);
       const answer = await fetch(`${url.searchParams.get("scheme") ?? "https"}://${url.searchParams.get("host") ?? ""}/v1/echo`, { headers });
-      return new Response(await answer.text(), { status: answer.status });
+      return new Response(await answer.text(), { status: answer.status, headers: { "x-upstream-echo": answer.headers.get("x-echo-authorization") ?? "" } });
     }
     return new Response("sample app\n");
   },
