@@ -51,6 +51,12 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (slug: string, options: { workspaces: string[]; environments: string[]; tier: "production" | "sandbox"; like?: string }) =>
       run((await import("./commands/onboard.js")).onboard(slug, options, projectDir)));
 
+  cli.command("changed-stacks")
+    .requiredOption("--base <ref>", "the git ref the change is compared with (origin/main)")
+    .option("--json", "print a JSON array (for a GitHub Actions matrix)")
+    .description("list the org stacks a change touches: those whose file changed, or all when the program or the pack changed")
+    .action(async (options: { base: string; json?: boolean }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir)));
+
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
     .option("--local", "apply to the embedded Postgres (the only target this command has)")

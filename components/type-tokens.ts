@@ -9,6 +9,8 @@ export const COMPONENT_TYPES = {
   auditLedger: "tenantry:index:AuditLedger",
   secretBindings: "tenantry:index:SecretBindings",
   dispatchNamespace: "tenantry:index:DispatchNamespace",
+  /** The platform stack's GitHub environments and branch protection. */
+  promotionGates: "tenantry:index:PromotionGates",
   /** One user Worker of the org: the manifest the platform deploys into the dispatch namespace. */
   tenantApp: "tenantry:index:TenantApp",
 } as const;

@@ -4,6 +4,7 @@ import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } fr
 import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery } from "./aws";
+import { githubMainNeedsTwoApprovals, githubPromotionGates } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
 import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 
@@ -31,6 +32,8 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   awsKmsKeyRotates,
   awsSecretCustomerKeyAndRecovery,
   awsIamNoWildcards,
+  githubPromotionGates,
+  githubMainNeedsTwoApprovals,
   stackOneOrg,
   stackNamesCarryOrgPrefix,
   stackNoBypassSwitches,

@@ -6,11 +6,15 @@ import { readKnown, UNKNOWN } from "./unknowns";
 
 const ORG = COMPONENT_TYPES.orgTenant;
 
+/** Types only an org stack declares; the platform stack (GitHub gates) has none of them. */
+const TENANT_TYPE = /^(postgresql|cloudflare|aws|random):|^tenantry:index:(Org|AuditLedger|EnvironmentSchemas|DispatchNamespace|SecretBindings|TenantApp)/;
+
 export const stackOneOrg: StackValidationPolicy = {
   name: "stack-one-org",
-  description: "A stack declares exactly one tenant org.",
+  description: "A stack that declares tenant resources declares exactly one tenant org.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
+    if (!args.resources.some((r) => TENANT_TYPE.test(r.type))) return; // not an org stack (the platform stack)
     const orgs = args.resources.filter((r) => r.type === ORG);
     if (orgs.length !== 1) reportViolation(`A stack must declare exactly one org (found ${orgs.length}).`);
   },

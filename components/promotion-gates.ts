@@ -1,0 +1,40 @@
+import * as github from "@pulumi/github";
+import * as pulumi from "@pulumi/pulumi";
+import { childName } from "./naming";
+import { MAIN_APPROVALS, promotionGates, type PlatformConfig } from "./promotion-plan";
+import { COMPONENT_TYPES } from "./type-tokens";
+
+/**
+ * The promotion chain as code: GitHub environments dev, test and prod with their reviewers,
+ * self-review prevented and deployments from protected branches only, and the protection of
+ * main that makes a merge need two approving reviews.
+ */
+export class PromotionGates extends pulumi.ComponentResource {
+  constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
+    super(COMPONENT_TYPES.promotionGates, name, { repository: config.repository }, opts);
+    const [, repository] = config.repository.split("/") as [string, string];
+    const parent = { parent: this };
+    new github.BranchProtection(childName(name, "main"), {
+      // The provider takes the repository's name or node id here; the owner is github:owner.
+      repositoryId: repository,
+      pattern: "main",
+      enforceAdmins: true,
+      allowsForcePushes: false,
+      allowsDeletions: false,
+      requireConversationResolution: true,
+      requiredPullRequestReviews: [{ requiredApprovingReviewCount: MAIN_APPROVALS, dismissStaleReviews: true, requireLastPushApproval: true }],
+      requiredStatusChecks: [{ strict: true, contexts: ["tenantry check (no credentials)"] }],
+    }, parent);
+    for (const gate of promotionGates(config)) {
+      new github.RepositoryEnvironment(childName(name, gate.stage), {
+        repository,
+        environment: gate.stage,
+        canAdminsBypass: false,
+        preventSelfReview: gate.preventSelfReview,
+        ...(gate.reviewers === undefined ? {} : { reviewers: [{ users: [...gate.reviewers.users], teams: [...gate.reviewers.teams] }] }),
+        deploymentBranchPolicy: { protectedBranches: gate.protectedBranchesOnly, customBranchPolicies: false },
+      }, parent);
+    }
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,43 @@
+import * as github from "@pulumi/github";
+import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { MAIN_APPROVALS } from "../components/promotion-plan";
+
+/* Promotion with separation of duties: TEST needs a reviewer, PROD two, and never the author. */
+
+const reviewerCount = (reviewers: readonly { users?: readonly number[]; teams?: readonly number[] }[] | undefined) =>
+  (reviewers ?? []).reduce((n, r) => n + (r.users?.length ?? 0) + (r.teams?.length ?? 0), 0);
+
+/** The least each promotion environment demands. */
+const REQUIRED: Record<string, number> = { test: 1, prod: 2 };
+
+export const githubPromotionGates: ResourceValidationPolicy = {
+  name: "github-promotion-gates",
+  description: "The test environment has a reviewer and prod at least two; both prevent self-review, deploy from protected branches only, and admins cannot bypass them.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(github.RepositoryEnvironment, (environment, args, reportViolation) => {
+    const required = REQUIRED[environment.environment];
+    if (required === undefined) return;
+    const found = reviewerCount(environment.reviewers);
+    if (found < required) reportViolation(`Environment ${environment.environment} (${args.name}) needs at least ${required} reviewer(s) (has ${found}).`);
+    if (environment.preventSelfReview !== true) reportViolation(`Environment ${environment.environment} (${args.name}) must set preventSelfReview: true: an author never approves their own change.`);
+    if (environment.canAdminsBypass !== false) reportViolation(`Environment ${environment.environment} (${args.name}) must set canAdminsBypass: false.`);
+    const policy = environment.deploymentBranchPolicy;
+    if (policy?.protectedBranches !== true || policy.customBranchPolicies !== false) {
+      reportViolation(`Environment ${environment.environment} (${args.name}) must deploy from protected branches only (deploymentBranchPolicy: protectedBranches true, customBranchPolicies false).`);
+    }
+  }),
+};
+
+export const githubMainNeedsTwoApprovals: ResourceValidationPolicy = {
+  name: "github-main-needs-two-approvals",
+  description: "Merging into main needs two approving reviews (stale ones dismissed), for admins too, with no force push.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(github.BranchProtection, (protection, args, reportViolation) => {
+    if (protection.pattern !== "main") return;
+    const reviews = protection.requiredPullRequestReviews?.[0];
+    if ((reviews?.requiredApprovingReviewCount ?? 0) < MAIN_APPROVALS) reportViolation(`Branch protection ${args.name} needs requiredApprovingReviewCount of at least ${MAIN_APPROVALS}.`);
+    if (reviews?.dismissStaleReviews !== true) reportViolation(`Branch protection ${args.name} must dismiss stale reviews: an approval is for the change it saw.`);
+    if (protection.enforceAdmins !== true) reportViolation(`Branch protection ${args.name} must enforce the rules for admins too.`);
+    if (protection.allowsForcePushes === true) reportViolation(`Branch protection ${args.name} must not allow force pushes.`);
+  }),
+};

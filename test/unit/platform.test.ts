@@ -1,0 +1,68 @@
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SpecError } from "../../components/spec-errors";
+import type { RegisteredResource } from "../../harness/recording-monitor";
+import { runPolicies } from "../../harness/run-policies";
+import { runProgram } from "../../harness/run-program";
+import { readStackFile } from "../../harness/stack-file";
+import platform from "../../platform";
+
+/* The platform stack: promotion gates as code, and the pack's GitHub rules over them. */
+
+const STACK_FILE = join(__dirname, "..", "..", "platform", "Pulumi.platform.yaml");
+const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
+const PROTECTION = "github:index/branchProtection:BranchProtection";
+
+let resources: readonly RegisteredResource[];
+beforeAll(async () => {
+  resources = (await runProgram(readStackFile(STACK_FILE), { program: platform })).resources;
+});
+
+const changed = (name: string, patch: (inputs: Record<string, unknown>) => Record<string, unknown>) =>
+  resources.map((r) => (r.name === name ? { ...r, inputs: patch({ ...r.inputs }) } : r));
+const messages = async (rs: readonly RegisteredResource[]) => (await runPolicies(rs)).map((v) => `${v.policy}: ${v.message}`);
+
+describe("the platform stack", () => {
+  it("declares dev, test and prod environments and the protection of main", () => {
+    expect(resources.filter((r) => r.type === ENVIRONMENT).map((r) => [r.inputs["environment"], r.inputs["preventSelfReview"], r.inputs["reviewers"]])).toEqual([
+      ["dev", false, undefined],
+      ["test", true, [{ users: [1000001], teams: [] }]],
+      ["prod", true, [{ users: [1000002, 1000003], teams: [2000001] }]],
+    ]);
+    const main = resources.find((r) => r.type === PROTECTION);
+    expect(main?.inputs).toMatchObject({ pattern: "main", enforceAdmins: true, allowsForcePushes: false, requiredPullRequestReviews: [{ requiredApprovingReviewCount: 2, dismissStaleReviews: true }] });
+  });
+
+  it("passes the policy pack", async () => {
+    expect(await messages(resources)).toEqual([]);
+  });
+
+  it("is refused with one prod reviewer, self-review allowed, or admins bypassing", async () => {
+    expect(await messages(changed("platform-promotion-prod", (i) => ({ ...i, reviewers: [{ users: [1000002], teams: [] }], preventSelfReview: false, canAdminsBypass: true })))).toEqual([
+      "github-promotion-gates: Environment prod (platform-promotion-prod) needs at least 2 reviewer(s) (has 1).",
+      "github-promotion-gates: Environment prod (platform-promotion-prod) must set preventSelfReview: true: an author never approves their own change.",
+      "github-promotion-gates: Environment prod (platform-promotion-prod) must set canAdminsBypass: false.",
+    ]);
+  });
+
+  it("is refused with a test environment nobody approves, deployable from any branch", async () => {
+    expect(await messages(changed("platform-promotion-test", (i) => ({ ...i, reviewers: undefined, deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } })))).toEqual([
+      "github-promotion-gates: Environment test (platform-promotion-test) needs at least 1 reviewer(s) (has 0).",
+      "github-promotion-gates: Environment test (platform-promotion-test) must deploy from protected branches only (deploymentBranchPolicy: protectedBranches true, customBranchPolicies false).",
+    ]);
+  });
+
+  it("is refused when main merges on one approval", async () => {
+    expect(await messages(changed("platform-promotion-main", (i) => ({ ...i, requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }] })))).toEqual([
+      "github-main-needs-two-approvals: Branch protection platform-promotion-main needs requiredApprovingReviewCount of at least 2.",
+    ]);
+  });
+
+  it("refuses a configuration with fewer than two prod reviewers before registering anything", async () => {
+    const file = readStackFile(STACK_FILE);
+    const values = { ...file.values, "tenantry-platform:prodReviewers": JSON.stringify({ users: [1000002] }) };
+    const outcome = await runProgram({ ...file, values }, { program: platform }).catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(SpecError);
+    expect((outcome as SpecError).problems.map((p) => p.message)).toEqual(["tenantry-platform:prodReviewers must name at least 2 reviewers (users or teams)"]);
+  });
+});
