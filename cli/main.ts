@@ -54,8 +54,9 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
   cli.command("changed-stacks")
     .requiredOption("--base <ref>", "the git ref the change is compared with (origin/main)")
     .option("--json", "print a JSON array (for a GitHub Actions matrix)")
+    .option("--tier <tier>", "only orgs of this tier (production or sandbox)", tierOption)
     .description("list the org stacks a change touches: those whose file changed, or all when the program or the pack changed")
-    .action(async (options: { base: string; json?: boolean }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir)));
+    .action(async (options: { base: string; json?: boolean; tier?: string }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir)));
 
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")

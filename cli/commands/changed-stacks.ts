@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { SpecError } from "../../components/spec-errors";
+import { readStackFile } from "../../harness/stack-file";
 import { changedStacks } from "../changed-stacks";
 import { EXIT_OK } from "../exit-codes";
 
@@ -9,7 +10,7 @@ import { EXIT_OK } from "../exit-codes";
  * `tenantry changed-stacks --base <ref> [--json]`: the org stacks a pull request or a merge
  * touches, one per line (or a JSON array, for a GitHub Actions matrix).
  */
-export async function changedStacksCommand(options: { base: string; json?: boolean }, projectDir: string): Promise<number> {
+export async function changedStacksCommand(options: { base: string; json?: boolean; tier?: string }, projectDir: string): Promise<number> {
   let diff: string;
   try {
     // Three dots: what the branch changed since it left the base, not what the base did since.
@@ -18,7 +19,14 @@ export async function changedStacksCommand(options: { base: string; json?: boole
     throw new SpecError([{ field: "base", message: `git cannot compare ${options.base}...HEAD here: fetch the base branch first (actions/checkout with fetch-depth: 0)` }]);
   }
   const existing = readdirSync(join(projectDir, "stacks")).flatMap((f) => /^Pulumi\.(org-[a-z0-9-]+)\.ya?ml$/.exec(f)?.[1] ?? []);
-  const stacks = changedStacks(diff.split("\n").filter(Boolean), existing);
+  const stacks = changedStacks(diff.split("\n").filter(Boolean), existing)
+    .filter((stack) => options.tier === undefined || tierOf(join(projectDir, "stacks", `Pulumi.${stack}.yaml`)) === options.tier);
   console.log(options.json === true ? JSON.stringify(stacks) : stacks.join("\n"));
   return EXIT_OK;
+}
+
+/** The org's tier as its stack file states it (production when unset, as the spec defaults). */
+function tierOf(path: string): string {
+  const org = JSON.parse(readStackFile(path).values["tenantry:org"] ?? "{}") as { tier?: string };
+  return org.tier ?? "production";
 }

@@ -1,0 +1,110 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { changedStacks } from "../../cli/changed-stacks";
+import { buildCli } from "../../cli/main";
+
+/*
+ * The GitHub workflows: they parse, every action is pinned by commit, permissions are least
+ * privilege, forks never get secrets, and every tenantry command they call exists and works.
+ */
+
+const REPO = join(__dirname, "..", "..");
+const DIR = join(REPO, ".github", "workflows");
+const files = readdirSync(DIR).filter((f) => f.endsWith(".yml"));
+const text = (file: string) => readFileSync(join(DIR, file), "utf8");
+type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Job = { permissions?: Record<string, string>; steps?: Step[]; uses?: string; if?: string; environment?: string; concurrency?: { group: string } };
+const workflow = (file: string) => parse(text(file)) as { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> };
+
+describe("the workflows", () => {
+  it("are preview, promote and the stage they call", () => {
+    expect(files.sort()).toEqual(["preview.yml", "promote.yml", "stage.yml"]);
+  });
+
+  it.each(files)("%s: no pull_request_target, no default permissions, every job granting its own", (file) => {
+    const wf = workflow(file);
+    expect(Object.keys(wf.on)).not.toContain("pull_request_target");
+    expect(wf.permissions).toEqual({});
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      expect(job.permissions, `${file}: job ${name}`).toBeDefined();
+      const writes = Object.entries(job.permissions ?? {}).filter(([, level]) => level === "write").map(([scope]) => scope);
+      expect(writes.every((scope) => scope === "pull-requests"), `${file}: job ${name} writes ${writes.join(", ")}`).toBe(true);
+    }
+  });
+
+  it.each(files)("%s: every action pinned by a full commit SHA with its version beside it, and no persisted git credentials", (file) => {
+    const uses = [...text(file).matchAll(/uses: (\S+)(.*)$/gm)].map(([, target, rest]): [string, string] => [target ?? "", rest ?? ""]);
+    expect(uses.length).toBeGreaterThan(0);
+    for (const [target, rest] of uses) {
+      if (target.startsWith("./")) {
+        expect(existsSync(join(REPO, target)), target).toBe(true);
+        continue;
+      }
+      expect(target, target).toMatch(/^[\w-]+\/[\w-]+@[0-9a-f]{40}$/);
+      expect(rest, target).toMatch(/# v\d+\.\d+\.\d+$/);
+    }
+    for (const job of Object.values(workflow(file).jobs)) {
+      for (const step of job.steps ?? []) {
+        if (step.uses?.startsWith("actions/checkout@")) expect(step.with?.["persist-credentials"]).toBe(false);
+      }
+    }
+  });
+
+  it("run pulumi preview only where secrets exist, never for a fork's pull request", () => {
+    const { preview } = workflow("preview.yml").jobs;
+    expect(preview?.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(preview?.steps?.find((s) => s.uses?.startsWith("pulumi/actions@"))?.with).toMatchObject({ command: "preview", policyPacks: "policies", "comment-on-pr": true });
+  });
+
+  it("promote through dev, test and prod, one concurrency group per stack", () => {
+    const { jobs } = workflow("promote.yml");
+    expect([jobs["dev"], jobs["test"], jobs["prod"]].map((j) => j?.uses)).toEqual(Array(3).fill("./.github/workflows/stage.yml"));
+    expect((jobs["prod"] as { needs?: string[] }).needs).toEqual(["plan", "dev", "test"]);
+    expect(workflow("stage.yml").jobs["stack"]?.concurrency?.group).toBe("pulumi-${{ matrix.stack }}");
+  });
+
+  it("call only tenantry commands that exist", () => {
+    const commands = new Set(buildCli(() => undefined).commands.map((c) => c.name()));
+    const called = files.flatMap((file) => [...text(file).matchAll(/npx tenantry ([a-z-]+)/g)].map((m) => m[1] ?? ""));
+    expect(new Set(called)).toEqual(new Set(["changed-stacks", "check"]));
+    for (const command of called) expect(commands.has(command), command).toBe(true);
+  });
+});
+
+describe("tenantry changed-stacks", () => {
+  it("lists the stacks whose file changed, or every stack when what they all run changed", () => {
+    const stacks = ["org-acme", "org-globex", "org-initech"];
+    expect(changedStacks(["stacks/Pulumi.org-globex.yaml", "README.md"], stacks)).toEqual(["org-globex"]);
+    expect(changedStacks(["components/org-database.ts"], stacks)).toEqual(stacks);
+    expect(changedStacks(["policies/grants.ts"], stacks)).toEqual(stacks);
+    expect(changedStacks(["stacks/Pulumi.org-gone.yaml", "docs/x.md"], stacks)).toEqual([]);
+  });
+
+  const scratch = mkdtempSync(join(tmpdir(), "tenantry-changed-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("asks git for the change since the base, and filters by tier", () => {
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: scratch, encoding: "utf8" });
+    cpSync(join(REPO, "stacks"), join(scratch, "stacks"), { recursive: true });
+    mkdirSync(join(scratch, "components"));
+    writeFileSync(join(scratch, "components", "x.ts"), "export {};\n");
+    git("init", "-q", "-b", "main");
+    git("add", ".");
+    git("commit", "-q", "-m", "base");
+    git("checkout", "-q", "-b", "change");
+    writeFileSync(join(scratch, "stacks", "Pulumi.org-globex.yaml"), `${readFileSync(join(scratch, "stacks", "Pulumi.org-globex.yaml"), "utf8")}# touched\n`);
+    git("commit", "-q", "-am", "touch globex");
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(REPO, "dist", "cli", "main.js"), "changed-stacks", ...args], { cwd: scratch, encoding: "utf8" });
+    expect(JSON.parse(run("--base", "main", "--json").stdout)).toEqual(["org-globex"]);
+    expect(JSON.parse(run("--base", "main", "--json", "--tier", "production").stdout)).toEqual([]);
+    writeFileSync(join(scratch, "components", "x.ts"), "export const x = 1;\n");
+    git("commit", "-q", "-am", "touch a component");
+    expect(run("--base", "main").stdout).toBe("org-acme\norg-globex\n");
+    expect(JSON.parse(run("--base", "main", "--json", "--tier", "sandbox").stdout)).toEqual(["org-globex"]);
+    expect(run("--base", "no-such-ref").status).toBe(2);
+  });
+});
