@@ -58,6 +58,15 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .description("list the org stacks a change touches: those whose file changed, or all when the program or the pack changed")
     .action(async (options: { base: string; json?: boolean; tier?: string }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir)));
 
+  cli.command("fleet")
+    .argument("<command>", "preview or up", fleetCommand)
+    .option("--concurrency <n>", "stacks at once", positiveInteger, 4)
+    .option("--stacks <glob>", "only the org stacks whose names match (org-a*)")
+    .option("--dry-run-check", "no Pulumi CLI: run tenantry check over the same stacks instead")
+    .description("run pulumi preview or up for every org stack (Automation API), a bounded number at once; exit 1 if any failed")
+    .action(async (command: "preview" | "up", options: { concurrency: number; stacks?: string; dryRunCheck?: boolean }) =>
+      run((await import("./commands/fleet.js")).fleet(command, options, projectDir)));
+
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
     .option("--local", "apply to the embedded Postgres (the only target this command has)")
@@ -86,6 +95,11 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
 
 function commaList(value: string): string[] {
   return value.split(",").map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+function fleetCommand(value: string): "preview" | "up" {
+  if (value !== "preview" && value !== "up") throw new InvalidArgumentError("expected preview or up");
+  return value;
 }
 
 function tierOption(value: string): "production" | "sandbox" {

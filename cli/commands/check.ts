@@ -27,6 +27,8 @@ export async function check(stackOrPath: string, options: { json?: boolean }, pr
 export interface CheckAllOptions {
   readonly json?: boolean;
   readonly concurrency?: number;
+  /** Only the stacks whose names this accepts (fleet --stacks); default: every stack. */
+  readonly select?: (stack: string) => boolean;
 }
 
 /**
@@ -37,8 +39,10 @@ export interface CheckAllOptions {
 export async function checkAll(options: CheckAllOptions, projectDir: string): Promise<number> {
   const dir = join(projectDir, "stacks");
   if (!existsSync(dir)) throw new SpecError([{ field: "stacks", message: `no stacks/ directory in ${projectDir}: run tenantry from the project root` }]);
-  const paths = readdirSync(dir).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
-  if (paths.length === 0) throw new SpecError([{ field: "stacks", message: "stacks/ holds no Pulumi.<stack>.yaml files: nothing to check" }]);
+  const paths = readdirSync(dir)
+    .filter((f) => /^Pulumi\..+\.ya?ml$/.test(f) && (options.select?.(f.replace(/^Pulumi\.|\.ya?ml$/g, "")) ?? true))
+    .sort().map((f) => join(dir, f));
+  if (paths.length === 0) throw new SpecError([{ field: "stacks", message: "no Pulumi.<stack>.yaml file in stacks/ is selected: nothing to check" }]);
   const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), paths.length));
   // A larger young generation: a check allocates briskly and dies young, and scavenges were a
   // sixth of its time with the default.

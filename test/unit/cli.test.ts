@@ -172,7 +172,7 @@ describe("tenantry check: violations, --all, and secrets", () => {
     const empty = join(scratch, "empty");
     mkdirSync(join(empty, "stacks"), { recursive: true });
     const inEmpty = spawnSync(process.execPath, [CLI, "check", "--all"], { cwd: empty, encoding: "utf8" });
-    expect([inEmpty.status, inEmpty.stderr]).toEqual([EXIT_INVALID, "error: stacks/ holds no Pulumi.<stack>.yaml files: nothing to check\n"]);
+    expect([inEmpty.status, inEmpty.stderr]).toEqual([EXIT_INVALID, "error: no Pulumi.<stack>.yaml file in stacks/ is selected: nothing to check\n"]);
     const inScratch = spawnSync(process.execPath, [CLI, "check", "--all"], { cwd: scratch, encoding: "utf8" });
     expect(inScratch.status).toBe(EXIT_INVALID);
   });

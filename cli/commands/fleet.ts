@@ -1,0 +1,82 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { SingleBar } from "cli-progress";
+import picomatch from "picomatch";
+import { parse, stringify } from "yaml";
+import { SpecError } from "../../components/spec-errors";
+import { EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
+import { renderFleetTable, runFleet } from "../fleet";
+import { checkAll } from "./check";
+
+/*
+ * `tenantry fleet preview|up`: every selected org stack through the Pulumi Automation API, at
+ * most N at a time, each in a work directory of its own (selecting stacks concurrently in one
+ * workspace is unsafe: `pulumi stack select` writes the workspace's state), with the policy pack.
+ */
+
+export interface FleetOptions {
+  readonly concurrency: number;
+  /** A glob over stack names (`org-a*`); default: every stack. */
+  readonly stacks?: string;
+  /** No Pulumi CLI here: run `tenantry check` over the same stacks instead. */
+  readonly dryRunCheck?: boolean;
+}
+
+function selectedStacks(projectDir: string, glob: string | undefined): string[] {
+  const match = glob === undefined ? () => true : picomatch(glob);
+  return readdirSync(join(projectDir, "stacks")).flatMap((f) => /^Pulumi\.(org-[a-z0-9-]+)\.ya?ml$/.exec(f)?.[1] ?? []).filter((s) => match(s)).sort();
+}
+
+/** A work directory for one stack: the project's Pulumi.yaml, pointing back at its program and stack files. */
+function workDirFor(projectDir: string, stack: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `tenantry-fleet-${stack}-`));
+  const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+  writeFileSync(join(dir, "Pulumi.yaml"), stringify({ ...project, main: relative(dir, projectDir), stackConfigDir: relative(dir, join(projectDir, "stacks")) }));
+  return dir;
+}
+
+export async function fleet(command: "preview" | "up", options: FleetOptions, projectDir: string): Promise<number> {
+  if (options.dryRunCheck === true) {
+    const match = options.stacks === undefined ? () => true : picomatch(options.stacks);
+    return checkAll({ concurrency: options.concurrency, select: (stack) => match(stack) }, projectDir);
+  }
+  const stacks = selectedStacks(projectDir, options.stacks);
+  if (stacks.length === 0) throw new SpecError([{ field: "stacks", message: `no org stack in stacks/ matches ${options.stacks ?? "*"}` }]);
+  let pulumiCommand: PulumiCommand;
+  try {
+    pulumiCommand = await PulumiCommand.get();
+  } catch {
+    throw new SpecError([{ field: "pulumi", message: "the Pulumi CLI is not on PATH: install it, or run `tenantry fleet --dry-run-check` for the offline policy check" }]);
+  }
+  const policyPack = join(projectDir, "policies");
+  const progress = new SingleBar({ format: `${command} {bar} {value}/{total} stacks | {failed} failed`, stream: process.stderr, hideCursor: true });
+  if (process.stderr.isTTY) progress.start(stacks.length, 0, { failed: 0 });
+  let failed = 0;
+  const results = await runFleet(stacks, options.concurrency, async (stackName) => {
+    const workDir = workDirFor(projectDir, stackName);
+    try {
+      const stack = await LocalWorkspace.selectStack({ stackName, workDir }, { pulumiCommand });
+      if (command === "preview") {
+        const result = await stack.preview({ policyPacks: [policyPack] });
+        return summarize(result.changeSummary);
+      }
+      const result = await stack.up({ policyPacks: [policyPack] });
+      return summarize(result.summary?.resourceChanges ?? {});
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }, (result) => {
+    if (!result.ok) failed += 1;
+    if (process.stderr.isTTY) progress.increment({ failed });
+  });
+  progress.stop();
+  console.log(renderFleetTable(`fleet ${command}`, results));
+  return results.every((r) => r.ok) ? EXIT_OK : EXIT_VIOLATIONS;
+}
+
+function summarize(changes: Record<string, number>): string {
+  const parts = Object.entries(changes).filter(([, n]) => n > 0).map(([op, n]) => `${n} ${op}`);
+  return parts.length === 0 ? "no changes" : parts.join(", ");
+}
