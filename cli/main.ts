@@ -58,14 +58,27 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .description("list the org stacks a change touches: those whose file changed, or all when the program or the pack changed")
     .action(async (options: { base: string; json?: boolean; tier?: string }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir)));
 
-  cli.command("fleet")
-    .argument("<command>", "preview or up", fleetCommand)
-    .option("--concurrency <n>", "stacks at once", positiveInteger, 4)
-    .option("--stacks <glob>", "only the org stacks whose names match (org-a*)")
-    .option("--dry-run-check", "no Pulumi CLI: run tenantry check over the same stacks instead")
-    .description("run pulumi preview or up for every org stack (Automation API), a bounded number at once; exit 1 if any failed")
-    .action(async (command: "preview" | "up", options: { concurrency: number; stacks?: string; dryRunCheck?: boolean }) =>
-      run((await import("./commands/fleet.js")).fleet(command, options, projectDir)));
+  const fleet = cli.command("fleet").description("the whole fleet of org stacks: pulumi preview or up at bounded concurrency, or Kubernetes operator Stacks");
+  for (const command of ["preview", "up"] as const) {
+    fleet.command(command)
+      .option("--concurrency <n>", "stacks at once", positiveInteger, 4)
+      .option("--stacks <glob>", "only the org stacks whose names match (org-a*)")
+      .option("--dry-run-check", "no Pulumi CLI: run tenantry check over the same stacks instead")
+      .description(`run pulumi ${command} for every org stack (Automation API), a bounded number at once; exit 1 if any failed`)
+      .action(async (options: { concurrency: number; stacks?: string; dryRunCheck?: boolean }) =>
+        run((await import("./commands/fleet.js")).fleet(command, options, projectDir)));
+  }
+  fleet.command("k8s")
+    .requiredOption("--repo <url>", "the https URL of this project's git repository")
+    .option("--branch <branch>", "the branch the operator deploys", "main")
+    .option("--namespace <namespace>", "the namespace of the Stack objects", "tenantry")
+    .option("--service-account <name>", "the service account the operator's workspaces run as", "tenantry-deployer")
+    .option("--pulumi-org <org>", "the Pulumi Cloud organization of the stacks")
+    .option("--resync-seconds <n>", "seconds between polls of the branch", positiveSeconds, 300)
+    .option("--stacks <glob>", "only the org stacks whose names match")
+    .description("print one Pulumi Kubernetes Operator (v2) Stack per org stack, so a cluster runs the fleet")
+    .action(async (options: { repo: string; branch: string; namespace: string; serviceAccount: string; pulumiOrg?: string; resyncSeconds: number; stacks?: string }) =>
+      run((await import("./commands/fleet-k8s.js")).fleetK8s(options, projectDir)));
 
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
@@ -97,9 +110,10 @@ function commaList(value: string): string[] {
   return value.split(",").map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
-function fleetCommand(value: string): "preview" | "up" {
-  if (value !== "preview" && value !== "up") throw new InvalidArgumentError("expected preview or up");
-  return value;
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 60) throw new InvalidArgumentError("expected whole seconds, at least 60");
+  return n;
 }
 
 function tierOption(value: string): "production" | "sandbox" {
