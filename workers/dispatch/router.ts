@@ -57,8 +57,13 @@ function verifiedCache(identity: RouterConfig["identity"]): Map<string, JWTPaylo
   return verified.tokens;
 }
 
-/** The oldest token (by `iat`) the router accepts. */
-const MAX_TOKEN_AGE = "12h";
+/** The oldest token (by `iat`) the router accepts, in seconds: 12 h. */
+const MAX_TOKEN_AGE = 12 * 60 * 60;
+
+/** A cached verdict holds while the token has neither expired nor grown too old. */
+function stillValid(payload: JWTPayload, nowSeconds: number): boolean {
+  return typeof payload.exp === "number" && payload.exp > nowSeconds && typeof payload.iat === "number" && payload.iat + MAX_TOKEN_AGE > nowSeconds;
+}
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
 
@@ -69,7 +74,7 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
   const token = match[1];
   const cache = verifiedCache(config.identity);
   const cached = cache.get(token);
-  if (cached !== undefined && typeof cached.exp === "number" && cached.exp > Date.now() / 1000) return subjectOf(cached);
+  if (cached !== undefined && stillValid(cached, Date.now() / 1000)) return subjectOf(cached);
   cache.delete(token);
   // The operator trust domain never reaches an app, even with a valid signature.
   let unverified: JWTPayload;
