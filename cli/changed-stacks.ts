@@ -5,7 +5,7 @@
  */
 
 /** Paths whose change reaches every stack. */
-const SHARED = [/^index\.ts$/, /^components\//, /^workers\//, /^policies\//, /^harness\//, /^package(-lock)?\.json$/, /^Pulumi\.yaml$/, /^tsconfig(\.build)?\.json$/];
+const SHARED = [/^index\.ts$/, /^components\//, /^workers\//, /^policies\//, /^harness\//, /^cli\//, /^package(-lock)?\.json$/, /^Pulumi\.yaml$/, /^tsconfig(\.build)?\.json$/];
 const STACK_FILE = /^stacks\/Pulumi\.(org-[a-z0-9-]+)\.ya?ml$/;
 
 export function changedStacks(changedFiles: readonly string[], existingStacks: readonly string[]): string[] {

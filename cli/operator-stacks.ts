@@ -34,9 +34,9 @@ export function operatorStack(stack: { readonly name: string; readonly slug: str
       namespace: options.namespace,
       labels: { "app.kubernetes.io/managed-by": "tenantry", "tenantry.dev/org": stack.slug, "tenantry.dev/tier": stack.tier },
       annotations: {
-        // The operator has no policy-pack field: main only holds what passed `tenantry check` and
-        // `pulumi preview --policy-pack policies` in the pull request (.github/workflows/preview.yml).
-        "tenantry.dev/policy-pack": "policies (enforced before merge)",
+        // The operator has no policy-pack field: what it deploys passed `tenantry check` (a required
+        // status check of main) before it merged.
+        "tenantry.dev/policy-pack": "policies (tenantry check, required before merge)",
       },
     },
     spec: {

@@ -22,8 +22,17 @@ export class PromotionGates extends pulumi.ComponentResource {
       allowsForcePushes: false,
       allowsDeletions: false,
       requireConversationResolution: true,
-      requiredPullRequestReviews: [{ requiredApprovingReviewCount: MAIN_APPROVALS, dismissStaleReviews: true, requireLastPushApproval: true }],
+      // Two approvals, one of them a code owner's (.github/CODEOWNERS), never the author's own.
+      requiredPullRequestReviews: [{ requiredApprovingReviewCount: MAIN_APPROVALS, dismissStaleReviews: true, requireLastPushApproval: true, requireCodeOwnerReviews: true }],
       requiredStatusChecks: [{ strict: true, contexts: ["tenantry check (no credentials)"] }],
+    }, parent);
+    // Pull-request previews run from any branch with read-only credentials, and no reviewer.
+    new github.RepositoryEnvironment(childName(name, "preview"), {
+      repository,
+      environment: "preview",
+      canAdminsBypass: false,
+      preventSelfReview: false,
+      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: false },
     }, parent);
     for (const gate of promotionGates(config)) {
       new github.RepositoryEnvironment(childName(name, gate.stage), {

@@ -30,13 +30,14 @@ export const githubPromotionGates: ResourceValidationPolicy = {
 
 export const githubMainNeedsTwoApprovals: ResourceValidationPolicy = {
   name: "github-main-needs-two-approvals",
-  description: "Merging into main needs two approving reviews (stale ones dismissed), for admins too, with no force push.",
+  description: "Merging into main needs two approving reviews, one a code owner's (stale ones dismissed), for admins too, with no force push.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(github.BranchProtection, (protection, args, reportViolation) => {
     if (protection.pattern !== "main") return;
     const reviews = protection.requiredPullRequestReviews?.[0];
     if ((reviews?.requiredApprovingReviewCount ?? 0) < MAIN_APPROVALS) reportViolation(`Branch protection ${args.name} needs requiredApprovingReviewCount of at least ${MAIN_APPROVALS}.`);
     if (reviews?.dismissStaleReviews !== true) reportViolation(`Branch protection ${args.name} must dismiss stale reviews: an approval is for the change it saw.`);
+    if (reviews?.requireCodeOwnerReviews !== true) reportViolation(`Branch protection ${args.name} must require a code owner's review (.github/CODEOWNERS).`);
     if (protection.enforceAdmins !== true) reportViolation(`Branch protection ${args.name} must enforce the rules for admins too.`);
     if (protection.allowsForcePushes === true) reportViolation(`Branch protection ${args.name} must not allow force pushes.`);
   }),

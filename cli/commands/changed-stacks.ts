@@ -11,15 +11,17 @@ import { EXIT_OK } from "../exit-codes";
  * touches, one per line (or a JSON array, for a GitHub Actions matrix).
  */
 export async function changedStacksCommand(options: { base: string; json?: boolean; tier?: string }, projectDir: string): Promise<number> {
-  let diff: string;
-  try {
+  const existing = readdirSync(join(projectDir, "stacks")).flatMap((f) => /^Pulumi\.(org-[a-z0-9-]+)\.ya?ml$/.exec(f)?.[1] ?? []);
+  // GitHub's "before" of a branch's first push is all zeros: there is no base, so every stack.
+  const firstPush = /^0{40}$/.test(options.base);
+  let diff = "";
+  if (!firstPush) try {
     // Three dots: what the branch changed since it left the base, not what the base did since.
     diff = execFileSync("git", ["diff", "--name-only", `${options.base}...HEAD`], { cwd: projectDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch {
     throw new SpecError([{ field: "base", message: `git cannot compare ${options.base}...HEAD here: fetch the base branch first (actions/checkout with fetch-depth: 0)` }]);
   }
-  const existing = readdirSync(join(projectDir, "stacks")).flatMap((f) => /^Pulumi\.(org-[a-z0-9-]+)\.ya?ml$/.exec(f)?.[1] ?? []);
-  const stacks = changedStacks(diff.split("\n").filter(Boolean), existing)
+  const stacks = (firstPush ? [...existing].sort() : changedStacks(diff.split("\n").filter(Boolean), existing))
     .filter((stack) => options.tier === undefined || tierOf(join(projectDir, "stacks", `Pulumi.${stack}.yaml`)) === options.tier);
   console.log(options.json === true ? JSON.stringify(stacks) : stacks.join("\n"));
   return EXIT_OK;

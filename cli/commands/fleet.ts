@@ -1,6 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { SingleBar } from "cli-progress";
 import picomatch from "picomatch";
@@ -29,11 +29,16 @@ function selectedStacks(projectDir: string, glob: string | undefined): string[] 
   return readdirSync(join(projectDir, "stacks")).flatMap((f) => /^Pulumi\.(org-[a-z0-9-]+)\.ya?ml$/.exec(f)?.[1] ?? []).filter((s) => match(s)).sort();
 }
 
-/** A work directory for one stack: the project's Pulumi.yaml, pointing back at its program and stack files. */
+/**
+ * A work directory for one stack: the project's Pulumi.yaml, and a link `program` to the project.
+ * Pulumi refuses a `main` outside the project's folder (it compares the paths as written), so
+ * the program and the stack files are reached through the link, below the work directory.
+ */
 function workDirFor(projectDir: string, stack: string): string {
   const dir = mkdtempSync(join(tmpdir(), `tenantry-fleet-${stack}-`));
+  symlinkSync(projectDir, join(dir, "program"), "dir");
   const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
-  writeFileSync(join(dir, "Pulumi.yaml"), stringify({ ...project, main: relative(dir, projectDir), stackConfigDir: relative(dir, join(projectDir, "stacks")) }));
+  writeFileSync(join(dir, "Pulumi.yaml"), stringify({ ...project, main: "program", stackConfigDir: "program/stacks" }));
   return dir;
 }
 
@@ -57,7 +62,11 @@ export async function fleet(command: "preview" | "up", options: FleetOptions, pr
   const results = await runFleet(stacks, options.concurrency, async (stackName) => {
     const workDir = workDirFor(projectDir, stackName);
     try {
-      const stack = await LocalWorkspace.selectStack({ stackName, workDir }, { pulumiCommand });
+      // `up` creates a stack onboarded by a pull request that has never been deployed; a preview
+      // of a missing stack selects nothing and fails, as it should.
+      const stack = command === "up"
+        ? await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { pulumiCommand })
+        : await LocalWorkspace.selectStack({ stackName, workDir }, { pulumiCommand });
       if (command === "preview") {
         const result = await stack.preview({ policyPacks: [policyPack] });
         return summarize(result.changeSummary);

@@ -66,7 +66,7 @@ export async function onboard(slug: string, options: OnboardOptions, projectDir:
     `  git checkout -b onboard-${slug}`,
     `  git add ${file} && git commit -m "Onboard org ${slug}"`,
     `  git push -u origin onboard-${slug}      # the PR preview runs tenantry check and pulumi preview`,
-    `then, once merged, promotion runs pulumi up for org-${slug} through dev -> test -> prod approvals.`,
+    `once merged, promotion previews org-${slug} in the dev ring, then creates and deploys it in the ${options.tier === "sandbox" ? "test ring (1 approval)" : "prod ring (after the pull request's 2 approvals, 1 more)"}.`,
   ].join("\n"));
   return EXIT_OK;
 }

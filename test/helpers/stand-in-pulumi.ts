@@ -3,10 +3,12 @@ import { join } from "node:path";
 
 /*
  * A stand-in `pulumi` executable for the fleet tests: the Pulumi CLI cannot be installed here.
- * It answers what the Automation API asks (version, stack select, preview, up, stack output,
+ * It answers what the Automation API asks (version, stack select/init, preview, up, stack output,
  * stack history), takes `STANDIN_DELAY_MS` per preview or up, fails for the stacks named in
- * `STANDIN_FAIL`, writes a summary event where the Automation API reads one, and appends every
- * invocation (args, cwd, start and end) to `STANDIN_LOG`. It deploys nothing.
+ * `STANDIN_FAIL`, knows no stack named in `STANDIN_MISSING` until `stack init` creates it,
+ * refuses a Pulumi.yaml whose `main` leaves the project folder (as Pulumi does), writes a
+ * summary event where the Automation API reads one, and appends every invocation (args, cwd,
+ * start and end) to `STANDIN_LOG`. It deploys nothing.
  */
 const SCRIPT = String.raw`#!/usr/bin/env node
 const fs = require("fs");
@@ -18,6 +20,23 @@ const log = (extra) => fs.appendFileSync(process.env.STANDIN_LOG, JSON.stringify
 const command = args.filter((a) => !a.startsWith("-"))[0];
 // A version before 3.206, so that the Automation API reads engine events from a file (newer CLIs stream them over gRPC).
 if (command === "version") { process.stdout.write("v3.200.0\n"); process.exit(0); }
+// Pulumi refuses a project whose main is not a subfolder of the project's own folder.
+if (fs.existsSync("Pulumi.yaml")) {
+  const main = (/^main:\s*(\S+)/m.exec(fs.readFileSync("Pulumi.yaml", "utf8")) || [])[1];
+  if (main !== undefined && (main.startsWith("/") || main.split("/").includes(".."))) {
+    log({ command, refused: "main" });
+    process.stderr.write("error: project 'main' must be a subfolder\n");
+    process.exit(255);
+  }
+}
+const created = process.env.STANDIN_LOG + ".created";
+const missing = (process.env.STANDIN_MISSING || "").split(",").filter((s) => s !== "" && !(fs.existsSync(created) && fs.readFileSync(created, "utf8").split("\n").includes(s)));
+if (command === "stack" && args[1] === "select" && missing.includes(stack)) {
+  log({ command: "stack select", missing: true });
+  process.stderr.write("error: no stack named '" + stack + "' found\n");
+  process.exit(255);
+}
+if (command === "stack" && args[1] === "init") { fs.appendFileSync(created, args[2] + "\n"); log({ command: "stack init", stack: args[2] }); process.exit(0); }
 if (command === "preview" || command === "up") {
   setTimeout(() => {
     const failing = (process.env.STANDIN_FAIL || "").split(",").includes(stack);

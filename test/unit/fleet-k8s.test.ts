@@ -15,7 +15,10 @@ import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
 const REPO = join(__dirname, "..", "..");
 const CRD = JSON.parse(readFileSync(join(REPO, "test", "fixtures", "pko", "stack-v1.schema.json"), "utf8")) as { group: string; kind: string; version: string; schema: object };
 // OpenAPI v3 as Kubernetes uses it: x-kubernetes-* keywords and formats such as int64.
-const validate = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(CRD.schema);
+// Kubernetes drops unknown fields silently; here a misspelt field under spec is an error.
+const strictSchema = structuredClone(CRD.schema) as { properties: { spec: Record<string, unknown> } };
+strictSchema.properties.spec["additionalProperties"] = false;
+const validate = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(strictSchema);
 
 const tenantry = (...args: string[]) => spawnSync(process.execPath, [join(REPO, "dist", "cli", "main.js"), ...args], { cwd: REPO, encoding: "utf8" });
 
@@ -51,6 +54,7 @@ describe("tenantry fleet k8s", () => {
     expect(validate({ ...first, spec: { ...first?.spec, resyncFrequencySeconds: "often" } })).toBe(false);
     expect(validate({ ...first, spec: { ...first?.spec, stack: undefined } })).toBe(false);
     expect(validate({ ...first, spec: { ...first?.spec, envRefs: { X: { secret: { name: "s", key: "k" } } } } })).toBe(false);
+    expect(validate({ ...first, spec: { ...first?.spec, destroyOnFinalise: false } })).toBe(false);
   });
 
   it("refuses a repository that is not an https URL", () => {

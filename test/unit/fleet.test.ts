@@ -17,9 +17,12 @@ const CLI = join(REPO, "dist", "cli", "main.js");
 const scratch = mkdtempSync(join(tmpdir(), "tenantry-fleet-test-"));
 const STACKS = ["org-alpha", "org-bravo", "org-charlie", "org-delta", "org-echo", "org-foxtrot", "org-golf"];
 let bin: string;
+/** The fleet's own temporary directory, so its work directories can be counted. */
+const childTmp = join(scratch, "tmp");
 
 beforeAll(() => {
   bin = writeStandInPulumi(scratch);
+  mkdirSync(childTmp);
   // A project whose stacks/ holds seven orgs: the fleet reads the project's Pulumi.yaml and stacks.
   mkdirSync(join(scratch, "project", "stacks"), { recursive: true });
   cpSync(join(REPO, "Pulumi.yaml"), join(scratch, "project", "Pulumi.yaml"));
@@ -34,7 +37,7 @@ interface Invocation { args: string[]; cwd: string; stack?: string; started: num
 function fleet(logName: string, env: Record<string, string>, ...args: string[]) {
   const log = join(scratch, logName);
   const result = spawnSync(process.execPath, [CLI, "fleet", ...args], {
-    cwd: join(scratch, "project"), encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}`, STANDIN_LOG: log, ...env },
+    cwd: join(scratch, "project"), encoding: "utf8", env: { ...process.env, TMPDIR: childTmp, PATH: `${bin}:${process.env["PATH"] ?? ""}`, STANDIN_LOG: log, ...env },
   });
   const invocations = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Invocation) : [];
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, invocations };
@@ -57,6 +60,7 @@ describe("tenantry fleet preview", () => {
     expect(previews.map((p) => p.stack).sort()).toEqual(STACKS);
     expect(maxOverlap(previews)).toBe(3);
     expect(new Set(previews.map((p) => p.cwd)).size).toBe(STACKS.length);
+    expect(previews.every((p) => p.cwd.startsWith(childTmp))).toBe(true);
     for (const p of previews) expect(p.args[p.args.indexOf("--policy-pack") + 1]).toBe(join(scratch, "project", "policies"));
     expect(stdout).toContain("fleet preview: 7 stacks, 7 ok, 0 failed");
     expect(stdout).toMatch(/org-alpha\s+ok\s+100 same, 2 update/);
@@ -71,8 +75,17 @@ describe("tenantry fleet preview", () => {
     expect(rows.filter((r) => r.includes("FAILED")).map((r) => r.split(/\s+/)[0])).toEqual(["org-bravo", "org-echo"]);
     expect(stdout).toContain("error: preview of org-bravo failed: the provider refused a change");
     expect(stdout).toContain("fleet preview: 7 stacks, 5 ok, 2 failed");
-    // The work directories are gone.
-    expect(readdirSync(tmpdir()).filter((d) => d.startsWith("tenantry-fleet-org-"))).toEqual([]);
+    // The work directories are gone (the Automation API keeps logs of failed previews of its own).
+    expect(readdirSync(childTmp).filter((d) => d.startsWith("tenantry-fleet-"))).toEqual([]);
+  }, 60_000);
+
+  it("up creates a stack that was onboarded but never deployed; preview of it fails and says so", () => {
+    const up = fleet("missing-up.log", { STANDIN_MISSING: "org-golf" }, "up", "--stacks", "org-golf");
+    expect(up.code).toBe(EXIT_OK);
+    expect(up.invocations.map((i) => i.command).slice(0, 3)).toEqual(["stack select", "stack init", "up"]);
+    const preview = fleet("missing-preview.log", { STANDIN_MISSING: "org-golf" }, "preview", "--stacks", "org-golf");
+    expect(preview.code).toBe(EXIT_VIOLATIONS);
+    expect(preview.stdout).toContain("error: no stack named 'org-golf' found");
   }, 60_000);
 
   it("selects stacks by glob, and runs tenantry check instead with --dry-run-check", () => {

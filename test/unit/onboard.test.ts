@@ -25,6 +25,7 @@ describe("tenantry onboard", () => {
     expect(written.code).toBe(EXIT_OK);
     expect(written.stdout).toContain("wrote stacks/Pulumi.org-initech.yaml: org initech, sandbox tier, environments dev -> prod, workspaces web, api");
     expect(written.stdout).toContain("git checkout -b onboard-initech");
+    expect(written.stdout).toContain("then creates and deploys it in the test ring (1 approval)");
     const checked = tenantry("check", "org-initech", "--json");
     expect(checked.code).toBe(EXIT_OK);
     expect(JSON.parse(checked.stdout)).toMatchObject({ stack: "org-initech", violations: [] });

@@ -5,7 +5,7 @@ import type { RegisteredResource } from "../../harness/recording-monitor";
 import { runPolicies } from "../../harness/run-policies";
 import { runProgram } from "../../harness/run-program";
 import { readStackFile } from "../../harness/stack-file";
-import platform from "../../platform";
+import platform from "../../platform/program";
 
 /* The platform stack: promotion gates as code, and the pack's GitHub rules over them. */
 
@@ -25,12 +25,13 @@ const messages = async (rs: readonly RegisteredResource[]) => (await runPolicies
 describe("the platform stack", () => {
   it("declares dev, test and prod environments and the protection of main", () => {
     expect(resources.filter((r) => r.type === ENVIRONMENT).map((r) => [r.inputs["environment"], r.inputs["preventSelfReview"], r.inputs["reviewers"]])).toEqual([
+      ["preview", false, undefined],
       ["dev", false, undefined],
       ["test", true, [{ users: [1000001], teams: [] }]],
       ["prod", true, [{ users: [1000002, 1000003], teams: [2000001] }]],
     ]);
     const main = resources.find((r) => r.type === PROTECTION);
-    expect(main?.inputs).toMatchObject({ pattern: "main", enforceAdmins: true, allowsForcePushes: false, requiredPullRequestReviews: [{ requiredApprovingReviewCount: 2, dismissStaleReviews: true }] });
+    expect(main?.inputs).toMatchObject({ pattern: "main", enforceAdmins: true, allowsForcePushes: false, requiredPullRequestReviews: [{ requiredApprovingReviewCount: 2, dismissStaleReviews: true, requireCodeOwnerReviews: true }] });
   });
 
   it("passes the policy pack", async () => {
@@ -52,9 +53,10 @@ describe("the platform stack", () => {
     ]);
   });
 
-  it("is refused when main merges on one approval", async () => {
+  it("is refused when main merges on one approval, or without a code owner's", async () => {
     expect(await messages(changed("platform-promotion-main", (i) => ({ ...i, requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }] })))).toEqual([
       "github-main-needs-two-approvals: Branch protection platform-promotion-main needs requiredApprovingReviewCount of at least 2.",
+      "github-main-needs-two-approvals: Branch protection platform-promotion-main must require a code owner's review (.github/CODEOWNERS).",
     ]);
   });
 

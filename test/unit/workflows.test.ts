@@ -60,6 +60,25 @@ describe("the workflows", () => {
     expect(preview?.steps?.find((s) => s.uses?.startsWith("pulumi/actions@"))?.with).toMatchObject({ command: "preview", policyPacks: "policies", "comment-on-pr": true });
   });
 
+  it.each(files)("%s: no expression inside a shell script, and a failing stack list fails the step", (file) => {
+    for (const job of Object.values(workflow(file).jobs)) {
+      for (const step of job.steps ?? []) {
+        if (step.run === undefined) continue;
+        expect(step.run, "use env: for values from the event").not.toContain("${{");
+        if (step.run.includes("changed-stacks")) {
+          expect(step.run).toContain("set -euo pipefail");
+          expect(step.run).toContain(`jq -e 'type == "array"'`);
+        }
+      }
+    }
+  });
+
+  it("create a stack that an onboarding pull request added (upsert), in the preview and in every ring", () => {
+    const pulumiSteps = ["preview.yml", "stage.yml"].flatMap((file) => Object.values(workflow(file).jobs).flatMap((job) => job.steps ?? []).filter((s) => s.uses?.startsWith("pulumi/actions@")));
+    expect(pulumiSteps).toHaveLength(2);
+    for (const step of pulumiSteps) expect(step.with?.["upsert"]).toBe(true);
+  });
+
   it("promote through dev, test and prod, one concurrency group per stack", () => {
     const { jobs } = workflow("promote.yml");
     expect([jobs["dev"], jobs["test"], jobs["prod"]].map((j) => j?.uses)).toEqual(Array(3).fill("./.github/workflows/stage.yml"));
@@ -69,7 +88,9 @@ describe("the workflows", () => {
 
   it("call only tenantry commands that exist", () => {
     const commands = new Set(buildCli(() => undefined).commands.map((c) => c.name()));
-    const called = files.flatMap((file) => [...text(file).matchAll(/npx tenantry ([a-z-]+)/g)].map((m) => m[1] ?? ""));
+    const called = files.flatMap((file) => [...text(file).matchAll(/node dist\/cli\/main\.js ([a-z-]+)/g)].map((m) => m[1] ?? ""));
+    // The built entry point, not npx: npx would fetch a registry package of that name if the local bin were ever missing.
+    expect(files.filter((file) => text(file).includes("npx "))).toEqual([]);
     expect(new Set(called)).toEqual(new Set(["changed-stacks", "check"]));
     for (const command of called) expect(commands.has(command), command).toBe(true);
   });
@@ -81,6 +102,7 @@ describe("tenantry changed-stacks", () => {
     expect(changedStacks(["stacks/Pulumi.org-globex.yaml", "README.md"], stacks)).toEqual(["org-globex"]);
     expect(changedStacks(["components/org-database.ts"], stacks)).toEqual(stacks);
     expect(changedStacks(["policies/grants.ts"], stacks)).toEqual(stacks);
+    expect(changedStacks(["cli/commands/check.ts"], stacks)).toEqual(stacks);
     expect(changedStacks(["stacks/Pulumi.org-gone.yaml", "docs/x.md"], stacks)).toEqual([]);
   });
 
@@ -106,5 +128,7 @@ describe("tenantry changed-stacks", () => {
     expect(run("--base", "main").stdout).toBe("org-acme\norg-globex\n");
     expect(JSON.parse(run("--base", "main", "--json", "--tier", "sandbox").stdout)).toEqual(["org-globex"]);
     expect(run("--base", "no-such-ref").status).toBe(2);
+    // A branch's first push (GitHub's "before" is all zeros): every stack.
+    expect(JSON.parse(run("--base", "0".repeat(40), "--json").stdout)).toEqual(["org-acme", "org-globex"]);
   });
 });
