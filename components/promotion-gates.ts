@@ -35,14 +35,19 @@ export class PromotionGates extends pulumi.ComponentResource {
       deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: false },
     }, parent);
     for (const gate of promotionGates(config)) {
-      new github.RepositoryEnvironment(childName(name, gate.stage), {
+      const environment = new github.RepositoryEnvironment(childName(name, gate.stage), {
         repository,
         environment: gate.stage,
         canAdminsBypass: false,
         preventSelfReview: gate.preventSelfReview,
         ...(gate.reviewers === undefined ? {} : { reviewers: [{ users: [...gate.reviewers.users], teams: [...gate.reviewers.teams] }] }),
-        deploymentBranchPolicy: { protectedBranches: gate.protectedBranchesOnly, customBranchPolicies: false },
+        // "Protected branches" would admit any protected branch; a custom policy names main alone.
+        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: gate.mainOnly },
       }, parent);
+      if (gate.mainOnly) {
+        // The stage by name (known in a preview, for the pack), after its environment exists.
+        new github.RepositoryEnvironmentDeploymentPolicy(childName(name, gate.stage, "main"), { repository, environment: gate.stage, branchPattern: "main" }, { ...parent, dependsOn: [environment] });
+      }
     }
     this.registerOutputs({});
   }

@@ -24,6 +24,9 @@ export const platformConfigSchema = z.strictObject({
   prodReviewers: reviewersSchema,
 }).superRefine((config, ctx) => {
   const count = (r: { users: number[]; teams: number[] }) => r.users.length + r.teams.length;
+  for (const key of ["testReviewers", "prodReviewers"] as const) {
+    if (count(config[key]) > 6) ctx.addIssue({ code: "custom", path: [key], message: "may name at most 6 reviewers in all (GitHub's limit per environment)" });
+  }
   if (count(config.testReviewers) < 1) ctx.addIssue({ code: "custom", path: ["testReviewers"], message: "must name at least 1 reviewer (user or team)" });
   // Two listed, so that someone other than whoever started the deployment can always approve.
   if (count(config.prodReviewers) < 2) ctx.addIssue({ code: "custom", path: ["prodReviewers"], message: "must name at least 2 reviewers (users or teams)" });
@@ -35,15 +38,15 @@ export interface StageGate {
   readonly stage: Stage;
   readonly reviewers: { readonly users: readonly number[]; readonly teams: readonly number[] } | undefined;
   readonly preventSelfReview: boolean;
-  /** Deploy only from protected branches (main). */
-  readonly protectedBranchesOnly: boolean;
+  /** Deploy only from main (a custom branch policy naming main, not "any protected branch"). */
+  readonly mainOnly: boolean;
 }
 
 export function promotionGates(config: PlatformConfig): StageGate[] {
   return [
-    { stage: "dev", reviewers: undefined, preventSelfReview: false, protectedBranchesOnly: true },
-    { stage: "test", reviewers: config.testReviewers, preventSelfReview: true, protectedBranchesOnly: true },
-    { stage: "prod", reviewers: config.prodReviewers, preventSelfReview: true, protectedBranchesOnly: true },
+    { stage: "dev", reviewers: undefined, preventSelfReview: false, mainOnly: true },
+    { stage: "test", reviewers: config.testReviewers, preventSelfReview: true, mainOnly: true },
+    { stage: "prod", reviewers: config.prodReviewers, preventSelfReview: true, mainOnly: true },
   ];
 }
 

@@ -4,7 +4,7 @@ import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } fr
 import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery } from "./aws";
-import { githubMainNeedsTwoApprovals, githubPromotionGates } from "./github";
+import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
 import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 
@@ -34,6 +34,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   awsIamNoWildcards,
   githubPromotionGates,
   githubMainNeedsTwoApprovals,
+  githubPromotionGatesComplete,
   stackOneOrg,
   stackNamesCarryOrgPrefix,
   stackNoBypassSwitches,

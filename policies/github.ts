@@ -1,5 +1,5 @@
 import * as github from "@pulumi/github";
-import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { MAIN_APPROVALS } from "../components/promotion-plan";
 
 /* Promotion with separation of duties: TEST needs a reviewer, PROD two, and never the author. */
@@ -12,7 +12,7 @@ const REQUIRED: Record<string, number> = { test: 1, prod: 2 };
 
 export const githubPromotionGates: ResourceValidationPolicy = {
   name: "github-promotion-gates",
-  description: "The test environment has a reviewer and prod at least two; both prevent self-review, deploy from protected branches only, and admins cannot bypass them.",
+  description: "The test environment has a reviewer and prod at least two; both prevent self-review, deploy from main only, and admins cannot bypass them.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(github.RepositoryEnvironment, (environment, args, reportViolation) => {
     const required = REQUIRED[environment.environment];
@@ -22,10 +22,34 @@ export const githubPromotionGates: ResourceValidationPolicy = {
     if (environment.preventSelfReview !== true) reportViolation(`Environment ${environment.environment} (${args.name}) must set preventSelfReview: true: an author never approves their own change.`);
     if (environment.canAdminsBypass !== false) reportViolation(`Environment ${environment.environment} (${args.name}) must set canAdminsBypass: false.`);
     const policy = environment.deploymentBranchPolicy;
-    if (policy?.protectedBranches !== true || policy.customBranchPolicies !== false) {
-      reportViolation(`Environment ${environment.environment} (${args.name}) must deploy from protected branches only (deploymentBranchPolicy: protectedBranches true, customBranchPolicies false).`);
+    if (policy?.protectedBranches !== false || policy.customBranchPolicies !== true) {
+      reportViolation(`Environment ${environment.environment} (${args.name}) must deploy from main only (deploymentBranchPolicy: customBranchPolicies true with a RepositoryEnvironmentDeploymentPolicy for main).`);
     }
   }),
+};
+
+const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
+const DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
+const BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection";
+
+/** A stack that declares promotion gates declares all of them: removing one must not pass. */
+export const githubPromotionGatesComplete: StackValidationPolicy = {
+  name: "github-promotion-gates-complete",
+  description: "A stack with GitHub environments declares test and prod, each limited to main by a deployment policy, and the protection of main.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const environments = args.resources.filter((r) => r.type === ENVIRONMENT);
+    if (environments.length === 0) return; // not the platform stack
+    const names = new Set(environments.map((r) => r.props["environment"]));
+    for (const stage of Object.keys(REQUIRED)) {
+      if (!names.has(stage)) reportViolation(`The promotion gates have no ${stage} environment: declare it with its reviewers.`);
+      const mainOnly = args.resources.some((r) => r.type === DEPLOYMENT_POLICY && r.props["environment"] === stage && r.props["branchPattern"] === "main");
+      if (names.has(stage) && !mainOnly) reportViolation(`Environment ${stage} has no deployment policy for main: declare a RepositoryEnvironmentDeploymentPolicy with branchPattern main.`);
+    }
+    if (!args.resources.some((r) => r.type === BRANCH_PROTECTION && r.props["pattern"] === "main")) {
+      reportViolation("The promotion gates do not protect main: declare its BranchProtection.");
+    }
+  },
 };
 
 export const githubMainNeedsTwoApprovals: ResourceValidationPolicy = {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { orgSlug } from "../../components/spec";
 import { SpecError } from "../../components/spec-errors";
@@ -29,8 +29,9 @@ function platformOf(stacksDir: string, like: string | undefined): PlatformSettin
   if (template === undefined || !files.includes(template)) {
     throw new SpecError([{ field: "like", message: `no template stack ${like ?? "in stacks/"}: onboard copies the provider connection and edge of an existing org (--like org-<slug>)` }]);
   }
-  const { values } = readStackFile(join(stacksDir, template));
-  const provider = Object.fromEntries(Object.entries(values).filter(([key]) => key.startsWith("postgresql:") && key !== "postgresql:password"));
+  const { values, secretKeys } = readStackFile(join(stacksDir, template));
+  // Plain provider settings only: a `secure:` value is encrypted for the template's own stack.
+  const provider = Object.fromEntries(Object.entries(values).filter(([key]) => key.startsWith("postgresql:") && key !== "postgresql:password" && !secretKeys.has(key)));
   const org = JSON.parse(values["tenantry:org"] ?? "{}") as { edge?: Record<string, unknown> };
   return { provider, edge: org.edge };
 }
@@ -54,7 +55,8 @@ export async function onboard(slug: string, options: OnboardOptions, projectDir:
     writeFileSync(draft, renderStackFile(request, platformOf(stacksDir, options.like)), { flag: "wx" });
     // The program's own check, on the file as written: the same function index.ts calls.
     tenantStackFromConfig({ ...readStackFile(draft), now: new Date() });
-    renameSync(draft, path);
+    // A hard link fails if the file appeared meanwhile (a rename would silently replace it).
+    linkSync(draft, path);
   } finally {
     rmSync(draftDir, { recursive: true, force: true });
   }

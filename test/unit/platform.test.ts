@@ -46,10 +46,22 @@ describe("the platform stack", () => {
     ]);
   });
 
-  it("is refused with a test environment nobody approves, deployable from any branch", async () => {
-    expect(await messages(changed("platform-promotion-test", (i) => ({ ...i, reviewers: undefined, deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } })))).toEqual([
+  it("is refused with a test environment nobody approves, deployable from any protected branch", async () => {
+    expect(await messages(changed("platform-promotion-test", (i) => ({ ...i, reviewers: undefined, deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false } })))).toEqual([
       "github-promotion-gates: Environment test (platform-promotion-test) needs at least 1 reviewer(s) (has 0).",
-      "github-promotion-gates: Environment test (platform-promotion-test) must deploy from protected branches only (deploymentBranchPolicy: protectedBranches true, customBranchPolicies false).",
+      "github-promotion-gates: Environment test (platform-promotion-test) must deploy from main only (deploymentBranchPolicy: customBranchPolicies true with a RepositoryEnvironmentDeploymentPolicy for main).",
+    ]);
+  });
+
+  it("is refused when a gate is removed: the prod environment, its main-only policy, or main's protection", async () => {
+    expect(await messages(resources.filter((r) => r.name !== "platform-promotion-prod" && r.name !== "platform-promotion-prod-main"))).toEqual([
+      "github-promotion-gates-complete: The promotion gates have no prod environment: declare it with its reviewers.",
+    ]);
+    expect(await messages(resources.filter((r) => r.name !== "platform-promotion-test-main"))).toEqual([
+      "github-promotion-gates-complete: Environment test has no deployment policy for main: declare a RepositoryEnvironmentDeploymentPolicy with branchPattern main.",
+    ]);
+    expect(await messages(resources.filter((r) => r.name !== "platform-promotion-main"))).toEqual([
+      "github-promotion-gates-complete: The promotion gates do not protect main: declare its BranchProtection.",
     ]);
   });
 

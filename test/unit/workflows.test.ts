@@ -21,8 +21,18 @@ type Job = { permissions?: Record<string, string>; steps?: Step[]; uses?: string
 const workflow = (file: string) => parse(text(file)) as { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> };
 
 describe("the workflows", () => {
-  it("are preview, promote and the stage they call", () => {
-    expect(files.sort()).toEqual(["preview.yml", "promote.yml", "stage.yml"]);
+  it("are preview, its comment, promote and the stage they call", () => {
+    expect(files.sort()).toEqual(["preview-comment.yml", "preview.yml", "promote.yml", "stage.yml"]);
+  });
+
+  it("comment a fork's check report from the base repository, running none of its code", () => {
+    const wf = workflow("preview-comment.yml");
+    expect(Object.keys(wf.on)).toEqual(["workflow_run"]);
+    const steps = wf.jobs["comment"]?.steps ?? [];
+    expect(steps.map((s) => s.uses?.split("@")[0])).toEqual(["actions/download-artifact", "actions/github-script"]);
+    expect(steps.some((s) => s.uses?.startsWith("actions/checkout"))).toBe(false);
+    expect(String(steps[1]?.with?.["script"])).toContain("pull.head.sha !== process.env.CHECKED_SHA");
+    expect(Object.keys(workflow("preview.yml").jobs["check"]?.permissions ?? {})).toEqual(["contents"]);
   });
 
   it.each(files)("%s: no pull_request_target, no default permissions, every job granting its own", (file) => {
@@ -33,6 +43,8 @@ describe("the workflows", () => {
       expect(job.permissions, `${file}: job ${name}`).toBeDefined();
       const writes = Object.entries(job.permissions ?? {}).filter(([, level]) => level === "write").map(([scope]) => scope);
       expect(writes.every((scope) => scope === "pull-requests"), `${file}: job ${name} writes ${writes.join(", ")}`).toBe(true);
+      // Only the base repository's own comment job may write to pull requests of a fork's run.
+      if (writes.length > 0) expect(`${file}:${name}`).toMatch(/^(preview-comment\.yml:comment|preview\.yml:preview)$/);
     }
   });
 
