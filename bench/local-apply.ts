@@ -33,8 +33,14 @@ function scratch(): LocalPaths {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-/** psql when the machine has it; otherwise the same statements through one pg session. */
-async function applyScript(script: string, connection: { host: string; port: number; user: string; password: string; database: string }, dir: string): Promise<{ ms: number; tool: string }> {
+interface Login { readonly user: string; readonly password: string }
+
+/**
+ * psql when the machine has it; otherwise the same statements through node-postgres. The script
+ * runs as the provider login, and its elevated steps (event triggers) as the superuser, as
+ * `up --local` does; psql reads both passwords from a private PGPASSFILE.
+ */
+async function applyScript(script: string, connection: { host: string; port: number; user: string; password: string; database: string }, superuser: Login, dir: string): Promise<{ ms: number; tool: string }> {
   const file = join(dir, "acme.sql");
   writeFileSync(file, script);
   // Fresh random values for the script's password variables (see local/sql-script.ts).
@@ -42,10 +48,12 @@ async function applyScript(script: string, connection: { host: string; port: num
   const values = new Map(variables.map((v) => [v, randomBytes(24).toString("base64url")]));
   const psql = spawnSync("psql", ["--version"], { encoding: "utf8" });
   if (psql.status === 0) {
+    const passfile = join(dir, "pgpass");
+    writeFileSync(passfile, [connection, superuser].map((l) => `${connection.host}:${connection.port}:*:${l.user}:${l.password}`).join("\n"), { mode: 0o600 });
     const started = performance.now();
-    const result = spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...[...values].flatMap(([v, value]) => ["-v", `${v}=${value}`]), "-h", connection.host, "-p", String(connection.port), "-U", connection.user, "-d", connection.database, "-f", file], {
+    const result = spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", `superuser=${superuser.user}`, ...[...values].flatMap(([v, value]) => ["-v", `${v}=${value}`]), "-h", connection.host, "-p", String(connection.port), "-U", connection.user, "-d", connection.database, "-f", file], {
       encoding: "utf8",
-      env: { ...process.env, PGPASSWORD: connection.password },
+      env: { ...process.env, PGPASSFILE: passfile, PGPASSWORD: "" },
     });
     const ms = performance.now() - started;
     if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
@@ -53,14 +61,15 @@ async function applyScript(script: string, connection: { host: string; port: num
   }
   const started = performance.now();
   let client: Client | undefined;
-  for (const chunk of script.split(/^\\connect (\S+)$/m).slice(1)) {
+  for (const chunk of script.split(/^\\connect (\S+ \S+)$/m).slice(1)) {
     if (!chunk.includes(";")) {
       await client?.end();
-      client = new Client({ ...connection, database: chunk.trim() });
+      const [database = "", user = ""] = chunk.trim().split(" ");
+      client = new Client({ ...connection, ...(user === ":superuser" ? superuser : {}), database });
       await client.connect();
     } else {
       const sql = [...values].reduce((text, [v, value]) => text.split(`:'${v}'`).join(client?.escapeLiteral(value) ?? ""), chunk);
-      await client?.query(sql.split("\n").filter((l) => !l.startsWith("--")).join("\n"));
+      await client?.query(sql.split("\n").filter((l) => !l.startsWith("--") && !l.startsWith("\\")).join("\n"));
     }
   }
   await client?.end();
@@ -92,7 +101,7 @@ async function round(): Promise<{ first: number; reapply: number; program: numbe
 
     const run = await runProgram(stack.stackFile);
     const script = renderSqlScript(desiredResources(run.resources), { adminUser: admin.user }, admin.database);
-    const { ms, tool } = await applyScript(script, admin, psqlPaths.root);
+    const { ms, tool } = await applyScript(script, admin, { user: psqlServer.user, password: psqlServer.password }, psqlPaths.root);
     return { first, reapply, program, psql: ms, tool, statements: applied.changes.length };
   } finally {
     for (const paths of [upPaths, psqlPaths]) {

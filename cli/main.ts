@@ -52,7 +52,7 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
       run((await import("./commands/onboard.js")).onboard(slug, options, projectDir)));
 
   cli.command("changed-stacks")
-    .requiredOption("--base <ref>", "the git ref the change is compared with (origin/main)")
+    .requiredOption("--base <ref>", "the git ref the change is compared with, e.g. origin/main (required)")
     .option("--json", "print a JSON array (for a GitHub Actions matrix)")
     .option("--tier <tier>", "only orgs of this tier (production or sandbox)", tierOption)
     .description("list the org stacks a change touches: those whose file changed, or all when the program or the pack changed")
@@ -100,7 +100,7 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
 
   cli.command("sql")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
-    .description("print the SQL up --local runs on an empty server, as one psql script (passwords as [secret])")
+    .description("print the SQL up --local runs on an empty server, as one psql script (passwords as psql variables)")
     .action(async (stack: string) => run((await import("./commands/local.js")).sql(stack, projectDir)));
 
   return cli;

@@ -52,7 +52,7 @@ function boundedInt({ min, max }: Bounds, fallback: number) {
 }
 
 export const quotasSchema = z.strictObject({
-  /** Finite connection limit of the org database and of each runtime role (the per-org concurrency quota). */
+  /** Finite connection limit of the org database (the per-org quota), split among its environments' login roles. */
   maxConnections: boundedInt(QUOTA_BOUNDS.maxConnections, 20),
   /** `statement_timeout` of every login role. */
   statementTimeoutMs: boundedInt(QUOTA_BOUNDS.statementTimeoutMs, 5_000),

@@ -14,6 +14,12 @@ export interface ProgramRun {
 type Program = () => Record<string, unknown>;
 
 export interface RunOptions {
+  /**
+   * Skip the stack traces Pulumi captures for every promise and resource it creates (about half
+   * of a run under mocks). Errors thrown meanwhile then carry no stack: for the local apply and
+   * batch checks, which report the message, not for debugging.
+   */
+  readonly withoutStackTraces?: boolean;
   /** The program to run; the real one (index.ts) unless a test says otherwise. */
   readonly program?: Program;
   /** Pass one in to see what was registered even when the run throws. */
@@ -31,8 +37,18 @@ export interface RunOptions {
  */
 export async function runProgram(
   stackFile: Pick<StackFile, "stack" | "values" | "secretKeys">,
-  { program = tenantry, monitor = new RecordingMonitor() }: RunOptions = {},
+  { program = tenantry, monitor = new RecordingMonitor(), withoutStackTraces = false }: RunOptions = {},
 ): Promise<ProgramRun> {
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (withoutStackTraces) Error.stackTraceLimit = 0;
+  try {
+    return await runUnderMocks(stackFile, program, monitor);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+async function runUnderMocks(stackFile: Pick<StackFile, "stack" | "values" | "secretKeys">, program: Program, monitor: RecordingMonitor): Promise<ProgramRun> {
   pulumi.runtime.setMockOptions(monitor, "tenantry", stackFile.stack, true);
   pulumi.runtime.setAllConfig({ ...stackFile.values }, [...stackFile.secretKeys]);
   // A failure is carried out of the stack's init rather than thrown through it: a rejected

@@ -31,8 +31,10 @@ export function renderSqlScript(desired: readonly DesiredResource[], provider: P
   };
 
   const lines = [
-    `-- tenantry sql: what up --local runs on an empty server, as the provider login ${provider.adminUser}`,
-    `-- passwords: psql ${[...secrets.values()].map((v) => `-v ${v}=...`).join(" ")}`,
+    `-- tenantry sql: what up --local runs on an empty server, as the provider login ${provider.adminUser};`,
+    "-- steps marked elevated (event triggers) connect as :superuser (rds_superuser on RDS), as up --local does",
+    `-- passwords: psql -v superuser=<role> ${[...secrets.values()].map((v) => `-v ${v}=...`).join(" ")} (logins' passwords from PGPASSFILE)`,
+    "\\set ON_ERROR_STOP on",
   ];
   let connected: string | undefined;
   for (const change of changes) {
@@ -40,8 +42,9 @@ export function renderSqlScript(desired: readonly DesiredResource[], provider: P
     const { type, inputs, name } = change.desired;
     for (const step of translationFor(type).create(inputs, provider)) {
       const database = step.database ?? providerDatabase;
-      if (database !== connected) lines.push(`\\connect ${database}`);
-      connected = database;
+      const target = `${database} ${step.elevated === true ? ":superuser" : provider.adminUser}`;
+      if (target !== connected) lines.push(`\\connect ${target}`);
+      connected = target;
       const roles = [...new Set((step.membership?.roles ?? []).flatMap((s) => resolve(s, database)))]
         .filter((role) => role !== provider.adminUser && !standing.has(role));
       // An empty server: every existence check comes out "absent", no role holds memberships.

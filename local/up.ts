@@ -44,7 +44,7 @@ export interface UpResult {
 export async function declareLocal(stack: LocalStack): Promise<{ desired: DesiredResource[]; generatedPasswords: Map<string, string> }> {
   const applied = stackState(readState(stack.paths), stack.stackFile.stack).resources;
   const passwords = statePasswords(applied);
-  const run = await runProgram(stack.stackFile, { monitor: new RecordingMonitor(passwords.source) });
+  const run = await runProgram(stack.stackFile, { monitor: new RecordingMonitor(passwords.source), withoutStackTraces: true });
   return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
 }
 

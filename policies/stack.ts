@@ -36,7 +36,7 @@ export const stackNamesCarryOrgPrefix: StackValidationPolicy = {
 };
 
 /** Switches that would turn a guardrail off; none may be on in a production org. */
-const BYPASS_SWITCH = /^(dev_?mode|debug|insecure|skip_?(auth|tls|verify)|disable_?(auth|tls|audit)|tenant_?bypass|bypass_?\w*)$/i;
+const BYPASS_SWITCH = /^(dev_?mode|debug\w*|insecure\w*|skip_?[a-z]\w*|disable_?[a-z]\w*|\w*bypass\w*|tenant_?bypass)$/i;
 
 function switchesOn(value: unknown, path: string[] = []): string[] {
   if (typeof value !== "object" || value === null) return [];
