@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { hashInputs } from "../../local/state";
 import { planChanges, RefusedChangeError, type DesiredResource } from "../../local/changes";
 import { translationFor } from "../../local/provider-sql";
+import { desiredResources } from "../../local/changes";
 import { renderSqlScript } from "../../local/sql-script";
+import { runOrg } from "../helpers/program";
+import { validOrgInput } from "../helpers/spec-builder";
 
 /*
  * The local apply's translations, pinned to the statements terraform-provider-postgresql
@@ -148,5 +151,17 @@ describe("planning changes", () => {
     const script = renderSqlScript([resource("r", "postgresql:index/role:Role", { name: "tn_x_dev_runtime", login: true, password: "s3cr3t-pw" })], provider, "postgres");
     expect(script).toContain("ENCRYPTED PASSWORD :'tn_x_dev_runtime_password'");
     expect(script).not.toContain("s3cr3t-pw");
+  });
+
+  it("renders the org's script stopping at the first error, with only the audit ledger's elevated migration (event triggers) as :superuser", async () => {
+    const run = await runOrg(validOrgInput());
+    const script = renderSqlScript(desiredResources(run.resources), provider, "postgres");
+    expect(script).toContain("\\set ON_ERROR_STOP on\n");
+    const connects = script.split("\n").filter((line) => line.startsWith("\\connect "));
+    const elevated = connects.filter((line) => line.endsWith(" :superuser"));
+    expect(elevated).toEqual(["\\connect tn_acme :superuser"]);
+    const afterElevated = script.slice(script.indexOf("\\connect tn_acme :superuser"));
+    expect(afterElevated).toContain("CREATE EVENT TRIGGER");
+    expect(connects.filter((line) => !line.endsWith(" :superuser")).every((line) => line.endsWith(` ${provider.adminUser}`))).toBe(true);
   });
 });
