@@ -83,13 +83,13 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
     .option("--local", "apply to the embedded Postgres (the only target this command has)")
-    .description("apply the stacks' Postgres resources to an embedded Postgres, then prove the posture holds")
+    .description("apply the stacks' Postgres resources to an embedded Postgres, then prove the posture holds (the database, and the edge run in workerd)")
     .action(async (stacks: string[], options: { local?: boolean }) => run((await import("./commands/local.js")).up(stacks, options, projectDir)));
 
   cli.command("prove")
     .argument("<stacks...>", "stack names or paths already applied with up --local")
     .option("--local", "prove against the embedded Postgres")
-    .description("connect as each role and attempt what the posture forbids; exit 1 if any claim fails")
+    .description("attempt what the posture forbids, as each role and through the edge in workerd; exit 1 if any claim fails")
     .action(async (stacks: string[], options: { local?: boolean }) => run((await import("./commands/local.js")).proveCommand(stacks, options, projectDir)));
 
   cli.command("down")
