@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { MockMonitor, type MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 /** What the program asked the engine to register, with the options `Mocks.newResource` never sees. */
 export interface RegisteredResource {
@@ -19,13 +20,12 @@ export interface RegisteredResource {
   readonly dependsOn: readonly string[];
 }
 
-/** The envelope Pulumi's wire format puts around a secret value. */
-export const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270";
+/** The envelope Pulumi's wire format puts around a secret value: the SDK's own constants. */
+export { specialSigKey as SECRET_SIGNATURE_KEY, specialSecretSig as SECRET_SIGNATURE } from "@pulumi/pulumi/runtime/rpc";
 
 export function isSecretValue(value: unknown): value is { readonly value: unknown } {
   return typeof value === "object" && value !== null &&
-    (value as Record<string, unknown>)[SECRET_SIGNATURE_KEY] === SECRET_SIGNATURE;
+    (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
 }
 
 /** A value with every secret envelope removed, as the engine hands inputs to a policy pack. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { renderPlanTree, renderValue, shortType, summarizeTypes } from "../../cli/render-plan";
-import { SECRET_SIGNATURE_KEY, type RegisteredResource } from "../../harness/recording-monitor";
+import { SECRET_SIGNATURE, SECRET_SIGNATURE_KEY, type RegisteredResource } from "../../harness/recording-monitor";
 
-const secret = (value: string) => ({ [SECRET_SIGNATURE_KEY]: "1b47061264138c4ac30d75fd1eb44270", value });
+const secret = (value: string) => ({ [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE, value });
 
 function resource(name: string, parent: string | undefined, inputs: Record<string, unknown> = {}, type = "postgresql:index/role:Role"): RegisteredResource {
   return { urn: `urn:${name}`, type, name, custom: true, parent: parent && `urn:${parent}`, inputs, protect: false, retainOnDelete: false, dependsOn: [] };
