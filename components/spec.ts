@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { fallbackMessage, ORG_CONFIG_KEY, problemsFromZod, SpecError } from "./spec-errors";
 import { checkCrossFieldRules } from "./spec-rules";
-import { QUOTA_BOUNDS, type Bounds } from "./quota-bounds";
+import { QUOTA_BOUNDS } from "./quota-bounds";
 import { SECRET_REFERENCE } from "./secret-reference";
-import { ACTIONS } from "../workers/lib/access-policy";
+import { boundedInt, domainName, emailAddress, environmentSlug, httpsUrl, orgSlug, slug, workspaceSlug } from "./spec-fields";
+import { ACTIONS, BASE_ROLES } from "../workers/lib/access-policy";
 
 /*
  * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
@@ -11,45 +12,6 @@ import { ACTIONS } from "../workers/lib/access-policy";
  * bounded both ways, and defaults to the safe value. Rules that relate two fields live in
  * spec-rules.ts.
  */
-
-/** Lower-case words joined by single hyphens: no "--" and no trailing "-", so `-` -> `_` stays injective. */
-const HYPHENATED_SLUG = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-
-function slug(min: number, max: number, what: string) {
-  const rule = `must be ${min}..${max} characters of a-z, 0-9 and single inner hyphens, starting with a letter (${what})`;
-  return z
-    .string({ error: rule })
-    .min(min, { error: rule })
-    .max(max, { error: rule })
-    .regex(HYPHENATED_SLUG, { error: rule });
-}
-
-/** Org slugs become role and database names across the whole cluster (see naming.ts). */
-export const orgSlug = slug(2, 31, "it prefixes every cluster-wide name");
-
-/** Workspace slugs become schema names `<workspace>_<env>`; Postgres reserves the `pg_` prefix. */
-export const workspaceSlug = slug(2, 40, "it becomes part of a schema name").refine(
-  (s) => s !== "pg" && !s.startsWith("pg-"),
-  { error: "must not be pg or start with pg- (Postgres reserves pg_ schema names)" },
-);
-
-/** No separators, so `<workspace>_<env>` and `<org>_<env>_<kind>` can always be split again. */
-export const environmentSlug = z
-  .string({ error: "must be 2..16 characters of a-z and 0-9, starting with a letter" })
-  .regex(/^[a-z][a-z0-9]{1,15}$/, {
-    error: "must be 2..16 characters of a-z and 0-9, starting with a letter",
-  });
-
-/** An integer bounded both ways (quota-bounds.ts). */
-function boundedInt({ min, max }: Bounds, fallback: number) {
-  const rule = `must be an integer ${min}..${max}`;
-  return z
-    .number({ error: rule })
-    .int({ error: rule })
-    .min(min, { error: rule })
-    .max(max, { error: rule })
-    .default(fallback);
-}
 
 export const quotasSchema = z.strictObject({
   /** Finite connection limit of the org database (the per-org quota), split among its environments' login roles. */
@@ -66,14 +28,8 @@ export const quotasSchema = z.strictObject({
   maxConcurrentRequests: boundedInt(QUOTA_BOUNDS.maxConcurrentRequests, 50),
 });
 
-export const ORG_ROLES = ["owner", "admin", "developer", "viewer"] as const;
-
-const emailAddress = z
-  .string({ error: "must be an e-mail address" })
-  .max(254, { error: "must be an e-mail address of at most 254 characters" })
-  .regex(/^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,63}$/, {
-    error: "must be a lower-case e-mail address",
-  });
+/** The base roles, highest first (access-policy.ts ranks them). */
+export const ORG_ROLES = ["owner", "admin", "developer", "viewer"] as const satisfies readonly (typeof BASE_ROLES)[number][];
 
 /**
  * Who may reach an app: exactly one of the four forms. Written as one strict object checked
@@ -118,13 +74,6 @@ const appSchema = z.strictObject({
   access: appAccessSchema,
 });
 
-const domainName = z
-  .string({ error: "must be a domain name" })
-  .max(253, { error: "must be a domain name of at most 253 characters" })
-  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-    error: "must be a lower-case domain name such as acme.com",
-  });
-
 const secretSchema = z.strictObject({
   name: z
     .string({ error: "must be an upper-case binding name" })
@@ -161,11 +110,6 @@ const customRoleSchema = z.strictObject({
   permissions: z.array(permissionGrant, { error: "must be a list of permissions" }).max(50, { error: "must list at most 50 permissions" }),
 });
 
-const httpsUrl = z
-  .string({ error: "must be an https URL" })
-  .max(2048, { error: "must be an https URL of at most 2048 characters" })
-  .regex(/^https:\/\/[a-z0-9.-]+(?::\d{1,5})?(?:\/[^\s]*)?$/, { error: "must be an https URL" });
-
 /**
  * Where the org's apps run: the Cloudflare account of its dispatch namespace, the identity
  * provider whose tokens admit users, the operator domain whose tokens never do, and the AWS
@@ -190,8 +134,6 @@ const edgeSchema = z.strictObject({
    */
   secretsStoreId: z.string({ error: "must be a Secrets Store id" }).regex(/^[0-9a-f]{32}$/, { error: "must be a Secrets Store id (32 hex digits)" }).optional(),
 });
-
-
 
 /**
  * Off unless a person with a reason and an end time is named. Strict with every field

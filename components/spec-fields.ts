@@ -1,0 +1,65 @@
+import { z } from "zod";
+import type { Bounds } from "./quota-bounds";
+
+/*
+ * The field types the org spec is built from: slugs that become names, bounded numbers, and
+ * addresses. Each refuses with a message that completes the sentence starting with the field.
+ */
+
+/** Lower-case words joined by single hyphens: no "--" and no trailing "-", so `-` -> `_` stays injective. */
+const HYPHENATED_SLUG = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+export function slug(min: number, max: number, what: string) {
+  const rule = `must be ${min}..${max} characters of a-z, 0-9 and single inner hyphens, starting with a letter (${what})`;
+  return z
+    .string({ error: rule })
+    .min(min, { error: rule })
+    .max(max, { error: rule })
+    .regex(HYPHENATED_SLUG, { error: rule });
+}
+
+/** Org slugs become role and database names across the whole cluster (see naming.ts). */
+export const orgSlug = slug(2, 31, "it prefixes every cluster-wide name");
+
+/** Workspace slugs become schema names `<workspace>_<env>`; Postgres reserves the `pg_` prefix. */
+export const workspaceSlug = slug(2, 40, "it becomes part of a schema name").refine(
+  (s) => s !== "pg" && !s.startsWith("pg-"),
+  { error: "must not be pg or start with pg- (Postgres reserves pg_ schema names)" },
+);
+
+/** No separators, so `<workspace>_<env>` and `<org>_<env>_<kind>` can always be split again. */
+export const environmentSlug = z
+  .string({ error: "must be 2..16 characters of a-z and 0-9, starting with a letter" })
+  .regex(/^[a-z][a-z0-9]{1,15}$/, {
+    error: "must be 2..16 characters of a-z and 0-9, starting with a letter",
+  });
+
+/** An integer bounded both ways (quota-bounds.ts). */
+export function boundedInt({ min, max }: Bounds, fallback: number) {
+  const rule = `must be an integer ${min}..${max}`;
+  return z
+    .number({ error: rule })
+    .int({ error: rule })
+    .min(min, { error: rule })
+    .max(max, { error: rule })
+    .default(fallback);
+}
+
+export const emailAddress = z
+  .string({ error: "must be an e-mail address" })
+  .max(254, { error: "must be an e-mail address of at most 254 characters" })
+  .regex(/^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,63}$/, {
+    error: "must be a lower-case e-mail address",
+  });
+
+export const domainName = z
+  .string({ error: "must be a domain name" })
+  .max(253, { error: "must be a domain name of at most 253 characters" })
+  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    error: "must be a lower-case domain name such as acme.com",
+  });
+
+export const httpsUrl = z
+  .string({ error: "must be an https URL" })
+  .max(2048, { error: "must be an https URL of at most 2048 characters" })
+  .regex(/^https:\/\/[a-z0-9.-]+(?::\d{1,5})?(?:\/[^\s]*)?$/, { error: "must be an https URL" });
