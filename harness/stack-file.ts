@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { SpecError } from "../components/spec-errors";
@@ -16,6 +16,21 @@ export interface StackFile {
 
 const PROJECT = "tenantry";
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
+
+/** `Pulumi.<stack>.yaml` -> `<stack>`; undefined for any other file name. */
+export function stackNameOf(fileName: string): string | undefined {
+  return STACK_FILE.exec(basename(fileName))?.[1];
+}
+
+/** The org stacks (`Pulumi.org-<slug>.yaml`) of a stacks/ directory, sorted by name. */
+export function orgStackFiles(stacksDir: string): { readonly stack: string; readonly path: string }[] {
+  return readdirSync(stacksDir)
+    .flatMap((file) => {
+      const stack = stackNameOf(file);
+      return stack !== undefined && /^org-[a-z0-9-]+$/.test(stack) ? [{ stack, path: join(stacksDir, file) }] : [];
+    })
+    .sort((a, b) => a.stack.localeCompare(b.stack));
+}
 export const SECRET_PLACEHOLDER = "[secret]";
 
 /** `<stack>` is a stack name found in `<projectDir>/stacks`, or a path to any `Pulumi.<stack>.yaml`. */
@@ -29,8 +44,8 @@ export function resolveStackFile(stackOrPath: string, projectDir: string): strin
 }
 
 export function readStackFile(path: string): StackFile {
-  const match = STACK_FILE.exec(basename(path));
-  if (match?.[1] === undefined) {
+  const stack = stackNameOf(path);
+  if (stack === undefined) {
     throw new SpecError([{ field: "stack", message: `${basename(path)} is not a stack file name (expected Pulumi.<stack>.yaml)` }]);
   }
   let document: unknown;
@@ -57,7 +72,7 @@ export function readStackFile(path: string): StackFile {
       values[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
   }
-  return { path, stack: match[1], values, secretKeys };
+  return { path, stack, values, secretKeys };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { SpecError } from "../../components/spec-errors";
-import { readStackFile } from "../../harness/stack-file";
+import { orgStackFiles, readStackFile } from "../../harness/stack-file";
 import { changedStacks } from "../changed-stacks";
 import { EXIT_OK } from "../exit-codes";
 
@@ -11,7 +10,7 @@ import { EXIT_OK } from "../exit-codes";
  * touches, one per line (or a JSON array, for a GitHub Actions matrix).
  */
 export async function changedStacksCommand(options: { base: string; json?: boolean; tier?: string }, projectDir: string): Promise<number> {
-  const existing = readdirSync(join(projectDir, "stacks")).flatMap((f) => /^Pulumi\.(org-[a-z0-9-]+)\.ya?ml$/.exec(f)?.[1] ?? []);
+  const existing = orgStackFiles(join(projectDir, "stacks")).map((f) => f.stack);
   // GitHub's "before" of a branch's first push is all zeros: there is no base, so every stack.
   const firstPush = /^0{40}$/.test(options.base);
   let diff = "";

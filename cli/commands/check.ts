@@ -5,7 +5,7 @@ import { SingleBar } from "cli-progress";
 import { pool as workerPool } from "workerpool";
 import { checkStackFile, contractJson, isCompliant } from "../../harness/check-stack";
 import type { RunOptions } from "../../harness/run-program";
-import { resolveStackFile } from "../../harness/stack-file";
+import { resolveStackFile, stackNameOf } from "../../harness/stack-file";
 import packManifest from "../../policies/package.json";
 import type { StackOutcome } from "../check-worker";
 import { SpecError } from "../../components/spec-errors";
@@ -40,7 +40,7 @@ export async function checkAll(options: CheckAllOptions, projectDir: string): Pr
   const dir = join(projectDir, "stacks");
   if (!existsSync(dir)) throw new SpecError([{ field: "stacks", message: `no stacks/ directory in ${projectDir}: run tenantry from the project root` }]);
   const paths = readdirSync(dir)
-    .filter((f) => /^Pulumi\..+\.ya?ml$/.test(f) && (options.select?.(f.replace(/^Pulumi\.|\.ya?ml$/g, "")) ?? true))
+    .filter((f) => { const stack = stackNameOf(f); return stack !== undefined && (options.select?.(stack) ?? true); })
     .sort().map((f) => join(dir, f));
   if (paths.length === 0) throw new SpecError([{ field: "stacks", message: "no Pulumi.<stack>.yaml file in stacks/ is selected: nothing to check" }]);
   const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), paths.length));
@@ -83,7 +83,7 @@ function exitCodeOf(outcome: StackOutcome): number {
   return isCompliant(outcome.report) ? EXIT_OK : EXIT_VIOLATIONS;
 }
 
-const stackOf = (outcome: StackOutcome) => (outcome.kind === "checked" ? outcome.report.stack : basename(outcome.path).replace(/^Pulumi\.|\.ya?ml$/g, ""));
+const stackOf = (outcome: StackOutcome) => (outcome.kind === "checked" ? outcome.report.stack : stackNameOf(outcome.path) ?? basename(outcome.path));
 
 function summaryOf(outcomes: readonly StackOutcome[]) {
   const count = (code: number) => outcomes.filter((o) => exitCodeOf(o) === code).length;

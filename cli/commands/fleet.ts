@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
@@ -6,6 +6,7 @@ import { SingleBar } from "cli-progress";
 import picomatch from "picomatch";
 import { parse, stringify } from "yaml";
 import { SpecError } from "../../components/spec-errors";
+import { orgStackFiles } from "../../harness/stack-file";
 import { EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { renderFleetTable, runFleet } from "../fleet";
 import { checkAll } from "./check";
@@ -26,7 +27,7 @@ export interface FleetOptions {
 
 function selectedStacks(projectDir: string, glob: string | undefined): string[] {
   const match = glob === undefined ? () => true : picomatch(glob);
-  return readdirSync(join(projectDir, "stacks")).flatMap((f) => /^Pulumi\.(org-[a-z0-9-]+)\.ya?ml$/.exec(f)?.[1] ?? []).filter((s) => match(s)).sort();
+  return orgStackFiles(join(projectDir, "stacks")).map((f) => f.stack).filter((s) => match(s));
 }
 
 /**

@@ -1,9 +1,9 @@
-import { existsSync, linkSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { orgSlug } from "../../components/spec";
+import { orgSlug } from "../../components/spec-fields";
 import { SpecError } from "../../components/spec-errors";
 import { tenantStackFromConfig } from "../../components/stack-config";
-import { readStackFile } from "../../harness/stack-file";
+import { orgStackFiles, readStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 import { onboardProblems, renderStackFile, type OnboardRequest, type PlatformSettings } from "../onboard-plan";
 
@@ -21,15 +21,13 @@ export interface OnboardOptions {
   readonly like?: string;
 }
 
-const ORG_STACK = /^Pulumi\.org-(.+)\.ya?ml$/;
-
 function platformOf(stacksDir: string, like: string | undefined): PlatformSettings {
-  const files = readdirSync(stacksDir).filter((f) => ORG_STACK.test(f)).sort();
-  const template = like === undefined ? files[0] : `Pulumi.${like}.yaml`;
-  if (template === undefined || !files.includes(template)) {
+  const stacks = orgStackFiles(stacksDir);
+  const template = (like === undefined ? stacks[0] : stacks.find((s) => s.stack === like))?.path;
+  if (template === undefined) {
     throw new SpecError([{ field: "like", message: `no template stack ${like ?? "in stacks/"}: onboard copies the provider connection and edge of an existing org (--like org-<slug>)` }]);
   }
-  const { values, secretKeys } = readStackFile(join(stacksDir, template));
+  const { values, secretKeys } = readStackFile(template);
   // Plain provider settings only: a `secure:` value is encrypted for the template's own stack.
   const provider = Object.fromEntries(Object.entries(values).filter(([key]) => key.startsWith("postgresql:") && key !== "postgresql:password" && !secretKeys.has(key)));
   const org = JSON.parse(values["tenantry:org"] ?? "{}") as { edge?: Record<string, unknown> };
@@ -42,7 +40,7 @@ export async function onboard(slug: string, options: OnboardOptions, projectDir:
   if (!parsed.success) throw new SpecError([{ field: "slug", message: `slug ${JSON.stringify(slug)} ${parsed.error.issues[0]?.message ?? "is not a valid slug"}` }]);
   const stacksDir = join(projectDir, "stacks");
   if (!existsSync(stacksDir)) throw new SpecError([{ field: "stacks", message: `no stacks/ directory in ${projectDir}: run tenantry from the project root` }]);
-  const existing = readdirSync(stacksDir).flatMap((f) => ORG_STACK.exec(f)?.[1] ?? []);
+  const existing = orgStackFiles(stacksDir).map((f) => f.stack.replace(/^org-/, ""));
   const request: OnboardRequest = { slug, tier: options.tier, environments: options.environments, workspaces: options.workspaces };
   const problems = onboardProblems(request, existing);
   if (problems.length > 0) throw new SpecError(problems);
