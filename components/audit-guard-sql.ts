@@ -1,7 +1,9 @@
+import { AUDIT_TRIGGER, AUDIT_TRIGGER_PREFIX, EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "./platform-names";
+
 /*
  * Coverage of the audit ledger and its protection, as idempotent SQL. Everything here runs as
  * the migration's superuser (on RDS: the provider login holding rds_superuser), so it lives in
- * its own schema, audit_guard, that no other role owns or can use, and it never calls a
+ * its own schema, audit__guard (platform-names.ts), that no other role owns or can use, and it never calls a
  * function a less privileged role owns: the audit owner can replace its own functions, and a
  * schema owner can drop anything in its schema.
  *
@@ -18,15 +20,32 @@
  */
 
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+/** A LIKE pattern matching names that start with `prefix` (its `_` taken literally). */
+const startsWith = (prefix: string) => literal(`${prefix.replace(/[\\_%]/g, (c) => `\\${c}`)}%`);
+
+const G = PLATFORM_SCHEMAS.guard;
+const L = PLATFORM_SCHEMAS.ledger;
 
 export function auditGuardSql(coveredSchemas: readonly string[]): string {
   const covered = `ARRAY[${coveredSchemas.map(literal).join(", ")}]::text[]`;
   return `
-CREATE SCHEMA IF NOT EXISTS audit_guard;
-REVOKE ALL ON SCHEMA audit_guard FROM PUBLIC;
+-- The guard runs as the migration's superuser, so it must own its schema: one found owned by
+-- anyone else could hold functions that role wrote, and is refused rather than adopted.
+DO $guard$
+DECLARE
+  found_owner text := (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${literal(G)});
+BEGIN
+  IF found_owner IS NOT NULL AND found_owner <> current_user THEN
+    RAISE EXCEPTION 'schema ${G} exists and is owned by %, not by %: the audit guard will not adopt it', found_owner, current_user
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$guard$;
+CREATE SCHEMA IF NOT EXISTS ${G};
+REVOKE ALL ON SCHEMA ${G} FROM PUBLIC;
 
 -- The primary key columns, quoted and in key order: the record_statement trigger arguments.
-CREATE OR REPLACE FUNCTION audit_guard.key_columns(target oid) RETURNS text
+CREATE OR REPLACE FUNCTION ${G}.key_columns(target oid) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY array_position(i.indkey::int2[], a.attnum))
   FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
@@ -34,42 +53,42 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 $fn$;
 
 -- Attaches (or re-attaches after a primary key change) the four audit triggers.
-CREATE OR REPLACE FUNCTION audit_guard.cover(target oid) RETURNS void
+CREATE OR REPLACE FUNCTION ${G}.cover(target oid) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-  key_columns text := audit_guard.key_columns(target);
+  key_columns text := ${G}.key_columns(target);
   operation text;
 BEGIN
   FOREACH operation IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
     IF key_columns IS NULL THEN
       EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s FOR EACH ROW EXECUTE FUNCTION audit.record_change()',
-                     'tenantry_audit_' || operation, upper(operation), target::regclass);
+                     ${literal(AUDIT_TRIGGER_PREFIX)} || operation, upper(operation), target::regclass);
     ELSE
       EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT EXECUTE FUNCTION audit.record_statement(%s)',
-                     'tenantry_audit_' || operation, upper(operation), target::regclass,
+                     ${literal(AUDIT_TRIGGER_PREFIX)} || operation, upper(operation), target::regclass,
                      CASE operation WHEN 'insert' THEN 'NEW TABLE AS new_rows' WHEN 'delete' THEN 'OLD TABLE AS old_rows'
                                     ELSE 'OLD TABLE AS old_rows NEW TABLE AS new_rows' END,
                      key_columns);
     END IF;
   END LOOP;
-  EXECUTE format('CREATE OR REPLACE TRIGGER tenantry_audit_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_truncate()',
+  EXECUTE format('CREATE OR REPLACE TRIGGER ${AUDIT_TRIGGER.truncate} BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_truncate()',
                  target::regclass);
 END
 $fn$;
 
 -- What the four triggers must look like now: their functions, and the current primary key.
-CREATE OR REPLACE FUNCTION audit_guard.expected(target oid) RETURNS TABLE (name text, definition text)
+CREATE OR REPLACE FUNCTION ${G}.expected(target oid) RETURNS TABLE (name text, definition text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  WITH key AS (SELECT audit_guard.key_columns(target) AS columns)
-  SELECT 'tenantry_audit_' || op,
+  WITH key AS (SELECT ${G}.key_columns(target) AS columns)
+  SELECT ${literal(AUDIT_TRIGGER_PREFIX)} || op,
          CASE WHEN key.columns IS NULL THEN 'FOR EACH ROW EXECUTE FUNCTION audit.record_change()'
               ELSE 'FOR EACH STATEMENT EXECUTE FUNCTION audit.record_statement(' || key.columns || ')' END
   FROM key, unnest(ARRAY['insert', 'update', 'delete']) AS op
   UNION ALL
-  SELECT 'tenantry_audit_truncate', 'FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_truncate()'
+  SELECT ${literal(AUDIT_TRIGGER.truncate)}, 'FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_truncate()'
 $fn$;
 
-CREATE OR REPLACE FUNCTION audit_guard.verify(target oid) RETURNS void
+CREATE OR REPLACE FUNCTION ${G}.verify(target oid) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   tampered text;
@@ -77,7 +96,7 @@ DECLARE
 BEGIN
   -- Tampering: an audit trigger missing, disabled, or calling anything but the ledger.
   SELECT string_agg(e.name, ', ') INTO tampered
-  FROM audit_guard.expected(target) e
+  FROM ${G}.expected(target) e
   LEFT JOIN pg_trigger t ON t.tgrelid = target AND t.tgname = e.name
   WHERE t.oid IS NULL OR t.tgenabled <> 'O'
      OR t.tgfoid NOT IN ('audit.record_statement'::regproc, 'audit.record_change'::regproc, 'audit.refuse_truncate'::regproc);
@@ -87,14 +106,14 @@ BEGIN
   END IF;
   -- Schema evolution: the primary key changed, so the triggers are re-attached to match it.
   SELECT bool_or(position(e.definition IN pg_get_triggerdef(t.oid)) = 0) INTO stale
-  FROM audit_guard.expected(target) e JOIN pg_trigger t ON t.tgrelid = target AND t.tgname = e.name;
+  FROM ${G}.expected(target) e JOIN pg_trigger t ON t.tgrelid = target AND t.tgname = e.name;
   IF stale THEN
-    PERFORM audit_guard.cover(target);
+    PERFORM ${G}.cover(target);
   END IF;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION audit_guard.cover_new_tables() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION ${G}.cover_new_tables() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   created record;
@@ -103,12 +122,12 @@ BEGIN
     SELECT objid FROM pg_event_trigger_ddl_commands()
     WHERE object_type = 'table' AND schema_name = ANY (${covered})
   LOOP
-    PERFORM audit_guard.cover(created.objid);
+    PERFORM ${G}.cover(created.objid);
   END LOOP;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION audit_guard.check_touched_tables() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION ${G}.check_touched_tables() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   touched oid;
@@ -125,34 +144,34 @@ BEGIN
       -- A trigger created with the ledger's own function is cover() at work (or a harmless
       -- copy of it): checking the table halfway through cover() would refuse cover() itself.
       AND NOT (d.command_tag = 'CREATE TRIGGER' AND EXISTS (
-        SELECT 1 FROM pg_trigger t WHERE t.oid = d.objid AND t.tgname LIKE 'tenantry\\_audit\\_%'
+        SELECT 1 FROM pg_trigger t WHERE t.oid = d.objid AND t.tgname LIKE ${startsWith(AUDIT_TRIGGER_PREFIX)}
           AND t.tgfoid IN ('audit.record_statement'::regproc, 'audit.record_change'::regproc, 'audit.refuse_truncate'::regproc)))
   LOOP
-    PERFORM audit_guard.verify(touched);
+    PERFORM ${G}.verify(touched);
   END LOOP;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION audit_guard.refuse_drops() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION ${G}.refuse_drops() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   dropped record;
 BEGIN
   FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
     -- address_names is {schema, table, trigger}: names stay whole whatever they contain.
-    IF dropped.object_type = 'trigger' AND dropped.address_names[3] LIKE 'tenantry\\_audit\\_%'
+    IF dropped.object_type = 'trigger' AND dropped.address_names[3] LIKE ${startsWith(AUDIT_TRIGGER_PREFIX)}
        AND to_regclass(format('%I.%I', dropped.address_names[1], dropped.address_names[2])) IS NOT NULL THEN
       RAISE EXCEPTION 'the audit trigger % cannot be dropped while its table exists', dropped.object_identity
         USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF dropped.schema_name IN ('audit', 'audit_guard') OR (dropped.object_type = 'schema' AND dropped.object_identity IN ('audit', 'audit_guard')) THEN
+    IF dropped.schema_name IN (${literal(L)}, ${literal(G)}) OR (dropped.object_type = 'schema' AND dropped.object_identity IN (${literal(L)}, ${literal(G)})) THEN
       RAISE EXCEPTION 'the audit ledger''s % cannot be dropped', dropped.object_identity USING ERRCODE = 'insufficient_privilege';
     END IF;
   END LOOP;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION audit_guard.refuse_tenant_casts() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION ${G}.refuse_tenant_casts() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
   IF session_user::text LIKE 'tn\\_%' THEN
@@ -162,22 +181,45 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA audit_guard FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${G} FROM PUBLIC;
 
+DROP EVENT TRIGGER IF EXISTS ${EVENT_TRIGGERS.cover};
+CREATE EVENT TRIGGER ${EVENT_TRIGGERS.cover} ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') EXECUTE FUNCTION ${G}.cover_new_tables();
+DROP EVENT TRIGGER IF EXISTS ${EVENT_TRIGGERS.guard};
+CREATE EVENT TRIGGER ${EVENT_TRIGGERS.guard} ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE') EXECUTE FUNCTION ${G}.check_touched_tables();
+DROP EVENT TRIGGER IF EXISTS ${EVENT_TRIGGERS.drops};
+CREATE EVENT TRIGGER ${EVENT_TRIGGERS.drops} ON sql_drop EXECUTE FUNCTION ${G}.refuse_drops();
+DROP EVENT TRIGGER IF EXISTS ${EVENT_TRIGGERS.casts};
+CREATE EVENT TRIGGER ${EVENT_TRIGGERS.casts} ON ddl_command_start
+  WHEN TAG IN ('CREATE CAST') EXECUTE FUNCTION ${G}.refuse_tenant_casts();
+
+-- Before platform names had a shape of their own (platform-names.ts) the guard's event
+-- triggers and audit triggers were named tenantry_audit_*: only the migration's superuser can
+-- make event triggers, and only row triggers calling the ledger's functions are removed, so
+-- nothing of a tenant's is touched. Without this an upgraded database would record twice.
 DROP EVENT TRIGGER IF EXISTS tenantry_audit_cover;
-CREATE EVENT TRIGGER tenantry_audit_cover ON ddl_command_end
-  WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') EXECUTE FUNCTION audit_guard.cover_new_tables();
 DROP EVENT TRIGGER IF EXISTS tenantry_audit_guard;
-CREATE EVENT TRIGGER tenantry_audit_guard ON ddl_command_end
-  WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE') EXECUTE FUNCTION audit_guard.check_touched_tables();
 DROP EVENT TRIGGER IF EXISTS tenantry_audit_drops;
-CREATE EVENT TRIGGER tenantry_audit_drops ON sql_drop EXECUTE FUNCTION audit_guard.refuse_drops();
 DROP EVENT TRIGGER IF EXISTS tenantry_audit_casts;
-CREATE EVENT TRIGGER tenantry_audit_casts ON ddl_command_start
-  WHEN TAG IN ('CREATE CAST') EXECUTE FUNCTION audit_guard.refuse_tenant_casts();
+DO $legacy$
+DECLARE
+  legacy record;
+BEGIN
+  FOR legacy IN
+    SELECT t.tgname, t.tgrelid::regclass AS target FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY (${covered}) AND t.tgname LIKE 'tenantry\\_audit\\_%'
+      AND t.tgfoid IN ('${L}.record_statement'::regproc, '${L}.record_change'::regproc, '${L}.refuse_truncate'::regproc)
+  LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', legacy.tgname, legacy.target);
+  END LOOP;
+END
+$legacy$;
 
 -- Tables that existed before the ledger are covered too.
-SELECT audit_guard.cover(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT ${G}.cover(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${covered});
 `.trimStart();
 }

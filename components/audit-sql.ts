@@ -1,5 +1,6 @@
 import { auditGuardSql } from "./audit-guard-sql";
 import { quoteIdent } from "./naming";
+import { PLATFORM_SCHEMAS } from "./platform-names";
 
 /*
  * The append-only audit ledger of one org database, as idempotent SQL (applied by a
@@ -23,11 +24,7 @@ import { quoteIdent } from "./naming";
  * Coverage and its protection live in audit-guard-sql.ts, owned by the migration's superuser.
  */
 
-export const AUDIT_SCHEMA = "audit";
-export const AUDIT_GUARD_SCHEMA = "audit_guard";
-export const AUDIT_TRIGGER = "tenantry_audit";
-/** Every covered table carries exactly these, enabled, calling the ledger's own functions. */
-export const AUDIT_TRIGGERS = ["insert", "update", "delete", "truncate"].map((op) => `${AUDIT_TRIGGER}_${op}`);
+export const AUDIT_SCHEMA = PLATFORM_SCHEMAS.ledger;
 /** Column names whose values never enter the ledger. */
 export const REDACTED_COLUMNS = "(password|passwd|secret|token|api_?key|credential|private_?key)";
 export const MAX_ACTOR_LENGTH = 256;

@@ -56,6 +56,37 @@ export async function attempt(
 }
 
 /**
+ * Connects once as `who` and tries each statement in a transaction of its own that is always
+ * rolled back: one outcome per statement, and nothing an allowed attempt did is left behind.
+ */
+export async function attemptEach(server: ServerInfo, who: Credentials, database: string, statements: readonly string[]): Promise<Outcome[]> {
+  const client = connectAs(server, who, database);
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    return statements.map(() => outcomeOf(error));
+  }
+  const outcomes: Outcome[] = [];
+  try {
+    for (const sql of statements) {
+      await client.query("BEGIN");
+      try {
+        const rows = (await client.query(sql)).rows as Record<string, unknown>[];
+        outcomes.push({ code: undefined, message: undefined, rows });
+      } catch (error) {
+        outcomes.push(outcomeOf(error));
+      }
+      await client.query("ROLLBACK");
+    }
+    return outcomes;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
  * Opens `count` connections as `who` and then one more; reports how many succeeded and what the
  * extra one got. Every connection is closed again before returning.
  */

@@ -3,7 +3,7 @@ import { planLoginRoles } from "../../components/database-plan";
 import { databaseName } from "../../components/naming";
 import { attempt } from "../attempt";
 import { credentialsOf, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
-import { AUDIT_TRIGGERS } from "../../components/audit-sql";
+import { AUDIT_TRIGGER, AUDIT_TRIGGERS } from "../../components/platform-names";
 import { proofTable } from "./privilege-claims";
 
 /*
@@ -174,15 +174,15 @@ export const ownersCannotSwitchAuditingOff: Claim = async (ctx) => {
   const schema = table.split(".")[0] ?? "";
   const decoy = `CREATE FUNCTION ${schema}.noop_${ctx.nonce}() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$`;
   for (const sql of [
-    `ALTER TABLE ${table} DISABLE TRIGGER tenantry_audit_update`,
+    `ALTER TABLE ${table} DISABLE TRIGGER ${AUDIT_TRIGGER.update}`,
     `ALTER TABLE ${table} DISABLE TRIGGER USER`,
-    `DROP TRIGGER tenantry_audit_delete ON ${table}`,
-    `ALTER TRIGGER tenantry_audit_delete ON ${table} RENAME TO renamed_${ctx.nonce}`,
-    `${decoy}; CREATE OR REPLACE TRIGGER tenantry_audit_update AFTER UPDATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${schema}.noop_${ctx.nonce}()`,
+    `DROP TRIGGER ${AUDIT_TRIGGER.delete} ON ${table}`,
+    `ALTER TRIGGER ${AUDIT_TRIGGER.delete} ON ${table} RENAME TO renamed_${ctx.nonce}`,
+    `${decoy}; CREATE OR REPLACE TRIGGER ${AUDIT_TRIGGER.update} AFTER UPDATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${schema}.noop_${ctx.nonce}()`,
     `CREATE TYPE ${schema}.t_${ctx.nonce} AS ENUM ('a'); CREATE FUNCTION ${schema}.j_${ctx.nonce}(${schema}.t_${ctx.nonce}) RETURNS json LANGUAGE sql AS $$SELECT '1'::json$$; ` +
       `CREATE CAST (${schema}.t_${ctx.nonce} AS json) WITH FUNCTION ${schema}.j_${ctx.nonce}(${schema}.t_${ctx.nonce})`,
     `TRUNCATE ${table}`,
-    `ALTER TABLE ${table} RENAME TO "x on y_${ctx.nonce}"; DROP TRIGGER tenantry_audit_insert ON ${schema}."x on y_${ctx.nonce}"`,
+    `ALTER TABLE ${table} RENAME TO "x on y_${ctx.nonce}"; DROP TRIGGER ${AUDIT_TRIGGER.insert} ON ${schema}."x on y_${ctx.nonce}"`,
   ]) {
     results.push(expectRefused("the DDL role cannot switch auditing off on its own table (disable, drop, rename, replace, cast, truncate)", `${ddl.user}: ${sql}`,
       await attempt(ctx.server, ddl, databaseName(ctx.spec.slug), [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));

@@ -4,6 +4,7 @@ import {
   ownersCannotSwitchAuditingOff, publicHoldsNothingOnTheLedger, tablesAreCoveredWithoutAStep,
 } from "./audit-claims";
 import type { ClaimResult, ProofContext } from "./claim";
+import { guardOutOfTenantReach } from "./guard-claims";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
 import { defaultPrivilegesWork, dropProofTables, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
 
@@ -20,6 +21,7 @@ const CLAIMS = [
   applicationEventsCannotBeForged,
   ledgerIsAppendOnly,
   ownersCannotSwitchAuditingOff,
+  guardOutOfTenantReach,
   publicHoldsNothingOnTheLedger,
   publicCannotConnect,
   otherOrgsCannotConnect,

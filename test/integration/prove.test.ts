@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { auditGuardSql } from "../../components/audit-guard-sql";
 import { attempt } from "../../local/attempt";
 import type { ClaimResult } from "../../local/proof/claim";
 import { proveLocal } from "../../local/prove-local";
@@ -64,6 +65,9 @@ describe("on the embedded Postgres, for org-acme", () => {
   it("a session that lowers extra_float_digits cannot blur an update into no event", () => expectAllHold(/^a session that lowers extra_float_digits/, 1));
   it("an UPDATE that changes a primary key leaves its old and new row on record", () => expectAllHold(/^an UPDATE that changes a primary key/, 1));
 
+  it("no runtime or DDL role of any environment can drop, rename, alter or create in the audit guard (42501)", () =>
+    expectAllHold(/^no tenant role can drop, rename or alter the audit guard/, 6));
+
   it("PUBLIC holds nothing on the ledger", () => expectAllHold(/^PUBLIC holds no privilege on the audit schema/, 1));
 
   it("the edge: unknown app 404; missing, forged, expired and operator tokens 401; policy 200/403; no spoofed header; verifiable identity; 503 without detail", () => {
@@ -98,6 +102,40 @@ describe("the proof itself", () => {
       ]);
     } finally {
       await attempt(server, superuser, "tn_acme", ["REVOKE CREATE ON SCHEMA web_dev FROM tn_acme_dev_runtime"]);
+    }
+  });
+
+  it("fails the guard claim for exactly the role that owns the guard schema, as the audit_guard workspace once made it", async () => {
+    const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
+    const superuser = { user: server.user, password: server.password };
+    await attempt(server, superuser, "tn_acme", ["ALTER SCHEMA audit__guard OWNER TO tn_acme_test_ddl"]);
+    try {
+      const broken = (await proveLocal(acme)).filter((r) => r.status === "fail");
+      expect(broken.map((r) => r.attempt.split(":")[0])).toEqual(["tn_acme_test_ddl"]);
+      // The attack the issue found: as the schema's owner, CASCADE takes the event triggers with it.
+      expect(broken[0]?.result).toMatch(/^not refused: DROP SCHEMA audit__guard CASCADE -> ALLOWED;/);
+    } finally {
+      await attempt(server, superuser, "tn_acme", ["ALTER SCHEMA audit__guard OWNER TO CURRENT_USER"]);
+    }
+  });
+});
+
+describe("the audit guard's migration", () => {
+  it("refuses to adopt a guard schema owned by anyone but the role running it", async () => {
+    const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
+    const superuser = { user: server.user, password: server.password };
+    const database = `tenantry__guard_adoption_${process.pid}`;
+    await attempt(server, superuser, "postgres", [`CREATE DATABASE ${database}`]);
+    try {
+      const planted = await attempt(server, superuser, database, [
+        "CREATE ROLE tenantry__planter NOLOGIN", "CREATE SCHEMA audit__guard AUTHORIZATION tenantry__planter",
+        auditGuardSql(["web_dev"]),
+      ]);
+      expect([planted.code, planted.message]).toEqual([
+        "42501", `schema audit__guard exists and is owned by tenantry__planter, not by ${server.user}: the audit guard will not adopt it`,
+      ]);
+    } finally {
+      await attempt(server, superuser, "postgres", [`DROP DATABASE ${database}`, "DROP ROLE IF EXISTS tenantry__planter"]);
     }
   });
 });

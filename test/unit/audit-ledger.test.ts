@@ -65,7 +65,7 @@ describe("the audit ledger", () => {
     const guard = auditGuardSql(["web_dev"]);
     // The audit owner can replace its own functions; superuser code must never call them.
     expect(guard).not.toMatch(/audit\.(actor|redact|correlation_id|covered_schemas|cover)\(/);
-    expect(guard).toContain("CREATE SCHEMA IF NOT EXISTS audit_guard;\nREVOKE ALL ON SCHEMA audit_guard FROM PUBLIC;");
+    expect(guard).toContain("CREATE SCHEMA IF NOT EXISTS audit__guard;\nREVOKE ALL ON SCHEMA audit__guard FROM PUBLIC;");
     expect(guard).toMatch(/ON ddl_command_start\s+WHEN TAG IN \('CREATE CAST'\)/);
   });
 });
