@@ -1,3 +1,4 @@
+import { isPlatformForm } from "./platform-names";
 import type { SpecProblem } from "./spec-errors";
 
 /*
@@ -36,8 +37,9 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
     problem("postgresql:superuser", 'must be "false": tenantry deploys with a non-superuser account (on RDS, grant rds_superuser by membership)');
   }
   const adminRole = values["postgresql:username"];
-  if (adminRole === undefined || !/^[a-z_][a-z0-9_]{0,62}$/.test(adminRole) || adminRole.startsWith("tn_")) {
-    problem("postgresql:username", "must be the provider's login role: 1..63 of a-z, 0-9 and _, and not a tn_ tenant role");
+  // The login is a platform name: a tenant schema of the same name would sit first on its search_path.
+  if (adminRole === undefined || adminRole.length > 63 || !isPlatformForm(adminRole)) {
+    problem("postgresql:username", "must be the provider's login role in the platform's name form: one word of a-z and 0-9 (e.g. tenantry), or words joined by __ (tenant names join words with a single _)");
   }
   if (problems.length > 0 || adminRole === undefined || host === undefined || !isTlsMode(sslmode)) return { problems };
   return { settings: { adminRole, host, port, sslmode, database: values["postgresql:database"] ?? "postgres" }, problems };

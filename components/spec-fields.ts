@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PLATFORM_SCHEMAS } from "./platform-names";
 import type { Bounds } from "./quota-bounds";
 
 /*
@@ -21,11 +22,19 @@ export function slug(min: number, max: number, what: string) {
 /** Org slugs become role and database names across the whole cluster (see naming.ts). */
 export const orgSlug = slug(2, 31, "it prefixes every cluster-wide name");
 
-/** Workspace slugs become schema names `<workspace>_<env>`; Postgres reserves the `pg_` prefix. */
-export const workspaceSlug = slug(2, 40, "it becomes part of a schema name").refine(
-  (s) => s !== "pg" && !s.startsWith("pg-"),
-  { error: "must not be pg or start with pg- (Postgres reserves pg_ schema names)" },
-);
+/**
+ * Workspace slugs become schema names `<workspace>_<env>`, which must stay out of two namespaces
+ * that are not the tenant's: Postgres reserves the `pg_` prefix, and every cluster-wide name of
+ * tenantry starts `tn_` (a schema named like a login role would sit first on its search_path).
+ * The platform's own in-database names cannot be composed at all (platform-names.ts); the
+ * ledger's one-word schema is refused as a workspace too, so `audit_<env>` never passes for it.
+ */
+export const workspaceSlug = slug(2, 40, "it becomes part of a schema name")
+  .refine((s) => s !== "pg" && !s.startsWith("pg-"), { error: "must not be pg or start with pg- (Postgres reserves pg_ schema names)" })
+  .refine((s) => s !== "tn" && !s.startsWith("tn-"), { error: "must not be tn or start with tn- (tenantry's role and database names start tn_)" })
+  .refine((s) => s !== PLATFORM_SCHEMAS.ledger, {
+    error: `must not be ${PLATFORM_SCHEMAS.ledger} (the platform's audit ledger is schema ${PLATFORM_SCHEMAS.ledger}; ${PLATFORM_SCHEMAS.ledger}_<env> schemas would pass for part of it)`,
+  });
 
 /** No separators, so `<workspace>_<env>` and `<org>_<env>_<kind>` can always be split again. */
 export const environmentSlug = z

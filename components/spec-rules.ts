@@ -1,6 +1,8 @@
 import { minimumConnections } from "./connection-budget";
 import type { ParsedSpec } from "./spec";
 import { parseSecretReference } from "./secret-reference";
+import { schemaName } from "./naming";
+import { isPostgresOwnedSchema } from "./platform-names";
 
 /*
  * Rules that relate two fields of the org spec. Each one closes a way a stack file could widen
@@ -33,6 +35,7 @@ export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[]
     ...lockTimeoutWithinStatementTimeout(spec),
     ...connectionsForEveryEnvironment(spec),
     ...appsReferToKnownWorkspaces(spec),
+    ...schemasStayOutOfPostgresNames(spec),
     ...namedUsersInClaimedDomains(spec),
     ...secretsScopedToThisOrg(spec),
     ...noPublicMailDomains(spec),
@@ -100,6 +103,19 @@ function appsReferToKnownWorkspaces(spec: ParsedSpec): RuleProblem[] {
       ? []
       : [{ path: ["apps", i, "workspace"], message: `must name one of the org's workspaces (${[...workspaces].join(", ")})` }],
   );
+}
+
+/**
+ * Each `<workspace>_<env>` must not be a schema Postgres creates itself: workspace
+ * `information` with environment `schema` would name `information_schema`.
+ */
+function schemasStayOutOfPostgresNames(spec: ParsedSpec): RuleProblem[] {
+  return spec.workspaces.flatMap((ws, i) => spec.environments.flatMap((env, j) => {
+    const name = schemaName(ws.slug, env);
+    return isPostgresOwnedSchema(name)
+      ? [{ path: ["workspaces", i, "slug"], message: `must not compose, with environments[${j}] (${env}), the schema ${name}: Postgres owns that name` }]
+      : [];
+  }));
 }
 
 /** A named user outside the org's own domains would be a door into the tenant for an outsider. */

@@ -38,7 +38,7 @@ export function validOrgInput(): Record<string, unknown> {
 /** Provider settings as the example stacks hold them. */
 export const PROVIDER_CONFIG = {
   "postgresql:host": "pg.tenants.internal",
-  "postgresql:username": "tenantry_admin",
+  "postgresql:username": "tenantry",
   "postgresql:sslmode": "require",
   "postgresql:superuser": "false",
 };

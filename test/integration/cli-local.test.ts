@@ -42,7 +42,7 @@ describe("tenantry up --local", () => {
 
   it("applies the org and prints a passing proof table", () => {
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/org-globex: \d+ created as tenantry_admin, a non-superuser login/);
+    expect(first.out).toMatch(/org-globex: \d+ created as tenantry, a non-superuser login/);
     expect(first.out).toMatch(/claims: \d+ hold, 0 broken, 1 skipped/);
   });
 

@@ -24,7 +24,7 @@ export default async function setup(project: TestProject) {
   chmodSync(dir, 0o755);
   const paths = localPaths(dir);
   const { server } = await ensureServer(paths);
-  await ensureProviderAdmin(paths, server, "tenantry_admin");
+  await ensureProviderAdmin(paths, server, "tenantry");
   project.provide("localDir", dir);
   return async () => {
     await stopServer(paths);

@@ -12,7 +12,7 @@ import { validOrgInput } from "../helpers/spec-builder";
  * (ff936b9, behind pulumi-postgresql 3.18) issues for the same inputs.
  */
 
-const provider = { adminUser: "tenantry_admin" };
+const provider = { adminUser: "tenantry" };
 const steps = (type: string, inputs: Record<string, unknown>) => translationFor(type).create(inputs, provider);
 const statements = (type: string, inputs: Record<string, unknown>) => steps(type, inputs).flatMap((step) => step.statements);
 const LOCK_ROLE = (role: string) => [
@@ -100,7 +100,7 @@ describe("the provider's SQL, as the local apply issues it", () => {
       database: undefined,
       transaction: true,
       prelude: LOCK_ROLE("r"),
-      statements: [`REASSIGN OWNED BY "r" TO "tenantry_admin"`, `DROP OWNED BY "r"`],
+      statements: [`REASSIGN OWNED BY "r" TO "tenantry"`, `DROP OWNED BY "r"`],
       membership: { roles: [{ role: "r" }], style: "withRolesGranted" },
       epilogue: [`DROP ROLE "r"`],
     }]);

@@ -16,7 +16,7 @@ function messagesOf(config: Parameters<typeof tenantStackFromConfig>[0]): string
 describe("the stack configuration", () => {
   it("accepts the org spec with provider settings and a secret password", () => {
     const config = stackConfigFor(validOrgInput(), { "postgresql:host": "pg.internal", "postgresql:password": "[secret]" }, ["postgresql:password"]);
-    expect(tenantStackFromConfig(config)).toMatchObject({ spec: { slug: "acme" }, provider: { adminRole: "tenantry_admin" } });
+    expect(tenantStackFromConfig(config)).toMatchObject({ spec: { slug: "acme" }, provider: { adminRole: "tenantry" } });
   });
 
   it("refuses any other tenantry setting: there is no dev-mode or bypass switch", () => {
@@ -68,10 +68,18 @@ describe("the stack configuration", () => {
     ]);
   });
 
-  it("refuses a provider login that is missing or a tenant role", () => {
-    expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:username": "tn_acme_owner" }))).toEqual([
-      "postgresql:username must be the provider's login role: 1..63 of a-z, 0-9 and _, and not a tn_ tenant role",
-    ]);
+  it("refuses a provider login whose name a tenant could compose: a tenant role, or <workspace>_<env>", () => {
+    for (const username of ["tn_acme_owner", "tenantry_admin", "Tenantry", "x".repeat(64)]) {
+      expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:username": username }))).toEqual([
+        "postgresql:username must be the provider's login role in the platform's name form: one word of a-z and 0-9 (e.g. tenantry), or words joined by __ (tenant names join words with a single _)",
+      ]);
+    }
+  });
+
+  it("accepts a provider login in the platform's name form", () => {
+    for (const username of ["tenantry", "postgres", "tenantry__provisioner"]) {
+      expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:username": username }))).toEqual([]);
+    }
   });
 
   it("reports stack-level and spec-level problems together", () => {
