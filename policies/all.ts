@@ -2,6 +2,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
 import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
+import { postgresNoPlatformNames } from "./platform-names";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery } from "./aws";
 import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
@@ -21,6 +22,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresOneGrantPerTarget,
   postgresPublicRevoked,
   postgresGrantsStayInOrg,
+  postgresNoPlatformNames,
   postgresDatabaseFixedSettings,
   postgresProductionDatabaseProtected,
   auditLedgerSelectInsertOnly,

@@ -1,0 +1,35 @@
+import * as postgresql from "@pulumi/postgresql";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { isPostgresOwnedSchema, isTenantForm, PLATFORM_SCHEMAS } from "../components/platform-names";
+
+/*
+ * DESIGN property 16 at the pack: the names a stack declares are the tenant's (words joined by
+ * single underscores, components/platform-names.ts), never the platform's or Postgres'. Judged
+ * by the form a name must have, so a platform name added later is refused without a new rule.
+ */
+
+/** What each declared name must look like; the ledger's schema is the one platform name a stack declares. */
+function nameProblem(type: "Role" | "Database" | "Schema", name: string): string | undefined {
+  if (type === "Schema" && name === PLATFORM_SCHEMAS.ledger) return undefined;
+  if (!isTenantForm(name)) return "is not a tenant name (words joined by single underscores): the platform's own names are one word or joined by __";
+  if (type === "Schema") {
+    if (isPostgresOwnedSchema(name)) return "is a schema Postgres owns";
+    if (name.startsWith("tn_")) return "is named like a tenantry role (tn_), so it would sit on that role's search_path";
+    return undefined;
+  }
+  return name.startsWith("tn_") ? undefined : "does not start tn_, as every cluster-wide name tenantry gives an org does";
+}
+
+export const postgresNoPlatformNames: ResourceValidationPolicy = {
+  name: "postgres-no-platform-names",
+  description: "No Schema, Role or Database resource takes a name the platform or Postgres owns.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, reportViolation) => {
+    const kind = args.isType(postgresql.Role) ? "Role" : args.isType(postgresql.Database) ? "Database" : args.isType(postgresql.Schema) ? "Schema" : undefined;
+    if (kind === undefined) return;
+    const name = args.props["name"];
+    if (typeof name !== "string") return; // unknown during preview: the spec already shaped it
+    const problem = nameProblem(kind, name);
+    if (problem !== undefined) reportViolation(`${kind} ${args.name} takes the name ${name}, which ${problem}.`);
+  },
+};
