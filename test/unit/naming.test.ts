@@ -13,6 +13,7 @@ const workspace = fc.stringMatching(/^[a-z][a-z0-9]{0,5}(-[a-z0-9]{1,5}){0,3}$/)
 /** Every cluster-wide name tenantry can generate, tagged with what generated it. */
 const clusterName = fc.oneof(
   fc.record({ kind: fc.constant("owner"), org, env: fc.constant("") }).map((x) => ({ ...x, name: orgRoleName(x.org, "owner") })),
+  fc.record({ kind: fc.constant("audit"), org, env: fc.constant("") }).map((x) => ({ ...x, name: orgRoleName(x.org, "audit") })),
   fc.record({ kind: fc.constant("runtime"), org, env }).map((x) => ({ ...x, name: environmentRoleName(x.org, x.env, "runtime") })),
   fc.record({ kind: fc.constant("ddl"), org, env }).map((x) => ({ ...x, name: environmentRoleName(x.org, x.env, "ddl") })),
 );
