@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
-import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } from "./data-safety";
+import { postgresDatabaseFixedSettings, postgresOrgDatabaseDeclared, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery } from "./aws";
@@ -23,6 +23,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresGrantsStayInOrg,
   postgresDatabaseFixedSettings,
   postgresProductionDatabaseProtected,
+  postgresOrgDatabaseDeclared,
   auditLedgerSelectInsertOnly,
   auditSchemaNeverCascades,
   auditLedgerPresent,
