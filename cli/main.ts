@@ -53,9 +53,9 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
 
   cli.command("changed-stacks")
     .requiredOption("--base <ref>", "the git ref the change is compared with, e.g. origin/main (required)")
-    .option("--json", "print a JSON array (for a GitHub Actions matrix)")
+    .option("--json", "print { stacks: [...], deleted: [...] } (stacks is a GitHub Actions matrix)")
     .option("--tier <tier>", "only orgs of this tier (production or sandbox)", tierOption)
-    .description("list the org stacks a change touches: those whose file changed, or all when the program or the pack changed")
+    .description("list the org stacks a change touches (those whose file changed, or all when the program or the pack changed) and those whose file it deleted")
     .action(async (options: { base: string; json?: boolean; tier?: string }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir)));
 
   const fleet = cli.command("fleet").description("the whole fleet of org stacks: pulumi preview or up at bounded concurrency, or Kubernetes operator Stacks");

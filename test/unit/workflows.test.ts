@@ -79,7 +79,7 @@ describe("the workflows", () => {
         expect(step.run, "use env: for values from the event").not.toContain("${{");
         if (step.run.includes("changed-stacks")) {
           expect(step.run).toContain("set -euo pipefail");
-          expect(step.run).toContain(`jq -e 'type == "array"'`);
+          expect(step.run).toContain(`jq -e '(.stacks | type == "array") and (.deleted | type == "array")'`);
         }
       }
     }
@@ -133,14 +133,15 @@ describe("tenantry changed-stacks", () => {
     writeFileSync(join(scratch, "stacks", "Pulumi.org-globex.yaml"), `${readFileSync(join(scratch, "stacks", "Pulumi.org-globex.yaml"), "utf8")}# touched\n`);
     git("commit", "-q", "-am", "touch globex");
     const run = (...args: string[]) => spawnSync(process.execPath, [join(REPO, "dist", "cli", "main.js"), "changed-stacks", ...args], { cwd: scratch, encoding: "utf8" });
-    expect(JSON.parse(run("--base", "main", "--json").stdout)).toEqual(["org-globex"]);
-    expect(JSON.parse(run("--base", "main", "--json", "--tier", "production").stdout)).toEqual([]);
+    const stacks = (...args: string[]) => (JSON.parse(run(...args, "--json").stdout) as { stacks: string[] }).stacks;
+    expect(stacks("--base", "main")).toEqual(["org-globex"]);
+    expect(stacks("--base", "main", "--tier", "production")).toEqual([]);
     writeFileSync(join(scratch, "components", "x.ts"), "export const x = 1;\n");
     git("commit", "-q", "-am", "touch a component");
     expect(run("--base", "main").stdout).toBe("org-acme\norg-globex\n");
-    expect(JSON.parse(run("--base", "main", "--json", "--tier", "sandbox").stdout)).toEqual(["org-globex"]);
+    expect(stacks("--base", "main", "--tier", "sandbox")).toEqual(["org-globex"]);
     expect(run("--base", "no-such-ref").status).toBe(2);
-    // A branch's first push (GitHub's "before" is all zeros): every stack.
-    expect(JSON.parse(run("--base", "0".repeat(40), "--json").stdout)).toEqual(["org-acme", "org-globex"]);
+    // A branch's first push (GitHub's "before" is all zeros): every stack, no deletion known.
+    expect(JSON.parse(run("--base", "0".repeat(40), "--json").stdout)).toEqual({ stacks: ["org-acme", "org-globex"], deleted: [] });
   });
 });
