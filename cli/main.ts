@@ -58,6 +58,11 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .description("list the org stacks a change touches (those whose file changed, or all when the program or the pack changed) and those whose file it deleted")
     .action(async (options: { base: string; json?: boolean; tier?: string }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir)));
 
+  cli.command("check-deletions")
+    .requiredOption("--base <ref>", "the git ref the change is compared with, e.g. origin/main (required)")
+    .description("refuse (exit 2) a change that deletes the stack file of an org not marked for offboarding on the base (tenantry offboard)")
+    .action(async (options: { base: string }) => run((await import("./commands/check-deletions.js")).checkDeletions(options, projectDir)));
+
   const fleet = cli.command("fleet").description("the whole fleet of org stacks: pulumi preview or up at bounded concurrency, or Kubernetes operator Stacks");
   for (const command of ["preview", "up"] as const) {
     fleet.command(command)

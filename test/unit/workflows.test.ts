@@ -91,6 +91,17 @@ describe("the workflows", () => {
     for (const step of pulumiSteps) expect(step.with?.["upsert"]).toBe(true);
   });
 
+  it("refuse a pull request that deletes an unmarked org's stack file: check-deletions against the base, reported even after a failed check, failing the job", () => {
+    const steps = workflow("preview.yml").jobs["check"]?.steps ?? [];
+    const gate = steps.find((s) => s.run?.includes("check-deletions")) as (Step & { if?: string; env?: Record<string, string> }) | undefined;
+    expect(gate?.run).toContain('node dist/cli/main.js check-deletions --base "origin/${BASE_REF}"');
+    expect(gate?.env).toEqual({ BASE_REF: "${{ github.base_ref }}" });
+    expect(gate?.if).toBe("${{ !cancelled() }}");
+    expect(gate?.run).toMatch(/\|\| status=\$\?[\s\S]*exit "\$status"\s*$/);
+    // Before the report is kept, so the pull request's comment says why it was refused.
+    expect(steps.indexOf(gate!)).toBeLessThan(steps.findIndex((s) => s.run?.includes("check-report/report.md")));
+  });
+
   it("promote through dev, test and prod, one concurrency group per stack", () => {
     const { jobs } = workflow("promote.yml");
     expect([jobs["dev"], jobs["test"], jobs["prod"]].map((j) => j?.uses)).toEqual(Array(3).fill("./.github/workflows/stage.yml"));
@@ -103,7 +114,7 @@ describe("the workflows", () => {
     const called = files.flatMap((file) => [...text(file).matchAll(/node dist\/cli\/main\.js ([a-z-]+)/g)].map((m) => m[1] ?? ""));
     // The built entry point, not npx: npx would fetch a registry package of that name if the local bin were ever missing.
     expect(files.filter((file) => text(file).includes("npx "))).toEqual([]);
-    expect(new Set(called)).toEqual(new Set(["changed-stacks", "check"]));
+    expect(new Set(called)).toEqual(new Set(["changed-stacks", "check", "check-deletions"]));
     for (const command of called) expect(commands.has(command), command).toBe(true);
   });
 });
