@@ -51,6 +51,15 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (slug: string, options: { workspaces: string[]; environments: string[]; tier: "production" | "sandbox"; like?: string }) =>
       run((await import("./commands/onboard.js")).onboard(slug, options, projectDir)));
 
+  cli.command("offboard")
+    .argument("<slug>", "the org to offboard (its stack file stacks/Pulumi.org-<slug>.yaml must exist)")
+    .requiredOption("--requested-by <email>", "who asked for the org to go (a lower-case e-mail address)")
+    .requiredOption("--reason <text>", "why, in 10..500 characters")
+    .option("--ticket <id>", "where the decision is recorded: an issue key or URL")
+    .description("mark an org for offboarding in its stack file, validated, and print the steps: the pull request, what pulumi up then does, the final dump, the destroy, the pull request that deletes the file")
+    .action(async (slug: string, options: { requestedBy: string; reason: string; ticket?: string }) =>
+      run((await import("./commands/offboard.js")).offboard(slug, options, projectDir)));
+
   cli.command("changed-stacks")
     .requiredOption("--base <ref>", "the git ref the change is compared with, e.g. origin/main (required)")
     .option("--json", "print { stacks: [...], deleted: [...] } (stacks is a GitHub Actions matrix)")
