@@ -51,12 +51,26 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (slug: string, options: { workspaces: string[]; environments: string[]; tier: "production" | "sandbox"; like?: string }) =>
       run((await import("./commands/onboard.js")).onboard(slug, options, projectDir)));
 
+  cli.command("offboard")
+    .argument("<slug>", "the org to offboard (its stack file stacks/Pulumi.org-<slug>.yaml must exist)")
+    .requiredOption("--requested-by <email>", "who asked for the org to go (a lower-case e-mail address)")
+    .requiredOption("--reason <text>", "why, in 10..500 characters")
+    .option("--ticket <id>", "where the decision is recorded: an issue key or URL")
+    .description("mark an org for offboarding in its stack file, validated, and print the steps: the pull request, what pulumi up then does, the final dump, the destroy, the pull request that deletes the file")
+    .action(async (slug: string, options: { requestedBy: string; reason: string; ticket?: string }) =>
+      run((await import("./commands/offboard.js")).offboard(slug, options, projectDir)));
+
   cli.command("changed-stacks")
     .requiredOption("--base <ref>", "the git ref the change is compared with, e.g. origin/main (required)")
-    .option("--json", "print a JSON array (for a GitHub Actions matrix)")
+    .option("--json", "print { stacks: [...], deleted: [...] } (stacks is a GitHub Actions matrix)")
     .option("--tier <tier>", "only orgs of this tier (production or sandbox)", tierOption)
-    .description("list the org stacks a change touches: those whose file changed, or all when the program or the pack changed")
+    .description("list the org stacks a change touches (those whose file changed, or all when the program or the pack changed) and those whose file it deleted")
     .action(async (options: { base: string; json?: boolean; tier?: string }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir)));
+
+  cli.command("check-deletions")
+    .requiredOption("--base <ref>", "the git ref the change is compared with, e.g. origin/main (required)")
+    .description("refuse (exit 2) a change that deletes the stack file of an org not marked for offboarding on the base (tenantry offboard)")
+    .action(async (options: { base: string }) => run((await import("./commands/check-deletions.js")).checkDeletions(options, projectDir)));
 
   const fleet = cli.command("fleet").description("the whole fleet of org stacks: pulumi preview or up at bounded concurrency, or Kubernetes operator Stacks");
   for (const command of ["preview", "up"] as const) {

@@ -1,4 +1,5 @@
 import { connectionBudget } from "./connection-budget";
+import { planLifecycle } from "./lifecycle-plan";
 import type { OrgSpec } from "./spec";
 import { databaseName, environmentRoleName, orgRoleName, quoteIdent, schemaName, type EnvironmentRoleKind } from "./naming";
 
@@ -28,7 +29,10 @@ export interface DatabasePlan {
   readonly owner: string;
   /** The whole per-org concurrency quota, enforced by the server for every non-superuser. */
   readonly connectionLimit: number;
-  /** production: `protect` + `retainOnDelete`; sandbox: `retainOnDelete` only. Offboarding never drops data. */
+  /**
+   * production: `protect` + `retainOnDelete`; sandbox: `retainOnDelete` only. Offboarding lifts
+   * `protect` so a destroy can finish, and never `retainOnDelete`: the database is forgotten, never dropped.
+   */
   readonly protect: boolean;
   readonly retainOnDelete: true;
 }
@@ -38,7 +42,7 @@ export function planDatabase(spec: OrgSpec): DatabasePlan {
     name: databaseName(spec.slug),
     owner: orgRoleName(spec.slug, "owner"),
     connectionLimit: spec.quotas.maxConnections,
-    protect: spec.tier === "production",
+    protect: planLifecycle(spec).protectDatabase,
     retainOnDelete: true,
   };
 }
@@ -47,6 +51,8 @@ export interface LoginRolePlan {
   readonly env: string;
   readonly kind: EnvironmentRoleKind;
   readonly name: string;
+  /** Whether it may log in: off while the org is offboarding (lifecycle-plan.ts). */
+  readonly login: boolean;
   readonly connectionLimit: number;
   readonly statementTimeoutMs: number;
   readonly lockTimeoutMs: number;
@@ -62,6 +68,7 @@ export function planLoginRoles(spec: OrgSpec, env: string): readonly [LoginRoleP
   const budget = connectionBudget(quotas.maxConnections, spec.environments.length);
   const guardrails = {
     env,
+    login: planLifecycle(spec).logins,
     statementTimeoutMs: quotas.statementTimeoutMs,
     lockTimeoutMs: quotas.lockTimeoutMs,
     idleInTransactionSessionTimeoutMs: quotas.idleInTransactionTimeoutMs,

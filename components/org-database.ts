@@ -13,6 +13,8 @@ export interface OrgDatabaseArgs {
   /**
    * The validated org spec (components/spec.ts). Its tier decides protection: production
    * databases are `protect`ed and retained on delete, sandbox databases are retained only.
+   * While the org is marked for offboarding, `protect` is lifted (the database stays retained)
+   * and the login roles are NOLOGIN (lifecycle-plan.ts).
    */
   readonly spec: OrgSpec;
   /** Serializes this database's grants with every other grant of the org (see AclChain). */
@@ -131,7 +133,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
     const password = pulumi.secret(generated.result);
     const resource = new postgresql.Role(resourceName, {
       name: role.name,
-      login: true,
+      login: role.login,
       password,
       connectionLimit: role.connectionLimit,
       statementTimeout: role.statementTimeoutMs,

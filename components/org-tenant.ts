@@ -4,6 +4,7 @@ import { AclChain } from "./acl-chain";
 import { AuditLedger } from "./audit-ledger";
 import { DispatchNamespace } from "./dispatch-namespace";
 import { EnvironmentSchemas } from "./environment-schemas";
+import { planLifecycle } from "./lifecycle-plan";
 import { childName } from "./naming";
 import { OrgDatabase, type ProviderConnection } from "./org-database";
 import { SecretBindings } from "./secret-bindings";
@@ -21,7 +22,14 @@ export interface EnvironmentRoleNames {
   readonly ddl: pulumi.Output<string>;
 }
 
-/** One tenant org: its database, roles and per-environment schemas. */
+/**
+ * Marks a resource `retainOnDelete`. A `transformations` entry (applied by the SDK, inherited by
+ * every descendant) rather than `transforms`, which the engine applies: Pulumi's mock monitor
+ * never runs those, so `tenantry check` would not see what a real deploy does.
+ */
+const retainOnDelete: pulumi.ResourceTransformation = ({ props, opts }) => ({ props, opts: { ...opts, retainOnDelete: true } });
+
+/** One tenant org: its database, roles and per-environment schemas, and its edge. */
 export class OrgTenant extends pulumi.ComponentResource {
   public readonly databaseName: pulumi.Output<string>;
   /** Login role names by environment. */
@@ -32,12 +40,15 @@ export class OrgTenant extends pulumi.ComponentResource {
   public readonly credentials: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
-    // The org's slug and tier are the component's registered props: stack policies read them.
-    super(COMPONENT_TYPES.orgTenant, name, { slug: args.spec.slug, tier: args.spec.tier }, opts);
+    const lifecycle = planLifecycle(args.spec);
+    // The org's slug, tier and lifecycle are the component's registered props: stack policies read them.
+    super(COMPONENT_TYPES.orgTenant, name, { slug: args.spec.slug, tier: args.spec.tier, offboarding: lifecycle.offboarding }, opts);
     const { spec, provider } = args;
     const acl = new AclChain();
+    // Everything that holds the org's data; while offboarding a destroy forgets it, drops nothing.
+    const dataSide = { parent: this, ...(lifecycle.retainDatabaseSide ? { transformations: [retainOnDelete] } : {}) };
 
-    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider }, { parent: this });
+    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider }, dataSide);
     const roles: Record<string, EnvironmentRoleNames> = {};
     const schemas: Record<string, pulumi.Output<string[]>> = {};
     const schemaResources: pulumi.Resource[] = [];
@@ -47,26 +58,30 @@ export class OrgTenant extends pulumi.ComponentResource {
       roles[env] = { runtime: loginRoles.runtime.name, ddl: loginRoles.ddl.name };
       const environment = new EnvironmentSchemas(childName(name, env), {
         spec, env, database: database.database, roles: loginRoles, acl,
-      }, { parent: this });
+      }, dataSide);
       schemas[env] = environment.schemaNames;
       schemaResources.push(...environment.schemas);
     }
 
     new AuditLedger(childName(name, "audit"), {
       spec, database: database.database, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider,
-    }, { parent: this });
+    }, dataSide);
 
-    // The edge: where the org's apps run, and the secrets they reach by reference.
+    // The edge: where the org's apps run, and the secrets they reach by reference. While the
+    // org offboards only the secrets stay; the Workers and the identity that reads them go.
     const { edge } = spec;
     if (edge !== undefined) {
       const secrets = new SecretBindings(childName(name, "secrets"), {
         spec, host: provider.host, port: provider.port, sslmode: provider.sslmode,
         logins: Object.fromEntries(Object.entries(roles).map(([env, r]) => [env, { runtimeRole: r.runtime, ddlRole: r.ddl }])),
         passwords: database.passwords,
+        reader: lifecycle.edge,
       }, { parent: this });
-      new DispatchNamespace(childName(name, "edge"), {
-        spec: { ...spec, edge }, awsAccessKeyId: secrets.readerAccessKeyId, awsSecretAccessKey: secrets.readerSecretAccessKey,
-      }, { parent: this });
+      if (secrets.reader !== undefined) {
+        new DispatchNamespace(childName(name, "edge"), {
+          spec: { ...spec, edge }, awsAccessKeyId: secrets.reader.accessKeyId, awsSecretAccessKey: secrets.reader.secretAccessKey,
+        }, { parent: this });
+      }
     }
 
     this.databaseName = database.databaseName;

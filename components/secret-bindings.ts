@@ -20,6 +20,17 @@ export interface SecretBindingsArgs {
   readonly logins: Readonly<Record<string, DatabaseLogin>>;
   /** `{ [roleName]: password }`, a Pulumi secret. */
   readonly passwords: pulumi.Output<Record<string, string>>;
+  /**
+   * Whether to declare the outbound Worker's IAM identity. False while the org is offboarding:
+   * there is no Worker left to read the secrets, and an identity that can read them is a way in.
+   */
+  readonly reader: boolean;
+}
+
+/** The outbound Worker's AWS credentials; the secret half is a Pulumi secret. */
+export interface SecretsReader {
+  readonly accessKeyId: pulumi.Output<string>;
+  readonly secretAccessKey: pulumi.Output<string>;
 }
 
 /**
@@ -31,9 +42,8 @@ export interface SecretBindingsArgs {
  */
 export class SecretBindings extends pulumi.ComponentResource {
   public readonly keyArn: pulumi.Output<string>;
-  /** Credentials of the outbound Worker's IAM identity; the secret half is a Pulumi secret. */
-  public readonly readerAccessKeyId: pulumi.Output<string>;
-  public readonly readerSecretAccessKey: pulumi.Output<string>;
+  /** Credentials of the outbound Worker's IAM identity; undefined when `reader` is false. */
+  public readonly reader: SecretsReader | undefined;
 
   constructor(name: string, args: SecretBindingsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.secretBindings, name, {}, opts);
@@ -69,16 +79,19 @@ export class SecretBindings extends pulumi.ComponentResource {
       return secret;
     });
 
-    const reader = new aws.iam.User(childName(name, "reader"), { name: `tn-${spec.slug}-outbound`, tags: { "tenantry:org": spec.slug } }, parent);
+    this.keyArn = key.arn;
+    this.reader = args.reader ? this.declareReader(name, spec.slug, secrets, key) : undefined;
+    this.registerOutputs({ keyArn: this.keyArn });
+  }
+
+  private declareReader(name: string, slug: string, secrets: readonly aws.secretsmanager.Secret[], key: aws.kms.Key): SecretsReader {
+    const parent = { parent: this };
+    const reader = new aws.iam.User(childName(name, "reader"), { name: `tn-${slug}-outbound`, tags: { "tenantry:org": slug } }, parent);
     new aws.iam.UserPolicy(childName(name, "reader-policy"), {
       user: reader.name,
       policy: pulumi.all([pulumi.all(secrets.map((s) => s.arn)), key.arn]).apply(([arns, keyArn]) => outboundReadPolicy(arns, keyArn)),
     }, parent);
     const accessKey = new aws.iam.AccessKey(childName(name, "reader-key"), { user: reader.name }, { ...parent, additionalSecretOutputs: ["secret"] });
-
-    this.keyArn = key.arn;
-    this.readerAccessKeyId = accessKey.id;
-    this.readerSecretAccessKey = pulumi.secret(accessKey.secret);
-    this.registerOutputs({ keyArn: this.keyArn });
+    return { accessKeyId: accessKey.id, secretAccessKey: pulumi.secret(accessKey.secret) };
   }
 }

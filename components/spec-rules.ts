@@ -42,7 +42,14 @@ export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[]
     ...breakGlassIsGoverned(spec, now),
     ...duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name"),
     ...edgeWhereAppsRun(spec),
+    ...noBreakGlassWhileOffboarding(spec),
   ];
+}
+
+/** Offboarding turns every login of the org off; a break-glass login would be a way back in. */
+function noBreakGlassWhileOffboarding(spec: ParsedSpec): RuleProblem[] {
+  if (spec.offboarding === undefined || !spec.breakGlass.enabled) return [];
+  return [{ path: ["breakGlass", "enabled"], message: "must be false while the org is marked for offboarding (offboarding turns every login off)" }];
 }
 
 /** Apps and secrets need somewhere to run; the two trust domains must not be one. */

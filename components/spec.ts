@@ -155,6 +155,27 @@ const breakGlassSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * The offboarding marker: the org is on its way out. Written by `tenantry offboard`, it must be
+ * merged before a pull request may delete the stack file (`tenantry check-deletions`). An
+ * object, not a `lifecycle` enum: the marker is a reviewed decision, so it names who asked and
+ * why, and its absence is the one safe default (an active, protected org). While it is set the
+ * program revokes the org's access and keeps its data (lifecycle-plan.ts).
+ */
+const offboardingSchema = z.strictObject({
+  /** Who asked for the org to go: the person accountable for the decision. */
+  requestedBy: emailAddress,
+  reason: z
+    .string({ error: "must be text" })
+    .min(10, { error: "must explain the offboarding in 10..500 characters" })
+    .max(500, { error: "must explain the offboarding in 10..500 characters" }),
+  /** Where the decision is recorded (an issue key or URL), when there is one. */
+  ticket: z
+    .string({ error: "must be a ticket id or URL" })
+    .regex(/^[\x21-\x7e]{1,200}$/, { error: "must be a ticket id or URL: 1..200 printable characters, no spaces" })
+    .optional(),
+});
+
 /** The schema of `tenantry:org`; `now` is the clock a break-glass expiry is measured against. */
 export function orgSpecSchema(now: Date) {
   return z
@@ -193,6 +214,8 @@ export function orgSpecSchema(now: Date) {
         .max(20, { error: "must list at most 20 domains" })
         .default([]),
       breakGlass: breakGlassSchema.prefault({ enabled: false }),
+      /** Absent for an active org (the default); see offboardingSchema. */
+      offboarding: offboardingSchema.optional(),
     })
     .superRefine((spec, ctx) => {
       for (const problem of checkCrossFieldRules(spec, now)) {
@@ -212,6 +235,7 @@ export type OrgSpec = Omit<ParsedSpec, "breakGlass"> & { readonly breakGlass: Br
 export type Quotas = OrgSpec["quotas"];
 export type AppSpec = OrgSpec["apps"][number];
 export type SecretSpec = OrgSpec["secrets"][number];
+export type Offboarding = NonNullable<OrgSpec["offboarding"]>;
 
 export type BreakGlass =
   | { readonly enabled: false }

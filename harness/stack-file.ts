@@ -44,13 +44,21 @@ export function resolveStackFile(stackOrPath: string, projectDir: string): strin
 }
 
 export function readStackFile(path: string): StackFile {
+  if (stackNameOf(path) === undefined) {
+    throw new SpecError([{ field: "stack", message: `${basename(path)} is not a stack file name (expected Pulumi.<stack>.yaml)` }]);
+  }
+  return parseStackFile(readFileSync(path, "utf8"), path);
+}
+
+/** A stack file's text, read as {@link readStackFile} reads it; `path` names it (its stack comes from its file name). */
+export function parseStackFile(text: string, path: string): StackFile {
   const stack = stackNameOf(path);
   if (stack === undefined) {
     throw new SpecError([{ field: "stack", message: `${basename(path)} is not a stack file name (expected Pulumi.<stack>.yaml)` }]);
   }
   let document: unknown;
   try {
-    document = parse(readFileSync(path, "utf8"));
+    document = parse(text);
   } catch (error) {
     // The YAML parser's message can quote the offending line, which may hold a secret.
     const where = error instanceof Error && "linePos" in error ? lineOf(error) : "";

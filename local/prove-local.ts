@@ -1,6 +1,7 @@
 import type { Credentials } from "./attempt";
 import type { ClaimResult, OtherOrg } from "./proof/claim";
 import { proveEdge } from "./proof/edge-claims";
+import { proveOffboarding } from "./proof/offboarding-claims";
 import { prove } from "./proof/prove";
 import { TYPE } from "./provider-sql";
 import { ensureServer } from "./server";
@@ -15,9 +16,10 @@ import type { LocalStack } from "./up";
 /** `prove` before `up`: nothing to prove yet. */
 export class NotAppliedError extends Error {}
 
-function loginCredentials(resources: readonly AppliedResource[]): Map<string, Credentials> {
+/** The stored password of each role that has one; with `loginOnly`, of the roles that may log in. */
+function loginCredentials(resources: readonly AppliedResource[], { loginOnly = true } = {}): Map<string, Credentials> {
   const credentials = new Map<string, Credentials>();
-  for (const r of resources.filter((r) => r.type === TYPE.role && r.inputs["login"] === true)) {
+  for (const r of resources.filter((r) => r.type === TYPE.role && (!loginOnly || r.inputs["login"] === true))) {
     const user = r.inputs["name"];
     const password = r.inputs["password"];
     if (typeof user === "string" && typeof password === "string") credentials.set(user, { user, password });
@@ -43,6 +45,10 @@ export async function proveLocal(stack: LocalStack): Promise<ClaimResult[]> {
     .filter(([name]) => name !== stackFile.stack)
     .map(([name, other]) => asOtherOrg(name.replace(/^org-/, ""), other.resources))
     .filter((o): o is OtherOrg => o !== undefined);
+  if (tenant.spec.offboarding !== undefined) {
+    // Its roles are NOLOGIN now: the proof tries each one's stored password and must be refused.
+    return proveOffboarding({ server, spec: tenant.spec, credentials: loginCredentials(own, { loginOnly: false }), otherOrgs });
+  }
   const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs });
   return [...database, ...(await proveEdge(tenant.spec))];
 }

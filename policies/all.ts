@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
-import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } from "./data-safety";
+import { postgresDatabaseFixedSettings, postgresOrgDatabaseDeclared, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
 import { postgresNoPlatformNames } from "./platform-names";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
@@ -25,6 +25,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresNoPlatformNames,
   postgresDatabaseFixedSettings,
   postgresProductionDatabaseProtected,
+  postgresOrgDatabaseDeclared,
   auditLedgerSelectInsertOnly,
   auditSchemaNeverCascades,
   auditLedgerPresent,

@@ -1,11 +1,15 @@
+import { databaseName } from "../components/naming";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import * as postgresql from "@pulumi/postgresql";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 
 /*
  * Data is never lost by accident. Only `protect` is visible to a policy: Pulumi does not pass
- * `retainOnDelete` to analyzers, so that half is enforced by the program and the local apply.
+ * `retainOnDelete` to analyzers, so that half is enforced by the program, `tenantry check`'s
+ * offline check and the local apply.
  */
+
+const DATABASE = "postgresql:index/database:Database";
 
 const FIXED = { template: "template0", encoding: "UTF8", lcCollate: "C", lcCtype: "C" } as const;
 
@@ -21,13 +25,34 @@ export const postgresDatabaseFixedSettings: ResourceValidationPolicy = {
 
 export const postgresProductionDatabaseProtected: StackValidationPolicy = {
   name: "postgres-production-database-protected",
-  description: "The org database of a production-tier org is protected.",
+  description: "The org database of a production-tier org is protected, unless the org is marked for offboarding (then it is retained, so a destroy forgets it).",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    const production = args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant && r.props["tier"] === "production");
+    // Offboarding lifts protect so `pulumi destroy` can finish; the program keeps retainOnDelete,
+    // which `tenantry check` verifies offline (harness/offline-checks.ts).
+    const production = args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant && r.props["tier"] === "production" && r.props["offboarding"] !== true);
     if (!production) return;
-    for (const database of args.resources.filter((r) => r.type === "postgresql:index/database:Database")) {
+    for (const database of args.resources.filter((r) => r.type === DATABASE)) {
       if (!database.opts.protect) reportViolation(`Database ${database.name} of a production org must be protected (protect: true).`, database.urn);
+    }
+  },
+};
+
+/**
+ * A database the program stops declaring is deleted (or forgotten, if its state says retained):
+ * an org stack, offboarding or not, always declares its own database, exactly once.
+ */
+export const postgresOrgDatabaseDeclared: StackValidationPolicy = {
+  name: "postgres-org-database-declared",
+  description: "An org stack declares its org's database, offboarding included: a database the stack stops declaring is deleted.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    for (const org of args.resources.filter((r) => r.type === COMPONENT_TYPES.orgTenant)) {
+      const slug = org.props["slug"];
+      if (typeof slug !== "string") continue;
+      const expected = databaseName(slug);
+      const declared = args.resources.filter((r) => r.type === DATABASE && r.props["name"] === expected).length;
+      if (declared !== 1) reportViolation(`Org ${slug} must declare its database ${expected} exactly once (found ${declared}): a database the stack stops declaring is deleted.`, org.urn);
     }
   },
 };

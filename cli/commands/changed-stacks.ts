@@ -1,28 +1,29 @@
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { SpecError } from "../../components/spec-errors";
 import { orgStackFiles, readStackFile } from "../../harness/stack-file";
-import { changedStacks } from "../changed-stacks";
+import { changedStacks, deletedStacks } from "../changed-stacks";
 import { EXIT_OK } from "../exit-codes";
+import { changedFilesSince, isFirstPush } from "../git-changes";
 
 /**
- * `tenantry changed-stacks --base <ref> [--json]`: the org stacks a pull request or a merge
- * touches, one per line (or a JSON array, for a GitHub Actions matrix).
+ * `tenantry changed-stacks --base <ref> [--json] [--tier <tier>]`: the org stacks a pull request
+ * or a merge touches, one per line on stdout (so a shell loop can run them), and the ones whose
+ * stack file it deleted, on stderr. `--json` prints `{ "stacks": [...], "deleted": [...] }`;
+ * `stacks` is a GitHub Actions matrix. `--tier` filters `stacks` only: a deleted stack has no
+ * file left to read its tier from, and every deletion must be seen.
  */
 export async function changedStacksCommand(options: { base: string; json?: boolean; tier?: string }, projectDir: string): Promise<number> {
   const existing = orgStackFiles(join(projectDir, "stacks")).map((f) => f.stack);
-  // GitHub's "before" of a branch's first push is all zeros: there is no base, so every stack.
-  const firstPush = /^0{40}$/.test(options.base);
-  let diff = "";
-  if (!firstPush) try {
-    // Three dots: what the branch changed since it left the base, not what the base did since.
-    diff = execFileSync("git", ["diff", "--name-only", `${options.base}...HEAD`], { cwd: projectDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  } catch {
-    throw new SpecError([{ field: "base", message: `git cannot compare ${options.base}...HEAD here: fetch the base branch first (actions/checkout with fetch-depth: 0)` }]);
-  }
-  const stacks = (firstPush ? [...existing].sort() : changedStacks(diff.split("\n").filter(Boolean), existing))
+  // A branch's first push has no base: every stack, and no deletion can be told.
+  const files = isFirstPush(options.base) ? undefined : changedFilesSince(options.base, projectDir);
+  const stacks = (files === undefined ? [...existing].sort() : changedStacks(files, existing))
     .filter((stack) => options.tier === undefined || tierOf(join(projectDir, "stacks", `Pulumi.${stack}.yaml`)) === options.tier);
-  console.log(options.json === true ? JSON.stringify(stacks) : stacks.join("\n"));
+  const deleted = files === undefined ? [] : deletedStacks(files, existing);
+  if (options.json === true) {
+    console.log(JSON.stringify({ stacks, deleted }));
+  } else {
+    if (stacks.length > 0) console.log(stacks.join("\n"));
+    for (const stack of deleted) console.error(`deleted: ${stack} (its stack file is gone; tenantry check-deletions decides whether the change may delete it)`);
+  }
   return EXIT_OK;
 }
 

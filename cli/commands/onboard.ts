@@ -1,11 +1,11 @@
-import { existsSync, linkSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { orgSlug } from "../../components/spec-fields";
 import { SpecError } from "../../components/spec-errors";
-import { tenantStackFromConfig } from "../../components/stack-config";
 import { orgStackFiles, readStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 import { onboardProblems, renderStackFile, type OnboardRequest, type PlatformSettings } from "../onboard-plan";
+import { writeCheckedStackFile } from "../stack-file-writer";
 
 /*
  * `tenantry onboard <slug>`: writes stacks/Pulumi.org-<slug>.yaml for a new org, validated by the
@@ -46,18 +46,7 @@ export async function onboard(slug: string, options: OnboardOptions, projectDir:
   if (problems.length > 0) throw new SpecError(problems);
 
   const path = join(stacksDir, `Pulumi.org-${slug}.yaml`);
-  // Drafted beside stacks/ and checked there: only a file that passes is moved into place.
-  const draftDir = mkdtempSync(join(stacksDir, ".onboard-"));
-  const draft = join(draftDir, `Pulumi.org-${slug}.yaml`);
-  try {
-    writeFileSync(draft, renderStackFile(request, platformOf(stacksDir, options.like)), { flag: "wx" });
-    // The program's own check, on the file as written: the same function index.ts calls.
-    tenantStackFromConfig({ ...readStackFile(draft), now: new Date() });
-    // A hard link fails if the file appeared meanwhile (a rename would silently replace it).
-    linkSync(draft, path);
-  } finally {
-    rmSync(draftDir, { recursive: true, force: true });
-  }
+  writeCheckedStackFile(path, renderStackFile(request, platformOf(stacksDir, options.like)), { create: true });
   const file = relative(projectDir, path);
   console.log([
     `wrote ${file}: org ${slug}, ${options.tier} tier, environments ${options.environments.join(" -> ")}, workspaces ${options.workspaces.join(", ")}`,

@@ -10,7 +10,8 @@ export function validate(stackOrPath: string, projectDir: string): number {
   console.log(
     `${stackFile.stack}: valid (${relative(projectDir, stackFile.path)}): org ${spec.slug}, ${spec.tier} tier, ` +
       `environments ${spec.environments.join(" -> ")}, workspaces ${spec.workspaces.length}, ` +
-      `apps ${spec.apps.length}, secret references ${spec.secrets.length}`,
+      `apps ${spec.apps.length}, secret references ${spec.secrets.length}` +
+      (spec.offboarding === undefined ? "" : `; marked for offboarding (requested by ${spec.offboarding.requestedBy})`),
   );
   return EXIT_OK;
 }

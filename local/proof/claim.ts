@@ -7,6 +7,8 @@ export const SQLSTATE = {
   insufficientPrivilege: "42501",
   queryCanceled: "57014",
   tooManyConnections: "53300",
+  /** invalid_authorization_specification: a NOLOGIN role's connection attempt. */
+  cannotLogIn: "28000",
 } as const;
 
 /** One row of the proof table: `claim | attempt | result`. */
@@ -51,7 +53,7 @@ export function expectAllowed(claim: string, attempt: string, outcome: Outcome):
   return { claim, attempt, result: `refused ${outcome.code} (${outcome.message ?? ""}), expected allowed`, status: "fail" };
 }
 
-export function credentialsOf(ctx: ProofContext, role: string): Credentials {
+export function credentialsOf(ctx: Pick<ProofContext, "credentials">, role: string): Credentials {
   const found = ctx.credentials.get(role);
   if (found === undefined) throw new Error(`no credentials for ${role} in the local state: run \`tenantry up --local\` first`);
   return found;

@@ -47,6 +47,13 @@ describe("the org spec accepts", () => {
     expect(parse(org).breakGlass).toEqual({ enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt: hoursFromNow(23) });
   });
 
+  it("an offboarding marker naming who asked and why, with or without a ticket", () => {
+    const marker = { requestedBy: "ops@tenantry.example", reason: "contract ended on 2026-05-31" };
+    expect(parse({ ...validOrgInput(), offboarding: marker }).offboarding).toEqual(marker);
+    expect(parse({ ...validOrgInput(), offboarding: { ...marker, ticket: "https://tracker.example/OPS-1234" } }).offboarding?.ticket).toBe("https://tracker.example/OPS-1234");
+    expect(parse(validOrgInput()).offboarding).toBeUndefined();
+  });
+
   it("each of the four app access forms", () => {
     for (const access of [{ minRole: "viewer" }, { users: ["a@acme.com"] }, { workspaceMembers: true }, { editorsOnly: true }]) {
       expect(problemsOf((org) => { org["apps"][0].access = access; })).toEqual([]);
@@ -133,6 +140,20 @@ describe("the org spec refuses, naming the field", () => {
     }, ["tenantry:org.breakGlass.expiresAt must be a valid time in the future, at most 24 h ahead"]],
     ["break-glass leftovers while it is off", (o) => { o["breakGlass"] = { enabled: false, grantee: "oncall@acme.com" }; },
       ["tenantry:org.breakGlass.grantee must be omitted while breakGlass.enabled is false"]],
+    ["an offboarding marker without who asked", (o) => { o["offboarding"] = { reason: "contract ended on 2026-05-31" }; },
+      ["tenantry:org.offboarding.requestedBy is required"]],
+    ["an offboarding marker with a one-word reason", (o) => { o["offboarding"] = { requestedBy: "ops@tenantry.example", reason: "done" }; },
+      ["tenantry:org.offboarding.reason must explain the offboarding in 10..500 characters"]],
+    ["an offboarding marker with a ticket holding spaces", (o) => { o["offboarding"] = { requestedBy: "ops@tenantry.example", reason: "contract ended", ticket: "OPS 1234" }; },
+      ["tenantry:org.offboarding.ticket must be a ticket id or URL: 1..200 printable characters, no spaces"]],
+    ["an offboarding marker with an unknown key (e.g. a switch to drop the data)", (o) => { o["offboarding"] = { requestedBy: "ops@tenantry.example", reason: "contract ended", dropData: true }; },
+      ["tenantry:org.offboarding.dropData is not a known field (unknown keys are refused so a typo never falls back to a default)"]],
+    ["offboarding: true instead of a marker", (o) => { o["offboarding"] = true; },
+      ["tenantry:org.offboarding must be an object (got true)"]],
+    ["break-glass on while the org is marked for offboarding", (o) => {
+      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(2) };
+      o["offboarding"] = { requestedBy: "ops@tenantry.example", reason: "contract ended on 2026-05-31" };
+    }, ["tenantry:org.breakGlass.enabled must be false while the org is marked for offboarding (offboarding turns every login off)"]],
     ["a spec that is not an object", (o) => { for (const k of Object.keys(o)) delete o[k]; }, [
       "tenantry:org.slug is required",
       "tenantry:org.workspaces is required",

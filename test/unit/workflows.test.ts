@@ -79,7 +79,7 @@ describe("the workflows", () => {
         expect(step.run, "use env: for values from the event").not.toContain("${{");
         if (step.run.includes("changed-stacks")) {
           expect(step.run).toContain("set -euo pipefail");
-          expect(step.run).toContain(`jq -e 'type == "array"'`);
+          expect(step.run).toContain(`jq -e '(.stacks | type == "array") and (.deleted | type == "array")'`);
         }
       }
     }
@@ -89,6 +89,17 @@ describe("the workflows", () => {
     const pulumiSteps = ["preview.yml", "stage.yml"].flatMap((file) => Object.values(workflow(file).jobs).flatMap((job) => job.steps ?? []).filter((s) => s.uses?.startsWith("pulumi/actions@")));
     expect(pulumiSteps).toHaveLength(2);
     for (const step of pulumiSteps) expect(step.with?.["upsert"]).toBe(true);
+  });
+
+  it("refuse a pull request that deletes an unmarked org's stack file: check-deletions against the base, reported even after a failed check, failing the job", () => {
+    const steps = workflow("preview.yml").jobs["check"]?.steps ?? [];
+    const gate = steps.find((s) => s.run?.includes("check-deletions")) as (Step & { if?: string; env?: Record<string, string> }) | undefined;
+    expect(gate?.run).toContain('node dist/cli/main.js check-deletions --base "origin/${BASE_REF}"');
+    expect(gate?.env).toEqual({ BASE_REF: "${{ github.base_ref }}" });
+    expect(gate?.if).toBe("${{ !cancelled() }}");
+    expect(gate?.run).toMatch(/\|\| status=\$\?[\s\S]*exit "\$status"\s*$/);
+    // Before the report is kept, so the pull request's comment says why it was refused.
+    expect(steps.indexOf(gate!)).toBeLessThan(steps.findIndex((s) => s.run?.includes("check-report/report.md")));
   });
 
   it("promote through dev, test and prod, one concurrency group per stack", () => {
@@ -103,7 +114,7 @@ describe("the workflows", () => {
     const called = files.flatMap((file) => [...text(file).matchAll(/node dist\/cli\/main\.js ([a-z-]+)/g)].map((m) => m[1] ?? ""));
     // The built entry point, not npx: npx would fetch a registry package of that name if the local bin were ever missing.
     expect(files.filter((file) => text(file).includes("npx "))).toEqual([]);
-    expect(new Set(called)).toEqual(new Set(["changed-stacks", "check"]));
+    expect(new Set(called)).toEqual(new Set(["changed-stacks", "check", "check-deletions"]));
     for (const command of called) expect(commands.has(command), command).toBe(true);
   });
 });
@@ -133,14 +144,15 @@ describe("tenantry changed-stacks", () => {
     writeFileSync(join(scratch, "stacks", "Pulumi.org-globex.yaml"), `${readFileSync(join(scratch, "stacks", "Pulumi.org-globex.yaml"), "utf8")}# touched\n`);
     git("commit", "-q", "-am", "touch globex");
     const run = (...args: string[]) => spawnSync(process.execPath, [join(REPO, "dist", "cli", "main.js"), "changed-stacks", ...args], { cwd: scratch, encoding: "utf8" });
-    expect(JSON.parse(run("--base", "main", "--json").stdout)).toEqual(["org-globex"]);
-    expect(JSON.parse(run("--base", "main", "--json", "--tier", "production").stdout)).toEqual([]);
+    const stacks = (...args: string[]) => (JSON.parse(run(...args, "--json").stdout) as { stacks: string[] }).stacks;
+    expect(stacks("--base", "main")).toEqual(["org-globex"]);
+    expect(stacks("--base", "main", "--tier", "production")).toEqual([]);
     writeFileSync(join(scratch, "components", "x.ts"), "export const x = 1;\n");
     git("commit", "-q", "-am", "touch a component");
     expect(run("--base", "main").stdout).toBe("org-acme\norg-globex\n");
-    expect(JSON.parse(run("--base", "main", "--json", "--tier", "sandbox").stdout)).toEqual(["org-globex"]);
+    expect(stacks("--base", "main", "--tier", "sandbox")).toEqual(["org-globex"]);
     expect(run("--base", "no-such-ref").status).toBe(2);
-    // A branch's first push (GitHub's "before" is all zeros): every stack.
-    expect(JSON.parse(run("--base", "0".repeat(40), "--json").stdout)).toEqual(["org-acme", "org-globex"]);
+    // A branch's first push (GitHub's "before" is all zeros): every stack, no deletion known.
+    expect(JSON.parse(run("--base", "0".repeat(40), "--json").stdout)).toEqual({ stacks: ["org-acme", "org-globex"], deleted: [] });
   });
 });
