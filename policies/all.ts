@@ -1,8 +1,11 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
 import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } from "./data-safety";
-import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
-import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
+import {
+  postgresGrantsMatchAllowedShapes, postgresGrantsStayInOrg, postgresMembershipsMatchAllowedShapes, postgresOneGrantPerTarget,
+  postgresPublicRevoked, postgresRuntimeRoleNoDdl,
+} from "./grants";
+import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery } from "./aws";
 import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
@@ -17,10 +20,13 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresRoleNoPrivilegedAttributes,
   postgresLoginRoleGuardrails,
   postgresBreakGlassExpires,
+  postgresRolesMatchAllowedKinds,
   postgresRuntimeRoleNoDdl,
   postgresOneGrantPerTarget,
   postgresPublicRevoked,
   postgresGrantsStayInOrg,
+  postgresGrantsMatchAllowedShapes,
+  postgresMembershipsMatchAllowedShapes,
   postgresDatabaseFixedSettings,
   postgresProductionDatabaseProtected,
   auditLedgerSelectInsertOnly,

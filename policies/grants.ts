@@ -1,12 +1,19 @@
 import * as postgresql from "@pulumi/postgresql";
 import { isRoleOfOrgPrefix } from "../components/naming";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { allowedMembership, allowedGrantShape, type AclFacts } from "./shape-match";
+import { allowedFor, allowedMemberships, describeAcl, describeMembership } from "./shape-messages";
+import { judgeAgainstOrg } from "./stack-org";
 
-/* Grants: runtime roles get DML only, grants stay inside the org, and no two Grants fight. */
+/*
+ * Grants: every Grant, DefaultPrivileges and GrantRole matches a shape the design allows
+ * (grant-shapes.ts); runtime roles get DML only, grants stay inside the org, and no two Grants fight.
+ */
 
 const GRANT = "postgresql:index/grant:Grant";
 const DEFAULT_PRIVILEGES = "postgresql:index/defaultPrivileges:DefaultPrivileges";
 const DATABASE = "postgresql:index/database:Database";
+const GRANT_ROLE = "postgresql:index/grantRole:GrantRole";
 const RUNTIME_FORBIDDEN = ["ALL", "CREATE", "TEMPORARY", "TRUNCATE", "REFERENCES", "TRIGGER"];
 
 export const postgresRuntimeRoleNoDdl: ResourceValidationPolicy = {
@@ -72,4 +79,24 @@ export const postgresGrantsStayInOrg: StackValidationPolicy = {
       if (outside.length > 0) reportViolation(`${grant.name} reaches outside org ${database}: ${outside.join(", ")}.`, grant.urn);
     }
   },
+};
+
+const ACL_KEYS = ["role", "database", "schema", "objectType", "objects", "columns", "privileges", "owner", "withGrantOption"];
+
+export const postgresGrantsMatchAllowedShapes: StackValidationPolicy = {
+  name: "postgres-grants-match-allowed-shapes",
+  description: "Every Grant and DefaultPrivileges is one the design allows: grantee kind, object type, exact privileges, objects of the grantee's own environment; PUBLIC only ever loses privileges.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [GRANT, DEFAULT_PRIVILEGES], ACL_KEYS, reportViolation, (resource, values, org) => {
+    const acl: AclFacts = { resource: resource.type === GRANT ? "Grant" : "DefaultPrivileges", ...values };
+    return allowedGrantShape(acl, org) !== undefined ? [] : [`${resource.name} gives ${describeAcl(acl)}: the design allows no such grant. ${allowedFor(acl, org)}`];
+  }),
+};
+
+export const postgresMembershipsMatchAllowedShapes: StackValidationPolicy = {
+  name: "postgres-memberships-match-allowed-shapes",
+  description: "Every GrantRole is a membership the design makes (the provider login in the org owner role), never with admin option.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [GRANT_ROLE], ["role", "grantRole", "withAdminOption"], reportViolation, (resource, values, org) =>
+    allowedMembership(values, org) !== undefined ? [] : [`${resource.name} ${describeMembership(values)}: the only membership allowed is ${allowedMemberships(org)}.`]),
 };

@@ -1,9 +1,15 @@
 import * as postgresql from "@pulumi/postgresql";
-import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../components/quota-bounds";
+import { roleKindProblems } from "./shape-match";
+import { judgeAgainstOrg } from "./stack-org";
 
-/* Postgres roles: no privileged attribute, and fail-closed guardrails on every login role. */
+/*
+ * Postgres roles: each one of the kinds the design declares, none with a privileged attribute,
+ * and fail-closed guardrails on every login role.
+ */
 
+const ROLE = "postgresql:index/role:Role";
 const PRIVILEGED = ["superuser", "createDatabase", "createRole", "replication", "bypassRowLevelSecurity"] as const;
 
 export const postgresRoleNoPrivilegedAttributes: ResourceValidationPolicy = {
@@ -14,6 +20,14 @@ export const postgresRoleNoPrivilegedAttributes: ResourceValidationPolicy = {
     const held = PRIVILEGED.filter((attribute) => role[attribute] === true);
     if (held.length > 0) reportViolation(`Role ${args.name} must not hold ${held.join(", ")}: set them to false.`);
   }),
+};
+
+export const postgresRolesMatchAllowedKinds: StackValidationPolicy = {
+  name: "postgres-roles-match-allowed-kinds",
+  description: "Every Role is one of the org's role kinds (owner and audit NOLOGIN; runtime, DDL and break-glass LOGIN), named as the program names it, with no membership of its own.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [ROLE], ["name", "login", "roles", "assumeRole"], reportViolation, (resource, values, org) =>
+    roleKindProblems(values, org).map((problem) => `Role ${resource.name} (${String(values["name"])}) ${problem}.`)),
 };
 
 const range = ({ min, max }: Bounds) => `${min}..${max}`;
