@@ -1,6 +1,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import { isRoleOfOrgPrefix } from "../components/naming";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { GRANT_SHAPES } from "./grant-shapes";
 import { allowedMembership, allowedGrantShape, type AclFacts } from "./shape-match";
 import { allowedFor, allowedMemberships, describeAcl, describeMembership } from "./shape-messages";
 import { judgeAgainstOrg } from "./stack-org";
@@ -14,17 +15,18 @@ const GRANT = "postgresql:index/grant:Grant";
 const DEFAULT_PRIVILEGES = "postgresql:index/defaultPrivileges:DefaultPrivileges";
 const DATABASE = "postgresql:index/database:Database";
 const GRANT_ROLE = "postgresql:index/grantRole:GrantRole";
-const RUNTIME_FORBIDDEN = ["ALL", "CREATE", "TEMPORARY", "TRUNCATE", "REFERENCES", "TRIGGER"];
+/** What a runtime role receives in any allowed shape; everything else (ALL, MAINTAIN, ...) is named in the message. */
+const RUNTIME_PRIVILEGES = new Set(GRANT_SHAPES.filter((shape) => shape.grantee === "runtime").flatMap((shape) => shape.privileges));
 
 export const postgresRuntimeRoleNoDdl: ResourceValidationPolicy = {
   name: "postgres-runtime-role-no-ddl",
-  description: "Runtime roles never get CREATE, TEMPORARY, TRUNCATE, REFERENCES or TRIGGER.",
+  description: "Runtime roles get CONNECT, USAGE and DML only: never CREATE, TEMPORARY, TRUNCATE, REFERENCES, TRIGGER, ALL or any other privilege.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     if (!args.isType(postgresql.Grant) && !args.isType(postgresql.DefaultPrivileges)) return;
     const role = String(args.props["role"] ?? "");
     if (!role.endsWith("_runtime")) return;
-    const forbidden = ((args.props["privileges"] ?? []) as string[]).filter((p) => RUNTIME_FORBIDDEN.includes(p.toUpperCase()));
+    const forbidden = ((args.props["privileges"] ?? []) as unknown[]).map(String).filter((p) => !RUNTIME_PRIVILEGES.has(p.toUpperCase()));
     if (forbidden.length > 0) reportViolation(`${args.name} grants ${forbidden.join(", ")} to runtime role ${role}: runtime roles get DML only.`);
   },
 };

@@ -12,12 +12,15 @@ import { judgeAgainstOrg } from "./stack-org";
 const ROLE = "postgresql:index/role:Role";
 const PRIVILEGED = ["superuser", "createDatabase", "createRole", "replication", "bypassRowLevelSecurity"] as const;
 
+/** Absent (the provider's default is false) or false: any other value might turn the attribute on. */
+const isOff = (value: unknown) => value === undefined || value === null || value === false;
+
 export const postgresRoleNoPrivilegedAttributes: ResourceValidationPolicy = {
   name: "postgres-role-no-privileged-attributes",
   description: "Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
-    const held = PRIVILEGED.filter((attribute) => role[attribute] === true);
+    const held = PRIVILEGED.filter((attribute) => !isOff(role[attribute]));
     if (held.length > 0) reportViolation(`Role ${args.name} must not hold ${held.join(", ")}: set them to false.`);
   }),
 };
@@ -38,7 +41,8 @@ export const postgresLoginRoleGuardrails: ResourceValidationPolicy = {
   description: "Every LOGIN role has a bounded statement timeout, idle-in-transaction timeout and a finite connection limit.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
-    if (role.login !== true) return;
+    // Anything but an explicit NOLOGIN might log in: judge it as a login.
+    if (isOff(role.login)) return;
     // 0 means "no timeout" and -1 "unlimited" in Postgres: both fail these bounds.
     if (!withinBounds(role.statementTimeout, statementTimeoutMs)) {
       reportViolation(`Login role ${args.name} needs statementTimeout ${range(statementTimeoutMs)} ms.`);

@@ -145,6 +145,25 @@ describe("each allowlist rule, one change at a time", () => {
     ]);
   });
 
+  it("refuses a privileged attribute set to anything but false or nothing, the string \"true\" included", async () => {
+    expect(await messages(withInputs("org-acme-db-dev-ddl", { createRole: "true" }))).toEqual([
+      "postgres-role-no-privileged-attributes: Role org-acme-db-dev-ddl must not hold createRole: set them to false.",
+    ]);
+  });
+
+  it("holds a role to a login's guardrails unless it is explicitly NOLOGIN", async () => {
+    expect(await messages(withInputs("org-acme-db-dev-runtime", { login: "true", statementTimeout: 0 }))).toEqual([
+      "postgres-login-role-guardrails: Login role org-acme-db-dev-runtime needs statementTimeout 100..60000 ms.",
+      "postgres-roles-match-allowed-kinds: Role org-acme-db-dev-runtime (tn_acme_dev_runtime) must be LOGIN (login: true): a runtime role is the app pool's login.",
+    ]);
+  });
+
+  it("refuses MAINTAIN (PG 17) for a runtime role, a privilege the old list of bad ones never named", async () => {
+    expect(await messages(withInputs("org-acme-prod-web_prod-runtime-tables", { privileges: ["SELECT", "MAINTAIN"] }), [TENANTRY_POLICIES.find((p) => p.name === "postgres-runtime-role-no-ddl")!])).toEqual([
+      "postgres-runtime-role-no-ddl: org-acme-prod-web_prod-runtime-tables grants MAINTAIN to runtime role tn_acme_prod_runtime: runtime roles get DML only.",
+    ]);
+  });
+
   it("allows nothing in a stack without exactly one org", async () => {
     const withoutOrg = acme.resources.filter((r) => r.type !== COMPONENT_TYPES.orgTenant);
     const violations = await runPolicies(withoutOrg, ALLOWLIST_RULES);
