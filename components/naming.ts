@@ -13,8 +13,11 @@ export const PG_IDENTIFIER_MAX_BYTES = 63;
 
 const PREFIX = "tn";
 
-/** Kinds of org-level roles. Disjoint from the environment-level kinds, keeping names injective. */
-export type OrgRoleKind = "owner" | "audit";
+/**
+ * Kinds of org-level roles. Disjoint from the environment-level kinds, keeping names injective.
+ * The program declares no break-glass role yet; the name is reserved for it (DESIGN property 13).
+ */
+export type OrgRoleKind = "owner" | "audit" | "breakglass";
 /** Kinds of roles that exist once per environment. */
 export type EnvironmentRoleKind = "runtime" | "ddl";
 

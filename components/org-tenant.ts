@@ -41,8 +41,11 @@ export class OrgTenant extends pulumi.ComponentResource {
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     const lifecycle = planLifecycle(args.spec);
-    // The org's slug, tier and lifecycle are the component's registered props: stack policies read them.
-    super(COMPONENT_TYPES.orgTenant, name, { slug: args.spec.slug, tier: args.spec.tier, offboarding: lifecycle.offboarding }, opts);
+    // The facts the pack judges the org's resources against (orgTenantFacts) are registered as
+    // the component's props and again among its outputs: a resource rule reads inputs, but a
+    // stack rule reads each resource's final outputs, and a component's are what it registers.
+    const facts = orgTenantFacts(args);
+    super(COMPONENT_TYPES.orgTenant, name, facts, opts);
     const { spec, provider } = args;
     const acl = new AclChain();
     // Everything that holds the org's data; while offboarding a destroy forgets it, drops nothing.
@@ -88,6 +91,22 @@ export class OrgTenant extends pulumi.ComponentResource {
     this.roles = roles;
     this.schemas = schemas;
     this.credentials = database.passwords;
-    this.registerOutputs({ databaseName: this.databaseName, roles, schemas, credentials: this.credentials });
+    this.registerOutputs({ ...facts, databaseName: this.databaseName, roles, schemas, credentials: this.credentials });
   }
+}
+
+/**
+ * What the policy pack needs to know of the org, from the validated spec: its slug and tier,
+ * and the environments, workspaces and provider login from which the allowed grants and roles
+ * are derived (policies/grant-shapes.ts, policies/stack-org.ts).
+ */
+export function orgTenantFacts({ spec, provider }: OrgTenantArgs) {
+  return {
+    slug: spec.slug,
+    tier: spec.tier,
+    environments: [...spec.environments],
+    workspaces: spec.workspaces.map((workspace) => workspace.slug),
+    providerLogin: provider.adminRole,
+    offboarding: planLifecycle(spec).offboarding,
+  };
 }

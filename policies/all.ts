@@ -1,9 +1,12 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
 import { postgresDatabaseFixedSettings, postgresOrgDatabaseDeclared, postgresProductionDatabaseProtected } from "./data-safety";
-import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
+import {
+  postgresGrantsMatchAllowedShapes, postgresGrantsStayInOrg, postgresMembershipsMatchAllowedShapes, postgresOneGrantPerTarget,
+  postgresPublicRevoked, postgresRuntimeRoleNoDdl,
+} from "./grants";
 import { postgresNoPlatformNames } from "./platform-names";
-import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
+import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery } from "./aws";
 import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
@@ -18,11 +21,14 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresRoleNoPrivilegedAttributes,
   postgresLoginRoleGuardrails,
   postgresBreakGlassExpires,
+  postgresRolesMatchAllowedKinds,
   postgresRuntimeRoleNoDdl,
   postgresOneGrantPerTarget,
   postgresPublicRevoked,
   postgresGrantsStayInOrg,
   postgresNoPlatformNames,
+  postgresGrantsMatchAllowedShapes,
+  postgresMembershipsMatchAllowedShapes,
   postgresDatabaseFixedSettings,
   postgresProductionDatabaseProtected,
   postgresOrgDatabaseDeclared,

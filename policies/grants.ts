@@ -1,23 +1,32 @@
 import * as postgresql from "@pulumi/postgresql";
 import { isRoleOfOrgPrefix } from "../components/naming";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { GRANT_SHAPES } from "./grant-shapes";
+import { allowedMembership, allowedGrantShape, type AclFacts } from "./shape-match";
+import { allowedFor, allowedMemberships, describeAcl, describeMembership } from "./shape-messages";
+import { judgeAgainstOrg } from "./stack-org";
 
-/* Grants: runtime roles get DML only, grants stay inside the org, and no two Grants fight. */
+/*
+ * Grants: every Grant, DefaultPrivileges and GrantRole matches a shape the design allows
+ * (grant-shapes.ts); runtime roles get DML only, grants stay inside the org, and no two Grants fight.
+ */
 
 const GRANT = "postgresql:index/grant:Grant";
 const DEFAULT_PRIVILEGES = "postgresql:index/defaultPrivileges:DefaultPrivileges";
 const DATABASE = "postgresql:index/database:Database";
-const RUNTIME_FORBIDDEN = ["ALL", "CREATE", "TEMPORARY", "TRUNCATE", "REFERENCES", "TRIGGER"];
+const GRANT_ROLE = "postgresql:index/grantRole:GrantRole";
+/** What a runtime role receives in any allowed shape; everything else (ALL, MAINTAIN, ...) is named in the message. */
+const RUNTIME_PRIVILEGES = new Set(GRANT_SHAPES.filter((shape) => shape.grantee === "runtime").flatMap((shape) => shape.privileges));
 
 export const postgresRuntimeRoleNoDdl: ResourceValidationPolicy = {
   name: "postgres-runtime-role-no-ddl",
-  description: "Runtime roles never get CREATE, TEMPORARY, TRUNCATE, REFERENCES or TRIGGER.",
+  description: "Runtime roles get CONNECT, USAGE and DML only: never CREATE, TEMPORARY, TRUNCATE, REFERENCES, TRIGGER, ALL or any other privilege.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     if (!args.isType(postgresql.Grant) && !args.isType(postgresql.DefaultPrivileges)) return;
     const role = String(args.props["role"] ?? "");
     if (!role.endsWith("_runtime")) return;
-    const forbidden = ((args.props["privileges"] ?? []) as string[]).filter((p) => RUNTIME_FORBIDDEN.includes(p.toUpperCase()));
+    const forbidden = ((args.props["privileges"] ?? []) as unknown[]).map(String).filter((p) => !RUNTIME_PRIVILEGES.has(p.toUpperCase()));
     if (forbidden.length > 0) reportViolation(`${args.name} grants ${forbidden.join(", ")} to runtime role ${role}: runtime roles get DML only.`);
   },
 };
@@ -72,4 +81,24 @@ export const postgresGrantsStayInOrg: StackValidationPolicy = {
       if (outside.length > 0) reportViolation(`${grant.name} reaches outside org ${database}: ${outside.join(", ")}.`, grant.urn);
     }
   },
+};
+
+const ACL_KEYS = ["role", "database", "schema", "objectType", "objects", "columns", "privileges", "owner", "withGrantOption"];
+
+export const postgresGrantsMatchAllowedShapes: StackValidationPolicy = {
+  name: "postgres-grants-match-allowed-shapes",
+  description: "Every Grant and DefaultPrivileges is one the design allows: grantee kind, object type, exact privileges, objects of the grantee's own environment; PUBLIC only ever loses privileges.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [GRANT, DEFAULT_PRIVILEGES], ACL_KEYS, reportViolation, (resource, values, org) => {
+    const acl: AclFacts = { resource: resource.type === GRANT ? "Grant" : "DefaultPrivileges", ...values };
+    return allowedGrantShape(acl, org) !== undefined ? [] : [`${resource.name} gives ${describeAcl(acl)}: the design allows no such grant. ${allowedFor(acl, org)}`];
+  }),
+};
+
+export const postgresMembershipsMatchAllowedShapes: StackValidationPolicy = {
+  name: "postgres-memberships-match-allowed-shapes",
+  description: "Every GrantRole is a membership the design makes (the provider login in the org owner role), never with admin option.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [GRANT_ROLE], ["role", "grantRole", "withAdminOption"], reportViolation, (resource, values, org) =>
+    allowedMembership(values, org) !== undefined ? [] : [`${resource.name} ${describeMembership(values)}: the only membership allowed is ${allowedMemberships(org)}.`]),
 };

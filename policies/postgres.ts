@@ -1,19 +1,36 @@
 import * as postgresql from "@pulumi/postgresql";
-import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../components/quota-bounds";
+import { roleKindProblems } from "./shape-match";
+import { judgeAgainstOrg } from "./stack-org";
 
-/* Postgres roles: no privileged attribute, and fail-closed guardrails on every login role. */
+/*
+ * Postgres roles: each one of the kinds the design declares, none with a privileged attribute,
+ * and fail-closed guardrails on every login role.
+ */
 
+const ROLE = "postgresql:index/role:Role";
 const PRIVILEGED = ["superuser", "createDatabase", "createRole", "replication", "bypassRowLevelSecurity"] as const;
+
+/** Absent (the provider's default is false) or false: any other value might turn the attribute on. */
+const isOff = (value: unknown) => value === undefined || value === null || value === false;
 
 export const postgresRoleNoPrivilegedAttributes: ResourceValidationPolicy = {
   name: "postgres-role-no-privileged-attributes",
   description: "Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
-    const held = PRIVILEGED.filter((attribute) => role[attribute] === true);
+    const held = PRIVILEGED.filter((attribute) => !isOff(role[attribute]));
     if (held.length > 0) reportViolation(`Role ${args.name} must not hold ${held.join(", ")}: set them to false.`);
   }),
+};
+
+export const postgresRolesMatchAllowedKinds: StackValidationPolicy = {
+  name: "postgres-roles-match-allowed-kinds",
+  description: "Every Role is one of the org's role kinds (owner and audit NOLOGIN; runtime, DDL and break-glass LOGIN), named as the program names it, with no membership of its own.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [ROLE], ["name", "login", "roles", "assumeRole"], reportViolation, (resource, values, org) =>
+    roleKindProblems(values, org).map((problem) => `Role ${resource.name} (${String(values["name"])}) ${problem}.`)),
 };
 
 const range = ({ min, max }: Bounds) => `${min}..${max}`;
@@ -24,7 +41,8 @@ export const postgresLoginRoleGuardrails: ResourceValidationPolicy = {
   description: "Every LOGIN role has a bounded statement timeout, idle-in-transaction timeout and a finite connection limit.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
-    if (role.login !== true) return;
+    // Anything but an explicit NOLOGIN might log in: judge it as a login.
+    if (isOff(role.login)) return;
     // 0 means "no timeout" and -1 "unlimited" in Postgres: both fail these bounds.
     if (!withinBounds(role.statementTimeout, statementTimeoutMs)) {
       reportViolation(`Login role ${args.name} needs statementTimeout ${range(statementTimeoutMs)} ms.`);

@@ -123,8 +123,11 @@ describe("tenantry check: violations, --all, and secrets", () => {
       "    [mandatory]  tenantry-security v0.1.0  postgres-role-no-privileged-attributes (org-acme-rogue: postgresql:index/role:Role)",
       "    Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
       "    Role org-acme-rogue must not hold superuser, createRole: set them to false.",
+      "    [mandatory]  tenantry-security v0.1.0  postgres-roles-match-allowed-kinds (org-acme-rogue: postgresql:index/role:Role)",
+      "    Every Role is one of the org's role kinds (owner and audit NOLOGIN; runtime, DDL and break-glass LOGIN), named as the program names it, with no membership of its own.",
+      "    Role org-acme-rogue (tn_acme_rogue) is none of org acme's roles (tn_acme_owner, tn_acme_audit, tn_acme_breakglass, tn_acme_dev_runtime, tn_acme_dev_ddl, tn_acme_test_runtime, tn_acme_test_ddl, tn_acme_prod_runtime, tn_acme_prod_ddl).",
       "",
-      "org-acme: 1 policy violation(s) in 114 resources",
+      "org-acme: 2 policy violation(s) in 114 resources",
     ].join("\n"));
   });
 

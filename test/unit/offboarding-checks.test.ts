@@ -65,6 +65,16 @@ describe("tenantry check over an org marked for offboarding", () => {
     ]);
   });
 
+  it("refuses, while offboarding, a login role that can still log in; an active org's must", async () => {
+    const login = (value: boolean) => (r: RegisteredResource) => ({ ...r, inputs: { ...r.inputs, login: value } });
+    expect(await refusals(changed(marked, named("org-acme-db-prod-runtime"), login(true)))).toContain(
+      "postgres-roles-match-allowed-kinds: Role org-acme-db-prod-runtime (tn_acme_prod_runtime) must be NOLOGIN (login: false): an org marked for offboarding keeps its roles but none may log in.",
+    );
+    expect(await refusals(changed(active, named("org-acme-db-prod-runtime"), login(false)))).toContain(
+      "postgres-roles-match-allowed-kinds: Role org-acme-db-prod-runtime (tn_acme_prod_runtime) must be LOGIN (login: true): a runtime role is the app pool's login.",
+    );
+  });
+
   it("lifts the protection requirement only for the marked org: an active production org still needs protect", async () => {
     expect(await refusals(changed(active, isDatabase, (r) => ({ ...r, protect: false })))).toEqual([
       "postgres-production-database-protected: Database org-acme-db-database of a production org must be protected (protect: true).",

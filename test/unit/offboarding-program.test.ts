@@ -80,8 +80,8 @@ describe("an org marked for offboarding", () => {
 
   it("tells the pack it is offboarding, on the OrgTenant component", () => {
     const org = (run: ProgramRun) => ofType(run, COMPONENT_TYPES.orgTenant)[0]?.inputs;
-    expect(org(marked)).toEqual({ slug: "acme", tier: "production", offboarding: true });
-    expect(org(active)).toEqual({ slug: "acme", tier: "production", offboarding: false });
+    expect(org(marked)).toMatchObject({ slug: "acme", tier: "production", offboarding: true });
+    expect(org(active)).toMatchObject({ slug: "acme", tier: "production", offboarding: false });
   });
 });
 

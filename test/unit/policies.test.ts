@@ -52,6 +52,7 @@ describe("the policy pack", () => {
   it("refuses CREATE or TRUNCATE for a runtime role", async () => {
     expect(await messages(changed(named("org-acme-prod-web_prod-runtime-tables"), withInputs({ privileges: ["SELECT", "TRUNCATE"] })))).toEqual([
       "postgres-runtime-role-no-ddl: org-acme-prod-web_prod-runtime-tables grants TRUNCATE to runtime role tn_acme_prod_runtime: runtime roles get DML only.",
+      "postgres-grants-match-allowed-shapes: org-acme-prod-web_prod-runtime-tables gives privileges SELECT, TRUNCATE on every table in schema web_prod of database tn_acme to tn_acme_prod_runtime: the design allows no such grant. Allowed for tn_acme_prod_runtime: Grant SELECT, INSERT, UPDATE, DELETE on every table in web_prod, billing_prod; DefaultPrivileges SELECT, INSERT, UPDATE, DELETE on every table in web_prod, billing_prod (owner tn_acme_prod_ddl); Grant SELECT on audit.events.",
     ]);
   });
 
@@ -72,12 +73,14 @@ describe("the policy pack", () => {
   it("refuses a grant to another org's role", async () => {
     expect(await messages(changed(named("org-acme-db-dev-runtime-connect"), withInputs({ role: "tn_globex_dev_runtime" })))).toEqual([
       "postgres-grants-stay-in-org: org-acme-db-dev-runtime-connect reaches outside org tn_acme: role tn_globex_dev_runtime.",
+      "postgres-grants-match-allowed-shapes: org-acme-db-dev-runtime-connect gives privileges CONNECT on database tn_acme to tn_globex_dev_runtime: the design allows no such grant. tn_globex_dev_runtime is no role of org acme: grants go only to the runtime and DDL roles of its environments (dev, test, prod), and PUBLIC only ever loses privileges.",
     ]);
   });
 
   it("refuses a grant to a role of an org whose slug extends this one's (acme-dev is not acme)", async () => {
     expect(await messages(changed(named("org-acme-db-dev-runtime-connect"), withInputs({ role: "tn_acme_dev_owner" })))).toEqual([
       "postgres-grants-stay-in-org: org-acme-db-dev-runtime-connect reaches outside org tn_acme: role tn_acme_dev_owner.",
+      "postgres-grants-match-allowed-shapes: org-acme-db-dev-runtime-connect gives privileges CONNECT on database tn_acme to tn_acme_dev_owner: the design allows no such grant. tn_acme_dev_owner is no role of org acme: grants go only to the runtime and DDL roles of its environments (dev, test, prod), and PUBLIC only ever loses privileges.",
     ]);
   });
 
@@ -104,6 +107,7 @@ describe("the policy pack", () => {
 
   it("refuses a grant beyond SELECT/INSERT on the audit ledger, and a cascading audit schema", async () => {
     expect(await messages(changed(named("org-acme-audit-dev-runtime-events-read"), withInputs({ privileges: ["SELECT", "DELETE"] })))).toEqual([
+      "postgres-grants-match-allowed-shapes: org-acme-audit-dev-runtime-events-read gives privileges SELECT, DELETE on table events in schema audit of database tn_acme to tn_acme_dev_runtime: the design allows no such grant. Allowed for tn_acme_dev_runtime: Grant SELECT, INSERT, UPDATE, DELETE on every table in web_dev, billing_dev; DefaultPrivileges SELECT, INSERT, UPDATE, DELETE on every table in web_dev, billing_dev (owner tn_acme_dev_ddl); Grant SELECT on audit.events.",
       "audit-ledger-select-insert-only: org-acme-audit-dev-runtime-events-read grants DELETE on the audit ledger: only SELECT and INSERT are allowed.",
     ]);
     expect(await messages(changed(named("org-acme-audit-schema"), withInputs({ dropCascade: true })))).toEqual([
@@ -118,8 +122,9 @@ describe("the policy pack", () => {
   });
 
   it("refuses a break-glass role without an expiry within 24 h, and accepts one with it", async () => {
-    const owner = acme.resources.find(named("org-acme-db-owner"))!;
-    const role = (validUntil?: string) => ({ ...owner, urn: `${owner.urn}-bg`, name: "org-acme-db-breakglass", inputs: { ...owner.inputs, name: "tn_acme_breakglass", ...(validUntil ? { validUntil } : {}) } });
+    // A break-glass role is a login (DESIGN property 13), with a login's guardrails.
+    const login = acme.resources.find(named("org-acme-db-prod-runtime"))!;
+    const role = (validUntil?: string) => ({ ...login, urn: `${login.urn}-bg`, name: "org-acme-db-breakglass", inputs: { ...login.inputs, name: "tn_acme_breakglass", ...(validUntil ? { validUntil } : {}) } });
     expect(await messages([...acme.resources, role()])).toEqual([
       "postgres-break-glass-expires: Break-glass role org-acme-db-breakglass needs validUntil in the future and at most 24 h ahead.",
     ]);
