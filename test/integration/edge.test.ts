@@ -12,12 +12,14 @@ import { clientHeaderNames, STANDARD } from "../helpers/client-headers";
 /*
  * The org's edge in workerd: the real router and outbound bundles, sample apps, and local
  * stand-ins for the dispatch namespace, Secrets Store and Secrets Manager (local/edge.ts).
- * Org acme: storefront (minRole developer, workspace web), invoices (workspace members of
- * billing), finance-console (named users); STRIPE_API_KEY is prod-scoped, api.stripe.com only.
+ * Org acme: storefront (minRole developer, workspace web, declares x-shop-locale), invoices
+ * (workspace members of billing), finance-console (named users, declares no header);
+ * STRIPE_API_KEY is prod-scoped, api.stripe.com only.
  */
 
 const PROJECT_DIR = join(__dirname, "..", "..");
 const STRIPE_KEY = "sk_test_planted_Zq7vX2kP9mW4tR8yB3nL6";
+const STOREFRONT_HEADERS = ["x-shop-locale"];
 const ROUTER_HEADERS = ["x-tenantry-identity", "x-tenantry-identity-signature", "x-tenantry-request-id"];
 
 let spec: OrgSpec;
@@ -27,7 +29,11 @@ let developer: string;
 beforeAll(async () => {
   const acme = orgSpecFromStackConfig({ ...readStackFile(join(PROJECT_DIR, "stacks", "Pulumi.org-acme.yaml")), now: new Date() });
   // One more allowlisted host for STRIPE_API_KEY: a careless API that echoes what it receives.
-  spec = { ...acme, secrets: acme.secrets.map((s) => (s.name === "STRIPE_API_KEY" ? { ...s, allowedHosts: [...s.allowedHosts, "echo.example"] } : s)) };
+  spec = {
+    ...acme,
+    secrets: acme.secrets.map((s) => (s.name === "STRIPE_API_KEY" ? { ...s, allowedHosts: [...s.allowedHosts, "echo.example"] } : s)),
+    apps: acme.apps.map((a) => (a.slug === "storefront" ? { ...a, forwardHeaders: STOREFRONT_HEADERS } : { ...a, forwardHeaders: [] })),
+  };
   edge = await startEdge(spec, {
     secretValues: { "acme/prod/stripe": JSON.stringify({ api_key: STRIPE_KEY }) },
     // invoices is declared but, in test, not deployed into the namespace.
@@ -205,7 +211,7 @@ type Received = { url: string; headers: Record<string, string> };
 
 describe("what reaches an app", () => {
   it("exactly the allowlisted headers a client sent and the router's identity: thousands of generated names, casings, _ variants and repeats, written raw", async () => {
-    const allowlisted = new Set(STANDARD);
+    const allowlisted = new Set([...STANDARD, ...STOREFRONT_HEADERS]);
     // What arrives when the client sends nothing but its token: the router's identity, and what
     // the runtime adds on its own (workerd sets accept-encoding, as Cloudflare does); all allowlisted.
     const bare = JSON.parse((await rawGet("/prod/storefront/whoami", [["Authorization", `Bearer ${developer}`]])).body) as Received;
@@ -213,7 +219,7 @@ describe("what reaches an app", () => {
     expect(baseline.filter((name) => !allowlisted.has(name) && !ROUTER_HEADERS.includes(name))).toEqual([]);
     let sentNames = 0;
     await fc.assert(fc.asyncProperty(
-      fc.uniqueArray(clientHeaderNames([], NOT_IN_BATCH), { minLength: 150, maxLength: 200, size: "max" }),
+      fc.uniqueArray(clientHeaderNames(STOREFRONT_HEADERS, NOT_IN_BATCH), { minLength: 150, maxLength: 200, size: "max" }),
       async (batch) => {
         sentNames += batch.length;
         // Each name twice: as generated, then upper-cased, each with a value naming it.
@@ -235,6 +241,14 @@ describe("what reaches an app", () => {
     ), { numRuns: 20 });
     expect(sentNames).toBeGreaterThan(3_000);
   }, 120_000);
+
+  it("a header an app declares reaches that app and no other", async () => {
+    const cfo = await edge.token({ sub: "u-cfo", email: "cfo@acme.com", org: "acme", role: "viewer", workspaces: [] });
+    const storefront = (await (await edge.viaRouter("/prod/storefront/whoami", bearer(developer, { "x-shop-locale": "de-CH" }))).json()) as Received;
+    const financeConsole = (await (await edge.viaRouter("/prod/finance-console/whoami", bearer(cfo, { "x-shop-locale": "de-CH" }))).json()) as Received;
+    expect(storefront.headers["x-shop-locale"]).toBe("de-CH");
+    expect(financeConsole.headers["x-shop-locale"]).toBeUndefined();
+  });
 
   it("no cookie, an access proxy's or any other, and no token query parameter; other parameters do", async () => {
     const response = await edge.viaRouter("/prod/storefront/whoami?access_token=stolen&id_token=stolen&page=2", bearer(developer, { cookie: "CF_Authorization=stolen; theme=dark; _oauth2_proxy=stolen" }));
