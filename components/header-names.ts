@@ -45,10 +45,10 @@ export function forwardHeaderProblem(name: string): string | undefined {
   if (STANDARD.has(name)) return undefined;
   if (name.startsWith("x-tenantry")) return "not be in the router's own x-tenantry- namespace: the router sets those itself";
   if (HOP_BY_HOP.has(name)) return "not be a hop-by-hop or connection header (connection, host, te, upgrade, ...): it describes one connection, not the request";
-  if (PROVENANCE.test(name)) return "not be a proxy's claim about the request's origin (forwarded, via, x-forwarded-*, x-real-ip, cf-*, ...): a client can send any value";
   const compact = name.replace(/[^a-z0-9]/g, "");
   if (compact.includes("cookie")) return "not carry cookies: no cookie reaches an app, as cookies carry access-proxy and session identity (docs/edge.md)";
   const word = IDENTITY_WORDS.find((w) => compact.includes(w)) ?? name.split(/[^a-z0-9]+/).find((w) => IDENTITY_WHOLE_WORDS.has(w));
   if (word !== undefined) return `not carry identity or credentials (it names "${word}"): the router injects the only identity an app may trust`;
+  if (PROVENANCE.test(name)) return "not be a proxy's claim about the request's origin (forwarded, via, x-forwarded-*, x-real-ip, cf-*, ...): a client can send any value";
   return undefined;
 }
