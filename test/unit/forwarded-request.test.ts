@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { forwardedHeaders, withoutTokenParams } from "../../workers/lib/forwarded-request";
@@ -88,6 +90,16 @@ describe("the router's header allowlist", () => {
     it("one that matches allowlisted prefixes", () => fails(keep((name, declared) => [...STANDARD, ...declared].some((a) => name.startsWith(a)))));
     it("one that ignores what the app declared", () => fails(keep((name) => STANDARD.includes(name))));
     it("a denylist of identity words", () => fails(keep((name) => !/user|email|identity|token|auth|principal|claim|jwt|session|cookie|tenantry|forwarded|remote|cert/.test(name))));
+  });
+});
+
+describe("the user documentation", () => {
+  it("lists exactly the standard headers the router forwards, each with its reason", () => {
+    const docs = readFileSync(join(__dirname, "..", "..", "docs", "edge.md"), "utf8");
+    const section = docs.slice(docs.indexOf("## The standard request headers"), docs.indexOf("## ", docs.indexOf("## The standard request headers") + 3));
+    const rows = [...section.matchAll(/^\| `([^`]+)` \| (.+) \|$/gm)].map(([, name, reason]) => [name, reason?.trim() ?? ""] as const);
+    expect(rows.map(([name]) => name)).toEqual([...STANDARD]);
+    for (const [, reason] of rows) expect(reason.length).toBeGreaterThan(10);
   });
 });
 
