@@ -6,6 +6,7 @@ import { orgSpecFromStackConfig } from "../../components/stack-config";
 import type { OrgSpec } from "../../components/spec";
 import { readStackFile } from "../../harness/stack-file";
 import { startEdge, type LocalEdge } from "../../local/edge";
+import { proveEdge } from "../../local/proof/edge-claims";
 import { join } from "node:path";
 import { clientHeaderNames, STANDARD } from "../helpers/client-headers";
 
@@ -257,6 +258,18 @@ describe("what reaches an app", () => {
     expect(new URL(url).search).toBe("?page=2");
     expect(JSON.stringify({ url, headers })).not.toContain("stolen");
   });
+});
+
+describe("tenantry prove --local at the edge, for an org whose app declares a header", () => {
+  it("states that only allowlisted headers reach the app and that a declared header reaches no other app, and both hold", async () => {
+    const rows = await proveEdge(spec);
+    const headerRows = rows.filter((r) => /header/.test(r.claim)).map((r) => [r.claim, r.status, r.result]);
+    expect(headerRows).toEqual([
+      ["only allowlisted headers reach the app", "pass", "none of 40 others reached it (all did sent straight to the app); 29 allowlisted did"],
+      ["a header storefront declares reaches no other app", "pass", "dropped"],
+    ]);
+    expect(rows.filter((r) => r.status !== "pass")).toEqual([]);
+  }, 60_000);
 });
 
 describe("secrets through the outbound Worker", () => {

@@ -72,7 +72,6 @@ describe("on the embedded Postgres, for org-acme", () => {
     expectAllHold(/^a token of the operator domain never admits into an app$/, 1);
     expectAllHold(/^storefront (admits|refuses) whom its policy/, 2);
     expectAllHold(/^only allowlisted headers reach the app$/, 1);
-    expectAllHold(/^a header storefront declares reaches no other app$/, 1);
     expectAllHold(/^the app gets an identity only the router can sign$/, 1);
     expectAllHold(/^a failing app answers 503 with no detail$/, 1);
   });
