@@ -41,7 +41,7 @@ async function statusOf(edge: LocalEdge, path: string, token?: string, headers: 
 }
 
 /** Names a client would try: identity headers in common use, the router's own, near-misses of allowlisted names, and random ones. */
-function clientHeaderNames(): string[] {
+function spoofedHeaderNames(): string[] {
   const random = Array.from({ length: 24 }, (_, i) => `x-${randomBytes(4).toString("hex")}${i % 2 === 0 ? "" : "-ID"}`);
   return [
     "X-User-Email", "X-Forwarded-User", "x-remote-user", "x-auth-request-email", "cf-access-authenticated-user-email", "x-amzn-oidc-identity",
@@ -57,7 +57,7 @@ function clientHeaderNames(): string[] {
  */
 async function allowlistRow(edge: LocalEdge, app: OrgSpec["apps"][number], env: string, token: string): Promise<ClaimResult> {
   const base = `/${env}/${app.slug}`;
-  const others = clientHeaderNames();
+  const others = spoofedHeaderNames();
   // content-length frames the request: the client library sets it, not the caller.
   const allowlisted = [...STANDARD_REQUEST_HEADERS.filter((name) => name !== "content-length"), ...app.forwardHeaders];
   const forged = others.map((name, i): [string, string] => [name, `forged-${i}`]);
