@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { forwardHeaderProblem } from "./header-names";
 import { PLATFORM_SCHEMAS } from "./platform-names";
 import type { Bounds } from "./quota-bounds";
 
@@ -72,3 +73,21 @@ export const httpsUrl = z
   .string({ error: "must be an https URL" })
   .max(2048, { error: "must be an https URL of at most 2048 characters" })
   .regex(/^https:\/\/[a-z0-9.-]+(?::\d{1,5})?(?:\/[^\s]*)?$/, { error: "must be an https URL" });
+
+/** A request header an app receives beyond the router's standard ones; see header-names.ts for what is refused and why. */
+export const forwardHeaderName = z.string({ error: "must be a header name" }).superRefine((name, ctx) => {
+  const problem = forwardHeaderProblem(name);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: `must ${problem}` });
+});
+
+/** At most 20 names, each once; the index of the first naming it, not the value, keeps a pasted secret out of the message. */
+export const forwardHeaderList = z
+  .array(forwardHeaderName, { error: "must be a list of header names" })
+  .max(20, { error: "must list at most 20 headers" })
+  .superRefine((names, ctx) => {
+    names.forEach((name, i) => {
+      const first = names.indexOf(name);
+      if (first !== i) ctx.addIssue({ code: "custom", path: [i], message: `repeats forwardHeaders[${first}]; each must be unique` });
+    });
+  })
+  .default([]);

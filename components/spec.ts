@@ -3,7 +3,7 @@ import { fallbackMessage, ORG_CONFIG_KEY, problemsFromZod, SpecError } from "./s
 import { checkCrossFieldRules } from "./spec-rules";
 import { QUOTA_BOUNDS } from "./quota-bounds";
 import { SECRET_REFERENCE } from "./secret-reference";
-import { boundedInt, domainName, emailAddress, environmentSlug, httpsUrl, orgSlug, slug, workspaceSlug } from "./spec-fields";
+import { boundedInt, domainName, emailAddress, environmentSlug, forwardHeaderList, httpsUrl, orgSlug, slug, workspaceSlug } from "./spec-fields";
 import { ACTIONS, BASE_ROLES } from "../workers/lib/access-policy";
 
 /*
@@ -72,6 +72,11 @@ const appSchema = z.strictObject({
   slug: slug(2, 40, "it names the app's Worker in the dispatch namespace"),
   workspace: workspaceSlug,
   access: appAccessSchema,
+  /**
+   * Request headers this app receives beyond the router's standard ones (docs/edge.md), e.g.
+   * `x-shop-locale`. Every other header is dropped; identity-like names are refused here.
+   */
+  forwardHeaders: forwardHeaderList,
 });
 
 const secretSchema = z.strictObject({

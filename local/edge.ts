@@ -21,6 +21,8 @@ export const LOCAL_ISSUER = "https://id.tenantry.local/";
 export interface LocalEdge {
   /** Sends a request through the router, as a client on the internet would. */
   readonly viaRouter: (path: string, init?: RequestInit) => Promise<Response>;
+  /** The router's address on loopback, for a client that writes the raw request (exact header casing and repeats). */
+  readonly url: URL;
   /** Calls an app's Worker directly, bypassing the router (benchmarks only). */
   readonly direct: (app: string, environment: string, path: string, init?: RequestInit) => Promise<Response>;
   /** A token of the org's identity provider, or of the operator domain with `operator: true`. */
@@ -129,7 +131,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   ];
   // Workers' console output (the outbound Worker's audit lines) stays out of the CLI's output.
   const mf = new Miniflare({ workers, handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); } });
-  await mf.ready;
+  const url = await mf.ready;
   const worker = async (name: string) => (await mf.getWorker(name)) as unknown as WorkerHandle;
   const services = await worker("shim-services");
 
@@ -147,6 +149,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
 
   return {
     viaRouter: async (path, init) => (await mf.dispatchFetch(`https://${spec.slug}.apps.tenantry.local${path}`, init as never)) as unknown as Response,
+    url,
     direct: async (app, environment, path, init) => (await worker(`app-${app}-${environment}`)).fetch(`https://${spec.slug}.apps.tenantry.local${path}`, init),
     token: sign,
     auditEvents: async () => (await (await services.fetch("https://audit.tenantry.internal/events")).json()) as unknown[],

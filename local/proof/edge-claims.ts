@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { parseSecretReference } from "../../components/secret-reference";
 import type { OrgSpec } from "../../components/spec";
 import { BASE_ROLES, type BaseRole } from "../../workers/lib/access-policy";
+import { STANDARD_REQUEST_HEADERS } from "../../workers/lib/forwarded-request";
+import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from "../../workers/lib/identity";
 import { startEdge, type LocalEdge } from "../edge";
 import type { ClaimResult } from "./claim";
 
@@ -9,6 +11,8 @@ import type { ClaimResult } from "./claim";
  * The edge claims: requests through the org's real router and outbound Worker in workerd, each
  * checked by the status the client gets and by what reached the app or the (stand-in) internet.
  */
+
+const ROUTER_HEADERS: readonly string[] = [IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER];
 
 type Subject = { sub: string; email: string; org: string; role: string; workspaces: string[] };
 
@@ -36,22 +40,65 @@ async function statusOf(edge: LocalEdge, path: string, token?: string, headers: 
   return response.status;
 }
 
-/** Holds only when the app answered (200), got the router's identity, and got none of the spoofed values. */
-function spoofRow(base: string, status: number, received: string): ClaimResult {
-  const leaked = /evil\.example|forged|"admin"/.test(received);
-  const injected = received.includes('"x-tenantry-identity":"');
-  const ok = status === 200 && injected && !leaked;
-  return row("spoofed identity headers never reach the app", `GET ${base}/whoami with X-User-Email, X-Forwarded-User, forged x-tenantry-identity`, ok,
-    status !== 200 ? `${status}, expected 200` : leaked ? "a spoofed header reached the app" : injected ? "none reached it; the router's identity did" : "the router's identity is missing");
+/** Names a client would try: identity headers in common use, the router's own, near-misses of allowlisted names, and random ones. */
+function spoofedHeaderNames(): string[] {
+  const random = Array.from({ length: 24 }, (_, i) => `x-${randomBytes(4).toString("hex")}${i % 2 === 0 ? "" : "-ID"}`);
+  return [
+    "X-User-Email", "X-Forwarded-User", "x-remote-user", "x-auth-request-email", "cf-access-authenticated-user-email", "x-amzn-oidc-identity",
+    "x-ms-client-principal-name", "x-goog-authenticated-user-email", "X_User", "x-tenantry-identity", "X-Tenantry-Request-Id", "Cookie",
+    "Accept_Language", "accept-x", "x-content-type", "traceparent-x", ...random,
+  ];
+}
+
+/**
+ * Holds when the app answered, received every standard and declared header the client sent and
+ * nothing else the client sent, and its identity is the router's; the control sends the same
+ * names straight to the app, which shows it would have echoed them.
+ */
+async function allowlistRow(edge: LocalEdge, app: OrgSpec["apps"][number], env: string, token: string): Promise<ClaimResult> {
+  const base = `/${env}/${app.slug}`;
+  const others = spoofedHeaderNames();
+  // content-length frames the request: the client library sets it, not the caller.
+  const allowlisted = [...STANDARD_REQUEST_HEADERS.filter((name) => name !== "content-length"), ...app.forwardHeaders];
+  const forged = others.map((name, i): [string, string] => [name, `forged-${i}`]);
+  const headers: [string, string][] = [...allowlisted.map((name, i): [string, string] => [name, `allowed-${i}`]), ...forged, ["authorization", `Bearer ${token}`]];
+  const viaRouter = await edge.viaRouter(`${base}/whoami`, { headers });
+  const received = viaRouter.status === 200 ? ((await viaRouter.json()) as { headers: Record<string, string> }).headers : {};
+  const direct = (await (await edge.direct(app.slug, env, `${base}/whoami`, { headers: forged })).json()) as { headers: Record<string, string> };
+  // A forged value under any name (the router's own names included, whose values it replaces).
+  const leaked = Object.entries(received).filter(([, value]) => value.includes("forged")).map(([name]) => name);
+  const missing = allowlisted.filter((name) => received[name] === undefined);
+  const unexpected = Object.keys(received).filter((name) => !allowlisted.includes(name) && !ROUTER_HEADERS.includes(name) && name !== "accept-encoding");
+  const echoedDirect = others.filter((name) => direct.headers[name.toLowerCase()] !== undefined).length;
+  const injected = /^[\w-]+$/.test(received[IDENTITY_HEADER] ?? "");
+  const ok = viaRouter.status === 200 && leaked.length === 0 && missing.length === 0 && unexpected.length === 0 && injected && echoedDirect === others.length;
+  const result = viaRouter.status !== 200 ? `${viaRouter.status}, expected 200`
+    : leaked.length + unexpected.length > 0 ? `REACHED THE APP: ${[...new Set([...leaked, ...unexpected])].join(", ")}`
+    : missing.length > 0 ? `allowlisted but dropped: ${missing.join(", ")}`
+    : !injected ? "the router's identity is missing"
+    : echoedDirect !== others.length ? `control failed: only ${echoedDirect} of ${others.length} reached the app sent straight to it`
+    : `none of ${others.length} others reached it (all did sent straight to the app); ${allowlisted.length} allowlisted did`;
+  return row("only allowlisted headers reach the app", `GET ${base}/whoami with ${allowlisted.length} allowlisted and ${others.length} other headers (identity, x-tenantry-*, cookie, _ variants, random)`, ok, result);
+}
+
+/** A header one app declares, sent to an app that does not declare it. */
+async function declaredElsewhereRow(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"][number], env: string): Promise<ClaimResult[]> {
+  const declared = app.forwardHeaders[0];
+  const other = spec.apps.find((a) => a.slug !== app.slug && declared !== undefined && !a.forwardHeaders.includes(declared));
+  if (declared === undefined || other === undefined) return [];
+  const token = await edge.token(admittedAndRefused(spec, other)[0]);
+  const response = await edge.viaRouter(`/${env}/${other.slug}/whoami`, { headers: { authorization: `Bearer ${token}`, [declared]: "declared-elsewhere" } });
+  const received = response.status === 200 ? JSON.stringify(await response.json()) : "";
+  const ok = response.status === 200 && !received.includes("declared-elsewhere");
+  return [row(`a header ${app.slug} declares reaches no other app`, `GET /${env}/${other.slug}/whoami with ${declared}`, ok, response.status !== 200 ? `${response.status}, expected 200` : ok ? "dropped" : "it reached the app")];
 }
 
 async function routerClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"][number], env: string): Promise<ClaimResult[]> {
   const base = `/${env}/${app.slug}`;
   const [admitted, refused] = admittedAndRefused(spec, app);
   const token = await edge.token(admitted);
-  const spoofed = { "X-User-Email": "ceo@evil.example", "x-tenantry-identity": "forged", "X-Forwarded-User": "admin", "cf-access-authenticated-user-email": "ceo@evil.example" };
-  const whoami = await edge.viaRouter(`${base}/whoami`, { headers: { authorization: `Bearer ${token}`, ...spoofed } });
-  const received = JSON.stringify(await whoami.json());
+  const whoami = await edge.viaRouter(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } });
+  await whoami.arrayBuffer();
   const verified = (await (await edge.viaRouter(`${base}/verify`, { headers: { authorization: `Bearer ${token}` } })).json().catch(() => ({}))) as { email?: string };
   const boom = await edge.viaRouter(`${base}/boom`, { headers: { authorization: `Bearer ${token}` } });
   const boomText = await boom.text();
@@ -63,7 +110,8 @@ async function routerClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"]
     expectStatus("a token of the operator domain never admits into an app", `GET ${base}/ (operator issuer/audience, trusted key)`, await statusOf(edge, `${base}/`, await edge.token({ ...admitted, role: "owner" }, { operator: true })), 401),
     expectStatus(`${app.slug} admits whom its policy names`, `GET ${base}/ as ${admitted.role} ${admitted.email}`, whoami.status, 200),
     expectStatus(`${app.slug} refuses whom its policy does not name`, `GET ${base}/ as ${refused.role} ${refused.email}${refused.org === spec.slug ? "" : ` of org ${refused.org}`}`, await statusOf(edge, `${base}/`, await edge.token(refused)), 403),
-    spoofRow(base, whoami.status, received),
+    await allowlistRow(edge, app, env, token),
+    ...(await declaredElsewhereRow(edge, spec, app, env)),
     row("the app gets an identity only the router can sign", `GET ${base}/verify (outbound Worker checks the HMAC)`, verified.email === admitted.email, verified.email === admitted.email ? `verified ${verified.email}` : "not verified"),
     row("a failing app answers 503 with no detail", `GET ${base}/boom (the app throws)`, boom.status === 503 && boomText === "503\n", `${boom.status} ${JSON.stringify(boomText)}`),
   ];

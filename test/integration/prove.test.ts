@@ -70,12 +70,12 @@ describe("on the embedded Postgres, for org-acme", () => {
 
   it("PUBLIC holds nothing on the ledger", () => expectAllHold(/^PUBLIC holds no privilege on the audit schema/, 1));
 
-  it("the edge: unknown app 404; missing, forged, expired and operator tokens 401; policy 200/403; no spoofed header; verifiable identity; 503 without detail", () => {
+  it("the edge: unknown app 404; missing, forged, expired and operator tokens 401; policy 200/403; only allowlisted headers; verifiable identity; 503 without detail", () => {
     expectAllHold(/^an unknown app is not found$/, 1);
     expectAllHold(/^(a request without a token|a token signed by another key|an expired token) is refused$/, 3);
     expectAllHold(/^a token of the operator domain never admits into an app$/, 1);
     expectAllHold(/^storefront (admits|refuses) whom its policy/, 2);
-    expectAllHold(/^spoofed identity headers never reach the app$/, 1);
+    expectAllHold(/^only allowlisted headers reach the app$/, 1);
     expectAllHold(/^the app gets an identity only the router can sign$/, 1);
     expectAllHold(/^a failing app answers 503 with no detail$/, 1);
   });

@@ -54,6 +54,14 @@ describe("the org spec accepts", () => {
     expect(parse(validOrgInput()).offboarding).toBeUndefined();
   });
 
+  it("headers an app declares in forwardHeaders, and none when it declares none", () => {
+    const org: Org = validOrgInput();
+    org["apps"][0].forwardHeaders = ["x-shop-locale", "idempotency-key", "x-requested-with", "accept"];
+    const [storefront, financeConsole] = parse(org).apps;
+    expect(storefront?.forwardHeaders).toEqual(["x-shop-locale", "idempotency-key", "x-requested-with", "accept"]);
+    expect(financeConsole?.forwardHeaders).toEqual([]);
+  });
+
   it("each of the four app access forms", () => {
     for (const access of [{ minRole: "viewer" }, { users: ["a@acme.com"] }, { workspaceMembers: true }, { editorsOnly: true }]) {
       expect(problemsOf((org) => { org["apps"][0].access = access; })).toEqual([]);
@@ -108,6 +116,40 @@ describe("the org spec refuses, naming the field", () => {
       ["tenantry:org.apps[0].access.minRole must be one of owner, admin, developer, viewer"]],
     ["a named user outside the claimed domains", (o) => { o["apps"][1].access = { users: ["eve@evil.example"] }; },
       ["tenantry:org.apps[1].access.users[0] must be an address in one of claimedDomains (acme.com)"]],
+    ["a forwarded header in upper case", (o) => { o["apps"][0].forwardHeaders = ["X-Shop-Locale"]; },
+      ["tenantry:org.apps[0].forwardHeaders[0] must be a lower-case header name of 1..64 characters: a-z, 0-9 and !#$%&'*+-.^`|~ (RFC 9110 token), no _ and no upper case"]],
+    ["a forwarded header with _ (read as - by some servers)", (o) => { o["apps"][0].forwardHeaders = ["x-shop-locale", "x_user"]; },
+      ["tenantry:org.apps[0].forwardHeaders[1] must be a lower-case header name of 1..64 characters: a-z, 0-9 and !#$%&'*+-.^`|~ (RFC 9110 token), no _ and no upper case"]],
+    ["a forwarded header that is not a token (space, colon, empty)", (o) => { o["apps"][0].forwardHeaders = ["x shop", "x-shop:", ""]; }, [
+      "tenantry:org.apps[0].forwardHeaders[0] must be a lower-case header name of 1..64 characters: a-z, 0-9 and !#$%&'*+-.^`|~ (RFC 9110 token), no _ and no upper case",
+      "tenantry:org.apps[0].forwardHeaders[1] must be a lower-case header name of 1..64 characters: a-z, 0-9 and !#$%&'*+-.^`|~ (RFC 9110 token), no _ and no upper case",
+      "tenantry:org.apps[0].forwardHeaders[2] must be a lower-case header name of 1..64 characters: a-z, 0-9 and !#$%&'*+-.^`|~ (RFC 9110 token), no _ and no upper case",
+    ]],
+    ["authorization as a forwarded header", (o) => { o["apps"][0].forwardHeaders = ["authorization"]; },
+      ['tenantry:org.apps[0].forwardHeaders[0] must not carry identity or credentials (it names "auth"): the router injects the only identity an app may trust']],
+    ["an identity word inside a forwarded header's name", (o) => { o["apps"][0].forwardHeaders = ["x-shop-locale", "x-shopuserid", "x-api-key", "x-org-id"]; }, [
+      'tenantry:org.apps[0].forwardHeaders[1] must not carry identity or credentials (it names "user"): the router injects the only identity an app may trust',
+      'tenantry:org.apps[0].forwardHeaders[2] must not carry identity or credentials (it names "apikey"): the router injects the only identity an app may trust',
+      'tenantry:org.apps[0].forwardHeaders[3] must not carry identity or credentials (it names "org"): the router injects the only identity an app may trust',
+    ]],
+    ["cookie as a forwarded header", (o) => { o["apps"][0].forwardHeaders = ["cookie"]; },
+      ["tenantry:org.apps[0].forwardHeaders[0] must not carry cookies: no cookie reaches an app, as cookies carry access-proxy and session identity (docs/edge.md)"]],
+    ["the router's own identity header as a forwarded header", (o) => { o["apps"][0].forwardHeaders = ["x-tenantry-identity"]; },
+      ["tenantry:org.apps[0].forwardHeaders[0] must not be in the router's own x-tenantry- namespace: the router sets those itself"]],
+    ["a hop-by-hop header as a forwarded header", (o) => { o["apps"][0].forwardHeaders = ["connection", "transfer-encoding"]; }, [
+      "tenantry:org.apps[0].forwardHeaders[0] must not be a hop-by-hop or connection header (connection, host, te, upgrade, ...): it describes one connection, not the request",
+      "tenantry:org.apps[0].forwardHeaders[1] must not be a hop-by-hop or connection header (connection, host, te, upgrade, ...): it describes one connection, not the request",
+    ]],
+    ["a proxy's client-address header as a forwarded header", (o) => { o["apps"][0].forwardHeaders = ["x-forwarded-for", "cf-connecting-ip"]; }, [
+      "tenantry:org.apps[0].forwardHeaders[0] must not be a proxy's claim about the request's origin (forwarded, via, x-forwarded-*, x-real-ip, cf-*, ...): a client can send any value",
+      "tenantry:org.apps[0].forwardHeaders[1] must not be a proxy's claim about the request's origin (forwarded, via, x-forwarded-*, x-real-ip, cf-*, ...): a client can send any value",
+    ]],
+    ["a forwarded header declared twice", (o) => { o["apps"][0].forwardHeaders = ["x-shop-locale", "x-cart", "x-shop-locale"]; },
+      ["tenantry:org.apps[0].forwardHeaders[2] repeats forwardHeaders[0]; each must be unique"]],
+    ["more than 20 forwarded headers", (o) => { o["apps"][0].forwardHeaders = Array.from({ length: 21 }, (_, i) => `x-shop-${i}`); },
+      ["tenantry:org.apps[0].forwardHeaders must list at most 20 headers"]],
+    ["forwardHeaders that is not a list", (o) => { o["apps"][0].forwardHeaders = "x-shop-locale"; },
+      ["tenantry:org.apps[0].forwardHeaders must be a list of header names"]],
     ["a secret value where a reference belongs", (o) => { o["secrets"][0].ref = "postgres://app:hunter2@db/acme"; },
       ["tenantry:org.secrets[0].ref must be a reference aws-secretsmanager:<name>#<key>, never a secret value"]],
     ["a reference to another org's secret", (o) => { o["secrets"][0].ref = "aws-secretsmanager:globex/prod/db#url"; },
@@ -181,5 +223,11 @@ describe("the org spec refuses, naming the field", () => {
     ];
     expect(messages).toHaveLength(3);
     for (const message of messages) expect(message).not.toContain(secret);
+    // A header name is a token, so a pasted (lower-case) secret can pass its pattern: refused as
+    // identity-like, as upper case, and as a repeat, none of the messages repeats it.
+    const pasted = `x-token-${secret.toLowerCase()}`;
+    const headerMessages = problemsOf((o) => { o["apps"][0].forwardHeaders = [pasted, pasted, `x-${secret}`]; });
+    expect(headerMessages).toHaveLength(4);
+    for (const message of headerMessages) expect(message.toLowerCase()).not.toContain(secret.toLowerCase());
   });
 });

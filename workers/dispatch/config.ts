@@ -1,11 +1,12 @@
 import type { JSONWebKeySet } from "jose";
-import type { OrgPolicy } from "../lib/access-policy";
+import type { AppPolicy, OrgPolicy } from "../lib/access-policy";
 
 /**
  * What the program binds into the router as the `ORG_CONFIG` json binding: configuration only.
  * Keys (the identity HMAC key) are secrets_store_secret bindings; `jwks` holds public keys only.
  */
 export interface RouterConfig extends OrgPolicy {
+  readonly apps: readonly RouterApp[];
   readonly identity: {
     readonly issuer: string;
     readonly audience: string;
@@ -22,6 +23,15 @@ export interface RouterConfig extends OrgPolicy {
     readonly subRequests: number;
     readonly maxConcurrentRequests: number;
   };
+}
+
+/** An app as the router sees it: its access policy, and what of the client's request it receives. */
+export interface RouterApp extends AppPolicy {
+  /**
+   * Request headers the app receives beyond the standard ones (workers/lib/forwarded-request.ts):
+   * lower-case names, validated by the spec, never identity-like. Every other header is dropped.
+   */
+  readonly forwardHeaders: readonly string[];
 }
 
 /** A user Worker's name in the namespace: `<app>-<environment>` (environments have no hyphen). */

@@ -2,7 +2,7 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, ty
 import { decide, type Subject } from "../lib/access-policy";
 import type { DispatchNamespace, RateLimit, SecretsStoreSecret } from "../lib/bindings";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
-import { withoutIdentityHeaders, withoutIdentityParams } from "../lib/identity-headers";
+import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
 import { scriptName, type RouterConfig } from "./config";
 
 /*
@@ -122,7 +122,8 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   const config = env.ORG_CONFIG;
   const url = new URL(request.url);
   const [, environment = "", app = ""] = url.pathname.split("/");
-  if (!config.environments.includes(environment) || !config.apps.some((a) => a.slug === app)) return status(404);
+  const target = config.apps.find((a) => a.slug === app);
+  if (!config.environments.includes(environment) || target === undefined) return status(404);
 
   const subject = await authenticate(request, config);
   if (subject === undefined) return status(401, UNAUTHORIZED);
@@ -140,7 +141,8 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
       sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces,
       app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS,
     }, await env.IDENTITY_HMAC_KEY.get());
-    const headers = withoutIdentityHeaders(request.headers);
+    // Only allowlisted headers pass; the identity is set after, so a client's copy never survives.
+    const headers = forwardedHeaders(request.headers, target.forwardHeaders);
     headers.set(IDENTITY_HEADER, identity.payload);
     headers.set(IDENTITY_SIGNATURE_HEADER, identity.signature);
     headers.set(REQUEST_ID_HEADER, requestId);
@@ -148,7 +150,7 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
       limits: { cpuMs: config.limits.cpuMs, subRequests: config.limits.subRequests },
       outbound: { org: config.org, app, environment },
     });
-    return await worker.fetch(new Request(withoutIdentityParams(url).toString(), new Request(request, { headers })));
+    return await worker.fetch(new Request(withoutTokenParams(url).toString(), new Request(request, { headers })));
   } catch (error) {
     // Declared, but not deployed into the namespace (yet): the runtime's own wording.
     if (error instanceof Error && error.message.startsWith("Worker not found")) return status(404);

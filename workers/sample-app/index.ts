@@ -4,7 +4,7 @@ import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from ".
  * A sample tenant app, as an org would deploy into its namespace: it shows what reaches it and
  * uses the platform the documented way (identity check and secret placeholders through the
  * outbound Worker). It holds no secret binding; `/env` proves it.
- *   /<env>/<app>/whoami          every header the app received
+ *   /<env>/<app>/whoami          the URL and every header the app received
  *   /<env>/<app>/verify          asks the outbound Worker whether its identity header is genuine
  *   /<env>/<app>/call?host=H&secret=S   calls https://H/ with `authorization: Bearer {{secret:S}}`
  *   /<env>/<app>/env             the names of its bindings
@@ -24,7 +24,7 @@ export default {
   async fetch(request: Request, env: Record<string, unknown>): Promise<Response> {
     const url = new URL(request.url);
     const action = url.pathname.split("/")[3] ?? "";
-    if (action === "whoami") return Response.json({ headers: Object.fromEntries(request.headers) });
+    if (action === "whoami") return Response.json({ url: request.url, headers: Object.fromEntries(request.headers) });
     if (action === "env") return Response.json({ bindings: Object.keys(env) });
     if (action === "slow") {
       await new Promise((done) => setTimeout(done, Number(url.searchParams.get("ms") ?? "100")));
