@@ -18,11 +18,16 @@ export function localStack(stackOrPath: string, stateName: string): LocalStack {
   return { ...loaded, paths: { ...localPaths(dir), stateFile: join(dir, `state-${stateName}.json`) } };
 }
 
+/** The text of a stack file for an org spec, with the provider settings every stack carries. */
+export function stackFileText(org: { slug: string } & Record<string, unknown>): string {
+  return stringify({ config: { ...PROVIDER_CONFIG, "postgresql:database": "postgres", "tenantry:org": org } });
+}
+
 /** Writes `Pulumi.org-<slug>.yaml` for an org spec into the run's directory and returns its path. */
 export function writeStackFile(org: { slug: string } & Record<string, unknown>): string {
   const dir = join(inject("localDir"), "stacks");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `Pulumi.org-${org.slug}.yaml`);
-  writeFileSync(path, stringify({ config: { ...PROVIDER_CONFIG, "postgresql:database": "postgres", "tenantry:org": org } }));
+  writeFileSync(path, stackFileText(org));
   return path;
 }
