@@ -138,7 +138,13 @@ async function expectedFailure(error: unknown): Promise<{ message: string; code:
   ]);
   if (error instanceof RefusedChangeError) return { message: `refused, nothing was applied:\n${error.message}`, code: EXIT_INVALID };
   if (error instanceof NotAppliedError) return { message: error.message, code: EXIT_INVALID };
-  if (error instanceof ApplyError) return { message: `the server refused ${error.message}; the next run resumes from here`, code: EXIT_APPLY_FAILED };
+  if (error instanceof ApplyError) {
+    // Only a change the state still marks pending is picked up where it stopped.
+    const next = error.partial
+      ? "part of it took effect and the state marks it pending: the next run resumes from here"
+      : "the server rolled it back, so nothing of it was applied and the next run tries it again";
+    return { message: `the server refused ${error.message}; ${next}`, code: EXIT_APPLY_FAILED };
+  }
   return undefined;
 }
 

@@ -16,6 +16,8 @@ function generatedPasswords(): string[] {
   return Object.values(cli.state().stacks).flatMap((s) => s.resources.flatMap((r) => (typeof r.outputs?.["result"] === "string" ? [r.outputs["result"]] : [])));
 }
 
+const pendingChanges = () => Object.values(cli.state().stacks).flatMap((s) => s.pending ?? []);
+
 afterAll(() => cli.remove());
 
 describe("tenantry up --local", () => {
@@ -55,7 +57,10 @@ describe("tenantry up --local", () => {
     try {
       const result = tenantry("up", "--local", "org-globex");
       expect(result.code).toBe(4);
-      expect(result.out).toMatch(/^error: the server refused delete org-globex-prod-main: cannot drop schema main_prod because other objects depend on it; the next run resumes from here$/m);
+      // Rolled back, so nothing is pending: a "resumes from here" would be untrue.
+      expect(result.out).toMatch(/^error: the server refused delete org-globex-prod-main: cannot drop schema main_prod because other objects depend on it; the server rolled it back, so nothing of it was applied and the next run tries it again$/m);
+      expect(result.out).not.toContain("resumes");
+      expect(pendingChanges()).toEqual([]);
       expect(result.out).not.toMatch(/\n\s+at /);
     } finally {
       writeFileSync(stackFile, original);
