@@ -13,6 +13,8 @@ export interface LocalPaths {
   readonly logFile: string;
   /** Passwords of the provider logins made on the embedded server. */
   readonly providerAdminsFile: string;
+  /** Held by the one command using this local state (local/lock.ts). */
+  readonly lockFile: string;
 }
 
 export function localPaths(baseDir: string): LocalPaths {
@@ -24,5 +26,6 @@ export function localPaths(baseDir: string): LocalPaths {
     stateFile: join(root, "state.json"),
     logFile: join(root, "postgres.log"),
     providerAdminsFile: join(root, "provider-admins.json"),
+    lockFile: join(root, "lock"),
   };
 }
