@@ -15,6 +15,8 @@ export interface LocalPaths {
   readonly providerAdminsFile: string;
   /** Held by the one command using this local state (local/lock.ts). */
   readonly lockFile: string;
+  /** What a running proof has created on the server, written before it is created (local/proof-objects.ts). */
+  readonly proofFile: string;
 }
 
 export function localPaths(baseDir: string): LocalPaths {
@@ -27,5 +29,6 @@ export function localPaths(baseDir: string): LocalPaths {
     logFile: join(root, "postgres.log"),
     providerAdminsFile: join(root, "provider-admins.json"),
     lockFile: join(root, "lock"),
+    proofFile: join(root, "proof-objects.json"),
   };
 }

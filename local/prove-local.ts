@@ -2,6 +2,7 @@ import type { Credentials } from "./attempt";
 import type { ClaimResult, OtherOrg } from "./proof/claim";
 import { proveEdge } from "./proof/edge-claims";
 import { prove } from "./proof/prove";
+import { dropProofObjects } from "./proof-objects";
 import { TYPE } from "./provider-sql";
 import { ensureServer } from "./server";
 import { readState, type AppliedResource } from "./state";
@@ -39,10 +40,12 @@ export async function proveLocal(stack: LocalStack): Promise<ClaimResult[]> {
     throw new NotAppliedError(`stack ${stackFile.stack} has not been applied locally: run \`tenantry up --local ${stackFile.stack}\` first`);
   }
   const { server } = await ensureServer(paths);
+  // What a proof killed before its end left behind goes first, before it can get in anyone's way.
+  await dropProofObjects(server, paths.proofFile);
   const otherOrgs = Object.entries(state.stacks)
     .filter(([name]) => name !== stackFile.stack)
     .map(([name, other]) => asOtherOrg(name.replace(/^org-/, ""), other.resources))
     .filter((o): o is OtherOrg => o !== undefined);
-  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs });
+  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs }, { journal: paths.proofFile });
   return [...database, ...(await proveEdge(tenant.spec))];
 }

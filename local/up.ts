@@ -6,6 +6,7 @@ import { applyChanges, type Connection, type Interruption } from "./apply";
 import { desiredResources, type Change, type DesiredResource } from "./changes";
 import { statePasswords } from "./passwords";
 import { localPaths, type LocalPaths } from "./paths";
+import { dropProofObjects } from "./proof-objects";
 import { ensureProviderAdmin } from "./provider-admin";
 import { ensureServer, type ServerInfo } from "./server";
 import { readState, stackState } from "./state";
@@ -53,6 +54,8 @@ export async function upLocal(stack: LocalStack, options: { interrupt?: Interrup
   const { server, started } = await ensureServer(paths);
   const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
   const superuser: Connection = { ...server, database: admin.database };
+  // A table a killed proof left in a schema would make that schema's removal fail: gone first.
+  await dropProofObjects(server, paths.proofFile);
   const changes = await applyChanges({
     paths,
     admin,

@@ -5,7 +5,8 @@ import {
 } from "./audit-claims";
 import type { ClaimResult, ProofContext } from "./claim";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
-import { defaultPrivilegesWork, dropProofTables, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
+import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
+import { dropProofObjects, recordProofObject } from "../proof-objects";
 
 /** Every claim, in the order the table shows them. Later issues append theirs here. */
 const CLAIMS = [
@@ -29,14 +30,21 @@ const CLAIMS = [
   connectionLimitRefusesOneMore,
 ];
 
-/** Runs every claim against the live server; whatever happens, drops what the proof created. */
-export async function prove(context: Omit<ProofContext, "nonce">): Promise<ClaimResult[]> {
-  const ctx: ProofContext = { ...context, nonce: randomBytes(4).toString("hex") };
+/**
+ * Runs every claim against the live server; whatever happens, drops what the proof created
+ * (each object is in the journal before it exists, so a kill leaves it for the next run).
+ */
+export async function prove(context: Omit<ProofContext, "nonce" | "willCreate">, { journal }: { journal: string }): Promise<ClaimResult[]> {
+  const ctx: ProofContext = {
+    ...context,
+    nonce: randomBytes(4).toString("hex"),
+    willCreate: (object) => recordProofObject(journal, object),
+  };
   const results: ClaimResult[] = [];
   try {
     for (const claim of CLAIMS) results.push(...(await claim(ctx)));
   } finally {
-    await dropProofTables(ctx);
+    await dropProofObjects(context.server, journal);
   }
   return results;
 }

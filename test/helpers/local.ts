@@ -10,12 +10,12 @@ export const REPO_DIR = join(__dirname, "..", "..");
 
 /**
  * A stack loaded as `tenantry up --local` would, but applied to the test run's shared server
- * with a state file of its own, so test files never write each other's state.
+ * with a state file and a proof journal of its own, so test files never write each other's.
  */
 export function localStack(stackOrPath: string, stateName: string): LocalStack {
   const dir = inject("localDir");
   const loaded = loadLocalStack(REPO_DIR, stackOrPath);
-  return { ...loaded, paths: { ...localPaths(dir), stateFile: join(dir, `state-${stateName}.json`) } };
+  return { ...loaded, paths: { ...localPaths(dir), stateFile: join(dir, `state-${stateName}.json`), proofFile: join(dir, `proof-${stateName}.json`) } };
 }
 
 /** The text of a stack file for an org spec, with the provider settings every stack carries. */
