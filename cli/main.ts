@@ -2,13 +2,13 @@
 import { dirname, relative } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { SpecError } from "../components/spec-errors";
-import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_LOCKED, EXIT_OK } from "./exit-codes";
+import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_LOCKED, EXIT_OK } from "./exit-codes";
 
 /*
  * The `tenantry` command. Exit codes are a contract (cli/exit-codes.ts): 0 ok, 1 policy
  * violations or broken claims, 2 invalid input with a message naming the field (or a refused
  * change), 3 a bug in tenantry, 4 the server refused a statement during `up --local`, 5 the
- * local state is in use by another command.
+ * local state is in use by another command, 130 a local command stopped by SIGINT or SIGTERM.
  * Commands load lazily, so `validate` never pays for importing Pulumi.
  */
 
@@ -163,6 +163,11 @@ async function reportAndExit(error: unknown): Promise<never> {
   if (error instanceof SpecError) {
     for (const problem of error.problems) console.error(`error: ${problem.message}`);
     process.exit(EXIT_INVALID);
+  }
+  const { InterruptedError } = await import("./local-session.js");
+  if (error instanceof InterruptedError) {
+    console.error(error.message);
+    process.exit(EXIT_INTERRUPTED);
   }
   const expected = await expectedFailure(error);
   if (expected !== undefined) {

@@ -10,7 +10,8 @@ export { ApplyError, type Connection } from "./sql-runner";
  * Executes a change plan against the server, one resource at a time, recording each in the
  * state as soon as its SQL has run. Before a resource's SQL starts, the state marks it pending;
  * if the process dies there, the next run finds the mark and completes that resource instead of
- * failing on an object that already exists.
+ * failing on an object that already exists. An interrupt (`signal`) stops between resources,
+ * never inside one, so a Ctrl-C leaves nothing pending.
  */
 
 export interface ApplyRequest {
@@ -25,6 +26,8 @@ export interface ApplyRequest {
   readonly generatedPasswords: ReadonlyMap<string, string>;
   /** Test hook: stop, as a crash would, at the `at`-th change, before its SQL or after it (before it is recorded). */
   readonly interrupt?: Interruption;
+  /** Aborted on SIGINT/SIGTERM: the apply records what it finished and stops before the next resource. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Interruption {
@@ -49,6 +52,10 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
   };
   try {
     for (const [index, change] of changes.entries()) {
+      if (request.signal?.aborted === true) {
+        writeState(paths, state);
+        request.signal.throwIfAborted();
+      }
       const pending = pendingOf(change);
       // One write per resource: it records the previous resource and marks this one pending.
       settle(pending.urn, pending);

@@ -41,6 +41,13 @@ export interface UpResult {
   readonly changes: readonly Change[];
 }
 
+export interface UpOptions {
+  /** Test hook: stop as a crash would (see apply.ts). */
+  readonly interrupt?: Interruption;
+  /** Aborted on SIGINT/SIGTERM: the run stops at the next safe point. */
+  readonly signal?: AbortSignal;
+}
+
 /** What the program declares for the stack, with generated passwords taken from (or new to) the local state. */
 export async function declareLocal(stack: LocalStack): Promise<{ desired: DesiredResource[]; generatedPasswords: Map<string, string> }> {
   const applied = stackState(readState(stack.paths), stack.stackFile.stack).resources;
@@ -49,20 +56,23 @@ export async function declareLocal(stack: LocalStack): Promise<{ desired: Desire
   return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
 }
 
-export async function upLocal(stack: LocalStack, options: { interrupt?: Interruption } = {}): Promise<UpResult> {
+export async function upLocal(stack: LocalStack, { interrupt, signal }: UpOptions = {}): Promise<UpResult> {
   const { paths, stackFile, tenant } = stack;
-  const { server, started } = await ensureServer(paths);
+  const { server, started } = await ensureServer(paths, { signal });
   const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
   const superuser: Connection = { ...server, database: admin.database };
   // A table a killed proof left in a schema would make that schema's removal fail: gone first.
   await dropProofObjects(server, paths.proofFile);
+  const declared = await declareLocal(stack);
+  signal?.throwIfAborted();
   const changes = await applyChanges({
     paths,
     admin,
     superuser,
     stack: stackFile.stack,
-    ...(await declareLocal(stack)),
-    ...(options.interrupt === undefined ? {} : { interrupt: options.interrupt }),
+    ...declared,
+    ...(interrupt === undefined ? {} : { interrupt }),
+    signal,
   });
   return { server, serverStarted: started, admin, superuser, changes };
 }

@@ -7,8 +7,8 @@ import { withLocalSession } from "../local-session";
 /*
  * The embedded default: `up --local`, `prove --local` and `down --local`. They never touch a
  * remote server: without --local they refuse and point at `pulumi up`. Each runs as a local
- * session (cli/local-session.ts): one command at a time per local state. The engine is imported
- * once the lock is held, so a refusal is immediate.
+ * session (cli/local-session.ts): one command at a time per local state, and a clean stop on
+ * SIGINT or SIGTERM. The engine is imported once the lock is held, so a refusal is immediate.
  */
 
 function requireLocal(local: boolean | undefined, command: string): boolean {
@@ -26,13 +26,13 @@ export function summarize(changes: readonly Change[]): string {
 
 export async function up(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "up")) return EXIT_INVALID;
-  return withLocalSession(projectDir, async () => {
+  return withLocalSession(projectDir, async ({ signal }) => {
     const { loadLocalStack, upLocal } = await import("../../local/up.js");
     // Validate every stack before touching the server: nothing half-applied on bad input.
     const loaded = stacks.map((stack) => loadLocalStack(projectDir, stack));
     for (const stack of loaded) {
       const started = Date.now();
-      const result = await upLocal(stack);
+      const result = await upLocal(stack, { signal });
       if (stack === loaded[0]) {
         console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, stack.paths.dataDir)}`);
       }
@@ -41,23 +41,23 @@ export async function up(stacks: string[], options: { local?: boolean }, project
         ? `${stack.stackFile.stack}: no changes, the server already matches the stack (${seconds} s)`
         : `${stack.stackFile.stack}: ${summarize(result.changes)} as ${result.admin.user}, a non-superuser login (${seconds} s)`);
     }
-    return proveAll(loaded);
+    return proveAll(loaded, signal);
   });
 }
 
 export async function proveCommand(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "prove")) return EXIT_INVALID;
-  return withLocalSession(projectDir, async () => {
+  return withLocalSession(projectDir, async ({ signal }) => {
     const { loadLocalStack } = await import("../../local/up.js");
-    return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)));
+    return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)), signal);
   });
 }
 
-async function proveAll(stacks: readonly LocalStack[]): Promise<number> {
+async function proveAll(stacks: readonly LocalStack[], signal: AbortSignal): Promise<number> {
   const [{ proveLocal }, { renderProofTable }] = await Promise.all([import("../../local/prove-local.js"), import("../../local/proof/prove.js")]);
   let broken = 0;
   for (const stack of stacks) {
-    const results = await proveLocal(stack);
+    const results = await proveLocal(stack, { signal });
     console.log(`\nproof for ${stack.stackFile.stack}: each claim is attempted on the server as the role it is about\n`);
     console.log(renderProofTable(results));
     broken += results.filter((r) => r.status === "fail").length;
