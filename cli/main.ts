@@ -144,8 +144,8 @@ async function expectedFailure(error: unknown): Promise<{ message: string; code:
       code: EXIT_LOCKED,
     };
   }
-  const [{ RefusedChangeError }, { ApplyError }, { NotAppliedError }] = await Promise.all([
-    import("../local/changes.js"), import("../local/apply.js"), import("../local/prove-local.js"),
+  const [{ RefusedChangeError }, { ApplyError }, { NotAppliedError }, { LoginCheckError }] = await Promise.all([
+    import("../local/changes.js"), import("../local/apply.js"), import("../local/prove-local.js"), import("../local/logins.js"),
   ]);
   if (error instanceof RefusedChangeError) return { message: `refused, nothing was applied:\n${error.message}`, code: EXIT_INVALID };
   if (error instanceof NotAppliedError) return { message: error.message, code: EXIT_INVALID };
@@ -156,6 +156,7 @@ async function expectedFailure(error: unknown): Promise<{ message: string; code:
       : "the server rolled it back, so nothing of it was applied and the next run tries it again";
     return { message: `the server refused ${error.message}; ${next}`, code: EXIT_APPLY_FAILED };
   }
+  if (error instanceof LoginCheckError) return { message: error.message, code: EXIT_APPLY_FAILED };
   return undefined;
 }
 

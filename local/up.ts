@@ -6,6 +6,7 @@ import { applyChanges, type Connection, type Interruption } from "./apply";
 import { desiredResources, type Change, type DesiredResource } from "./changes";
 import { statePasswords } from "./passwords";
 import { localPaths, type LocalPaths } from "./paths";
+import { repairLogins } from "./logins";
 import { dropProofObjects } from "./proof-objects";
 import { ensureProviderAdmin } from "./provider-admin";
 import { ensureServer, type ServerInfo } from "./server";
@@ -39,6 +40,8 @@ export interface UpResult {
   readonly admin: Connection;
   readonly superuser: Connection;
   readonly changes: readonly Change[];
+  /** Login roles that no longer logged in with their stored password, and were repaired. */
+  readonly repaired: readonly string[];
 }
 
 export interface UpOptions {
@@ -74,5 +77,8 @@ export async function upLocal(stack: LocalStack, { interrupt, signal }: UpOption
     ...(interrupt === undefined ? {} : { interrupt }),
     signal,
   });
-  return { server, serverStarted: started, admin, superuser, changes };
+  signal?.throwIfAborted();
+  const resources = stackState(readState(paths), stackFile.stack).resources;
+  const repaired = await repairLogins({ server, admin, superuser, resources });
+  return { server, serverStarted: started, admin, superuser, changes, repaired };
 }

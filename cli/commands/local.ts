@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import type { Change } from "../../local/changes";
-import type { LocalStack } from "../../local/up";
+import type { LocalStack, UpResult } from "../../local/up";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { withLocalSession } from "../local-session";
 
@@ -24,6 +24,18 @@ export function summarize(changes: readonly Change[]): string {
   return [...counts].map(([kind, n]) => `${n} ${words[kind] ?? kind}`).join(", ");
 }
 
+/** One line per applied stack: what changed, and which logins had to be repaired. */
+export function describeUp(stack: string, result: Pick<UpResult, "changes" | "repaired" | "admin">, seconds: string): string {
+  const repaired = result.repaired.length === 0 ? undefined
+    : `repaired ${result.repaired.length} login role(s) whose stored password the server refused (28P01): ${result.repaired.join(", ")}`;
+  if (result.changes.length > 0) {
+    return `${stack}: ${summarize(result.changes)} as ${result.admin.user}, a non-superuser login${repaired === undefined ? "" : `; ${repaired}`} (${seconds} s)`;
+  }
+  return repaired === undefined
+    ? `${stack}: no changes, the server already matches the stack and every login role logs in with its stored password (${seconds} s)`
+    : `${stack}: the stack's resources already matched; ${repaired} (${seconds} s)`;
+}
+
 export async function up(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "up")) return EXIT_INVALID;
   return withLocalSession(projectDir, async ({ signal }) => {
@@ -36,10 +48,7 @@ export async function up(stacks: string[], options: { local?: boolean }, project
       if (stack === loaded[0]) {
         console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, stack.paths.dataDir)}`);
       }
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(result.changes.length === 0
-        ? `${stack.stackFile.stack}: no changes, the server already matches the stack (${seconds} s)`
-        : `${stack.stackFile.stack}: ${summarize(result.changes)} as ${result.admin.user}, a non-superuser login (${seconds} s)`);
+      console.log(describeUp(stack.stackFile.stack, result, ((Date.now() - started) / 1000).toFixed(1)));
     }
     return proveAll(loaded, signal);
   });

@@ -1,13 +1,14 @@
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../../cli/exit-codes";
+import { attempt } from "../../local/attempt";
 import { CliProject, waitFor } from "../helpers/cli-project";
 
 /*
- * What an interrupted `up` says about the state it leaves must be true: "the next run resumes
- * from here" only when the state marks a change pending. To interrupt an apply mid-change, the
- * test holds the advisory locks the provider's Role update takes (pgLockRole), so the update
- * waits until the test lets it go.
+ * What `up` says about the state it leaves must be true. "The next run resumes from here" only
+ * when the state marks a change pending; "no changes" only when every login role has logged in
+ * with its stored password. To interrupt an apply mid-change, the test holds the advisory locks
+ * the provider's Role update takes (pgLockRole), so the update waits until the test lets it go.
  */
 
 const ROLES = ["tn_resco_dev_runtime", "tn_resco_dev_ddl"];
@@ -73,5 +74,23 @@ describe("an interrupted up", () => {
     expect(next.out).toMatch(/org-resco: 2 updated as tenantry_admin/);
     expect(pending()).toEqual([]);
     expect(cli.run("up", "--local", "org-resco").out).toMatch(/org-resco: no changes/);
+  });
+});
+
+describe("a login whose password was changed behind the engine's back", () => {
+  it("is repaired by the next up, which names it and does not say there were no changes", async () => {
+    const role = "tn_resco_dev_runtime";
+    const stored = cli.state().stacks["org-resco"]?.resources.find((r) => r.inputs["name"] === role)?.inputs["password"];
+    expect(typeof stored).toBe("string");
+    const login = () => attempt(cli.server(), { user: role, password: String(stored) }, "tn_resco", ["SELECT 1"]);
+    await cli.asSuperuser("postgres", [`ALTER ROLE ${role} PASSWORD 'changed-behind-its-back'`]);
+    expect((await login()).code).toBe("28P01");
+    const repaired = cli.run("up", "--local", "org-resco");
+    expect(repaired.code).toBe(EXIT_OK);
+    expect(repaired.stdout).toMatch(/^org-resco: the stack's resources already matched; repaired 1 login role\(s\) whose stored password the server refused \(28P01\): tn_resco_dev_runtime \(/m);
+    expect(repaired.stdout).not.toContain("no changes");
+    expect(repaired.stdout).toMatch(/claims: \d+ hold, 0 broken/);
+    expect((await login()).code).toBeUndefined();
+    expect(cli.run("up", "--local", "org-resco").stdout).toMatch(/org-resco: no changes, the server already matches the stack and every login role logs in/);
   });
 });
