@@ -15,6 +15,9 @@ import { REPO_DIR, stackFileText } from "./local";
 
 const CLI = join(REPO_DIR, "dist", "cli", "main.js");
 
+/** A test that runs the CLI several times (each run imports Pulumi, applies and proves) on a busy CI machine. */
+export const CLI_TEST_TIMEOUT_MS = 180_000;
+
 export interface Finished {
   readonly code: number | null;
   readonly stdout: string;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../../cli/exit-codes";
-import { CliProject, waitFor, type Running } from "../helpers/cli-project";
+import { CLI_TEST_TIMEOUT_MS, CliProject, waitFor, type Running } from "../helpers/cli-project";
 
 /*
  * Ctrl-C, SIGTERM and kill -9 in the middle of a proof or of initdb, in real processes. A signal
@@ -31,7 +31,7 @@ async function proofUnderWay(cli: CliProject): Promise<Running> {
   return running;
 }
 
-describe("an interrupted proof", () => {
+describe("an interrupted proof", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   const cli = new CliProject([org(["core", "extra"])]);
   beforeAll(() => expect(cli.run("up", "--local", "org-intco").code).toBe(EXIT_OK));
   afterAll(() => cli.remove());
@@ -92,7 +92,7 @@ function initdbRunning(cli: CliProject): boolean {
   });
 }
 
-describe("an interrupted initdb", () => {
+describe("an interrupted initdb", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it.each(["SIGINT", "SIGTERM"] as const)("on %s exits 130 with one line and leaves no scratch directory or password file", async (signal) => {
     const cli = new CliProject([org(["core"])]);
     try {

@@ -2,7 +2,7 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../../cli/exit-codes";
 import { attempt } from "../../local/attempt";
-import { CliProject, waitFor } from "../helpers/cli-project";
+import { CLI_TEST_TIMEOUT_MS, CliProject, waitFor } from "../helpers/cli-project";
 
 /*
  * What `up` says about the state it leaves must be true. "The next run resumes from here" only
@@ -43,7 +43,7 @@ async function upStuckInARoleUpdate(statementTimeoutMs: number) {
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe("an interrupted up", () => {
+describe("an interrupted up", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it("on SIGINT finishes the change in flight, stops before the next, and does not claim a resume", async () => {
     const { running, locks } = await upStuckInARoleUpdate(2500);
     running.child.kill("SIGINT");
@@ -77,7 +77,7 @@ describe("an interrupted up", () => {
   });
 });
 
-describe("a login whose password was changed behind the engine's back", () => {
+describe("a login whose password was changed behind the engine's back", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it("is repaired by the next up, which names it and does not say there were no changes", async () => {
     const role = "tn_resco_dev_runtime";
     const stored = cli.state().stacks["org-resco"]?.resources.find((r) => r.inputs["name"] === role)?.inputs["password"];
