@@ -1,12 +1,14 @@
 #!/usr/bin/env node
+import { dirname, relative } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { SpecError } from "../components/spec-errors";
-import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK } from "./exit-codes";
+import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_LOCKED, EXIT_OK } from "./exit-codes";
 
 /*
  * The `tenantry` command. Exit codes are a contract (cli/exit-codes.ts): 0 ok, 1 policy
  * violations or broken claims, 2 invalid input with a message naming the field (or a refused
- * change), 3 a bug in tenantry, 4 the server refused a statement during `up --local`.
+ * change), 3 a bug in tenantry, 4 the server refused a statement during `up --local`, 5 the
+ * local state is in use by another command, 130 a local command stopped by SIGINT or SIGTERM.
  * Commands load lazily, so `validate` never pays for importing Pulumi.
  */
 
@@ -147,12 +149,28 @@ function positiveInteger(value: string): number {
 /** Errors that are about the input or the server, not bugs: one line, and the contract's exit code. */
 async function expectedFailure(error: unknown): Promise<{ message: string; code: number } | undefined> {
   if (!(error instanceof Error)) return undefined;
-  const [{ RefusedChangeError }, { ApplyError }, { NotAppliedError }] = await Promise.all([
-    import("../local/changes.js"), import("../local/apply.js"), import("../local/prove-local.js"),
+  // First, without loading the engine: a refusal for a held lock comes at once.
+  const { LockedError } = await import("../local/lock.js");
+  if (error instanceof LockedError) {
+    const { pid, command, since } = error.holder;
+    return {
+      message: `${relative(projectDir, dirname(error.lockFile)) || "."} is in use by pid ${pid} (${command}, since ${since}); wait for it to finish or stop it, then run this again`,
+      code: EXIT_LOCKED,
+    };
+  }
+  const [{ RefusedChangeError }, { ApplyError }, { NotAppliedError }, { LoginCheckError }] = await Promise.all([
+    import("../local/changes.js"), import("../local/apply.js"), import("../local/prove-local.js"), import("../local/logins.js"),
   ]);
   if (error instanceof RefusedChangeError) return { message: `refused, nothing was applied:\n${error.message}`, code: EXIT_INVALID };
   if (error instanceof NotAppliedError) return { message: error.message, code: EXIT_INVALID };
-  if (error instanceof ApplyError) return { message: `the server refused ${error.message}; the next run resumes from here`, code: EXIT_APPLY_FAILED };
+  if (error instanceof ApplyError) {
+    // Only a change the state still marks pending is picked up where it stopped.
+    const next = error.partial
+      ? "part of it took effect and the state marks it pending: the next run resumes from here"
+      : "the server rolled it back, so nothing of it was applied and the next run tries it again";
+    return { message: `the server refused ${error.message}; ${next}`, code: EXIT_APPLY_FAILED };
+  }
+  if (error instanceof LoginCheckError) return { message: error.message, code: EXIT_APPLY_FAILED };
   return undefined;
 }
 
@@ -160,6 +178,11 @@ async function reportAndExit(error: unknown): Promise<never> {
   if (error instanceof SpecError) {
     for (const problem of error.problems) console.error(`error: ${problem.message}`);
     process.exit(EXIT_INVALID);
+  }
+  const { InterruptedError } = await import("./local-session.js");
+  if (error instanceof InterruptedError) {
+    console.error(error.message);
+    process.exit(EXIT_INTERRUPTED);
   }
   const expected = await expectedFailure(error);
   if (expected !== undefined) {

@@ -1,26 +1,18 @@
-import { Client } from "pg";
 import { planChanges, type Change, type DesiredResource } from "./changes";
-import { withMembership } from "./membership";
 import type { LocalPaths } from "./paths";
 import { TYPE, translationFor, type ProviderContext, type SqlStep } from "./provider-sql";
-import { ident } from "./provider-sql/sql";
+import { ApplyError, Connections, runSteps, type Connection } from "./sql-runner";
 import { readState, stackState, writeState, type AppliedResource, type PendingChange, type StackState } from "./state";
+
+export { ApplyError, type Connection } from "./sql-runner";
 
 /*
  * Executes a change plan against the server, one resource at a time, recording each in the
  * state as soon as its SQL has run. Before a resource's SQL starts, the state marks it pending;
  * if the process dies there, the next run finds the mark and completes that resource instead of
- * failing on an object that already exists.
+ * failing on an object that already exists. An interrupt (`signal`) stops between resources,
+ * never inside one, so a Ctrl-C leaves nothing pending.
  */
-
-export interface Connection {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  /** The provider's own database (`postgresql:database`). */
-  readonly database: string;
-}
 
 export interface ApplyRequest {
   readonly paths: LocalPaths;
@@ -34,6 +26,8 @@ export interface ApplyRequest {
   readonly generatedPasswords: ReadonlyMap<string, string>;
   /** Test hook: stop, as a crash would, at the `at`-th change, before its SQL or after it (before it is recorded). */
   readonly interrupt?: Interruption;
+  /** Aborted on SIGINT/SIGTERM: the apply records what it finished and stops before the next resource. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Interruption {
@@ -42,8 +36,6 @@ export interface Interruption {
 }
 
 export class InterruptedApplyError extends Error {}
-
-export class ApplyError extends Error {}
 
 /** Applies what changed and returns the changes made (none when the server already matches). */
 export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
@@ -60,6 +52,10 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
   };
   try {
     for (const [index, change] of changes.entries()) {
+      if (request.signal?.aborted === true) {
+        writeState(paths, state);
+        request.signal.throwIfAborted();
+      }
       const pending = pendingOf(change);
       // One write per resource: it records the previous resource and marks this one pending.
       settle(pending.urn, pending);
@@ -69,8 +65,9 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
         const steps = await stepsFor(change, provider, connections, interrupted.get(pending.urn));
         await runSteps(steps, connections, describe(change));
       } catch (error) {
-        // The server refused and rolled back: nothing of this resource was left behind.
-        settle(pending.urn);
+        // Refused and rolled back: nothing of this resource was left behind, so it is not pending.
+        // Refused after part of it took effect: it stays pending, and the next run completes it.
+        if (!(error instanceof ApplyError && error.partial)) settle(pending.urn);
         writeState(paths, state);
         throw error;
       }
@@ -138,44 +135,6 @@ async function stepsFor(change: Change, provider: ProviderContext, connections: 
   }
 }
 
-async function runSteps(steps: readonly SqlStep[], connections: Connections, what: string): Promise<void> {
-  for (const step of steps) {
-    const client = await connections.to(step.database, step.elevated === true);
-    // Inside a transaction one round trip carries a whole list; CREATE DATABASE and friends
-    // refuse the implicit transaction of a multi-statement query, so those go one by one.
-    const run = async (statements: readonly string[]) => {
-      if (statements.length === 0) return;
-      if (step.transaction) await client.query(statements.join(";\n"));
-      else for (const sql of statements) await client.query(sql);
-    };
-    try {
-      if (step.transaction) await client.query("BEGIN");
-      await run(step.prelude ?? []);
-      await withMembership(client, step.membership, async () => {
-        const branch = step.branch;
-        if (branch === undefined) return run(step.statements);
-        const present = ((await client.query(branch.exists, [...branch.params])).rowCount ?? 0) > 0;
-        return run(present ? branch.whenPresent : branch.whenAbsent);
-      });
-      if (step.revokeMembershipsOf !== undefined) await revokeMemberships(client, step.revokeMembershipsOf);
-      await run(step.epilogue ?? []);
-      if (step.transaction) await client.query("COMMIT");
-    } catch (error) {
-      if (step.transaction) await client.query("ROLLBACK").catch(() => undefined);
-      throw new ApplyError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-}
-
-/** resource_postgresql_role.go revokeRoles: every role this one is a member of. */
-async function revokeMemberships(client: Client, role: string): Promise<void> {
-  const held = await client.query(
-    "SELECT pg_get_userbyid(roleid) AS granted FROM pg_catalog.pg_auth_members members JOIN pg_catalog.pg_roles ON members.member = pg_roles.oid WHERE rolname = $1",
-    [role],
-  );
-  for (const row of held.rows) await client.query(`REVOKE ${ident(String(row["granted"]))} FROM ${ident(role)}`);
-}
-
 function record(current: StackState, change: Change, generated: ReadonlyMap<string, string>): void {
   if (change.kind === "delete" || change.kind === "retain") {
     const at = current.resources.findIndex((r) => r.urn === change.previous.urn);
@@ -191,35 +150,4 @@ function record(current: StackState, change: Change, generated: ReadonlyMap<stri
   const at = current.resources.findIndex((r) => r.urn === applied.urn);
   if (at >= 0) current.resources[at] = applied;
   else current.resources.push(applied);
-}
-
-/** One connection per database (and per admin or superuser), opened on first use. */
-class Connections {
-  private readonly clients = new Map<string, Client>();
-
-  constructor(private readonly admin: Connection, private readonly superuser: Connection) {}
-
-  async to(database: string | undefined, elevated = false): Promise<Client> {
-    const name = database ?? this.admin.database;
-    const key = `${elevated ? "superuser" : "admin"}/${name}`;
-    const open = this.clients.get(key);
-    if (open !== undefined) return open;
-    const client = new Client({ ...(elevated ? this.superuser : this.admin), database: name });
-    client.on("error", () => undefined);
-    await client.connect();
-    this.clients.set(key, client);
-    return client;
-  }
-
-  /** The provider's Exists check; undefined for types without one (their create is repeatable). */
-  async exists(type: string, inputs: Readonly<Record<string, unknown>>): Promise<boolean | undefined> {
-    const check = translationFor(type).exists;
-    if (check === undefined) return undefined;
-    return (await (await this.to(undefined)).query(check.query, [inputs[check.key]])).rowCount !== 0;
-  }
-
-  async end(): Promise<void> {
-    await Promise.all([...this.clients.values()].map((c) => c.end().catch(() => undefined)));
-    this.clients.clear();
-  }
 }

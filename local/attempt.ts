@@ -19,7 +19,7 @@ export interface Outcome {
 }
 
 export function connectAs(server: ServerInfo, who: Credentials, database: string): Client {
-  return new Client({ host: server.host, port: server.port, user: who.user, password: who.password, database });
+  return new Client({ host: server.host, port: server.port, user: who.user, password: who.password, database, application_name: server.applicationName });
 }
 
 function outcomeOf(error: unknown): Outcome {

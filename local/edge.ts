@@ -52,6 +52,12 @@ export interface EdgeOptions {
   readonly jwksUrl?: string;
   /** Apps in the namespace; default: every app of the spec in every environment. */
   readonly deployed?: readonly { app: string; environment: string }[];
+  /**
+   * The process handles SIGINT and SIGTERM itself (the CLI cleans up, then exits 130). Miniflare
+   * otherwise installs handlers that exit at once, before that clean-up could run; its exit hook,
+   * which stops workerd and deletes its temporary folder, stays.
+   */
+  readonly callerHandlesSignals?: boolean;
 }
 
 /** The slice of a workerd Fetcher this file uses (miniflare's own types carry undici's Request). */
@@ -130,7 +136,12 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     ]),
   ];
   // Workers' console output (the outbound Worker's audit lines) stays out of the CLI's output.
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const mf = new Miniflare({ workers, handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); } });
+  if (options.callerHandlesSignals === true) {
+    for (const s of signals) for (const listener of process.listeners(s)) if (!before.get(s)?.has(listener)) process.removeListener(s, listener);
+  }
   const url = await mf.ready;
   const worker = async (name: string) => (await mf.getWorker(name)) as unknown as WorkerHandle;
   const services = await worker("shim-services");

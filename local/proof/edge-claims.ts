@@ -148,8 +148,12 @@ async function secretClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"]
   return results;
 }
 
-/** Starts the org's edge in workerd, runs every edge claim against it, and stops it. */
-export async function proveEdge(spec: OrgSpec): Promise<ClaimResult[]> {
+/**
+ * Starts the org's edge in workerd, runs every edge claim against it, and stops it. With a
+ * `signal`, the caller owns SIGINT and SIGTERM: an abort stops between claims, and workerd is
+ * stopped on the way out.
+ */
+export async function proveEdge(spec: OrgSpec, { signal }: { signal?: AbortSignal } = {}): Promise<ClaimResult[]> {
   const app = spec.apps[0];
   if (spec.edge === undefined || app === undefined) return [];
   // Local stand-in values for the org's secrets: random, as only the proof needs to recognise them.
@@ -160,11 +164,14 @@ export async function proveEdge(spec: OrgSpec): Promise<ClaimResult[]> {
     const current = JSON.parse(values[ref.secretName] ?? "{}") as Record<string, string>;
     values[ref.secretName] = JSON.stringify({ ...current, [ref.key]: `local-${randomBytes(18).toString("base64url")}` });
   }
-  const edge = await startEdge(spec, { secretValues: values });
+  const edge = await startEdge(spec, { secretValues: values, callerHandlesSignals: signal !== undefined });
   try {
+    signal?.throwIfAborted();
     const env = spec.environments.at(-1) ?? "";
     const secretApp = spec.apps.find((a) => !("users" in a.access)) ?? app;
-    return [...(await routerClaims(edge, spec, app, env)), ...(await secretClaims(edge, spec, secretApp, values))];
+    const router = await routerClaims(edge, spec, app, env);
+    signal?.throwIfAborted();
+    return [...router, ...(await secretClaims(edge, spec, secretApp, values))];
   } finally {
     await edge.dispose();
   }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { planLoginRoles } from "../../components/database-plan";
 import { databaseName, orgPrefix, quoteIdent } from "../../components/naming";
 import { attempt, connectionsUntilRefused } from "../attempt";
+import { PROOF_PREFIX } from "../proof-objects";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 
 /*
@@ -82,7 +83,8 @@ export const noPrivilegedAttributes: Claim = async (ctx) => {
 
 /** A fresh login role with no grants stands for PUBLIC: everything PUBLIC holds, it holds. */
 export const publicCannotConnect: Claim = async (ctx) => {
-  const outsider = { user: `tenantry_proof_outsider_${ctx.nonce}`, password: randomBytes(18).toString("base64url") };
+  const outsider = { user: `${PROOF_PREFIX}outsider_${ctx.nonce}`, password: randomBytes(18).toString("base64url") };
+  ctx.willCreate({ kind: "role", role: outsider.user });
   const created = await attempt(ctx.server, admin(ctx), "postgres", [
     `CREATE ROLE ${quoteIdent(outsider.user)} LOGIN PASSWORD '${outsider.password}'`,
   ]);

@@ -1,6 +1,7 @@
 import { planEnvironmentSchemas, planLoginRoles } from "../../components/database-plan";
 import { databaseName, quoteIdent } from "../../components/naming";
 import { attempt } from "../attempt";
+import { PROOF_PREFIX } from "../proof-objects";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 
 /*
@@ -22,9 +23,11 @@ function firstSchema(ctx: ProofContext, env: string): string {
   return schema.name;
 }
 
+const proofTableName = (ctx: ProofContext) => `${PROOF_PREFIX}${ctx.nonce}`;
+
 /** The table the proof's DDL role creates in each environment's first schema (dropped at the end). */
 export function proofTable(ctx: ProofContext, env: string): string {
-  return `${quoteIdent(firstSchema(ctx, env))}.${quoteIdent(`tenantry_proof_${ctx.nonce}`)}`;
+  return `${quoteIdent(firstSchema(ctx, env))}.${quoteIdent(proofTableName(ctx))}`;
 }
 
 export const runtimeCannotCreate: Claim = async (ctx) => {
@@ -54,11 +57,13 @@ export const defaultPrivilegesWork: Claim = async (ctx) => {
     const { runtime, ddl } = rolesOf(ctx, env);
     const table = proofTable(ctx, env);
     const create = `CREATE TABLE ${table} (id serial PRIMARY KEY, note text, amount double precision)`;
+    // Committed, as the runtime role must see it from its own session: so listed before it exists.
+    ctx.willCreate({ kind: "table", database, schema: firstSchema(ctx, env), table: proofTableName(ctx) });
     results.push(expectAllowed("DDL role can create tables in its schemas", `${ddl.user}: ${create}`,
       await attempt(ctx.server, ddl, database, [create])));
     const dml = [`INSERT INTO ${table} (note) VALUES ('a')`, `UPDATE ${table} SET note = 'b'`, `SELECT * FROM ${table}`, `DELETE FROM ${table}`];
     results.push(expectAllowed("runtime role can use the DDL role's new table (default privileges)",
-      `${runtime.user}: INSERT, UPDATE, SELECT, DELETE on ${table}`, await attempt(ctx.server, runtime, database, dml)));
+      `${runtime.user}: INSERT, UPDATE, SELECT, DELETE on ${table}`, await attempt(ctx.server, runtime, database, dml, { rollback: true })));
     for (const sql of [`TRUNCATE ${table}`, `ALTER TABLE ${table} ADD COLUMN y int`, `DROP TABLE ${table}`]) {
       results.push(expectRefused("runtime role cannot TRUNCATE, ALTER or DROP it", `${runtime.user}: ${sql}`,
         await attempt(ctx.server, runtime, database, [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));
@@ -90,11 +95,3 @@ export const environmentsAreSeparate: Claim = async (ctx) => {
   }
   return results;
 };
-
-/** Drops what defaultPrivilegesWork created; run last, whatever happened before. */
-export async function dropProofTables(ctx: ProofContext): Promise<void> {
-  const database = databaseName(ctx.spec.slug);
-  for (const env of ctx.spec.environments) {
-    await attempt(ctx.server, rolesOf(ctx, env).ddl, database, [`DROP TABLE IF EXISTS ${proofTable(ctx, env)}`]);
-  }
-}

@@ -6,7 +6,9 @@ import {
 import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
-import { defaultPrivilegesWork, dropProofTables, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
+import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
+import { adminClient, type ServerInfo } from "../server";
+import { dropProofObjects, PROOF_PREFIX, recordProofObject } from "../proof-objects";
 
 /** Every claim, in the order the table shows them. Later issues append theirs here. */
 const CLAIMS = [
@@ -31,16 +33,53 @@ const CLAIMS = [
   connectionLimitRefusesOneMore,
 ];
 
-/** Runs every claim against the live server; whatever happens, drops what the proof created. */
-export async function prove(context: Omit<ProofContext, "nonce">): Promise<ClaimResult[]> {
-  const ctx: ProofContext = { ...context, nonce: randomBytes(4).toString("hex") };
+export interface ProveOptions {
+  /** The journal of what the proof creates (local/proof-objects.ts). */
+  readonly journal: string;
+  /** Aborted on SIGINT/SIGTERM: the statement in flight is cancelled and no further claim starts. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs every claim against the live server; whatever happens, drops what the proof created.
+ * The proof's sessions carry their own application_name, so an interrupt cancels exactly them.
+ */
+export async function prove(context: Omit<ProofContext, "nonce" | "willCreate">, { journal, signal }: ProveOptions): Promise<ClaimResult[]> {
+  const nonce = randomBytes(4).toString("hex");
+  const applicationName = `${PROOF_PREFIX}${nonce}`;
+  const ctx: ProofContext = {
+    ...context,
+    server: { ...context.server, applicationName },
+    nonce,
+    willCreate: (object) => recordProofObject(journal, object),
+  };
+  const cancel = () => void cancelSessions(context.server, applicationName);
+  signal?.addEventListener("abort", cancel, { once: true });
   const results: ClaimResult[] = [];
   try {
-    for (const claim of CLAIMS) results.push(...(await claim(ctx)));
+    for (const claim of CLAIMS) {
+      signal?.throwIfAborted();
+      results.push(...(await claim(ctx)));
+    }
   } finally {
-    await dropProofTables(ctx);
+    signal?.removeEventListener("abort", cancel);
+    await dropProofObjects(context.server, journal);
   }
   return results;
+}
+
+/** Cancels the statements the proof's sessions are running (a pg_sleep, a bulk update). */
+async function cancelSessions(server: ServerInfo, applicationName: string): Promise<void> {
+  const client = adminClient(server);
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [applicationName]);
+  } catch {
+    // The server is gone or refusing: then nothing of the proof is running on it either.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 const MARK = { pass: "✓", fail: "✗ FAIL", skip: "- skip" } as const;

@@ -1,38 +1,24 @@
-import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attempt } from "../../local/attempt";
-import type { ServerInfo } from "../../local/server";
-import { REPO_DIR } from "../helpers/local";
+import { CliProject } from "../helpers/cli-project";
 
 /*
  * The README's main command, end to end, in a scratch project: `tenantry up --local` starts its
  * own embedded Postgres, applies, proves, and `down --local` stops it by its own pid.
  */
 
-const project = mkdtempSync(join(tmpdir(), "tenantry-cli-"));
-chmodSync(project, 0o755);
-cpSync(join(REPO_DIR, "stacks"), join(project, "stacks"), { recursive: true });
-const CLI = join(REPO_DIR, "dist", "cli", "main.js");
-
-function tenantry(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: project, encoding: "utf8", timeout: 120_000 });
-  return { code: result.status, out: `${result.stdout}${result.stderr}` };
-}
+const cli = new CliProject();
+const project = cli.dir;
+const tenantry = (...args: string[]) => cli.run(...args);
 
 function generatedPasswords(): string[] {
-  const state = JSON.parse(readFileSync(join(project, ".tenantry", "state.json"), "utf8")) as {
-    stacks: Record<string, { resources: { outputs?: { result?: string } }[] }>;
-  };
-  return Object.values(state.stacks).flatMap((s) => s.resources.flatMap((r) => (r.outputs?.result ? [r.outputs.result] : [])));
+  return Object.values(cli.state().stacks).flatMap((s) => s.resources.flatMap((r) => (typeof r.outputs?.["result"] === "string" ? [r.outputs["result"]] : [])));
 }
 
-afterAll(() => {
-  tenantry("down", "--local", "--reset");
-  rmSync(project, { recursive: true, force: true });
-});
+const pendingChanges = () => Object.values(cli.state().stacks).flatMap((s) => s.pending ?? []);
+
+afterAll(() => cli.remove());
 
 describe("tenantry up --local", () => {
   let first: ReturnType<typeof tenantry>;
@@ -63,23 +49,23 @@ describe("tenantry up --local", () => {
   });
 
   it("reports a statement the server refuses in one line, with exit code 4, and drops no data", async () => {
-    const server = JSON.parse(readFileSync(join(project, ".tenantry", "server.json"), "utf8")) as ServerInfo;
     // A table as the prod DDL role would create it: the schema is no longer empty.
-    await attempt(server, { user: server.user, password: server.password }, "tn_globex", [
-      "CREATE TABLE main_prod.orders (id int)", "ALTER TABLE main_prod.orders OWNER TO tn_globex_prod_ddl",
-    ]);
+    await cli.asSuperuser("tn_globex", ["CREATE TABLE main_prod.orders (id int)", "ALTER TABLE main_prod.orders OWNER TO tn_globex_prod_ddl"]);
     const stackFile = join(project, "stacks", "Pulumi.org-globex.yaml");
     const original = readFileSync(stackFile, "utf8");
     writeFileSync(stackFile, original.replace("environments: [dev, prod]", "environments: [dev]"));
     try {
       const result = tenantry("up", "--local", "org-globex");
       expect(result.code).toBe(4);
-      expect(result.out).toMatch(/^error: the server refused delete org-globex-prod-main: cannot drop schema main_prod because other objects depend on it; the next run resumes from here$/m);
+      // Rolled back, so nothing is pending: a "resumes from here" would be untrue.
+      expect(result.out).toMatch(/^error: the server refused delete org-globex-prod-main: cannot drop schema main_prod because other objects depend on it; the server rolled it back, so nothing of it was applied and the next run tries it again$/m);
+      expect(result.out).not.toContain("resumes");
+      expect(pendingChanges()).toEqual([]);
       expect(result.out).not.toMatch(/\n\s+at /);
     } finally {
       writeFileSync(stackFile, original);
     }
-    expect((await attempt(server, { user: server.user, password: server.password }, "tn_globex", ["SELECT count(*) FROM main_prod.orders"])).code).toBeUndefined();
+    expect((await cli.asSuperuser("tn_globex", ["SELECT count(*) FROM main_prod.orders"])).code).toBeUndefined();
   });
 
   it("refuses without --local, and refuses invalid input before touching the server", () => {

@@ -1,0 +1,104 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { attempt, type Outcome } from "../../local/attempt";
+import { localPaths, type LocalPaths } from "../../local/paths";
+import type { ServerInfo } from "../../local/server";
+import type { LocalState } from "../../local/state";
+import { REPO_DIR, stackFileText } from "./local";
+
+/*
+ * A scratch project for the built `tenantry` command, with a local state (and embedded Postgres)
+ * of its own: the command runs as a user runs it, in a real process that signals can reach.
+ */
+
+const CLI = join(REPO_DIR, "dist", "cli", "main.js");
+
+/** A test that runs the CLI several times (each run imports Pulumi, applies and proves) on a busy CI machine. */
+export const CLI_TEST_TIMEOUT_MS = 180_000;
+
+export interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout then stderr, as a terminal would show them. */
+  readonly out: string;
+}
+
+export interface Running {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly finished: Promise<Finished>;
+}
+
+export class CliProject {
+  readonly dir = mkdtempSync(join(tmpdir(), "tenantry-cli-"));
+  readonly paths: LocalPaths = localPaths(this.dir);
+
+  /** With no org specs, the repository's own stacks/ are copied in. */
+  constructor(orgs?: readonly ({ slug: string } & Record<string, unknown>)[]) {
+    // As root the server runs as the postgres OS user, which must be able to reach its data.
+    chmodSync(this.dir, 0o755);
+    if (orgs === undefined) cpSync(join(REPO_DIR, "stacks"), join(this.dir, "stacks"), { recursive: true });
+    else for (const org of orgs) this.writeStack(org);
+  }
+
+  writeStack(org: { slug: string } & Record<string, unknown>): void {
+    mkdirSync(join(this.dir, "stacks"), { recursive: true });
+    writeFileSync(join(this.dir, "stacks", `Pulumi.org-${org.slug}.yaml`), stackFileText(org));
+  }
+
+  run(...args: string[]): Finished {
+    const result = spawnSync(process.execPath, [CLI, ...args], { cwd: this.dir, encoding: "utf8", timeout: 120_000 });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, out: `${result.stdout}${result.stderr}` };
+  }
+
+  start(...args: string[]): Running {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: this.dir, stdio: ["ignore", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const finished = new Promise<Finished>((resolve) => {
+      child.once("close", (code) => {
+        const [out, err] = [stdout, stderr].map((chunks) => Buffer.concat(chunks).toString("utf8")) as [string, string];
+        resolve({ code, stdout: out, stderr: err, out: `${out}${err}` });
+      });
+    });
+    if (child.pid === undefined) throw new Error("the command did not start");
+    return { child, pid: child.pid, finished };
+  }
+
+  server(): ServerInfo {
+    return JSON.parse(readFileSync(this.paths.serverFile, "utf8")) as ServerInfo;
+  }
+
+  state(): LocalState {
+    return JSON.parse(readFileSync(this.paths.stateFile, "utf8")) as LocalState;
+  }
+
+  /** Runs statements as the embedded superuser. */
+  asSuperuser(database: string, statements: readonly string[]): Promise<Outcome> {
+    const server = this.server();
+    return attempt(server, { user: server.user, password: server.password }, database, statements);
+  }
+
+  exists(path: string): boolean {
+    return existsSync(join(this.dir, path));
+  }
+
+  remove(): void {
+    this.run("down", "--local", "--reset");
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `condition` until it holds; fails after `timeoutMs`, naming what it waited for. */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { describeUp } from "../../cli/commands/local";
+import { interruptedLine } from "../../cli/local-session";
+import type { Change } from "../../local/changes";
+import { localPaths } from "../../local/paths";
+import { recordProofObject } from "../../local/proof-objects";
+import { writeState, type PendingChange } from "../../local/state";
+
+/*
+ * What the local commands tell the user about the state they leave, checked against generated
+ * states: each sentence must be true of that state, and only then said.
+ */
+
+const scratch = mkdtempSync(join(tmpdir(), "tenantry-session-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let dirs = 0;
+
+const admin = { host: "127.0.0.1", port: 5432, user: "tenantry_admin", password: "x", database: "postgres" };
+const change = (kind: "create" | "update" | "delete"): Change => {
+  const resource = { urn: `urn:${kind}`, type: "t", name: kind, inputs: {}, inputsHash: "h", protect: false, retainOnDelete: false, dependsOn: [] };
+  return kind === "delete" ? { kind, previous: resource } : kind === "create" ? { kind, desired: resource } : { kind, desired: resource, previous: resource };
+};
+
+describe("the line up prints per stack", () => {
+  it("says \"no changes\" only when nothing changed and no login had to be repaired, and names every repaired login", () => {
+    const changes = fc.array(fc.constantFrom("create", "update", "delete") as fc.Arbitrary<"create" | "update" | "delete">, { maxLength: 4 }).map((kinds) => kinds.map(change));
+    const roles = fc.uniqueArray(fc.stringMatching(/^tn_[a-z]{1,6}_(dev|prod)_(runtime|ddl)$/), { maxLength: 3 });
+    fc.assert(fc.property(changes, roles, (made, repaired) => {
+      const line = describeUp("org-x", { changes: made, repaired, admin }, "1.0");
+      expect(line.includes("no changes")).toBe(made.length === 0 && repaired.length === 0);
+      for (const name of repaired) expect(line).toContain(name);
+      expect(line.includes("repaired")).toBe(repaired.length > 0);
+    }));
+  });
+});
+
+describe("the line an interrupted command prints", () => {
+  const pendingChange: PendingChange = { urn: "urn:role", action: "update", inputs: {} };
+
+  it("says the next run resumes exactly when the state marks a change pending, and counts leftover proof objects", () => {
+    fc.assert(fc.property(fc.array(fc.boolean(), { maxLength: 3 }), fc.nat({ max: 3 }), fc.constantFrom("SIGINT", "SIGTERM") as fc.Arbitrary<NodeJS.Signals>, fc.boolean(), (stacks, leftovers, signal, forced) => {
+      const paths = localPaths(join(scratch, String((dirs += 1))));
+      writeState(paths, { version: 1, stacks: Object.fromEntries(stacks.map((hasPending, i) => [`org-${i}`, { resources: [], pending: hasPending ? [pendingChange] : [] }])) });
+      for (let i = 0; i < leftovers; i += 1) recordProofObject(paths.proofFile, { kind: "role", role: `tenantry__proof_outsider_${i}` });
+      const line = interruptedLine(signal, paths, forced ? "forced" : "clean");
+      expect(line.includes("the next run resumes from here")).toBe(stacks.includes(true));
+      expect(line.includes(`${leftovers} proof object(s) may remain`)).toBe(leftovers > 0);
+      expect(line.startsWith(`interrupted by ${signal}`)).toBe(true);
+      expect(line).not.toContain("\n");
+    }), { numRuns: 40 });
+  });
+});
