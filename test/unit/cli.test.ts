@@ -67,10 +67,10 @@ describe("tenantry plan", () => {
   it("prints the tree of the example org with secrets masked", () => {
     const { code, stdout } = tenantry("plan", "org-acme");
     expect(code).toBe(EXIT_OK);
-    expect(stdout).toContain("└─ tenantry:index:OrgTenant org-acme");
+    expect(stdout).toContain("├─ tenantry:index:OrgTenant org-acme");
     expect(stdout).toContain("postgresql:Database org-acme-db-database  [protect]  [retainOnDelete]");
     expect(stdout).toMatch(/postgresql:Role org-acme-db-prod-runtime .*password=\[secret\]/);
-    expect(stdout).toContain("113 resources to create");
+    expect(stdout).toContain("118 resources to create");
     expect(stdout).toMatch(/cloudflare:WorkersScript org-acme-edge-router .*content=\[\d+ bytes of Worker code\]/);
   });
 
@@ -85,7 +85,7 @@ describe("tenantry plan", () => {
 describe("tenantry check", () => {
   it("exits 0 for the example org and says so", () => {
     const { code, stdout } = tenantry("check", "org-acme");
-    expect([code, stdout]).toEqual([EXIT_OK, "org-acme: 113 resources, no policy violations (tenantry-security v0.1.0)\n"]);
+    expect([code, stdout]).toEqual([EXIT_OK, "org-acme: 118 resources, no policy violations (tenantry-security v0.1.0)\n"]);
   });
 
   it("prints the JSON contract with --json", () => {
@@ -124,7 +124,7 @@ describe("tenantry check: violations, --all, and secrets", () => {
       "    Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
       "    Role org-acme-rogue must not hold superuser, createRole: set them to false.",
       "",
-      "org-acme: 1 policy violation(s) in 114 resources",
+      "org-acme: 1 policy violation(s) in 119 resources",
     ].join("\n"));
   });
 
