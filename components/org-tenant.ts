@@ -1,4 +1,7 @@
 import { COMPONENT_TYPES } from "./type-tokens";
+import * as aws from "@pulumi/aws";
+import * as cloudflare from "@pulumi/cloudflare";
+import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { AclChain } from "./acl-chain";
 import { AuditLedger } from "./audit-ledger";
@@ -6,6 +9,7 @@ import { DispatchNamespace } from "./dispatch-namespace";
 import { EnvironmentSchemas } from "./environment-schemas";
 import { childName } from "./naming";
 import { OrgDatabase, type ProviderConnection } from "./org-database";
+import { awsProviderArgs, orgProviderName, postgresProviderArgs } from "./provider-plan";
 import { SecretBindings } from "./secret-bindings";
 import type { OrgSpec } from "./spec";
 
@@ -21,7 +25,13 @@ export interface EnvironmentRoleNames {
   readonly ddl: pulumi.Output<string>;
 }
 
-/** One tenant org: its database, roles and per-environment schemas. */
+/**
+ * One tenant org: its database, roles and per-environment schemas, and its edge. Every
+ * Postgres, AWS and Cloudflare resource under it uses one of the org's own explicit providers,
+ * handed down through `providers` the way pulumi-awsx components pass theirs: nothing the org
+ * declares depends on a default provider, so nothing depends on ambient `aws:*`,
+ * `cloudflare:*` or `postgresql:*` config.
+ */
 export class OrgTenant extends pulumi.ComponentResource {
   public readonly databaseName: pulumi.Output<string>;
   /** Login role names by environment. */
@@ -32,12 +42,15 @@ export class OrgTenant extends pulumi.ComponentResource {
   public readonly credentials: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
-    // The org's slug and tier are the component's registered props: stack policies read them.
-    super(COMPONENT_TYPES.orgTenant, name, { slug: args.spec.slug, tier: args.spec.tier }, opts);
+    // The org's slug, tier and AWS region are the component's registered props: stack policies
+    // read them (the region is what the org's AWS resources are judged against).
+    const awsRegion = args.spec.edge?.awsRegion;
+    super(COMPONENT_TYPES.orgTenant, name, { slug: args.spec.slug, tier: args.spec.tier, ...(awsRegion === undefined ? {} : { awsRegion }) }, opts);
     const { spec, provider } = args;
     const acl = new AclChain();
+    const children = { parent: this, providers: this.orgProviders(name, args) };
 
-    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider }, { parent: this });
+    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider }, children);
     const roles: Record<string, EnvironmentRoleNames> = {};
     const schemas: Record<string, pulumi.Output<string[]>> = {};
     const schemaResources: pulumi.Resource[] = [];
@@ -47,14 +60,14 @@ export class OrgTenant extends pulumi.ComponentResource {
       roles[env] = { runtime: loginRoles.runtime.name, ddl: loginRoles.ddl.name };
       const environment = new EnvironmentSchemas(childName(name, env), {
         spec, env, database: database.database, roles: loginRoles, acl,
-      }, { parent: this });
+      }, children);
       schemas[env] = environment.schemaNames;
       schemaResources.push(...environment.schemas);
     }
 
     new AuditLedger(childName(name, "audit"), {
       spec, database: database.database, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider,
-    }, { parent: this });
+    }, children);
 
     // The edge: where the org's apps run, and the secrets they reach by reference.
     const { edge } = spec;
@@ -63,10 +76,10 @@ export class OrgTenant extends pulumi.ComponentResource {
         spec, host: provider.host, port: provider.port, sslmode: provider.sslmode,
         logins: Object.fromEntries(Object.entries(roles).map(([env, r]) => [env, { runtimeRole: r.runtime, ddlRole: r.ddl }])),
         passwords: database.passwords,
-      }, { parent: this });
+      }, children);
       new DispatchNamespace(childName(name, "edge"), {
         spec: { ...spec, edge }, awsAccessKeyId: secrets.readerAccessKeyId, awsSecretAccessKey: secrets.readerSecretAccessKey,
-      }, { parent: this });
+      }, children);
     }
 
     this.databaseName = database.databaseName;
@@ -74,5 +87,26 @@ export class OrgTenant extends pulumi.ComponentResource {
     this.schemas = schemas;
     this.credentials = database.passwords;
     this.registerOutputs({ databaseName: this.databaseName, roles, schemas, credentials: this.credentials });
+  }
+
+  /**
+   * The org's providers. AWS and Cloudflare exist only with an edge: without `edge.awsRegion`
+   * an AWS provider would take its region from the deploy job's environment. Cloudflare's
+   * account is set per resource; its API token comes from CLOUDFLARE_API_TOKEN in the deploy
+   * environment, never from the stack file.
+   */
+  private orgProviders(name: string, { spec, provider }: OrgTenantArgs): pulumi.ProviderResource[] {
+    const parent = { parent: this };
+    const { password } = provider;
+    const postgres = new postgresql.Provider(orgProviderName(name, "postgresql"), {
+      ...postgresProviderArgs(provider),
+      ...(password === undefined ? {} : { password: pulumi.secret(password) }),
+    }, parent);
+    if (spec.edge === undefined) return [postgres];
+    return [
+      postgres,
+      new aws.Provider(orgProviderName(name, "aws"), awsProviderArgs(spec, spec.edge.awsRegion), parent),
+      new cloudflare.Provider(orgProviderName(name, "cloudflare"), {}, parent),
+    ];
   }
 }

@@ -68,6 +68,7 @@ describe("tenantry plan", () => {
     const { code, stdout } = tenantry("plan", "org-acme");
     expect(code).toBe(EXIT_OK);
     expect(stdout).toContain("├─ tenantry:index:OrgTenant org-acme");
+    expect(stdout).toMatch(/pulumi:providers:aws org-acme-aws .*region=eu-west-1/);
     expect(stdout).toContain("postgresql:Database org-acme-db-database  [protect]  [retainOnDelete]");
     expect(stdout).toMatch(/postgresql:Role org-acme-db-prod-runtime .*password=\[secret\]/);
     expect(stdout).toContain("118 resources to create");
@@ -124,7 +125,7 @@ describe("tenantry check: violations, --all, and secrets", () => {
       "    Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
       "    Role org-acme-rogue must not hold superuser, createRole: set them to false.",
       "",
-      "org-acme: 1 policy violation(s) in 119 resources",
+      "org-acme: 1 policy violation(s) in 120 resources",
     ].join("\n"));
   });
 
