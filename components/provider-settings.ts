@@ -16,7 +16,8 @@ export interface ProviderSettings {
   readonly sslmode: "require" | "verify-ca" | "verify-full";
 }
 
-const TLS_MODES = ["require", "verify-ca", "verify-full"] as const;
+/** The sslmodes that encrypt: every password tenantry generates travels over this connection. */
+export const TLS_MODES = ["require", "verify-ca", "verify-full"] as const;
 type TlsMode = (typeof TLS_MODES)[number];
 const isTlsMode = (value: string | undefined): value is TlsMode => TLS_MODES.some((mode) => mode === value);
 

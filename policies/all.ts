@@ -2,11 +2,11 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
 import { postgresDatabaseFixedSettings, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsStayInOrg, postgresOneGrantPerTarget, postgresPublicRevoked, postgresRuntimeRoleNoDdl } from "./grants";
-import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes } from "./postgres";
-import { awsIamNoWildcards, awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery } from "./aws";
+import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes } from "./postgres";
+import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsSecretCustomerKeyAndRecovery } from "./aws";
 import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
-import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
+import { cloudflareOrgProvider, workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 
 /**
  * Every rule of the pack, listed explicitly. index.ts hands this list to the PolicyPack;
@@ -17,6 +17,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresRoleNoPrivilegedAttributes,
   postgresLoginRoleGuardrails,
   postgresBreakGlassExpires,
+  postgresOrgProvider,
   postgresRuntimeRoleNoDdl,
   postgresOneGrantPerTarget,
   postgresPublicRevoked,
@@ -29,9 +30,11 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   workersNoCredentialInPlainBinding,
   workersUserWorkerHoldsNoSecret,
   workersDispatchHasOutbound,
+  cloudflareOrgProvider,
   awsKmsKeyRotates,
   awsSecretCustomerKeyAndRecovery,
   awsIamNoWildcards,
+  awsOrgProvider,
   githubPromotionGates,
   githubMainNeedsTwoApprovals,
   githubPromotionGatesComplete,

@@ -1,12 +1,14 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { credentialShapeOf, looksLikeCredentialName, nameWords } from "./credential-patterns";
+import { orgProviderFindings, resourcesOfPackage, stackOrg } from "./org-providers";
 import { readKnown, UNKNOWN } from "./unknowns";
 
 /*
  * Workers for Platforms: configuration travels in plain bindings, credentials never do; user
  * Workers hold no secret at all (the outbound Worker resolves references server-side); the
- * dispatch namespace is only reachable with an outbound Worker in the path.
+ * dispatch namespace is only reachable with an outbound Worker in the path; and every Cloudflare
+ * resource is on the org's own provider.
  */
 
 interface Binding {
@@ -132,6 +134,23 @@ export const workersDispatchHasOutbound: StackValidationPolicy = {
           reportViolation(`${resource.name}: outbound Worker ${service} of binding ${String(binding.name)} is not declared in this stack: declare it here.`, resource.urn);
         }
       }
+    }
+  },
+};
+
+/**
+ * Every Cloudflare resource on the org's own provider: the default provider would read
+ * `cloudflare:*` stack config, where a base URL could send the deploy job's API token elsewhere.
+ */
+export const cloudflareOrgProvider: StackValidationPolicy = {
+  name: "cloudflare-org-provider",
+  description: "Every Cloudflare resource uses its org's explicit Cloudflare provider.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const org = stackOrg(args.resources);
+    if (org === undefined) return;
+    for (const resource of resourcesOfPackage(args.resources, "cloudflare")) {
+      for (const finding of orgProviderFindings(resource, "cloudflare", org, () => [])) reportViolation(finding, resource.urn);
     }
   },
 };

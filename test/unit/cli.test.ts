@@ -124,8 +124,11 @@ describe("tenantry check: violations, --all, and secrets", () => {
       "    [mandatory]  tenantry-security v0.1.0  postgres-role-no-privileged-attributes (org-acme-rogue: postgresql:index/role:Role)",
       "    Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
       "    Role org-acme-rogue must not hold superuser, createRole: set them to false.",
+      "    [mandatory]  tenantry-security v0.1.0  postgres-org-provider (org-acme-rogue: postgresql:index/role:Role)",
+      "    Every Postgres resource uses its org's explicit Postgres provider, which is no superuser and connects over TLS.",
+      "    org-acme-rogue must use the org's postgresql provider org-acme-postgresql, not the default provider pulumi:providers:postgresql::default_3_18_1, which reads the deploy job's configuration.",
       "",
-      "org-acme: 1 policy violation(s) in 120 resources",
+      "org-acme: 2 policy violation(s) in 120 resources",
     ].join("\n"));
   });
 
