@@ -63,8 +63,8 @@ describe("the org's AWS provider", () => {
   });
 
   it("is not declared for an org without an edge, so no AWS provider takes its region from the environment", async () => {
-    const { edge: _edge, ...withoutEdge } = { ...validOrgInput(), apps: [], secrets: [] };
-    const run = await runOrg(withoutEdge);
+    const { edge: _edge, ...withoutEdge } = validOrgInput();
+    const run = await runOrg({ ...withoutEdge, apps: [], secrets: [] });
     expect([providersOfPackage(run, "aws"), resourcesOfPackage(run, "aws")]).toEqual([[], []]);
     expect([providersOfPackage(run, "cloudflare"), resourcesOfPackage(run, "cloudflare")]).toEqual([[], []]);
   });
