@@ -3,7 +3,8 @@ import type { SpecProblem } from "./spec-errors";
 /*
  * The `postgresql:*` provider settings of a stack, checked as strictly as the org spec: a
  * stack file must not be able to weaken the connection every password travels over, nor run
- * the provider as a superuser.
+ * the provider as a superuser. Keys of the org providers' packages that no provider reads
+ * (every `aws:*` and `cloudflare:*` key, unknown `postgresql:*` keys) are refused.
  */
 
 export interface ProviderSettings {
@@ -40,6 +41,31 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
   if (adminRole === undefined || !/^[a-z_][a-z0-9_]{0,62}$/.test(adminRole) || adminRole.startsWith("tn_")) {
     problem("postgresql:username", "must be the provider's login role: 1..63 of a-z, 0-9 and _, and not a tn_ tenant role");
   }
+  problems.push(...unreadProviderKeys(values));
   if (problems.length > 0 || adminRole === undefined || host === undefined || !isTlsMode(sslmode)) return { problems };
   return { settings: { adminRole, host, port, sslmode, database: values["postgresql:database"] ?? "postgres" }, problems };
+}
+
+/** The `postgresql:*` keys the org's Postgres provider is built from (the password by index.ts). */
+export const POSTGRES_KEYS_READ = ["host", "port", "username", "database", "sslmode", "superuser", "password"] as const;
+
+/**
+ * Why a key of an org provider's package is never read: the org's providers are explicit, and an
+ * explicit provider ignores the stack's config for its package. A key left there would look
+ * like it does something (moves the region, the API host, the server) while doing nothing.
+ */
+const UNREAD: Readonly<Record<string, (key: string) => string | undefined>> = {
+  aws: () => "the org's AWS provider takes its region from tenantry:org.edge.awsRegion and its credentials from the deploy environment",
+  cloudflare: () => "the org's Cloudflare provider takes the account from tenantry:org.edge.accountId and its API token from CLOUDFLARE_API_TOKEN in the deploy environment",
+  postgresql: (key) => (POSTGRES_KEYS_READ as readonly string[]).includes(key)
+    ? undefined
+    : `the org's Postgres provider takes only postgresql:${POSTGRES_KEYS_READ.join(", ")}`,
+};
+
+function unreadProviderKeys(values: Readonly<Record<string, string>>): SpecProblem[] {
+  return Object.keys(values).flatMap((field) => {
+    const [pkg = "", key = ""] = field.split(/:(.*)/s);
+    const why = UNREAD[pkg]?.(key);
+    return why === undefined ? [] : [{ field, message: `${field} is not read: ${why}; remove it from the stack file` }];
+  });
 }
