@@ -35,8 +35,10 @@ export const resourcesOfPackage = (resources: readonly PolicyResource[], pkg: Or
 
 /** For the message only: the verdict never depends on a provider being called default. */
 function describe(provider: PolicyProviderResource | undefined): string {
-  if (provider === undefined) return "no provider at all";
-  return provider.name.startsWith("default") ? `the default provider ${provider.type}::${provider.name}, which reads the deploy job's configuration` : `${provider.type}::${provider.name}`;
+  if (provider === undefined) return "has none";
+  return provider.name.startsWith("default")
+    ? `uses the default provider ${provider.type}::${provider.name}, which reads the deploy job's configuration`
+    : `uses ${provider.type}::${provider.name}`;
 }
 
 /**
@@ -52,7 +54,7 @@ export function orgProviderFindings(
   const expected = orgProviderName(org.name, pkg);
   const { provider } = resource;
   if (provider === undefined || provider.type !== providerType(pkg) || provider.name !== expected) {
-    return [`${resource.name} must use the org's ${pkg} provider ${expected}, not ${describe(provider)}.`];
+    return [`${resource.name} must use the org's ${pkg} provider ${expected}, but ${describe(provider)}.`];
   }
   return settings(provider.props).map((finding) => `${resource.name} uses ${expected}, whose ${finding}`);
 }

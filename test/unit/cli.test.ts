@@ -126,7 +126,7 @@ describe("tenantry check: violations, --all, and secrets", () => {
       "    Role org-acme-rogue must not hold superuser, createRole: set them to false.",
       "    [mandatory]  tenantry-security v0.1.0  postgres-org-provider (org-acme-rogue: postgresql:index/role:Role)",
       "    Every Postgres resource uses its org's explicit Postgres provider, which is no superuser and connects over TLS.",
-      "    org-acme-rogue must use the org's postgresql provider org-acme-postgresql, not the default provider pulumi:providers:postgresql::default_3_18_1, which reads the deploy job's configuration.",
+      "    org-acme-rogue must use the org's postgresql provider org-acme-postgresql, but uses the default provider pulumi:providers:postgresql::default_3_18_1, which reads the deploy job's configuration.",
       "",
       "org-acme: 2 policy violation(s) in 120 resources",
     ].join("\n"));

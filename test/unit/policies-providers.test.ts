@@ -137,7 +137,7 @@ describe("the AWS rule, through the real program", () => {
   it("refuses a KMS key the program declares without a provider (the engine's default provider)", async () => {
     const run = await withExtra(() => new aws.kms.Key("org-acme-rogue-key", { enableKeyRotation: true, deletionWindowInDays: 30 }));
     expect(await awsViolations(run)).toEqual([
-      "org-acme-rogue-key must use the org's aws provider org-acme-aws, not the default provider pulumi:providers:aws::default_7_48_0, which reads the deploy job's configuration.",
+      "org-acme-rogue-key must use the org's aws provider org-acme-aws, but uses the default provider pulumi:providers:aws::default_7_48_0, which reads the deploy job's configuration.",
     ]);
   });
 
@@ -147,7 +147,7 @@ describe("the AWS rule, through the real program", () => {
       new aws.kms.Key("org-acme-rogue-key", { enableKeyRotation: true, deletionWindowInDays: 30 }, { provider: elsewhere });
     });
     expect(await awsViolations(run)).toEqual([
-      "org-acme-rogue-key must use the org's aws provider org-acme-aws, not pulumi:providers:aws::org-acme-elsewhere.",
+      "org-acme-rogue-key must use the org's aws provider org-acme-aws, but uses pulumi:providers:aws::org-acme-elsewhere.",
     ]);
   });
 });
