@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { orgTags } from "../components/provider-plan";
 import { iamWildcards, isAwsManagedPolicy } from "./iam-document";
-import { objectInput, orgProviderFindings, resourcesOfPackage, stackOrg, type StackOrg } from "./org-providers";
+import { objectInput, orgProviderRule, type StackOrg } from "./org-providers";
 import { readKnown, UNKNOWN } from "./unknowns";
 
 /*
@@ -88,18 +88,11 @@ export const awsIamNoWildcards: ResourceValidationPolicy = {
  * Every AWS resource on the org's own provider, in the org's region: a resource on the default
  * provider would take its region (and any `aws:*` setting) from the deploy job, not the spec.
  */
-export const awsOrgProvider: StackValidationPolicy = {
+export const awsOrgProvider: StackValidationPolicy = orgProviderRule("aws", {
   name: "aws-org-provider",
   description: "Every AWS resource uses its org's explicit AWS provider, whose region is the org's edge.awsRegion and whose default tags name the org and tier.",
-  enforcementLevel: "mandatory",
-  validateStack: (args, reportViolation) => {
-    const org = stackOrg(args.resources);
-    if (org === undefined) return;
-    for (const resource of resourcesOfPackage(args.resources, "aws")) {
-      for (const finding of orgProviderFindings(resource, "aws", org, (props) => awsProviderSettings(props, org))) reportViolation(finding, resource.urn);
-    }
-  },
-};
+  settings: awsProviderSettings,
+});
 
 function awsProviderSettings(props: Record<string, unknown>, org: StackOrg): string[] {
   const findings: string[] = [];

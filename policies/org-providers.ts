@@ -1,4 +1,4 @@
-import type { PolicyProviderResource, PolicyResource } from "@pulumi/policy";
+import type { PolicyProviderResource, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { orgProviderName, providerType, type OrgProviderPackage } from "../components/provider-plan";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 
@@ -21,7 +21,7 @@ export interface StackOrg {
 }
 
 /** The stack's one org; undefined when there is none or several (stack-one-org reports those). */
-export function stackOrg(resources: readonly PolicyResource[]): StackOrg | undefined {
+function stackOrg(resources: readonly PolicyResource[]): StackOrg | undefined {
   const orgs = resources.filter((r) => r.type === COMPONENT_TYPES.orgTenant);
   const [org] = orgs;
   if (org === undefined || orgs.length > 1) return undefined;
@@ -30,7 +30,7 @@ export function stackOrg(resources: readonly PolicyResource[]): StackOrg | undef
 }
 
 /** Every resource the `pkg` plugin manages (`aws:kms/key:Key` for `aws`); provider resources are `pulumi:providers:*`. */
-export const resourcesOfPackage = (resources: readonly PolicyResource[], pkg: OrgProviderPackage) =>
+const resourcesOfPackage = (resources: readonly PolicyResource[], pkg: OrgProviderPackage) =>
   resources.filter((r) => r.type.startsWith(`${pkg}:`));
 
 /** For the message only: the verdict never depends on a provider being called default. */
@@ -45,7 +45,7 @@ function describe(provider: PolicyProviderResource | undefined): string {
  * Why `resource` is not on its org's own `pkg` provider, or why that provider's settings are
  * not the org's (`settings` judges the provider's inputs). Empty when it is.
  */
-export function orgProviderFindings(
+function orgProviderFindings(
   resource: PolicyResource,
   pkg: OrgProviderPackage,
   org: StackOrg,
@@ -57,6 +57,29 @@ export function orgProviderFindings(
     return [`${resource.name} must use the org's ${pkg} provider ${expected}, but ${describe(provider)}.`];
   }
   return settings(provider.props).map((finding) => `${resource.name} uses ${expected}, whose ${finding}`);
+}
+
+/**
+ * A stack rule: every resource of `pkg` on its org's own `pkg` provider, whose inputs pass
+ * `settings` (findings that complete "<resource> uses <provider>, whose ..."). Mandatory.
+ */
+export function orgProviderRule(
+  pkg: OrgProviderPackage,
+  rule: { name: string; description: string; settings?: (props: Record<string, unknown>, org: StackOrg) => string[] },
+): StackValidationPolicy {
+  const settings = rule.settings ?? (() => []);
+  return {
+    name: rule.name,
+    description: rule.description,
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+      const org = stackOrg(args.resources);
+      if (org === undefined) return;
+      for (const resource of resourcesOfPackage(args.resources, pkg)) {
+        for (const finding of orgProviderFindings(resource, pkg, org, (props) => settings(props, org))) reportViolation(finding, resource.urn);
+      }
+    },
+  };
 }
 
 /** A bridged provider's object input arrives as JSON text (the SDK stringifies it); accept either form. */

@@ -2,7 +2,7 @@ import * as postgresql from "@pulumi/postgresql";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { TLS_MODES } from "../components/provider-settings";
 import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../components/quota-bounds";
-import { booleanInput, orgProviderFindings, resourcesOfPackage, stackOrg } from "./org-providers";
+import { booleanInput, orgProviderRule } from "./org-providers";
 
 /*
  * Postgres roles: no privileged attribute, and fail-closed guardrails on every login role; and
@@ -62,18 +62,11 @@ export const postgresBreakGlassExpires: ResourceValidationPolicy = {
  * whatever `postgresql:*` and PG* settings the deploy job holds, and could silently reach
  * another server as another login.
  */
-export const postgresOrgProvider: StackValidationPolicy = {
+export const postgresOrgProvider: StackValidationPolicy = orgProviderRule("postgresql", {
   name: "postgres-org-provider",
   description: "Every Postgres resource uses its org's explicit Postgres provider, which is no superuser and connects over TLS.",
-  enforcementLevel: "mandatory",
-  validateStack: (args, reportViolation) => {
-    const org = stackOrg(args.resources);
-    if (org === undefined) return;
-    for (const resource of resourcesOfPackage(args.resources, "postgresql")) {
-      for (const finding of orgProviderFindings(resource, "postgresql", org, postgresProviderSettings)) reportViolation(finding, resource.urn);
-    }
-  },
-};
+  settings: postgresProviderSettings,
+});
 
 function postgresProviderSettings(props: Record<string, unknown>): string[] {
   const findings: string[] = [];

@@ -1,7 +1,7 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { credentialShapeOf, looksLikeCredentialName, nameWords } from "./credential-patterns";
-import { orgProviderFindings, resourcesOfPackage, stackOrg } from "./org-providers";
+import { orgProviderRule } from "./org-providers";
 import { readKnown, UNKNOWN } from "./unknowns";
 
 /*
@@ -142,15 +142,7 @@ export const workersDispatchHasOutbound: StackValidationPolicy = {
  * Every Cloudflare resource on the org's own provider: the default provider would read
  * `cloudflare:*` stack config, where a base URL could send the deploy job's API token elsewhere.
  */
-export const cloudflareOrgProvider: StackValidationPolicy = {
+export const cloudflareOrgProvider: StackValidationPolicy = orgProviderRule("cloudflare", {
   name: "cloudflare-org-provider",
   description: "Every Cloudflare resource uses its org's explicit Cloudflare provider.",
-  enforcementLevel: "mandatory",
-  validateStack: (args, reportViolation) => {
-    const org = stackOrg(args.resources);
-    if (org === undefined) return;
-    for (const resource of resourcesOfPackage(args.resources, "cloudflare")) {
-      for (const finding of orgProviderFindings(resource, "cloudflare", org, () => [])) reportViolation(finding, resource.urn);
-    }
-  },
-};
+});
