@@ -1,4 +1,7 @@
 import { COMPONENT_TYPES } from "./type-tokens";
+import * as aws from "@pulumi/aws";
+import * as cloudflare from "@pulumi/cloudflare";
+import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { AclChain } from "./acl-chain";
 import { AuditLedger } from "./audit-ledger";
@@ -7,6 +10,7 @@ import { EnvironmentSchemas } from "./environment-schemas";
 import { planLifecycle } from "./lifecycle-plan";
 import { childName } from "./naming";
 import { OrgDatabase, type ProviderConnection } from "./org-database";
+import { awsProviderArgs, orgProviderName, postgresProviderArgs } from "./provider-plan";
 import { SecretBindings } from "./secret-bindings";
 import type { OrgSpec } from "./spec";
 
@@ -29,7 +33,13 @@ export interface EnvironmentRoleNames {
  */
 const retainOnDelete: pulumi.ResourceTransformation = ({ props, opts }) => ({ props, opts: { ...opts, retainOnDelete: true } });
 
-/** One tenant org: its database, roles and per-environment schemas, and its edge. */
+/**
+ * One tenant org: its database, roles and per-environment schemas, and its edge. Every
+ * Postgres, AWS and Cloudflare resource under it uses one of the org's own explicit providers,
+ * handed down through `providers` the way pulumi-awsx components pass theirs: nothing the org
+ * declares depends on a default provider, so nothing depends on ambient `aws:*`,
+ * `cloudflare:*` or `postgresql:*` config.
+ */
 export class OrgTenant extends pulumi.ComponentResource {
   public readonly databaseName: pulumi.Output<string>;
   /** Login role names by environment. */
@@ -48,8 +58,9 @@ export class OrgTenant extends pulumi.ComponentResource {
     super(COMPONENT_TYPES.orgTenant, name, facts, opts);
     const { spec, provider } = args;
     const acl = new AclChain();
+    const children = { parent: this, providers: this.orgProviders(name, args) };
     // Everything that holds the org's data; while offboarding a destroy forgets it, drops nothing.
-    const dataSide = { parent: this, ...(lifecycle.retainDatabaseSide ? { transformations: [retainOnDelete] } : {}) };
+    const dataSide = { ...children, ...(lifecycle.retainDatabaseSide ? { transformations: [retainOnDelete] } : {}) };
 
     const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider }, dataSide);
     const roles: Record<string, EnvironmentRoleNames> = {};
@@ -79,11 +90,11 @@ export class OrgTenant extends pulumi.ComponentResource {
         logins: Object.fromEntries(Object.entries(roles).map(([env, r]) => [env, { runtimeRole: r.runtime, ddlRole: r.ddl }])),
         passwords: database.passwords,
         reader: lifecycle.edge,
-      }, { parent: this });
+      }, children);
       if (secrets.reader !== undefined) {
         new DispatchNamespace(childName(name, "edge"), {
           spec: { ...spec, edge }, awsAccessKeyId: secrets.reader.accessKeyId, awsSecretAccessKey: secrets.reader.secretAccessKey,
-        }, { parent: this });
+        }, children);
       }
     }
 
@@ -92,6 +103,27 @@ export class OrgTenant extends pulumi.ComponentResource {
     this.schemas = schemas;
     this.credentials = database.passwords;
     this.registerOutputs({ ...facts, databaseName: this.databaseName, roles, schemas, credentials: this.credentials });
+  }
+
+  /**
+   * The org's providers. AWS and Cloudflare exist only with an edge: without `edge.awsRegion`
+   * an AWS provider would take its region from the deploy job's environment. Cloudflare's
+   * account is set per resource; its API token comes from CLOUDFLARE_API_TOKEN in the deploy
+   * environment, never from the stack file.
+   */
+  private orgProviders(name: string, { spec, provider }: OrgTenantArgs): pulumi.ProviderResource[] {
+    const parent = { parent: this };
+    const { password } = provider;
+    const postgres = new postgresql.Provider(orgProviderName(name, "postgresql"), {
+      ...postgresProviderArgs(provider),
+      ...(password === undefined ? {} : { password: pulumi.secret(password) }),
+    }, parent);
+    if (spec.edge === undefined) return [postgres];
+    return [
+      postgres,
+      new aws.Provider(orgProviderName(name, "aws"), awsProviderArgs(spec, spec.edge.awsRegion), parent),
+      new cloudflare.Provider(orgProviderName(name, "cloudflare"), {}, parent),
+    ];
   }
 }
 
@@ -108,5 +140,7 @@ export function orgTenantFacts({ spec, provider }: OrgTenantArgs) {
     workspaces: spec.workspaces.map((workspace) => workspace.slug),
     providerLogin: provider.adminRole,
     offboarding: planLifecycle(spec).offboarding,
+    // What the org's AWS resources are judged against (aws-org-provider).
+    ...(spec.edge === undefined ? {} : { awsRegion: spec.edge.awsRegion }),
   };
 }

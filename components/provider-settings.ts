@@ -4,7 +4,8 @@ import type { SpecProblem } from "./spec-errors";
 /*
  * The `postgresql:*` provider settings of a stack, checked as strictly as the org spec: a
  * stack file must not be able to weaken the connection every password travels over, nor run
- * the provider as a superuser.
+ * the provider as a superuser. Keys of the org providers' packages that no provider reads
+ * (every `aws:*` and `cloudflare:*` key, unknown `postgresql:*` keys) are refused.
  */
 
 export interface ProviderSettings {
@@ -17,7 +18,8 @@ export interface ProviderSettings {
   readonly sslmode: "require" | "verify-ca" | "verify-full";
 }
 
-const TLS_MODES = ["require", "verify-ca", "verify-full"] as const;
+/** The sslmodes that encrypt: every password tenantry generates travels over this connection. */
+export const TLS_MODES = ["require", "verify-ca", "verify-full"] as const;
 type TlsMode = (typeof TLS_MODES)[number];
 const isTlsMode = (value: string | undefined): value is TlsMode => TLS_MODES.some((mode) => mode === value);
 
@@ -41,6 +43,31 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
   if (adminRole === undefined || adminRole.length > 63 || !isPlatformForm(adminRole)) {
     problem("postgresql:username", "must be the provider's login role in the platform's name form: one word of a-z and 0-9 (e.g. tenantry), or words joined by __ (tenant names join words with a single _)");
   }
+  problems.push(...unreadProviderKeys(values));
   if (problems.length > 0 || adminRole === undefined || host === undefined || !isTlsMode(sslmode)) return { problems };
   return { settings: { adminRole, host, port, sslmode, database: values["postgresql:database"] ?? "postgres" }, problems };
+}
+
+/** The `postgresql:*` keys the org's Postgres provider is built from (the password by index.ts). */
+export const POSTGRES_KEYS_READ = ["host", "port", "username", "database", "sslmode", "superuser", "password"] as const;
+
+/**
+ * Why a key of an org provider's package is never read: the org's providers are explicit, and an
+ * explicit provider ignores the stack's config for its package. A key left there would look
+ * like it does something (moves the region, the API host, the server) while doing nothing.
+ */
+const UNREAD: Readonly<Record<string, (key: string) => string | undefined>> = {
+  aws: () => "the org's AWS provider takes its region from tenantry:org.edge.awsRegion and its credentials from the deploy environment",
+  cloudflare: () => "the org's Cloudflare provider takes the account from tenantry:org.edge.accountId and its API token from CLOUDFLARE_API_TOKEN in the deploy environment",
+  postgresql: (key) => (POSTGRES_KEYS_READ as readonly string[]).includes(key)
+    ? undefined
+    : `the org's Postgres provider takes only postgresql:${POSTGRES_KEYS_READ.join(", ")}`,
+};
+
+function unreadProviderKeys(values: Readonly<Record<string, string>>): SpecProblem[] {
+  return Object.keys(values).flatMap((field) => {
+    const [pkg = "", key = ""] = field.split(/:(.*)/s);
+    const why = UNREAD[pkg]?.(key);
+    return why === undefined ? [] : [{ field, message: `${field} is not read: ${why}; remove it from the stack file` }];
+  });
 }

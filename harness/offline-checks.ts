@@ -12,10 +12,14 @@ import type { Violation } from "./run-policies";
 export const PASSWORD_IS_SECRET = "password-is-secret (offline only)";
 export const DATA_RETAINED = "data-retained-on-delete (offline only)";
 
-function credentialOf(resource: RegisteredResource): unknown {
-  if (resource.type === "postgresql:index/role:Role") return resource.inputs["password"];
-  if (resource.inputs["kind"] === "tenantry:SqlMigration") return (resource.inputs["connection"] as Record<string, unknown> | undefined)?.["password"];
-  return undefined;
+/** Credential inputs of the org providers' packages (the SDKs wrap them as secrets; a hand-made provider might not). */
+const PROVIDER_CREDENTIALS = ["password", "accessKey", "secretKey", "token", "apiToken", "apiKey", "apiUserServiceKey"];
+
+function credentialsOf(resource: RegisteredResource): unknown[] {
+  if (resource.type === "postgresql:index/role:Role") return [resource.inputs["password"]];
+  if (resource.inputs["kind"] === "tenantry:SqlMigration") return [(resource.inputs["connection"] as Record<string, unknown> | undefined)?.["password"]];
+  if (resource.type.startsWith("pulumi:providers:")) return PROVIDER_CREDENTIALS.map((key) => resource.inputs[key]);
+  return [];
 }
 
 export function offlineOnlyChecks(resources: readonly RegisteredResource[]): Violation[] {
@@ -24,8 +28,8 @@ export function offlineOnlyChecks(resources: readonly RegisteredResource[]): Vio
 
 function plaintextPasswords(resources: readonly RegisteredResource[]): Violation[] {
   return resources.flatMap((resource): Violation[] => {
-    const credential = credentialOf(resource);
-    if (credential === undefined || isSecretValue(credential)) return [];
+    const plain = credentialsOf(resource).some((credential) => credential !== undefined && !isSecretValue(credential));
+    if (!plain) return [];
     return [{
       policy: PASSWORD_IS_SECRET,
       description: "Every password reaches its resource as a Pulumi secret.",

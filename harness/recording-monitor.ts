@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, type MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { defaultProviderName, packageOf, providerReference } from "./provider-reference";
 
 /** What the program asked the engine to register, with the options `Mocks.newResource` never sees. */
 export interface RegisteredResource {
@@ -18,6 +20,12 @@ export interface RegisteredResource {
   readonly retainOnDelete: boolean;
   /** URNs this resource waits for (explicit `dependsOn` and the owners of the outputs it uses). */
   readonly dependsOn: readonly string[];
+  /**
+   * The provider reference (`<provider urn>::<provider id>`) the engine manages this resource
+   * with: the program's explicit provider, or else the package's default provider, which the
+   * engine registers itself. Undefined for components and for provider resources.
+   */
+  readonly provider?: string;
 }
 
 /** The envelope Pulumi's wire format puts around a secret value: the SDK's own constants. */
@@ -48,6 +56,10 @@ interface RegisterResourceRequest {
   getRetainondelete(): boolean;
   getDependenciesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  /** The explicit provider reference, or "" when the program left the resource to a default provider. */
+  getProvider(): string;
+  /** The package version the SDK asks the engine for ("" when it names none). */
+  getVersion(): string;
 }
 type Callback = (err: unknown, response: { getUrn(): string } | undefined) => void;
 
@@ -76,21 +88,62 @@ export class RecordingMonitor extends MockMonitor {
   override async registerResource(req: RegisterResourceRequest, callback: Callback): Promise<void> {
     return super.registerResource(req, (err, response) => {
       if (err === null && response !== undefined) {
+        const type = req.getType();
+        const isProvider = type.startsWith("pulumi:providers:");
+        const provider = req.getCustom() && !isProvider
+          ? req.getProvider() || this.defaultProvider(packageOf(type), req.getVersion())
+          : undefined;
+        const inputs = req.getObject()?.toJavaScript() ?? {};
+        // The engine records the plugin version a provider was asked for among its inputs.
+        const version = isProvider && req.getVersion() !== "" ? { version: req.getVersion() } : {};
         this.registered.push({
           urn: response.getUrn(),
-          type: req.getType(),
+          type,
           name: req.getName(),
           custom: req.getCustom(),
           parent: req.getParent() || undefined,
-          inputs: req.getObject()?.toJavaScript() ?? {},
+          inputs: { ...inputs, ...version },
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
           dependsOn: req.getDependenciesList(),
+          ...(provider === undefined ? {} : { provider }),
         });
       }
       callback(err, response);
     });
   }
+
+  /**
+   * What the engine does for a custom resource registered without a provider: it registers the
+   * package's default provider once per version, named `default_<major>_<minor>_<patch>`, whose
+   * inputs are the stack's `<package>:*` config (secrets kept secret) and the version; the
+   * resource gets its reference. Under mocks the stack config is the runtime's, which
+   * run-program sets from the stack file.
+   */
+  private defaultProvider(pkg: string, version: string): string {
+    const type = `pulumi:providers:${pkg}`;
+    const name = defaultProviderName(version);
+    // Default providers are top-level: no parent type in their URN.
+    const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${type}::${name}`;
+    const id = `${name}-id`;
+    if (!this.registered.some((r) => r.urn === urn)) {
+      this.registered.push({
+        urn, type, name, custom: true,
+        parent: this.registered.find((r) => r.type === "pulumi:pulumi:Stack")?.urn,
+        inputs: { ...packageConfig(pkg), ...(version === "" ? {} : { version }) },
+        protect: false, retainOnDelete: false, dependsOn: [],
+      });
+    }
+    return providerReference(urn, id);
+  }
+}
+
+/** The stack's `<pkg>:<key>` config as a default provider's inputs: `{ key: value }`, secrets in their envelope. */
+function packageConfig(pkg: string): Record<string, unknown> {
+  const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
+  return Object.fromEntries(Object.entries(pulumi.runtime.allConfig())
+    .filter(([key]) => key.startsWith(`${pkg}:`))
+    .map(([key, value]) => [key.slice(pkg.length + 1), runtime.isConfigSecret?.(key) === true ? { [specialSigKey]: specialSecretSig, value } : value]));
 }
 
 export type PasswordSource = (name: string, inputs: Readonly<Record<string, unknown>>) => string;

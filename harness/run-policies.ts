@@ -1,11 +1,13 @@
-import { UnknownValueError, unknownCheckingProxy, type PolicyResource, type ReportViolation, type ResourceValidation, type ResourceValidationArgs, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { UnknownValueError, unknownCheckingProxy, type PolicyProviderResource, type PolicyResource, type ReportViolation, type ResourceValidation, type ResourceValidationArgs, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { TENANTRY_POLICIES } from "../policies/all";
+import { providerUrnOf } from "./provider-reference";
 import { unwrapSecrets, type RegisteredResource } from "./recording-monitor";
 
 /*
  * The policy pack's rules, run in-process over what the program registered, the way the
  * Pulumi engine's analyzer hands resources to them: secrets unwrapped, unknown values guarded
- * by the pack's own proxy, resource options limited to what the analyzer protocol carries.
+ * by the pack's own proxy, resource options limited to what the analyzer protocol carries, and
+ * each custom resource's provider (explicit or the engine's default) with that provider's inputs.
  */
 
 export interface Violation {
@@ -45,13 +47,29 @@ function toPolicyResources(resources: readonly RegisteredResource[]): PolicyReso
     byUrn.set(r.urn, resource);
     return resource;
   });
+  const registeredByUrn = new Map(resources.map((r) => [r.urn, r]));
   resources.forEach((r, i) => {
-    const resource = converted[i] as { dependencies: PolicyResource[]; parent?: PolicyResource };
+    const resource = converted[i] as { dependencies: PolicyResource[]; parent?: PolicyResource; provider?: PolicyProviderResource };
     resource.dependencies = r.dependsOn.flatMap((urn) => byUrn.get(urn) ?? []);
     const parent = r.parent === undefined ? undefined : byUrn.get(r.parent);
     if (parent !== undefined) resource.parent = parent;
+    const provider = r.provider === undefined ? undefined : registeredByUrn.get(providerUrnOf(r.provider));
+    if (provider !== undefined) resource.provider = asPolicyProvider(provider);
   });
   return converted;
+}
+
+/**
+ * As the engine's analyzer hands a resource's provider to a pack (AnalyzerProviderResource):
+ * its type, URN, name and inputs, secrets unwrapped, unknowns guarded like any props.
+ */
+function asPolicyProvider(provider: RegisteredResource): PolicyProviderResource {
+  return {
+    type: provider.type,
+    urn: provider.urn,
+    name: provider.name,
+    props: unknownCheckingProxy(unwrapSecrets(provider.inputs) as Record<string, unknown>),
+  };
 }
 
 export async function runPolicies(resources: readonly RegisteredResource[], policies: readonly Policy[] = TENANTRY_POLICIES): Promise<Violation[]> {

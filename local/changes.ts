@@ -1,4 +1,5 @@
 import { unwrapSecrets, type RegisteredResource } from "../harness/recording-monitor";
+import { offOrgPostgresProvider } from "./org-provider";
 import { isAppliedLocally, TYPE } from "./provider-sql";
 import { hashInputs, type AppliedResource } from "./state";
 
@@ -29,6 +30,10 @@ export class RefusedChangeError extends Error {
 }
 
 export function desiredResources(registered: readonly RegisteredResource[]): DesiredResource[] {
+  const foreign = offOrgPostgresProvider(registered);
+  if (foreign.length > 0) {
+    throw new RefusedChangeError(`${foreign.map((r) => r.name).join(", ")}: not on the org's own Postgres provider, whose server is the one the local apply stands in for; refusing`);
+  }
   return registered.filter((r) => isAppliedLocally(r.type)).map((r) => {
     // A dynamic resource's serialized provider is code, not configuration: it must not make a diff.
     const { __provider: _code, ...rest } = unwrapSecrets(r.inputs) as Record<string, unknown>;

@@ -6,11 +6,11 @@ import {
   postgresPublicRevoked, postgresRuntimeRoleNoDdl,
 } from "./grants";
 import { postgresNoPlatformNames } from "./platform-names";
-import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
-import { awsIamNoWildcards, awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery } from "./aws";
+import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
+import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsSecretCustomerKeyAndRecovery } from "./aws";
 import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
-import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
+import { cloudflareOrgProvider, workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 
 /**
  * Every rule of the pack, listed explicitly. index.ts hands this list to the PolicyPack;
@@ -22,6 +22,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresLoginRoleGuardrails,
   postgresBreakGlassExpires,
   postgresRolesMatchAllowedKinds,
+  postgresOrgProvider,
   postgresRuntimeRoleNoDdl,
   postgresOneGrantPerTarget,
   postgresPublicRevoked,
@@ -38,9 +39,11 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   workersNoCredentialInPlainBinding,
   workersUserWorkerHoldsNoSecret,
   workersDispatchHasOutbound,
+  cloudflareOrgProvider,
   awsKmsKeyRotates,
   awsSecretCustomerKeyAndRecovery,
   awsIamNoWildcards,
+  awsOrgProvider,
   githubPromotionGates,
   githubMainNeedsTwoApprovals,
   githubPromotionGatesComplete,

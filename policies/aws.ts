@@ -1,9 +1,14 @@
 import * as aws from "@pulumi/aws";
-import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { orgTags } from "../components/provider-plan";
 import { iamWildcards, isAwsManagedPolicy } from "./iam-document";
+import { objectInput, orgProviderRule, type StackOrg } from "./org-providers";
 import { readKnown, UNKNOWN } from "./unknowns";
 
-/* Secrets by reference: values under a rotated customer-managed key, read by named ARNs only. */
+/*
+ * Secrets by reference: values under a rotated customer-managed key, read by named ARNs only,
+ * all of it on the org's own provider in the org's region.
+ */
 
 /** AWS's own minimum; a secret deleted with a 0-day window is gone at once. */
 const MIN_RECOVERY_DAYS = 7;
@@ -78,3 +83,26 @@ export const awsIamNoWildcards: ResourceValidationPolicy = {
     }
   },
 };
+
+/**
+ * Every AWS resource on the org's own provider, in the org's region: a resource on the default
+ * provider would take its region (and any `aws:*` setting) from the deploy job, not the spec.
+ */
+export const awsOrgProvider: StackValidationPolicy = orgProviderRule("aws", {
+  name: "aws-org-provider",
+  description: "Every AWS resource uses its org's explicit AWS provider, whose region is the org's edge.awsRegion and whose default tags name the org and tier.",
+  settings: awsProviderSettings,
+});
+
+function awsProviderSettings(props: Record<string, unknown>, org: StackOrg): string[] {
+  const findings: string[] = [];
+  // Read directly: a region unknown during preview skips the rule with an advisory, as the analyzer does.
+  const region = props["region"];
+  if (org.awsRegion === undefined) findings.push(`region is ${String(region)}, but the org declares no edge.awsRegion: declare the edge first.`);
+  else if (region !== org.awsRegion) findings.push(`region is ${String(region)}: it must be the org's edge.awsRegion ${org.awsRegion}.`);
+  const tags = objectInput(objectInput(props["defaultTags"])?.["tags"]) ?? {};
+  const expected = orgTags(org);
+  const missing = Object.keys(expected).filter((key) => tags[key] !== expected[key]);
+  if (missing.length > 0) findings.push(`default tags lack ${missing.map((key) => `${key}=${expected[key]}`).join(", ")}: tag every AWS resource with its org and tier.`);
+  return findings;
+}

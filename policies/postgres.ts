@@ -1,12 +1,15 @@
 import * as postgresql from "@pulumi/postgresql";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { TLS_MODES } from "../components/provider-settings";
 import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../components/quota-bounds";
+import { booleanInput, orgProviderRule } from "./org-providers";
 import { roleKindProblems } from "./shape-match";
 import { judgeAgainstOrg } from "./stack-org";
 
 /*
  * Postgres roles: each one of the kinds the design declares, none with a privileged attribute,
- * and fail-closed guardrails on every login role.
+ * and fail-closed guardrails on every login role; and every Postgres resource on the org's own
+ * provider.
  */
 
 const ROLE = "postgresql:index/role:Role";
@@ -69,3 +72,22 @@ export const postgresBreakGlassExpires: ResourceValidationPolicy = {
     if (!(ahead > 0 && ahead <= BREAK_GLASS_MAX_MS)) reportViolation(`Break-glass role ${args.name} needs validUntil in the future and at most 24 h ahead.`);
   }),
 };
+
+/**
+ * Every Postgres resource on the org's own provider: the default provider would connect with
+ * whatever `postgresql:*` and PG* settings the deploy job holds, and could silently reach
+ * another server as another login.
+ */
+export const postgresOrgProvider: StackValidationPolicy = orgProviderRule("postgresql", {
+  name: "postgres-org-provider",
+  description: "Every Postgres resource uses its org's explicit Postgres provider, which is no superuser and connects over TLS.",
+  settings: postgresProviderSettings,
+});
+
+function postgresProviderSettings(props: Record<string, unknown>): string[] {
+  const findings: string[] = [];
+  if (booleanInput(props["superuser"]) !== false) findings.push("superuser is not false: tenantry deploys with a non-superuser login.");
+  const sslmode = props["sslmode"];
+  if (!TLS_MODES.some((mode) => mode === sslmode)) findings.push(`sslmode is ${String(sslmode)}: it must be one of ${TLS_MODES.join(", ")}.`);
+  return findings;
+}

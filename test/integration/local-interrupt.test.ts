@@ -48,7 +48,7 @@ describe("an interrupted proof", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     cli.writeStack(org(["extra"]));
     const removal = cli.run("up", "--local", "org-intco");
     expect(removal.code).toBe(EXIT_OK);
-    expect(removal.out).toMatch(/org-intco: 1 updated, 6 deleted as tenantry_admin/);
+    expect(removal.out).toMatch(/org-intco: 1 updated, 6 deleted as tenantry/);
   });
 
   it("after kill -9, is removed first by the next up, which can then remove the workspace", async () => {
@@ -64,7 +64,7 @@ describe("an interrupted proof", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const removal = cli.run("up", "--local", "org-intco");
     expect(removal.code).toBe(EXIT_OK);
     expect(removal.stderr).toBe(`note: took over the lock on .tenantry: pid ${running.pid} (tenantry prove --local org-intco) is no longer running\n`);
-    expect(removal.out).toMatch(/org-intco: 1 updated, 6 deleted as tenantry_admin/);
+    expect(removal.out).toMatch(/org-intco: 1 updated, 6 deleted as tenantry/);
     expect(await proofObjects(cli)).toEqual([]);
   });
 });

@@ -55,7 +55,7 @@ describe("an interrupted up", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(pending()).toEqual([]);
     // The other role's update was never started: the next run applies it, and only it.
     const next = cli.run("up", "--local", "org-resco");
-    expect(next.out).toMatch(/org-resco: 1 updated as tenantry_admin/);
+    expect(next.out).toMatch(/org-resco: 1 updated as tenantry/);
     expect(cli.run("up", "--local", "org-resco").out).toMatch(/org-resco: no changes/);
   });
 
@@ -71,7 +71,7 @@ describe("an interrupted up", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(pending()).toHaveLength(1);
     const next = cli.run("up", "--local", "org-resco");
     expect(next.code).toBe(EXIT_OK);
-    expect(next.out).toMatch(/org-resco: 2 updated as tenantry_admin/);
+    expect(next.out).toMatch(/org-resco: 2 updated as tenantry/);
     expect(pending()).toEqual([]);
     expect(cli.run("up", "--local", "org-resco").out).toMatch(/org-resco: no changes/);
   });

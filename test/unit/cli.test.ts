@@ -67,10 +67,11 @@ describe("tenantry plan", () => {
   it("prints the tree of the example org with secrets masked", () => {
     const { code, stdout } = tenantry("plan", "org-acme");
     expect(code).toBe(EXIT_OK);
-    expect(stdout).toContain("└─ tenantry:index:OrgTenant org-acme");
+    expect(stdout).toContain("├─ tenantry:index:OrgTenant org-acme");
+    expect(stdout).toMatch(/pulumi:providers:aws org-acme-aws .*region=eu-west-1/);
     expect(stdout).toContain("postgresql:Database org-acme-db-database  [protect]  [retainOnDelete]");
     expect(stdout).toMatch(/postgresql:Role org-acme-db-prod-runtime .*password=\[secret\]/);
-    expect(stdout).toContain("113 resources to create");
+    expect(stdout).toContain("118 resources to create");
     expect(stdout).toMatch(/cloudflare:WorkersScript org-acme-edge-router .*content=\[\d+ bytes of Worker code\]/);
   });
 
@@ -85,7 +86,7 @@ describe("tenantry plan", () => {
 describe("tenantry check", () => {
   it("exits 0 for the example org and says so", () => {
     const { code, stdout } = tenantry("check", "org-acme");
-    expect([code, stdout]).toEqual([EXIT_OK, "org-acme: 113 resources, no policy violations (tenantry-security v0.1.0)\n"]);
+    expect([code, stdout]).toEqual([EXIT_OK, "org-acme: 118 resources, no policy violations (tenantry-security v0.1.0)\n"]);
   });
 
   it("prints the JSON contract with --json", () => {
@@ -126,8 +127,11 @@ describe("tenantry check: violations, --all, and secrets", () => {
       "    [mandatory]  tenantry-security v0.1.0  postgres-roles-match-allowed-kinds (org-acme-rogue: postgresql:index/role:Role)",
       "    Every Role is one of the org's role kinds (owner and audit NOLOGIN; runtime, DDL and break-glass LOGIN), named as the program names it, with no membership of its own.",
       "    Role org-acme-rogue (tn_acme_rogue) is none of org acme's roles (tn_acme_owner, tn_acme_audit, tn_acme_breakglass, tn_acme_dev_runtime, tn_acme_dev_ddl, tn_acme_test_runtime, tn_acme_test_ddl, tn_acme_prod_runtime, tn_acme_prod_ddl).",
+      "    [mandatory]  tenantry-security v0.1.0  postgres-org-provider (org-acme-rogue: postgresql:index/role:Role)",
+      "    Every Postgres resource uses its org's explicit Postgres provider, which is no superuser and connects over TLS.",
+      "    org-acme-rogue must use the org's postgresql provider org-acme-postgresql, but uses the default provider pulumi:providers:postgresql::default_3_18_1, which reads the deploy job's configuration.",
       "",
-      "org-acme: 2 policy violation(s) in 114 resources",
+      "org-acme: 3 policy violation(s) in 120 resources",
     ].join("\n"));
   });
 

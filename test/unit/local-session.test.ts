@@ -19,7 +19,7 @@ const scratch = mkdtempSync(join(tmpdir(), "tenantry-session-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 let dirs = 0;
 
-const admin = { host: "127.0.0.1", port: 5432, user: "tenantry_admin", password: "x", database: "postgres" };
+const admin = { host: "127.0.0.1", port: 5432, user: "tenantry", password: "x", database: "postgres" };
 const change = (kind: "create" | "update" | "delete"): Change => {
   const resource = { urn: `urn:${kind}`, type: "t", name: kind, inputs: {}, inputsHash: "h", protect: false, retainOnDelete: false, dependsOn: [] };
   return kind === "delete" ? { kind, previous: resource } : kind === "create" ? { kind, desired: resource } : { kind, desired: resource, previous: resource };

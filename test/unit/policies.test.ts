@@ -156,4 +156,11 @@ describe("the offline-only checks of tenantry check", () => {
     const plain = changed(named("org-acme-db-dev-runtime"), withInputs({ password: "hunter2" }));
     expect(offlineOnlyChecks(plain).map((v) => v.message)).toEqual(["org-acme-db-dev-runtime receives a password in plain text: pass it as a Pulumi secret."]);
   });
+
+  it("refuse a provider whose credential is registered in plain text", () => {
+    const plain = changed(named("org-acme-postgresql"), withInputs({ password: "hunter2" }));
+    expect(offlineOnlyChecks(plain).map((v) => v.message)).toEqual(["org-acme-postgresql receives a password in plain text: pass it as a Pulumi secret."]);
+    const token = changed(named("org-acme-cloudflare"), withInputs({ apiToken: "cf-token" }));
+    expect(offlineOnlyChecks(token).map((v) => v.urn)).toEqual([acme.resources.find(named("org-acme-cloudflare"))!.urn]);
+  });
 });

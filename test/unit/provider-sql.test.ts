@@ -1,11 +1,14 @@
+import * as postgresql from "@pulumi/postgresql";
 import { describe, expect, it } from "vitest";
+import tenantry from "../../index";
+import { runProgram } from "../../harness/run-program";
 import { hashInputs } from "../../local/state";
 import { planChanges, RefusedChangeError, type DesiredResource } from "../../local/changes";
 import { translationFor } from "../../local/provider-sql";
 import { desiredResources } from "../../local/changes";
 import { renderSqlScript } from "../../local/sql-script";
 import { runOrg } from "../helpers/program";
-import { validOrgInput } from "../helpers/spec-builder";
+import { stackConfigFor, validOrgInput } from "../helpers/spec-builder";
 
 /*
  * The local apply's translations, pinned to the statements terraform-provider-postgresql
@@ -163,5 +166,21 @@ describe("planning changes", () => {
     const afterElevated = script.slice(script.indexOf("\\connect tn_acme :superuser"));
     expect(afterElevated).toContain("CREATE EVENT TRIGGER");
     expect(connects.filter((line) => !line.endsWith(" :superuser")).every((line) => line.endsWith(` ${provider.adminUser}`))).toBe(true);
+  });
+
+  it("applies no provider resource, and refuses a Postgres resource on any provider but the org's own", async () => {
+    const run = await runOrg(validOrgInput());
+    expect(desiredResources(run.resources).filter((r) => r.type.startsWith("pulumi:providers:"))).toEqual([]);
+    const rogue = await runProgram(stackConfigFor(validOrgInput()), {
+      program: () => {
+        const outputs = tenantry();
+        new postgresql.Role("org-acme-rogue", { name: "tn_acme_rogue", login: false });
+        const elsewhere = new postgresql.Provider("org-acme-elsewhere", { host: "pg.elsewhere.example", sslmode: "require", superuser: false });
+        new postgresql.Role("org-acme-rogue-elsewhere", { name: "tn_acme_rogue2", login: false }, { provider: elsewhere });
+        return outputs;
+      },
+    });
+    expect(() => desiredResources(rogue.resources)).toThrowError(RefusedChangeError);
+    expect(() => desiredResources(rogue.resources)).toThrowError(/^org-acme-rogue, org-acme-rogue-elsewhere: not on the org's own Postgres provider/);
   });
 });

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { POSTGRES_KEYS_READ } from "../../components/provider-settings";
 import { SpecError } from "../../components/spec-errors";
 import { tenantStackFromConfig } from "../../components/stack-config";
 import { PROVIDER_CONFIG, stackConfigFor, validOrgInput } from "../helpers/spec-builder";
@@ -25,11 +27,34 @@ describe("the stack configuration", () => {
     ]);
   });
 
-  it("refuses a provider credential kept in plain text", () => {
+  it("refuses a provider credential kept in plain text (and a Cloudflare token in the stack file at all)", () => {
     expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:password": "hunter2", "cloudflare:apiToken": "t" }))).toEqual([
       "postgresql:password must be a secret: set it with `pulumi config set --secret postgresql:password`, never in plain text",
       "cloudflare:apiToken must be a secret: set it with `pulumi config set --secret cloudflare:apiToken`, never in plain text",
+      "cloudflare:apiToken is not read: the org's Cloudflare provider takes the account from tenantry:org.edge.accountId and its API token from CLOUDFLARE_API_TOKEN in the deploy environment; remove it from the stack file",
     ]);
+  });
+
+  it("refuses provider config that the org's explicit providers would silently ignore, naming the key", () => {
+    const values = { "aws:region": "us-east-1", "cloudflare:baseUrl": "https://api.example.net", "postgresql:scheme": "awspostgres" };
+    expect(messagesOf(stackConfigFor(validOrgInput(), values))).toEqual([
+      "aws:region is not read: the org's AWS provider takes its region from tenantry:org.edge.awsRegion and its credentials from the deploy environment; remove it from the stack file",
+      "cloudflare:baseUrl is not read: the org's Cloudflare provider takes the account from tenantry:org.edge.accountId and its API token from CLOUDFLARE_API_TOKEN in the deploy environment; remove it from the stack file",
+      "postgresql:scheme is not read: the org's Postgres provider takes only postgresql:host, port, username, database, sslmode, superuser, password; remove it from the stack file",
+    ]);
+  });
+
+  it("refuses every aws:* and cloudflare:* key and every postgresql:* key the provider is not built from, whatever its name", () => {
+    const read = new Set(POSTGRES_KEYS_READ.map((key) => `postgresql:${key}`));
+    const providerKey = fc.tuple(fc.constantFrom("aws", "cloudflare", "postgresql"), fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_:-]{0,30}$/))
+      .map(([pkg, key]) => `${pkg}:${key}`)
+      .filter((key) => !read.has(key));
+    fc.assert(fc.property(providerKey, (key) => {
+      // A secret value, so only the unread key is at issue, not a credential in plain text.
+      const problems = messagesOf(stackConfigFor(validOrgInput(), { [key]: "[secret]" }, [key]));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]?.startsWith(`${key} is not read: `)).toBe(true);
+    }), { numRuns: 300 });
   });
 
   it("refuses a stack without an org", () => {

@@ -1,0 +1,100 @@
+import type { PolicyProviderResource, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { orgProviderName, providerType, type OrgProviderPackage } from "../components/provider-plan";
+import { COMPONENT_TYPES } from "../components/type-tokens";
+
+/*
+ * Explicit providers, judged by allowlist: a resource of an org package is accepted only on the
+ * one provider the org declares for that package (by type and logical name), and only while
+ * that provider holds the settings the org requires. The engine hands every custom resource's
+ * provider to the pack, a default provider included (`default_<version>`, built from the
+ * stack's config), so "on the default provider" is just one more provider that is not the org's.
+ */
+
+/** The org a stack declares, as its OrgTenant component registers it. */
+export interface StackOrg {
+  /** The component's logical name (`org-acme`); the org's providers are named after it. */
+  readonly name: string;
+  readonly slug: string;
+  readonly tier: string;
+  /** `edge.awsRegion`; undefined for an org without an edge. */
+  readonly awsRegion: string | undefined;
+}
+
+/** The stack's one org; undefined when there is none or several (stack-one-org reports those). */
+function stackOrg(resources: readonly PolicyResource[]): StackOrg | undefined {
+  const orgs = resources.filter((r) => r.type === COMPONENT_TYPES.orgTenant);
+  const [org] = orgs;
+  if (org === undefined || orgs.length > 1) return undefined;
+  const region = org.props["awsRegion"];
+  return { name: org.name, slug: String(org.props["slug"]), tier: String(org.props["tier"]), awsRegion: typeof region === "string" ? region : undefined };
+}
+
+/** Every resource the `pkg` plugin manages (`aws:kms/key:Key` for `aws`); provider resources are `pulumi:providers:*`. */
+const resourcesOfPackage = (resources: readonly PolicyResource[], pkg: OrgProviderPackage) =>
+  resources.filter((r) => r.type.startsWith(`${pkg}:`));
+
+/** For the message only: the verdict never depends on a provider being called default. */
+function describe(provider: PolicyProviderResource | undefined): string {
+  if (provider === undefined) return "has none";
+  return provider.name.startsWith("default")
+    ? `uses the default provider ${provider.type}::${provider.name}, which reads the deploy job's configuration`
+    : `uses ${provider.type}::${provider.name}`;
+}
+
+/**
+ * Why `resource` is not on its org's own `pkg` provider, or why that provider's settings are
+ * not the org's (`settings` judges the provider's inputs). Empty when it is.
+ */
+function orgProviderFindings(
+  resource: PolicyResource,
+  pkg: OrgProviderPackage,
+  org: StackOrg,
+  settings: (props: Record<string, unknown>) => string[],
+): string[] {
+  const expected = orgProviderName(org.name, pkg);
+  const { provider } = resource;
+  if (provider === undefined || provider.type !== providerType(pkg) || provider.name !== expected) {
+    return [`${resource.name} must use the org's ${pkg} provider ${expected}, but ${describe(provider)}.`];
+  }
+  return settings(provider.props).map((finding) => `${resource.name} uses ${expected}, whose ${finding}`);
+}
+
+/**
+ * A stack rule: every resource of `pkg` on its org's own `pkg` provider, whose inputs pass
+ * `settings` (findings that complete "<resource> uses <provider>, whose ..."). Mandatory.
+ */
+export function orgProviderRule(
+  pkg: OrgProviderPackage,
+  rule: { name: string; description: string; settings?: (props: Record<string, unknown>, org: StackOrg) => string[] },
+): StackValidationPolicy {
+  const settings = rule.settings ?? (() => []);
+  return {
+    name: rule.name,
+    description: rule.description,
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+      const org = stackOrg(args.resources);
+      if (org === undefined) return;
+      for (const resource of resourcesOfPackage(args.resources, pkg)) {
+        for (const finding of orgProviderFindings(resource, pkg, org, (props) => settings(props, org))) reportViolation(finding, resource.urn);
+      }
+    },
+  };
+}
+
+/** A bridged provider's object input arrives as JSON text (the SDK stringifies it); accept either form. */
+export function objectInput(value: unknown): Record<string, unknown> | undefined {
+  let parsed = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+}
+
+/** A bridged provider's boolean input arrives as "true"/"false" text. */
+export const booleanInput = (value: unknown): boolean | undefined =>
+  value === true || value === "true" ? true : value === false || value === "false" ? false : undefined;
