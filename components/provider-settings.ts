@@ -64,10 +64,15 @@ const UNREAD: Readonly<Record<string, (key: string) => string | undefined>> = {
     : `the org's Postgres provider takes only postgresql:${POSTGRES_KEYS_READ.join(", ")}`,
 };
 
+/** Why a stack-config key is never read by the org's providers, or undefined when it is read (or not a provider's). */
+export function unreadProviderKey(field: string): string | undefined {
+  const [pkg = "", key = ""] = field.split(/:(.*)/s);
+  return UNREAD[pkg]?.(key);
+}
+
 function unreadProviderKeys(values: Readonly<Record<string, string>>): SpecProblem[] {
   return Object.keys(values).flatMap((field) => {
-    const [pkg = "", key = ""] = field.split(/:(.*)/s);
-    const why = UNREAD[pkg]?.(key);
+    const why = unreadProviderKey(field);
     return why === undefined ? [] : [{ field, message: `${field} is not read: ${why}; remove it from the stack file` }];
   });
 }

@@ -1,4 +1,4 @@
-import { checkProviderSettings, type ProviderSettings } from "./provider-settings";
+import { checkProviderSettings, unreadProviderKey, type ProviderSettings } from "./provider-settings";
 import { ORG_CONFIG_KEY, SpecError, type SpecProblem } from "./spec-errors";
 import { parseOrgSpec, type OrgSpec } from "./spec";
 
@@ -80,7 +80,8 @@ function unknownTenantryKeys(config: StackConfig): SpecProblem[] {
 
 function plaintextCredentials(config: StackConfig): SpecProblem[] {
   return Object.keys(config.values)
-    .filter((key) => !key.startsWith("tenantry:") && CREDENTIAL_KEY.test(key) && !config.secretKeys.has(key))
+    // A provider key no provider reads is refused as such (provider-settings.ts): "make it a secret" would be wrong advice.
+    .filter((key) => !key.startsWith("tenantry:") && CREDENTIAL_KEY.test(key) && !config.secretKeys.has(key) && unreadProviderKey(key) === undefined)
     .map((key) => ({
       field: key,
       message: `${key} must be a secret: set it with \`pulumi config set --secret ${key}\`, never in plain text`,
