@@ -8,6 +8,7 @@ import { AuditLedger } from "./audit-ledger";
 import { DispatchNamespace } from "./dispatch-namespace";
 import { EnvironmentSchemas } from "./environment-schemas";
 import { planLifecycle } from "./lifecycle-plan";
+import { orgFactsOf } from "./org-facts";
 import { childName } from "./naming";
 import { OrgDatabase, type ProviderConnection } from "./org-database";
 import { awsProviderArgs, orgProviderName, postgresProviderArgs } from "./provider-plan";
@@ -51,10 +52,8 @@ export class OrgTenant extends pulumi.ComponentResource {
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     const lifecycle = planLifecycle(args.spec);
-    // The facts the pack judges the org's resources against (orgTenantFacts) are registered as
-    // the component's props and again among its outputs: a resource rule reads inputs, but a
-    // stack rule reads each resource's final outputs, and a component's are what it registers.
-    const facts = orgTenantFacts(args);
+    // Registered as props and again among the outputs (org-facts.ts says why).
+    const facts = orgFactsOf(args.spec, args.provider);
     super(COMPONENT_TYPES.orgTenant, name, facts, opts);
     const { spec, provider } = args;
     const acl = new AclChain();
@@ -125,22 +124,4 @@ export class OrgTenant extends pulumi.ComponentResource {
       new cloudflare.Provider(orgProviderName(name, "cloudflare"), {}, parent),
     ];
   }
-}
-
-/**
- * What the policy pack needs to know of the org, from the validated spec: its slug and tier,
- * and the environments, workspaces and provider login from which the allowed grants and roles
- * are derived (policies/grant-shapes.ts, policies/stack-org.ts).
- */
-export function orgTenantFacts({ spec, provider }: OrgTenantArgs) {
-  return {
-    slug: spec.slug,
-    tier: spec.tier,
-    environments: [...spec.environments],
-    workspaces: spec.workspaces.map((workspace) => workspace.slug),
-    providerLogin: provider.adminRole,
-    offboarding: planLifecycle(spec).offboarding,
-    // What the org's AWS resources are judged against (aws-org-provider).
-    ...(spec.edge === undefined ? {} : { awsRegion: spec.edge.awsRegion }),
-  };
 }

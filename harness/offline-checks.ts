@@ -1,3 +1,4 @@
+import { readOrgFacts } from "../components/org-facts";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { isSecretValue, type RegisteredResource } from "./recording-monitor";
 import type { Violation } from "./run-policies";
@@ -46,7 +47,7 @@ function plaintextPasswords(resources: readonly RegisteredResource[]): Violation
  * reassign nothing: every Postgres resource of the org is retained as well.
  */
 function unretainedData(resources: readonly RegisteredResource[]): Violation[] {
-  const offboarding = resources.some((r) => r.type === COMPONENT_TYPES.orgTenant && r.inputs["offboarding"] === true);
+  const offboarding = resources.some((r) => r.type === COMPONENT_TYPES.orgTenant && readOrgFacts(r.inputs)?.offboarding === true);
   return resources
     .filter((r) => !r.retainOnDelete && (r.type === "postgresql:index/database:Database" || (offboarding && r.type.startsWith("postgresql:"))))
     .map((resource) => ({

@@ -1,8 +1,9 @@
-import { Client } from "pg";
+import { attempt } from "./attempt";
 import { TYPE, translationFor, type ProviderContext } from "./provider-sql";
 import type { ServerInfo } from "./server";
 import { Connections, type Connection, runSteps } from "./sql-runner";
 import type { AppliedResource } from "./state";
+import { SQLSTATE } from "./sqlstate";
 
 /*
  * A login role's stored password can fall out of step with the server without any input
@@ -36,8 +37,8 @@ export function loginsToCheck(resources: readonly AppliedResource[], now: Date):
  * the database, has reached its connection limit, or the database is gone. An allowlist: any
  * other refusal is not taken as proof of authentication.
  */
-const AFTER_AUTHENTICATION = new Set(["42501", "53300", "3D000"]);
-const PASSWORD_REJECTED = "28P01";
+const AFTER_AUTHENTICATION: ReadonlySet<string> = new Set([SQLSTATE.insufficientPrivilege, SQLSTATE.tooManyConnections, SQLSTATE.noSuchDatabase]);
+const PASSWORD_REJECTED = SQLSTATE.invalidPassword;
 
 export type LoginVerdict = "authenticates" | "password rejected" | "unknown";
 
@@ -56,17 +57,8 @@ export class LoginCheckError extends Error {
 }
 
 async function tryLogin(server: ServerInfo, login: StoredLogin, database: string): Promise<{ code: string | undefined; message: string }> {
-  const client = new Client({ host: server.host, port: server.port, user: login.role, password: login.password, database });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    return { code: undefined, message: "" };
-  } catch (error) {
-    const { code, message } = error as { code?: string; message?: string };
-    return { code: code ?? "connection-error", message: message ?? String(error) };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const { code, message } = await attempt(server, { user: login.role, password: login.password }, database, []);
+  return { code, message: message ?? "" };
 }
 
 async function verdictOf(server: ServerInfo, login: StoredLogin, database: string): Promise<LoginVerdict> {

@@ -1,8 +1,9 @@
 import { rmSync } from "node:fs";
-import { Client } from "pg";
+import { attempt } from "./attempt";
 import { quoteIdent } from "../components/naming";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
 import type { ServerInfo } from "./server";
+import { SQLSTATE } from "./sqlstate";
 
 /*
  * What the proof creates that other sessions must see, and so cannot keep inside a rolled-back
@@ -20,9 +21,6 @@ export type ProofObject =
 interface Journal {
   readonly objects: readonly ProofObject[];
 }
-
-/** Every name the proof gives itself: a double underscore, which no tenant slug composition has. */
-export const PROOF_PREFIX = "tenantry__proof_";
 
 /** The database to connect to and the statement that drops `object`, whether or not it still exists. */
 export function dropStatement(object: ProofObject): { readonly database: string; readonly sql: string } {
@@ -51,16 +49,9 @@ export async function dropProofObjects(server: ServerInfo, file: string): Promis
   const ordered = [...objects.filter((o) => o.kind === "table"), ...objects.filter((o) => o.kind === "role")];
   for (const object of ordered) {
     const { database, sql } = dropStatement(object);
-    const client = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      await client.query(sql);
-    } catch (error) {
-      if ((error as { code?: string }).code !== "3D000") throw error; // database does not exist
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    const { code, message } = await attempt(server, { user: server.user, password: server.password }, database, [sql]);
+    // A table whose database is gone went with it.
+    if (code !== undefined && code !== SQLSTATE.noSuchDatabase) throw new Error(`could not drop the proof's ${sql}: ${message ?? code}`);
   }
   rmSync(file, { force: true });
   return objects.length;

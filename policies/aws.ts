@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { orgTags } from "../components/provider-plan";
 import { iamWildcards, isAwsManagedPolicy } from "./iam-document";
-import { objectInput, orgProviderRule, type StackOrg } from "./org-providers";
+import { objectInput, orgProviderRule } from "./org-providers";
+import type { StackOrg } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
 
 /*

@@ -1,5 +1,5 @@
 import { databaseName } from "../components/naming";
-import { COMPONENT_TYPES } from "../components/type-tokens";
+import { orgOfStack } from "./stack-org";
 import * as postgresql from "@pulumi/postgresql";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 
@@ -30,8 +30,8 @@ export const postgresProductionDatabaseProtected: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     // Offboarding lifts protect so `pulumi destroy` can finish; the program keeps retainOnDelete,
     // which `tenantry check` verifies offline (harness/offline-checks.ts).
-    const production = args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant && r.props["tier"] === "production" && r.props["offboarding"] !== true);
-    if (!production) return;
+    const org = orgOfStack(args.resources);
+    if (org?.tier !== "production" || org.offboarding) return;
     for (const database of args.resources.filter((r) => r.type === DATABASE)) {
       if (!database.opts.protect) reportViolation(`Database ${database.name} of a production org must be protected (protect: true).`, database.urn);
     }
@@ -47,12 +47,10 @@ export const postgresOrgDatabaseDeclared: StackValidationPolicy = {
   description: "An org stack declares its org's database, offboarding included: a database the stack stops declaring is deleted.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    for (const org of args.resources.filter((r) => r.type === COMPONENT_TYPES.orgTenant)) {
-      const slug = org.props["slug"];
-      if (typeof slug !== "string") continue;
-      const expected = databaseName(slug);
-      const declared = args.resources.filter((r) => r.type === DATABASE && r.props["name"] === expected).length;
-      if (declared !== 1) reportViolation(`Org ${slug} must declare its database ${expected} exactly once (found ${declared}): a database the stack stops declaring is deleted.`, org.urn);
-    }
+    const org = orgOfStack(args.resources);
+    if (org === undefined) return; // stack-one-org reports a stack without exactly one org
+    const expected = databaseName(org.slug);
+    const declared = args.resources.filter((r) => r.type === DATABASE && r.props["name"] === expected).length;
+    if (declared !== 1) reportViolation(`Org ${org.slug} must declare its database ${expected} exactly once (found ${declared}): a database the stack stops declaring is deleted.`, org.urn);
   },
 };

@@ -1,6 +1,6 @@
 import type { PolicyProviderResource, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { orgProviderName, providerType, type OrgProviderPackage } from "../components/provider-plan";
-import { COMPONENT_TYPES } from "../components/type-tokens";
+import { orgOfStack, type StackOrg } from "./stack-org";
 
 /*
  * Explicit providers, judged by allowlist: a resource of an org package is accepted only on the
@@ -9,25 +9,6 @@ import { COMPONENT_TYPES } from "../components/type-tokens";
  * provider to the pack, a default provider included (`default_<version>`, built from the
  * stack's config), so "on the default provider" is just one more provider that is not the org's.
  */
-
-/** The org a stack declares, as its OrgTenant component registers it. */
-export interface StackOrg {
-  /** The component's logical name (`org-acme`); the org's providers are named after it. */
-  readonly name: string;
-  readonly slug: string;
-  readonly tier: string;
-  /** `edge.awsRegion`; undefined for an org without an edge. */
-  readonly awsRegion: string | undefined;
-}
-
-/** The stack's one org; undefined when there is none or several (stack-one-org reports those). */
-function stackOrg(resources: readonly PolicyResource[]): StackOrg | undefined {
-  const orgs = resources.filter((r) => r.type === COMPONENT_TYPES.orgTenant);
-  const [org] = orgs;
-  if (org === undefined || orgs.length > 1) return undefined;
-  const region = org.props["awsRegion"];
-  return { name: org.name, slug: String(org.props["slug"]), tier: String(org.props["tier"]), awsRegion: typeof region === "string" ? region : undefined };
-}
 
 /** Every resource the `pkg` plugin manages (`aws:kms/key:Key` for `aws`); provider resources are `pulumi:providers:*`. */
 const resourcesOfPackage = (resources: readonly PolicyResource[], pkg: OrgProviderPackage) =>
@@ -73,7 +54,7 @@ export function orgProviderRule(
     description: rule.description,
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-      const org = stackOrg(args.resources);
+      const org = orgOfStack(args.resources);
       if (org === undefined) return;
       for (const resource of resourcesOfPackage(args.resources, pkg)) {
         for (const finding of orgProviderFindings(resource, pkg, org, (props) => settings(props, org))) reportViolation(finding, resource.urn);

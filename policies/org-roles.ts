@@ -1,4 +1,5 @@
 import { databaseName, environmentRoleName, orgRoleName } from "../components/naming";
+import type { OrgFacts } from "../components/org-facts";
 import type { GranteeKind, RoleKind } from "./grant-shapes";
 
 /*
@@ -7,16 +8,8 @@ import type { GranteeKind, RoleKind } from "./grant-shapes";
  * org if and only if the program would give it that name.
  */
 
-/** What the pack knows of the org: the OrgTenant component's registered props (stack-org.ts). */
-export interface OrgFacts {
-  readonly slug: string;
-  readonly environments: readonly string[];
-  readonly workspaces: readonly string[];
-  /** The provider's login (`postgresql:username`): a platform role, never a tenant's. */
-  readonly providerLogin: string;
-  /** Marked for offboarding: then no role of the org may log in (components/lifecycle-plan.ts). */
-  readonly offboarding: boolean;
-}
+/** What the pack knows of the org: the OrgTenant component's registered facts (stack-org.ts). */
+export type { OrgFacts } from "../components/org-facts";
 
 export interface OrgRole {
   readonly kind: RoleKind;

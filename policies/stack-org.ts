@@ -1,49 +1,27 @@
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
-import { databaseName, schemaName } from "../components/naming";
+import { readOrgFacts, type OrgFacts } from "../components/org-facts";
 import { COMPONENT_TYPES } from "../components/type-tokens";
-import { orgRoles, type OrgFacts } from "./org-roles";
 import { judgeEachKnown } from "./unknowns";
 
 /*
- * The org a stack declares, as the OrgTenant component registers it (components/org-tenant.ts,
- * orgTenantFacts): the facts the allowed grants and roles are derived from. They come from the
- * validated spec, never from the resources being judged, so adding a role or a schema to the
- * stack cannot widen what is allowed.
+ * The org a stack declares, as the OrgTenant component registers it (components/org-facts.ts):
+ * the facts every rule that judges resources against their org reads, by this one function.
  */
 
-const list = (value: unknown): string[] | undefined =>
-  Array.isArray(value) && value.every((x) => typeof x === "string") ? [...(value as string[])] : undefined;
-
-function factsOf(props: Record<string, unknown>): OrgFacts | undefined {
-  const slug = props["slug"];
-  const providerLogin = props["providerLogin"];
-  const environments = list(props["environments"]);
-  const workspaces = list(props["workspaces"]);
-  if (typeof slug !== "string" || typeof providerLogin !== "string" || environments === undefined || workspaces === undefined) return undefined;
-  const facts = { slug, providerLogin, environments, workspaces, offboarding: props["offboarding"] === true };
-  try {
-    // The naming module refuses to build a name from facts no valid spec gives.
-    orgRoles(facts);
-    databaseName(slug);
-    for (const env of environments) for (const workspace of workspaces) schemaName(workspace, env);
-  } catch {
-    return undefined;
-  }
-  return facts;
-}
+/** The stack's one org: its facts, and the component's logical name and URN. */
+export type StackOrg = OrgFacts & { readonly name: string; readonly urn: string };
 
 /**
  * The stack's one org, or undefined when it declares none, several, or one without usable
  * facts: then nothing is allowed (stack-one-org says why). Reads the component's props, so an
  * unknown value throws the pack's UnknownValueError, as any read does.
  */
-export function orgOfStack(resources: readonly PolicyResource[]): OrgFacts | undefined {
-  const orgs = new Map<string, OrgFacts | undefined>();
-  for (const resource of resources.filter((r) => r.type === COMPONENT_TYPES.orgTenant)) {
-    const facts = factsOf(resource.props);
-    orgs.set(JSON.stringify(facts ?? null), facts);
-  }
-  return orgs.size === 1 ? [...orgs.values()][0] : undefined;
+export function orgOfStack(resources: readonly PolicyResource[]): StackOrg | undefined {
+  const orgs = resources.filter((r) => r.type === COMPONENT_TYPES.orgTenant);
+  const [org] = orgs;
+  if (org === undefined || orgs.length > 1) return undefined;
+  const facts = readOrgFacts(org.props);
+  return facts === undefined ? undefined : { ...facts, name: org.name, urn: org.urn };
 }
 
 /**
@@ -57,8 +35,12 @@ export function judgeAgainstOrg(
   const judged = resources.filter((r) => types.includes(r.type));
   if (judged.length === 0) return;
   const org = orgOfStack(resources);
+  if (org === undefined) {
+    // Once per rule, not once per resource: the one cause is the missing (or doubled) org.
+    reportViolation(`${judged.length} ${judged.length === 1 ? "resource" : "resources"} refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).`);
+    return;
+  }
   judgeEachKnown(judged, keys, (resource, values) => {
-    const messages = org === undefined ? [`${resource.name}: a stack without exactly one org allows no Postgres role or grant (see stack-one-org).`] : judge(resource, values, org);
-    for (const message of messages) reportViolation(message, resource.urn);
+    for (const message of judge(resource, values, org)) reportViolation(message, resource.urn);
   });
 }

@@ -1,5 +1,6 @@
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import type { StackValidationPolicy } from "@pulumi/policy";
+import { orgOfStack } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
 
 /* One org per stack, and every resource named after it. */
@@ -54,7 +55,7 @@ export const stackNoBypassSwitches: StackValidationPolicy = {
   description: "No dev-mode, bypass or insecure switch is on anywhere in a production org's stack.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    if (!args.resources.some((r) => r.type === ORG && r.props["tier"] === "production")) return;
+    if (orgOfStack(args.resources)?.tier !== "production") return;
     for (const resource of args.resources) {
       for (const path of switchesOn(resource.props)) {
         reportViolation(`${resource.name} turns on ${path}: a production org has no dev-mode or bypass switch.`, resource.urn);

@@ -4,13 +4,7 @@ import type { ServerInfo } from "../server";
 import type { OrgSpec } from "../../components/spec";
 
 /** SQLSTATEs the claims expect the server to answer with. */
-export const SQLSTATE = {
-  insufficientPrivilege: "42501",
-  queryCanceled: "57014",
-  tooManyConnections: "53300",
-  /** invalid_authorization_specification: a NOLOGIN role's connection attempt. */
-  cannotLogIn: "28000",
-} as const;
+export { SQLSTATE } from "../sqlstate";
 
 /** One row of the proof table: `claim | attempt | result`. */
 export interface ClaimResult {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { planLoginRoles } from "../../components/database-plan";
 import { databaseName, orgPrefix, quoteIdent } from "../../components/naming";
 import { attempt, connectionsUntilRefused } from "../attempt";
-import { PROOF_PREFIX } from "../proof-objects";
+import { PROOF_OBJECT_PREFIX } from "../../components/platform-names";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 
 /*
@@ -83,7 +83,7 @@ export const noPrivilegedAttributes: Claim = async (ctx) => {
 
 /** A fresh login role with no grants stands for PUBLIC: everything PUBLIC holds, it holds. */
 export const publicCannotConnect: Claim = async (ctx) => {
-  const outsider = { user: `${PROOF_PREFIX}outsider_${ctx.nonce}`, password: randomBytes(18).toString("base64url") };
+  const outsider = { user: `${PROOF_OBJECT_PREFIX}outsider_${ctx.nonce}`, password: randomBytes(18).toString("base64url") };
   ctx.willCreate({ kind: "role", role: outsider.user });
   const created = await attempt(ctx.server, admin(ctx), "postgres", [
     `CREATE ROLE ${quoteIdent(outsider.user)} LOGIN PASSWORD '${outsider.password}'`,

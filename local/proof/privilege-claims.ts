@@ -1,7 +1,7 @@
 import { planEnvironmentSchemas, planLoginRoles } from "../../components/database-plan";
 import { databaseName, quoteIdent } from "../../components/naming";
 import { attempt } from "../attempt";
-import { PROOF_PREFIX } from "../proof-objects";
+import { PROOF_OBJECT_PREFIX } from "../../components/platform-names";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 
 /*
@@ -23,7 +23,7 @@ function firstSchema(ctx: ProofContext, env: string): string {
   return schema.name;
 }
 
-const proofTableName = (ctx: ProofContext) => `${PROOF_PREFIX}${ctx.nonce}`;
+const proofTableName = (ctx: ProofContext) => `${PROOF_OBJECT_PREFIX}${ctx.nonce}`;
 
 /** The table the proof's DDL role creates in each environment's first schema (dropped at the end). */
 export function proofTable(ctx: ProofContext, env: string): string {

@@ -7,8 +7,10 @@ import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
 import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
-import { adminClient, type ServerInfo } from "../server";
-import { dropProofObjects, PROOF_PREFIX, recordProofObject } from "../proof-objects";
+import { attempt } from "../attempt";
+import type { ServerInfo } from "../server";
+import { dropProofObjects, recordProofObject } from "../proof-objects";
+import { PROOF_OBJECT_PREFIX } from "../../components/platform-names";
 
 /** Every claim, in the order the table shows them. Later issues append theirs here. */
 const CLAIMS = [
@@ -46,7 +48,7 @@ export interface ProveOptions {
  */
 export async function prove(context: Omit<ProofContext, "nonce" | "willCreate">, { journal, signal }: ProveOptions): Promise<ClaimResult[]> {
   const nonce = randomBytes(4).toString("hex");
-  const applicationName = `${PROOF_PREFIX}${nonce}`;
+  const applicationName = `${PROOF_OBJECT_PREFIX}${nonce}`;
   const ctx: ProofContext = {
     ...context,
     server: { ...context.server, applicationName },
@@ -68,18 +70,14 @@ export async function prove(context: Omit<ProofContext, "nonce" | "willCreate">,
   return results;
 }
 
-/** Cancels the statements the proof's sessions are running (a pg_sleep, a bulk update). */
+/**
+ * Cancels the statements the proof's sessions are running (a pg_sleep, a bulk update). A server
+ * that is gone or refusing runs nothing of the proof either, so its outcome is not read.
+ */
 async function cancelSessions(server: ServerInfo, applicationName: string): Promise<void> {
-  const client = adminClient(server);
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    await client.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [applicationName]);
-  } catch {
-    // The server is gone or refusing: then nothing of the proof is running on it either.
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  await attempt(server, { user: server.user, password: server.password }, "postgres", [
+    `SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = '${applicationName.replace(/'/g, "''")}'`,
+  ]);
 }
 
 const MARK = { pass: "✓", fail: "✗ FAIL", skip: "- skip" } as const;

@@ -167,8 +167,14 @@ describe("each allowlist rule, one change at a time", () => {
   it("allows nothing in a stack without exactly one org", async () => {
     const withoutOrg = acme.resources.filter((r) => r.type !== COMPONENT_TYPES.orgTenant);
     const violations = await runPolicies(withoutOrg, ALLOWLIST_RULES);
-    const judged = withoutOrg.filter((r) => [GRANT, DEFAULT_PRIVILEGES, "postgresql:index/grantRole:GrantRole", "postgresql:index/role:Role"].includes(r.type));
-    expect(violations.map((v) => v.urn).sort()).toEqual(judged.map((r) => r.urn).sort());
+    const count = (...types: string[]) => withoutOrg.filter((r) => types.includes(r.type)).length;
+    const refused = (n: number) => `${n} resource${n === 1 ? "" : "s"} refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).`;
+    // Once per rule, each naming how many of its resources it refused.
+    expect(violations.map((v) => [v.policy, v.message]).sort()).toEqual([
+      ["postgres-grants-match-allowed-shapes", refused(count(GRANT, DEFAULT_PRIVILEGES))],
+      ["postgres-memberships-match-allowed-shapes", refused(count("postgresql:index/grantRole:GrantRole"))],
+      ["postgres-roles-match-allowed-kinds", refused(count("postgresql:index/role:Role"))],
+    ]);
   });
 });
 

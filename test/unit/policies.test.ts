@@ -99,7 +99,12 @@ describe("the policy pack", () => {
 
   it("refuses a stack with two orgs, and a resource not named after the org", async () => {
     const org = acme.resources.find((r) => r.type === "tenantry:index:OrgTenant")!;
-    expect(await messages([...acme.resources, { ...org, urn: `${org.urn}-2` }])).toEqual(["stack-one-org: A stack must declare exactly one org (found 2)."]);
+    expect(await messages([...acme.resources, { ...org, urn: `${org.urn}-2` }])).toEqual([
+      "postgres-roles-match-allowed-kinds: 8 resources refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).",
+      "postgres-grants-match-allowed-shapes: 56 resources refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).",
+      "postgres-memberships-match-allowed-shapes: 1 resource refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).",
+      "stack-one-org: A stack must declare exactly one org (found 2).",
+    ]);
     expect(await messages(changed(named("org-acme-db-owner"), (r) => ({ ...r, name: "shared-owner" })))).toEqual([
       "stack-names-carry-org-prefix: shared-owner must be named org-acme-...: every resource carries its org's prefix.",
     ]);

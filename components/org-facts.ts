@@ -1,0 +1,63 @@
+import { databaseName, environmentRoleName, orgRoleName, schemaName } from "./naming";
+import type { ProviderSettings } from "./provider-settings";
+import type { OrgSpec } from "./spec";
+
+/*
+ * What the OrgTenant component registers about its org, as its props and again among its
+ * outputs: a resource rule reads inputs, but a stack rule reads each resource's final outputs,
+ * and a component's are what it registers. The pack, `tenantry check`'s offline checks and the
+ * local apply judge the stack's resources against these facts. They come from the validated
+ * spec, never from the resources being judged, so declaring a role or a schema in a stack
+ * cannot widen what is allowed. One writer (orgFactsOf) and one reader (readOrgFacts).
+ */
+
+export interface OrgFacts {
+  readonly slug: string;
+  readonly tier: OrgSpec["tier"];
+  /** The environments and workspaces the allowed roles, schemas and grants are derived from. */
+  readonly environments: readonly string[];
+  readonly workspaces: readonly string[];
+  /** The provider's login (`postgresql:username`): a platform role, never a tenant's. */
+  readonly providerLogin: string;
+  /** Marked for offboarding (lifecycle-plan.ts): no login, no edge, everything retained. */
+  readonly offboarding: boolean;
+  /** `edge.awsRegion`, which the org's AWS resources are judged against; absent without an edge. */
+  readonly awsRegion?: string;
+}
+
+export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole">): OrgFacts {
+  return {
+    slug: spec.slug,
+    tier: spec.tier,
+    environments: [...spec.environments],
+    workspaces: spec.workspaces.map((workspace) => workspace.slug),
+    providerLogin: provider.adminRole,
+    offboarding: spec.offboarding !== undefined,
+    ...(spec.edge === undefined ? {} : { awsRegion: spec.edge.awsRegion }),
+  };
+}
+
+const isText = (value: unknown): value is string => typeof value === "string";
+const textList = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every(isText) ? [...value] : undefined);
+
+/**
+ * The facts as a component registered them, or undefined when they are not what orgFactsOf
+ * writes: a reader then allows nothing rather than judging against half an org.
+ */
+export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts | undefined {
+  const { slug, tier, providerLogin, offboarding, awsRegion } = props;
+  const environments = textList(props["environments"]);
+  const workspaces = textList(props["workspaces"]);
+  if (!isText(slug) || (tier !== "production" && tier !== "sandbox") || !isText(providerLogin) || typeof offboarding !== "boolean"
+    || environments === undefined || workspaces === undefined || (awsRegion !== undefined && !isText(awsRegion))) return undefined;
+  try {
+    // The naming module refuses to build a name from facts no valid spec gives.
+    databaseName(slug);
+    orgRoleName(slug, "owner");
+    for (const env of environments) environmentRoleName(slug, env, "runtime");
+    for (const env of environments) for (const workspace of workspaces) schemaName(workspace, env);
+  } catch {
+    return undefined;
+  }
+  return { slug, tier, environments, workspaces, providerLogin, offboarding, ...(awsRegion === undefined ? {} : { awsRegion }) };
+}
