@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { deletedStacks } from "../../cli/changed-stacks";
-import { judgeDeletion } from "../../cli/deletion-check";
+import { judgeDeletion, judgeMarkedChange } from "../../cli/deletion-check";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
 import { NOW } from "../helpers/spec-builder";
 
@@ -68,7 +68,7 @@ describe("which stacks a change deletes (generated change sets)", () => {
 describe("whether a deleted stack file was marked for offboarding on the base", () => {
   it("allows a file that carries the marker, naming who asked", () => {
     expect(judge(acmeWith([...ORG, "offboarding"], MARKER))).toEqual({
-      stack: "org-acme", allowed: true, why: "marked for offboarding on main (requested by ops@tenantry.example, ticket OPS-1234)",
+      stack: "org-acme", allowed: true, why: "may be deleted: marked for offboarding on main (requested by ops@tenantry.example, ticket OPS-1234)",
     });
   });
 
@@ -82,7 +82,7 @@ describe("whether a deleted stack file was marked for offboarding on the base", 
   });
 
   it("allows a file the base no longer has: merging it deletes nothing", () => {
-    expect(judge(undefined)).toMatchObject({ allowed: true, why: "stacks/Pulumi.org-acme.yaml is already gone on main: merging deletes nothing" });
+    expect(judge(undefined)).toMatchObject({ allowed: true, why: "may be deleted: stacks/Pulumi.org-acme.yaml is already gone on main, so merging deletes nothing" });
   });
 
   /** Valid markers: any requester address, any reason of 10..500 characters, any ticket. */
@@ -122,6 +122,34 @@ describe("whether a deleted stack file was marked for offboarding on the base", 
     fc.assert(fc.property(nearMarker, (text) => {
       expect(judge(text)).toMatchObject({ allowed: false, message: expect.stringContaining("tenantry offboard acme") });
     }), { numRuns: 400 });
+  });
+});
+
+describe("what a change may do to an org marked for offboarding", () => {
+  const ENVIRONMENTS = ["dev", "test", "prod"];
+  const WORKSPACES = ["web", "billing"];
+  // Apps and secrets go with the edge while offboarding; dropping them keeps the file valid whatever remains.
+  const marked = (environments: string[], workspaces: string[]) =>
+    acmeWith(ORG, { ...ACME_ORG, environments, workspaces: workspaces.map((slug) => ({ slug })), apps: [], secrets: [], offboarding: MARKER });
+  const judgeChange = (headText: string, baseText: string | undefined) =>
+    judgeMarkedChange({ stack: "org-acme", path: "stacks/Pulumi.org-acme.yaml", baseText, headText }, "main", NOW);
+
+  it("refuses a marker that comes with a removed environment or workspace, in the marker's change or after it (generated)", () => {
+    fc.assert(fc.property(fc.subarray(ENVIRONMENTS, { minLength: 1 }), fc.subarray(WORKSPACES, { minLength: 1 }), fc.boolean(), (environments, workspaces, baseMarked) => {
+      const base = baseMarked ? marked(ENVIRONMENTS, WORKSPACES) : ACME;
+      const removed = ENVIRONMENTS.length - environments.length + WORKSPACES.length - workspaces.length;
+      const verdict = judgeChange(marked(environments, workspaces), base);
+      expect(verdict?.allowed).toBe(removed === 0);
+      if (verdict?.allowed === false) {
+        for (const env of ENVIRONMENTS.filter((e) => !environments.includes(e))) expect(verdict.message).toContain(`environment ${env}`);
+        for (const ws of WORKSPACES.filter((w) => !workspaces.includes(w))) expect(verdict.message).toContain(`workspace ${ws}`);
+      }
+    }), { numRuns: 200 });
+  });
+
+  it("says nothing of an org that is not marked, or a file the base does not have", () => {
+    expect(judgeChange(acmeWith([...ORG, "environments"], ["test", "prod"]).replace(/scope: dev/g, "scope: test").replace("acme/dev/db", "acme/test/db"), ACME)).toBeUndefined();
+    expect(judgeChange(marked(["prod"], ["web"]), undefined)).toBeUndefined();
   });
 });
 
@@ -174,6 +202,15 @@ describe("tenantry check-deletions and changed-stacks in a git repository", () =
     });
   });
 
+  it("refuses a marker that removes an environment in the same change, naming it", () => {
+    git("checkout", "-q", "-B", "mark-and-shrink", "main~1");
+    writeFileSync(stackFile("org-acme"), acmeWith(ORG, { ...ACME_ORG, environments: ["test", "prod"], apps: [], secrets: [], offboarding: MARKER }));
+    git("commit", "-q", "-am", "mark acme, drop dev");
+    const refused = tenantry("check-deletions", "--base", "main~1");
+    expect(refused.code).toBe(EXIT_INVALID);
+    expect(refused.stderr).toContain("marks org acme for offboarding but removes environment dev");
+  });
+
   it("sees a rename to another stack's name as a deletion, and a .yaml -> .yml rename as none", () => {
     git("checkout", "-q", "-B", "rename-globex", "main");
     renameSync(stackFile("org-globex"), join(scratch, "stacks", "Pulumi.org-globex2.yaml"));
@@ -184,7 +221,7 @@ describe("tenantry check-deletions and changed-stacks in a git repository", () =
     renameSync(stackFile("org-globex"), join(scratch, "stacks", "Pulumi.org-globex.yml"));
     git("add", "-A");
     git("commit", "-q", "-m", "globex as .yml");
-    expect(tenantry("check-deletions", "--base", "main")).toEqual({ code: EXIT_OK, stderr: "", stdout: "no org stack file is deleted by this change\n" });
+    expect(tenantry("check-deletions", "--base", "main")).toEqual({ code: EXIT_OK, stderr: "", stdout: "no org stack file is deleted by this change, and no org marked for offboarding is changed\n" });
   });
 
   it("refuses to judge without a base it can read: an unknown ref, or a first push", () => {
