@@ -17,18 +17,28 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host", "expect", "http2-settings",
 ]);
 
-/** What a proxy says about a request's origin; a client can send any of it, so an app must never trust it from here. */
-const PROVENANCE = /^(forwarded|via|x-forwarded-.*|x-real-ip|x-client-ip|true-client-ip|x-cluster-client-ip|cf-.*|x-original-.*)$/;
+/**
+ * What a proxy says about a request's origin, and the namespaces of the platforms and proxies
+ * that put identity, client addresses and session state in headers of their own: a client can
+ * send any of it, so an app must never trust it from here.
+ */
+const PROVENANCE = /^(forwarded|via|x-forwarded-.*|x-real-ip|x-client-ip|true-client-ip|x-cluster-client-ip|cf-.*|x-original-.*|x-envoy-.*|x-amzn-.*|x-amz-.*|x-goog-.*|x-ms-.*|x-azure-.*|x-arr-.*|fastly-.*|akamai-.*|x-akamai-.*|x-appengine-.*|x-vercel-.*|x-netlify-.*|cloudfront-.*|x-heroku-.*|x-envoy|baggage)$/;
 
 /** Words that mark identity or credentials, matched anywhere in the name with its separators removed. */
 const IDENTITY_WORDS = [
   "auth", "user", "email", "identity", "principal", "claim", "jwt", "session", "token", "passw", "secret",
   "credential", "cert", "saml", "oidc", "openid", "apikey", "accesskey", "privatekey", "signature", "login", "logon",
   "account", "tenant", "impersonat", "role", "group", "member", "admin", "permission", "scope", "subject", "consumer", "sslclient",
+  // Credentials and proofs of possession: DPoP (RFC 9449), one-time codes, passwords by their short names, session ids.
+  "dpop", "otp", "pwd", "sessid", "mfa", "nonce", "hmac",
+  // Acting for someone, and who is acting.
+  "sudo", "actas", "behalf", "actor", "caller", "requester", "owner", "operator", "customer", "employee", "person", "persona", "whoami",
+  // Workload and device identity, and client addresses (the router does not vouch for them).
+  "spiffe", "svid", "clientid", "device", "clientip", "realip", "connectingip", "remoteaddr", "peeraddr", "externaladdress",
 ];
 
 /** Short words that would match too much inside other words, so they count only as a whole word. */
-const IDENTITY_WHOLE_WORDS: ReadonlySet<string> = new Set(["uid", "sub", "sid", "upn", "org", "sso", "iap", "acl", "dn"]);
+const IDENTITY_WHOLE_WORDS: ReadonlySet<string> = new Set(["uid", "sub", "sid", "upn", "org", "sso", "iap", "acl", "dn", "ip", "sig", "pin", "act"]);
 
 const STANDARD: ReadonlySet<string> = new Set(STANDARD_REQUEST_HEADERS);
 
@@ -47,8 +57,8 @@ export function forwardHeaderProblem(name: string): string | undefined {
   if (HOP_BY_HOP.has(name)) return "not be a hop-by-hop or connection header (connection, host, te, upgrade, ...): it describes one connection, not the request";
   const compact = name.replace(/[^a-z0-9]/g, "");
   if (compact.includes("cookie")) return "not carry cookies: no cookie reaches an app, as cookies carry access-proxy and session identity (docs/edge.md)";
+  if (PROVENANCE.test(name)) return "not be a proxy's or platform's header (forwarded, via, x-forwarded-*, x-real-ip, cf-*, x-amzn-*, baggage, ...): a client can send any value";
   const word = IDENTITY_WORDS.find((w) => compact.includes(w)) ?? name.split(/[^a-z0-9]+/).find((w) => IDENTITY_WHOLE_WORDS.has(w));
   if (word !== undefined) return `not carry identity or credentials (it names "${word}"): the router injects the only identity an app may trust`;
-  if (PROVENANCE.test(name)) return "not be a proxy's claim about the request's origin (forwarded, via, x-forwarded-*, x-real-ip, cf-*, ...): a client can send any value";
   return undefined;
 }

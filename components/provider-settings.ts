@@ -42,10 +42,17 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
   // The login is a platform name: a tenant schema of the same name would sit first on its search_path.
   if (adminRole === undefined || adminRole.length > 63 || !isPlatformForm(adminRole)) {
     problem("postgresql:username", "must be the provider's login role in the platform's name form: one word of a-z and 0-9 (e.g. tenantry), or words joined by __ (tenant names join words with a single _)");
+  } else if (isPostgresReservedRole(adminRole)) {
+    problem("postgresql:username", "must not be a role name Postgres reserves (public, none, or pg_...)");
   }
   problems.push(...unreadProviderKeys(values));
   if (problems.length > 0 || adminRole === undefined || host === undefined || !isTlsMode(sslmode)) return { problems };
   return { settings: { adminRole, host, port, sslmode, database: values["postgresql:database"] ?? "postgres" }, problems };
+}
+
+/** `public` and `none` are reserved words in role position; `pg_` is Postgres' own prefix for roles. */
+function isPostgresReservedRole(name: string): boolean {
+  return name === "public" || name === "none" || name.startsWith("pg_");
 }
 
 /** The `postgresql:*` keys the org's Postgres provider is built from (the password by index.ts). */

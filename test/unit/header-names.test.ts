@@ -20,6 +20,10 @@ const IDENTITY_HEADERS_IN_USE = [
   "x-pomerium-jwt-assertion", "x-webauth-user", "x-consumer-username", "x-consumer-id", "x-credential-identifier", "x-api-key",
   "x-org-id", "x-tenant-id", "x-roles", "x-groups", "x-tenantry-identity", "x-tenantry-identity-signature", "x-tenantry-request-id",
   "x-csrf-token", "x-session-id", "x-account-id", "x-impersonate-user", "x-sub", "x-uid",
+  // Found by an attacker's pass against the first word list.
+  "dpop", "baggage", "x-act-as", "x-on-behalf-of", "x-sudo", "x-pwd", "x-otp", "phpsessid", "jsessionid", "fastly-client-ip",
+  "x-azure-clientip", "x-spiffe-id", "x-envoy-external-address", "x-amzn-trace-id", "x-appengine-user-ip", "x-actor", "x-client-id",
+  "x-device-id", "x-customer-id", "x-mfa", "x-hmac", "x-ip",
 ];
 
 const STANDARD: readonly string[] = STANDARD_REQUEST_HEADERS;

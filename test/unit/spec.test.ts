@@ -141,8 +141,8 @@ describe("the org spec refuses, naming the field", () => {
       "tenantry:org.apps[0].forwardHeaders[1] must not be a hop-by-hop or connection header (connection, host, te, upgrade, ...): it describes one connection, not the request",
     ]],
     ["a proxy's client-address header as a forwarded header", (o) => { o["apps"][0].forwardHeaders = ["x-forwarded-for", "cf-connecting-ip"]; }, [
-      "tenantry:org.apps[0].forwardHeaders[0] must not be a proxy's claim about the request's origin (forwarded, via, x-forwarded-*, x-real-ip, cf-*, ...): a client can send any value",
-      "tenantry:org.apps[0].forwardHeaders[1] must not be a proxy's claim about the request's origin (forwarded, via, x-forwarded-*, x-real-ip, cf-*, ...): a client can send any value",
+      "tenantry:org.apps[0].forwardHeaders[0] must not be a proxy's or platform's header (forwarded, via, x-forwarded-*, x-real-ip, cf-*, x-amzn-*, baggage, ...): a client can send any value",
+      "tenantry:org.apps[0].forwardHeaders[1] must not be a proxy's or platform's header (forwarded, via, x-forwarded-*, x-real-ip, cf-*, x-amzn-*, baggage, ...): a client can send any value",
     ]],
     ["a forwarded header declared twice", (o) => { o["apps"][0].forwardHeaders = ["x-shop-locale", "x-cart", "x-shop-locale"]; },
       ["tenantry:org.apps[0].forwardHeaders[2] repeats forwardHeaders[0]; each must be unique"]],

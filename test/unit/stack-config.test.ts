@@ -100,6 +100,14 @@ describe("the stack configuration", () => {
     }
   });
 
+  it("refuses a provider login Postgres reserves, though it has the platform's form", () => {
+    for (const username of ["public", "none", "pg__monitor"]) {
+      expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:username": username }))).toEqual([
+        "postgresql:username must not be a role name Postgres reserves (public, none, or pg_...)",
+      ]);
+    }
+  });
+
   it("accepts a provider login in the platform's name form", () => {
     for (const username of ["tenantry", "postgres", "tenantry__provisioner"]) {
       expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:username": username }))).toEqual([]);
