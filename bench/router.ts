@@ -5,7 +5,7 @@ import { startEdge, type LocalEdge } from "../local/edge";
 
 /*
  * bench/router: requests per second through the dispatch router (token verification, policy,
- * header scrub, signed identity, dispatch) to a trivial app, against calling the same app
+ * header allowlist, signed identity, dispatch) to a trivial app, against calling the same app
  * directly, in one workerd on loopback, same run. Rounds alternate; figures are medians.
  * Goal: router / direct >= 0.8.
  *
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     }
     const [r, d] = [median(routed), median(straight)];
     console.log(`bench/router: ${REQUESTS} requests x ${ROUNDS} rounds (median), ${CONCURRENCY} in flight, one workerd on loopback`);
-    console.log(`  through the router : ${r.toFixed(0)} req/s   (token check with per-isolate verdict cache, policy, header scrub, HMAC identity, dispatch)`);
+    console.log(`  through the router : ${r.toFixed(0)} req/s   (token check with per-isolate verdict cache, policy, header allowlist, HMAC identity, dispatch)`);
     console.log(`  app directly       : ${d.toFixed(0)} req/s`);
     console.log(`  router / direct    : ${(r / d).toFixed(2)}x   (goal >= 0.8x: ${r / d >= 0.8 ? "met" : "MISSED"})`);
   } finally {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { isMap, parseDocument, stringify } from "yaml";
-import { planLoginRoles } from "../components/database-plan";
+import { planAllLoginRoles } from "../components/database-plan";
 import { databaseName, edgeName } from "../components/naming";
 import type { ProviderSettings } from "../components/provider-settings";
 import type { Offboarding, OrgSpec } from "../components/spec";
@@ -65,7 +65,7 @@ function ringOf(spec: OrgSpec): string {
 export function offboardSteps(spec: OrgSpec, provider: ProviderSettings, file: string): string[] {
   const { slug } = spec;
   const database = databaseName(slug);
-  const logins = spec.environments.flatMap((env) => planLoginRoles(spec, env)).map((role) => role.name);
+  const logins = planAllLoginRoles(spec).map((role) => role.name);
   const connection = `host=${provider.host} port=${provider.port} dbname=${database} user=${provider.adminRole} sslmode=${provider.sslmode}`;
   const marker = spec.offboarding;
   const who = marker === undefined ? "" : ` (requested by ${marker.requestedBy}${marker.ticket === undefined ? "" : `, ticket ${marker.ticket}`})`;

@@ -79,13 +79,17 @@ export function planLoginRoles(spec: OrgSpec, env: string): readonly [LoginRoleP
   ];
 }
 
+/** Every login role of the org, environment by environment. */
+export function planAllLoginRoles(spec: OrgSpec): LoginRolePlan[] {
+  return spec.environments.flatMap((env) => planLoginRoles(spec, env));
+}
+
 /**
  * `lock_timeout` for every login role. The provider's Role has no field for it, so it is set by
  * a SqlMigration; ALTER ROLE ... SET is idempotent, and a changed quota changes the checksum.
  */
 export function lockTimeoutSql(spec: OrgSpec): string {
-  return spec.environments
-    .flatMap((env) => planLoginRoles(spec, env))
+  return planAllLoginRoles(spec)
     .map((role) => `ALTER ROLE ${quoteIdent(role.name)} SET lock_timeout TO ${role.lockTimeoutMs};`)
     .join("\n");
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { planLoginRoles } from "../../components/database-plan";
+import { planAllLoginRoles, planLoginRoles } from "../../components/database-plan";
 import { databaseName, orgPrefix, quoteIdent } from "../../components/naming";
 import { attempt, connectionsUntilRefused } from "../attempt";
 import { PROOF_OBJECT_PREFIX } from "../../components/platform-names";
@@ -14,7 +14,7 @@ import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type
 const { queryCanceled: QUERY_CANCELED, tooManyConnections: TOO_MANY_CONNECTIONS, insufficientPrivilege: INSUFFICIENT_PRIVILEGE } = SQLSTATE;
 
 function loginRoles(ctx: ProofContext) {
-  return ctx.spec.environments.flatMap((env) => planLoginRoles(ctx.spec, env));
+  return planAllLoginRoles(ctx.spec);
 }
 
 function admin(ctx: ProofContext) {

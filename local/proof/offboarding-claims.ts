@@ -1,5 +1,5 @@
 import { coveredSchemas } from "../../components/audit-plan";
-import { planLoginRoles } from "../../components/database-plan";
+import { planAllLoginRoles } from "../../components/database-plan";
 import { databaseName } from "../../components/naming";
 import { attempt } from "../attempt";
 import { credentialsOf, expectRefused, SQLSTATE, type ClaimResult, type ProofContext } from "./claim";
@@ -16,7 +16,7 @@ type OffboardingContext = Omit<ProofContext, "nonce" | "willCreate">;
 async function loginsAreRefused(ctx: OffboardingContext): Promise<ClaimResult[]> {
   const database = databaseName(ctx.spec.slug);
   const results: ClaimResult[] = [];
-  for (const role of ctx.spec.environments.flatMap((env) => planLoginRoles(ctx.spec, env))) {
+  for (const role of planAllLoginRoles(ctx.spec)) {
     results.push(expectRefused("an offboarding org's roles cannot log in, even with their own password", `${role.name}: connect to ${database}`,
       await attempt(ctx.server, credentialsOf(ctx, role.name), database, ["SELECT 1"]), SQLSTATE.cannotLogIn));
   }

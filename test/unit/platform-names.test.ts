@@ -55,7 +55,7 @@ function orgWith(slug: string, workspaces: string[], environments: string[]): Or
 /** Every Postgres name tenantry composes for an org: cluster-wide (roles, database) and in its database (schemas). */
 function composedNames(spec: OrgSpec) {
   const roles = [
-    orgRoleName(spec.slug, "owner"), orgRoleName(spec.slug, "audit"),
+    orgRoleName(spec.slug, "owner"), orgRoleName(spec.slug, "audit"), orgRoleName(spec.slug, "breakglass"),
     ...spec.environments.flatMap((env) => [environmentRoleName(spec.slug, env, "runtime"), environmentRoleName(spec.slug, env, "ddl")]),
   ];
   const schemas = spec.workspaces.flatMap((ws) => spec.environments.map((env) => schemaName(ws.slug, env)));
