@@ -1,10 +1,11 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { arch, platform, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { Client } from "pg";
+import { belongsToLock, type HeldLock } from "./lock";
 import type { LocalPaths } from "./paths";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
 
@@ -70,10 +71,36 @@ export async function stopServer(paths: LocalPaths): Promise<boolean> {
   throw new Error(`Postgres (pid ${pid}) did not stop within 30 s`);
 }
 
-/** Deletes every local file: data, state and credentials. Only ever called on an explicit --reset. */
-export async function resetLocal(paths: LocalPaths): Promise<void> {
+/**
+ * Deletes every local file: data, state and credentials. Only ever called on an explicit --reset.
+ * The lock is the last thing to go: everything else is deleted while it is held, so a command
+ * started meanwhile is refused as locked rather than finding half a state; then the lock is
+ * released and the directory removed if nothing new has appeared in it. A command that started
+ * at that moment keeps its files, and the directory with them.
+ */
+export async function resetLocal(paths: LocalPaths, lock?: Pick<HeldLock, "release">): Promise<void> {
   await stopServer(paths);
-  rmSync(paths.root, { recursive: true, force: true });
+  for (const entry of entriesOf(paths.root)) {
+    const path = join(paths.root, entry);
+    if (!belongsToLock(paths.lockFile, path)) rmSync(path, { recursive: true, force: true });
+  }
+  lock?.release();
+  try {
+    rmdirSync(paths.root);
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    // Not empty (POSIX lets rmdir say EEXIST for that too): a command started as the lock went owns it now.
+    if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+  }
+}
+
+function entriesOf(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
 }
 
 export function adminClient(server: ServerInfo, database = "postgres"): Client {

@@ -76,10 +76,10 @@ async function proveAll(stacks: readonly LocalStack[], signal: AbortSignal): Pro
 
 export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "down")) return EXIT_INVALID;
-  return withLocalSession(projectDir, async ({ paths }) => {
+  return withLocalSession(projectDir, async ({ paths, lock }) => {
     const { resetLocal, stopServer } = await import("../../local/server.js");
     if (options.reset === true) {
-      await resetLocal(paths);
+      await resetLocal(paths, lock);
       console.log(`stopped the embedded Postgres and deleted ${relative(projectDir, paths.root)} (data, state, credentials)`);
     } else {
       const stopped = await stopServer(paths);
