@@ -7,7 +7,7 @@ import { desiredResources, type Change, type DesiredResource } from "./changes";
 import { statePasswords } from "./passwords";
 import { localPaths, type LocalPaths } from "./paths";
 import { repairLogins } from "./logins";
-import { dropProofObjects } from "./proof-objects";
+import { dropProofObjects, type Leftover } from "./proof-objects";
 import { ensureProviderAdmin } from "./provider-admin";
 import { ensureServer, type ServerInfo } from "./server";
 import { readState, stackState } from "./state";
@@ -49,6 +49,8 @@ export interface UpOptions {
   readonly interrupt?: Interruption;
   /** Aborted on SIGINT/SIGTERM: the run stops at the next safe point. */
   readonly signal?: AbortSignal;
+  /** Told what a clean-up could not drop; the run goes on. */
+  readonly onLeftovers?: (leftovers: readonly Leftover[]) => void;
 }
 
 /** What the program declares for the stack, with generated passwords taken from (or new to) the local state. */
@@ -59,13 +61,14 @@ export async function declareLocal(stack: LocalStack): Promise<{ desired: Desire
   return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
 }
 
-export async function upLocal(stack: LocalStack, { interrupt, signal }: UpOptions = {}): Promise<UpResult> {
+export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftovers }: UpOptions = {}): Promise<UpResult> {
   const { paths, stackFile, tenant } = stack;
   const { server, started } = await ensureServer(paths, { signal });
   const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
   const superuser: Connection = { ...server, database: admin.database };
   // A table a killed proof left in a schema would make that schema's removal fail: gone first.
-  await dropProofObjects(server, paths.proofFile);
+  // What cannot be dropped is reported, not fatal: it may be in no schema this run touches.
+  onLeftovers?.((await dropProofObjects(server, paths.proofFile)).leftovers);
   const declared = await declareLocal(stack);
   signal?.throwIfAborted();
   const changes = await applyChanges({
