@@ -30,7 +30,8 @@ export interface ServerInfo {
   readonly applicationName?: string;
 }
 
-const ADMIN_USER = "postgres";
+/** The superuser initdb creates: the server's own, never a provider login (provider-admin.ts). */
+export const BOOTSTRAP_SUPERUSER = "postgres";
 const OS_USER = "postgres";
 
 /**
@@ -50,7 +51,7 @@ export async function ensureServer(paths: LocalPaths, { signal }: { signal?: Abo
     throw new Error(`${paths.dataDir} exists but ${paths.serverFile} does not: run \`tenantry down --local --reset\` to start over`);
   }
   const port = known !== undefined && (await portIsFree(known.port)) ? known.port : await freePort();
-  const server: ServerInfo = { host: "127.0.0.1", port, user: ADMIN_USER, password: known?.password ?? randomBytes(24).toString("base64url") };
+  const server: ServerInfo = { host: "127.0.0.1", port, user: BOOTSTRAP_SUPERUSER, password: known?.password ?? randomBytes(24).toString("base64url") };
   // Written first, so a crash during initdb cannot orphan a data directory without credentials.
   writePrivateJson(paths.serverFile, server);
   if (!initialised) await initialise(paths, server.password, signal);
@@ -203,7 +204,7 @@ async function initialise(paths: LocalPaths, password: string, signal: AbortSign
       for (const path of [scratch, secrets, pwfile]) chownSync(path, owner.uid, owner.gid);
     }
     const child = spawn(initdb, [
-      `--pgdata=${scratch}`, "--auth=scram-sha-256", `--username=${ADMIN_USER}`, `--pwfile=${pwfile}`,
+      `--pgdata=${scratch}`, "--auth=scram-sha-256", `--username=${BOOTSTRAP_SUPERUSER}`, `--pwfile=${pwfile}`,
       "--encoding=UTF8", "--no-locale",
     ], { env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "ignore", "pipe"], ...(owner ?? {}), ...(signal === undefined ? {} : { signal }) });
     running = { child, paths };

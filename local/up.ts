@@ -1,3 +1,4 @@
+import { SpecError } from "../components/spec-errors";
 import { tenantStackFromConfig, type TenantStack } from "../components/stack-config";
 import { RecordingMonitor } from "../harness/recording-monitor";
 import { runProgram } from "../harness/run-program";
@@ -8,7 +9,7 @@ import { statePasswords } from "./passwords";
 import { localPaths, type LocalPaths } from "./paths";
 import { repairLogins } from "./logins";
 import { dropProofObjects, type Leftover } from "./proof-objects";
-import { ensureProviderAdmin } from "./provider-admin";
+import { ensureProviderAdmin, localLoginProblems } from "./provider-admin";
 import { ensureServer, type ServerInfo } from "./server";
 import { readState, stackState } from "./state";
 
@@ -23,9 +24,12 @@ export interface LocalStack {
   readonly tenant: TenantStack;
 }
 
+/** Reads and validates a stack for the local engine: the spec's rules, then what only this engine cannot take. */
 export function loadLocalStack(projectDir: string, stackOrPath: string): LocalStack {
   const stackFile = readStackFile(resolveStackFile(stackOrPath, projectDir));
   const tenant = tenantStackFromConfig({ ...stackFile, now: new Date() });
+  const problems = localLoginProblems(tenant.provider.adminRole);
+  if (problems.length > 0) throw new SpecError(problems);
   return { paths: localPaths(projectDir), stackFile, tenant };
 }
 
