@@ -40,8 +40,11 @@ const OS_USER = "postgres";
  */
 export async function ensureServer(paths: LocalPaths, { signal }: { signal?: AbortSignal } = {}): Promise<{ server: ServerInfo; started: boolean }> {
   const known = readJsonIfExists<ServerInfo>(paths.serverFile);
-  if (known !== undefined && runningPid(paths) !== undefined && (await canConnect(known))) {
-    return { server: known, started: false };
+  if (known !== undefined && runningPid(paths) !== undefined) {
+    const settings = await logSettingsOf(known);
+    if (settings !== undefined && unsafeLogSettings(settings).length === 0) return { server: known, started: false };
+    // Started without the settings below (by an older tenantry): restarted with them.
+    if (settings !== undefined) await stopServer(paths);
   }
   prepareRoot(paths);
   // A run killed during initdb (kill -9, a power cut) left these; nothing else uses them.
@@ -133,13 +136,39 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function canConnect(server: ServerInfo): Promise<boolean> {
+/**
+ * What the server writes to its log about statements. The local engine's statements carry
+ * generated passwords (CREATE and ALTER ROLE), so no statement text may reach the log: not the
+ * failing statement Postgres logs after its error by default (log_min_error_statement), not the
+ * DETAIL, QUERY and CONTEXT lines (a statement run from PL/pgSQL is the error's CONTEXT), and no
+ * statement or duration logging. Given on the command line, they override any configuration file,
+ * and only a superuser can change them for a session.
+ */
+export const LOG_SETTINGS: Readonly<Record<string, string>> = {
+  log_min_error_statement: "panic",
+  log_error_verbosity: "terse",
+  log_statement: "none",
+  log_min_duration_statement: "-1",
+  log_min_duration_sample: "-1",
+  log_transaction_sample_rate: "0",
+  log_parameter_max_length: "0",
+  log_parameter_max_length_on_error: "0",
+};
+
+/** The names of LOG_SETTINGS a running server has otherwise (pg_settings' own spelling of each value). */
+export function unsafeLogSettings(current: Readonly<Record<string, string>>): string[] {
+  return Object.entries(LOG_SETTINGS).filter(([name, value]) => current[name] !== value).map(([name]) => name);
+}
+
+/** The server's current values of LOG_SETTINGS; undefined when it cannot be reached with these credentials. */
+async function logSettingsOf(server: ServerInfo): Promise<Record<string, string> | undefined> {
   const client = adminClient(server);
   try {
     await client.connect();
-    return true;
+    const { rows } = await client.query<{ name: string; setting: string }>("SELECT name, setting FROM pg_settings WHERE name = ANY ($1)", [Object.keys(LOG_SETTINGS)]);
+    return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
   } catch {
-    return false;
+    return undefined;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -233,7 +262,8 @@ async function start(paths: LocalPaths, port: number): Promise<void> {
   // pg_ctl's log is written by the server process, so its owner must be able to write it.
   closeSync(openSync(paths.logFile, "a", 0o600));
   if (owner !== undefined) chownSync(paths.logFile, owner.uid, owner.gid);
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`;
+  const logging = Object.entries(LOG_SETTINGS).map(([name, value]) => `-c ${name}=${value}`).join(" ");
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= ${logging}`;
   const result = spawnSync(pg_ctl, ["start", "--wait", "--timeout=60", "-D", paths.dataDir, "-l", paths.logFile, "-o", options], {
     encoding: "utf8",
     ...(owner ?? {}),
