@@ -36,8 +36,12 @@ export class CliProject {
   readonly dir = mkdtempSync(join(tmpdir(), "tenantry-cli-"));
   readonly paths: LocalPaths = localPaths(this.dir);
 
+  /** Variables every run of the command gets on top of this process's environment. */
+  private readonly env: NodeJS.ProcessEnv;
+
   /** With no org specs, the repository's own stacks/ are copied in. */
-  constructor(orgs?: readonly ({ slug: string } & Record<string, unknown>)[]) {
+  constructor(orgs?: readonly ({ slug: string } & Record<string, unknown>)[], { env = {} }: { env?: NodeJS.ProcessEnv } = {}) {
+    this.env = { ...process.env, ...env };
     // As root the server runs as the postgres OS user, which must be able to reach its data.
     chmodSync(this.dir, 0o755);
     if (orgs === undefined) cpSync(join(REPO_DIR, "stacks"), join(this.dir, "stacks"), { recursive: true });
@@ -50,12 +54,12 @@ export class CliProject {
   }
 
   run(...args: string[]): Finished {
-    const result = spawnSync(process.execPath, [CLI, ...args], { cwd: this.dir, encoding: "utf8", timeout: 120_000 });
+    const result = spawnSync(process.execPath, [CLI, ...args], { cwd: this.dir, env: this.env, encoding: "utf8", timeout: 120_000 });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, out: `${result.stdout}${result.stderr}` };
   }
 
   start(...args: string[]): Running {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: this.dir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
