@@ -37,7 +37,7 @@ export interface Interruption {
 
 export class InterruptedApplyError extends Error {}
 
-/** Applies what changed and returns the changes made (none when the server already matches). */
+/** Applies what changed since the recorded state and returns the changes made (none when the stack matches that state). */
 export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
   const { paths, stack } = request;
   const state = readState(paths);

@@ -25,16 +25,19 @@ export function summarize(changes: readonly Change[]): string {
   return [...counts].map(([kind, n]) => `${n} ${words[kind] ?? kind}`).join(", ");
 }
 
-/** One line per applied stack: what changed, and which logins had to be repaired. */
+/**
+ * One line per applied stack, saying exactly what was checked: the change plan compares the
+ * stack with the recorded local state (not with the server: a role setting or schema changed on
+ * the server is not seen), and then every login role is made to log in with its stored password.
+ */
 export function describeUp(stack: string, result: Pick<UpResult, "changes" | "repaired" | "admin">, seconds: string): string {
-  const repaired = result.repaired.length === 0 ? undefined
+  const applied = result.changes.length === 0
+    ? "nothing to apply against the recorded local state"
+    : `${summarize(result.changes)} as ${result.admin.user}, a non-superuser login`;
+  const logins = result.repaired.length === 0
+    ? "every login role authenticates with its stored password"
     : `repaired ${result.repaired.length} login role(s) whose stored password the server refused (28P01): ${result.repaired.join(", ")}`;
-  if (result.changes.length > 0) {
-    return `${stack}: ${summarize(result.changes)} as ${result.admin.user}, a non-superuser login${repaired === undefined ? "" : `; ${repaired}`} (${seconds} s)`;
-  }
-  return repaired === undefined
-    ? `${stack}: no changes, the server already matches the stack and every login role logs in with its stored password (${seconds} s)`
-    : `${stack}: the stack's resources already matched; ${repaired} (${seconds} s)`;
+  return `${stack}: ${applied}; ${logins} (${seconds} s)`;
 }
 
 export async function up(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
