@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Connection } from "./apply";
+import type { Connection } from "./sql-runner";
 import type { LocalPaths } from "./paths";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
 import { ident, literal } from "./provider-sql/sql";

@@ -3,7 +3,8 @@ import { tenantStackFromConfig, type TenantStack } from "../components/stack-con
 import { RecordingMonitor } from "../harness/recording-monitor";
 import { runProgram } from "../harness/run-program";
 import { readStackFile, resolveStackFile, type StackFile } from "../harness/stack-file";
-import { applyChanges, type Connection, type Interruption } from "./apply";
+import { applyChanges, type Interruption } from "./apply";
+import type { Connection } from "./sql-runner";
 import { desiredResources, type Change, type DesiredResource } from "./changes";
 import { statePasswords } from "./passwords";
 import { localPaths, type LocalPaths } from "./paths";
