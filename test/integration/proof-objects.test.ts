@@ -116,11 +116,19 @@ describe("a proof role a tenant has granted privileges to", () => {
     await asSuperuser([`DROP DATABASE ${OTHER_DATABASE}`]);
   });
 
+  const roleCount = async (role: string) => (await asSuperuser([`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = '${role}'`])).rows[0]?.["n"];
+
   /**
-   * A tenant session that grants SELECT on its table to every proof role it sees, pausing `pauseMs`
-   * between rounds; returned once `role` holds that grant.
+   * A journaled proof role, and a tenant session that grants SELECT on its own table to every
+   * proof role it sees, pausing `pauseMs` between rounds. Runs `clean` (the clean-up under test)
+   * once the role holds the grant, stops the tenant, then removes the tenant's objects.
    */
-  async function regranting(schema: string, owner: string, role: string, pauseMs: number) {
+  async function underRegrants<T>(pauseMs: number, clean: (role: string, journal: string) => Promise<T>): Promise<T> {
+    const run = (runs += 1);
+    const [schema, owner, role] = [`regrant_${run}`, `regrant_owner_${run}`, `tenantry__proof_regrant_${run}`];
+    const journal = join(dir, `proof-journal-${run}.json`);
+    await asSuperuser([...tenantObjects(schema, owner), `CREATE ROLE "${role}" LOGIN`]);
+    recordProofObject(journal, { kind: "role", role });
     const tenant = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: "postgres" });
     await tenant.connect();
     await tenant.query(`SET ROLE ${owner}`);
@@ -133,56 +141,37 @@ describe("a proof role a tenant has granted privileges to", () => {
         if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     })();
-    const holds = async () => (await asSuperuser([`SELECT has_table_privilege('${role}', '${schema}.mine', 'SELECT') AS held`])).rows[0]?.["held"] === true;
-    for (const deadline = Date.now() + 10_000; !(await holds());) {
-      if (Date.now() > deadline) throw new Error(`the tenant's loop never granted to ${role}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    return async () => {
+    try {
+      const holds = async () => (await asSuperuser([`SELECT has_table_privilege('${role}', '${schema}.mine', 'SELECT') AS held`])).rows[0]?.["held"] === true;
+      for (const deadline = Date.now() + 10_000; !(await holds());) {
+        if (Date.now() > deadline) throw new Error(`the tenant's loop never granted to ${role}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return await clean(role, journal);
+    } finally {
       granting = false;
       await loop;
       await tenant.end();
-    };
+      await asSuperuser([`DROP SCHEMA ${schema} CASCADE`, `DROP OWNED BY ${owner}`, `DROP ROLE ${owner}`]);
+    }
   }
 
-  const roleCount = async (role: string) => (await asSuperuser([`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = '${role}'`])).rows[0]?.["n"];
-
   it("is dropped while a tenant session re-grants to every proof role it sees, every few milliseconds", async () => {
-    const run = (runs += 1);
-    const [schema, owner, role] = [`regrant_${run}`, `regrant_owner_${run}`, `tenantry__proof_regrant_${run}`];
-    const journal = join(dir, `proof-journal-${run}.json`);
-    await asSuperuser([...tenantObjects(schema, owner), `CREATE ROLE "${role}" LOGIN`]);
-    recordProofObject(journal, { kind: "role", role });
-    const stop = await regranting(schema, owner, role, 5);
-    try {
+    const role = await underRegrants(5, async (proofRole, journal) => {
       expect(await dropProofObjects(server, journal)).toEqual({ listed: 1, leftovers: [] });
-    } finally {
-      await stop();
-    }
+      return proofRole;
+    });
     expect(await roleCount(role)).toBe(0);
-    await asSuperuser([`DROP SCHEMA ${schema} CASCADE`, `DROP ROLE ${owner}`]);
   });
 
   it("never fails the run while a tenant re-grants without pause: the role is dropped, or reported and kept listed", async () => {
-    const run = (runs += 1);
-    const [schema, owner, role] = [`regrant_${run}`, `regrant_owner_${run}`, `tenantry__proof_regrant_${run}`];
-    const journal = join(dir, `proof-journal-${run}.json`);
-    await asSuperuser([...tenantObjects(schema, owner), `CREATE ROLE "${role}" LOGIN`]);
-    recordProofObject(journal, { kind: "role", role });
-    const stop = await regranting(schema, owner, role, 0);
-    let report;
-    try {
-      report = await dropProofObjects(server, journal);
-    } finally {
-      await stop();
-    }
+    const { role, journal, report } = await underRegrants(0, async (proofRole, file) => ({ role: proofRole, journal: file, report: await dropProofObjects(server, file) }));
     const left = await roleCount(role);
     expect(report.leftovers.map((l) => l.object)).toEqual(left === 0 ? [] : [{ kind: "role", role }]);
     expect(recordedProofObjects(journal)).toEqual(left === 0 ? [] : [{ kind: "role", role }]);
     // Once the tenant stops, the next run drops it.
     expect(await dropProofObjects(server, journal)).toEqual({ listed: left === 0 ? 0 : 1, leftovers: [] });
     expect(await roleCount(role)).toBe(0);
-    await asSuperuser([`DROP SCHEMA ${schema} CASCADE`, `DROP ROLE ${owner}`]);
   });
 
   it("that cannot be dropped is reported in one line and stays listed for the next run; the rest is dropped", async () => {
