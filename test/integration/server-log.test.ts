@@ -8,7 +8,8 @@ import { describe, expect, inject, it } from "vitest";
 import { attempt, type Credentials } from "../../local/attempt";
 import { localPaths } from "../../local/paths";
 import { literal } from "../../local/provider-sql/sql";
-import { ensureServer, LOG_SETTINGS, stopServer, unsafeLogSettings, type ServerInfo } from "../../local/server";
+import { ensureServer, stopServer, type ServerInfo } from "../../local/server";
+import { LOG_SETTINGS, unsafeLogSettings } from "../../local/server-log";
 import { SQLSTATE } from "../../local/sqlstate";
 
 /*

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { acquireLock, readHolder } from "../../local/lock";
 import { localPaths, type LocalPaths } from "../../local/paths";
-import { resetLocal } from "../../local/server";
+import { resetLocal } from "../../local/reset";
 
 /*
  * `down --reset` against a command started while it deletes, as the user who reruns `up` until
@@ -88,7 +88,7 @@ const contender = (paths: LocalPaths) => `
 /** Takes the lock, waits for "go" on stdin, then resets as `down --local --reset` does. */
 const resetter = (paths: LocalPaths) => `
   const { acquireLock } = require(${JSON.stringify(join(DIST, "lock.js"))});
-  const { resetLocal } = require(${JSON.stringify(join(DIST, "server.js"))});
+  const { resetLocal } = require(${JSON.stringify(join(DIST, "reset.js"))});
   const held = acquireLock(${JSON.stringify(paths.lockFile)}, "tenantry down --local --reset");
   console.log("locked");
   process.stdin.once("data", () => resetLocal(${JSON.stringify(paths)}, held).then(
