@@ -26,26 +26,35 @@ function withTmpdir<T>(value: string | undefined, run: () => T): T {
 }
 
 describe("a temporary folder tenantry owns", () => {
-  it("is os.tmpdir() while the library is constructed, inside the caller's TMPDIR, which is restored after, even when construction throws (generated)", () => {
-    fc.assert(fc.property(fc.constantFrom(undefined, scratch), fc.boolean(), (before, throws) => withTmpdir(before, () => {
-      const parent = tmpdir();
-      let seen = "";
-      const construct = () => {
-        seen = tmpdir();
-        if (throws) throw new Error("constructor failed");
-        return "built";
-      };
-      if (throws) {
-        expect(() => constructInOwnTemporaryFolder("tenantry-test-", construct)).toThrowError("constructor failed");
-        expect(existsSync(seen)).toBe(false);
+  it("is os.tmpdir() while the library is constructed, inside the caller's TMPDIR, which is restored after, even when construction throws (generated)", async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom(undefined, scratch), fc.boolean(), async (before, throws) => {
+      const outcome = withTmpdir(before, () => {
+        const parent = tmpdir();
+        let seen = "";
+        const construct = () => {
+          seen = tmpdir();
+          if (throws) throw new Error("constructor failed");
+          return "built";
+        };
+        try {
+          const built = constructInOwnTemporaryFolder("tenantry-test-", construct);
+          return { parent, seen, ...built, after: process.env["TMPDIR"] };
+        } catch (error) {
+          return { parent, seen, error, after: process.env["TMPDIR"] };
+        }
+      });
+      expect(outcome.after).toBe(before);
+      if ("folder" in outcome) {
+        expect([throws, outcome.value, outcome.seen]).toEqual([false, "built", outcome.folder.path]);
+        expect(outcome.folder.path.startsWith(join(outcome.parent, "tenantry-test-"))).toBe(true);
+        await outcome.folder.remove();
       } else {
-        const { value, folder } = constructInOwnTemporaryFolder("tenantry-test-", construct);
-        expect([value, seen]).toEqual(["built", folder.path]);
-        expect(folder.path.startsWith(join(parent, "tenantry-test-"))).toBe(true);
-        rmSync(folder.path, { recursive: true });
+        expect([throws, String(outcome.error)]).toEqual([true, "Error: constructor failed"]);
+        expect(existsSync(outcome.seen)).toBe(false);
       }
-      expect(process.env["TMPDIR"]).toBe(before);
-    })), { numRuns: 20 });
+    }), { numRuns: 20 });
+    // Every folder removed, so no exit hook is left behind either.
+    expect(process.listeners("exit").filter((l) => l.name === "removeNow")).toEqual([]);
   });
 
   it("is gone, with everything the library left in it, when remove() resolves; a second remove() is harmless", async () => {
