@@ -43,7 +43,7 @@ export interface CleanupReport {
 }
 
 /** The database to connect to and the statement that drops a table, whether or not it still exists. */
-export function dropTableStatement(object: Extract<ProofObject, { kind: "table" }>): { readonly database: string; readonly sql: string } {
+function dropTableStatement(object: Extract<ProofObject, { kind: "table" }>): { readonly database: string; readonly sql: string } {
   return { database: object.database, sql: `DROP TABLE IF EXISTS ${quoteIdent(object.schema)}.${quoteIdent(object.table)}` };
 }
 
