@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Client } from "pg";
 import { localPaths } from "../local/paths";
-import { resetLocal } from "../local/server";
+import { resetLocal } from "../local/reset";
 import { loadLocalStack, upLocal } from "../local/up";
 
 /*

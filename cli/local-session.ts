@@ -29,6 +29,8 @@ export interface LocalSession {
   readonly paths: LocalPaths;
   /** Aborted by the first SIGINT or SIGTERM. */
   readonly signal: AbortSignal;
+  /** Held for the whole session; only a reset, which deletes the state it guards, lets it go sooner. */
+  readonly lock: Pick<HeldLock, "release">;
 }
 
 export async function withLocalSession(projectDir: string, work: (session: LocalSession) => Promise<number>): Promise<number> {
@@ -56,7 +58,7 @@ export async function withLocalSession(projectDir: string, work: (session: Local
   process.on("SIGTERM", onSignal);
   process.on("exit", releaseAtExit);
   try {
-    const code = await work({ paths, signal: controller.signal });
+    const code = await work({ paths, signal: controller.signal, lock });
     // Finished before reaching a safe point: the user still asked to stop.
     controller.signal.throwIfAborted();
     return code;

@@ -159,7 +159,7 @@ async function expectedFailure(error: unknown): Promise<{ message: string; code:
     };
   }
   const [{ RefusedChangeError }, { ApplyError }, { NotAppliedError }, { LoginCheckError }] = await Promise.all([
-    import("../local/changes.js"), import("../local/apply.js"), import("../local/prove-local.js"), import("../local/logins.js"),
+    import("../local/changes.js"), import("../local/sql-runner.js"), import("../local/prove-local.js"), import("../local/logins.js"),
   ]);
   if (error instanceof RefusedChangeError) return { message: `refused, nothing was applied:\n${error.message}`, code: EXIT_INVALID };
   if (error instanceof NotAppliedError) return { message: error.message, code: EXIT_INVALID };

@@ -4,8 +4,6 @@ import { TYPE, translationFor, type ProviderContext, type SqlStep } from "./prov
 import { ApplyError, Connections, runSteps, type Connection } from "./sql-runner";
 import { readState, stackState, writeState, type AppliedResource, type PendingChange, type StackState } from "./state";
 
-export { ApplyError, type Connection } from "./sql-runner";
-
 /*
  * Executes a change plan against the server, one resource at a time, recording each in the
  * state as soon as its SQL has run. Before a resource's SQL starts, the state marks it pending;
@@ -37,7 +35,7 @@ export interface Interruption {
 
 export class InterruptedApplyError extends Error {}
 
-/** Applies what changed and returns the changes made (none when the server already matches). */
+/** Applies what changed since the recorded state and returns the changes made (none when the stack matches that state). */
 export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
   const { paths, stack } = request;
   const state = readState(paths);

@@ -6,6 +6,7 @@ import { parseSecretReference } from "../components/secret-reference";
 import type { OrgSpec } from "../components/spec";
 import { scriptName } from "../workers/dispatch/config";
 import { bundleSource, type WorkerName } from "../workers/build";
+import { constructInOwnTemporaryFolder } from "./owned-temporary-folder";
 
 /*
  * The org's edge in workerd (miniflare), offline: the real router and outbound bundles, the
@@ -138,11 +139,28 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   // Workers' console output (the outbound Worker's audit lines) stays out of the CLI's output.
   const signals = ["SIGINT", "SIGTERM"] as const;
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  const mf = new Miniflare({ workers, handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); } });
+  // workerd's folder goes inside one of ours, so that dispose() can wait until it is deleted.
+  const { value: mf, folder } = constructInOwnTemporaryFolder("tenantry-edge-", () => new Miniflare({
+    workers,
+    handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
+  }));
   if (options.callerHandlesSignals === true) {
     for (const s of signals) for (const listener of process.listeners(s)) if (!before.get(s)?.has(listener)) process.removeListener(s, listener);
   }
-  const url = await mf.ready;
+  const dispose = async () => {
+    try {
+      await mf.dispose();
+    } finally {
+      await folder.remove();
+    }
+  };
+  let url: URL;
+  try {
+    url = await mf.ready;
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
   const worker = async (name: string) => (await mf.getWorker(name)) as unknown as WorkerHandle;
   const services = await worker("shim-services");
 
@@ -166,6 +184,6 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     auditEvents: async () => (await (await services.fetch("https://audit.tenantry.internal/events")).json()) as unknown[],
     egressRequests: async () => (await (await services.fetch("https://egress.tenantry.internal/")).json()) as never,
     trust,
-    dispose: () => mf.dispose(),
+    dispose,
   };
 }

@@ -67,15 +67,23 @@ const CONTENDED_MS = 2_000;
 /** How old a takeover guard must be to count as abandoned (a takeover takes microseconds). */
 const TAKEOVER_GUARD_STALE_MS = 5_000;
 
+/** The pause before trying again while the lock changes hands: long enough to let a holder finish writing. */
+const RETRY_MS = 5;
+
 export function acquireLock(file: string, command: string): HeldLock {
   const holder: LockHolder = { pid: process.pid, start: processStartTime(process.pid), command, since: new Date().toISOString(), token: randomBytes(8).toString("hex") };
   let tookOver: HeldLock["tookOver"];
   for (const deadline = Date.now() + CONTENDED_MS; Date.now() < deadline;) {
-    if (tryLink(file, holder)) {
+    const linked = tryLink(file, holder);
+    if (linked === "taken") {
       return { holder, tookOver, release: () => releaseLock(file, holder.token) };
     }
-    const current = readHolder(file);
-    if (current === undefined) continue; // released meanwhile: try again
+    // The directory went while we wrote (a reset ending, or a holder releasing): try again.
+    const current = linked === "vanished" ? undefined : readHolder(file);
+    if (current === undefined) {
+      sleepMs(RETRY_MS);
+      continue;
+    }
     const verdict = judgeHolder(current, probeProcess(current.pid));
     if (verdict === "held") throw new LockedError(current, file);
     if (removeIfStill(file, current.token)) tookOver = { holder: current, verdict };
@@ -106,26 +114,40 @@ function parseHolder(text: string): (Partial<LockHolder> & Pick<LockHolder, "pid
   }
 }
 
-function tryLink(file: string, holder: LockHolder): boolean {
+/** Whether a candidate took the lock, found it held, or lost its directory to a reset that was removing it. */
+type LinkOutcome = "taken" | "held" | "vanished";
+
+function tryLink(file: string, holder: LockHolder): LinkOutcome {
   mkdirSync(dirname(file), { recursive: true });
   const candidate = `${file}.${holder.pid}.${holder.token}`;
-  writeFileSync(candidate, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
   try {
+    writeFileSync(candidate, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
     linkSync(candidate, file);
-    return true;
+    return "taken";
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === "EEXIST") return "held";
+    // A reset removes the directory once it is empty; between our mkdir and our write it may be.
+    if (code === "ENOENT") return "vanished";
     throw error;
   } finally {
     rmSync(candidate, { force: true });
   }
 }
 
+/**
+ * Whether a path is one of the lock's own files (the lock, a candidate, the takeover guard): a
+ * reset deletes everything else first, and lets these go only as the lock is released.
+ */
+export function belongsToLock(file: string, path: string): boolean {
+  return path === file || path.startsWith(`${file}.`);
+}
+
 function releaseLock(file: string, token: string): void {
   try {
     if (readHolder(file)?.token === token) unlinkSync(file);
   } catch {
-    // Already gone (a --reset deletes the whole directory) or unreadable: nothing of ours to remove.
+    // Already gone or unreadable: nothing of ours to remove.
   }
 }
 

@@ -3,7 +3,7 @@ import type { ClaimResult, OtherOrg } from "./proof/claim";
 import { proveEdge } from "./proof/edge-claims";
 import { proveOffboarding } from "./proof/offboarding-claims";
 import { prove } from "./proof/prove";
-import { dropProofObjects } from "./proof-objects";
+import { dropProofObjects, type Leftover } from "./proof-objects";
 import { TYPE } from "./provider-sql";
 import { ensureServer } from "./server";
 import { readState, type AppliedResource } from "./state";
@@ -34,7 +34,13 @@ function asOtherOrg(slug: string, resources: readonly AppliedResource[]): OtherO
   return typeof database === "string" && runtimes.length > 0 ? { slug, database, runtimes } : undefined;
 }
 
-export async function proveLocal(stack: LocalStack, { signal }: { signal?: AbortSignal } = {}): Promise<ClaimResult[]> {
+export interface ProveLocalOptions {
+  readonly signal?: AbortSignal;
+  /** Told what a clean-up could not drop; the proof goes on. */
+  readonly onLeftovers?: (leftovers: readonly Leftover[]) => void;
+}
+
+export async function proveLocal(stack: LocalStack, { signal, onLeftovers }: ProveLocalOptions = {}): Promise<ClaimResult[]> {
   const { paths, stackFile, tenant } = stack;
   const state = readState(paths);
   const own = state.stacks[stackFile.stack]?.resources;
@@ -43,7 +49,7 @@ export async function proveLocal(stack: LocalStack, { signal }: { signal?: Abort
   }
   const { server } = await ensureServer(paths, { signal });
   // What a proof killed before its end left behind goes first, before it can get in anyone's way.
-  await dropProofObjects(server, paths.proofFile);
+  onLeftovers?.((await dropProofObjects(server, paths.proofFile)).leftovers);
   const otherOrgs = Object.entries(state.stacks)
     .filter(([name]) => name !== stackFile.stack)
     .map(([name, other]) => asOtherOrg(name.replace(/^org-/, ""), other.resources))
@@ -52,7 +58,7 @@ export async function proveLocal(stack: LocalStack, { signal }: { signal?: Abort
     // Its roles are NOLOGIN now: the proof tries each one's stored password and must be refused.
     return proveOffboarding({ server, spec: tenant.spec, credentials: loginCredentials(own, { loginOnly: false }), otherOrgs });
   }
-  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs }, { journal: paths.proofFile, signal });
+  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs }, { journal: paths.proofFile, signal, ...(onLeftovers === undefined ? {} : { onLeftovers }) });
   signal?.throwIfAborted();
   return [...database, ...(await proveEdge(tenant.spec, { signal }))];
 }

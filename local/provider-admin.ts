@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { Connection } from "./apply";
+import type { Connection } from "./sql-runner";
 import type { LocalPaths } from "./paths";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
 import { ident, literal } from "./provider-sql/sql";
-import { adminClient, type ServerInfo } from "./server";
+import { adminClient, BOOTSTRAP_SUPERUSER, type ServerInfo } from "./server";
+import type { SpecProblem } from "../components/spec-errors";
 
 /*
  * The provider's login on the embedded server, made like a managed database's master user:
@@ -13,6 +14,20 @@ import { adminClient, type ServerInfo } from "./server";
  */
 
 type AdminPasswords = Record<string, string>;
+
+/**
+ * What the local engine cannot do with a stack's provider login, though the spec allows it: be
+ * the embedded server's bootstrap superuser. `postgres` is a legitimate master user on RDS, but
+ * here it would mean demoting the server's own superuser into the provider's login, which
+ * Postgres refuses (and the refused statement would carry the generated password).
+ */
+export function localLoginProblems(login: string): SpecProblem[] {
+  if (login !== BOOTSTRAP_SUPERUSER) return [];
+  return [{
+    field: "postgresql:username",
+    message: `postgresql:username must not be ${BOOTSTRAP_SUPERUSER} with --local: the embedded server's own superuser has that name; use another login name (e.g. tenantry) for the local engine`,
+  }];
+}
 
 export async function ensureProviderAdmin(paths: LocalPaths, server: ServerInfo, role: string, database = "postgres"): Promise<Connection> {
   const file = paths.providerAdminsFile;

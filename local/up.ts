@@ -1,14 +1,16 @@
+import { SpecError } from "../components/spec-errors";
 import { tenantStackFromConfig, type TenantStack } from "../components/stack-config";
 import { RecordingMonitor } from "../harness/recording-monitor";
 import { runProgram } from "../harness/run-program";
 import { readStackFile, resolveStackFile, type StackFile } from "../harness/stack-file";
-import { applyChanges, type Connection, type Interruption } from "./apply";
+import { applyChanges, type Interruption } from "./apply";
+import type { Connection } from "./sql-runner";
 import { desiredResources, type Change, type DesiredResource } from "./changes";
 import { statePasswords } from "./passwords";
 import { localPaths, type LocalPaths } from "./paths";
 import { repairLogins } from "./logins";
-import { dropProofObjects } from "./proof-objects";
-import { ensureProviderAdmin } from "./provider-admin";
+import { dropProofObjects, type Leftover } from "./proof-objects";
+import { ensureProviderAdmin, localLoginProblems } from "./provider-admin";
 import { ensureServer, type ServerInfo } from "./server";
 import { readState, stackState } from "./state";
 
@@ -23,9 +25,12 @@ export interface LocalStack {
   readonly tenant: TenantStack;
 }
 
+/** Reads and validates a stack for the local engine: the spec's rules, then what only this engine cannot take. */
 export function loadLocalStack(projectDir: string, stackOrPath: string): LocalStack {
   const stackFile = readStackFile(resolveStackFile(stackOrPath, projectDir));
   const tenant = tenantStackFromConfig({ ...stackFile, now: new Date() });
+  const problems = localLoginProblems(tenant.provider.adminRole);
+  if (problems.length > 0) throw new SpecError(problems);
   return { paths: localPaths(projectDir), stackFile, tenant };
 }
 
@@ -49,6 +54,8 @@ export interface UpOptions {
   readonly interrupt?: Interruption;
   /** Aborted on SIGINT/SIGTERM: the run stops at the next safe point. */
   readonly signal?: AbortSignal;
+  /** Told what a clean-up could not drop; the run goes on. */
+  readonly onLeftovers?: (leftovers: readonly Leftover[]) => void;
 }
 
 /** What the program declares for the stack, with generated passwords taken from (or new to) the local state. */
@@ -59,13 +66,14 @@ export async function declareLocal(stack: LocalStack): Promise<{ desired: Desire
   return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
 }
 
-export async function upLocal(stack: LocalStack, { interrupt, signal }: UpOptions = {}): Promise<UpResult> {
+export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftovers }: UpOptions = {}): Promise<UpResult> {
   const { paths, stackFile, tenant } = stack;
   const { server, started } = await ensureServer(paths, { signal });
   const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
   const superuser: Connection = { ...server, database: admin.database };
   // A table a killed proof left in a schema would make that schema's removal fail: gone first.
-  await dropProofObjects(server, paths.proofFile);
+  // What cannot be dropped is reported, not fatal: it may be in no schema this run touches.
+  onLeftovers?.((await dropProofObjects(server, paths.proofFile)).leftovers);
   const declared = await declareLocal(stack);
   signal?.throwIfAborted();
   const changes = await applyChanges({

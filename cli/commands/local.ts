@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import type { Change } from "../../local/changes";
+import type { Leftover } from "../../local/proof-objects";
 import type { LocalStack, UpResult } from "../../local/up";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { withLocalSession } from "../local-session";
@@ -24,33 +25,36 @@ export function summarize(changes: readonly Change[]): string {
   return [...counts].map(([kind, n]) => `${n} ${words[kind] ?? kind}`).join(", ");
 }
 
-/** One line per applied stack: what changed, and which logins had to be repaired. */
+/**
+ * One line per applied stack, saying exactly what was checked: the change plan compares the
+ * stack with the recorded local state (not with the server: a role setting or schema changed on
+ * the server is not seen), and then every login role is made to log in with its stored password.
+ */
 export function describeUp(stack: string, result: Pick<UpResult, "changes" | "repaired" | "admin">, seconds: string): string {
-  const repaired = result.repaired.length === 0 ? undefined
+  const applied = result.changes.length === 0
+    ? "nothing to apply against the recorded local state"
+    : `${summarize(result.changes)} as ${result.admin.user}, a non-superuser login`;
+  const logins = result.repaired.length === 0
+    ? "every login role authenticates with its stored password"
     : `repaired ${result.repaired.length} login role(s) whose stored password the server refused (28P01): ${result.repaired.join(", ")}`;
-  if (result.changes.length > 0) {
-    return `${stack}: ${summarize(result.changes)} as ${result.admin.user}, a non-superuser login${repaired === undefined ? "" : `; ${repaired}`} (${seconds} s)`;
-  }
-  return repaired === undefined
-    ? `${stack}: no changes, the server already matches the stack and every login role logs in with its stored password (${seconds} s)`
-    : `${stack}: the stack's resources already matched; ${repaired} (${seconds} s)`;
+  return `${stack}: ${applied}; ${logins} (${seconds} s)`;
 }
 
 export async function up(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "up")) return EXIT_INVALID;
   return withLocalSession(projectDir, async ({ signal }) => {
-    const { loadLocalStack, upLocal } = await import("../../local/up.js");
+    const [{ loadLocalStack, upLocal }, onLeftovers] = await Promise.all([import("../../local/up.js"), leftoverReporter()]);
     // Validate every stack before touching the server: nothing half-applied on bad input.
     const loaded = stacks.map((stack) => loadLocalStack(projectDir, stack));
     for (const stack of loaded) {
       const started = Date.now();
-      const result = await upLocal(stack, { signal });
+      const result = await upLocal(stack, { signal, onLeftovers });
       if (stack === loaded[0]) {
         console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, stack.paths.dataDir)}`);
       }
       console.log(describeUp(stack.stackFile.stack, result, ((Date.now() - started) / 1000).toFixed(1)));
     }
-    return proveAll(loaded, signal);
+    return proveAll(loaded, signal, onLeftovers);
   });
 }
 
@@ -58,15 +62,21 @@ export async function proveCommand(stacks: string[], options: { local?: boolean 
   if (!requireLocal(options.local, "prove")) return EXIT_INVALID;
   return withLocalSession(projectDir, async ({ signal }) => {
     const { loadLocalStack } = await import("../../local/up.js");
-    return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)), signal);
+    return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)), signal, await leftoverReporter());
   });
 }
 
-async function proveAll(stacks: readonly LocalStack[], signal: AbortSignal): Promise<number> {
+/** What a clean-up could not drop: one warning line on stderr per object and command, and the run goes on. */
+async function leftoverReporter(): Promise<(leftovers: readonly Leftover[]) => void> {
+  const { reportEachLeftoverOnce } = await import("../../local/proof-objects.js");
+  return reportEachLeftoverOnce((line) => console.error(`warning: ${line}`));
+}
+
+async function proveAll(stacks: readonly LocalStack[], signal: AbortSignal, onLeftovers: (leftovers: readonly Leftover[]) => void): Promise<number> {
   const [{ proveLocal }, { renderProofTable }] = await Promise.all([import("../../local/prove-local.js"), import("../../local/proof/prove.js")]);
   let broken = 0;
   for (const stack of stacks) {
-    const results = await proveLocal(stack, { signal });
+    const results = await proveLocal(stack, { signal, onLeftovers });
     console.log(`\nproof for ${stack.stackFile.stack}: each claim is attempted on the server as the role it is about\n`);
     console.log(renderProofTable(results));
     broken += results.filter((r) => r.status === "fail").length;
@@ -76,10 +86,10 @@ async function proveAll(stacks: readonly LocalStack[], signal: AbortSignal): Pro
 
 export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "down")) return EXIT_INVALID;
-  return withLocalSession(projectDir, async ({ paths }) => {
-    const { resetLocal, stopServer } = await import("../../local/server.js");
+  return withLocalSession(projectDir, async ({ paths, lock }) => {
+    const [{ resetLocal }, { stopServer }] = await Promise.all([import("../../local/reset.js"), import("../../local/server.js")]);
     if (options.reset === true) {
-      await resetLocal(paths);
+      await resetLocal(paths, lock);
       console.log(`stopped the embedded Postgres and deleted ${relative(projectDir, paths.root)} (data, state, credentials)`);
     } else {
       const stopped = await stopServer(paths);

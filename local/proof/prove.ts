@@ -9,7 +9,7 @@ import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotC
 import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
 import { attempt } from "../attempt";
 import type { ServerInfo } from "../server";
-import { dropProofObjects, recordProofObject } from "../proof-objects";
+import { dropProofObjects, recordProofObject, type Leftover } from "../proof-objects";
 import { PROOF_OBJECT_PREFIX } from "../../components/platform-names";
 
 /** Every claim, in the order the table shows them. Later issues append theirs here. */
@@ -40,13 +40,15 @@ export interface ProveOptions {
   readonly journal: string;
   /** Aborted on SIGINT/SIGTERM: the statement in flight is cancelled and no further claim starts. */
   readonly signal?: AbortSignal;
+  /** Told what the clean-up could not drop (it stays journaled for the next run). */
+  readonly onLeftovers?: (leftovers: readonly Leftover[]) => void;
 }
 
 /**
  * Runs every claim against the live server; whatever happens, drops what the proof created.
  * The proof's sessions carry their own application_name, so an interrupt cancels exactly them.
  */
-export async function prove(context: Omit<ProofContext, "nonce" | "willCreate">, { journal, signal }: ProveOptions): Promise<ClaimResult[]> {
+export async function prove(context: Omit<ProofContext, "nonce" | "willCreate">, { journal, signal, onLeftovers }: ProveOptions): Promise<ClaimResult[]> {
   const nonce = randomBytes(4).toString("hex");
   const applicationName = `${PROOF_OBJECT_PREFIX}${nonce}`;
   const ctx: ProofContext = {
@@ -65,7 +67,7 @@ export async function prove(context: Omit<ProofContext, "nonce" | "willCreate">,
     }
   } finally {
     signal?.removeEventListener("abort", cancel);
-    await dropProofObjects(context.server, journal);
+    onLeftovers?.((await dropProofObjects(context.server, journal)).leftovers);
   }
   return results;
 }

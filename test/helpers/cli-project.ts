@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,8 @@ import { REPO_DIR, stackFileText } from "./local";
 
 /*
  * A scratch project for the built `tenantry` command, with a local state (and embedded Postgres)
- * of its own: the command runs as a user runs it, in a real process that signals can reach.
+ * of its own: the command runs as a user runs it, in a real process that signals can reach. The
+ * runners (the command, git) are here once, for every test that drives the CLI.
  */
 
 const CLI = join(REPO_DIR, "dist", "cli", "main.js");
@@ -32,12 +33,29 @@ export interface Running {
   readonly finished: Promise<Finished>;
 }
 
+/** Runs the built `tenantry` command in `cwd`, in a process of its own, as a user runs it. */
+export function runTenantry(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Finished {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: "utf8", timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, out: `${result.stdout}${result.stderr}` };
+}
+
+/** A git runner for the repository in `cwd`, with an identity of its own so commits work on any machine. */
+export function gitIn(cwd: string): (...args: string[]) => string {
+  return (...args) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd, encoding: "utf8" });
+}
+
 export class CliProject {
   readonly dir = mkdtempSync(join(tmpdir(), "tenantry-cli-"));
   readonly paths: LocalPaths = localPaths(this.dir);
+  /** Runs git in the project (`git("init", "-q")` first makes it a repository). */
+  readonly git = gitIn(this.dir);
+
+  /** Variables every run of the command gets on top of this process's environment. */
+  private readonly env: NodeJS.ProcessEnv;
 
   /** With no org specs, the repository's own stacks/ are copied in. */
-  constructor(orgs?: readonly ({ slug: string } & Record<string, unknown>)[]) {
+  constructor(orgs?: readonly ({ slug: string } & Record<string, unknown>)[], { env = {} }: { env?: NodeJS.ProcessEnv } = {}) {
+    this.env = { ...process.env, ...env };
     // As root the server runs as the postgres OS user, which must be able to reach its data.
     chmodSync(this.dir, 0o755);
     if (orgs === undefined) cpSync(join(REPO_DIR, "stacks"), join(this.dir, "stacks"), { recursive: true });
@@ -50,12 +68,11 @@ export class CliProject {
   }
 
   run(...args: string[]): Finished {
-    const result = spawnSync(process.execPath, [CLI, ...args], { cwd: this.dir, encoding: "utf8", timeout: 120_000 });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr, out: `${result.stdout}${result.stderr}` };
+    return runTenantry(this.dir, args, this.env);
   }
 
   start(...args: string[]): Running {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: this.dir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -88,8 +105,9 @@ export class CliProject {
     return existsSync(join(this.dir, path));
   }
 
+  /** Stops its embedded Postgres, if a local command ever ran here, and deletes the project. */
   remove(): void {
-    this.run("down", "--local", "--reset");
+    if (existsSync(this.paths.root)) this.run("down", "--local", "--reset");
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,14 +1,17 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliProject } from "../helpers/cli-project";
+import { CliProject, waitFor } from "../helpers/cli-project";
 
 /*
  * The README's main command, end to end, in a scratch project: `tenantry up --local` starts its
  * own embedded Postgres, applies, proves, and `down --local` stops it by its own pid.
  */
 
-const cli = new CliProject();
+// The command's temporary folders go here, where the test can see what it leaves.
+const temporary = mkdtempSync(join(tmpdir(), "tenantry-cli-tmp-"));
+const cli = new CliProject(undefined, { env: { TMPDIR: temporary } });
 const project = cli.dir;
 const tenantry = (...args: string[]) => cli.run(...args);
 
@@ -18,7 +21,10 @@ function generatedPasswords(): string[] {
 
 const pendingChanges = () => Object.values(cli.state().stacks).flatMap((s) => s.pending ?? []);
 
-afterAll(() => cli.remove());
+afterAll(() => {
+  cli.remove();
+  rmSync(temporary, { recursive: true, force: true });
+});
 
 describe("tenantry up --local", () => {
   let first: ReturnType<typeof tenantry>;
@@ -45,7 +51,17 @@ describe("tenantry up --local", () => {
     const second = tenantry("up", "--local", "org-globex");
     expect(second.code).toBe(0);
     expect(second.out).toContain("(reused)");
-    expect(second.out).toMatch(/org-globex: no changes, the server already matches the stack/);
+    expect(second.out).toMatch(/org-globex: nothing to apply against the recorded local state; every login role authenticates with its stored password/);
+  });
+
+  it("leaves no temporary folder of workerd's behind when the proof of the edge ends", async () => {
+    const everything = () => readdirSync(temporary, { recursive: true }) as string[];
+    const running = cli.start("prove", "--local", "org-globex");
+    // The control: miniflare does make its folder where TMPDIR says.
+    await waitFor("workerd's temporary folder", () => everything().some((entry) => /(^|\/)miniflare-[0-9a-f]+$/.test(entry)));
+    const { code } = await running.finished;
+    expect(code).toBe(0);
+    expect(everything()).toEqual([]);
   });
 
   it("reports a statement the server refuses in one line, with exit code 4, and drops no data", async () => {

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_LOCKED, EXIT_OK } from "../../cli/exit-codes";
-import { processStartTime, type LockHolder } from "../../local/lock";
-import { CliProject } from "../helpers/cli-project";
+import { processStartTime, readHolder, type LockHolder } from "../../local/lock";
+import { CLI_TEST_TIMEOUT_MS, CliProject, waitFor } from "../helpers/cli-project";
 
 /*
  * One command at a time per local state. Two `up`s started together: one runs, the other is
@@ -41,7 +41,7 @@ describe("two commands on one local state", () => {
   it("leaves the state and the server whole: the next up finds nothing to change and the proof holds", () => {
     const again = cli.run("up", "--local", "org-lockco");
     expect(again.code).toBe(EXIT_OK);
-    expect(again.out).toMatch(/org-lockco: no changes, the server already matches the stack and every login role logs in with its stored password/);
+    expect(again.out).toMatch(/org-lockco: nothing to apply against the recorded local state; every login role authenticates with its stored password/);
     expect(again.out).toMatch(/claims: \d+ hold, 0 broken/);
     expect(existsSync(cli.paths.lockFile)).toBe(false);
   });
@@ -83,4 +83,25 @@ describe("a stale lock", () => {
     expect(proof.code).toBe(EXIT_OK);
     expect(proof.stderr).toBe(`note: took over the lock on .tenantry: pid ${process.pid} (tenantry up --local org-lockco) now belongs to another process\n`);
   });
+});
+
+describe("down --reset while up is rerun until the lock is free", () => {
+  it("refuses each up as locked until the reset has finished, then up starts a new server on an empty state", async () => {
+    const reset = cli.start("down", "--local", "--reset");
+    let resetEnded = false;
+    void reset.finished.then(() => (resetEnded = true));
+    await waitFor("the reset to hold the lock", () => resetEnded || readHolder(cli.paths.lockFile)?.pid === reset.pid);
+    const refusals: string[] = [];
+    let up = cli.run("up", "--local", "org-lockco");
+    for (const deadline = Date.now() + 60_000; up.code === EXIT_LOCKED && Date.now() < deadline; up = cli.run("up", "--local", "org-lockco")) {
+      refusals.push(up.stderr);
+    }
+    const down = await reset.finished;
+    expect(down).toMatchObject({ code: EXIT_OK, stderr: "", stdout: "stopped the embedded Postgres and deleted .tenantry (data, state, credentials)\n" });
+    for (const refusal of refusals) expect(refusal).toMatch(new RegExp(`^error: \\.tenantry is in use by pid ${reset.pid} \\(tenantry down --local --reset, since [^)]+\\);[^\\n]*\\n$`));
+    expect(up.code).toBe(EXIT_OK);
+    expect(up.stderr).toBe("");
+    expect(up.stdout).toMatch(/embedded Postgres 127\.0\.0\.1:\d+ \(started\)/);
+    expect(up.stdout).toMatch(/org-lockco: \d+ created as tenantry/);
+  }, CLI_TEST_TIMEOUT_MS);
 });

@@ -6,7 +6,7 @@ import { CLI_TEST_TIMEOUT_MS, CliProject, waitFor } from "../helpers/cli-project
 
 /*
  * What `up` says about the state it leaves must be true. "The next run resumes from here" only
- * when the state marks a change pending; "no changes" only when every login role has logged in
+ * when the state marks a change pending; "every login role authenticates" only when each has logged in
  * with its stored password. To interrupt an apply mid-change, the test holds the advisory locks
  * the provider's Role update takes (pgLockRole), so the update waits until the test lets it go.
  */
@@ -56,7 +56,7 @@ describe("an interrupted up", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     // The other role's update was never started: the next run applies it, and only it.
     const next = cli.run("up", "--local", "org-resco");
     expect(next.out).toMatch(/org-resco: 1 updated as tenantry/);
-    expect(cli.run("up", "--local", "org-resco").out).toMatch(/org-resco: no changes/);
+    expect(cli.run("up", "--local", "org-resco").out).toMatch(/org-resco: nothing to apply against the recorded local state/);
   });
 
   it("on a second SIGINT stops at once, leaves the change in flight pending, says the next run resumes, and it does", async () => {
@@ -73,12 +73,12 @@ describe("an interrupted up", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(next.code).toBe(EXIT_OK);
     expect(next.out).toMatch(/org-resco: 2 updated as tenantry/);
     expect(pending()).toEqual([]);
-    expect(cli.run("up", "--local", "org-resco").out).toMatch(/org-resco: no changes/);
+    expect(cli.run("up", "--local", "org-resco").out).toMatch(/org-resco: nothing to apply against the recorded local state/);
   });
 });
 
 describe("a login whose password was changed behind the engine's back", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
-  it("is repaired by the next up, which names it and does not say there were no changes", async () => {
+  it("is repaired by the next up, which names it and does not say every login authenticates", async () => {
     const role = "tn_resco_dev_runtime";
     const stored = cli.state().stacks["org-resco"]?.resources.find((r) => r.inputs["name"] === role)?.inputs["password"];
     expect(typeof stored).toBe("string");
@@ -87,10 +87,10 @@ describe("a login whose password was changed behind the engine's back", { timeou
     expect((await login()).code).toBe("28P01");
     const repaired = cli.run("up", "--local", "org-resco");
     expect(repaired.code).toBe(EXIT_OK);
-    expect(repaired.stdout).toMatch(/^org-resco: the stack's resources already matched; repaired 1 login role\(s\) whose stored password the server refused \(28P01\): tn_resco_dev_runtime \(/m);
-    expect(repaired.stdout).not.toContain("no changes");
+    expect(repaired.stdout).toMatch(/^org-resco: nothing to apply against the recorded local state; repaired 1 login role\(s\) whose stored password the server refused \(28P01\): tn_resco_dev_runtime \(/m);
+    expect(repaired.stdout).not.toContain("every login role authenticates");
     expect(repaired.stdout).toMatch(/claims: \d+ hold, 0 broken/);
     expect((await login()).code).toBeUndefined();
-    expect(cli.run("up", "--local", "org-resco").stdout).toMatch(/org-resco: no changes, the server already matches the stack and every login role logs in/);
+    expect(cli.run("up", "--local", "org-resco").stdout).toMatch(/org-resco: nothing to apply against the recorded local state; every login role authenticates with its stored password/);
   });
 });

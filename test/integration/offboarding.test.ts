@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { applyChanges, type Connection } from "../../local/apply";
+import { applyChanges } from "../../local/apply";
+import type { Connection } from "../../local/sql-runner";
 import { attempt } from "../../local/attempt";
 import { planChanges, RefusedChangeError, type Change } from "../../local/changes";
 import { proveOffboarding } from "../../local/proof/offboarding-claims";

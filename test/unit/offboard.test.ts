@@ -1,25 +1,19 @@
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
 import { markForOffboarding } from "../../cli/offboard-plan";
+import { CliProject } from "../helpers/cli-project";
+import { REPO_DIR } from "../helpers/local";
 
 /* `tenantry offboard`: the built command in a scratch copy of the project's stacks/. */
 
-const REPO = join(__dirname, "..", "..");
-const CLI = join(REPO, "dist", "cli", "main.js");
-const project = mkdtempSync(join(tmpdir(), "tenantry-offboard-"));
-cpSync(join(REPO, "stacks"), join(project, "stacks"), { recursive: true });
-afterAll(() => rmSync(project, { recursive: true, force: true }));
-
-const tenantry = (...args: string[]) => {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: project, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-};
+const cli = new CliProject();
+const project = cli.dir;
+afterAll(() => cli.remove());
+const tenantry = (...args: string[]) => cli.run(...args);
 const stackText = (slug: string) => readFileSync(join(project, "stacks", `Pulumi.org-${slug}.yaml`), "utf8");
 const ORIGINAL = { acme: stackText("acme"), globex: stackText("globex") };
 
@@ -78,7 +72,7 @@ describe("tenantry offboard", () => {
 });
 
 describe("the marker, spliced into a stack file (generated)", () => {
-  const FLOW = readFileSync(join(REPO, "test", "fixtures", "secure", "flow-style-verify-full", "Pulumi.org-acme.yaml"), "utf8");
+  const FLOW = readFileSync(join(REPO_DIR, "test", "fixtures", "secure", "flow-style-verify-full", "Pulumi.org-acme.yaml"), "utf8");
   const BARE_KEY = ORIGINAL.acme.replace("  tenantry:org:\n", "  org:\n");
   const marker = fc.record({
     requestedBy: fc.constantFrom("ops@tenantry.example", "a.b+c@x-y.example"),

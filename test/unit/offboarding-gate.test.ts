@@ -1,6 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,6 +6,8 @@ import { parseDocument } from "yaml";
 import { deletedStacks } from "../../cli/changed-stacks";
 import { judgeDeletion, judgeMarkedChange } from "../../cli/deletion-check";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
+import { CliProject } from "../helpers/cli-project";
+import { REPO_DIR } from "../helpers/local";
 import { NOW } from "../helpers/spec-builder";
 
 /*
@@ -17,8 +17,7 @@ import { NOW } from "../helpers/spec-builder";
  * then the built CLI in a real git repository.
  */
 
-const REPO = join(__dirname, "..", "..");
-const ACME = readFileSync(join(REPO, "stacks", "Pulumi.org-acme.yaml"), "utf8");
+const ACME = readFileSync(join(REPO_DIR, "stacks", "Pulumi.org-acme.yaml"), "utf8");
 const MARKER = { requestedBy: "ops@tenantry.example", reason: "contract ended on 2026-05-31", ticket: "OPS-1234" };
 
 /** The acme stack file with `value` set at `path` (a YAML path from the document's root). */
@@ -154,17 +153,15 @@ describe("what a change may do to an org marked for offboarding", () => {
 });
 
 describe("tenantry check-deletions and changed-stacks in a git repository", () => {
-  const scratch = mkdtempSync(join(tmpdir(), "tenantry-offboard-gate-"));
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: scratch, encoding: "utf8" });
-  const tenantry = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [join(REPO, "dist", "cli", "main.js"), ...args], { cwd: scratch, encoding: "utf8" });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  // A copy of the project's stacks/, made a git repository by the first test.
+  const cli = new CliProject();
+  const scratch = cli.dir;
+  afterAll(() => cli.remove());
+  const { git } = cli;
+  const tenantry = (...args: string[]) => cli.run(...args);
   const stackFile = (stack: string) => join(scratch, "stacks", `Pulumi.${stack}.yaml`);
 
   it("refuses deleting an unmarked org's stack file (exit 2), naming the org and what to do; changed-stacks reports the deletion", () => {
-    cpSync(join(REPO, "stacks"), join(scratch, "stacks"), { recursive: true });
     git("init", "-q", "-b", "main");
     git("add", ".");
     git("commit", "-q", "-m", "two orgs");
@@ -197,7 +194,7 @@ describe("tenantry check-deletions and changed-stacks in a git repository", () =
     git("checkout", "-q", "-b", "remove-acme");
     git("rm", "-q", "stacks/Pulumi.org-acme.yaml");
     git("commit", "-q", "-m", "Remove org acme");
-    expect(tenantry("check-deletions", "--base", "main")).toEqual({
+    expect(tenantry("check-deletions", "--base", "main")).toMatchObject({
       code: EXIT_OK, stderr: "", stdout: "org-acme: may be deleted: marked for offboarding on main (requested by ops@tenantry.example, ticket OPS-1234)\n",
     });
   });
@@ -221,7 +218,7 @@ describe("tenantry check-deletions and changed-stacks in a git repository", () =
     renameSync(stackFile("org-globex"), join(scratch, "stacks", "Pulumi.org-globex.yml"));
     git("add", "-A");
     git("commit", "-q", "-m", "globex as .yml");
-    expect(tenantry("check-deletions", "--base", "main")).toEqual({ code: EXIT_OK, stderr: "", stdout: "no org stack file is deleted by this change, and no org marked for offboarding is changed\n" });
+    expect(tenantry("check-deletions", "--base", "main")).toMatchObject({ code: EXIT_OK, stderr: "", stdout: "no org stack file is deleted by this change, and no org marked for offboarding is changed\n" });
   });
 
   it("refuses to judge without a base it can read: an unknown ref, or a first push", () => {

@@ -1,23 +1,16 @@
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { collidingSlug } from "../../cli/onboard-plan";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
+import { CliProject } from "../helpers/cli-project";
 
 /* `tenantry onboard`, the built command in a scratch copy of the project's stacks/. */
 
-const REPO = join(__dirname, "..", "..");
-const CLI = join(REPO, "dist", "cli", "main.js");
-const project = mkdtempSync(join(tmpdir(), "tenantry-onboard-"));
-cpSync(join(REPO, "stacks"), join(project, "stacks"), { recursive: true });
-afterAll(() => rmSync(project, { recursive: true, force: true }));
-
-const tenantry = (...args: string[]) => {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: project, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-};
+const cli = new CliProject();
+const project = cli.dir;
+afterAll(() => cli.remove());
+const tenantry = (...args: string[]) => cli.run(...args);
 
 describe("tenantry onboard", () => {
   it("writes a stack file that passes tenantry check, and prints the pull request to open", () => {

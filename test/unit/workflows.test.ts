@@ -1,19 +1,18 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { changedStacks } from "../../cli/changed-stacks";
 import { buildCli } from "../../cli/main";
+import { CliProject } from "../helpers/cli-project";
+import { REPO_DIR } from "../helpers/local";
 
 /*
  * The GitHub workflows: they parse, every action is pinned by commit, permissions are least
  * privilege, forks never get secrets, and every tenantry command they call exists and works.
  */
 
-const REPO = join(__dirname, "..", "..");
-const DIR = join(REPO, ".github", "workflows");
+const DIR = join(REPO_DIR, ".github", "workflows");
 const files = readdirSync(DIR).filter((f) => f.endsWith(".yml"));
 const text = (file: string) => readFileSync(join(DIR, file), "utf8");
 type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
@@ -53,7 +52,7 @@ describe("the workflows", () => {
     expect(uses.length).toBeGreaterThan(0);
     for (const [target, rest] of uses) {
       if (target.startsWith("./")) {
-        expect(existsSync(join(REPO, target)), target).toBe(true);
+        expect(existsSync(join(REPO_DIR, target)), target).toBe(true);
         continue;
       }
       expect(target, target).toMatch(/^[\w-]+\/[\w-]+@[0-9a-f]{40}$/);
@@ -129,12 +128,13 @@ describe("tenantry changed-stacks", () => {
     expect(changedStacks(["stacks/Pulumi.org-gone.yaml", "docs/x.md"], stacks)).toEqual([]);
   });
 
-  const scratch = mkdtempSync(join(tmpdir(), "tenantry-changed-"));
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  // A copy of the project's stacks/, with a components/ folder, made a git repository below.
+  const cli = new CliProject();
+  const scratch = cli.dir;
+  afterAll(() => cli.remove());
 
   it("asks git for the change since the base, and filters by tier", () => {
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: scratch, encoding: "utf8" });
-    cpSync(join(REPO, "stacks"), join(scratch, "stacks"), { recursive: true });
+    const { git } = cli;
     mkdirSync(join(scratch, "components"));
     writeFileSync(join(scratch, "components", "x.ts"), "export {};\n");
     git("init", "-q", "-b", "main");
@@ -143,7 +143,7 @@ describe("tenantry changed-stacks", () => {
     git("checkout", "-q", "-b", "change");
     writeFileSync(join(scratch, "stacks", "Pulumi.org-globex.yaml"), `${readFileSync(join(scratch, "stacks", "Pulumi.org-globex.yaml"), "utf8")}# touched\n`);
     git("commit", "-q", "-am", "touch globex");
-    const run = (...args: string[]) => spawnSync(process.execPath, [join(REPO, "dist", "cli", "main.js"), "changed-stacks", ...args], { cwd: scratch, encoding: "utf8" });
+    const run = (...args: string[]) => cli.run("changed-stacks", ...args);
     const stacks = (...args: string[]) => (JSON.parse(run(...args, "--json").stdout) as { stacks: string[] }).stacks;
     expect(stacks("--base", "main")).toEqual(["org-globex"]);
     expect(stacks("--base", "main", "--tier", "production")).toEqual([]);
@@ -151,7 +151,7 @@ describe("tenantry changed-stacks", () => {
     git("commit", "-q", "-am", "touch a component");
     expect(run("--base", "main").stdout).toBe("org-acme\norg-globex\n");
     expect(stacks("--base", "main", "--tier", "sandbox")).toEqual(["org-globex"]);
-    expect(run("--base", "no-such-ref").status).toBe(2);
+    expect(run("--base", "no-such-ref").code).toBe(2);
     // A branch's first push (GitHub's "before" is all zeros): every stack, no deletion known.
     expect(JSON.parse(run("--base", "0".repeat(40), "--json").stdout)).toEqual({ stacks: ["org-acme", "org-globex"], deleted: [] });
   });
