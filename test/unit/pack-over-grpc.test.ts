@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { orgProviderName, providerType } from "../../components/provider-plan";
+import { orgProviderName, providerType, resourcesOfPackage } from "../../components/provider-plan";
 import { providerReference } from "../../harness/provider-reference";
 import type { RegisteredResource } from "../../harness/recording-monitor";
 import { runPolicies } from "../../harness/run-policies";
 import type { ProgramRun } from "../../harness/run-program";
 import { TENANTRY_POLICIES } from "../../policies/all";
 import { runOrg } from "../helpers/program";
-import { resourcesOfPackage } from "../helpers/providers";
 import { servePack, type ServedPack } from "../helpers/served-pack";
 import { validOrgInput } from "../helpers/spec-builder";
 
@@ -32,7 +31,7 @@ async function inProcess(resources: readonly RegisteredResource[]) {
 }
 
 function onProvider(pkg: "aws" | "postgresql" | "cloudflare", provider: RegisteredResource): RegisteredResource[] {
-  const moved = new Set(resourcesOfPackage(acme, pkg).slice(0, 2).map((r) => r.urn));
+  const moved = new Set(resourcesOfPackage(acme.resources, pkg).slice(0, 2).map((r) => r.urn));
   return [...acme.resources.map((r) => (moved.has(r.urn) ? { ...r, provider: providerReference(provider.urn, `${provider.name}-id`) } : r)), provider];
 }
 
@@ -57,7 +56,7 @@ describe("the pack served over gRPC, as pulumi preview --policy-pack calls it", 
   it("judges by the provider the engine sends: without it, every Postgres, AWS and Cloudflare resource is refused (control)", async () => {
     const unresolved = acme.resources.map(({ provider: _provider, ...rest }) => rest);
     const served = await pack.analyzeStack(unresolved);
-    const orgResources = ["postgresql", "aws", "cloudflare"].flatMap((pkg) => resourcesOfPackage(acme, pkg));
+    const orgResources = ["postgresql", "aws", "cloudflare"].flatMap((pkg) => resourcesOfPackage(acme.resources, pkg));
     expect(new Set(served.map((v) => v.urn))).toEqual(new Set(orgResources.map((r) => r.urn)));
     expect(served.every((v) => v.message.endsWith(", but has none."))).toBe(true);
   });
