@@ -1,10 +1,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
 import { postgresDatabaseFixedSettings, postgresOrgDatabaseDeclared, postgresProductionDatabaseProtected } from "./data-safety";
-import {
-  postgresGrantsMatchAllowedShapes, postgresGrantsStayInOrg, postgresMembershipsMatchAllowedShapes, postgresOneGrantPerTarget,
-  postgresPublicRevoked, postgresRuntimeRoleNoDdl,
-} from "./grants";
+import { postgresGrantsMatchAllowedShapes, postgresMembershipsMatchAllowedShapes, postgresOneGrantPerTarget, postgresPublicRevoked } from "./grants";
 import { postgresNoPlatformNames } from "./platform-names";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsSecretCustomerKeyAndRecovery } from "./aws";
@@ -23,10 +20,8 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresBreakGlassExpires,
   postgresRolesMatchAllowedKinds,
   postgresOrgProvider,
-  postgresRuntimeRoleNoDdl,
   postgresOneGrantPerTarget,
   postgresPublicRevoked,
-  postgresGrantsStayInOrg,
   postgresNoPlatformNames,
   postgresGrantsMatchAllowedShapes,
   postgresMembershipsMatchAllowedShapes,

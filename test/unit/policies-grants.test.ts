@@ -159,8 +159,8 @@ describe("each allowlist rule, one change at a time", () => {
   });
 
   it("refuses MAINTAIN (PG 17) for a runtime role, a privilege the old list of bad ones never named", async () => {
-    expect(await messages(withInputs("org-acme-prod-web_prod-runtime-tables", { privileges: ["SELECT", "MAINTAIN"] }), [TENANTRY_POLICIES.find((p) => p.name === "postgres-runtime-role-no-ddl")!])).toEqual([
-      "postgres-runtime-role-no-ddl: org-acme-prod-web_prod-runtime-tables grants MAINTAIN to runtime role tn_acme_prod_runtime: runtime roles get DML only.",
+    expect(await messages(withInputs("org-acme-prod-web_prod-runtime-tables", { privileges: ["SELECT", "MAINTAIN"] }))).toEqual([
+      "postgres-grants-match-allowed-shapes: org-acme-prod-web_prod-runtime-tables gives privileges SELECT, MAINTAIN on every table in schema web_prod of database tn_acme to tn_acme_prod_runtime: the design allows no such grant. Allowed for tn_acme_prod_runtime: Grant SELECT, INSERT, UPDATE, DELETE on every table in web_prod, billing_prod; DefaultPrivileges SELECT, INSERT, UPDATE, DELETE on every table in web_prod, billing_prod (owner tn_acme_prod_ddl); Grant SELECT on audit.events.",
     ]);
   });
 
