@@ -19,25 +19,38 @@ export interface OrgFacts {
   readonly workspaces: readonly string[];
   /** The provider's login (`postgresql:username`): a platform role, never a tenant's. */
   readonly providerLogin: string;
+  /** Where the org's Postgres provider and migrations connect: the validated `postgresql:*` settings. */
+  readonly providerHost: string;
+  readonly providerPort: number;
+  readonly providerDatabase: string;
+  readonly providerSslmode: string;
+  /** `quotas.lockTimeoutMs`, which the lock-timeouts migration's SQL is rendered from. */
+  readonly lockTimeoutMs: number;
   /** Marked for offboarding (lifecycle-plan.ts): no login, no edge, everything retained. */
   readonly offboarding: boolean;
   /** `edge.awsRegion`, which the org's AWS resources are judged against; absent without an edge. */
   readonly awsRegion?: string;
 }
 
-export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole">): OrgFacts {
+export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole" | "host" | "port" | "database" | "sslmode">): OrgFacts {
   return {
     slug: spec.slug,
     tier: spec.tier,
     environments: [...spec.environments],
     workspaces: spec.workspaces.map((workspace) => workspace.slug),
     providerLogin: provider.adminRole,
+    providerHost: provider.host,
+    providerPort: provider.port,
+    providerDatabase: provider.database,
+    providerSslmode: provider.sslmode,
+    lockTimeoutMs: spec.quotas.lockTimeoutMs,
     offboarding: spec.offboarding !== undefined,
     ...(spec.edge === undefined ? {} : { awsRegion: spec.edge.awsRegion }),
   };
 }
 
 const isText = (value: unknown): value is string => typeof value === "string";
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
 const textList = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every(isText) ? [...value] : undefined);
 
 /**
@@ -45,10 +58,11 @@ const textList = (value: unknown): string[] | undefined => (Array.isArray(value)
  * writes: a reader then allows nothing rather than judging against half an org.
  */
 export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts | undefined {
-  const { slug, tier, providerLogin, offboarding, awsRegion } = props;
+  const { slug, tier, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding, awsRegion } = props;
   const environments = textList(props["environments"]);
   const workspaces = textList(props["workspaces"]);
-  if (!isText(slug) || (tier !== "production" && tier !== "sandbox") || !isText(providerLogin) || typeof offboarding !== "boolean"
+  if (!isText(slug) || (tier !== "production" && tier !== "sandbox") || typeof offboarding !== "boolean"
+    || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isCount(lockTimeoutMs)
     || environments === undefined || workspaces === undefined || (awsRegion !== undefined && !isText(awsRegion))) return undefined;
   try {
     // The naming module refuses to build a name from facts no valid spec gives.
@@ -59,5 +73,8 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   } catch {
     return undefined;
   }
-  return { slug, tier, environments, workspaces, providerLogin, offboarding, ...(awsRegion === undefined ? {} : { awsRegion }) };
+  return {
+    slug, tier, environments, workspaces, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding,
+    ...(awsRegion === undefined ? {} : { awsRegion }),
+  };
 }
