@@ -3,6 +3,7 @@ import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascad
 import { postgresDatabaseFixedSettings, postgresOrgDatabaseDeclared, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsMatchAllowedShapes, postgresMembershipsMatchAllowedShapes, postgresOneGrantPerTarget, postgresPublicRevoked } from "./grants";
 import { postgresNoPlatformNames } from "./platform-names";
+import { stackResourceTypesAllowed } from "./resource-types";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsSecretCustomerKeyAndRecovery } from "./aws";
 import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
@@ -43,6 +44,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   githubMainNeedsTwoApprovals,
   githubPromotionGatesComplete,
   stackOneOrg,
+  stackResourceTypesAllowed,
   stackNamesCarryOrgPrefix,
   stackNoBypassSwitches,
 ];

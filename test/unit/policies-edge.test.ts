@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { COMPONENT_TYPES } from "../../components/type-tokens";
 import type { RegisteredResource } from "../../harness/recording-monitor";
 import { runPolicies } from "../../harness/run-policies";
+import { TENANTRY_POLICIES } from "../../policies/all";
 import { component, declared } from "../helpers/declared";
 import { runOrg } from "../helpers/program";
 import { validOrgInput } from "../helpers/spec-builder";
@@ -37,6 +38,13 @@ const readPolicy = (statement: object) => declared(aws.iam.Policy, "org-acme-out
 
 const edge = (): RegisteredResource[] => [router(ROUTER_BINDINGS), outbound, app([{ name: "PUBLIC_BASE_URL", type: "plain_text", text: "https://shop.acme.com" }]), key({}), secret({}), readPolicy({})];
 
+/**
+ * The pack without its type allowlist: these rules also judge AWS types the program does not
+ * declare (iam.Policy, iam.Role, ...), as a second line behind stack-resource-types-allowed,
+ * which refuses those types in an org stack (policies-resource-types.test.ts).
+ */
+const RULES = TENANTRY_POLICIES.filter((p) => p.name !== "stack-resource-types-allowed");
+
 let program: readonly RegisteredResource[];
 beforeAll(async () => {
   program = (await runOrg(validOrgInput())).resources;
@@ -45,7 +53,7 @@ beforeAll(async () => {
 /** The example org plus the edge with `replace` swapped in for the edge resource of the same name. */
 async function messages(...replace: RegisteredResource[]): Promise<string[]> {
   const resources = edge().map((r) => replace.find((x) => x.name === r.name) ?? r);
-  return (await runPolicies([...program, ...resources, ...replace.filter((x) => !resources.includes(x))])).map((v) => `${v.policy}: ${v.message}`);
+  return (await runPolicies([...program, ...resources, ...replace.filter((x) => !resources.includes(x))], RULES)).map((v) => `${v.policy}: ${v.message}`);
 }
 
 describe("the Workers rules", () => {
@@ -122,7 +130,7 @@ describe("the Workers and AWS rules during a preview, and their messages", () =>
   const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
   const levels = async (...replace: RegisteredResource[]) => {
     const resources = edge().map((r) => replace.find((x) => x.name === r.name) ?? r);
-    return (await runPolicies([...program, ...resources, ...replace.filter((x) => !resources.includes(x))])).map((v) => `${v.enforcementLevel} ${v.policy}`);
+    return (await runPolicies([...program, ...resources, ...replace.filter((x) => !resources.includes(x))], RULES)).map((v) => `${v.enforcementLevel} ${v.policy}`);
   };
 
   it("refuse a credential-named binding whose value is unknown, and one unknown binding hides no other", async () => {
