@@ -2,6 +2,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
 import { postgresDatabaseFixedSettings, postgresOrgDatabaseDeclared, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsMatchAllowedShapes, postgresMembershipsMatchAllowedShapes, postgresOneGrantPerTarget, postgresPublicRevoked } from "./grants";
+import { postgresDatabasesAndSchemasMatchOrg } from "./database-objects";
 import { postgresNoPlatformNames } from "./platform-names";
 import { stackResourceTypesAllowed } from "./resource-types";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
@@ -26,6 +27,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresNoPlatformNames,
   postgresGrantsMatchAllowedShapes,
   postgresMembershipsMatchAllowedShapes,
+  postgresDatabasesAndSchemasMatchOrg,
   postgresDatabaseFixedSettings,
   postgresProductionDatabaseProtected,
   postgresOrgDatabaseDeclared,

@@ -37,7 +37,7 @@ export function judgeAgainstOrg(
   const org = orgOfStack(resources);
   if (org === undefined) {
     // Once per rule, not once per resource: the one cause is the missing (or doubled) org.
-    reportViolation(`${judged.length} ${judged.length === 1 ? "resource" : "resources"} refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).`);
+    reportViolation(`${judged.length} ${judged.length === 1 ? "resource" : "resources"} refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).`);
     return;
   }
   judgeEachKnown(judged, keys, (resource, values) => {

@@ -168,7 +168,7 @@ describe("each allowlist rule, one change at a time", () => {
     const withoutOrg = acme.resources.filter((r) => r.type !== COMPONENT_TYPES.orgTenant);
     const violations = await runPolicies(withoutOrg, ALLOWLIST_RULES);
     const count = (...types: string[]) => withoutOrg.filter((r) => types.includes(r.type)).length;
-    const refused = (n: number) => `${n} resource${n === 1 ? "" : "s"} refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).`;
+    const refused = (n: number) => `${n} resource${n === 1 ? "" : "s"} refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).`;
     // Once per rule, each naming how many of its resources it refused.
     expect(violations.map((v) => [v.policy, v.message]).sort()).toEqual([
       ["postgres-grants-match-allowed-shapes", refused(count(GRANT, DEFAULT_PRIVILEGES))],

@@ -97,9 +97,10 @@ describe("the policy pack", () => {
   it("refuses a stack with two orgs, and a resource not named after the org", async () => {
     const org = acme.resources.find((r) => r.type === "tenantry:index:OrgTenant")!;
     expect(await messages([...acme.resources, { ...org, urn: `${org.urn}-2` }])).toEqual([
-      "postgres-roles-match-allowed-kinds: 8 resources refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).",
-      "postgres-grants-match-allowed-shapes: 56 resources refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).",
-      "postgres-memberships-match-allowed-shapes: 1 resource refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).",
+      "postgres-roles-match-allowed-kinds: 8 resources refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
+      "postgres-grants-match-allowed-shapes: 56 resources refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
+      "postgres-memberships-match-allowed-shapes: 1 resource refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
+      "postgres-databases-and-schemas-match-org: 8 resources refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
       "stack-one-org: A stack must declare exactly one org (found 2).",
     ]);
     expect(await messages(changed(named("org-acme-db-owner"), (r) => ({ ...r, name: "shared-owner" })))).toEqual([
