@@ -3,6 +3,7 @@ import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascad
 import { postgresDatabaseFixedSettings, postgresOrgDatabaseDeclared, postgresProductionDatabaseProtected } from "./data-safety";
 import { postgresGrantsMatchAllowedShapes, postgresMembershipsMatchAllowedShapes, postgresOneGrantPerTarget, postgresPublicRevoked } from "./grants";
 import { postgresDatabasesAndSchemasMatchOrg } from "./database-objects";
+import { postgresMigrationsMatchPlatformSql } from "./migrations";
 import { postgresNoPlatformNames } from "./platform-names";
 import { stackResourceTypesAllowed } from "./resource-types";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
@@ -28,6 +29,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresGrantsMatchAllowedShapes,
   postgresMembershipsMatchAllowedShapes,
   postgresDatabasesAndSchemasMatchOrg,
+  postgresMigrationsMatchPlatformSql,
   postgresDatabaseFixedSettings,
   postgresProductionDatabaseProtected,
   postgresOrgDatabaseDeclared,

@@ -2,17 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orgProviderName, providerType, resourcesOfPackage } from "../../components/provider-plan";
 import { providerReference } from "../../harness/provider-reference";
 import type { RegisteredResource } from "../../harness/recording-monitor";
-import { runPolicies } from "../../harness/run-policies";
 import type { ProgramRun } from "../../harness/run-program";
 import { TENANTRY_POLICIES } from "../../policies/all";
-import { runOrg } from "../helpers/program";
-import { servePack, type ServedPack } from "../helpers/served-pack";
+import { runBuiltOrg, runBuiltPolicies, servePack, type ServedPack } from "../helpers/served-pack";
 import { validOrgInput } from "../helpers/spec-builder";
 
 /*
  * `tenantry check` runs the pack in-process; `pulumi preview --policy-pack` serves it over gRPC
  * and sends each resource with its provider. The same resources, sent both ways, must meet the
  * same verdicts: otherwise the offline harness would not see providers as the engine shows them.
+ * The program and both packs run from the build in dist/, as the CLI and `tenantry check` do.
  */
 
 const STACK_POLICIES = new Set(TENANTRY_POLICIES.filter((p) => "validateStack" in p).map((p) => p.name));
@@ -20,13 +19,13 @@ const STACK_POLICIES = new Set(TENANTRY_POLICIES.filter((p) => "validateStack" i
 let pack: ServedPack;
 let acme: ProgramRun;
 beforeAll(async () => {
-  [pack, acme] = await Promise.all([servePack(), runOrg(validOrgInput())]);
+  [pack, acme] = await Promise.all([servePack(), runBuiltOrg(validOrgInput())]);
 });
 afterAll(() => pack?.close());
 
 /** Stack-policy verdicts of the in-process harness, in the served pack's shape (its server puts the description first). */
 async function inProcess(resources: readonly RegisteredResource[]) {
-  return (await runPolicies(resources)).filter((v) => STACK_POLICIES.has(v.policy))
+  return (await runBuiltPolicies(resources)).filter((v) => STACK_POLICIES.has(v.policy))
     .map(({ policy, urn, description, message }) => ({ policy, urn: urn ?? "", message: `${description}\n${message}` }));
 }
 
