@@ -10,7 +10,8 @@ import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProv
 import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsSecretCustomerKeyAndRecovery } from "./aws";
 import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
-import { cloudflareOrgProvider, workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
+import { cloudflareOrgProvider } from "./cloudflare";
+import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 
 /**
  * Every rule of the pack, listed explicitly. index.ts hands this list to the PolicyPack;
