@@ -1,5 +1,6 @@
 import { databaseName, environmentRoleName, orgRoleName, schemaName } from "./naming";
 import type { ProviderSettings } from "./provider-settings";
+import { planSecrets } from "./secret-plan";
 import type { OrgSpec } from "./spec";
 
 /*
@@ -30,6 +31,10 @@ export interface OrgFacts {
   readonly offboarding: boolean;
   /** `edge.awsRegion`, which the org's AWS resources are judged against; absent without an edge. */
   readonly awsRegion?: string;
+  /** `edge.accountId`, the Cloudflare account every Cloudflare resource of the org is in; absent without an edge. */
+  readonly edgeAccountId?: string;
+  /** The Secrets Manager secret names the org has (secret-plan.ts: names, never values); absent without an edge. */
+  readonly awsSecretNames?: readonly string[];
 }
 
 export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole" | "host" | "port" | "database" | "sslmode">): OrgFacts {
@@ -45,7 +50,9 @@ export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "admi
     providerSslmode: provider.sslmode,
     lockTimeoutMs: spec.quotas.lockTimeoutMs,
     offboarding: spec.offboarding !== undefined,
-    ...(spec.edge === undefined ? {} : { awsRegion: spec.edge.awsRegion }),
+    ...(spec.edge === undefined ? {} : {
+      awsRegion: spec.edge.awsRegion, edgeAccountId: spec.edge.accountId, awsSecretNames: planSecrets(spec).map((secret) => secret.secretName),
+    }),
   };
 }
 
@@ -58,12 +65,16 @@ const textList = (value: unknown): string[] | undefined => (Array.isArray(value)
  * writes: a reader then allows nothing rather than judging against half an org.
  */
 export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts | undefined {
-  const { slug, tier, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding, awsRegion } = props;
+  const { slug, tier, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding, awsRegion, edgeAccountId } = props;
   const environments = textList(props["environments"]);
   const workspaces = textList(props["workspaces"]);
+  const awsSecretNames = textList(props["awsSecretNames"]);
+  // The edge's facts come together or not at all.
+  const noEdge = [awsRegion, edgeAccountId, props["awsSecretNames"]].every((fact) => fact === undefined);
+  if (!noEdge && !(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined)) return undefined;
   if (!isText(slug) || (tier !== "production" && tier !== "sandbox") || typeof offboarding !== "boolean"
     || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isCount(lockTimeoutMs)
-    || environments === undefined || workspaces === undefined || (awsRegion !== undefined && !isText(awsRegion))) return undefined;
+    || environments === undefined || workspaces === undefined) return undefined;
   try {
     // The naming module refuses to build a name from facts no valid spec gives.
     databaseName(slug);
@@ -75,6 +86,6 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   }
   return {
     slug, tier, environments, workspaces, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding,
-    ...(awsRegion === undefined ? {} : { awsRegion }),
+    ...(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined ? { awsRegion, edgeAccountId, awsSecretNames } : {}),
   };
 }
