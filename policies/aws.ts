@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import { orgTags } from "../components/provider-plan";
 import { iamWildcards, isAwsManagedPolicy } from "./iam-document";
-import { objectInput, orgProviderRule } from "./org-providers";
-import type { StackOrg } from "./stack-org";
+import { orgProviderRule } from "./org-providers";
+import { awsProviderFindings } from "./provider-inputs";
 import { readKnown, UNKNOWN } from "./unknowns";
 
 /*
@@ -87,23 +86,11 @@ export const awsIamNoWildcards: ResourceValidationPolicy = {
 
 /**
  * Every AWS resource on the org's own provider, in the org's region: a resource on the default
- * provider would take its region (and any `aws:*` setting) from the deploy job, not the spec.
+ * provider would take its region (and any `aws:*` setting) from the deploy job, not the spec. The
+ * org's own provider holds only what tenantry sets, each with the org's value (provider-inputs.ts).
  */
 export const awsOrgProvider: StackValidationPolicy = orgProviderRule("aws", {
   name: "aws-org-provider",
-  description: "Every AWS resource uses its org's explicit AWS provider, whose region is the org's edge.awsRegion and whose default tags name the org and tier.",
-  settings: awsProviderSettings,
+  description: "Every AWS resource uses its org's explicit AWS provider, which holds only the org's region (edge.awsRegion), the org and tier as default tags, and validation on.",
+  settings: awsProviderFindings,
 });
-
-function awsProviderSettings(props: Record<string, unknown>, org: StackOrg): string[] {
-  const findings: string[] = [];
-  // Read directly: a region unknown during preview skips the rule with an advisory, as the analyzer does.
-  const region = props["region"];
-  if (org.awsRegion === undefined) findings.push(`region is ${String(region)}, but the org declares no edge.awsRegion: declare the edge first.`);
-  else if (region !== org.awsRegion) findings.push(`region is ${String(region)}: it must be the org's edge.awsRegion ${org.awsRegion}.`);
-  const tags = objectInput(objectInput(props["defaultTags"])?.["tags"]) ?? {};
-  const expected = orgTags(org);
-  const missing = Object.keys(expected).filter((key) => tags[key] !== expected[key]);
-  if (missing.length > 0) findings.push(`default tags lack ${missing.map((key) => `${key}=${expected[key]}`).join(", ")}: tag every AWS resource with its org and tier.`);
-  return findings;
-}

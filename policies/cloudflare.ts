@@ -1,5 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { orgProviderRule } from "./org-providers";
+import { cloudflareProviderFindings } from "./provider-inputs";
 
 /* Where the org's Cloudflare resources are: on the org's own provider. */
 
@@ -9,5 +10,6 @@ import { orgProviderRule } from "./org-providers";
  */
 export const cloudflareOrgProvider: StackValidationPolicy = orgProviderRule("cloudflare", {
   name: "cloudflare-org-provider",
-  description: "Every Cloudflare resource uses its org's explicit Cloudflare provider.",
+  description: "Every Cloudflare resource uses its org's explicit Cloudflare provider, which holds no setting (the account is on each resource, the API token in the deploy environment).",
+  settings: cloudflareProviderFindings,
 });
