@@ -20,9 +20,12 @@ export const providerType = (pkg: string) => `pulumi:providers:${pkg}`;
 /** Is `type` a provider resource's, of any package? */
 export const isProviderType = (type: string) => type.startsWith(providerType(""));
 
-/** Every resource the `pkg` plugin manages (`aws:kms/key:Key` for `aws`); its providers are `pulumi:providers:<pkg>`, not among them. */
+/** Is `type` a resource type the `pkg` plugin manages (`aws:kms/key:Key` for `aws`)? Its providers are `pulumi:providers:<pkg>`, not its. */
+export const isOfPackage = (type: string, pkg: string) => type.startsWith(`${pkg}:`);
+
+/** Every resource the `pkg` plugin manages. */
 export function resourcesOfPackage<R extends { readonly type: string }>(resources: readonly R[], pkg: string): R[] {
-  return resources.filter((r) => r.type.startsWith(`${pkg}:`));
+  return resources.filter((r) => isOfPackage(r.type, pkg));
 }
 
 /** `org-acme` -> `org-acme-aws`: the provider's logical name derives from the org component's. */

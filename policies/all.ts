@@ -7,10 +7,10 @@ import { postgresMigrationsMatchPlatformSql } from "./migrations";
 import { postgresNoPlatformNames } from "./platform-names";
 import { stackResourceTypesAllowed } from "./resource-types";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
-import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsSecretCustomerKeyAndRecovery } from "./aws";
+import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsResourcesStayInOrgRegion, awsSecretCustomerKeyAndRecovery, awsSecretNamesOfOrg } from "./aws";
+import { cloudflareOrgProvider, cloudflareResourcesMatchOrg } from "./cloudflare";
 import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
-import { cloudflareOrgProvider } from "./cloudflare";
 import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 
 /**
@@ -41,10 +41,13 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   workersUserWorkerHoldsNoSecret,
   workersDispatchHasOutbound,
   cloudflareOrgProvider,
+  cloudflareResourcesMatchOrg,
   awsKmsKeyRotates,
   awsSecretCustomerKeyAndRecovery,
   awsIamNoWildcards,
   awsOrgProvider,
+  awsResourcesStayInOrgRegion,
+  awsSecretNamesOfOrg,
   githubPromotionGates,
   githubMainNeedsTwoApprovals,
   githubPromotionGatesComplete,

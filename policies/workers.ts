@@ -6,8 +6,8 @@ import { readKnown, UNKNOWN } from "./unknowns";
 /*
  * Workers for Platforms: configuration travels in plain bindings, credentials never do; user
  * Workers hold no secret at all (the outbound Worker resolves references server-side); and the
- * dispatch namespace is only reachable with an outbound Worker in the path. Which provider
- * Cloudflare resources are on: cloudflare.ts.
+ * dispatch namespace is only reachable with an outbound Worker in the path. Where Cloudflare
+ * resources are, and under which names: cloudflare.ts.
  */
 
 interface Binding {
