@@ -2,8 +2,9 @@ import { COMPONENT_TYPES } from "./type-tokens";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import type { AclChain } from "./acl-chain";
-import { auditOwnerName, coveredSchemas, planAuditAcl } from "./audit-plan";
-import { AUDIT_SCHEMA, auditLedgerSql } from "./audit-sql";
+import { auditOwnerName, planAuditAcl } from "./audit-plan";
+import { AUDIT_SCHEMA } from "./audit-sql";
+import type { MigrationPlan } from "./migration-plan";
 import { childName } from "./naming";
 import { migrationConnection, UNPRIVILEGED_ROLE_ATTRIBUTES, type EnvironmentLoginRoles, type ProviderConnection } from "./org-database";
 import type { OrgSpec } from "./spec";
@@ -28,6 +29,8 @@ export interface AuditLedgerArgs {
    * superuser: on RDS the provider login must hold `rds_superuser`.
    */
   readonly provider: ProviderConnection;
+  /** The ledger's migration (migration-plan.ts), rendered from the org's facts so the pack can render it again. */
+  readonly ledger: MigrationPlan;
 }
 
 /**
@@ -55,13 +58,8 @@ export class AuditLedger extends pulumi.ComponentResource {
       dropCascade: false,
     }, { parent: this });
 
-    const ledger = new SqlMigration(childName(name, "ledger"), {
-      migration: `${spec.slug}-audit-ledger`,
-      database: database.name,
-      sql: auditLedgerSql({ owner: auditOwnerName(spec), coveredSchemas: coveredSchemas(spec) }),
-      connection: migrationConnection(provider),
-      elevated: true,
-    }, { parent: this, dependsOn: [schema, owner, ...schemas] });
+    const ledger = new SqlMigration(childName(name, "ledger"), { ...args.ledger, connection: migrationConnection(provider) },
+      { parent: this, dependsOn: [database, schema, owner, ...schemas] });
 
     const roles = Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl]);
     for (const grant of planAuditAcl(spec)) acl.add(grant, { parent: this, name }, [ledger, schema, ...roles]);

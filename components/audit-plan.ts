@@ -1,6 +1,6 @@
 import { AUDIT_SCHEMA } from "./audit-sql";
-import { planEnvironmentSchemas, planLoginRoles, type AclPlan } from "./database-plan";
-import { databaseName, orgRoleName } from "./naming";
+import { planLoginRoles, type AclPlan } from "./database-plan";
+import { databaseName, orgRoleName, schemaName } from "./naming";
 import type { OrgSpec } from "./spec";
 
 /* The audit ledger's names and grants, as plain data (the SQL itself is in audit-sql.ts). */
@@ -19,9 +19,9 @@ export function auditOwnerName(spec: OrgSpec): string {
   return orgRoleName(spec.slug, "audit");
 }
 
-/** Every workspace schema of every environment. */
-export function coveredSchemas(spec: OrgSpec): string[] {
-  return spec.environments.flatMap((env) => planEnvironmentSchemas(spec, env).map((schema) => schema.name));
+/** Every workspace schema of every environment (workspace slugs, as the org's facts hold them). */
+export function coveredSchemas(org: { readonly environments: readonly string[]; readonly workspaces: readonly string[] }): string[] {
+  return org.environments.flatMap((env) => org.workspaces.map((workspace) => schemaName(workspace, env)));
 }
 
 /** Per login role: USAGE on the audit schema, SELECT on audit.events, INSERT on its descriptive columns. */

@@ -85,12 +85,14 @@ export function planAllLoginRoles(spec: OrgSpec): LoginRolePlan[] {
 }
 
 /**
- * `lock_timeout` for every login role. The provider's Role has no field for it, so it is set by
- * a SqlMigration; ALTER ROLE ... SET is idempotent, and a changed quota changes the checksum.
+ * `lock_timeout` for every login role (runtime, then DDL, per environment). The provider's Role
+ * has no field for it, so it is set by a SqlMigration; ALTER ROLE ... SET is idempotent, and a
+ * changed quota changes the checksum. Rendered from the org's facts, so the pack renders the same.
  */
-export function lockTimeoutSql(spec: OrgSpec): string {
-  return planAllLoginRoles(spec)
-    .map((role) => `ALTER ROLE ${quoteIdent(role.name)} SET lock_timeout TO ${role.lockTimeoutMs};`)
+export function lockTimeoutSql(org: { readonly slug: string; readonly environments: readonly string[]; readonly lockTimeoutMs: number }): string {
+  return org.environments
+    .flatMap((env) => (["runtime", "ddl"] as const).map((kind) => environmentRoleName(org.slug, env, kind)))
+    .map((role) => `ALTER ROLE ${quoteIdent(role)} SET lock_timeout TO ${org.lockTimeoutMs};`)
     .join("\n");
 }
 

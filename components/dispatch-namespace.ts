@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { bundleSource } from "../workers/build";
 import { scriptName } from "../workers/dispatch/config";
 import { edgeTrustOf, outboundConfig, routerConfig } from "./edge-config";
+import { storeSecretName, type EdgeStoreSecret } from "./edge-plan";
 import { childName, edgeName } from "./naming";
 import type { OrgSpec } from "./spec";
 import { TenantApp } from "./tenant-app";
@@ -51,9 +52,9 @@ export class DispatchNamespace extends pulumi.ComponentResource {
     const storeId: pulumi.Input<string> = spec.edge.secretsStoreId
       ?? new cloudflare.SecretsStore(childName(name, "secrets"), { accountId, name: edgeName(spec.slug, "secrets") }, parent).id;
     const identityKey = new random.RandomPassword(childName(name, "identity-key"), { length: 64, special: false }, parent);
-    const storeSecret = (secretName: string, value: pulumi.Input<string>) => {
+    const storeSecret = (secretName: EdgeStoreSecret, value: pulumi.Input<string>) => {
       const secret = new cloudflare.SecretsStoreSecret(childName(name, "secret", secretName.toLowerCase().replace(/_/g, "-")), {
-        accountId, storeId, name: `${edgeName(spec.slug)}-${secretName.toLowerCase()}`, scopes: ["workers"], value: pulumi.secret(value),
+        accountId, storeId, name: storeSecretName(spec.slug, secretName), scopes: ["workers"], value: pulumi.secret(value),
       }, parent);
       return { name: secretName, type: "secrets_store_secret", storeId, secretName: secret.name };
     };

@@ -76,13 +76,3 @@ export function childName(parent: string, ...parts: string[]): string {
 export function edgeName(org: string, part?: "router" | "outbound" | "secrets"): string {
   return part === undefined ? `${PREFIX}-${org}` : `${PREFIX}-${org}-${part}`;
 }
-
-/**
- * Is `role` one of the roles tenantry names for the org whose prefix is `prefix` (`tn_acme_`)?
- * A prefix test alone is not enough: `tn_acme_` also starts org acme-dev's `tn_acme_dev_owner`.
- * The rest must be an org-level kind, or an environment (no separator) and an environment kind.
- */
-export function isRoleOfOrgPrefix(role: string, prefix: string): boolean {
-  if (!role.startsWith(prefix)) return false;
-  return /^(owner|audit|breakglass|[a-z][a-z0-9]{1,15}_(runtime|ddl))$/.test(role.slice(prefix.length));
-}

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import type { AclChain } from "./acl-chain";
-import { DATABASE_SETTINGS, lockTimeoutSql, planDatabase, planDatabaseAcl, planLoginRoles, type LoginRolePlan } from "./database-plan";
+import { DATABASE_SETTINGS, planDatabase, planDatabaseAcl, planLoginRoles, type LoginRolePlan } from "./database-plan";
+import type { MigrationPlan } from "./migration-plan";
 import type { ProviderSettings } from "./provider-settings";
 import { SqlMigration, type MigrationConnection } from "./sql-migration";
 import { childName } from "./naming";
@@ -27,6 +28,11 @@ export interface OrgDatabaseArgs {
    * sets `lock_timeout`, which the provider's Role cannot.
    */
   readonly provider: ProviderConnection;
+  /**
+   * The lock-timeouts migration (migration-plan.ts: `lock_timeout` for every login role, which the
+   * provider's Role cannot set), rendered from the org's facts so the pack can render it again.
+   */
+  readonly lockTimeouts: MigrationPlan;
 }
 
 export type ProviderConnection = ProviderSettings & { readonly password?: pulumi.Input<string> };
@@ -106,12 +112,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [this.database] });
 
     const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
-    new SqlMigration(childName(name, "lock-timeouts"), {
-      migration: `${spec.slug}-lock-timeouts`,
-      database: provider.database,
-      sql: lockTimeoutSql(spec),
-      connection: migrationConnection(provider),
-    }, { parent: this, dependsOn: everyRole });
+    new SqlMigration(childName(name, "lock-timeouts"), { ...args.lockTimeouts, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
     for (const grant of planDatabaseAcl(spec)) {
       acl.add(grant, { parent: this, name }, [this.database, ownerMembership, ...everyRole]);
     }

@@ -1,5 +1,6 @@
 import { databaseName, environmentRoleName, orgRoleName, schemaName } from "./naming";
 import type { ProviderSettings } from "./provider-settings";
+import { planSecrets } from "./secret-plan";
 import type { OrgSpec } from "./spec";
 
 /*
@@ -19,25 +20,44 @@ export interface OrgFacts {
   readonly workspaces: readonly string[];
   /** The provider's login (`postgresql:username`): a platform role, never a tenant's. */
   readonly providerLogin: string;
+  /** Where the org's Postgres provider and migrations connect: the validated `postgresql:*` settings. */
+  readonly providerHost: string;
+  readonly providerPort: number;
+  readonly providerDatabase: string;
+  readonly providerSslmode: string;
+  /** `quotas.lockTimeoutMs`, which the lock-timeouts migration's SQL is rendered from. */
+  readonly lockTimeoutMs: number;
   /** Marked for offboarding (lifecycle-plan.ts): no login, no edge, everything retained. */
   readonly offboarding: boolean;
   /** `edge.awsRegion`, which the org's AWS resources are judged against; absent without an edge. */
   readonly awsRegion?: string;
+  /** `edge.accountId`, the Cloudflare account every Cloudflare resource of the org is in; absent without an edge. */
+  readonly edgeAccountId?: string;
+  /** The Secrets Manager secret names the org has (secret-plan.ts: names, never values); absent without an edge. */
+  readonly awsSecretNames?: readonly string[];
 }
 
-export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole">): OrgFacts {
+export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole" | "host" | "port" | "database" | "sslmode">): OrgFacts {
   return {
     slug: spec.slug,
     tier: spec.tier,
     environments: [...spec.environments],
     workspaces: spec.workspaces.map((workspace) => workspace.slug),
     providerLogin: provider.adminRole,
+    providerHost: provider.host,
+    providerPort: provider.port,
+    providerDatabase: provider.database,
+    providerSslmode: provider.sslmode,
+    lockTimeoutMs: spec.quotas.lockTimeoutMs,
     offboarding: spec.offboarding !== undefined,
-    ...(spec.edge === undefined ? {} : { awsRegion: spec.edge.awsRegion }),
+    ...(spec.edge === undefined ? {} : {
+      awsRegion: spec.edge.awsRegion, edgeAccountId: spec.edge.accountId, awsSecretNames: planSecrets(spec).map((secret) => secret.secretName),
+    }),
   };
 }
 
 const isText = (value: unknown): value is string => typeof value === "string";
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
 const textList = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every(isText) ? [...value] : undefined);
 
 /**
@@ -45,11 +65,16 @@ const textList = (value: unknown): string[] | undefined => (Array.isArray(value)
  * writes: a reader then allows nothing rather than judging against half an org.
  */
 export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts | undefined {
-  const { slug, tier, providerLogin, offboarding, awsRegion } = props;
+  const { slug, tier, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding, awsRegion, edgeAccountId } = props;
   const environments = textList(props["environments"]);
   const workspaces = textList(props["workspaces"]);
-  if (!isText(slug) || (tier !== "production" && tier !== "sandbox") || !isText(providerLogin) || typeof offboarding !== "boolean"
-    || environments === undefined || workspaces === undefined || (awsRegion !== undefined && !isText(awsRegion))) return undefined;
+  const awsSecretNames = textList(props["awsSecretNames"]);
+  // The edge's facts come together or not at all.
+  const noEdge = [awsRegion, edgeAccountId, props["awsSecretNames"]].every((fact) => fact === undefined);
+  if (!noEdge && !(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined)) return undefined;
+  if (!isText(slug) || (tier !== "production" && tier !== "sandbox") || typeof offboarding !== "boolean"
+    || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isCount(lockTimeoutMs)
+    || environments === undefined || workspaces === undefined) return undefined;
   try {
     // The naming module refuses to build a name from facts no valid spec gives.
     databaseName(slug);
@@ -59,5 +84,8 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   } catch {
     return undefined;
   }
-  return { slug, tier, environments, workspaces, providerLogin, offboarding, ...(awsRegion === undefined ? {} : { awsRegion }) };
+  return {
+    slug, tier, environments, workspaces, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding,
+    ...(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined ? { awsRegion, edgeAccountId, awsSecretNames } : {}),
+  };
 }

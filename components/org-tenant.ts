@@ -8,6 +8,7 @@ import { AuditLedger } from "./audit-ledger";
 import { DispatchNamespace } from "./dispatch-namespace";
 import { EnvironmentSchemas } from "./environment-schemas";
 import { planLifecycle } from "./lifecycle-plan";
+import { planMigrations } from "./migration-plan";
 import { orgFactsOf } from "./org-facts";
 import { childName } from "./naming";
 import { OrgDatabase, type ProviderConnection } from "./org-database";
@@ -61,7 +62,8 @@ export class OrgTenant extends pulumi.ComponentResource {
     // Everything that holds the org's data; while offboarding a destroy forgets it, drops nothing.
     const dataSide = { ...children, ...(lifecycle.retainDatabaseSide ? { transformations: [retainOnDelete] } : {}) };
 
-    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider }, dataSide);
+    const migrations = planMigrations(facts);
+    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider, lockTimeouts: migrations.lockTimeouts }, dataSide);
     const roles: Record<string, EnvironmentRoleNames> = {};
     const schemas: Record<string, pulumi.Output<string[]>> = {};
     const schemaResources: pulumi.Resource[] = [];
@@ -77,7 +79,7 @@ export class OrgTenant extends pulumi.ComponentResource {
     }
 
     new AuditLedger(childName(name, "audit"), {
-      spec, database: database.database, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider,
+      spec, database: database.database, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider, ledger: migrations.auditLedger,
     }, dataSide);
 
     // The edge: where the org's apps run, and the secrets they reach by reference. While the

@@ -1,6 +1,7 @@
 import { childName } from "./naming";
 import type { ProviderSettings } from "./provider-settings";
 import type { OrgSpec } from "./spec";
+import { COMPONENT_TYPES } from "./type-tokens";
 
 /*
  * The org's explicit providers, decided here and nowhere else: the component declares them, the
@@ -16,9 +17,40 @@ export type OrgProviderPackage = (typeof ORG_PROVIDER_PACKAGES)[number];
 /** The type token the engine gives a provider resource of `pkg` (explicit or default). */
 export const providerType = (pkg: string) => `pulumi:providers:${pkg}`;
 
+/** Is `type` a provider resource's, of any package? */
+export const isProviderType = (type: string) => type.startsWith(providerType(""));
+
+/** Is `type` a resource type the `pkg` plugin manages (`aws:kms/key:Key` for `aws`)? Its providers are `pulumi:providers:<pkg>`, not its. */
+export const isOfPackage = (type: string, pkg: string) => type.startsWith(`${pkg}:`);
+
+/** Every resource the `pkg` plugin manages. */
+export function resourcesOfPackage<R extends { readonly type: string }>(resources: readonly R[], pkg: string): R[] {
+  return resources.filter((r) => isOfPackage(r.type, pkg));
+}
+
 /** `org-acme` -> `org-acme-aws`: the provider's logical name derives from the org component's. */
 export function orgProviderName(orgComponent: string, pkg: OrgProviderPackage): string {
   return childName(orgComponent, pkg);
+}
+
+/**
+ * The type of the resource a URN's resource was declared under (`urn:pulumi:<stack>::<project>::
+ * <parent types>$<type>::<name>`), or undefined for a top-level one. The engine chains every
+ * ancestor's type there and Pulumi's mock monitor only the parent's: both end with the parent's.
+ */
+function parentTypeOf(urn: string): string | undefined {
+  const types = (urn.split("::")[2] ?? "").split("$");
+  return types.length < 2 ? undefined : types[types.length - 2];
+}
+
+/**
+ * Is `provider` the org's own provider of `pkg`: of that package's provider type, named after the
+ * org component (`org-acme-aws`), and declared by the OrgTenant component itself? The pack, the
+ * offline harness and the local apply all decide it here: a provider is judged by the same three
+ * facts the engine hands a policy pack (type, name, URN), never by its settings alone.
+ */
+export function isOrgProvider(provider: { readonly type: string; readonly name: string; readonly urn: string }, orgComponent: string, pkg: OrgProviderPackage): boolean {
+  return provider.type === providerType(pkg) && provider.name === orgProviderName(orgComponent, pkg) && parentTypeOf(provider.urn) === COMPONENT_TYPES.orgTenant;
 }
 
 /** The tag keys every AWS resource of an org carries, through its provider's default tags. */

@@ -92,6 +92,16 @@ const sqlMigrationProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+/**
+ * The text Pulumi stores as every SqlMigration's `__provider`: the SDK serializes `() => provider`
+ * for the provider object a dynamic resource is given (@pulumi/pulumi dynamic/index.js). The pack
+ * compares a dynamic resource's provider code against it, so a migration runs this code only.
+ */
+export function sqlMigrationProviderCode(): Promise<string> {
+  const provider = sqlMigrationProvider;
+  return pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }).then((serialized) => serialized.text);
+}
+
 export class SqlMigration extends pulumi.dynamic.Resource {
   /** The SHA-256 of the SQL last applied. */
   public readonly checksum!: pulumi.Output<string>;

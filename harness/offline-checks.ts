@@ -1,4 +1,5 @@
 import { readOrgFacts } from "../components/org-facts";
+import { isProviderType } from "../components/provider-plan";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { isSecretValue, type RegisteredResource } from "./recording-monitor";
 import type { Violation } from "./run-policies";
@@ -19,7 +20,7 @@ const PROVIDER_CREDENTIALS = ["password", "accessKey", "secretKey", "token", "ap
 function credentialsOf(resource: RegisteredResource): unknown[] {
   if (resource.type === "postgresql:index/role:Role") return [resource.inputs["password"]];
   if (resource.inputs["kind"] === "tenantry:SqlMigration") return [(resource.inputs["connection"] as Record<string, unknown> | undefined)?.["password"]];
-  if (resource.type.startsWith("pulumi:providers:")) return PROVIDER_CREDENTIALS.map((key) => resource.inputs[key]);
+  if (isProviderType(resource.type)) return PROVIDER_CREDENTIALS.map((key) => resource.inputs[key]);
   return [];
 }
 

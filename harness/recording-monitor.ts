@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, type MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { isProviderType, providerType } from "../components/provider-plan";
 import { defaultProviderName, packageOf, providerReference } from "./provider-reference";
 
 /** What the program asked the engine to register, with the options `Mocks.newResource` never sees. */
@@ -89,7 +90,7 @@ export class RecordingMonitor extends MockMonitor {
     return super.registerResource(req, (err, response) => {
       if (err === null && response !== undefined) {
         const type = req.getType();
-        const isProvider = type.startsWith("pulumi:providers:");
+        const isProvider = isProviderType(type);
         const provider = req.getCustom() && !isProvider
           ? req.getProvider() || this.defaultProvider(packageOf(type), req.getVersion())
           : undefined;
@@ -121,7 +122,7 @@ export class RecordingMonitor extends MockMonitor {
    * run-program sets from the stack file.
    */
   private defaultProvider(pkg: string, version: string): string {
-    const type = `pulumi:providers:${pkg}`;
+    const type = providerType(pkg);
     const name = defaultProviderName(version);
     // Default providers are top-level: no parent type in their URN.
     const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${type}::${name}`;

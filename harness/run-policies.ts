@@ -48,13 +48,23 @@ function toPolicyResources(resources: readonly RegisteredResource[]): PolicyReso
     return resource;
   });
   const registeredByUrn = new Map(resources.map((r) => [r.urn, r]));
+  // One provider object per provider URN, shared by the resources it manages (a stack has a
+  // handful of providers and a hundred resources).
+  const providers = new Map<string, PolicyProviderResource | undefined>();
+  const providerFor = (urn: string) => {
+    if (!providers.has(urn)) {
+      const registered = registeredByUrn.get(urn);
+      providers.set(urn, registered === undefined ? undefined : asPolicyProvider(registered));
+    }
+    return providers.get(urn);
+  };
   resources.forEach((r, i) => {
     const resource = converted[i] as { dependencies: PolicyResource[]; parent?: PolicyResource; provider?: PolicyProviderResource };
     resource.dependencies = r.dependsOn.flatMap((urn) => byUrn.get(urn) ?? []);
     const parent = r.parent === undefined ? undefined : byUrn.get(r.parent);
     if (parent !== undefined) resource.parent = parent;
-    const provider = r.provider === undefined ? undefined : registeredByUrn.get(providerUrnOf(r.provider));
-    if (provider !== undefined) resource.provider = asPolicyProvider(provider);
+    const provider = r.provider === undefined ? undefined : providerFor(providerUrnOf(r.provider));
+    if (provider !== undefined) resource.provider = provider;
   });
   return converted;
 }

@@ -1,4 +1,4 @@
-import { orgProviderName, providerType } from "../components/provider-plan";
+import { isOrgProvider, resourcesOfPackage } from "../components/provider-plan";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { providerUrnOf } from "../harness/provider-reference";
 import type { RegisteredResource } from "../harness/recording-monitor";
@@ -11,10 +11,13 @@ import type { RegisteredResource } from "../harness/recording-monitor";
  * org's. Provider resources themselves have no object on the server and are not applied.
  */
 
-/** The Postgres resources not on the org's own Postgres provider: empty for the real program. */
+/** The Postgres resources not on the org's own Postgres provider (as the pack decides it): empty for the real program. */
 export function offOrgPostgresProvider(registered: readonly RegisteredResource[]): RegisteredResource[] {
   const org = registered.find((r) => r.type === COMPONENT_TYPES.orgTenant);
-  const own = org === undefined ? undefined
-    : registered.find((r) => r.type === providerType("postgresql") && r.name === orgProviderName(org.name, "postgresql") && r.parent === org.urn);
-  return registered.filter((r) => r.type.startsWith("postgresql:") && (own === undefined || r.provider === undefined || providerUrnOf(r.provider) !== own.urn));
+  const byUrn = new Map(registered.map((r) => [r.urn, r]));
+  const onOrgProvider = (r: RegisteredResource) => {
+    const provider = r.provider === undefined ? undefined : byUrn.get(providerUrnOf(r.provider));
+    return org !== undefined && provider !== undefined && isOrgProvider(provider, org.name, "postgresql");
+  };
+  return resourcesOfPackage(registered, "postgresql").filter((r) => !onOrgProvider(r));
 }

@@ -1,16 +1,17 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { auditLedgerPresent, auditLedgerSelectInsertOnly, auditSchemaNeverCascades } from "./audit";
 import { postgresDatabaseFixedSettings, postgresOrgDatabaseDeclared, postgresProductionDatabaseProtected } from "./data-safety";
-import {
-  postgresGrantsMatchAllowedShapes, postgresGrantsStayInOrg, postgresMembershipsMatchAllowedShapes, postgresOneGrantPerTarget,
-  postgresPublicRevoked, postgresRuntimeRoleNoDdl,
-} from "./grants";
+import { postgresGrantsMatchAllowedShapes, postgresMembershipsMatchAllowedShapes, postgresOneGrantPerTarget, postgresPublicRevoked } from "./grants";
+import { postgresDatabasesAndSchemasMatchOrg } from "./database-objects";
+import { postgresMigrationsMatchPlatformSql } from "./migrations";
 import { postgresNoPlatformNames } from "./platform-names";
+import { stackResourceTypesAllowed } from "./resource-types";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
-import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsSecretCustomerKeyAndRecovery } from "./aws";
+import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsResourcesStayInOrgRegion, awsSecretCustomerKeyAndRecovery, awsSecretNamesOfOrg } from "./aws";
+import { cloudflareOrgProvider, cloudflareResourcesMatchOrg } from "./cloudflare";
 import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
-import { cloudflareOrgProvider, workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
+import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 
 /**
  * Every rule of the pack, listed explicitly. index.ts hands this list to the PolicyPack;
@@ -23,13 +24,13 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   postgresBreakGlassExpires,
   postgresRolesMatchAllowedKinds,
   postgresOrgProvider,
-  postgresRuntimeRoleNoDdl,
   postgresOneGrantPerTarget,
   postgresPublicRevoked,
-  postgresGrantsStayInOrg,
   postgresNoPlatformNames,
   postgresGrantsMatchAllowedShapes,
   postgresMembershipsMatchAllowedShapes,
+  postgresDatabasesAndSchemasMatchOrg,
+  postgresMigrationsMatchPlatformSql,
   postgresDatabaseFixedSettings,
   postgresProductionDatabaseProtected,
   postgresOrgDatabaseDeclared,
@@ -40,14 +41,18 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   workersUserWorkerHoldsNoSecret,
   workersDispatchHasOutbound,
   cloudflareOrgProvider,
+  cloudflareResourcesMatchOrg,
   awsKmsKeyRotates,
   awsSecretCustomerKeyAndRecovery,
   awsIamNoWildcards,
   awsOrgProvider,
+  awsResourcesStayInOrgRegion,
+  awsSecretNamesOfOrg,
   githubPromotionGates,
   githubMainNeedsTwoApprovals,
   githubPromotionGatesComplete,
   stackOneOrg,
+  stackResourceTypesAllowed,
   stackNamesCarryOrgPrefix,
   stackNoBypassSwitches,
 ];

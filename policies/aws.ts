@@ -1,14 +1,15 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import { orgTags } from "../components/provider-plan";
+import { isOfPackage } from "../components/provider-plan";
 import { iamWildcards, isAwsManagedPolicy } from "./iam-document";
-import { objectInput, orgProviderRule } from "./org-providers";
-import type { StackOrg } from "./stack-org";
+import { orgProviderRule } from "./org-providers";
+import { awsProviderFindings } from "./provider-inputs";
+import { judgeAgainstOrg } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
 
 /*
  * Secrets by reference: values under a rotated customer-managed key, read by named ARNs only,
- * all of it on the org's own provider in the org's region.
+ * all of it on the org's own provider in the org's region, under names the program gives the org.
  */
 
 /** AWS's own minimum; a secret deleted with a 0-day window is gone at once. */
@@ -87,23 +88,44 @@ export const awsIamNoWildcards: ResourceValidationPolicy = {
 
 /**
  * Every AWS resource on the org's own provider, in the org's region: a resource on the default
- * provider would take its region (and any `aws:*` setting) from the deploy job, not the spec.
+ * provider would take its region (and any `aws:*` setting) from the deploy job, not the spec. The
+ * org's own provider holds only what tenantry sets, each with the org's value (provider-inputs.ts).
  */
 export const awsOrgProvider: StackValidationPolicy = orgProviderRule("aws", {
   name: "aws-org-provider",
-  description: "Every AWS resource uses its org's explicit AWS provider, whose region is the org's edge.awsRegion and whose default tags name the org and tier.",
-  settings: awsProviderSettings,
+  description: "Every AWS resource uses its org's explicit AWS provider, which holds only the org's region (edge.awsRegion), the org and tier as default tags, and validation on.",
+  settings: awsProviderFindings,
 });
 
-function awsProviderSettings(props: Record<string, unknown>, org: StackOrg): string[] {
-  const findings: string[] = [];
-  // Read directly: a region unknown during preview skips the rule with an advisory, as the analyzer does.
-  const region = props["region"];
-  if (org.awsRegion === undefined) findings.push(`region is ${String(region)}, but the org declares no edge.awsRegion: declare the edge first.`);
-  else if (region !== org.awsRegion) findings.push(`region is ${String(region)}: it must be the org's edge.awsRegion ${org.awsRegion}.`);
-  const tags = objectInput(objectInput(props["defaultTags"])?.["tags"]) ?? {};
-  const expected = orgTags(org);
-  const missing = Object.keys(expected).filter((key) => tags[key] !== expected[key]);
-  if (missing.length > 0) findings.push(`default tags lack ${missing.map((key) => `${key}=${expected[key]}`).join(", ")}: tag every AWS resource with its org and tier.`);
-  return findings;
-}
+const isAws = (type: string) => isOfPackage(type, "aws");
+const isReplicaList = (value: unknown) => Array.isArray(value) && value.length > 0;
+
+/**
+ * pulumi-aws 7 gives most resources a `region` input that overrides the provider's: the org's
+ * provider alone would not keep a resource in the org's region. Nor would it keep a secret's
+ * replicas there.
+ */
+export const awsResourcesStayInOrgRegion: StackValidationPolicy = {
+  name: "aws-resources-stay-in-org-region",
+  description: "No AWS resource sets a region other than its org's edge.awsRegion, and no secret replicates to another region.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, isAws, ["region", "replicas"], reportViolation, (resource, values, org) => [
+    values["region"] === undefined || values["region"] === org.awsRegion ? undefined
+      : `${resource.name} sets region ${String(values["region"])}: every AWS resource of org ${org.slug} is in its edge.awsRegion ${org.awsRegion ?? "(none declared)"} (leave region unset).`,
+    isReplicaList(values["replicas"]) ? `${resource.name} replicates to other regions (replicas): a secret of org ${org.slug} stays in ${org.awsRegion ?? "its region"}.` : undefined,
+  ].filter((message): message is string => message !== undefined)),
+};
+
+const SECRET = "aws:secretsmanager/secret:Secret";
+
+/** Secret names are per account and region, shared by every org deployed there. */
+export const awsSecretNamesOfOrg: StackValidationPolicy = {
+  name: "aws-secret-names-of-org",
+  description: "Every Secrets Manager secret is named as the program names the org's: <org>/<env>/db per environment, and the secrets its references name.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [SECRET], ["name"], reportViolation, (resource, values, org) => {
+    const names = org.awsSecretNames ?? [];
+    return typeof values["name"] === "string" && names.includes(values["name"]) ? []
+      : [`Secret ${resource.name} is named ${String(values["name"])}, which the program does not give org ${org.slug} (${names.join(", ") || "no secrets without an edge"}).`];
+  }),
+};

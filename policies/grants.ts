@@ -1,35 +1,18 @@
-import * as postgresql from "@pulumi/postgresql";
-import { isRoleOfOrgPrefix } from "../components/naming";
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { GRANT_SHAPES } from "./grant-shapes";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { allowedMembership, allowedGrantShape, type AclFacts } from "./shape-match";
 import { allowedFor, allowedMemberships, describeAcl, describeMembership } from "./shape-messages";
 import { judgeAgainstOrg } from "./stack-org";
 
 /*
  * Grants: every Grant, DefaultPrivileges and GrantRole matches a shape the design allows
- * (grant-shapes.ts); runtime roles get DML only, grants stay inside the org, and no two Grants fight.
+ * (grant-shapes.ts), which alone keeps grants inside the org and runtime roles to DML; PUBLIC's
+ * revoke is declared, and no two Grants fight.
  */
 
 const GRANT = "postgresql:index/grant:Grant";
 const DEFAULT_PRIVILEGES = "postgresql:index/defaultPrivileges:DefaultPrivileges";
 const DATABASE = "postgresql:index/database:Database";
 const GRANT_ROLE = "postgresql:index/grantRole:GrantRole";
-/** What a runtime role receives in any allowed shape; everything else (ALL, MAINTAIN, ...) is named in the message. */
-const RUNTIME_PRIVILEGES = new Set(GRANT_SHAPES.filter((shape) => shape.grantee === "runtime").flatMap((shape) => shape.privileges));
-
-export const postgresRuntimeRoleNoDdl: ResourceValidationPolicy = {
-  name: "postgres-runtime-role-no-ddl",
-  description: "Runtime roles get CONNECT, USAGE and DML only: never CREATE, TEMPORARY, TRUNCATE, REFERENCES, TRIGGER, ALL or any other privilege.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    if (!args.isType(postgresql.Grant) && !args.isType(postgresql.DefaultPrivileges)) return;
-    const role = String(args.props["role"] ?? "");
-    if (!role.endsWith("_runtime")) return;
-    const forbidden = ((args.props["privileges"] ?? []) as unknown[]).map(String).filter((p) => !RUNTIME_PRIVILEGES.has(p.toUpperCase()));
-    if (forbidden.length > 0) reportViolation(`${args.name} grants ${forbidden.join(", ")} to runtime role ${role}: runtime roles get DML only.`);
-  },
-};
 
 const grants = (resources: readonly PolicyResource[]) => resources.filter((r) => r.type === GRANT);
 const orgDatabases = (resources: readonly PolicyResource[]) =>
@@ -61,24 +44,6 @@ export const postgresPublicRevoked: StackValidationPolicy = {
         g.props["role"] === "public" && g.props["database"] === database && g.props["objectType"] === "database" &&
         ((g.props["privileges"] ?? []) as string[]).length === 0);
       if (!revoked) reportViolation(`Database ${database} needs a Grant revoking everything from PUBLIC (role "public", objectType "database", privileges []).`);
-    }
-  },
-};
-
-export const postgresGrantsStayInOrg: StackValidationPolicy = {
-  name: "postgres-grants-stay-in-org",
-  description: "Every database and role named in a grant belongs to this stack's org.",
-  enforcementLevel: "mandatory",
-  validateStack: (args, reportViolation) => {
-    const [database, ...others] = orgDatabases(args.resources);
-    if (database === undefined || others.length > 0) return; // stack-one-org reports this
-    const prefix = `${database}_`;
-    for (const grant of args.resources.filter((r) => r.type === GRANT || r.type === DEFAULT_PRIVILEGES)) {
-      const { role, owner } = grant.props as Record<string, string | undefined>;
-      const outside = [grant.props["database"] === database ? undefined : `database ${String(grant.props["database"])}`,
-        role === "public" || (role !== undefined && isRoleOfOrgPrefix(role, prefix)) ? undefined : `role ${String(role)}`,
-        owner === undefined || isRoleOfOrgPrefix(owner, prefix) ? undefined : `owner ${owner}`].filter(Boolean);
-      if (outside.length > 0) reportViolation(`${grant.name} reaches outside org ${database}: ${outside.join(", ")}.`, grant.urn);
     }
   },
 };

@@ -1,5 +1,5 @@
 import type { PolicyProviderResource, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { orgProviderName, providerType, type OrgProviderPackage } from "../components/provider-plan";
+import { isOrgProvider, orgProviderName, resourcesOfPackage, type OrgProviderPackage } from "../components/provider-plan";
 import { orgOfStack, type StackOrg } from "./stack-org";
 
 /*
@@ -10,16 +10,11 @@ import { orgOfStack, type StackOrg } from "./stack-org";
  * stack's config), so "on the default provider" is just one more provider that is not the org's.
  */
 
-/** Every resource the `pkg` plugin manages (`aws:kms/key:Key` for `aws`); provider resources are `pulumi:providers:*`. */
-const resourcesOfPackage = (resources: readonly PolicyResource[], pkg: OrgProviderPackage) =>
-  resources.filter((r) => r.type.startsWith(`${pkg}:`));
-
 /** For the message only: the verdict never depends on a provider being called default. */
-function describe(provider: PolicyProviderResource | undefined): string {
+function describe(provider: PolicyProviderResource | undefined, expected: string): string {
   if (provider === undefined) return "has none";
-  return provider.name.startsWith("default")
-    ? `uses the default provider ${provider.type}::${provider.name}, which reads the deploy job's configuration`
-    : `uses ${provider.type}::${provider.name}`;
+  if (provider.name.startsWith("default")) return `uses the default provider ${provider.type}::${provider.name}, which reads the deploy job's configuration`;
+  return provider.name === expected ? `uses a provider of that name the OrgTenant component did not declare (${provider.urn})` : `uses ${provider.type}::${provider.name}`;
 }
 
 /**
@@ -34,8 +29,8 @@ function orgProviderFindings(
 ): string[] {
   const expected = orgProviderName(org.name, pkg);
   const { provider } = resource;
-  if (provider === undefined || provider.type !== providerType(pkg) || provider.name !== expected) {
-    return [`${resource.name} must use the org's ${pkg} provider ${expected}, but ${describe(provider)}.`];
+  if (provider === undefined || !isOrgProvider(provider, org.name, pkg)) {
+    return [`${resource.name} must use the org's ${pkg} provider ${expected}, but ${describe(provider, expected)}.`];
   }
   return settings(provider.props).map((finding) => `${resource.name} uses ${expected}, whose ${finding}`);
 }

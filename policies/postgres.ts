@@ -1,8 +1,8 @@
 import * as postgresql from "@pulumi/postgresql";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import { TLS_MODES } from "../components/provider-settings";
 import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../components/quota-bounds";
-import { booleanInput, orgProviderRule } from "./org-providers";
+import { orgProviderRule } from "./org-providers";
+import { postgresProviderFindings } from "./provider-inputs";
 import { roleKindProblems } from "./shape-match";
 import { judgeAgainstOrg } from "./stack-org";
 
@@ -76,18 +76,11 @@ export const postgresBreakGlassExpires: ResourceValidationPolicy = {
 /**
  * Every Postgres resource on the org's own provider: the default provider would connect with
  * whatever `postgresql:*` and PG* settings the deploy job holds, and could silently reach
- * another server as another login.
+ * another server as another login. The org's own provider holds only what tenantry sets, each
+ * with the stack's validated value (provider-inputs.ts).
  */
 export const postgresOrgProvider: StackValidationPolicy = orgProviderRule("postgresql", {
   name: "postgres-org-provider",
-  description: "Every Postgres resource uses its org's explicit Postgres provider, which is no superuser and connects over TLS.",
-  settings: postgresProviderSettings,
+  description: "Every Postgres resource uses its org's explicit Postgres provider, which holds only the stack's validated host, port, login, database and TLS mode, and is no superuser.",
+  settings: postgresProviderFindings,
 });
-
-function postgresProviderSettings(props: Record<string, unknown>): string[] {
-  const findings: string[] = [];
-  if (booleanInput(props["superuser"]) !== false) findings.push("superuser is not false: tenantry deploys with a non-superuser login.");
-  const sslmode = props["sslmode"];
-  if (!TLS_MODES.some((mode) => mode === sslmode)) findings.push(`sslmode is ${String(sslmode)}: it must be one of ${TLS_MODES.join(", ")}.`);
-  return findings;
-}

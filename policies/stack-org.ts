@@ -25,19 +25,21 @@ export function orgOfStack(resources: readonly PolicyResource[]): StackOrg | und
 }
 
 /**
- * For the allowlist rules: each resource of `types` is judged against the stack's one org by
- * `judge`, which returns its violations' messages. With no org, or several, nothing is allowed.
+ * For the allowlist rules: each resource of `types` (type tokens, or a test of one) is judged
+ * against the stack's one org by `judge`, which returns its violations' messages. With no org,
+ * or several, nothing is allowed.
  */
 export function judgeAgainstOrg(
-  resources: readonly PolicyResource[], types: readonly string[], keys: readonly string[], reportViolation: ReportViolation,
+  resources: readonly PolicyResource[], types: readonly string[] | ((type: string) => boolean), keys: readonly string[], reportViolation: ReportViolation,
   judge: (resource: PolicyResource, values: Readonly<Record<string, unknown>>, org: OrgFacts) => readonly string[],
 ): void {
-  const judged = resources.filter((r) => types.includes(r.type));
+  const isJudged = typeof types === "function" ? types : (type: string) => types.includes(type);
+  const judged = resources.filter((r) => isJudged(r.type));
   if (judged.length === 0) return;
   const org = orgOfStack(resources);
   if (org === undefined) {
     // Once per rule, not once per resource: the one cause is the missing (or doubled) org.
-    reportViolation(`${judged.length} ${judged.length === 1 ? "resource" : "resources"} refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).`);
+    reportViolation(`${judged.length} ${judged.length === 1 ? "resource" : "resources"} refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).`);
     return;
   }
   judgeEachKnown(judged, keys, (resource, values) => {

@@ -20,12 +20,16 @@ export function readKnown(record: unknown, key: string | number): unknown {
   }
 }
 
-/** A value copied out of the pack's proxy, arrays element by element; throws UnknownValueError on an unknown. */
+/** A value copied out of the pack's proxy, arrays and objects member by member; throws UnknownValueError on an unknown. */
 function copyKnown(value: unknown): unknown {
-  if (!Array.isArray(value)) return value;
-  const copy: unknown[] = [];
-  for (let i = 0; i < value.length; i++) copy.push(copyKnown(value[i]));
-  return copy;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    for (let i = 0; i < value.length; i++) copy.push(copyKnown(value[i]));
+    return copy;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(record).map((key) => [key, copyKnown(record[key])]));
 }
 
 /**

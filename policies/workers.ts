@@ -1,14 +1,13 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { credentialShapeOf, looksLikeCredentialName, nameWords } from "./credential-patterns";
-import { orgProviderRule } from "./org-providers";
 import { readKnown, UNKNOWN } from "./unknowns";
 
 /*
  * Workers for Platforms: configuration travels in plain bindings, credentials never do; user
- * Workers hold no secret at all (the outbound Worker resolves references server-side); the
- * dispatch namespace is only reachable with an outbound Worker in the path; and every Cloudflare
- * resource is on the org's own provider.
+ * Workers hold no secret at all (the outbound Worker resolves references server-side); and the
+ * dispatch namespace is only reachable with an outbound Worker in the path. Where Cloudflare
+ * resources are, and under which names: cloudflare.ts.
  */
 
 interface Binding {
@@ -137,12 +136,3 @@ export const workersDispatchHasOutbound: StackValidationPolicy = {
     }
   },
 };
-
-/**
- * Every Cloudflare resource on the org's own provider: the default provider would read
- * `cloudflare:*` stack config, where a base URL could send the deploy job's API token elsewhere.
- */
-export const cloudflareOrgProvider: StackValidationPolicy = orgProviderRule("cloudflare", {
-  name: "cloudflare-org-provider",
-  description: "Every Cloudflare resource uses its org's explicit Cloudflare provider.",
-});

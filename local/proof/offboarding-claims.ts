@@ -25,7 +25,7 @@ async function loginsAreRefused(ctx: OffboardingContext): Promise<ClaimResult[]>
 
 async function dataIsKept(ctx: OffboardingContext): Promise<ClaimResult> {
   const database = databaseName(ctx.spec.slug);
-  const expected = coveredSchemas(ctx.spec);
+  const expected = coveredSchemas({ environments: ctx.spec.environments, workspaces: ctx.spec.workspaces.map((w) => w.slug) });
   const outcome = await attempt(ctx.server, { user: ctx.server.user, password: ctx.server.password }, database, [
     `SELECT nspname FROM pg_namespace WHERE nspname = ANY(ARRAY[${expected.map((s) => `'${s}'`).join(", ")}]::name[]) ORDER BY nspname`,
   ]);

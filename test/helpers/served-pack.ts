@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
@@ -6,6 +7,9 @@ import { AnalyzerProviderResource, AnalyzerResource, AnalyzerResourceOptions, An
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { providerUrnOf } from "../../harness/provider-reference";
 import type { RegisteredResource } from "../../harness/recording-monitor";
+import type { Violation } from "../../harness/run-policies";
+import type { ProgramRun } from "../../harness/run-program";
+import { stackConfigFor } from "./spec-builder";
 
 /*
  * The built pack (dist/policies/index.js) served by @pulumi/policy's own gRPC server, and
@@ -19,6 +23,22 @@ export interface ServedPack {
   analyzeStack(resources: readonly RegisteredResource[]): Promise<{ policy: string; urn: string; message: string }[]>;
   close(): void;
 }
+
+/**
+ * The program run from the build in dist/, as `pulumi preview` runs it (Pulumi.yaml points there):
+ * a SqlMigration's provider is registered as the code it is compiled to, which the served pack,
+ * built from the same sources, compares against.
+ */
+export function runBuiltOrg(org: unknown, stack = "org-acme"): Promise<ProgramRun> {
+  return built<typeof import("../../harness/run-program")>("harness/run-program.js").runProgram({ ...stackConfigFor(org), stack });
+}
+
+/** The pack run in-process from the build in dist/, as `tenantry check` runs it. */
+export function runBuiltPolicies(resources: readonly RegisteredResource[]): Promise<Violation[]> {
+  return built<typeof import("../../harness/run-policies")>("harness/run-policies.js").runPolicies(resources);
+}
+
+const built = <M>(path: string): M => createRequire(join(ROOT, "package.json"))(join(ROOT, "dist", path)) as M;
 
 export async function servePack(): Promise<ServedPack> {
   // The pack reads its version from the package.json of its working directory, as under the CLI.

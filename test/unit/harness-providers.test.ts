@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import type { PolicyProviderResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
+import { providerType } from "../../components/provider-plan";
 import { defaultProviderName, providerUrnOf } from "../../harness/provider-reference";
 import { isSecretValue } from "../../harness/recording-monitor";
 import { runPolicies } from "../../harness/run-policies";
@@ -27,7 +28,7 @@ const forgetful = () => {
 describe("the recording monitor, as the engine", () => {
   it("registers a package's default provider once, named by version, from the stack's config for that package", async () => {
     const run = await runProgram(STACK, { program: forgetful });
-    const defaults = run.resources.filter((r) => r.type === "pulumi:providers:aws" && r.name !== "org-acme-aws");
+    const defaults = run.resources.filter((r) => r.type === providerType("aws") && r.name !== "org-acme-aws");
     expect(defaults.map((r) => [r.urn, r.name])).toEqual([["urn:pulumi:org-acme::tenantry::pulumi:providers:aws::default_7_48_0", "default_7_48_0"]]);
     const inputs = defaults[0]!.inputs;
     expect([inputs["region"], inputs["version"], isSecretValue(inputs["secretKey"])]).toEqual(["us-east-1", "7.48.0", true]);

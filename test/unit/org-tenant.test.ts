@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { isProviderType } from "../../components/provider-plan";
 import { environmentRoleName } from "../../components/naming";
 import { isSecretValue, RecordingMonitor } from "../../harness/recording-monitor";
 import type { ProgramRun } from "../../harness/run-program";
@@ -156,7 +157,7 @@ describe("an org's schemas and grants (DESIGN properties 2, 3)", () => {
   });
 
   it("names every resource it declares with the org's prefix (the engine names its own default providers)", () => {
-    const declared = acme.resources.filter((r) => r.type !== TYPES.stack && !(r.type.startsWith("pulumi:providers:") && r.name.startsWith("default")));
+    const declared = acme.resources.filter((r) => r.type !== TYPES.stack && !(isProviderType(r.type) && r.name.startsWith("default")));
     for (const resource of declared) expect(resource.name).toMatch(/^org-acme(-|$)/);
   });
 });

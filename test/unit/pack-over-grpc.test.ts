@@ -1,19 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { orgProviderName, providerType } from "../../components/provider-plan";
+import { orgProviderName, providerType, resourcesOfPackage } from "../../components/provider-plan";
 import { providerReference } from "../../harness/provider-reference";
 import type { RegisteredResource } from "../../harness/recording-monitor";
-import { runPolicies } from "../../harness/run-policies";
 import type { ProgramRun } from "../../harness/run-program";
 import { TENANTRY_POLICIES } from "../../policies/all";
-import { runOrg } from "../helpers/program";
-import { resourcesOfPackage } from "../helpers/providers";
-import { servePack, type ServedPack } from "../helpers/served-pack";
+import { runBuiltOrg, runBuiltPolicies, servePack, type ServedPack } from "../helpers/served-pack";
 import { validOrgInput } from "../helpers/spec-builder";
 
 /*
  * `tenantry check` runs the pack in-process; `pulumi preview --policy-pack` serves it over gRPC
  * and sends each resource with its provider. The same resources, sent both ways, must meet the
  * same verdicts: otherwise the offline harness would not see providers as the engine shows them.
+ * The program and both packs run from the build in dist/, as the CLI and `tenantry check` do.
  */
 
 const STACK_POLICIES = new Set(TENANTRY_POLICIES.filter((p) => "validateStack" in p).map((p) => p.name));
@@ -21,18 +19,18 @@ const STACK_POLICIES = new Set(TENANTRY_POLICIES.filter((p) => "validateStack" i
 let pack: ServedPack;
 let acme: ProgramRun;
 beforeAll(async () => {
-  [pack, acme] = await Promise.all([servePack(), runOrg(validOrgInput())]);
+  [pack, acme] = await Promise.all([servePack(), runBuiltOrg(validOrgInput())]);
 });
 afterAll(() => pack?.close());
 
 /** Stack-policy verdicts of the in-process harness, in the served pack's shape (its server puts the description first). */
 async function inProcess(resources: readonly RegisteredResource[]) {
-  return (await runPolicies(resources)).filter((v) => STACK_POLICIES.has(v.policy))
+  return (await runBuiltPolicies(resources)).filter((v) => STACK_POLICIES.has(v.policy))
     .map(({ policy, urn, description, message }) => ({ policy, urn: urn ?? "", message: `${description}\n${message}` }));
 }
 
 function onProvider(pkg: "aws" | "postgresql" | "cloudflare", provider: RegisteredResource): RegisteredResource[] {
-  const moved = new Set(resourcesOfPackage(acme, pkg).slice(0, 2).map((r) => r.urn));
+  const moved = new Set(resourcesOfPackage(acme.resources, pkg).slice(0, 2).map((r) => r.urn));
   return [...acme.resources.map((r) => (moved.has(r.urn) ? { ...r, provider: providerReference(provider.urn, `${provider.name}-id`) } : r)), provider];
 }
 
@@ -57,7 +55,7 @@ describe("the pack served over gRPC, as pulumi preview --policy-pack calls it", 
   it("judges by the provider the engine sends: without it, every Postgres, AWS and Cloudflare resource is refused (control)", async () => {
     const unresolved = acme.resources.map(({ provider: _provider, ...rest }) => rest);
     const served = await pack.analyzeStack(unresolved);
-    const orgResources = ["postgresql", "aws", "cloudflare"].flatMap((pkg) => resourcesOfPackage(acme, pkg));
+    const orgResources = ["postgresql", "aws", "cloudflare"].flatMap((pkg) => resourcesOfPackage(acme.resources, pkg));
     expect(new Set(served.map((v) => v.urn))).toEqual(new Set(orgResources.map((r) => r.urn)));
     expect(served.every((v) => v.message.endsWith(", but has none."))).toBe(true);
   });

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { COMPONENT_TYPES } from "../../components/type-tokens";
 import type { RegisteredResource } from "../../harness/recording-monitor";
 import { runPolicies } from "../../harness/run-policies";
+import { TENANTRY_POLICIES } from "../../policies/all";
 import { component, declared } from "../helpers/declared";
 import { runOrg } from "../helpers/program";
 import { validOrgInput } from "../helpers/spec-builder";
@@ -24,18 +25,25 @@ const router = (bindings: RouterBindings) => declared(cloudflare.WorkersScript, 
 const ROUTER_BINDINGS = [
   { name: "ORG_SLUG", type: "plain_text", text: "acme" },
   { name: "ORG_CONFIG", type: "json", json: JSON.stringify({ issuer: "https://auth.acme.com/", audience: "tenantry-apps", apps: [{ slug: "storefront", access: { minRole: "developer" } }] }) },
-  { name: "IDENTITY_HMAC_KEY", type: "secrets_store_secret", storeId: "store-id", secretName: "tn-acme-identity-hmac" },
+  { name: "IDENTITY_HMAC_KEY", type: "secrets_store_secret", storeId: "store-id", secretName: "tn-acme-identity_hmac_key" },
   { name: "DISPATCHER", type: "dispatch_namespace", namespace: "tn-acme", outbound: { worker: { service: "tn-acme-outbound" }, params: ["app"] } },
 ];
 const outbound = declared(cloudflare.WorkersScript, "org-acme-edge-outbound", { accountId: ACCOUNT, scriptName: "tn-acme-outbound", content: "export default {}", mainModule: "outbound.js" });
 const app = (bindings: { name: string; type: string; text?: string }[]) => component(COMPONENT_TYPES.tenantApp, "org-acme-app-storefront", { slug: "storefront", bindings });
 const key = (args: aws.kms.KeyArgs) => declared(aws.kms.Key, "org-acme-secrets-key", { description: "tn-acme secrets", enableKeyRotation: true, deletionWindowInDays: 30, ...args });
-const secret = (args: aws.secretsmanager.SecretArgs) => declared(aws.secretsmanager.Secret, "org-acme-secret-prod-runtime", { name: "tn-acme/prod/runtime", kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", recoveryWindowInDays: 30, ...args });
+const secret = (args: aws.secretsmanager.SecretArgs) => declared(aws.secretsmanager.Secret, "org-acme-secret-prod-runtime", { name: "acme/prod/db", kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", recoveryWindowInDays: 30, ...args });
 const readPolicy = (statement: object) => declared(aws.iam.Policy, "org-acme-outbound-read-secrets", {
   policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [SECRET_ARN], ...statement }] }),
 });
 
 const edge = (): RegisteredResource[] => [router(ROUTER_BINDINGS), outbound, app([{ name: "PUBLIC_BASE_URL", type: "plain_text", text: "https://shop.acme.com" }]), key({}), secret({}), readPolicy({})];
+
+/**
+ * The pack without its type allowlist: these rules also judge AWS types the program does not
+ * declare (iam.Policy, iam.Role, ...), as a second line behind stack-resource-types-allowed,
+ * which refuses those types in an org stack (policies-resource-types.test.ts).
+ */
+const RULES = TENANTRY_POLICIES.filter((p) => p.name !== "stack-resource-types-allowed");
 
 let program: readonly RegisteredResource[];
 beforeAll(async () => {
@@ -45,7 +53,7 @@ beforeAll(async () => {
 /** The example org plus the edge with `replace` swapped in for the edge resource of the same name. */
 async function messages(...replace: RegisteredResource[]): Promise<string[]> {
   const resources = edge().map((r) => replace.find((x) => x.name === r.name) ?? r);
-  return (await runPolicies([...program, ...resources, ...replace.filter((x) => !resources.includes(x))])).map((v) => `${v.policy}: ${v.message}`);
+  return (await runPolicies([...program, ...resources, ...replace.filter((x) => !resources.includes(x))], RULES)).map((v) => `${v.policy}: ${v.message}`);
 }
 
 describe("the Workers rules", () => {
@@ -83,6 +91,7 @@ describe("the Workers rules", () => {
     ]);
     expect(await messages(withOutbound({ worker: { service: "shared-outbound" } }))).toEqual([
       "workers-dispatch-has-outbound: org-acme-edge-router: outbound Worker shared-outbound of binding DISPATCHER is not declared in this stack: declare it here.",
+      "cloudflare-resources-match-org: org-acme-edge-router names shared-outbound as binding DISPATCHER's outbound Worker: org acme's are tn-acme-router or tn-acme-outbound.",
     ]);
   });
 });
@@ -100,7 +109,7 @@ describe("the AWS rules", () => {
       "aws-secret-customer-key-and-recovery: Secret org-acme-secret-prod-runtime needs recoveryWindowInDays of at least 7 (0 deletes it at once).",
       "aws-secret-customer-key-and-recovery: Secret org-acme-secret-prod-runtime must set kmsKeyId to the org's customer-managed KMS key.",
     ]);
-    expect(await messages(declared(aws.secretsmanager.Secret, "org-acme-secret-prod-runtime", { name: "tn-acme/prod/runtime" }))).toEqual([
+    expect(await messages(declared(aws.secretsmanager.Secret, "org-acme-secret-prod-runtime", { name: "acme/prod/db" }))).toEqual([
       "aws-secret-customer-key-and-recovery: Secret org-acme-secret-prod-runtime must set kmsKeyId to the org's customer-managed KMS key.",
     ]);
   });
@@ -122,7 +131,7 @@ describe("the Workers and AWS rules during a preview, and their messages", () =>
   const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
   const levels = async (...replace: RegisteredResource[]) => {
     const resources = edge().map((r) => replace.find((x) => x.name === r.name) ?? r);
-    return (await runPolicies([...program, ...resources, ...replace.filter((x) => !resources.includes(x))])).map((v) => `${v.enforcementLevel} ${v.policy}`);
+    return (await runPolicies([...program, ...resources, ...replace.filter((x) => !resources.includes(x))], RULES)).map((v) => `${v.enforcementLevel} ${v.policy}`);
   };
 
   it("refuse a credential-named binding whose value is unknown, and one unknown binding hides no other", async () => {

@@ -223,6 +223,24 @@ describe("generated grants and default privileges", () => {
     }), { numRuns: 3000 });
   });
 
+  it("refuse every grant that names a database, grantee or owner outside the org, a prefix look-alike's included", async () => {
+    const orgRoleNames = new Set(["public", "tn_acme_owner", "tn_acme_audit", "tn_acme_breakglass", ...ENVS.flatMap((env) => [`tn_acme_${env}_runtime`, `tn_acme_${env}_ddl`])]);
+    const outside = randomAcl.filter((acl) => acl.database !== "tn_acme" || !orgRoleNames.has(acl.role) || (acl.owner !== undefined && !orgRoleNames.has(acl.owner)));
+    await fc.assert(fc.asyncProperty(outside, async (acl) => {
+      expect(await refusedUrns([declare(acl)], postgresGrantsMatchAllowedShapes).then((urns) => urns.size > 0)).toBe(true);
+    }), { numRuns: 1000 });
+  });
+
+  it("refuse every privilege beyond CONNECT, USAGE and DML for a runtime role, whatever the object, place or case", async () => {
+    const runtimeRoles = ENVS.map((env) => `tn_acme_${env}_runtime`);
+    const beyondDml = KEYWORDS.filter((keyword) => !["CONNECT", "USAGE", "SELECT", "INSERT", "UPDATE", "DELETE"].includes(keyword));
+    const toRuntime = fc.tuple(randomAcl, fc.constantFrom(...runtimeRoles), fc.constantFrom(...beyondDml).chain(anyCase))
+      .map(([acl, role, extra]) => ({ ...acl, role, privileges: [...acl.privileges, extra] }));
+    await fc.assert(fc.asyncProperty(toRuntime, async (acl) => {
+      expect(await refusedUrns([declare(acl)], postgresGrantsMatchAllowedShapes).then((urns) => urns.size > 0)).toBe(true);
+    }), { numRuns: 1000 });
+  });
+
   it("refuse every grant to PUBLIC that gives anything, whatever its object, schema or privileges' case", async () => {
     const toPublic = randomAcl.filter((acl) => acl.privileges.length > 0).map((acl) => ({ ...acl, role: "public" }));
     await fc.assert(fc.asyncProperty(toPublic, async (acl) => {

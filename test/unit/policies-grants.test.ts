@@ -159,8 +159,8 @@ describe("each allowlist rule, one change at a time", () => {
   });
 
   it("refuses MAINTAIN (PG 17) for a runtime role, a privilege the old list of bad ones never named", async () => {
-    expect(await messages(withInputs("org-acme-prod-web_prod-runtime-tables", { privileges: ["SELECT", "MAINTAIN"] }), [TENANTRY_POLICIES.find((p) => p.name === "postgres-runtime-role-no-ddl")!])).toEqual([
-      "postgres-runtime-role-no-ddl: org-acme-prod-web_prod-runtime-tables grants MAINTAIN to runtime role tn_acme_prod_runtime: runtime roles get DML only.",
+    expect(await messages(withInputs("org-acme-prod-web_prod-runtime-tables", { privileges: ["SELECT", "MAINTAIN"] }))).toEqual([
+      "postgres-grants-match-allowed-shapes: org-acme-prod-web_prod-runtime-tables gives privileges SELECT, MAINTAIN on every table in schema web_prod of database tn_acme to tn_acme_prod_runtime: the design allows no such grant. Allowed for tn_acme_prod_runtime: Grant SELECT, INSERT, UPDATE, DELETE on every table in web_prod, billing_prod; DefaultPrivileges SELECT, INSERT, UPDATE, DELETE on every table in web_prod, billing_prod (owner tn_acme_prod_ddl); Grant SELECT on audit.events.",
     ]);
   });
 
@@ -168,7 +168,7 @@ describe("each allowlist rule, one change at a time", () => {
     const withoutOrg = acme.resources.filter((r) => r.type !== COMPONENT_TYPES.orgTenant);
     const violations = await runPolicies(withoutOrg, ALLOWLIST_RULES);
     const count = (...types: string[]) => withoutOrg.filter((r) => types.includes(r.type)).length;
-    const refused = (n: number) => `${n} resource${n === 1 ? "" : "s"} refused: a stack without exactly one org allows no Postgres role, grant or membership (see stack-one-org).`;
+    const refused = (n: number) => `${n} resource${n === 1 ? "" : "s"} refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).`;
     // Once per rule, each naming how many of its resources it refused.
     expect(violations.map((v) => [v.policy, v.message]).sort()).toEqual([
       ["postgres-grants-match-allowed-shapes", refused(count(GRANT, DEFAULT_PRIVILEGES))],

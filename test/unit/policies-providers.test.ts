@@ -2,22 +2,21 @@ import * as aws from "@pulumi/aws";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import tenantry from "../../index";
-import { ORG_PROVIDER_PACKAGES, orgProviderName, providerType, type OrgProviderPackage } from "../../components/provider-plan";
+import { ORG_PROVIDER_PACKAGES, orgProviderName, providerType, resourcesOfPackage, type OrgProviderPackage } from "../../components/provider-plan";
 import { providerReference } from "../../harness/provider-reference";
 import type { RegisteredResource } from "../../harness/recording-monitor";
 import { runPolicies } from "../../harness/run-policies";
 import { runProgram, type ProgramRun } from "../../harness/run-program";
 import { TENANTRY_POLICIES } from "../../policies/all";
 import { runOrg } from "../helpers/program";
-import { resourcesOfPackage } from "../helpers/providers";
 import { stackConfigFor, validOrgInput } from "../helpers/spec-builder";
 
 /*
  * The pack's provider rules, judged as the adversary who would break them: a change to the
  * program (or a stack) that puts an org's resources on a provider other than the org's own,
  * generated: the engine's default provider (whatever region its config names, the org's
- * included), another org's provider, a provider of another package, or the org's own provider
- * with settings that are not the org's.
+ * included), another org's provider, a twin of the org's own declared elsewhere in the tree, a
+ * provider of another package, or the org's own provider with settings that are not the org's.
  */
 
 const RULE: Record<OrgProviderPackage, string> = { aws: "aws-org-provider", postgresql: "postgres-org-provider", cloudflare: "cloudflare-org-provider" };
@@ -48,6 +47,9 @@ function foreignProvider(pkg: OrgProviderPackage) {
     region.map((r) => provider(`urn:pulumi:org-acme::tenantry::${providerType(pkg)}::default_1_0_0`, providerType(pkg), "default_1_0_0", pkg === "aws" ? { region: r, version: "1.0.0" } : { version: "1.0.0" })),
     // Another org's provider, a copy of this org's own settings under the other org's name.
     otherOrg.map((org) => provider(own.urn.replace(own.name, orgProviderName(`org-${org}`, pkg)), own.type, orgProviderName(`org-${org}`, pkg), { ...own.inputs })),
+    // A twin of the org's own provider, same name and settings, declared outside the OrgTenant component.
+    fc.constantFrom(`urn:pulumi:org-acme::tenantry::${providerType(pkg)}::${own.name}`, `urn:pulumi:org-acme::tenantry::tenantry:index:OrgDatabase$${providerType(pkg)}::${own.name}`)
+      .map((urn) => provider(urn, own.type, own.name, { ...own.inputs })),
     // The org's provider of another package.
     fc.constantFrom(...ORG_PROVIDER_PACKAGES.filter((other) => other !== pkg)).map((other) => orgProvider(other)),
   );
@@ -55,7 +57,7 @@ function foreignProvider(pkg: OrgProviderPackage) {
 
 /** The example org with the resources at `picked` (indices into the package's resources) moved onto `onto`. */
 function moved(pkg: OrgProviderPackage, picked: readonly number[], onto: RegisteredResource) {
-  const targets = new Set(picked.map((i) => resourcesOfPackage(acme, pkg)[i]!.urn));
+  const targets = new Set(picked.map((i) => resourcesOfPackage(acme.resources, pkg)[i]!.urn));
   const resources = acme.resources.map((r) => (targets.has(r.urn) ? { ...r, provider: providerReference(onto.urn, `${onto.name}-id`) } : r));
   return { resources: resources.some((r) => r.urn === onto.urn) ? resources : [...resources, onto], targets };
 }
@@ -70,7 +72,7 @@ describe("the provider rules", () => {
   it("refuse exactly the resources moved onto any provider that is not the org's own, in any package", async () => {
     const scenario = fc.constantFrom(...ORG_PROVIDER_PACKAGES).chain((pkg) => fc.record({
       pkg: fc.constant(pkg),
-      picked: fc.uniqueArray(fc.nat({ max: resourcesOfPackage(acme, pkg).length - 1 }), { minLength: 1, maxLength: 8 }),
+      picked: fc.uniqueArray(fc.nat({ max: resourcesOfPackage(acme.resources, pkg).length - 1 }), { minLength: 1, maxLength: 8 }),
       onto: foreignProvider(pkg),
     }));
     await fc.assert(fc.asyncProperty(scenario, async ({ pkg, picked, onto }) => {
@@ -95,7 +97,7 @@ describe("the provider rules", () => {
       const own = orgProvider("aws");
       const resources = acme.resources.map((r) => (r.urn === own.urn ? { ...r, inputs: { ...r.inputs, ...change } } : r));
       const violations = (await refusedBy(resources)).filter((v) => v.policy === RULE.aws);
-      expect(new Set(violations.map((v) => v.urn))).toEqual(new Set(resourcesOfPackage(acme, "aws").map((r) => r.urn)));
+      expect(new Set(violations.map((v) => v.urn))).toEqual(new Set(resourcesOfPackage(acme.resources, "aws").map((r) => r.urn)));
       const expected = "region" in change ? `whose region is ${change.region}: it must be the org's edge.awsRegion eu-west-1.` : "whose default tags lack ";
       for (const v of violations) expect(v.message).toContain(expected);
     }), { numRuns: 25 });
@@ -110,7 +112,7 @@ describe("the provider rules", () => {
       const own = orgProvider("postgresql");
       const resources = acme.resources.map((r) => (r.urn === own.urn ? { ...r, inputs: { ...r.inputs, ...change } } : r));
       const violations = (await refusedBy(resources)).filter((v) => v.policy === RULE.postgresql);
-      expect(new Set(violations.map((v) => v.urn))).toEqual(new Set(resourcesOfPackage(acme, "postgresql").map((r) => r.urn)));
+      expect(new Set(violations.map((v) => v.urn))).toEqual(new Set(resourcesOfPackage(acme.resources, "postgresql").map((r) => r.urn)));
     }), { numRuns: 10 });
   });
 

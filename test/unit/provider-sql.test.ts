@@ -1,5 +1,6 @@
 import * as postgresql from "@pulumi/postgresql";
 import { describe, expect, it } from "vitest";
+import { isProviderType } from "../../components/provider-plan";
 import tenantry from "../../index";
 import { runProgram } from "../../harness/run-program";
 import { hashInputs } from "../../local/state";
@@ -170,7 +171,7 @@ describe("planning changes", () => {
 
   it("applies no provider resource, and refuses a Postgres resource on any provider but the org's own", async () => {
     const run = await runOrg(validOrgInput());
-    expect(desiredResources(run.resources).filter((r) => r.type.startsWith("pulumi:providers:"))).toEqual([]);
+    expect(desiredResources(run.resources).filter((r) => isProviderType(r.type))).toEqual([]);
     const rogue = await runProgram(stackConfigFor(validOrgInput()), {
       program: () => {
         const outputs = tenantry();

@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
+import { resourcesOfPackage } from "../../components/provider-plan";
 import { isSecretValue } from "../../harness/recording-monitor";
 import { runProgram, type ProgramRun } from "../../harness/run-program";
 import { runOrg } from "../helpers/program";
-import { providerOf, providerSettings, providersOfPackage, resourcesOfPackage } from "../helpers/providers";
+import { providerOf, providerSettings, providersOfPackage } from "../helpers/providers";
 import { stackConfigFor, validOrgInput } from "../helpers/spec-builder";
 
 /*
@@ -41,7 +42,7 @@ describe("the org's AWS provider", () => {
   });
 
   it("manages every AWS resource of the org; none is left to a default provider", () => {
-    const awsResources = resourcesOfPackage(acme, "aws");
+    const awsResources = resourcesOfPackage(acme.resources, "aws");
     expect(awsResources.length).toBeGreaterThanOrEqual(7);
     for (const resource of awsResources) expect([resource.name, providerOf(acme, resource).name]).toEqual([resource.name, "org-acme-aws"]);
   });
@@ -52,7 +53,7 @@ describe("the org's AWS provider", () => {
       .map(([area, direction, n]) => `${area}-${direction}-${n}`);
     await fc.assert(fc.asyncProperty(slug, fc.constantFrom("production", "sandbox"), region, async (org, tier, awsRegion) => {
       const run = await runOrg(orgIn(org, tier, awsRegion), `org-${org}`);
-      const awsResources = resourcesOfPackage(run, "aws");
+      const awsResources = resourcesOfPackage(run.resources, "aws");
       expect(awsResources.length).toBeGreaterThan(0);
       for (const resource of awsResources) {
         const provider = providerOf(run, resource);
@@ -65,8 +66,8 @@ describe("the org's AWS provider", () => {
   it("is not declared for an org without an edge, so no AWS provider takes its region from the environment", async () => {
     const { edge: _edge, ...withoutEdge } = validOrgInput();
     const run = await runOrg({ ...withoutEdge, apps: [], secrets: [] });
-    expect([providersOfPackage(run, "aws"), resourcesOfPackage(run, "aws")]).toEqual([[], []]);
-    expect([providersOfPackage(run, "cloudflare"), resourcesOfPackage(run, "cloudflare")]).toEqual([[], []]);
+    expect([providersOfPackage(run, "aws"), resourcesOfPackage(run.resources, "aws")]).toEqual([[], []]);
+    expect([providersOfPackage(run, "cloudflare"), resourcesOfPackage(run.resources, "cloudflare")]).toEqual([[], []]);
   });
 });
 
@@ -81,7 +82,7 @@ describe("the org's Postgres provider", () => {
   });
 
   it("manages every Postgres resource of the org", () => {
-    const postgresResources = resourcesOfPackage(acme, "postgresql");
+    const postgresResources = resourcesOfPackage(acme.resources, "postgresql");
     expect(postgresResources.length).toBeGreaterThan(50);
     const providers = new Set(postgresResources.map((r) => providerOf(acme, r).name));
     expect([...providers]).toEqual(["org-acme-postgresql"]);
@@ -105,7 +106,7 @@ describe("the org's Cloudflare provider", () => {
   });
 
   it("manages every Cloudflare resource of the org, each naming the org's account", () => {
-    const cloudflareResources = resourcesOfPackage(acme, "cloudflare");
+    const cloudflareResources = resourcesOfPackage(acme.resources, "cloudflare");
     expect(cloudflareResources.length).toBeGreaterThanOrEqual(5);
     for (const resource of cloudflareResources) {
       expect([resource.name, providerOf(acme, resource).name, resource.inputs["accountId"]]).toEqual([resource.name, "org-acme-cloudflare", "0123456789abcdef0123456789abcdef"]);

@@ -1,7 +1,10 @@
 import Module from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lockTimeoutSql } from "../../components/database-plan";
+import { planMigrations } from "../../components/migration-plan";
+import { readOrgFacts } from "../../components/org-facts";
 import { checksumOf, SQL_MIGRATION_KIND } from "../../components/sql-migration";
+import { COMPONENT_TYPES } from "../../components/type-tokens";
 import type { RegisteredResource } from "../../harness/recording-monitor";
 import type { ProgramRun } from "../../harness/run-program";
 import { runOrg } from "../helpers/program";
@@ -35,7 +38,7 @@ describe("the lock_timeout migration", () => {
       migration: "acme-lock-timeouts",
       database: "postgres",
       elevated: false,
-      sql: lockTimeoutSql(parseOrgSpec(validOrgInput(), { now: NOW })),
+      sql: lockTimeoutSql({ slug: "acme", environments: ["dev", "test", "prod"], lockTimeoutMs: parseOrgSpec(validOrgInput(), { now: NOW }).quotas.lockTimeoutMs }),
     });
     expect(String(migration.inputs["sql"]).split("\n")).toHaveLength(6);
     expect(migration.inputs["sql"]).toContain('ALTER ROLE "tn_acme_prod_runtime" SET lock_timeout TO 2000;');
@@ -57,5 +60,15 @@ describe("the lock_timeout migration", () => {
     expect(await provider.diff("id", olds, { database: "postgres", checksum: "a" })).toEqual({ changes: false, replaces: [] });
     expect(await provider.diff("id", olds, { database: "postgres", checksum: "b" })).toEqual({ changes: true, replaces: [] });
     expect(await provider.diff("id", olds, { database: "other", checksum: "a" })).toEqual({ changes: true, replaces: ["database"] });
+  });
+});
+
+describe("the org's migrations", () => {
+  it("are exactly what planMigrations renders from the facts the OrgTenant registers, which is what the pack reads", () => {
+    const facts = readOrgFacts(run.resources.find((r) => r.type === COMPONENT_TYPES.orgTenant)!.inputs)!;
+    const declared = run.resources.filter((r) => r.inputs["kind"] === SQL_MIGRATION_KIND)
+      .map(({ inputs: { migration: name, database, sql, elevated } }) => ({ migration: name, database, sql, elevated }));
+    expect(declared).toEqual(Object.values(planMigrations(facts)));
+    expect(declared.map((m) => m.migration)).toEqual(["acme-lock-timeouts", "acme-audit-ledger"]);
   });
 });

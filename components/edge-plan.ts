@@ -1,0 +1,35 @@
+import { edgeName } from "./naming";
+
+/*
+ * Every name the org's edge takes in its Cloudflare account, decided here: the DispatchNamespace
+ * component declares them, and the pack refuses any other. Cloudflare names are per account,
+ * and several orgs may share one, so each is the org's `tn-<org>` name (naming.ts edgeName)
+ * exactly: a prefix test would take org acme-dev's `tn-acme-dev-router` for one of acme's.
+ * Pure: no Pulumi import.
+ */
+
+/** The Secrets Store secrets the edge declares, by the binding name the Workers read them under. */
+export const EDGE_STORE_SECRETS = ["IDENTITY_HMAC_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
+export type EdgeStoreSecret = (typeof EDGE_STORE_SECRETS)[number];
+
+/** `tn-acme-identity_hmac_key`: a store secret's name in the (possibly shared) Secrets Store. */
+export function storeSecretName(org: string, binding: EdgeStoreSecret): string {
+  return `${edgeName(org)}-${binding.toLowerCase()}`;
+}
+
+export interface EdgeNames {
+  readonly namespace: string;
+  readonly secretsStore: string;
+  /** The router and the outbound Worker. */
+  readonly scripts: readonly string[];
+  readonly storeSecrets: readonly string[];
+}
+
+export function planEdgeNames(org: string): EdgeNames {
+  return {
+    namespace: edgeName(org),
+    secretsStore: edgeName(org, "secrets"),
+    scripts: [edgeName(org, "router"), edgeName(org, "outbound")],
+    storeSecrets: EDGE_STORE_SECRETS.map((binding) => storeSecretName(org, binding)),
+  };
+}

@@ -1,0 +1,36 @@
+import { coveredSchemas } from "./audit-plan";
+import { auditLedgerSql } from "./audit-sql";
+import { lockTimeoutSql } from "./database-plan";
+import { databaseName, orgRoleName } from "./naming";
+import type { OrgFacts } from "./org-facts";
+
+/*
+ * The org's SqlMigrations, rendered from its registered facts: the program declares exactly
+ * these, and the pack renders them again from the same facts and refuses any migration that is
+ * not one of them, SQL text included. Pure: no Pulumi import.
+ */
+
+export interface MigrationPlan {
+  /** Unique within the stack: `<org>-<what>`. */
+  readonly migration: string;
+  /** Where the SQL runs. */
+  readonly database: string;
+  readonly sql: string;
+  /** Needs a superuser's rights (event triggers): see SqlMigrationArgs.elevated. */
+  readonly elevated: boolean;
+}
+
+export type MigrationFacts = Pick<OrgFacts, "slug" | "environments" | "workspaces" | "lockTimeoutMs" | "providerDatabase">;
+
+export function planMigrations(org: MigrationFacts): { readonly lockTimeouts: MigrationPlan; readonly auditLedger: MigrationPlan } {
+  return {
+    // ALTER ROLE is cluster-wide: it runs in the provider's own database.
+    lockTimeouts: { migration: `${org.slug}-lock-timeouts`, database: org.providerDatabase, sql: lockTimeoutSql(org), elevated: false },
+    auditLedger: {
+      migration: `${org.slug}-audit-ledger`,
+      database: databaseName(org.slug),
+      sql: auditLedgerSql({ owner: orgRoleName(org.slug, "audit"), coveredSchemas: coveredSchemas(org) }),
+      elevated: true,
+    },
+  };
+}

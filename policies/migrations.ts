@@ -1,0 +1,72 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { planMigrations, type MigrationPlan } from "../components/migration-plan";
+import type { OrgFacts } from "../components/org-facts";
+import { checksumOf, SQL_MIGRATION_KIND, sqlMigrationProviderCode } from "../components/sql-migration";
+import { judgeAgainstOrg } from "./stack-org";
+
+/*
+ * SqlMigrations run SQL the Postgres provider's resources cannot express, with the provider
+ * login's rights (the ledger's as a superuser): SQL no other rule can read. So the pack renders
+ * the org's migrations again from the org's facts, with the renderers the program uses
+ * (components/migration-plan.ts), and accepts a dynamic resource only if it is one of them:
+ * the same name, database, SQL text and checksum, connecting where the org's provider does, and
+ * run by SqlMigration's own provider code. Every other dynamic resource is refused.
+ */
+
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+/** The inputs a SqlMigration registers; `__provider` is its provider's serialized code, which Pulumi adds. */
+const MIGRATION_INPUTS = ["kind", "migration", "database", "sql", "checksum", "elevated", "connection", "__provider"];
+const CONNECTION_INPUTS = ["host", "port", "user", "sslmode", "password"];
+
+const text = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "undefined");
+const shortChecksum = (sql: unknown) => (typeof sql === "string" ? `sha256 ${checksumOf(sql).slice(0, 12)}` : `a ${typeof sql}`);
+
+/** Why a migration's connection is not the org provider's (host, port, login, TLS mode); the password is the provider's secret. */
+function connectionProblems(connection: unknown, org: OrgFacts): string[] {
+  if (typeof connection !== "object" || connection === null || Array.isArray(connection)) return ["has no connection"];
+  const record = connection as Record<string, unknown>;
+  const expected: Record<string, unknown> = { host: org.providerHost, port: org.providerPort, user: org.providerLogin, sslmode: org.providerSslmode };
+  return [
+    ...Object.keys(record).filter((key) => !CONNECTION_INPUTS.includes(key)).map((key) => `connection sets ${key}, which no SqlMigration's connection has`),
+    ...Object.entries(expected).filter(([key, value]) => record[key] !== value)
+      .map(([key, value]) => `connects with ${key} ${text(record[key])}: the org's provider connects with ${key} ${text(value)}`),
+    record["password"] === undefined || typeof record["password"] === "string" ? undefined : "connection password is not text",
+  ].filter((problem): problem is string => problem !== undefined);
+}
+
+/**
+ * What keeps a dynamic resource from being one of the org's planned migrations; empty when it is
+ * one. `providerCode` is SqlMigration's serialized provider (sqlMigrationProviderCode).
+ */
+export function migrationProblems(values: Readonly<Record<string, unknown>>, inputs: readonly string[], org: OrgFacts, providerCode: string): string[] {
+  const extra = inputs.filter((key) => !MIGRATION_INPUTS.includes(key)).map((key) => `sets ${key}, which no SqlMigration has`);
+  if (values["kind"] !== SQL_MIGRATION_KIND) return [`is a dynamic resource but no SqlMigration (kind ${text(values["kind"])}): the program declares no other`];
+  const planned: MigrationPlan[] = Object.values(planMigrations(org));
+  const plan = planned.find((p) => p.migration === values["migration"]);
+  if (plan === undefined) return [`is migration ${text(values["migration"])}, which the platform does not declare for org ${org.slug} (${planned.map((p) => p.migration).join(", ")})`, ...extra];
+  return [
+    ...extra,
+    values["__provider"] === providerCode ? undefined : "runs provider code that is not SqlMigration's (components/sql-migration.ts): a dynamic resource does whatever its provider does",
+    values["sql"] === plan.sql ? undefined : `runs SQL (${shortChecksum(values["sql"])}) that is not the SQL the platform renders for ${plan.migration} from the org's facts (${shortChecksum(plan.sql)})`,
+    typeof values["sql"] === "string" && values["checksum"] === checksumOf(values["sql"]) ? undefined : `carries checksum ${text(values["checksum"])}, not its SQL's`,
+    values["database"] === plan.database ? undefined : `runs in database ${text(values["database"])}: ${plan.migration} runs in ${plan.database}`,
+    values["elevated"] === plan.elevated ? undefined : `sets elevated ${text(values["elevated"])}: ${plan.migration} is ${plan.elevated ? "" : "not "}elevated`,
+    ...connectionProblems(values["connection"], org),
+  ].filter((problem): problem is string => problem !== undefined);
+}
+
+export const postgresMigrationsMatchPlatformSql: StackValidationPolicy = {
+  name: "postgres-migrations-match-platform-sql",
+  description: "Every dynamic resource is one of the org's SqlMigrations, with exactly the name, database, SQL and checksum the platform renders from the org's facts, connecting as the org's provider does.",
+  enforcementLevel: "mandatory",
+  validateStack: async (args, reportViolation) => {
+    if (!args.resources.some((r) => r.type === DYNAMIC)) return;
+    const providerCode = await sqlMigrationCode();
+    judgeAgainstOrg(args.resources, [DYNAMIC], MIGRATION_INPUTS, reportViolation, (resource, values, org) =>
+      migrationProblems(values, Object.keys(resource.props), org, providerCode).map((problem) => `${resource.name} ${problem}.`));
+  },
+};
+
+/** Serialized once per process (about 15 ms). */
+let providerCodeOnce: Promise<string> | undefined;
+const sqlMigrationCode = () => (providerCodeOnce ??= sqlMigrationProviderCode());

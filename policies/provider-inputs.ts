@@ -1,0 +1,67 @@
+import { orgTags } from "../components/provider-plan";
+import type { OrgFacts } from "../components/org-facts";
+import { booleanInput, objectInput } from "./org-providers";
+
+/*
+ * What an org's own provider may hold, by allowlist: the inputs tenantry sets
+ * (components/provider-plan.ts), each with the org's value, plus what the SDK or the engine adds
+ * on its own (`version`; the Postgres SDK's `connectTimeout`). Any other input is refused,
+ * whatever its value: an assumed role, an endpoint override, another API host, a proxy, a profile.
+ * Each finding completes "<resource> uses <provider>, whose ...". Pure: no Pulumi import.
+ */
+
+const text = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "undefined");
+/** Bridged providers send numbers as text: 5432 and "5432" are one value. */
+const sameNumber = (value: unknown, expected: number) => (typeof value === "number" || typeof value === "string") && String(value) === String(expected);
+const isPositiveInteger = (value: unknown) => (typeof value === "number" || typeof value === "string") && /^[1-9]\d*$/.test(String(value));
+
+/** Findings for inputs outside `allowed`. */
+function unexpectedInputs(props: Record<string, unknown>, allowed: readonly string[], pkg: string): string[] {
+  return Object.keys(props).filter((key) => !allowed.includes(key))
+    .map((key) => `inputs hold ${key}, which tenantry never sets on the org's ${pkg} provider: remove it.`);
+}
+
+const VERSION = "version";
+
+export function postgresProviderFindings(props: Record<string, unknown>, org: OrgFacts): string[] {
+  const stackValue = (key: string, setting: string, expected: string | number) =>
+    (typeof expected === "number" ? sameNumber(props[key], expected) : props[key] === expected)
+      ? [] : [`${key} is ${text(props[key])}: it must be the stack's postgresql:${setting} ${expected}.`];
+  return [
+    ...unexpectedInputs(props, ["host", "port", "username", "database", "sslmode", "superuser", "password", "connectTimeout", VERSION], "postgresql"),
+    ...stackValue("host", "host", org.providerHost),
+    ...stackValue("port", "port", org.providerPort),
+    ...stackValue("username", "username", org.providerLogin),
+    ...stackValue("database", "database", org.providerDatabase),
+    ...stackValue("sslmode", "sslmode", org.providerSslmode),
+    ...(booleanInput(props["superuser"]) === false ? [] : ["superuser is not false: tenantry deploys with a non-superuser login."]),
+    // The SDK's own default (PGCONNECT_TIMEOUT or 180): any finite wait is the org's.
+    ...(props["connectTimeout"] === undefined || isPositiveInteger(props["connectTimeout"]) ? [] : [`connectTimeout is ${text(props["connectTimeout"])}: it must be a number of seconds.`]),
+  ];
+}
+
+export function awsProviderFindings(props: Record<string, unknown>, org: OrgFacts): string[] {
+  // Read directly: a region unknown during preview skips the rule with an advisory, as the analyzer does.
+  const region = props["region"];
+  const regionFindings = org.awsRegion === undefined
+    ? [`region is ${text(region)}, but the org declares no edge.awsRegion: declare the edge first.`]
+    : region === org.awsRegion ? [] : [`region is ${text(region)}: it must be the org's edge.awsRegion ${org.awsRegion}.`];
+  const defaultTags = objectInput(props["defaultTags"]) ?? {};
+  const tags = objectInput(defaultTags["tags"]) ?? {};
+  const expected = orgTags(org);
+  const missing = Object.keys(expected).filter((key) => tags[key] !== expected[key]);
+  const extra = [...Object.keys(defaultTags).filter((key) => key !== "tags"), ...Object.keys(tags).filter((key) => !(key in expected))];
+  return [
+    ...unexpectedInputs(props, ["region", "defaultTags", "skipRegionValidation", "skipCredentialsValidation", VERSION], "aws"),
+    ...regionFindings,
+    ...(missing.length === 0 ? [] : [`default tags lack ${missing.map((key) => `${key}=${expected[key]}`).join(", ")}: tag every AWS resource with its org and tier.`]),
+    ...(extra.length === 0 ? [] : [`default tags also hold ${extra.join(", ")}: the org's provider tags its org and tier only.`]),
+    ...["skipRegionValidation", "skipCredentialsValidation"].filter((key) => booleanInput(props[key]) !== false)
+      .map((key) => `${key} is ${text(props[key])}: it must be false, so a region or credentials that do not work fail the deploy.`),
+  ];
+}
+
+/** The org's Cloudflare provider takes nothing: the account is on each resource, the API token in the deploy environment. */
+export function cloudflareProviderFindings(props: Record<string, unknown>): string[] {
+  return unexpectedInputs(props, [VERSION], "cloudflare");
+}

@@ -1,0 +1,59 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { isProviderType } from "../components/provider-plan";
+import { COMPONENT_TYPES } from "../components/type-tokens";
+
+/*
+ * The resource types an org stack may declare: exactly the ones the program declares, so a
+ * resource kind nobody judged (a foreign data wrapper, a SECURITY DEFINER function, a deprecated
+ * alias of an allowed type under another token, a Worker of another kind) is refused without
+ * anyone naming it. Another rule judges what each allowed type holds. Adding a resource type to
+ * the program means adding it here, on purpose, with the rule that judges it.
+ */
+
+/** Every custom resource type the program declares, by its type token (each is an SDK class's). */
+export const DECLARED_RESOURCE_TYPES: readonly string[] = [
+  // The org database, its roles, schemas and grants, and the provider login's membership.
+  "postgresql:index/role:Role",
+  "postgresql:index/database:Database",
+  "postgresql:index/schema:Schema",
+  "postgresql:index/grant:Grant",
+  "postgresql:index/defaultPrivileges:DefaultPrivileges",
+  "postgresql:index/grantRole:GrantRole",
+  // Secrets by reference: the org's key, its secrets, and the outbound Worker's identity.
+  "aws:kms/key:Key",
+  "aws:kms/alias:Alias",
+  "aws:secretsmanager/secret:Secret",
+  "aws:secretsmanager/secretVersion:SecretVersion",
+  "aws:iam/user:User",
+  "aws:iam/userPolicy:UserPolicy",
+  "aws:iam/accessKey:AccessKey",
+  // The edge: the dispatch namespace, the router and outbound Workers, their Secrets Store.
+  "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace",
+  "cloudflare:index/workersScript:WorkersScript",
+  "cloudflare:index/secretsStore:SecretsStore",
+  "cloudflare:index/secretsStoreSecret:SecretsStoreSecret",
+  // Generated passwords.
+  "random:index/randomPassword:RandomPassword",
+  // SqlMigration; postgres-migrations-match-platform-sql judges which migration and what SQL.
+  "pulumi-nodejs:dynamic:Resource",
+];
+
+const ORG_STACK_COMPONENTS: readonly string[] = Object.values(COMPONENT_TYPES).filter((type) => type !== COMPONENT_TYPES.promotionGates);
+const STACK = "pulumi:pulumi:Stack";
+
+/** Types that create nothing themselves: the stack, tenantry's components, and providers (judged by the *-org-provider rules). */
+const isStructural = (type: string) => type === STACK || ORG_STACK_COMPONENTS.includes(type) || isProviderType(type);
+
+export const stackResourceTypesAllowed: StackValidationPolicy = {
+  name: "stack-resource-types-allowed",
+  description: "An org stack declares only the resource types the program declares: any other Postgres, AWS, Cloudflare or dynamic resource type is refused.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    // The platform stack declares no org; a stack with several is still judged here.
+    if (!args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant)) return;
+    for (const resource of args.resources) {
+      if (isStructural(resource.type) || DECLARED_RESOURCE_TYPES.includes(resource.type)) continue;
+      reportViolation(`${resource.name} is a ${resource.type}, which no org declares: an org stack holds only the resource types the program declares (docs/policies.md).`, resource.urn);
+    }
+  },
+};
