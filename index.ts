@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { orgComponentName } from "./components/naming";
+import { orgComponentName } from "./spec/naming";
 import { OrgTenant } from "./components/org-tenant";
-import { tenantStackFromConfig } from "./components/stack-config";
+import { tenantStackFromConfig } from "./spec/stack-config";
 
 /**
  * The tenantry program: one org per stack. The whole stack configuration is validated before

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { orgSpecFromStackConfig } from "../components/stack-config";
+import { orgSpecFromStackConfig } from "../spec/stack-config";
 import { readStackFile } from "../harness/stack-file";
 import { startEdge, type LocalEdge } from "../local/edge";
 

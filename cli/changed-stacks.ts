@@ -6,7 +6,7 @@
  */
 
 /** Paths whose change reaches every stack. */
-const SHARED = [/^index\.ts$/, /^components\//, /^workers\//, /^policies\//, /^harness\//, /^cli\//, /^package(-lock)?\.json$/, /^Pulumi\.yaml$/, /^tsconfig(\.build)?\.json$/];
+const SHARED = [/^index\.ts$/, /^spec\//, /^components\//, /^workers\//, /^policies\//, /^harness\//, /^cli\//, /^package(-lock)?\.json$/, /^Pulumi\.yaml$/, /^tsconfig(\.build)?\.json$/];
 const STACK_FILE = /^stacks\/Pulumi\.(org-[a-z0-9-]+)\.ya?ml$/;
 
 /** `stacks/Pulumi.org-acme.yaml` -> `org-acme`; undefined for any other path. */

@@ -1,5 +1,5 @@
 import { worker } from "workerpool";
-import { SpecError } from "../components/spec-errors";
+import { SpecError } from "../spec/spec-errors";
 import { checkStackFile, type StackReport } from "../harness/check-stack";
 
 /*

@@ -1,6 +1,6 @@
-import type { Offboarding, OrgSpec } from "../components/spec";
-import { SpecError } from "../components/spec-errors";
-import { orgSpecFromStackConfig } from "../components/stack-config";
+import type { Offboarding, OrgSpec } from "../spec/spec";
+import { SpecError } from "../spec/spec-errors";
+import { orgSpecFromStackConfig } from "../spec/stack-config";
 import { parseStackFile } from "../harness/stack-file";
 
 /*

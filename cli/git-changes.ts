@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { SpecError } from "../components/spec-errors";
+import { SpecError } from "../spec/spec-errors";
 
 /*
  * What git says about a change: the files it touched since the base, and a file as the base has

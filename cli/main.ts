@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { dirname, relative } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { SpecError } from "../components/spec-errors";
+import { SpecError } from "../spec/spec-errors";
 import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_LOCKED, EXIT_OK } from "./exit-codes";
 
 /*

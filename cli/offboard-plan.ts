@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
 import { isMap, parseDocument, stringify } from "yaml";
 import { planAllLoginRoles } from "../components/database-plan";
-import { databaseName, edgeName } from "../components/naming";
-import type { ProviderSettings } from "../components/provider-settings";
-import type { Offboarding, OrgSpec } from "../components/spec";
-import { SpecError } from "../components/spec-errors";
+import { databaseName, edgeName } from "../spec/naming";
+import type { ProviderSettings } from "../spec/provider-settings";
+import type { Offboarding, OrgSpec } from "../spec/spec";
+import { SpecError } from "../spec/spec-errors";
 
 /*
  * What `tenantry offboard` writes and prints: the stack file with the offboarding marker added

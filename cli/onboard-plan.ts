@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { databaseSecretName } from "../components/secret-plan";
-import type { SpecProblem } from "../components/spec-errors";
+import type { SpecProblem } from "../spec/spec-errors";
 
 /*
  * What `tenantry onboard` writes: a new org's stack file, from the flags and from a template

@@ -1,7 +1,7 @@
 import { linkSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { SpecError } from "../components/spec-errors";
-import { tenantStackFromConfig, type TenantStack } from "../components/stack-config";
+import { SpecError } from "../spec/spec-errors";
+import { tenantStackFromConfig, type TenantStack } from "../spec/stack-config";
 import { readStackFile } from "../harness/stack-file";
 
 /*

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import type { AclPlan } from "./database-plan";
-import { childName } from "./naming";
+import { childName } from "../spec/naming";
 
 /**
  * Creates an org's `Grant` and `DefaultPrivileges` resources strictly one after another.

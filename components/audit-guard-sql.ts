@@ -1,4 +1,4 @@
-import { AUDIT_TRIGGER, AUDIT_TRIGGER_PREFIX, EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "./platform-names";
+import { AUDIT_TRIGGER, AUDIT_TRIGGER_PREFIX, EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
 
 /*
  * Coverage of the audit ledger and its protection, as idempotent SQL. Everything here runs as

@@ -5,9 +5,9 @@ import type { AclChain } from "./acl-chain";
 import { auditOwnerName, planAuditAcl } from "./audit-plan";
 import { AUDIT_SCHEMA } from "./audit-sql";
 import type { MigrationPlan } from "./migration-plan";
-import { childName } from "./naming";
+import { childName } from "../spec/naming";
 import { migrationConnection, UNPRIVILEGED_ROLE_ATTRIBUTES, type EnvironmentLoginRoles, type ProviderConnection } from "./org-database";
-import type { OrgSpec } from "./spec";
+import type { OrgSpec } from "../spec/spec";
 import { SqlMigration } from "./sql-migration";
 
 export interface AuditLedgerArgs {

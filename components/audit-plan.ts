@@ -1,7 +1,7 @@
 import { AUDIT_SCHEMA } from "./audit-sql";
 import { planLoginRoles, type AclPlan } from "./database-plan";
-import { databaseName, orgRoleName, schemaName } from "./naming";
-import type { OrgSpec } from "./spec";
+import { databaseName, orgRoleName, schemaName } from "../spec/naming";
+import type { OrgSpec } from "../spec/spec";
 
 /* The audit ledger's names and grants, as plain data (the SQL itself is in audit-sql.ts). */
 

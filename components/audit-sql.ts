@@ -1,6 +1,6 @@
 import { auditGuardSql } from "./audit-guard-sql";
-import { quoteIdent } from "./naming";
-import { PLATFORM_SCHEMAS } from "./platform-names";
+import { quoteIdent } from "../spec/naming";
+import { PLATFORM_SCHEMAS } from "../spec/platform-names";
 
 /*
  * The append-only audit ledger of one org database, as idempotent SQL (applied by a

@@ -1,7 +1,7 @@
-import { connectionBudget } from "./connection-budget";
+import { connectionBudget } from "../spec/connection-budget";
 import { planLifecycle } from "./lifecycle-plan";
-import type { OrgSpec } from "./spec";
-import { databaseName, environmentRoleName, orgRoleName, quoteIdent, schemaName, type EnvironmentRoleKind } from "./naming";
+import type { OrgSpec } from "../spec/spec";
+import { databaseName, environmentRoleName, orgRoleName, quoteIdent, schemaName, type EnvironmentRoleKind } from "../spec/naming";
 
 /*
  * What the org's database, roles, schemas and grants are, as plain data. The components only

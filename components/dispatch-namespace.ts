@@ -5,8 +5,8 @@ import { bundleSource } from "../workers/build";
 import { scriptName } from "../workers/dispatch/config";
 import { edgeTrustOf, outboundConfig, routerConfig } from "./edge-config";
 import { storeSecretName, type EdgeStoreSecret } from "./edge-plan";
-import { childName, edgeName } from "./naming";
-import type { OrgSpec } from "./spec";
+import { childName, edgeName } from "../spec/naming";
+import type { OrgSpec } from "../spec/spec";
 import { TenantApp } from "./tenant-app";
 import { COMPONENT_TYPES } from "./type-tokens";
 

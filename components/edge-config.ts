@@ -1,7 +1,7 @@
 import type { JSONWebKeySet } from "jose";
 import type { RouterConfig } from "../workers/dispatch/config";
 import type { OutboundConfig } from "../workers/outbound/config";
-import type { OrgSpec } from "./spec";
+import type { OrgSpec } from "../spec/spec";
 
 /*
  * What the org's Workers are configured with, from the validated spec: one pure function per

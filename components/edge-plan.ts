@@ -1,4 +1,4 @@
-import { edgeName } from "./naming";
+import { edgeName } from "../spec/naming";
 
 /*
  * Every name the org's edge takes in its Cloudflare account, decided here: the DispatchNamespace

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import type { AclChain } from "./acl-chain";
 import { planEnvironmentSchemas, planSchemaAcl } from "./database-plan";
-import { childName } from "./naming";
-import type { OrgSpec } from "./spec";
+import { childName } from "../spec/naming";
+import type { OrgSpec } from "../spec/spec";
 import type { EnvironmentLoginRoles } from "./org-database";
 
 export interface EnvironmentSchemasArgs {

@@ -1,4 +1,4 @@
-import type { OrgSpec } from "./spec";
+import type { OrgSpec } from "../spec/spec";
 
 /*
  * What an org's lifecycle changes in what the program declares. An active org is declared in

@@ -1,7 +1,7 @@
 import { coveredSchemas } from "./audit-plan";
 import { auditLedgerSql } from "./audit-sql";
 import { lockTimeoutSql } from "./database-plan";
-import { databaseName, orgRoleName } from "./naming";
+import { databaseName, orgRoleName } from "../spec/naming";
 import type { OrgFacts } from "./org-facts";
 
 /*

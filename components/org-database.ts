@@ -5,14 +5,14 @@ import * as random from "@pulumi/random";
 import type { AclChain } from "./acl-chain";
 import { DATABASE_SETTINGS, planDatabase, planDatabaseAcl, planLoginRoles, type LoginRolePlan } from "./database-plan";
 import type { MigrationPlan } from "./migration-plan";
-import type { ProviderSettings } from "./provider-settings";
+import type { ProviderSettings } from "../spec/provider-settings";
 import { SqlMigration, type MigrationConnection } from "./sql-migration";
-import { childName } from "./naming";
-import type { OrgSpec } from "./spec";
+import { childName } from "../spec/naming";
+import type { OrgSpec } from "../spec/spec";
 
 export interface OrgDatabaseArgs {
   /**
-   * The validated org spec (components/spec.ts). Its tier decides protection: production
+   * The validated org spec (spec/spec.ts). Its tier decides protection: production
    * databases are `protect`ed and retained on delete, sandbox databases are retained only.
    * While the org is marked for offboarding, `protect` is lifted (the database stays retained)
    * and the login roles are NOLOGIN (lifecycle-plan.ts).

@@ -1,7 +1,7 @@
-import { databaseName, environmentRoleName, orgRoleName, schemaName } from "./naming";
-import type { ProviderSettings } from "./provider-settings";
+import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
+import type { ProviderSettings } from "../spec/provider-settings";
 import { planSecrets } from "./secret-plan";
-import type { OrgSpec } from "./spec";
+import type { OrgSpec } from "../spec/spec";
 
 /*
  * What the OrgTenant component registers about its org, as its props and again among its

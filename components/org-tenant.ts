@@ -10,11 +10,11 @@ import { EnvironmentSchemas } from "./environment-schemas";
 import { planLifecycle } from "./lifecycle-plan";
 import { planMigrations } from "./migration-plan";
 import { orgFactsOf } from "./org-facts";
-import { childName } from "./naming";
+import { childName } from "../spec/naming";
 import { OrgDatabase, type ProviderConnection } from "./org-database";
 import { awsProviderArgs, orgProviderName, postgresProviderArgs } from "./provider-plan";
 import { SecretBindings } from "./secret-bindings";
-import type { OrgSpec } from "./spec";
+import type { OrgSpec } from "../spec/spec";
 
 export interface OrgTenantArgs {
   /** The validated org spec (parse the stack config with `tenantStackFromConfig` first). */

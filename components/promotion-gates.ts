@@ -1,6 +1,6 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { childName } from "./naming";
+import { childName } from "../spec/naming";
 import { MAIN_APPROVALS, promotionGates, type PlatformConfig } from "./promotion-plan";
 import { COMPONENT_TYPES } from "./type-tokens";
 

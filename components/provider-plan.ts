@@ -1,6 +1,6 @@
-import { childName } from "./naming";
-import type { ProviderSettings } from "./provider-settings";
-import type { OrgSpec } from "./spec";
+import { childName } from "../spec/naming";
+import type { ProviderSettings } from "../spec/provider-settings";
+import type { OrgSpec } from "../spec/spec";
 import { COMPONENT_TYPES } from "./type-tokens";
 
 /*
@@ -76,7 +76,7 @@ export function awsProviderArgs(spec: Pick<OrgSpec, "slug" | "tier">, awsRegion:
 
 /**
  * The org's Postgres provider: every setting from the validated `postgresql:*` stack config
- * (components/provider-settings.ts), so the plugin fills none from PGHOST, PGUSER, PGSSLMODE or
+ * (spec/provider-settings.ts), so the plugin fills none from PGHOST, PGUSER, PGSSLMODE or
  * the like. The password is added by the component, as a secret; without one the plugin reads
  * PGPASSWORD, a credential of the deploy environment.
  */

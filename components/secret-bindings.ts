@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { childName, databaseName } from "./naming";
+import { childName, databaseName } from "../spec/naming";
 import { outboundReadPolicy, planSecrets } from "./secret-plan";
-import type { OrgSpec } from "./spec";
+import type { OrgSpec } from "../spec/spec";
 import { COMPONENT_TYPES } from "./type-tokens";
 
 /** An environment's database login, as the secret holding it describes it. */

@@ -1,5 +1,5 @@
-import { parseSecretReference } from "./secret-reference";
-import type { OrgSpec } from "./spec";
+import { parseSecretReference } from "../spec/secret-reference";
+import type { OrgSpec } from "../spec/spec";
 
 /*
  * Which Secrets Manager secrets an org has, and who may read them. Pure: the SecretBindings

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { OrgSpec } from "./spec";
+import type { OrgSpec } from "../spec/spec";
 import { COMPONENT_TYPES } from "./type-tokens";
 
 export interface TenantAppProps {

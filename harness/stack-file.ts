@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parse } from "yaml";
-import { SpecError } from "../components/spec-errors";
+import { SpecError } from "../spec/spec-errors";
 
 /** A stack file as the Pulumi CLI would hand it to the program. */
 export interface StackFile {

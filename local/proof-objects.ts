@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { rmSync } from "node:fs";
 import { attempt } from "./attempt";
-import { quoteIdent } from "../components/naming";
+import { quoteIdent } from "../spec/naming";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
 import { literal } from "./provider-sql/sql";
 import type { ServerInfo } from "./server";

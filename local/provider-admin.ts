@@ -4,7 +4,7 @@ import type { LocalPaths } from "./paths";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
 import { ident, literal } from "./provider-sql/sql";
 import { adminClient, BOOTSTRAP_SUPERUSER, type ServerInfo } from "./server";
-import type { SpecProblem } from "../components/spec-errors";
+import type { SpecProblem } from "../spec/spec-errors";
 
 /*
  * The provider's login on the embedded server, made like a managed database's master user:

@@ -1,5 +1,5 @@
-import { SpecError } from "../components/spec-errors";
-import { tenantStackFromConfig, type TenantStack } from "../components/stack-config";
+import { SpecError } from "../spec/spec-errors";
+import { tenantStackFromConfig, type TenantStack } from "../spec/stack-config";
 import { RecordingMonitor } from "../harness/recording-monitor";
 import { runProgram } from "../harness/run-program";
 import { readStackFile, resolveStackFile, type StackFile } from "../harness/stack-file";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PromotionGates } from "../components/promotion-gates";
 import { platformConfigSchema } from "../components/promotion-plan";
-import { SpecError } from "../components/spec-errors";
+import { SpecError } from "../spec/spec-errors";
 
 /**
  * The platform stack: the GitOps repository's promotion gates, declared once (not per org).

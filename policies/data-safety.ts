@@ -1,4 +1,4 @@
-import { databaseName } from "../components/naming";
+import { databaseName } from "../spec/naming";
 import { orgOfStack } from "./stack-org";
 import * as postgresql from "@pulumi/postgresql";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { AUDIT_SCHEMA } from "../components/audit-sql";
-import { environmentRoleName, orgRoleName, schemaName } from "../components/naming";
+import { environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
 import type { OrgFacts } from "../components/org-facts";
 import { orgDatabase } from "./org-roles";
 import { judgeAgainstOrg } from "./stack-org";

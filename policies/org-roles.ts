@@ -1,4 +1,4 @@
-import { databaseName, environmentRoleName, orgRoleName } from "../components/naming";
+import { databaseName, environmentRoleName, orgRoleName } from "../spec/naming";
 import type { OrgFacts } from "../components/org-facts";
 import type { GranteeKind, RoleKind } from "./grant-shapes";
 

@@ -1,10 +1,10 @@
 import * as postgresql from "@pulumi/postgresql";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isPostgresOwnedSchema, isTenantForm, PLATFORM_SCHEMAS } from "../components/platform-names";
+import { isPostgresOwnedSchema, isTenantForm, PLATFORM_SCHEMAS } from "../spec/platform-names";
 
 /*
  * DESIGN property 16 at the pack: the names a stack declares are the tenant's (words joined by
- * single underscores, components/platform-names.ts), never the platform's or Postgres'. Judged
+ * single underscores, spec/platform-names.ts), never the platform's or Postgres'. Judged
  * by the form a name must have, so a platform name added later is refused without a new rule.
  */
 

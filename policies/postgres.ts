@@ -1,6 +1,6 @@
 import * as postgresql from "@pulumi/postgresql";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../components/quota-bounds";
+import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../spec/quota-bounds";
 import { orgProviderRule } from "./org-providers";
 import { postgresProviderFindings } from "./provider-inputs";
 import { roleKindProblems } from "./shape-match";

@@ -1,5 +1,5 @@
 import { AUDIT_SCHEMA } from "../components/audit-sql";
-import { environmentRoleName, schemaName } from "../components/naming";
+import { environmentRoleName, schemaName } from "../spec/naming";
 import {
   APPLICATION_EVENT_COLUMNS, AUDIT_EVENTS_TABLE, GRANT_SHAPES, MEMBERSHIP_SHAPES, ROLE_KINDS,
   type GrantShape, type MembershipShape, type Reach,

@@ -1,5 +1,5 @@
 import { AUDIT_SCHEMA } from "../components/audit-sql";
-import { environmentRoleName } from "../components/naming";
+import { environmentRoleName } from "../spec/naming";
 import { APPLICATION_EVENT_COLUMNS, AUDIT_EVENTS_TABLE, GRANT_SHAPES, MEMBERSHIP_SHAPES, type GrantShape } from "./grant-shapes";
 import { granteeOf, orgDatabase, orgRoles, type Grantee, type OrgFacts } from "./org-roles";
 import { environmentSchemas, type AclFacts, type MembershipFacts } from "./shape-match";

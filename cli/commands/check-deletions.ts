@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SpecError } from "../../components/spec-errors";
+import { SpecError } from "../../spec/spec-errors";
 import { orgStackFiles } from "../../harness/stack-file";
 import { deletedStacks, orgStackOfPath } from "../changed-stacks";
 import { judgeDeletion, judgeMarkedChange, type DeletionVerdict } from "../deletion-check";

@@ -8,7 +8,7 @@ import type { RunOptions } from "../../harness/run-program";
 import { resolveStackFile, stackNameOf } from "../../harness/stack-file";
 import packManifest from "../../policies/package.json";
 import type { StackOutcome } from "../check-worker";
-import { SpecError } from "../../components/spec-errors";
+import { SpecError } from "../../spec/spec-errors";
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { renderReport } from "../render-violations";
 

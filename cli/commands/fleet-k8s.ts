@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import picomatch from "picomatch";
 import { stringify } from "yaml";
-import { SpecError } from "../../components/spec-errors";
+import { SpecError } from "../../spec/spec-errors";
 import { orgStackFiles, readStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 import { operatorStack, type OperatorOptions } from "../operator-stacks";

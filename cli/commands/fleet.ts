@@ -5,7 +5,7 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { SingleBar } from "cli-progress";
 import picomatch from "picomatch";
 import { parse, stringify } from "yaml";
-import { SpecError } from "../../components/spec-errors";
+import { SpecError } from "../../spec/spec-errors";
 import { orgStackFiles } from "../../harness/stack-file";
 import { EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { renderFleetTable, runFleet } from "../fleet";

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { Offboarding } from "../../components/spec";
-import { orgSlug } from "../../components/spec-fields";
-import { SpecError } from "../../components/spec-errors";
-import { tenantStackFromConfig } from "../../components/stack-config";
+import type { Offboarding } from "../../spec/spec";
+import { orgSlug } from "../../spec/spec-fields";
+import { SpecError } from "../../spec/spec-errors";
+import { tenantStackFromConfig } from "../../spec/stack-config";
 import { readStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 import { markForOffboarding, offboardSteps } from "../offboard-plan";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import { orgSlug } from "../../components/spec-fields";
-import { SpecError } from "../../components/spec-errors";
+import { orgSlug } from "../../spec/spec-fields";
+import { SpecError } from "../../spec/spec-errors";
 import { orgStackFiles, readStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 import { onboardProblems, renderStackFile, type OnboardRequest, type PlatformSettings } from "../onboard-plan";

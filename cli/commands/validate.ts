@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { tenantStackFromConfig } from "../../components/stack-config";
+import { tenantStackFromConfig } from "../../spec/stack-config";
 import { readStackFile, resolveStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 

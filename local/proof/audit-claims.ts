@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import { planLoginRoles } from "../../components/database-plan";
-import { databaseName } from "../../components/naming";
+import { databaseName } from "../../spec/naming";
 import { attempt } from "../attempt";
 import { credentialsOf, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
-import { AUDIT_TRIGGER, AUDIT_TRIGGERS } from "../../components/platform-names";
+import { AUDIT_TRIGGER, AUDIT_TRIGGERS } from "../../spec/platform-names";
 import { proofTable } from "./privilege-claims";
 
 /*

@@ -1,7 +1,7 @@
 import type { Credentials, Outcome } from "../attempt";
 import type { ProofObject } from "../proof-objects";
 import type { ServerInfo } from "../server";
-import type { OrgSpec } from "../../components/spec";
+import type { OrgSpec } from "../../spec/spec";
 
 /** SQLSTATEs the claims expect the server to answer with. */
 export { SQLSTATE } from "../sqlstate";

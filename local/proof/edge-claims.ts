@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { parseSecretReference } from "../../components/secret-reference";
-import type { OrgSpec } from "../../components/spec";
+import { parseSecretReference } from "../../spec/secret-reference";
+import type { OrgSpec } from "../../spec/spec";
 import { BASE_ROLES, type BaseRole } from "../../workers/lib/access-policy";
 import { STANDARD_REQUEST_HEADERS } from "../../workers/lib/forwarded-request";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from "../../workers/lib/identity";

@@ -1,6 +1,6 @@
 import { planLoginRoles } from "../../components/database-plan";
-import { databaseName } from "../../components/naming";
-import { EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../../components/platform-names";
+import { databaseName } from "../../spec/naming";
+import { EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../../spec/platform-names";
 import { attemptEach } from "../attempt";
 import { credentialsOf, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { planAllLoginRoles, planLoginRoles } from "../../components/database-plan";
-import { databaseName, orgPrefix, quoteIdent } from "../../components/naming";
+import { databaseName, orgPrefix, quoteIdent } from "../../spec/naming";
 import { attempt, connectionsUntilRefused } from "../attempt";
-import { PROOF_OBJECT_PREFIX } from "../../components/platform-names";
+import { PROOF_OBJECT_PREFIX } from "../../spec/platform-names";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 
 /*

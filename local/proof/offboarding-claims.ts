@@ -1,6 +1,6 @@
 import { coveredSchemas } from "../../components/audit-plan";
 import { planAllLoginRoles } from "../../components/database-plan";
-import { databaseName } from "../../components/naming";
+import { databaseName } from "../../spec/naming";
 import { attempt } from "../attempt";
 import { credentialsOf, expectRefused, SQLSTATE, type ClaimResult, type ProofContext } from "./claim";
 

@@ -1,7 +1,7 @@
 import { planEnvironmentSchemas, planLoginRoles } from "../../components/database-plan";
-import { databaseName, quoteIdent } from "../../components/naming";
+import { databaseName, quoteIdent } from "../../spec/naming";
 import { attempt } from "../attempt";
-import { PROOF_OBJECT_PREFIX } from "../../components/platform-names";
+import { PROOF_OBJECT_PREFIX } from "../../spec/platform-names";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 
 /*

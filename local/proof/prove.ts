@@ -10,7 +10,7 @@ import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } f
 import { attempt } from "../attempt";
 import type { ServerInfo } from "../server";
 import { dropProofObjects, recordProofObject, type Leftover } from "../proof-objects";
-import { PROOF_OBJECT_PREFIX } from "../../components/platform-names";
+import { PROOF_OBJECT_PREFIX } from "../../spec/platform-names";
 
 /** Every claim, in the order the table shows them. Later issues append theirs here. */
 const CLAIMS = [

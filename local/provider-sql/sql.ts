@@ -1,4 +1,4 @@
-import { quoteIdent } from "../../components/naming";
+import { quoteIdent } from "../../spec/naming";
 
 /*
  * Shared pieces of the SQL terraform-provider-postgresql issues (cyrilgdn/terraform-provider-

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { orgSpecFromStackConfig } from "../../components/stack-config";
-import type { OrgSpec } from "../../components/spec";
+import { orgSpecFromStackConfig } from "../../spec/stack-config";
+import type { OrgSpec } from "../../spec/spec";
 import { readStackFile } from "../../harness/stack-file";
 import { startEdge, type LocalEdge } from "../../local/edge";
 import { REPO_DIR } from "./local";

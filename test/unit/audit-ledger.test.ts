@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { APPLICATION_EVENT_COLUMNS, AUDIT_EVENT_PRIVILEGES, coveredSchemas, planAuditAcl } from "../../components/audit-plan";
 import { auditGuardSql } from "../../components/audit-guard-sql";
 import { auditLedgerSql } from "../../components/audit-sql";
-import { parseOrgSpec } from "../../components/spec";
+import { parseOrgSpec } from "../../spec/spec";
 import { SQL_MIGRATION_KIND } from "../../components/sql-migration";
 import type { ProgramRun } from "../../harness/run-program";
 import { aclChanges, input, ofType, runOrg, TYPES } from "../helpers/program";

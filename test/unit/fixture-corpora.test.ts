@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SpecError } from "../../components/spec-errors";
+import { SpecError } from "../../spec/spec-errors";
 import { checkStackFile } from "../../harness/check-stack";
 
 /*

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { forwardHeaderProblem } from "../../components/header-names";
+import { forwardHeaderProblem } from "../../spec/header-names";
 import { STANDARD_REQUEST_HEADERS } from "../../workers/lib/forwarded-request";
 
 /*

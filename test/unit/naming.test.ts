@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   databaseName, environmentRoleName, orgRoleName, PG_IDENTIFIER_MAX_BYTES, quoteIdent, schemaName,
-} from "../../components/naming";
-import { environmentSlug, orgSlug, workspaceSlug } from "../../components/spec-fields";
+} from "../../spec/naming";
+import { environmentSlug, orgSlug, workspaceSlug } from "../../spec/spec-fields";
 
 /** Slugs exactly as the spec admits them: generated from its own patterns and filtered by its own schema. */
 const org = fc.stringMatching(/^[a-z][a-z0-9]{0,5}(-[a-z0-9]{1,5}){0,3}$/).filter((s) => orgSlug.safeParse(s).success);

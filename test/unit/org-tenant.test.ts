@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { isProviderType } from "../../components/provider-plan";
-import { environmentRoleName } from "../../components/naming";
+import { environmentRoleName } from "../../spec/naming";
 import { isSecretValue, RecordingMonitor } from "../../harness/recording-monitor";
 import type { ProgramRun } from "../../harness/run-program";
 import { aclChanges, input, ofType, runOrg, TYPES } from "../helpers/program";

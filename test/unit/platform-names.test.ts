@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { auditLedgerSql } from "../../components/audit-sql";
-import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../../components/naming";
+import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../../spec/naming";
 import {
   AUDIT_TRIGGER_PREFIX, AUDIT_TRIGGERS, EVENT_TRIGGERS, isPlatformForm, isPostgresOwnedSchema, isTenantForm, PLATFORM_SCHEMAS,
   PROOF_OBJECT_PREFIX,
-} from "../../components/platform-names";
-import { parseOrgSpec, type OrgSpec } from "../../components/spec";
-import { SpecError } from "../../components/spec-errors";
+} from "../../spec/platform-names";
+import { parseOrgSpec, type OrgSpec } from "../../spec/spec";
+import { SpecError } from "../../spec/spec-errors";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
 
 /*

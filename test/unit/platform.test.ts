@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SpecError } from "../../components/spec-errors";
+import { SpecError } from "../../spec/spec-errors";
 import type { RegisteredResource } from "../../harness/recording-monitor";
 import { runPolicies } from "../../harness/run-policies";
 import { runProgram } from "../../harness/run-program";

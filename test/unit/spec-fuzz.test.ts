@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseOrgSpec } from "../../components/spec";
-import { SpecError } from "../../components/spec-errors";
+import { parseOrgSpec } from "../../spec/spec";
+import { SpecError } from "../../spec/spec-errors";
 import { RecordingMonitor } from "../../harness/recording-monitor";
 import { runOrg, TYPES } from "../helpers/program";
 import { NOW, validOrgInput } from "../helpers/spec-builder";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseOrgSpec } from "../../components/spec";
-import { SpecError } from "../../components/spec-errors";
+import { parseOrgSpec } from "../../spec/spec";
+import { SpecError } from "../../spec/spec-errors";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
 
 type Org = Record<string, any>;

@@ -9,7 +9,7 @@ import type { RegisteredResource } from "../../harness/recording-monitor";
 import type { ProgramRun } from "../../harness/run-program";
 import { runOrg } from "../helpers/program";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
-import { parseOrgSpec } from "../../components/spec";
+import { parseOrgSpec } from "../../spec/spec";
 
 /*
  * The SqlMigration resource as the program registers it, and its provider as Pulumi will run it:

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { POSTGRES_KEYS_READ } from "../../components/provider-settings";
-import { SpecError } from "../../components/spec-errors";
-import { tenantStackFromConfig } from "../../components/stack-config";
+import { POSTGRES_KEYS_READ } from "../../spec/provider-settings";
+import { SpecError } from "../../spec/spec-errors";
+import { tenantStackFromConfig } from "../../spec/stack-config";
 import { PROVIDER_CONFIG, stackConfigFor, validOrgInput } from "../helpers/spec-builder";
 
 function messagesOf(config: Parameters<typeof tenantStackFromConfig>[0]): string[] {

@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { orgSpecFromStackConfig } from "../../components/stack-config";
+import { orgSpecFromStackConfig } from "../../spec/stack-config";
 import { runProgram } from "../../harness/run-program";
 import { readStackFile } from "../../harness/stack-file";
 import { TYPES } from "../helpers/program";
