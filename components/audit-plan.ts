@@ -1,6 +1,7 @@
 import { AUDIT_SCHEMA } from "./audit-sql";
 import { planLoginRoles, type AclPlan } from "./database-plan";
 import { databaseName, orgRoleName, schemaName } from "../spec/naming";
+import { platformName } from "../spec/platform-names";
 import type { OrgSpec } from "../spec/spec";
 
 /* The audit ledger's names and grants, as plain data (the SQL itself is in audit-sql.ts). */
@@ -17,6 +18,11 @@ export const APPLICATION_EVENT_COLUMNS = ["correlation_id", "schema_name", "tabl
 
 export function auditOwnerName(spec: OrgSpec): string {
   return orgRoleName(spec.slug, "audit");
+}
+
+/** The ledger's row-level security policies for one environment's roles: what they read, what they write. */
+export function ledgerPolicyNames(env: string): { readonly select: string; readonly insert: string } {
+  return { select: platformName("environment", env, "select"), insert: platformName("environment", env, "insert") };
 }
 
 /** Every workspace schema of every environment (workspace slugs, as the org's facts hold them). */
