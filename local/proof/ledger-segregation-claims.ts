@@ -1,6 +1,6 @@
 import { auditOwnerName, ledgerPolicyNames } from "../../components/audit-plan";
 import { planEnvironmentSchemas, planLoginRoles } from "../../components/database-plan";
-import { databaseName } from "../../spec/naming";
+import { databaseName, quoteLiteral as literal } from "../../spec/naming";
 import { PLATFORM_SCHEMAS, PROOF_OBJECT_PREFIX } from "../../spec/platform-names";
 import { attempt, attemptEach, type Credentials } from "../attempt";
 import { credentialsOf, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
@@ -22,7 +22,6 @@ import { firstSchema, proofTable } from "./privilege-claims";
 
 const { insufficientPrivilege: INSUFFICIENT_PRIVILEGE } = SQLSTATE;
 const CARD_NUMBER = "4242 4242 4242 4242";
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const correlation = (ctx: ProofContext) => `proof-segregation-${ctx.nonce}`;
 
 interface LoginRole {
