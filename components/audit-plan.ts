@@ -1,6 +1,6 @@
-import { AUDIT_SCHEMA } from "./audit-sql";
+import { AUDIT_SCHEMA, type LedgerEnvironment } from "./audit-sql";
 import { planLoginRoles, type AclPlan } from "./database-plan";
-import { databaseName, orgRoleName, schemaName } from "../spec/naming";
+import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
 import { platformName } from "../spec/platform-names";
 import type { OrgSpec } from "../spec/spec";
 
@@ -28,6 +28,21 @@ export function ledgerPolicyNames(env: string): { readonly select: string; reado
 /** Every workspace schema of every environment (workspace slugs, as the org's facts hold them). */
 export function coveredSchemas(org: { readonly environments: readonly string[]; readonly workspaces: readonly string[] }): string[] {
   return org.environments.flatMap((env) => org.workspaces.map((workspace) => schemaName(workspace, env)));
+}
+
+/**
+ * Who sees which events: per environment, its runtime and DDL roles and its workspace schemas.
+ * The schemas are listed, not matched by a `_<env>` suffix: an allowlist rendered from the org's
+ * facts admits exactly the org's schemas, and the migration is rendered again (and re-applied)
+ * whenever they change.
+ */
+export function planLedgerSegregation(org: { readonly slug: string; readonly environments: readonly string[]; readonly workspaces: readonly string[] }): LedgerEnvironment[] {
+  return org.environments.map((env) => ({
+    environment: env,
+    roles: [environmentRoleName(org.slug, env, "runtime"), environmentRoleName(org.slug, env, "ddl")],
+    schemas: org.workspaces.map((workspace) => schemaName(workspace, env)),
+    policies: ledgerPolicyNames(env),
+  }));
 }
 
 /** Per login role: USAGE on the audit schema, SELECT on audit.events, INSERT on its descriptive columns. */

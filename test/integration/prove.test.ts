@@ -118,6 +118,24 @@ describe("the proof itself", () => {
     }
   });
 
+  it("fails the ledger's segregation claims, and only those, for every role, when row-level security is off on audit.events", async () => {
+    const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
+    const superuser = { user: server.user, password: server.password };
+    await attempt(server, superuser, "tn_acme", ["ALTER TABLE audit.events DISABLE ROW LEVEL SECURITY"]);
+    try {
+      const broken = (await proveLocal(acme)).filter((r) => r.status === "fail");
+      const roles = ["dev", "test", "prod"].flatMap((env) => [`tn_acme_${env}_runtime`, `tn_acme_${env}_ddl`]);
+      const brokenFor = (claim: string) => broken.filter((r) => r.claim === claim).map((r) => r.attempt.split(":")[0]);
+      expect(brokenFor("a role of one environment sees no other environment's events in the ledger")).toEqual(roles);
+      expect(brokenFor("no tenant role reads the ledger's values through the planner's statistics (pg_stats)")).toEqual(roles);
+      expect(brokenFor("a role cannot insert an application event naming a table outside its environment")).toEqual(roles);
+      expect(brokenFor("no tenant role can switch the ledger's row-level security off or change its policies")).toEqual(roles);
+      expect(broken).toHaveLength(4 * roles.length);
+    } finally {
+      await attempt(server, superuser, "tn_acme", ["ALTER TABLE audit.events ENABLE ROW LEVEL SECURITY"]);
+    }
+  });
+
   it("fails the guard claim for exactly the role that owns the guard schema, as the audit_guard workspace once made it", async () => {
     const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
     const superuser = { user: server.user, password: server.password };
