@@ -1,6 +1,6 @@
 import { auditGuardSql } from "./audit-guard-sql";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
-import { PLATFORM_SCHEMAS } from "../spec/platform-names";
+import { EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
 
 /*
  * The append-only audit ledger of one org database, as idempotent SQL (applied by a
@@ -208,7 +208,9 @@ export interface LedgerEnvironment {
  *
  * Every policy on the table is dropped and the rendered ones created again in the migration's
  * transaction: a policy the design does not render (added by hand, or left by an environment
- * since removed) does not survive an apply of this SQL.
+ * since removed) does not survive an apply of this SQL. The guard refuses every drop in the
+ * ledger's schema, policies included, so on a re-apply its sql_drop trigger is switched off
+ * around the drops and on again in the same transaction: no other session ever sees it off.
  */
 function ledgerSegregationSql(environments: readonly LedgerEnvironment[]): string {
   const policies = environments.flatMap(({ roles, schemas, policies: names }) => {
@@ -225,10 +227,13 @@ ALTER TABLE audit.events NO FORCE ROW LEVEL SECURITY;
 DO $policies$
 DECLARE
   found record;
+  guarded boolean := EXISTS (SELECT FROM pg_event_trigger WHERE evtname = ${quoteLiteral(EVENT_TRIGGERS.drops)});
 BEGIN
+  IF guarded THEN ALTER EVENT TRIGGER ${EVENT_TRIGGERS.drops} DISABLE; END IF;
   FOR found IN SELECT polname FROM pg_policy WHERE polrelid = 'audit.events'::regclass LOOP
     EXECUTE format('DROP POLICY %I ON audit.events', found.polname);
   END LOOP;
+  IF guarded THEN ALTER EVENT TRIGGER ${EVENT_TRIGGERS.drops} ENABLE; END IF;
 END
 $policies$;
 ${policies.join("\n")}

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectAs, type Credentials } from "../../local/attempt";
+import { attempt, connectAs, type Credentials } from "../../local/attempt";
 import { TYPE } from "../../local/provider-sql";
 import type { ServerInfo } from "../../local/server";
 import { readState } from "../../local/state";
@@ -103,5 +103,29 @@ describe("the ledger, segregated by environment, against generated schema names"
         expect(all.n).toBe(written.length);
       });
     }), { numRuns: 60 });
+  });
+});
+
+describe("the ledger's policies, applied again", () => {
+  it("follow a workspace added and removed, leave no stale policy, and keep the guard refusing drops in the ledger's schema", async () => {
+    const org = { ...ORG, slug: "segtwo", claimedDomains: ["segtwo.example"] };
+    const server2 = async (sql: string) => {
+      const info = JSON.parse(readFileSync(localStack(writeStackFile(org), "segtwo").paths.serverFile, "utf8")) as ServerInfo;
+      return attempt(info, { user: info.user, password: info.password }, "tn_segtwo", [sql]);
+    };
+    const devPolicy = async () => (await server2("SELECT pg_get_expr(polqual, polrelid) AS qual FROM pg_policy WHERE polname = 'environment__dev__select'")).rows[0]?.["qual"];
+    await upLocal(localStack(writeStackFile(org), "segtwo"));
+    expect(await devPolicy()).not.toContain("api_dev");
+    // A policy the design does not render, planted by the superuser: the next apply removes it.
+    await server2("CREATE POLICY planted ON audit.events FOR SELECT TO PUBLIC USING (true)");
+    await upLocal(localStack(writeStackFile({ ...org, workspaces: [...org.workspaces, { slug: "api" }] }), "segtwo"));
+    expect(await devPolicy()).toContain("api_dev");
+    await upLocal(localStack(writeStackFile(org), "segtwo"));
+    expect(await devPolicy()).not.toContain("api_dev");
+    const policies = (await server2("SELECT polname FROM pg_policy WHERE polrelid = 'audit.events'::regclass ORDER BY polname")).rows.map((r) => r["polname"]);
+    expect(policies).toEqual(["environment__dev__insert", "environment__dev__select", "environment__prod__insert", "environment__prod__select", "environment__test__insert", "environment__test__select"]);
+    // The apply switched the guard's sql_drop trigger off only inside its own transaction.
+    expect((await server2("SELECT evtenabled FROM pg_event_trigger WHERE evtname = 'tenantry__audit_drops'")).rows).toEqual([{ evtenabled: "O" }]);
+    expect(await server2("DROP POLICY environment__dev__select ON audit.events")).toMatchObject({ code: "42501" });
   });
 });

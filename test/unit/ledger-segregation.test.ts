@@ -77,13 +77,17 @@ describe("the ledger's row-level security, as rendered", () => {
     }));
   });
 
-  it("enables it without forcing it (the owner's trigger functions record every environment), after dropping every policy the table has", () => {
+  it("enables it without forcing it (the owner's trigger functions record every environment), after dropping every policy the table has with the guard's drop trigger off in the same transaction", () => {
     const enable = sql.indexOf("ALTER TABLE audit.events ENABLE ROW LEVEL SECURITY;\nALTER TABLE audit.events NO FORCE ROW LEVEL SECURITY;");
     const dropAll = sql.indexOf("FOR found IN SELECT polname FROM pg_policy WHERE polrelid = 'audit.events'::regclass LOOP\n    EXECUTE format('DROP POLICY %I ON audit.events', found.polname);");
     const firstPolicy = sql.indexOf("CREATE POLICY");
     expect(enable).toBeGreaterThan(sql.indexOf("CREATE TABLE IF NOT EXISTS audit.events"));
     expect(dropAll).toBeGreaterThan(enable);
     expect(firstPolicy).toBeGreaterThan(dropAll);
+    // The guard refuses drops in the ledger's schema: off around the drops, on again before any policy is made.
+    const off = sql.indexOf("IF guarded THEN ALTER EVENT TRIGGER tenantry__audit_drops DISABLE; END IF;");
+    const on = sql.indexOf("IF guarded THEN ALTER EVENT TRIGGER tenantry__audit_drops ENABLE; END IF;");
+    expect([off > enable, dropAll > off, on > dropAll, firstPolicy > on]).toEqual([true, true, true, true]);
     // While the migration holds the audit owner's membership: policies are the table owner's to make.
     expect(sql.lastIndexOf("CREATE POLICY")).toBeLessThan(sql.indexOf('REVOKE "tn_acme_audit" FROM CURRENT_USER;'));
   });
