@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { isMap, parseDocument, stringify } from "yaml";
+import { auditOwnerName } from "../components/audit-plan";
 import { planAllLoginRoles } from "../components/database-plan";
 import { databaseName, edgeName } from "../spec/naming";
 import type { ProviderSettings } from "../spec/provider-settings";
@@ -65,6 +66,7 @@ function ringOf(spec: OrgSpec): string {
 export function offboardSteps(spec: OrgSpec, provider: ProviderSettings, file: string): string[] {
   const { slug } = spec;
   const database = databaseName(slug);
+  const auditOwner = auditOwnerName(spec);
   const logins = planAllLoginRoles(spec).map((role) => role.name);
   const connection = `host=${provider.host} port=${provider.port} dbname=${database} user=${provider.adminRole} sslmode=${provider.sslmode}`;
   const marker = spec.offboarding;
@@ -86,8 +88,11 @@ export function offboardSteps(spec: OrgSpec, provider: ProviderSettings, file: s
       `     - keeps the KMS key and the Secrets Manager secrets under ${slug}/ until the destroy`,
     ]),
     "3. Take the final dump, now that nothing can write, as a login that may read every schema (for example",
-    `   ${provider.adminRole}, a member of the database's owner, with GRANT pg_read_all_data TO ${provider.adminRole} for the dump):`,
+    `   ${provider.adminRole}, a member of the database's owner, with GRANT pg_read_all_data TO ${provider.adminRole} for the dump)`,
+    `   and every event of the audit ledger (its row-level security does not filter its owner ${auditOwner}, nor a member of it):`,
+    `     psql "${connection}" -c "GRANT ${auditOwner} TO CURRENT_USER"`,
     `     pg_dump "${connection}" --format=custom --file=${database}-final.dump`,
+    `     psql "${connection}" -c "REVOKE ${auditOwner} FROM CURRENT_USER"`,
     `     pg_restore --list ${database}-final.dump > /dev/null && echo "${database}-final.dump is readable"`,
     `4. Destroy the stack: Pulumi forgets the database and everything in it, which stay on the server${spec.edge === undefined ? "" : ", and deletes the secrets and the KMS key with a 30-day recovery window"}:`,
     `     pulumi destroy --stack org-${slug}`,

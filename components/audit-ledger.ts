@@ -15,7 +15,10 @@ export interface AuditLedgerArgs {
   readonly spec: OrgSpec;
   /** The org database the ledger lives in. */
   readonly database: postgresql.Database;
-  /** Login roles by environment: each gets SELECT and INSERT on the ledger, nothing more. */
+  /**
+   * Login roles by environment: each gets SELECT and INSERT on the ledger, nothing more, and
+   * row-level security narrows both to its own environment's events.
+   */
   readonly loginRoles: Readonly<Record<string, EnvironmentLoginRoles>>;
   /**
    * Every schema resource of the org: the ledger's event triggers are installed after them, and
@@ -58,10 +61,11 @@ export class AuditLedger extends pulumi.ComponentResource {
       dropCascade: false,
     }, { parent: this });
 
-    const ledger = new SqlMigration(childName(name, "ledger"), { ...args.ledger, connection: migrationConnection(provider) },
-      { parent: this, dependsOn: [database, schema, owner, ...schemas] });
-
+    // The ledger's row-level security policies name every login role: they must exist first.
     const roles = Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl]);
+    const ledger = new SqlMigration(childName(name, "ledger"), { ...args.ledger, connection: migrationConnection(provider) },
+      { parent: this, dependsOn: [database, schema, owner, ...schemas, ...roles] });
+
     for (const grant of planAuditAcl(spec)) acl.add(grant, { parent: this, name }, [ledger, schema, ...roles]);
 
     this.ownerRoleName = owner.name;

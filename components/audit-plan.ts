@@ -1,6 +1,7 @@
-import { AUDIT_SCHEMA } from "./audit-sql";
+import { AUDIT_SCHEMA, type LedgerEnvironment } from "./audit-sql";
 import { planLoginRoles, type AclPlan } from "./database-plan";
-import { databaseName, orgRoleName, schemaName } from "../spec/naming";
+import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
+import { platformName } from "../spec/platform-names";
 import type { OrgSpec } from "../spec/spec";
 
 /* The audit ledger's names and grants, as plain data (the SQL itself is in audit-sql.ts). */
@@ -19,9 +20,29 @@ export function auditOwnerName(spec: OrgSpec): string {
   return orgRoleName(spec.slug, "audit");
 }
 
+/** The ledger's row-level security policies for one environment's roles: what they read, what they write. */
+export function ledgerPolicyNames(env: string): { readonly select: string; readonly insert: string } {
+  return { select: platformName("environment", env, "select"), insert: platformName("environment", env, "insert") };
+}
+
 /** Every workspace schema of every environment (workspace slugs, as the org's facts hold them). */
 export function coveredSchemas(org: { readonly environments: readonly string[]; readonly workspaces: readonly string[] }): string[] {
   return org.environments.flatMap((env) => org.workspaces.map((workspace) => schemaName(workspace, env)));
+}
+
+/**
+ * Who sees which events: per environment, its runtime and DDL roles and its workspace schemas.
+ * The schemas are listed, not matched by a `_<env>` suffix: an allowlist rendered from the org's
+ * facts admits exactly the org's schemas, and the migration is rendered again (and re-applied)
+ * whenever they change.
+ */
+export function planLedgerSegregation(org: { readonly slug: string; readonly environments: readonly string[]; readonly workspaces: readonly string[] }): LedgerEnvironment[] {
+  return org.environments.map((env) => ({
+    environment: env,
+    roles: [environmentRoleName(org.slug, env, "runtime"), environmentRoleName(org.slug, env, "ddl")],
+    schemas: org.workspaces.map((workspace) => schemaName(workspace, env)),
+    policies: ledgerPolicyNames(env),
+  }));
 }
 
 /** Per login role: USAGE on the audit schema, SELECT on audit.events, INSERT on its descriptive columns. */

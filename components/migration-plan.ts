@@ -1,4 +1,4 @@
-import { coveredSchemas } from "./audit-plan";
+import { coveredSchemas, planLedgerSegregation } from "./audit-plan";
 import { auditLedgerSql } from "./audit-sql";
 import { lockTimeoutSql } from "./database-plan";
 import { databaseName, orgRoleName } from "../spec/naming";
@@ -29,7 +29,7 @@ export function planMigrations(org: MigrationFacts): { readonly lockTimeouts: Mi
     auditLedger: {
       migration: `${org.slug}-audit-ledger`,
       database: databaseName(org.slug),
-      sql: auditLedgerSql({ owner: orgRoleName(org.slug, "audit"), coveredSchemas: coveredSchemas(org) }),
+      sql: auditLedgerSql({ owner: orgRoleName(org.slug, "audit"), coveredSchemas: coveredSchemas(org), environments: planLedgerSegregation(org) }),
       elevated: true,
     },
   };

@@ -4,7 +4,7 @@ import { databaseName } from "../../spec/naming";
 import { attempt } from "../attempt";
 import { credentialsOf, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 import { AUDIT_TRIGGER, AUDIT_TRIGGERS } from "../../spec/platform-names";
-import { proofTable } from "./privilege-claims";
+import { firstSchema, proofTable, proofTableName } from "./privilege-claims";
 
 /*
  * The append-only audit ledger (DESIGN property 5), proven on the proof table that
@@ -129,11 +129,12 @@ export const bulkChangesAreAllRecorded: Claim = async (ctx) => {
 };
 
 export const applicationEventsCannotBeForged: Claim = async (ctx) => {
-  const { runtime } = roles(ctx);
+  const { env, runtime } = roles(ctx);
   const database = databaseName(ctx.spec.slug);
   const forged = "INSERT INTO audit.events (actor, schema_name, table_name, operation) VALUES ('ceo@acme.example', 'x', 'y', 'DELETE')";
+  // An application event names a table of its writer's own environment (see ledger-segregation-claims.ts).
   const honest = await attempt(ctx.server, runtime, database, [
-    `INSERT INTO audit.events (correlation_id, schema_name, table_name) VALUES ('${correlation(ctx)}', 'app', 'checkout')`,
+    `INSERT INTO audit.events (correlation_id, schema_name, table_name) VALUES ('${correlation(ctx)}', '${firstSchema(ctx, env)}', '${proofTableName(ctx)}')`,
     `SELECT actor, operation FROM audit.events WHERE correlation_id = '${correlation(ctx)}'`,
   ], { rollback: true });
   const row = honest.rows[0];

@@ -17,13 +17,14 @@ function rolesOf(ctx: ProofContext, env: string) {
   return { runtime: credentialsOf(ctx, runtime.name), ddl: credentialsOf(ctx, ddl.name) };
 }
 
-function firstSchema(ctx: ProofContext, env: string): string {
+/** The first workspace schema of an environment: where the proof's table for it lives. */
+export function firstSchema(ctx: ProofContext, env: string): string {
   const schema = planEnvironmentSchemas(ctx.spec, env)[0];
   if (schema === undefined) throw new Error("internal: every org has a workspace");
   return schema.name;
 }
 
-const proofTableName = (ctx: ProofContext) => `${PROOF_OBJECT_PREFIX}${ctx.nonce}`;
+export const proofTableName = (ctx: ProofContext) => `${PROOF_OBJECT_PREFIX}${ctx.nonce}`;
 
 /** The table the proof's DDL role creates in each environment's first schema (dropped at the end). */
 export function proofTable(ctx: ProofContext, env: string): string {

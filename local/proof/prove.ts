@@ -5,6 +5,7 @@ import {
 } from "./audit-claims";
 import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
+import { applicationEventsStayInTheirEnvironment, ledgerReadsStayInTheirEnvironment, ledgerSegregationCannotBeSwitchedOff } from "./ledger-segregation-claims";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
 import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
 import { attempt } from "../attempt";
@@ -23,6 +24,9 @@ const CLAIMS = [
   lowPrecisionSessionsAreRecorded,
   bulkChangesAreAllRecorded,
   applicationEventsCannotBeForged,
+  ledgerReadsStayInTheirEnvironment,
+  applicationEventsStayInTheirEnvironment,
+  ledgerSegregationCannotBeSwitchedOff,
   ledgerIsAppendOnly,
   ownersCannotSwitchAuditingOff,
   guardOutOfTenantReach,

@@ -58,6 +58,19 @@ describe("on the embedded Postgres, for org-acme", () => {
     expectAllHold(/^no tenant role can write an event's actor/, 1);
     expectAllHold(/^an application event a tenant role inserts is recorded in that role's name/, 1);
   });
+  it("no runtime or DDL role sees another environment's events, in the ledger or in its statistics; each sees its own", () => {
+    expectAllHold(/^a role of one environment sees no other environment's events in the ledger$/, 6);
+    expectAllHold(/^a role sees its own environment's events in the ledger$/, 6);
+    expectAllHold(/^no tenant role reads the ledger's values through the planner's statistics/, 6);
+  });
+  it("the audit owner and the platform (the superuser) see every environment's events", () =>
+    expectAllHold(/^the audit owner and the platform see every environment's events$/, 2));
+  it("no runtime or DDL role can insert an application event naming a table outside its environment; each can for its own (42501)", () => {
+    expectAllHold(/^a role cannot insert an application event naming a table outside its environment$/, 6);
+    expectAllHold(/^a role can insert an application event naming its own environment's tables$/, 6);
+  });
+  it("no runtime or DDL role can switch the ledger's row-level security off or change its policies (42501)", () =>
+    expectAllHold(/^no tenant role can switch the ledger's row-level security off/, 6));
   it("runtime and DDL roles get 42501 on UPDATE, DELETE and TRUNCATE of the ledger", () => expectAllHold(/^no tenant role can UPDATE, DELETE or TRUNCATE the ledger$/, 6));
   it("no tenant role can drop or alter the ledger's schema, table or function (42501)", () => expectAllHold(/^no tenant role can drop or alter the ledger$/, 4));
   it("the DDL role cannot switch auditing off on the table it owns: disable, drop, rename, replace, cast or truncate (42501)", () =>
@@ -102,6 +115,24 @@ describe("the proof itself", () => {
       ]);
     } finally {
       await attempt(server, superuser, "tn_acme", ["REVOKE CREATE ON SCHEMA web_dev FROM tn_acme_dev_runtime"]);
+    }
+  });
+
+  it("fails the ledger's segregation claims, and only those, for every role, when row-level security is off on audit.events", async () => {
+    const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
+    const superuser = { user: server.user, password: server.password };
+    await attempt(server, superuser, "tn_acme", ["ALTER TABLE audit.events DISABLE ROW LEVEL SECURITY"]);
+    try {
+      const broken = (await proveLocal(acme)).filter((r) => r.status === "fail");
+      const roles = ["dev", "test", "prod"].flatMap((env) => [`tn_acme_${env}_runtime`, `tn_acme_${env}_ddl`]);
+      const brokenFor = (claim: string) => broken.filter((r) => r.claim === claim).map((r) => r.attempt.split(":")[0]);
+      expect(brokenFor("a role of one environment sees no other environment's events in the ledger")).toEqual(roles);
+      expect(brokenFor("no tenant role reads the ledger's values through the planner's statistics (pg_stats)")).toEqual(roles);
+      expect(brokenFor("a role cannot insert an application event naming a table outside its environment")).toEqual(roles);
+      expect(brokenFor("no tenant role can switch the ledger's row-level security off or change its policies")).toEqual(roles);
+      expect(broken).toHaveLength(4 * roles.length);
+    } finally {
+      await attempt(server, superuser, "tn_acme", ["ALTER TABLE audit.events ENABLE ROW LEVEL SECURITY"]);
     }
   });
 

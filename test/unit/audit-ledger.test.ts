@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { APPLICATION_EVENT_COLUMNS, AUDIT_EVENT_PRIVILEGES, coveredSchemas, planAuditAcl } from "../../components/audit-plan";
+import { APPLICATION_EVENT_COLUMNS, AUDIT_EVENT_PRIVILEGES, coveredSchemas, planAuditAcl, planLedgerSegregation } from "../../components/audit-plan";
 import { auditGuardSql } from "../../components/audit-guard-sql";
 import { auditLedgerSql } from "../../components/audit-sql";
 import { parseOrgSpec } from "../../spec/spec";
@@ -14,6 +14,7 @@ import { NOW, validOrgInput } from "../helpers/spec-builder";
  */
 
 const spec = parseOrgSpec(validOrgInput(), { now: NOW });
+const org = { slug: spec.slug, environments: spec.environments, workspaces: spec.workspaces.map((w) => w.slug) };
 let run: ProgramRun;
 
 beforeAll(async () => {
@@ -48,14 +49,14 @@ describe("the audit ledger", () => {
   });
 
   it("covers every workspace schema of every environment, and nothing else", () => {
-    const covered = coveredSchemas({ environments: spec.environments, workspaces: spec.workspaces.map((w) => w.slug) });
+    const covered = coveredSchemas(org);
     expect(covered).toEqual(["web_dev", "billing_dev", "web_test", "billing_test", "web_prod", "billing_prod"]);
-    expect(auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: covered }))
+    expect(auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: covered, environments: planLedgerSegregation(org) }))
       .toContain("ARRAY['web_dev', 'billing_dev', 'web_test', 'billing_test', 'web_prod', 'billing_prod']::text[]");
   });
 
   it("pins the search_path of every function it defines and makes the row trigger SECURITY DEFINER", () => {
-    const sql = auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: ["web_dev"] });
+    const sql = auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: ["web_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web"] }) });
     const functions = sql.match(/CREATE OR REPLACE FUNCTION [^\n]+\n[^\n]+/g) ?? [];
     expect(functions.length).toBeGreaterThanOrEqual(8);
     for (const definition of functions) expect(definition).toContain("SET search_path = pg_catalog, pg_temp");

@@ -38,7 +38,12 @@ describe("tenantry offboard", () => {
       "5. Open the pull request that deletes the stack file; its preview allows it because step 1 was merged first:",
     ]);
     expect(stdout).toContain("     - turns LOGIN off for tn_globex_dev_runtime, tn_globex_dev_ddl, tn_globex_prod_runtime, tn_globex_prod_ddl: nothing can connect or write any more");
-    expect(stdout).toContain('     pg_dump "host=pg.tenants.internal port=5432 dbname=tn_globex user=tenantry sslmode=require" --format=custom --file=tn_globex-final.dump');
+    const connection = "host=pg.tenants.internal port=5432 dbname=tn_globex user=tenantry sslmode=require";
+    expect(stdout).toContain([
+      `     psql "${connection}" -c "GRANT tn_globex_audit TO CURRENT_USER"`,
+      `     pg_dump "${connection}" --format=custom --file=tn_globex-final.dump`,
+      `     psql "${connection}" -c "REVOKE tn_globex_audit FROM CURRENT_USER"`,
+    ].join("\n"));
     expect(stdout).toContain("     pulumi destroy --stack org-globex");
     expect(stdout).toContain('     git rm stacks/Pulumi.org-globex.yaml && git commit -m "Remove org globex (offboarded)"');
   });

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { planLedgerSegregation } from "../../components/audit-plan";
 import { auditLedgerSql } from "../../components/audit-sql";
 import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../../spec/naming";
 import {
@@ -29,6 +30,7 @@ function namesCreatedBy(sql: string): string[] {
     /CREATE (?:OR REPLACE )?FUNCTION (\w+)\./g,
     /CREATE TABLE (?:IF NOT EXISTS )?(\w+)\./g,
     /CREATE EXTENSION (?:IF NOT EXISTS )?\w+ SCHEMA (\w+)/g,
+    /CREATE POLICY "?(\w+)"? ON/g,
   ];
   return patterns.flatMap((pattern) => [...sql.matchAll(pattern)].map((m) => m[1] ?? ""));
 }
@@ -69,11 +71,13 @@ describe("platform names", () => {
     }
   });
 
-  it("creates schemas, event triggers, functions and tables only under platform names in the ledger's migration", () => {
-    const created = namesCreatedBy(auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: ["web_dev", "billing_prod"] }));
-    expect(created.length).toBeGreaterThanOrEqual(15);
+  it("creates schemas, event triggers, functions, tables and policies only under platform names in the ledger's migration", () => {
+    const segregation = planLedgerSegregation({ slug: "acme", environments: ["dev", "prod"], workspaces: ["web", "billing"] });
+    const created = namesCreatedBy(auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: ["web_dev", "billing_prod"], environments: segregation }));
+    expect(created.length).toBeGreaterThanOrEqual(19);
     expect(created.filter((name) => !isPlatformForm(name))).toEqual([]);
-    expect(new Set(created)).toEqual(new Set([PLATFORM_SCHEMAS.ledger, PLATFORM_SCHEMAS.guard, ...Object.values(EVENT_TRIGGERS)]));
+    const policies = ["environment__dev__select", "environment__dev__insert", "environment__prod__select", "environment__prod__insert"];
+    expect(new Set(created)).toEqual(new Set([PLATFORM_SCHEMAS.ledger, PLATFORM_SCHEMAS.guard, ...Object.values(EVENT_TRIGGERS), ...policies]));
   });
 
   it("keeps the tenant form and the platform form disjoint for any name", () => {
