@@ -7,6 +7,7 @@ import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
 import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
+import { largeObjectsAreClosed, sharedDatabasesAreClosed } from "./shared-database-claims";
 import { attempt } from "../attempt";
 import type { ServerInfo } from "../server";
 import { dropProofObjects, recordProofObject, type Leftover } from "../proof-objects";
@@ -33,6 +34,8 @@ const CLAIMS = [
   rolesCarryTimeouts,
   statementTimeoutCancels,
   connectionLimitRefusesOneMore,
+  sharedDatabasesAreClosed,
+  largeObjectsAreClosed,
 ];
 
 export interface ProveOptions {

@@ -70,6 +70,11 @@ describe("on the embedded Postgres, for org-acme", () => {
 
   it("PUBLIC holds nothing on the ledger", () => expectAllHold(/^PUBLIC holds no privilege on the audit schema/, 1));
 
+  it("no runtime or DDL role of any environment can connect to postgres or template1 (42501)", () =>
+    expectAllHold(/^no tenant role can connect to the server's shared databases \(postgres, template1\)$/, 12));
+  it("no runtime or DDL role can call any large-object function in the org database (42501): it cannot make data the ledger never sees", () =>
+    expectAllHold(/^no tenant role can create, write, read or remove a large object in its org database/, 6));
+
   it("the edge: unknown app 404; missing, forged, expired and operator tokens 401; policy 200/403; only allowlisted headers; verifiable identity; 503 without detail", () => {
     expectAllHold(/^an unknown app is not found$/, 1);
     expectAllHold(/^(a request without a token|a token signed by another key|an expired token) is refused$/, 3);
