@@ -63,6 +63,11 @@ export function quoteIdent(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
 }
 
+/** Single-quotes a string constant for SQL text, doubling embedded quotes (`quote_literal` semantics with standard strings). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
 /** Pulumi logical names: every child name starts with its org component's name. */
 export function orgComponentName(org: string): string {
   return `org-${org}`;

@@ -123,6 +123,21 @@ describe("the proof itself", () => {
       await attempt(server, superuser, "tn_acme", ["ALTER SCHEMA audit__guard OWNER TO CURRENT_USER"]);
     }
   });
+
+  it("fails the shared-database claim for exactly the role a grant reopens it to", async () => {
+    const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
+    const superuser = { user: server.user, password: server.password };
+    // Granted to one role, never to PUBLIC: other test files share this server.
+    await attempt(server, superuser, "postgres", ["GRANT CONNECT ON DATABASE template1 TO tn_acme_dev_runtime"]);
+    try {
+      const broken = (await proveLocal(acme)).filter((r) => r.status === "fail" && !/large-object/.test(r.attempt));
+      expect(broken.map((r) => [r.attempt, r.result])).toEqual([
+        ["tn_acme_dev_runtime: connect to template1", "ALLOWED, expected refused 42501"],
+      ]);
+    } finally {
+      await attempt(server, superuser, "postgres", ["REVOKE CONNECT ON DATABASE template1 FROM tn_acme_dev_runtime"]);
+    }
+  });
 });
 
 describe("the audit guard's migration", () => {
