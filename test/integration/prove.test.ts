@@ -124,18 +124,21 @@ describe("the proof itself", () => {
     }
   });
 
-  it("fails the shared-database claim for exactly the role a grant reopens it to", async () => {
+  it("fails the shared-database and large-object claims for exactly the role a grant reopens them to", async () => {
     const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
     const superuser = { user: server.user, password: server.password };
     // Granted to one role, never to PUBLIC: other test files share this server.
     await attempt(server, superuser, "postgres", ["GRANT CONNECT ON DATABASE template1 TO tn_acme_dev_runtime"]);
+    await attempt(server, superuser, "tn_acme", ["GRANT EXECUTE ON FUNCTION pg_catalog.lo_create(oid) TO tn_acme_prod_ddl"]);
     try {
-      const broken = (await proveLocal(acme)).filter((r) => r.status === "fail" && !/large-object/.test(r.attempt));
+      const broken = (await proveLocal(acme)).filter((r) => r.status === "fail");
       expect(broken.map((r) => [r.attempt, r.result])).toEqual([
         ["tn_acme_dev_runtime: connect to template1", "ALLOWED, expected refused 42501"],
+        [expect.stringMatching(/^tn_acme_prod_ddl: each of the server's \d+ large-object functions/), "not refused: lo_create(0::oid) -> ALLOWED"],
       ]);
     } finally {
       await attempt(server, superuser, "postgres", ["REVOKE CONNECT ON DATABASE template1 FROM tn_acme_dev_runtime"]);
+      await attempt(server, superuser, "tn_acme", ["REVOKE EXECUTE ON FUNCTION pg_catalog.lo_create(oid) FROM tn_acme_prod_ddl"]);
     }
   });
 });

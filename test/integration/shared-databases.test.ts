@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { Client } from "pg";
 import { describe, expect, inject, it } from "vitest";
+import { closeLargeObjectsSql, LARGE_OBJECT_FUNCTION } from "../../components/large-objects-sql";
 import { closeSharedDatabasesSql, SHARED_DATABASES } from "../../components/shared-databases-sql";
 import { localPaths } from "../../local/paths";
 import type { ServerInfo } from "../../local/server";
@@ -9,10 +10,11 @@ import { SQLSTATE } from "../../local/sqlstate";
 import { quoteIdent, quoteLiteral } from "../../spec/naming";
 
 /*
- * The server-setup script on the test run's real server, as the superuser that runs it and as
- * a login that does not own the shared databases. Each case runs in one transaction that is
- * rolled back, so the shared server other test files use is never left reopened: what a case
- * grants is invisible to every other session and gone when it ends.
+ * The server-setup script and the org database's large-object migration on the test run's real
+ * server, as the superuser that runs them and as a login that owns neither the shared databases
+ * nor pg_catalog (the position of a managed server's master user). Each case runs in one
+ * transaction that is rolled back, so the shared server other test files use is never left
+ * reopened: what a case grants is invisible to every other session and gone when it ends.
  */
 
 const server = JSON.parse(readFileSync(localPaths(inject("localDir")).serverFile, "utf8")) as ServerInfo;
@@ -52,6 +54,15 @@ async function databasePrivilege(client: Client, role: string, database: string,
   return rows[0]!.held;
 }
 
+/** Who, besides its owner, may execute each large-object function. */
+async function largeObjectGrantees(client: Client): Promise<string[]> {
+  const { rows } = await client.query<{ held: string }>(`SELECT p.oid::pg_catalog.regprocedure || ' to ' ||
+      CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS held
+    FROM pg_catalog.pg_proc p CROSS JOIN LATERAL pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+    WHERE ${LARGE_OBJECT_FUNCTION} AND a.grantee <> p.proowner ORDER BY 1`);
+  return rows.map((r) => r.held);
+}
+
 /** Role names a stack file could give a provider login: quotes, spaces, unicode, upper case, reserved words. */
 const RESERVED_OR_TAKEN = ["public", "none", "current_user", "current_role", "session_user", "postgres", "tenantry"];
 const loginName = fc.stringMatching(/^[a-zA-Z_"' \-%\\é€]{1,20}$/).filter((name) => !name.startsWith("pg_") && !RESERVED_OR_TAKEN.includes(name));
@@ -84,6 +95,40 @@ describe("closing postgres and template1 (server setup)", () => {
       expect(refused?.code).toBe(SQLSTATE.insufficientPrivilege);
       expect(refused?.message).toBe("PUBLIC still holds CONNECT on postgres, TEMPORARY on postgres, CONNECT on template1, TEMPORARY on template1: "
         + "only the databases' owner can revoke it, and tenantry__test_master does not own them");
+    });
+  });
+});
+
+describe("taking the large-object functions from PUBLIC (an org database's elevated migration)", () => {
+  it("leaves no one but their owner able to execute any of them, a grant made since the last run included", async () => {
+    await inRolledBackTransaction(async (client) => {
+      expect(await largeObjectGrantees(client)).toEqual(expect.arrayContaining(["lo_create(oid) to PUBLIC", "lo_from_bytea(oid,bytea) to PUBLIC"]));
+      await client.query("CREATE ROLE tenantry__test_tenant");
+      await client.query("GRANT EXECUTE ON FUNCTION pg_catalog.lo_put(oid, bigint, bytea) TO tenantry__test_tenant");
+      await client.query(closeLargeObjectsSql());
+      expect(await largeObjectGrantees(client)).toEqual([]);
+      await client.query("SET ROLE tenantry__test_tenant");
+      for (const call of ["SELECT pg_catalog.lo_create(0)", "SELECT pg_catalog.lo_from_bytea(0, '\\x00')", "SELECT pg_catalog.lo_put(1, 0, '\\x00')"]) {
+        expect((await failure(client, call))?.code).toBe(SQLSTATE.insufficientPrivilege);
+      }
+    });
+  });
+
+  it("control: before it runs, a role with no grant at all creates a large object", async () => {
+    await inRolledBackTransaction(async (client) => {
+      await client.query("CREATE ROLE tenantry__test_tenant");
+      await client.query("SET ROLE tenantry__test_tenant");
+      expect(await failure(client, "SELECT pg_catalog.lo_create(0)")).toBeUndefined();
+    });
+  });
+
+  it("stops with 42501, naming the functions still executable, when run by a login that does not own pg_catalog (a managed server's master user)", async () => {
+    await inRolledBackTransaction(async (client) => {
+      await client.query("CREATE ROLE tenantry__test_master NOSUPERUSER CREATEDB CREATEROLE");
+      await client.query("SET ROLE tenantry__test_master");
+      const refused = await failure(client, closeLargeObjectsSql());
+      expect(refused?.code).toBe(SQLSTATE.insufficientPrivilege);
+      expect(refused?.message).toMatch(/^large-object functions are still executable by others than their owner after tenantry__test_master revoked them \(.*lo_create\(oid\) to PUBLIC.*\)/);
     });
   });
 });

@@ -1,10 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { closeLargeObjectsSql } from "../../components/large-objects-sql";
+import { planMigrations } from "../../components/migration-plan";
 import { closeSharedDatabasesSql, SHARED_DATABASES } from "../../components/shared-databases-sql";
 import { quoteIdent } from "../../spec/naming";
 
 /*
- * The server-setup SQL of finding 5 (issue 13), as rendered text. What it does
+ * The server-setup and org-database SQL of finding 5 (issue 13), as rendered text. What it does
  * on a real server is in test/integration/shared-databases.test.ts and the proof's
  * shared-database claims.
  */
@@ -22,6 +24,15 @@ describe("closeSharedDatabasesSql", () => {
       const expected = admitted.filter((a) => (SHARED_DATABASES as readonly string[]).includes(a.database))
         .map((a) => `GRANT CONNECT ON DATABASE ${quoteIdent(a.database)} TO ${quoteIdent(a.login)};`);
       expect(lines(closeSharedDatabasesSql(admitted), "GRANT")).toEqual(expected);
+    }));
+  });
+});
+
+describe("the large-objects migration", () => {
+  it("runs closeLargeObjectsSql in the org database, elevated, for any org", () => {
+    const facts = { environments: ["dev"], workspaces: ["web"], lockTimeoutMs: 1000, providerDatabase: "postgres" };
+    fc.assert(fc.property(fc.stringMatching(/^[a-z][a-z0-9]{1,10}$/), (slug) => {
+      expect(planMigrations({ ...facts, slug }).largeObjects).toEqual({ migration: `${slug}-large-objects`, database: `tn_${slug}`, sql: closeLargeObjectsSql(), elevated: true });
     }));
   });
 });
