@@ -1,6 +1,7 @@
 import { coveredSchemas, planLedgerSegregation } from "./audit-plan";
 import { auditLedgerSql } from "./audit-sql";
 import { lockTimeoutSql } from "./database-plan";
+import { closeLargeObjectsSql } from "./large-objects-sql";
 import { databaseName, orgRoleName } from "../spec/naming";
 import type { OrgFacts } from "./org-facts";
 
@@ -22,10 +23,12 @@ export interface MigrationPlan {
 
 export type MigrationFacts = Pick<OrgFacts, "slug" | "environments" | "workspaces" | "lockTimeoutMs" | "providerDatabase">;
 
-export function planMigrations(org: MigrationFacts): { readonly lockTimeouts: MigrationPlan; readonly auditLedger: MigrationPlan } {
+export function planMigrations(org: MigrationFacts): { readonly lockTimeouts: MigrationPlan; readonly largeObjects: MigrationPlan; readonly auditLedger: MigrationPlan } {
   return {
     // ALTER ROLE is cluster-wide: it runs in the provider's own database.
     lockTimeouts: { migration: `${org.slug}-lock-timeouts`, database: org.providerDatabase, sql: lockTimeoutSql(org), elevated: false },
+    // Elevated: only the functions' owner (the bootstrap superuser) can take EXECUTE from PUBLIC.
+    largeObjects: { migration: `${org.slug}-large-objects`, database: databaseName(org.slug), sql: closeLargeObjectsSql(), elevated: true },
     auditLedger: {
       migration: `${org.slug}-audit-ledger`,
       database: databaseName(org.slug),

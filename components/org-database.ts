@@ -33,6 +33,12 @@ export interface OrgDatabaseArgs {
    * provider's Role cannot set), rendered from the org's facts so the pack can render it again.
    */
   readonly lockTimeouts: MigrationPlan;
+  /**
+   * The large-objects migration (migration-plan.ts: EXECUTE on every large-object function taken
+   * from PUBLIC in the org database). A large object is stored outside every table, so the ledger
+   * never sees one; tenant roles get none. Elevated: only the functions' owner can revoke.
+   */
+  readonly largeObjects: MigrationPlan;
 }
 
 export type ProviderConnection = ProviderSettings & { readonly password?: pulumi.Input<string> };
@@ -63,6 +69,7 @@ export interface EnvironmentLoginRoles {
  * carry fail-closed timeouts and connection limits.
  *
  * `lock_timeout` has no field on the provider's Role: a SqlMigration sets it for every login role.
+ * Another takes the large-object functions from PUBLIC in the database.
  */
 export class OrgDatabase extends pulumi.ComponentResource {
   public readonly database: postgresql.Database;
@@ -113,6 +120,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
 
     const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
     new SqlMigration(childName(name, "lock-timeouts"), { ...args.lockTimeouts, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
+    new SqlMigration(childName(name, "large-objects"), { ...args.largeObjects, connection: migrationConnection(provider) }, { parent: this, dependsOn: [this.database] });
     for (const grant of planDatabaseAcl(spec)) {
       acl.add(grant, { parent: this, name }, [this.database, ownerMembership, ...everyRole]);
     }

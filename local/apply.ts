@@ -16,7 +16,7 @@ export interface ApplyRequest {
   readonly paths: LocalPaths;
   /** The provider's login: a non-superuser with CREATEDB and CREATEROLE, as on a managed database. */
   readonly admin: Connection;
-  /** The stand-in for rds_superuser, used only by steps marked `elevated` (event triggers). */
+  /** The stand-in for rds_superuser, used only by steps marked `elevated` (event triggers, large-object functions). */
   readonly superuser: Connection;
   readonly stack: string;
   readonly desired: readonly DesiredResource[];

@@ -5,12 +5,18 @@ import { readJsonIfExists, writePrivateJson } from "./private-file";
 import { ident, literal } from "./provider-sql/sql";
 import { adminClient, BOOTSTRAP_SUPERUSER, type ServerInfo } from "./server";
 import type { SpecProblem } from "../spec/spec-errors";
+import { closeSharedDatabasesSql } from "../components/shared-databases-sql";
 
 /*
  * The provider's login on the embedded server, made like a managed database's master user:
  * LOGIN, CREATEDB, CREATEROLE, and not a superuser. Applying as this role (not as the embedded
  * superuser) is what lets the local apply show the real deploy path works, membership dance
  * included. Its password lives in the private provider-admins file.
+ *
+ * With it comes the rest of the platform's setup of the server: the shared databases
+ * (postgres, template1) closed to PUBLIC, the login keeping CONNECT on its configured database by name
+ * (components/shared-databases-sql.ts). Run on every apply, so a server made by an earlier
+ * tenantry, or opened again by hand, is closed before anything is applied to it.
  */
 
 type AdminPasswords = Record<string, string>;
@@ -43,6 +49,7 @@ export async function ensureProviderAdmin(paths: LocalPaths, server: ServerInfo,
       await client.query(`ALTER ROLE ${ident(role)} WITH LOGIN CREATEDB CREATEROLE NOSUPERUSER PASSWORD ${literal(password)}`);
     }
     writePrivateJson(file, { ...passwords, [role]: password });
+    await client.query(closeSharedDatabasesSql([{ login: role, database }]));
     return { host: server.host, port: server.port, user: role, password, database };
   } finally {
     await client.end();

@@ -32,7 +32,7 @@ export function renderSqlScript(desired: readonly DesiredResource[], provider: P
 
   const lines = [
     `-- tenantry sql: what up --local runs on an empty server, as the provider login ${provider.adminUser};`,
-    "-- steps marked elevated (event triggers) connect as :superuser (rds_superuser on RDS), as up --local does",
+    "-- steps marked elevated (event triggers, large-object functions) connect as :superuser, as up --local does (managed servers: docs/shared-databases.md)",
     `-- passwords: psql -v superuser=<role> ${[...secrets.values()].map((v) => `-v ${v}=...`).join(" ")} (logins' passwords from PGPASSFILE)`,
     "\\set ON_ERROR_STOP on",
   ];

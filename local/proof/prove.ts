@@ -8,6 +8,7 @@ import { guardOutOfTenantReach } from "./guard-claims";
 import { applicationEventsStayInTheirEnvironment, ledgerReadsStayInTheirEnvironment, ledgerSegregationCannotBeSwitchedOff } from "./ledger-segregation-claims";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
 import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
+import { largeObjectsAreClosed, sharedDatabasesAreClosed } from "./shared-database-claims";
 import { attempt } from "../attempt";
 import type { ServerInfo } from "../server";
 import { dropProofObjects, recordProofObject, type Leftover } from "../proof-objects";
@@ -37,6 +38,8 @@ const CLAIMS = [
   rolesCarryTimeouts,
   statementTimeoutCancels,
   connectionLimitRefusesOneMore,
+  sharedDatabasesAreClosed,
+  largeObjectsAreClosed,
 ];
 
 export interface ProveOptions {

@@ -90,7 +90,10 @@ describe("a proof role a tenant has granted privileges to", () => {
 
   it("is dropped, whatever the tenant granted it in whichever database, and the tenant's objects stay (generated)", async () => {
     await asSuperuser([`CREATE DATABASE ${OTHER_DATABASE}`]);
-    const dependency = fc.record({ kind: fc.constantFrom(...DEPENDENCIES), database: fc.constantFrom("postgres", OTHER_DATABASE) });
+    // postgres is closed to PUBLIC (docs/shared-databases.md): a tenant holds no privilege there
+    // to grant, and the server refuses GRANT CONNECT on it with 42501, so that one is not generated.
+    const dependency = fc.record({ kind: fc.constantFrom(...DEPENDENCIES), database: fc.constantFrom("postgres", OTHER_DATABASE) })
+      .filter((d) => !(d.kind === "database" && d.database === "postgres"));
     await fc.assert(fc.asyncProperty(fc.uniqueArray(dependency, { minLength: 1, maxLength: 5, selector: (d) => `${d.kind}@${d.database}` }), async (dependencies) => {
       const run = (runs += 1);
       const [schema, owner, role] = [`granted_${run}`, `granted_owner_${run}`, `tenantry__proof_granted_${run}`];

@@ -157,15 +157,16 @@ describe("planning changes", () => {
     expect(script).not.toContain("s3cr3t-pw");
   });
 
-  it("renders the org's script stopping at the first error, with only the audit ledger's elevated migration (event triggers) as :superuser", async () => {
+  it("renders the org's script stopping at the first error, with only the elevated migrations (large objects, the ledger's event triggers) as :superuser", async () => {
     const run = await runOrg(validOrgInput());
     const script = renderSqlScript(desiredResources(run.resources), provider, "postgres");
     expect(script).toContain("\\set ON_ERROR_STOP on\n");
     const connects = script.split("\n").filter((line) => line.startsWith("\\connect "));
     const elevated = connects.filter((line) => line.endsWith(" :superuser"));
-    expect(elevated).toEqual(["\\connect tn_acme :superuser"]);
-    const afterElevated = script.slice(script.indexOf("\\connect tn_acme :superuser"));
-    expect(afterElevated).toContain("CREATE EVENT TRIGGER");
+    expect(elevated).toEqual(["\\connect tn_acme :superuser", "\\connect tn_acme :superuser"]);
+    const elevatedBlocks = script.split("\\connect ").filter((block) => block.startsWith("tn_acme :superuser"));
+    expect(elevatedBlocks.map((block) => [block.includes("REVOKE EXECUTE ON FUNCTION pg_catalog."), block.includes("CREATE EVENT TRIGGER")]).sort())
+      .toEqual([[false, true], [true, false]]);
     expect(connects.filter((line) => !line.endsWith(" :superuser")).every((line) => line.endsWith(` ${provider.adminUser}`))).toBe(true);
   });
 

@@ -1,0 +1,145 @@
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { Client } from "pg";
+import { describe, expect, inject, it } from "vitest";
+import { closeLargeObjectsSql, LARGE_OBJECT_FUNCTION } from "../../components/large-objects-sql";
+import { closeSharedDatabasesSql, SHARED_DATABASES } from "../../components/shared-databases-sql";
+import { localPaths } from "../../local/paths";
+import type { ServerInfo } from "../../local/server";
+import { SQLSTATE } from "../../local/sqlstate";
+import { quoteIdent, quoteLiteral } from "../../spec/naming";
+
+/*
+ * The server-setup script and the org database's large-object migration on the test run's real
+ * server, as the superuser that runs them and as a login that owns neither the shared databases
+ * nor pg_catalog (the position of a managed server's master user). Each case runs in one
+ * transaction that is rolled back, so the shared server other test files use is never left
+ * reopened: what a case grants is invisible to every other session and gone when it ends.
+ */
+
+const server = JSON.parse(readFileSync(localPaths(inject("localDir")).serverFile, "utf8")) as ServerInfo;
+
+/** Runs `body` as the superuser in `postgres`, inside a transaction that is always rolled back. */
+async function inRolledBackTransaction<T>(body: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: "postgres" });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    return await body(client);
+  } finally {
+    await client.query("ROLLBACK").catch(() => undefined);
+    await client.end();
+  }
+}
+
+/** The SQLSTATE and message `sql` fails with, or undefined if it succeeds. */
+async function failure(client: Client, sql: string): Promise<{ code: string; message: string } | undefined> {
+  await client.query("SAVEPOINT attempt");
+  try {
+    await client.query(sql);
+    return undefined;
+  } catch (error) {
+    const { code, message } = error as { code: string; message: string };
+    return { code, message };
+  } finally {
+    await client.query("ROLLBACK TO SAVEPOINT attempt");
+  }
+}
+
+/** Reopens the shared databases as Postgres ships them, in the order the script closes them (no lock cycle with a concurrent run). */
+const reopen = `GRANT CONNECT, TEMPORARY ON DATABASE ${SHARED_DATABASES.map(quoteIdent).join(", ")} TO PUBLIC`;
+
+async function databasePrivilege(client: Client, role: string, database: string, privilege: string): Promise<boolean> {
+  const { rows } = await client.query<{ held: boolean }>("SELECT pg_catalog.has_database_privilege($1, $2, $3) AS held", [role, database, privilege]);
+  return rows[0]!.held;
+}
+
+/** Who, besides its owner, may execute each large-object function. */
+async function largeObjectGrantees(client: Client): Promise<string[]> {
+  const { rows } = await client.query<{ held: string }>(`SELECT p.oid::pg_catalog.regprocedure || ' to ' ||
+      CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS held
+    FROM pg_catalog.pg_proc p CROSS JOIN LATERAL pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+    WHERE ${LARGE_OBJECT_FUNCTION} AND a.grantee <> p.proowner ORDER BY 1`);
+  return rows.map((r) => r.held);
+}
+
+/** Role names a stack file could give a provider login: quotes, spaces, unicode, upper case, reserved words. */
+const RESERVED_OR_TAKEN = ["public", "none", "current_user", "current_role", "session_user", "postgres", "tenantry"];
+const loginName = fc.stringMatching(/^[a-zA-Z_"' \-%\\é€]{1,20}$/).filter((name) => !name.startsWith("pg_") && !RESERVED_OR_TAKEN.includes(name));
+
+describe("closing postgres and template1 (server setup)", () => {
+  it("leaves PUBLIC no privilege on either, and CONNECT on postgres to exactly the admitted logins, whatever their names", async () => {
+    await fc.assert(fc.asyncProperty(fc.uniqueArray(loginName, { minLength: 2, maxLength: 4 }), async ([outsider, ...admitted]) => {
+      await inRolledBackTransaction(async (client) => {
+        for (const role of [outsider!, ...admitted]) await client.query(`CREATE ROLE ${quoteIdent(role)} LOGIN`);
+        await client.query(reopen);
+        await client.query(closeSharedDatabasesSql(admitted.map((login) => ({ login, database: "postgres" }))));
+        for (const database of SHARED_DATABASES) {
+          for (const privilege of ["CONNECT", "TEMPORARY", "CREATE"]) expect(await databasePrivilege(client, "public", database, privilege)).toBe(false);
+          expect(await databasePrivilege(client, outsider!, database, "CONNECT")).toBe(false);
+        }
+        for (const login of admitted) {
+          expect(await databasePrivilege(client, login, "postgres", "CONNECT")).toBe(true);
+          expect(await databasePrivilege(client, login, "template1", "CONNECT")).toBe(false);
+        }
+      });
+    }), { numRuns: 10 });
+  });
+
+  it("stops with 42501, naming what PUBLIC still holds, when run by a login that does not own them (no silent no-op)", async () => {
+    await inRolledBackTransaction(async (client) => {
+      await client.query(reopen);
+      await client.query("CREATE ROLE tenantry__test_master NOSUPERUSER CREATEDB CREATEROLE");
+      await client.query("SET ROLE tenantry__test_master");
+      const refused = await failure(client, closeSharedDatabasesSql([{ login: "tenantry__test_master", database: "postgres" }]));
+      expect(refused?.code).toBe(SQLSTATE.insufficientPrivilege);
+      expect(refused?.message).toBe("PUBLIC still holds CONNECT on postgres, TEMPORARY on postgres, CONNECT on template1, TEMPORARY on template1: "
+        + "only the databases' owner can revoke it, and tenantry__test_master does not own them");
+    });
+  });
+});
+
+describe("taking the large-object functions from PUBLIC (an org database's elevated migration)", () => {
+  it("leaves no one but their owner able to execute any of them, a grant made since the last run included", async () => {
+    await inRolledBackTransaction(async (client) => {
+      expect(await largeObjectGrantees(client)).toEqual(expect.arrayContaining(["lo_create(oid) to PUBLIC", "lo_from_bytea(oid,bytea) to PUBLIC"]));
+      await client.query("CREATE ROLE tenantry__test_tenant");
+      await client.query("GRANT EXECUTE ON FUNCTION pg_catalog.lo_put(oid, bigint, bytea) TO tenantry__test_tenant");
+      await client.query(closeLargeObjectsSql());
+      expect(await largeObjectGrantees(client)).toEqual([]);
+      await client.query("SET ROLE tenantry__test_tenant");
+      for (const call of ["SELECT pg_catalog.lo_create(0)", "SELECT pg_catalog.lo_from_bytea(0, '\\x00')", "SELECT pg_catalog.lo_put(1, 0, '\\x00')"]) {
+        expect((await failure(client, call))?.code).toBe(SQLSTATE.insufficientPrivilege);
+      }
+    });
+  });
+
+  it("control: before it runs, a role with no grant at all creates a large object", async () => {
+    await inRolledBackTransaction(async (client) => {
+      await client.query("CREATE ROLE tenantry__test_tenant");
+      await client.query("SET ROLE tenantry__test_tenant");
+      expect(await failure(client, "SELECT pg_catalog.lo_create(0)")).toBeUndefined();
+    });
+  });
+
+  it("stops with 42501, naming the functions still executable, when run by a login that does not own pg_catalog (a managed server's master user)", async () => {
+    await inRolledBackTransaction(async (client) => {
+      await client.query("CREATE ROLE tenantry__test_master NOSUPERUSER CREATEDB CREATEROLE");
+      await client.query("SET ROLE tenantry__test_master");
+      const refused = await failure(client, closeLargeObjectsSql());
+      expect(refused?.code).toBe(SQLSTATE.insufficientPrivilege);
+      expect(refused?.message).toMatch(/^large-object functions are still executable by others than their owner after tenantry__test_master revoked them \(.*lo_create\(oid\) to PUBLIC.*\)/);
+    });
+  });
+});
+
+describe("quoteLiteral", () => {
+  it("renders any string as a constant Postgres reads back unchanged", async () => {
+    await fc.assert(fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 20 }).filter((s) => !s.includes("\0")), async (value) => {
+      await inRolledBackTransaction(async (client) => {
+        const { rows } = await client.query<{ v: string }>(`SELECT ${quoteLiteral(value)}::text AS v`);
+        expect(rows[0]!.v).toBe(value);
+      });
+    }), { numRuns: 30 });
+  });
+});
