@@ -17,7 +17,8 @@ function rolesOf(ctx: ProofContext, env: string) {
   return { runtime: credentialsOf(ctx, runtime.name), ddl: credentialsOf(ctx, ddl.name) };
 }
 
-function firstSchema(ctx: ProofContext, env: string): string {
+/** The environment's first workspace schema, where the proof creates its tables. */
+export function firstSchema(ctx: ProofContext, env: string): string {
   const schema = planEnvironmentSchemas(ctx.spec, env)[0];
   if (schema === undefined) throw new Error("internal: every org has a workspace");
   return schema.name;

@@ -3,6 +3,7 @@ import {
   applicationEventsCannotBeForged, bulkChangesAreAllRecorded, changesAreRecordedWithDiffs, keyChangesAreRecorded, ledgerIsAppendOnly, lowPrecisionSessionsAreRecorded,
   ownersCannotSwitchAuditingOff, publicHoldsNothingOnTheLedger, tablesAreCoveredWithoutAStep,
 } from "./audit-claims";
+import { auditTriggersKeepTheirShape, ledgerFunctionsOutOfTenantReach } from "./audit-integrity-claims";
 import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
@@ -25,6 +26,8 @@ const CLAIMS = [
   applicationEventsCannotBeForged,
   ledgerIsAppendOnly,
   ownersCannotSwitchAuditingOff,
+  auditTriggersKeepTheirShape,
+  ledgerFunctionsOutOfTenantReach,
   guardOutOfTenantReach,
   publicHoldsNothingOnTheLedger,
   publicCannotConnect,
