@@ -1,3 +1,4 @@
+import { auditDriftSql, revokeFunctionGrantsSql } from "./audit-drift-sql";
 import { auditGuardSql } from "./audit-guard-sql";
 import { quoteIdent } from "../spec/naming";
 import { PLATFORM_SCHEMAS } from "../spec/platform-names";
@@ -19,6 +20,8 @@ import { PLATFORM_SCHEMAS } from "../spec/platform-names";
  *   session_user, never blank), the primary key, before/after, and the diff of changed columns
  *   only. Columns whose names look like credentials are "[redacted]", in the key too.
  * - TRUNCATE of a covered table is refused: it would delete rows no trigger can see.
+ * - No function of the ledger is executable by anyone but its owner: triggers call them without
+ *   an EXECUTE check, and CREATE TRIGGER checks it, so no tenant can attach one in its own shape.
  * - Values are compared and stored through their text form, so the writers pin
  *   extra_float_digits: a session that lowers it must not make 1.5 -> 1.6 look unchanged.
  * Coverage and its protection live in audit-guard-sql.ts, owned by the migration's superuser.
@@ -40,7 +43,10 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
   const o = quoteIdent(options.owner);
   // Handing objects to the audit owner needs membership in it for a non-superuser (an RDS
   // master user holding rds_superuser): borrowed for the migration, as the provider does.
-  return [`GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner), auditGuardSql(options.coveredSchemas), `REVOKE ${o} FROM CURRENT_USER;`].join("\n");
+  return [
+    `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner), auditGuardSql(options.coveredSchemas), auditDriftSql(options.coveredSchemas),
+    revokeFunctionGrantsSql(), `REVOKE ${o} FROM CURRENT_USER;`,
+  ].join("\n");
 }
 
 function ledgerSql(owner: string): string {
@@ -70,12 +76,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   SELECT left(coalesce(nullif(btrim(current_setting('tenantry.actor', true)), ''), session_user::text), ${MAX_ACTOR_LENGTH})
 $fn$;
 ALTER FUNCTION audit.actor() OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.actor() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION audit.correlation_id() RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   SELECT left(nullif(btrim(current_setting('tenantry.correlation_id', true)), ''), ${MAX_ACTOR_LENGTH})
 $fn$;
 ALTER FUNCTION audit.correlation_id() OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.correlation_id() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION audit.redact(row_data jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -83,6 +91,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
   FROM jsonb_each(row_data)
 $fn$;
 ALTER FUNCTION audit.redact(jsonb) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.redact(jsonb) FROM PUBLIC;
 
 -- Row by row: for tables without a primary key, whose old and new rows cannot be paired.
 -- Changed columns are found before redaction, so a change to a secret column is recorded.
@@ -124,6 +133,7 @@ BEGIN
 END
 $fn$;
 ALTER FUNCTION audit.refuse_truncate() OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.refuse_truncate() FROM PUBLIC;
 `.trimStart();
 }
 
