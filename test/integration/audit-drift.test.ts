@@ -104,3 +104,35 @@ describe("every up --local verifies the ledger's coverage and restores it", () =
     expect([again.changes, again.drift]).toEqual([[], []]);
   });
 });
+
+describe("the guard compares each audit trigger's whole definition, whoever may execute the ledger's functions", () => {
+  // Tenant roles are stopped first by EXECUTE (the proof shows 42501 for them); the superuser holds
+  // EXECUTE on everything, so what refuses it here is the guard's comparison alone.
+  const update = AUDIT_TRIGGER.update;
+  const refused = {
+    "the issue's attack": `BEFORE TRUNCATE ON web_dev.kept FOR EACH STATEMENT EXECUTE FUNCTION ${L}.refuse_truncate()`,
+    "a WHEN clause": `AFTER UPDATE ON web_dev.kept REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION ${L}.record_statement('id')`,
+    "an UPDATE OF column list": `AFTER UPDATE OF note ON web_dev.kept FOR EACH ROW EXECUTE FUNCTION ${L}.record_change()`,
+    "another timing": `BEFORE UPDATE ON web_dev.kept FOR EACH STATEMENT EXECUTE FUNCTION ${L}.record_statement('id')`,
+  };
+  for (const [what, definition] of Object.entries(refused)) {
+    it(`refuses ${what} (42501), and the trigger keeps its shape`, async () => {
+      await expect(superuser.query(`CREATE OR REPLACE TRIGGER ${update} ${definition}`)).rejects.toMatchObject({ code: "42501", message: expect.stringMatching(/must keep covering web_dev\.kept/) });
+      expect(await drift()).toEqual([]);
+    });
+  }
+
+  // A shape the guard itself makes for some other primary key (or for none) is what a primary key
+  // change leaves behind: it is re-made for the current key in the same command, not refused.
+  const remade = {
+    "another key argument": `AFTER UPDATE ON web_dev.kept REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${L}.record_statement('note')`,
+    "the row-level shape of a table without a key": `AFTER UPDATE ON web_dev.kept FOR EACH ROW EXECUTE FUNCTION ${L}.record_change()`,
+  };
+  for (const [what, definition] of Object.entries(remade)) {
+    it(`re-makes ${what} in the shape for the table's current key, within the same command`, async () => {
+      await superuser.query(`CREATE OR REPLACE TRIGGER ${update} ${definition}`);
+      expect(await drift()).toEqual([]);
+      expect(await recorded("kept")).toBe("INSERT,UPDATE,DELETE");
+    });
+  }
+});
