@@ -1,4 +1,5 @@
 import { coveredSchemasSql, GUARD_EVENT_TRIGGERS } from "./audit-guard-sql";
+import { literal } from "./audit-trigger-shapes-sql";
 import { PLATFORM_SCHEMAS } from "../spec/platform-names";
 
 /*
@@ -16,7 +17,6 @@ import { PLATFORM_SCHEMAS } from "../spec/platform-names";
 
 const G = PLATFORM_SCHEMAS.guard;
 const L = PLATFORM_SCHEMAS.ledger;
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const textArray = (values: readonly string[] | undefined) => (values === undefined ? "NULL::text[]" : `ARRAY[${values.map(literal).join(", ")}]::text[]`);
 
 /** The query an apply runs to find drift: one row per difference, none when the database is as declared. */
