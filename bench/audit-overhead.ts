@@ -5,6 +5,7 @@ import { Client } from "pg";
 import { localPaths } from "../local/paths";
 import { resetLocal } from "../local/reset";
 import { loadLocalStack, upLocal } from "../local/up";
+import { AUDIT_TRIGGERS } from "../spec/platform-names";
 
 /*
  * bench/audit-overhead: a 10,000-row UPDATE on an audited table (a workspace schema of org-globex,
@@ -35,8 +36,8 @@ async function main(): Promise<void> {
     await client.query("CREATE SCHEMA bench_plain");
     for (const sql of setup("main_dev.audited").split("; ")) await client.query(sql);
     for (const sql of setup("bench_plain.plain").split("; ")) await client.query(sql);
-    const covered = await client.query("SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'main_dev.audited'::regclass AND tgname LIKE 'tenantry\\_audit\\_%'");
-    if (covered.rows[0]?.n === 0) throw new Error("the audited table is not covered by the ledger");
+    const covered = await client.query("SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'main_dev.audited'::regclass AND tgname = ANY ($1)", [AUDIT_TRIGGERS]);
+    if (covered.rows[0]?.n !== AUDIT_TRIGGERS.length) throw new Error("the audited table is not covered by the ledger");
 
     const time = async (table: string) => {
       const started = performance.now();

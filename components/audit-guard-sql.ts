@@ -1,4 +1,5 @@
-import { AUDIT_TRIGGER, AUDIT_TRIGGER_PREFIX, EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
+import { AUDIT_TRIGGER, EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
+import { literal, PINNED, triggerShapesSql } from "./audit-trigger-shapes-sql";
 
 /*
  * Coverage of the audit ledger and its protection, as idempotent SQL. Everything here runs as
@@ -9,25 +10,46 @@ import { AUDIT_TRIGGER, AUDIT_TRIGGER_PREFIX, EVENT_TRIGGERS, PLATFORM_SCHEMAS }
  *
  * - Every table created in a workspace schema gets four triggers: insert/update/delete calling
  *   audit.record_statement (with a primary key) or audit.record_change (without one), and
- *   truncate calling audit.refuse_truncate.
+ *   truncate calling audit.refuse_truncate. Their whole definition is rendered once, by
+ *   shapes() (audit-trigger-shapes-sql.ts): cover() runs that text, and the checks compare each trigger's pg_get_triggerdef()
+ *   with it, so timing, events, level, function, arguments, transition tables, WHEN clause and
+ *   column list are all checked, and the enabled state beside them.
  * - Any ALTER TABLE, CREATE/ALTER TRIGGER or CREATE RULE on a covered table is checked right
- *   after it runs: a missing, renamed, disabled or replaced audit trigger aborts the command; a
- *   changed primary key re-covers the table. Only the tables the command touched are checked,
- *   so one tenant's mistake cannot block another's migrations.
+ *   after it runs: an audit trigger missing, disabled, or in any shape cover() never makes aborts
+ *   the command; one cover() made for an earlier primary key is re-made for the current one.
+ *   Only the tables the command touched are checked, so one tenant's mistake cannot block
+ *   another's migrations.
  * - Dropping an audit trigger (except with its table), or anything of the ledger, is refused.
  * - Tenant roles cannot CREATE CAST: a cast to json would run the tenant's code inside the
  *   ledger's SECURITY DEFINER functions.
+ * - Identifiers only ever reach format() as arguments (%I), never inside its format string.
+ * - drift() (audit-drift-sql.ts) lists whatever differs from all this; every apply reads it.
  */
-
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
-/** A LIKE pattern matching names that start with `prefix` (its `_` taken literally). */
-const startsWith = (prefix: string) => literal(`${prefix.replace(/[\\_%]/g, (c) => `\\${c}`)}%`);
 
 const G = PLATFORM_SCHEMAS.guard;
 const L = PLATFORM_SCHEMAS.ledger;
 
+/** The guard's database-wide event triggers: created from this list, and checked against it by drift(). */
+export const GUARD_EVENT_TRIGGERS = [
+  { name: EVENT_TRIGGERS.cover, event: "ddl_command_end", tags: ["CREATE TABLE", "CREATE TABLE AS", "SELECT INTO"], handler: "cover_new_tables" },
+  { name: EVENT_TRIGGERS.guard, event: "ddl_command_end", tags: ["ALTER TABLE", "CREATE TRIGGER", "ALTER TRIGGER", "CREATE RULE"], handler: "check_touched_tables" },
+  { name: EVENT_TRIGGERS.drops, event: "sql_drop", tags: undefined, handler: "refuse_drops" },
+  { name: EVENT_TRIGGERS.casts, event: "ddl_command_start", tags: ["CREATE CAST"], handler: "refuse_tenant_casts" },
+] as const;
+
+
+/** The covered schemas as a SQL text[] literal. */
+export function coveredSchemasSql(coveredSchemas: readonly string[]): string {
+  return `ARRAY[${coveredSchemas.map(literal).join(", ")}]::text[]`;
+}
+
 export function auditGuardSql(coveredSchemas: readonly string[]): string {
-  const covered = `ARRAY[${coveredSchemas.map(literal).join(", ")}]::text[]`;
+  const covered = coveredSchemasSql(coveredSchemas);
+  return [guardSchemaSql(), dropEventTriggersSql(), triggerShapesSql(), coverageSql(), eventTriggerFunctionsSql(covered), obsoleteFunctionsSql(),
+    createEventTriggersSql(), legacyTriggersSql(covered), coverExistingTablesSql(covered)].join("\n");
+}
+
+function guardSchemaSql(): string {
   return `
 -- The guard runs as the migration's superuser, so it must own its schema: one found owned by
 -- anyone else could hold functions that role wrote, and is refused rather than adopted.
@@ -42,50 +64,22 @@ BEGIN
 END
 $guard$;
 CREATE SCHEMA IF NOT EXISTS ${G};
-REVOKE ALL ON SCHEMA ${G} FROM PUBLIC;
+REVOKE ALL ON SCHEMA ${G} FROM PUBLIC;`.trimStart();
+}
 
--- The primary key columns, quoted and in key order: the record_statement trigger arguments.
-CREATE OR REPLACE FUNCTION ${G}.key_columns(target oid) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY array_position(i.indkey::int2[], a.attnum))
-  FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-  WHERE i.indrelid = target AND i.indisprimary
-$fn$;
 
--- Attaches (or re-attaches after a primary key change) the four audit triggers.
+function coverageSql(): string {
+  return `
+-- Attaches (or re-makes, enabled, for the current primary key) the four audit triggers.
 CREATE OR REPLACE FUNCTION ${G}.cover(target oid) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql ${PINNED} AS $fn$
 DECLARE
-  key_columns text := ${G}.key_columns(target);
-  operation text;
+  trigger_shape text;
 BEGIN
-  FOREACH operation IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
-    IF key_columns IS NULL THEN
-      EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s FOR EACH ROW EXECUTE FUNCTION audit.record_change()',
-                     ${literal(AUDIT_TRIGGER_PREFIX)} || operation, upper(operation), target::regclass);
-    ELSE
-      EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT EXECUTE FUNCTION audit.record_statement(%s)',
-                     ${literal(AUDIT_TRIGGER_PREFIX)} || operation, upper(operation), target::regclass,
-                     CASE operation WHEN 'insert' THEN 'NEW TABLE AS new_rows' WHEN 'delete' THEN 'OLD TABLE AS old_rows'
-                                    ELSE 'OLD TABLE AS old_rows NEW TABLE AS new_rows' END,
-                     key_columns);
-    END IF;
+  FOR trigger_shape IN SELECT shape FROM ${G}.shapes(target, ${G}.primary_key(target)) LOOP
+    EXECUTE 'CREATE OR REPLACE TRIGGER ' || trigger_shape;
   END LOOP;
-  EXECUTE format('CREATE OR REPLACE TRIGGER ${AUDIT_TRIGGER.truncate} BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_truncate()',
-                 target::regclass);
 END
-$fn$;
-
--- What the four triggers must look like now: their functions, and the current primary key.
-CREATE OR REPLACE FUNCTION ${G}.expected(target oid) RETURNS TABLE (name text, definition text)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  WITH key AS (SELECT ${G}.key_columns(target) AS columns)
-  SELECT ${literal(AUDIT_TRIGGER_PREFIX)} || op,
-         CASE WHEN key.columns IS NULL THEN 'FOR EACH ROW EXECUTE FUNCTION audit.record_change()'
-              ELSE 'FOR EACH STATEMENT EXECUTE FUNCTION audit.record_statement(' || key.columns || ')' END
-  FROM key, unnest(ARRAY['insert', 'update', 'delete']) AS op
-  UNION ALL
-  SELECT ${literal(AUDIT_TRIGGER.truncate)}, 'FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_truncate()'
 $fn$;
 
 CREATE OR REPLACE FUNCTION ${G}.verify(target oid) RETURNS void
@@ -94,25 +88,22 @@ DECLARE
   tampered text;
   stale boolean;
 BEGIN
-  -- Tampering: an audit trigger missing, disabled, or calling anything but the ledger.
-  SELECT string_agg(e.name, ', ') INTO tampered
-  FROM ${G}.expected(target) e
-  LEFT JOIN pg_trigger t ON t.tgrelid = target AND t.tgname = e.name
-  WHERE t.oid IS NULL OR t.tgenabled <> 'O'
-     OR t.tgfoid NOT IN ('audit.record_statement'::regproc, 'audit.record_change'::regproc, 'audit.refuse_truncate'::regproc);
+  SELECT string_agg(name || ' ' || problem, ', ' ORDER BY name) FILTER (WHERE problem <> 'stale'), coalesce(bool_or(problem = 'stale'), false)
+    INTO tampered, stale FROM ${G}.problems(target) WHERE problem IS NOT NULL;
   IF tampered IS NOT NULL THEN
-    RAISE EXCEPTION 'the audit ledger must keep covering %: its triggers (%) cannot be dropped, renamed, disabled or replaced',
+    RAISE EXCEPTION 'the audit ledger must keep covering %: its triggers cannot be dropped, renamed, disabled or reshaped (%)',
       target::regclass, tampered USING ERRCODE = 'insufficient_privilege';
   END IF;
-  -- Schema evolution: the primary key changed, so the triggers are re-attached to match it.
-  SELECT bool_or(position(e.definition IN pg_get_triggerdef(t.oid)) = 0) INTO stale
-  FROM ${G}.expected(target) e JOIN pg_trigger t ON t.tgrelid = target AND t.tgname = e.name;
+  -- Schema evolution: the primary key changed, so the triggers are re-made to match it.
   IF stale THEN
     PERFORM ${G}.cover(target);
   END IF;
 END
-$fn$;
+$fn$;`;
+}
 
+function eventTriggerFunctionsSql(covered: string): string {
+  return `
 CREATE OR REPLACE FUNCTION ${G}.cover_new_tables() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -141,11 +132,10 @@ BEGIN
     END
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${covered})
-      -- A trigger created with the ledger's own function is cover() at work (or a harmless
-      -- copy of it): checking the table halfway through cover() would refuse cover() itself.
-      AND NOT (d.command_tag = 'CREATE TRIGGER' AND EXISTS (
-        SELECT 1 FROM pg_trigger t WHERE t.oid = d.objid AND t.tgname LIKE ${startsWith(AUDIT_TRIGGER_PREFIX)}
-          AND t.tgfoid IN ('audit.record_statement'::regproc, 'audit.record_change'::regproc, 'audit.refuse_truncate'::regproc)))
+      -- A trigger exactly as cover() makes it is cover() at work (nobody else can make one:
+      -- the ledger's functions are not executable by tenant roles); checking the table halfway
+      -- through cover() would find the triggers not yet re-made.
+      AND NOT (d.command_tag = 'CREATE TRIGGER' AND ${G}.is_current(d.objid))
   LOOP
     PERFORM ${G}.verify(touched);
   END LOOP;
@@ -159,7 +149,7 @@ DECLARE
 BEGIN
   FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
     -- address_names is {schema, table, trigger}: names stay whole whatever they contain.
-    IF dropped.object_type = 'trigger' AND dropped.address_names[3] LIKE ${startsWith(AUDIT_TRIGGER_PREFIX)}
+    IF dropped.object_type = 'trigger' AND dropped.address_names[3] = ANY (ARRAY[${Object.values(AUDIT_TRIGGER).map(literal).join(", ")}])
        AND to_regclass(format('%I.%I', dropped.address_names[1], dropped.address_names[2])) IS NOT NULL THEN
       RAISE EXCEPTION 'the audit trigger % cannot be dropped while its table exists', dropped.object_identity
         USING ERRCODE = 'insufficient_privilege';
@@ -181,20 +171,30 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${G} FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${G} FROM PUBLIC;`;
+}
 
-DROP EVENT TRIGGER IF EXISTS ${EVENT_TRIGGERS.cover};
-CREATE EVENT TRIGGER ${EVENT_TRIGGERS.cover} ON ddl_command_end
-  WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') EXECUTE FUNCTION ${G}.cover_new_tables();
-DROP EVENT TRIGGER IF EXISTS ${EVENT_TRIGGERS.guard};
-CREATE EVENT TRIGGER ${EVENT_TRIGGERS.guard} ON ddl_command_end
-  WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE') EXECUTE FUNCTION ${G}.check_touched_tables();
-DROP EVENT TRIGGER IF EXISTS ${EVENT_TRIGGERS.drops};
-CREATE EVENT TRIGGER ${EVENT_TRIGGERS.drops} ON sql_drop EXECUTE FUNCTION ${G}.refuse_drops();
-DROP EVENT TRIGGER IF EXISTS ${EVENT_TRIGGERS.casts};
-CREATE EVENT TRIGGER ${EVENT_TRIGGERS.casts} ON ddl_command_start
-  WHEN TAG IN ('CREATE CAST') EXECUTE FUNCTION ${G}.refuse_tenant_casts();
+/**
+ * The event triggers are dropped first and made again last, in the migration's one transaction:
+ * meanwhile the guard's functions can be replaced and dropped (refuse_drops() would refuse), and
+ * no other session ever sees the database without them.
+ */
+function dropEventTriggersSql(): string {
+  return GUARD_EVENT_TRIGGERS.map(({ name }) => `DROP EVENT TRIGGER IF EXISTS ${name};`).join("\n");
+}
 
+function createEventTriggersSql(): string {
+  return GUARD_EVENT_TRIGGERS.map(({ name, event, tags, handler }) =>
+    `CREATE EVENT TRIGGER ${name} ON ${event}${tags === undefined ? "" : `\n  WHEN TAG IN (${tags.map(literal).join(", ")})`} EXECUTE FUNCTION ${G}.${handler}();`).join("\n");
+}
+
+/** Functions of earlier guards, replaced by primary_key() and shapes() (issue 13): dropped, so nothing can call them. */
+function obsoleteFunctionsSql(): string {
+  return `DROP FUNCTION IF EXISTS ${G}.key_columns(oid);\nDROP FUNCTION IF EXISTS ${G}.expected(oid);`;
+}
+
+function legacyTriggersSql(covered: string): string {
+  return `
 -- Before platform names had a shape of their own (platform-names.ts) the guard's event
 -- triggers and audit triggers were named tenantry_audit_*: only the migration's superuser can
 -- make event triggers, and only row triggers calling the ledger's functions are removed, so
@@ -208,18 +208,23 @@ DECLARE
   legacy record;
 BEGIN
   FOR legacy IN
-    SELECT t.tgname, t.tgrelid::regclass AS target FROM pg_trigger t
+    SELECT t.tgname, n.nspname, c.relname FROM pg_trigger t
     JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY (${covered}) AND t.tgname LIKE 'tenantry\\_audit\\_%'
       AND t.tgfoid IN ('${L}.record_statement'::regproc, '${L}.record_change'::regproc, '${L}.refuse_truncate'::regproc)
   LOOP
-    EXECUTE format('DROP TRIGGER %I ON %s', legacy.tgname, legacy.target);
+    EXECUTE format('DROP TRIGGER %I ON %I.%I', legacy.tgname, legacy.nspname, legacy.relname);
   END LOOP;
 END
-$legacy$;
+$legacy$;`;
+}
 
--- Tables that existed before the ledger are covered too.
+function coverExistingTablesSql(covered: string): string {
+  return `
+-- Tables that existed before the ledger, or whose triggers drifted (drift()), are covered again;
+-- a table already covered exactly is left alone, so a re-apply takes no lock on it.
 SELECT ${G}.cover(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${covered});
-`.trimStart();
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${covered})
+  AND EXISTS (SELECT 1 FROM ${G}.problems(c.oid) WHERE problem IS NOT NULL);
+`;
 }

@@ -1,3 +1,4 @@
+import { auditDriftSql, revokeFunctionGrantsSql } from "./audit-drift-sql";
 import { auditGuardSql } from "./audit-guard-sql";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
@@ -19,6 +20,8 @@ import { EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
  *   session_user, never blank), the primary key, before/after, and the diff of changed columns
  *   only. Columns whose names look like credentials are "[redacted]", in the key too.
  * - TRUNCATE of a covered table is refused: it would delete rows no trigger can see.
+ * - No function of the ledger is executable by anyone but its owner: triggers call them without
+ *   an EXECUTE check, and CREATE TRIGGER checks it, so no tenant can attach one in its own shape.
  * - Values are compared and stored through their text form, so the writers pin
  *   extra_float_digits: a session that lowers it must not make 1.5 -> 1.6 look unchanged.
  * Coverage and its protection live in audit-guard-sql.ts, owned by the migration's superuser.
@@ -42,7 +45,11 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
   const o = quoteIdent(options.owner);
   // Handing objects to the audit owner needs membership in it for a non-superuser (an RDS
   // master user holding rds_superuser): borrowed for the migration, as the provider does.
-  return [`GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner), ledgerSegregationSql(options.environments), auditGuardSql(options.coveredSchemas), `REVOKE ${o} FROM CURRENT_USER;`].join("\n");
+  return [
+    `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner), ledgerSegregationSql(options.environments),
+    auditGuardSql(options.coveredSchemas), auditDriftSql(options.coveredSchemas), revokeFunctionGrantsSql(),
+    `REVOKE ${o} FROM CURRENT_USER;`,
+  ].join("\n");
 }
 
 function ledgerSql(owner: string): string {
@@ -72,12 +79,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   SELECT left(coalesce(nullif(btrim(current_setting('tenantry.actor', true)), ''), session_user::text), ${MAX_ACTOR_LENGTH})
 $fn$;
 ALTER FUNCTION audit.actor() OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.actor() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION audit.correlation_id() RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   SELECT left(nullif(btrim(current_setting('tenantry.correlation_id', true)), ''), ${MAX_ACTOR_LENGTH})
 $fn$;
 ALTER FUNCTION audit.correlation_id() OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.correlation_id() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION audit.redact(row_data jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -85,6 +94,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
   FROM jsonb_each(row_data)
 $fn$;
 ALTER FUNCTION audit.redact(jsonb) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.redact(jsonb) FROM PUBLIC;
 
 -- Row by row: for tables without a primary key, whose old and new rows cannot be paired.
 -- Changed columns are found before redaction, so a change to a secret column is recorded.
@@ -112,6 +122,8 @@ $fn$;
 ALTER FUNCTION audit.record_change() OWNER TO ${o};
 REVOKE ALL ON FUNCTION audit.record_change() FROM PUBLIC;
 
+${statementPiecesSql(owner)}
+
 ${recordStatementSql()}
 ALTER FUNCTION audit.record_statement() OWNER TO ${o};
 REVOKE ALL ON FUNCTION audit.record_statement() FROM PUBLIC;
@@ -124,6 +136,7 @@ BEGIN
 END
 $fn$;
 ALTER FUNCTION audit.refuse_truncate() OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.refuse_truncate() FROM PUBLIC;
 `.trimStart();
 }
 
@@ -133,42 +146,47 @@ ALTER FUNCTION audit.refuse_truncate() OWNER TO ${o};
  * and new rows are paired by a FULL JOIN on them (equality, so the join can hash), so an UPDATE
  * that changes a key still leaves both halves on record. hstore's C-level row difference finds
  * an UPDATE's changed columns. The actor is read once per statement.
+ *
+ * The SQL it runs is built here, and a column name never becomes part of a format string: each
+ * goes in as a format() argument (%I, %L), and every format string is a constant of this
+ * function. (A key column named `id%1$s` once turned into `idn` by being formatted twice.)
  */
 function recordStatementSql(): string {
   return `
 CREATE OR REPLACE FUNCTION audit.record_statement() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $fn$
 DECLARE
+  keys text[] := ARRAY(SELECT unnest(TG_ARGV));
   secrets text[];
-  first_key text := quote_ident(TG_ARGV[0]);
-  row_json text;
-  key_json text;
+  non_null_keys constant text := 'ARRAY(SELECT e.key FROM jsonb_each(%s) AS e WHERE e.value <> ''null''::jsonb)';
+  old_key text;
+  new_key text;
+  old_row text;
+  new_row text;
   pairing text;
-  non_null_keys text := 'ARRAY(SELECT e.key FROM jsonb_each(%s) AS e WHERE e.value <> ''null''::jsonb)';
   changes text;
 BEGIN
   SELECT coalesce(array_agg(attname::text), '{}') INTO secrets FROM pg_attribute
    WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped AND attname ~* '${REDACTED_COLUMNS}';
   -- alias.* is the whole row even when a column shares the alias's name; a null-extended side of
   -- the FULL JOIN is recognised by its first key column, which a real row never has null.
-  row_json := 'CASE WHEN %1$s.' || first_key || ' IS NULL THEN NULL ELSE ' ||
-              CASE WHEN cardinality(secrets) = 0 THEN 'to_jsonb(%1$s.*)'
-                   ELSE '(to_jsonb(%1$s.*) - $3) || (SELECT jsonb_object_agg(c, ''[redacted]''::text) FROM unnest($3) AS c)' END || ' END';
-  SELECT 'CASE WHEN %1$s.' || first_key || ' IS NULL THEN NULL ELSE jsonb_build_object(' ||
-           string_agg(format('%L, %s', c, CASE WHEN c = ANY (secrets) THEN '''"[redacted]"''::jsonb' ELSE format('%%1$s.%I', c) END), ', ') || ') END',
-         string_agg(format('o.%1$I = n.%1$I', c), ' AND ')
-    INTO key_json, pairing FROM unnest(TG_ARGV) AS c;
+  SELECT format('CASE WHEN o.%I IS NULL THEN NULL ELSE %s END', keys[1], audit.row_json('o', secrets)),
+         format('CASE WHEN n.%I IS NULL THEN NULL ELSE %s END', keys[1], audit.row_json('n', secrets)),
+         format('CASE WHEN o.%I IS NULL THEN NULL ELSE jsonb_build_object(%s) END', keys[1], string_agg(audit.key_pair('o', c, secrets), ', ' ORDER BY i)),
+         format('CASE WHEN n.%I IS NULL THEN NULL ELSE jsonb_build_object(%s) END', keys[1], string_agg(audit.key_pair('n', c, secrets), ', ' ORDER BY i)),
+         string_agg(format('o.%1$I = n.%1$I', c), ' AND ' ORDER BY i)
+    INTO old_row, new_row, old_key, new_key, pairing FROM unnest(keys) WITH ORDINALITY AS k (c, i);
   changes := CASE TG_OP
     WHEN 'INSERT' THEN format('SELECT k, NULL::jsonb, a, %s FROM (SELECT %s, %s FROM new_rows AS n) AS x (k, a)',
-                              format(non_null_keys, 'a'), format(key_json, 'n'), format(row_json, 'n'))
+                              format(non_null_keys, 'a'), new_key, new_row)
     WHEN 'DELETE' THEN format('SELECT k, b, NULL::jsonb, %s FROM (SELECT %s, %s FROM old_rows AS o) AS x (k, b)',
-                              format(non_null_keys, 'b'), format(key_json, 'o'), format(row_json, 'o'))
+                              format(non_null_keys, 'b'), old_key, old_row)
     ELSE format('SELECT coalesce(kn, ko), b, a, changed FROM (SELECT %s, %s, %s, %s, '
-                'CASE WHEN o.%s IS NULL THEN %s WHEN n.%s IS NULL THEN %s '
+                'CASE WHEN o.%I IS NULL THEN %s WHEN n.%I IS NULL THEN %s '
                 'ELSE audit.akeys(audit.hstore(n.*) OPERATOR(audit.-) audit.hstore(o.*)) END '
                 'FROM old_rows AS o FULL JOIN new_rows AS n ON %s) AS x (kn, ko, b, a, changed) WHERE cardinality(changed) > 0',
-                format(key_json, 'n'), format(key_json, 'o'), format(row_json, 'o'), format(row_json, 'n'),
-                first_key, format(non_null_keys, format(row_json, 'n')), first_key, format(non_null_keys, format(row_json, 'o')), pairing)
+                new_key, old_key, old_row, new_row,
+                keys[1], format(non_null_keys, new_row), keys[1], format(non_null_keys, old_row), pairing)
   END;
   EXECUTE format(
     'INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, primary_key, before, after, diff) '
@@ -238,4 +256,29 @@ END
 $policies$;
 ${policies.join("\n")}
 `.trimStart();
+}
+
+/**
+ * Two pieces of the statement trigger's SQL, for the side `side` of the join (o or n): a whole
+ * row as json with secret columns redacted ($3 holds their names), and one key column's
+ * `'name', value` pair for jsonb_build_object. Names are format() arguments only.
+ */
+function statementPiecesSql(owner: string): string {
+  const o = quoteIdent(owner);
+  return `
+CREATE OR REPLACE FUNCTION audit.row_json(side text, secrets text[]) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT CASE WHEN cardinality(secrets) = 0 THEN format('to_jsonb(%I.*)', side)
+              ELSE format('(to_jsonb(%1$I.*) - $3) || (SELECT jsonb_object_agg(c, ''[redacted]''::text) FROM unnest($3) AS c)', side) END
+$fn$;
+ALTER FUNCTION audit.row_json(text, text[]) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.row_json(text, text[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION audit.key_pair(side text, key_column text, secrets text[]) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT CASE WHEN key_column = ANY (secrets) THEN format('%L, ''"[redacted]"''::jsonb', key_column)
+              ELSE format('%L, %I.%I', key_column, side, key_column) END
+$fn$;
+ALTER FUNCTION audit.key_pair(text, text, text[]) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.key_pair(text, text, text[]) FROM PUBLIC;`.trim();
 }

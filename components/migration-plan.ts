@@ -1,4 +1,5 @@
 import { coveredSchemas, planLedgerSegregation } from "./audit-plan";
+import { AUDIT_DRIFT_QUERY } from "./audit-drift-sql";
 import { auditLedgerSql } from "./audit-sql";
 import { lockTimeoutSql } from "./database-plan";
 import { closeLargeObjectsSql } from "./large-objects-sql";
@@ -19,6 +20,8 @@ export interface MigrationPlan {
   readonly sql: string;
   /** Needs a superuser's rights (event triggers): see SqlMigrationArgs.elevated. */
   readonly elevated: boolean;
+  /** What every apply reads to find drift from this SQL, re-applying it when it lists anything: see SqlMigrationArgs.drift. */
+  readonly drift?: string;
 }
 
 export type MigrationFacts = Pick<OrgFacts, "slug" | "environments" | "workspaces" | "lockTimeoutMs" | "providerDatabase">;
@@ -34,6 +37,9 @@ export function planMigrations(org: MigrationFacts): { readonly lockTimeouts: Mi
       database: databaseName(org.slug),
       sql: auditLedgerSql({ owner: orgRoleName(org.slug, "audit"), coveredSchemas: coveredSchemas(org), environments: planLedgerSegregation(org) }),
       elevated: true,
+      // Coverage can drift without the SQL changing (a table made while an event trigger was
+      // off, a restore): every apply checks it and restores it (audit-drift-sql.ts).
+      drift: AUDIT_DRIFT_QUERY,
     },
   };
 }

@@ -35,6 +35,14 @@ export interface SqlMigrationArgs {
    * hold `rds_superuser`. The local apply runs such migrations as the embedded superuser.
    */
   readonly elevated?: boolean;
+  /**
+   * A query listing, one row each, what differs in the database from what `sql` installs (the
+   * audit ledger's coverage: components/audit-drift-sql.ts). When set, every diff runs it, so a
+   * `pulumi preview` shows an update and a `pulumi up` re-applies the SQL whenever it lists
+   * anything, even with the SQL unchanged; after applying, it must list nothing or the apply
+   * fails. Without it the SQL runs only when it changes.
+   */
+  readonly drift?: string;
 }
 
 /** The version of a migration: the SHA-256 of its SQL text. */
@@ -46,12 +54,15 @@ export function checksumOf(sql: string): string {
 export const SQL_MIGRATION_KIND = "tenantry:SqlMigration";
 
 interface MigrationInputs {
+  readonly migration: string;
   readonly database: string;
   readonly sql: string;
+  readonly drift?: string;
   readonly connection: Omit<MigrationConnection, "password"> & { readonly password?: string };
 }
 
-async function applyMigration(inputs: MigrationInputs): Promise<void> {
+/** Connects as the migration does, runs `use`, and disconnects. */
+async function withClient<T>(inputs: MigrationInputs, use: (client: import("pg").Client) => Promise<T>): Promise<T> {
   // Required here, not at the top: this function is serialized and runs in the provider host.
   const { Client } = require("pg") as typeof import("pg");
   const { host, port, user, password, sslmode } = inputs.connection;
@@ -63,21 +74,51 @@ async function applyMigration(inputs: MigrationInputs): Promise<void> {
   });
   await client.connect();
   try {
-    await client.query("BEGIN");
-    await client.query(inputs.sql);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
+    return await use(client);
   } finally {
     await client.end();
   }
 }
 
+/** What the migration's drift query lists now: empty when it has none. */
+async function driftOf(inputs: MigrationInputs): Promise<string[]> {
+  const query = inputs.drift;
+  if (query === undefined) return [];
+  return withClient(inputs, async (client) => (await client.query(query)).rows.map((row: Record<string, unknown>) => String(Object.values(row)[0])));
+}
+
+/** Runs the SQL in one transaction, then requires the drift query to list nothing: an apply that did not restore coverage fails. */
+async function applyMigration(inputs: MigrationInputs): Promise<void> {
+  await withClient(inputs, async (client) => {
+    try {
+      await client.query("BEGIN");
+      await client.query(inputs.sql);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  });
+  const left = await driftOf(inputs);
+  if (left.length > 0) throw new Error(`${inputs.migration} applied, yet its drift query still lists: ${left.join("; ")}`);
+}
+
 const sqlMigrationProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id, olds, news) {
     const replaces = olds["database"] === news["database"] ? [] : ["database"];
-    return { changes: olds["checksum"] !== news["checksum"] || replaces.length > 0, replaces };
+    if (olds["checksum"] !== news["checksum"] || replaces.length > 0) return { changes: true, replaces };
+    // Unchanged SQL: an update only when the database drifted from it. In a preview an input
+    // may still be unknown, which the engine sends as this marker (@pulumi/pulumi runtime/rpc
+    // unknownValue; the provider host cannot require that module): nothing to read yet.
+    const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    if (typeof news["drift"] !== "string" || JSON.stringify(news).includes(unknownValue)) return { changes: false, replaces };
+    try {
+      return { changes: (await driftOf(news as MigrationInputs)).length > 0, replaces };
+    } catch {
+      // Coverage that cannot be read cannot be vouched for: the update re-applies the SQL, and
+      // fails there, with the server's own error, if the database is still out of reach.
+      return { changes: true, replaces };
+    }
   },
   async create(inputs) {
     await applyMigration(inputs as MigrationInputs);

@@ -8,6 +8,7 @@ import type { Connection } from "./sql-runner";
 import { desiredResources, type Change, type DesiredResource } from "./changes";
 import { statePasswords } from "./passwords";
 import { localPaths, type LocalPaths } from "./paths";
+import { repairDrift, type RepairedDrift } from "./drift";
 import { repairLogins } from "./logins";
 import { dropProofObjects, type Leftover } from "./proof-objects";
 import { ensureProviderAdmin, localLoginProblems } from "./provider-admin";
@@ -47,6 +48,8 @@ export interface UpResult {
   readonly changes: readonly Change[];
   /** Login roles that no longer logged in with their stored password, and were repaired. */
   readonly repaired: readonly string[];
+  /** Migrations whose database had drifted from them (the ledger's coverage), and were re-applied. */
+  readonly drift: readonly RepairedDrift[];
 }
 
 export interface UpOptions {
@@ -87,6 +90,7 @@ export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftover
   });
   signal?.throwIfAborted();
   const resources = stackState(readState(paths), stackFile.stack).resources;
+  const drift = await repairDrift(admin, superuser, resources);
   const repaired = await repairLogins({ server, admin, superuser, resources });
-  return { server, serverStarted: started, admin, superuser, changes, repaired };
+  return { server, serverStarted: started, admin, superuser, changes, repaired, drift };
 }

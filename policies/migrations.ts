@@ -15,7 +15,7 @@ import { judgeAgainstOrg } from "./stack-org";
 
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 /** The inputs a SqlMigration registers; `__provider` is its provider's serialized code, which Pulumi adds. */
-const MIGRATION_INPUTS = ["kind", "migration", "database", "sql", "checksum", "elevated", "connection", "__provider"];
+const MIGRATION_INPUTS = ["kind", "migration", "database", "sql", "checksum", "elevated", "drift", "connection", "__provider"];
 const CONNECTION_INPUTS = ["host", "port", "user", "sslmode", "password"];
 
 const text = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "undefined");
@@ -51,6 +51,8 @@ export function migrationProblems(values: Readonly<Record<string, unknown>>, inp
     typeof values["sql"] === "string" && values["checksum"] === checksumOf(values["sql"]) ? undefined : `carries checksum ${text(values["checksum"])}, not its SQL's`,
     values["database"] === plan.database ? undefined : `runs in database ${text(values["database"])}: ${plan.migration} runs in ${plan.database}`,
     values["elevated"] === plan.elevated ? undefined : `sets elevated ${text(values["elevated"])}: ${plan.migration} is ${plan.elevated ? "" : "not "}elevated`,
+    // The drift query runs on every preview with the migration's login: only the platform's own.
+    values["drift"] === plan.drift ? undefined : `reads drift with ${values["drift"] === undefined ? "no query" : `a query (${text(values["drift"]).slice(0, 60)})`} where ${plan.migration} reads ${plan.drift === undefined ? "none" : "the platform's own"}`,
     ...connectionProblems(values["connection"], org),
   ].filter((problem): problem is string => problem !== undefined);
 }

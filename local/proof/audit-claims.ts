@@ -22,6 +22,9 @@ function roles(ctx: ProofContext) {
   return { env, runtime: credentialsOf(ctx, runtime.name), ddl: credentialsOf(ctx, ddl.name) };
 }
 
+/** The first environment's runtime and DDL logins, which the ledger's claims are made as. */
+export const firstEnvironmentLogins = roles;
+
 const correlation = (ctx: ProofContext) => `proof-${ctx.nonce}`;
 const asActor = (ctx: ProofContext) => [
   "SET LOCAL tenantry.actor = 'auditor@proof.invalid'",

@@ -3,6 +3,7 @@ import {
   applicationEventsCannotBeForged, bulkChangesAreAllRecorded, changesAreRecordedWithDiffs, keyChangesAreRecorded, ledgerIsAppendOnly, lowPrecisionSessionsAreRecorded,
   ownersCannotSwitchAuditingOff, publicHoldsNothingOnTheLedger, tablesAreCoveredWithoutAStep,
 } from "./audit-claims";
+import { auditTriggersKeepTheirShape, ledgerFunctionsOutOfTenantReach } from "./audit-integrity-claims";
 import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { applicationEventsStayInTheirEnvironment, ledgerReadsStayInTheirEnvironment, ledgerSegregationCannotBeSwitchedOff } from "./ledger-segregation-claims";
@@ -30,6 +31,8 @@ const CLAIMS = [
   ledgerSegregationCannotBeSwitchedOff,
   ledgerIsAppendOnly,
   ownersCannotSwitchAuditingOff,
+  auditTriggersKeepTheirShape,
+  ledgerFunctionsOutOfTenantReach,
   guardOutOfTenantReach,
   publicHoldsNothingOnTheLedger,
   publicCannotConnect,

@@ -51,7 +51,7 @@ describe("tenantry up --local", () => {
     const second = tenantry("up", "--local", "org-globex");
     expect(second.code).toBe(0);
     expect(second.out).toContain("(reused)");
-    expect(second.out).toMatch(/org-globex: nothing to apply against the recorded local state; every login role authenticates with its stored password/);
+    expect(second.out).toMatch(/org-globex: nothing to apply against the recorded local state; audit coverage as declared; every login role authenticates with its stored password/);
   });
 
   it("leaves no temporary folder of workerd's behind when the proof of the edge ends", async () => {

@@ -41,7 +41,7 @@ describe("two commands on one local state", () => {
   it("leaves the state and the server whole: the next up finds nothing to change and the proof holds", () => {
     const again = cli.run("up", "--local", "org-lockco");
     expect(again.code).toBe(EXIT_OK);
-    expect(again.out).toMatch(/org-lockco: nothing to apply against the recorded local state; every login role authenticates with its stored password/);
+    expect(again.out).toMatch(/org-lockco: nothing to apply against the recorded local state; audit coverage as declared; every login role authenticates with its stored password/);
     expect(again.out).toMatch(/claims: \d+ hold, 0 broken/);
     expect(existsSync(cli.paths.lockFile)).toBe(false);
   });

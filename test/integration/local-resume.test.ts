@@ -87,10 +87,10 @@ describe("a login whose password was changed behind the engine's back", { timeou
     expect((await login()).code).toBe("28P01");
     const repaired = cli.run("up", "--local", "org-resco");
     expect(repaired.code).toBe(EXIT_OK);
-    expect(repaired.stdout).toMatch(/^org-resco: nothing to apply against the recorded local state; repaired 1 login role\(s\) whose stored password the server refused \(28P01\): tn_resco_dev_runtime \(/m);
+    expect(repaired.stdout).toMatch(/^org-resco: nothing to apply against the recorded local state; audit coverage as declared; repaired 1 login role\(s\) whose stored password the server refused \(28P01\): tn_resco_dev_runtime \(/m);
     expect(repaired.stdout).not.toContain("every login role authenticates");
     expect(repaired.stdout).toMatch(/claims: \d+ hold, 0 broken/);
     expect((await login()).code).toBeUndefined();
-    expect(cli.run("up", "--local", "org-resco").stdout).toMatch(/org-resco: nothing to apply against the recorded local state; every login role authenticates with its stored password/);
+    expect(cli.run("up", "--local", "org-resco").stdout).toMatch(/org-resco: nothing to apply against the recorded local state; audit coverage as declared; every login role authenticates with its stored password/);
   });
 });

@@ -75,6 +75,14 @@ describe("on the embedded Postgres, for org-acme", () => {
   it("no tenant role can drop or alter the ledger's schema, table or function (42501)", () => expectAllHold(/^no tenant role can drop or alter the ledger$/, 4));
   it("the DDL role cannot switch auditing off on the table it owns: disable, drop, rename, replace, cast or truncate (42501)", () =>
     expectAllHold(/^the DDL role cannot switch auditing off on its own table/, 8));
+  it("the DDL role cannot silence the ledger with the issue's attack: each row trigger replaced by a TRUNCATE trigger (42501)", () =>
+    expectAllHold(/^the DDL role cannot silence the ledger by renaming a TRUNCATE trigger/, 1));
+  it("the DDL role cannot give any of the four audit triggers another timing, event, level, function, arguments, transition table or WHEN clause (42501)", () =>
+    expectAllHold(/^the DDL role cannot replace an audit trigger with another timing/, 4));
+  it("after those attempts, the table's changes are still recorded and TRUNCATE still refused", () =>
+    expectAllHold(/^after every attempt, INSERT, UPDATE and DELETE on that table are still recorded/, 1));
+  it("no runtime or DDL role of any environment can call or attach a function of the ledger or its guard (42501)", () =>
+    expectAllHold(/^no tenant role can call a function of the ledger or its guard/, 6));
   it("a session that lowers extra_float_digits cannot blur an update into no event", () => expectAllHold(/^a session that lowers extra_float_digits/, 1));
   it("an UPDATE that changes a primary key leaves its old and new row on record", () => expectAllHold(/^an UPDATE that changes a primary key/, 1));
 

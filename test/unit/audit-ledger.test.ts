@@ -70,4 +70,15 @@ describe("the audit ledger", () => {
     expect(guard).toContain("CREATE SCHEMA IF NOT EXISTS audit__guard;\nREVOKE ALL ON SCHEMA audit__guard FROM PUBLIC;");
     expect(guard).toMatch(/ON ddl_command_start\s+WHEN TAG IN \('CREATE CAST'\)/);
   });
+
+  it("gives every format() in the ledger and guard SQL a constant format string, so a name only ever arrives as an argument", () => {
+    const sql = auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: ["web_dev", "billing_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web", "billing"] }) });
+    // The plpgsql constants that may stand for a format string; each must be declared constant, with a literal.
+    const constants = [...sql.matchAll(/^\s*(\w+) constant text := '/gm)].map((m) => m[1]);
+    const calls = [...sql.matchAll(/format\(\s*([^\s,)]+)/g)].map((m) => m[1] ?? "");
+    expect(calls.length).toBeGreaterThan(15);
+    const templated = calls.filter((first) => !first.startsWith("'") && !constants.includes(first));
+    // Before issue 13 the statement trigger formatted templates built from key names: format(key_json, 'n').
+    expect(templated).toEqual([]);
+  });
 });

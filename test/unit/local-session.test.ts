@@ -26,11 +26,17 @@ const change = (kind: "create" | "update" | "delete"): Change => {
 };
 
 describe("the line up prints per stack", () => {
-  it("says only what was checked: nothing to apply against the recorded state when the plan was empty, every login authenticating when none was repaired; never that the server matches", () => {
+  it("says only what was checked: nothing to apply against the recorded state when the plan was empty, coverage as declared when none drifted, every login authenticating when none was repaired; never that the server matches", () => {
     const changes = fc.array(fc.constantFrom("create", "update", "delete") as fc.Arbitrary<"create" | "update" | "delete">, { maxLength: 4 }).map((kinds) => kinds.map(change));
     const roles = fc.uniqueArray(fc.stringMatching(/^tn_[a-z]{1,6}_(dev|prod)_(runtime|ddl)$/), { maxLength: 3 });
-    fc.assert(fc.property(changes, roles, (made, repaired) => {
-      const line = describeUp("org-x", { changes: made, repaired, admin }, "1.0");
+    const drift = fc.array(fc.stringMatching(/^web_dev\.[a-z]{1,6}: trigger tenantry__audit_[a-z]{3,8} is (missing|disabled|reshaped)$/), { maxLength: 5 })
+      .map((lines) => (lines.length === 0 ? [] : [{ migration: "x-audit-ledger", drift: lines }]));
+    fc.assert(fc.property(changes, roles, drift, (made, repaired, drifted) => {
+      const line = describeUp("org-x", { changes: made, repaired, admin, drift: drifted }, "1.0");
+      const lines = drifted.flatMap((d) => d.drift);
+      expect(line.includes("audit coverage as declared")).toBe(lines.length === 0);
+      expect(line.includes(`restored audit coverage (${lines.length} drifted`)).toBe(lines.length > 0);
+      for (const shown of lines.slice(0, 3)) expect(line).toContain(shown);
       expect(line.includes("nothing to apply against the recorded local state")).toBe(made.length === 0);
       expect(line.includes("every login role authenticates with its stored password")).toBe(repaired.length === 0);
       // The plan compares with the local state only: the server's role settings and schemas are not compared.

@@ -106,6 +106,17 @@ describe("the org's migrations", () => {
       expect(await urnsRefusedBy(RULE, acme.resources, changed)).toEqual([changed.urn]);
     }), { numRuns: 150 });
   });
+
+  it("are refused with a drift query other than the platform's, or none where it reads one: the query runs as the migration's login on every preview", async () => {
+    const ledger = programMigrations().find((r) => r.inputs["migration"] === "acme-audit-ledger")!;
+    const query = fc.constantFrom("SELECT 1 WHERE false", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity", `${String(ledger.inputs["drift"])} LIMIT 0`);
+    await fc.assert(fc.asyncProperty(query, fc.boolean(), async (drift, onLedger) => {
+      const changed = onLedger ? withInputs(ledger, { drift }) : withInputs(lockTimeouts(), { drift });
+      expect(await urnsRefusedBy(RULE, acme.resources, changed)).toEqual([changed.urn]);
+    }), { numRuns: 12 });
+    const dropped = withInputs(ledger, { drift: undefined });
+    expect(await urnsRefusedBy(RULE, acme.resources, dropped)).toEqual([dropped.urn]);
+  });
 });
 
 class Twin extends pulumi.dynamic.Resource {}

@@ -61,13 +61,23 @@ describe("the lock_timeout migration", () => {
     expect(await provider.diff("id", olds, { database: "postgres", checksum: "b" })).toEqual({ changes: true, replaces: [] });
     expect(await provider.diff("id", olds, { database: "other", checksum: "a" })).toEqual({ changes: true, replaces: ["database"] });
   });
+
+  it("with a drift query and unchanged SQL, reports an update when it cannot read the database, and nothing while an input is still unknown", async () => {
+    const provider = loadProvider(String(migration.inputs["__provider"]));
+    const unreachable = { host: "127.0.0.1", port: 1, user: "nobody", sslmode: "require" };
+    const news = { migration: "m", database: "postgres", checksum: "a", drift: "SELECT 1", connection: unreachable };
+    // Coverage that cannot be read is not vouched for: the update re-applies (and fails there if still unreachable).
+    expect(await provider.diff("id", { ...news }, news)).toEqual({ changes: true, replaces: [] });
+    const previewing = { ...news, connection: { ...unreachable, host: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" } };
+    expect(await provider.diff("id", { ...news }, previewing)).toEqual({ changes: false, replaces: [] });
+  });
 });
 
 describe("the org's migrations", () => {
   it("are exactly what planMigrations renders from the facts the OrgTenant registers, which is what the pack reads", () => {
     const facts = readOrgFacts(run.resources.find((r) => r.type === COMPONENT_TYPES.orgTenant)!.inputs)!;
     const declared = run.resources.filter((r) => r.inputs["kind"] === SQL_MIGRATION_KIND)
-      .map(({ inputs: { migration: name, database, sql, elevated } }) => ({ migration: name, database, sql, elevated }));
+      .map(({ inputs: { migration: name, database, sql, elevated, drift } }) => ({ migration: name, database, sql, elevated, ...(drift === undefined ? {} : { drift }) }));
     // Registration order follows dependency resolution, not the plan's order: compared by name.
     const byName = (a: { migration: unknown }, b: { migration: unknown }) => String(a.migration).localeCompare(String(b.migration));
     expect([...declared].sort(byName)).toEqual([...Object.values(planMigrations(facts))].sort(byName));
