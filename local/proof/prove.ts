@@ -5,7 +5,11 @@ import {
 } from "./audit-claims";
 import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
-import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
+import { runawaySessionsAreEnded } from "./enforcer-claims";
+import {
+  connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, roleSettingsAreRestored, rolesCarryTimeouts, statementTimeoutCancels,
+  tempFilesAreCapped,
+} from "./guardrail-claims";
 import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
 import { attempt } from "../attempt";
 import type { ServerInfo } from "../server";
@@ -33,6 +37,9 @@ const CLAIMS = [
   rolesCarryTimeouts,
   statementTimeoutCancels,
   connectionLimitRefusesOneMore,
+  runawaySessionsAreEnded,
+  roleSettingsAreRestored,
+  tempFilesAreCapped,
 ];
 
 export interface ProveOptions {

@@ -47,9 +47,22 @@ describe("on the embedded Postgres, for org-acme", () => {
   it("PUBLIC cannot connect to the org database (42501)", () => expectAllHold(/^PUBLIC cannot connect/, 1));
   it("another org's runtime roles cannot connect to it, nor its own to the other org's database (42501)", () => expectAllHold(/^one org's roles cannot connect/, 5));
   it("no tenant role holds SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS", () => expectAllHold(/^no tenant role holds/, 1));
-  it("every login role logs in with its statement, lock and idle-in-transaction timeouts", () => expectAllHold(/^login role logs in with its statement, lock/, 6));
+  it("every login role logs in with its statement, lock and idle-in-transaction timeouts, temp file limit and connection limit", () =>
+    expectAllHold(/^login role logs in with its statement, lock and idle-in-transaction timeouts, its temp file limit and connection limit$/, 6));
   it("statement_timeout cancels a long query (57014)", () => expectAllHold(/^statement_timeout .* cancels/, 1));
   it("connection limits refuse one connection more (53300)", () => expectAllHold(/^connection limit \d+ refuses/, 2));
+  it("a runaway query, a query that catches its cancellation, an idle transaction and a lock wait are each ended by the enforcer (57P01) within limit + grace + period, whatever the role and session SET", () => {
+    expectAllHold(/^a query is ended within its statement limit, even after the role and the session set statement_timeout = 0$/, 1);
+    expectAllHold(/^a query that catches its own cancellation is ended within its statement limit$/, 1);
+    expectAllHold(/^a transaction left idle is ended within its idle-in-transaction limit/, 1);
+    expectAllHold(/^a lock wait is ended within its lock limit/, 1);
+  });
+  it("a role that changes its own settings and password gets the declared ones back from the repair up runs", () =>
+    expectAllHold(/^a role that changes its own settings and password gets the declared ones back from the next up$/, 6));
+  it("a sort past temp_file_limit is refused (53400), and no role can lift the limit (42501)", () => {
+    expectAllHold(/^a sort that spills past temp_file_limit \(512 MB\) is refused$/, 1);
+    expectAllHold(/^no tenant role can lift its temp_file_limit$/, 6);
+  });
   it("a table the DDL role creates after the apply is audited with no further step", () => expectAllHold(/^a table the DDL role creates after the apply is audited/, 1));
   it("INSERT, UPDATE and DELETE by a runtime role each leave one event with actor, correlation id and exact diff", () =>
     expectAllHold(/^INSERT, UPDATE and DELETE by a runtime role/, 1));
