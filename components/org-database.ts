@@ -33,6 +33,11 @@ export interface OrgDatabaseArgs {
    * provider's Role cannot set), rendered from the org's facts so the pack can render it again.
    */
   readonly lockTimeouts: MigrationPlan;
+  /**
+   * The guardrails migration (enforcer-sql.ts, elevated): each login role's temp_file_limit,
+   * which only a superuser can set or lift, and its limits in the enforcer's table.
+   */
+  readonly guardrails: MigrationPlan;
 }
 
 export type ProviderConnection = ProviderSettings & { readonly password?: pulumi.Input<string> };
@@ -63,6 +68,8 @@ export interface EnvironmentLoginRoles {
  * carry fail-closed timeouts and connection limits.
  *
  * `lock_timeout` has no field on the provider's Role: a SqlMigration sets it for every login role.
+ * Another sets `temp_file_limit` and registers the roles' limits with the guardrail enforcer,
+ * which ends their sessions past those limits whatever the session or the role has SET.
  */
 export class OrgDatabase extends pulumi.ComponentResource {
   public readonly database: postgresql.Database;
@@ -113,6 +120,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
 
     const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
     new SqlMigration(childName(name, "lock-timeouts"), { ...args.lockTimeouts, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
+    new SqlMigration(childName(name, "guardrails"), { ...args.guardrails, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
     for (const grant of planDatabaseAcl(spec)) {
       acl.add(grant, { parent: this, name }, [this.database, ownerMembership, ...everyRole]);
     }

@@ -63,7 +63,7 @@ export class OrgTenant extends pulumi.ComponentResource {
     const dataSide = { ...children, ...(lifecycle.retainDatabaseSide ? { transformations: [retainOnDelete] } : {}) };
 
     const migrations = planMigrations(facts);
-    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider, lockTimeouts: migrations.lockTimeouts }, dataSide);
+    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider, lockTimeouts: migrations.lockTimeouts, guardrails: migrations.guardrails }, dataSide);
     const roles: Record<string, EnvironmentRoleNames> = {};
     const schemas: Record<string, pulumi.Output<string[]>> = {};
     const schemaResources: pulumi.Resource[] = [];

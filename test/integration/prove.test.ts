@@ -60,7 +60,7 @@ describe("on the embedded Postgres, for org-acme", () => {
   it("a role that changes its own settings and password gets the declared ones back from the repair up runs", () =>
     expectAllHold(/^a role that changes its own settings and password gets the declared ones back from the next up$/, 6));
   it("a sort past temp_file_limit is refused (53400), and no role can lift the limit (42501)", () => {
-    expectAllHold(/^a sort that spills past temp_file_limit \(512 MB\) is refused$/, 1);
+    expectAllHold(/^a sort that spills past temp_file_limit \(64 MB\) is refused$/, 1);
     expectAllHold(/^no tenant role can lift its temp_file_limit$/, 6);
   });
   it("a table the DDL role creates after the apply is audited with no further step", () => expectAllHold(/^a table the DDL role creates after the apply is audited/, 1));

@@ -157,13 +157,15 @@ describe("planning changes", () => {
     expect(script).not.toContain("s3cr3t-pw");
   });
 
-  it("renders the org's script stopping at the first error, with only the audit ledger's elevated migration (event triggers) as :superuser", async () => {
+  it("renders the org's script stopping at the first error, with only the elevated migrations (the guardrails' temp_file_limit and enforcer limits, the audit ledger's event triggers) as :superuser", async () => {
     const run = await runOrg(validOrgInput());
     const script = renderSqlScript(desiredResources(run.resources), provider, "postgres");
     expect(script).toContain("\\set ON_ERROR_STOP on\n");
     const connects = script.split("\n").filter((line) => line.startsWith("\\connect "));
     const elevated = connects.filter((line) => line.endsWith(" :superuser"));
-    expect(elevated).toEqual(["\\connect tn_acme :superuser"]);
+    expect(elevated).toEqual(["\\connect postgres :superuser", "\\connect tn_acme :superuser"]);
+    const guardrails = script.slice(script.indexOf("\\connect postgres :superuser"), script.indexOf("\\connect tn_acme :superuser"));
+    expect(guardrails).toContain("SET temp_file_limit");
     const afterElevated = script.slice(script.indexOf("\\connect tn_acme :superuser"));
     expect(afterElevated).toContain("CREATE EVENT TRIGGER");
     expect(connects.filter((line) => !line.endsWith(" :superuser")).every((line) => line.endsWith(` ${provider.adminUser}`))).toBe(true);

@@ -69,6 +69,6 @@ describe("the org's migrations", () => {
     const declared = run.resources.filter((r) => r.inputs["kind"] === SQL_MIGRATION_KIND)
       .map(({ inputs: { migration: name, database, sql, elevated } }) => ({ migration: name, database, sql, elevated }));
     expect(declared).toEqual(Object.values(planMigrations(facts)));
-    expect(declared.map((m) => m.migration)).toEqual(["acme-lock-timeouts", "acme-audit-ledger"]);
+    expect(declared.map((m) => m.migration)).toEqual(["acme-lock-timeouts", "acme-guardrails", "acme-audit-ledger"]);
   });
 });
