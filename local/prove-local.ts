@@ -61,7 +61,10 @@ export async function proveLocal(stack: LocalStack, { signal, onLeftovers }: Pro
     return proveOffboarding({ server, spec: tenant.spec, credentials: loginCredentials(own, { loginOnly: false }), otherOrgs });
   }
   const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
-  const repairRoles = () => repairLogins({ server, admin, superuser: { ...server, database: admin.database }, resources: own });
+  const repairRoles = async () => {
+    const { passwords, settings } = await repairLogins({ server, admin, superuser: { ...server, database: admin.database }, resources: own });
+    return { passwords, settings };
+  };
   const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs, repairRoles },
     { journal: paths.proofFile, signal, ...(onLeftovers === undefined ? {} : { onLeftovers }) });
   signal?.throwIfAborted();

@@ -47,6 +47,8 @@ export interface UpResult {
   readonly changes: readonly Change[];
   /** Login roles that no longer logged in with their stored password, and were repaired. */
   readonly repaired: readonly string[];
+  /** Login roles whose settings (timeouts, temp_file_limit, connection limit) had drifted, and were put back. */
+  readonly restored: readonly string[];
 }
 
 export interface UpOptions {
@@ -87,6 +89,6 @@ export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftover
   });
   signal?.throwIfAborted();
   const resources = stackState(readState(paths), stackFile.stack).resources;
-  const repaired = await repairLogins({ server, admin, superuser, resources });
-  return { server, serverStarted: started, admin, superuser, changes, repaired };
+  const { passwords, settings } = await repairLogins({ server, admin, superuser, resources });
+  return { server, serverStarted: started, admin, superuser, changes, repaired: passwords, restored: settings };
 }

@@ -28,16 +28,20 @@ export function summarize(changes: readonly Change[]): string {
 /**
  * One line per applied stack, saying exactly what was checked: the change plan compares the
  * stack with the recorded local state (not with the server: a role setting or schema changed on
- * the server is not seen), and then every login role is made to log in with its stored password.
+ * the server is not seen), and then every login role is made to log in with its stored password
+ * and gets its declared settings back (named only when they had drifted).
  */
-export function describeUp(stack: string, result: Pick<UpResult, "changes" | "repaired" | "admin">, seconds: string): string {
+export function describeUp(stack: string, result: Pick<UpResult, "changes" | "repaired" | "restored" | "admin">, seconds: string): string {
   const applied = result.changes.length === 0
     ? "nothing to apply against the recorded local state"
     : `${summarize(result.changes)} as ${result.admin.user}, a non-superuser login`;
   const logins = result.repaired.length === 0
     ? "every login role authenticates with its stored password"
     : `repaired ${result.repaired.length} login role(s) whose stored password the server refused (28P01): ${result.repaired.join(", ")}`;
-  return `${stack}: ${applied}; ${logins} (${seconds} s)`;
+  const settings = result.restored.length === 0
+    ? ""
+    : `; restored the declared settings of ${result.restored.length} login role(s) that had changed them: ${result.restored.join(", ")}`;
+  return `${stack}: ${applied}; ${logins}${settings} (${seconds} s)`;
 }
 
 export async function up(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {

@@ -35,9 +35,9 @@ export interface ProofContext {
   readonly willCreate: (object: ProofObject) => void;
   /**
    * The repair `up` runs after every apply (local/logins.ts), for claims that change what it
-   * repairs; resolves with the roles it repaired.
+   * repairs; resolves with the roles whose password it repaired and those whose settings it restored.
    */
-  readonly repairRoles: () => Promise<readonly string[]>;
+  readonly repairRoles: () => Promise<{ readonly passwords: readonly string[]; readonly settings: readonly string[] }>;
 }
 
 export type Claim = (ctx: ProofContext) => Promise<ClaimResult[]>;

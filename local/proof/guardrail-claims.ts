@@ -89,7 +89,7 @@ export const roleSettingsAreRestored: Claim = async (ctx) => {
       claim: "a role that changes its own settings and password gets the declared ones back from the next up",
       attempt: `${role.name}: ALTER ROLE itself SET statement_timeout = 0, RESET lock_timeout, SET idle_in_transaction_session_timeout = 0, ` +
         `IN DATABASE ${database} SET statement_timeout = 0, PASSWORD (${drift.get(role.name) ?? ""}); then up's repair`,
-      result: `${repaired.includes(role.name) ? "repaired" : "not repaired"}; then ${values === undefined ? `its stored password is ${refused ?? ""}` : renderLimits(values)}`,
+      result: `${`${repaired.passwords.includes(role.name) ? "password repaired" : "password not repaired"}, ${repaired.settings.includes(role.name) ? "settings restored" : "settings not restored"}`}; then ${values === undefined ? `its stored password is ${refused ?? ""}` : renderLimits(values)}`,
       status: values !== undefined && values.join() === declaredLimits(role).join() ? "pass" : "fail",
     });
   }

@@ -29,14 +29,17 @@ describe("the line up prints per stack", () => {
   it("says only what was checked: nothing to apply against the recorded state when the plan was empty, every login authenticating when none was repaired; never that the server matches", () => {
     const changes = fc.array(fc.constantFrom("create", "update", "delete") as fc.Arbitrary<"create" | "update" | "delete">, { maxLength: 4 }).map((kinds) => kinds.map(change));
     const roles = fc.uniqueArray(fc.stringMatching(/^tn_[a-z]{1,6}_(dev|prod)_(runtime|ddl)$/), { maxLength: 3 });
-    fc.assert(fc.property(changes, roles, (made, repaired) => {
-      const line = describeUp("org-x", { changes: made, repaired, admin }, "1.0");
+    fc.assert(fc.property(changes, roles, roles, (made, repaired, restored) => {
+      const line = describeUp("org-x", { changes: made, repaired, restored, admin }, "1.0");
       expect(line.includes("nothing to apply against the recorded local state")).toBe(made.length === 0);
       expect(line.includes("every login role authenticates with its stored password")).toBe(repaired.length === 0);
       // The plan compares with the local state only: the server's role settings and schemas are not compared.
       expect(line).not.toMatch(/matches|no changes/);
       for (const name of repaired) expect(line).toContain(name);
       expect(line.includes("repaired")).toBe(repaired.length > 0);
+      // Settings a role changed on itself are named when the up put them back, and only then.
+      for (const name of restored) expect(line).toContain(name);
+      expect(line.includes("restored the declared settings")).toBe(restored.length > 0);
     }));
   });
 });
