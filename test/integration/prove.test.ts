@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditGuardSql } from "../../components/audit-guard-sql";
+import { ENFORCER_DATABASE } from "../../components/enforcer-sql";
 import { attempt } from "../../local/attempt";
 import type { ClaimResult } from "../../local/proof/claim";
 import { proveLocal } from "../../local/prove-local";
@@ -130,6 +131,26 @@ describe("the proof itself", () => {
     } finally {
       await attempt(server, superuser, "tn_acme", ["ALTER SCHEMA audit__guard OWNER TO CURRENT_USER"]);
     }
+  });
+  it("control: with the org's limits gone from the enforcer's table, every runaway runs past its bound and its claim fails", async () => {
+    const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
+    const superuser = { user: server.user, password: server.password };
+    await attempt(server, superuser, ENFORCER_DATABASE, ["DELETE FROM guardrails.limits WHERE org = 'acme'"]);
+    try {
+      const broken = (await proveLocal(acme)).filter((r) => r.status === "fail");
+      expect(broken.map((r) => r.claim)).toEqual([
+        "a query is ended within its statement limit, even after the role and the session set statement_timeout = 0",
+        "a query that catches its own cancellation is ended within its statement limit",
+        "a transaction left idle is ended within its idle-in-transaction limit, even after the role and the session set it to 0",
+        "a lock wait is ended within its lock limit, even after the role resets lock_timeout and the session sets it to 0",
+      ]);
+      for (const row of broken) expect(row.result).toMatch(/^(ran to its end|was still open) after \d+ ms/);
+    } finally {
+      // The next up puts the org's limits back, as it puts back every role setting.
+      await upLocal(acme);
+    }
+    const { rows } = await attempt(server, superuser, ENFORCER_DATABASE, ["SELECT count(*)::int AS n FROM guardrails.limits WHERE org = 'acme'"]);
+    expect(rows[0]?.["n"]).toBe(6);
   });
 });
 
