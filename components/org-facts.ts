@@ -1,5 +1,6 @@
 import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
 import type { ProviderSettings } from "../spec/provider-settings";
+import { QUOTA_BOUNDS, withinBounds } from "../spec/quota-bounds";
 import { planSecrets } from "./secret-plan";
 import type { OrgSpec } from "../spec/spec";
 
@@ -65,6 +66,8 @@ export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "admi
 
 const isText = (value: unknown): value is string => typeof value === "string";
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
+/** A guardrail quota within the bounds the spec allows: the pack renders the org's guardrails from it. */
+const isQuota = (value: unknown, quota: keyof typeof QUOTA_BOUNDS): value is number => withinBounds(value, QUOTA_BOUNDS[quota]);
 const textList = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every(isText) ? [...value] : undefined);
 
 /**
@@ -81,8 +84,8 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   const noEdge = [awsRegion, edgeAccountId, props["awsSecretNames"]].every((fact) => fact === undefined);
   if (!noEdge && !(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined)) return undefined;
   if (!isText(slug) || (tier !== "production" && tier !== "sandbox") || typeof offboarding !== "boolean"
-    || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isCount(lockTimeoutMs)
-    || !isCount(statementTimeoutMs) || !isCount(idleInTransactionTimeoutMs) || !isCount(tempFileLimitMb)
+    || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isQuota(lockTimeoutMs, "lockTimeoutMs")
+    || !isQuota(statementTimeoutMs, "statementTimeoutMs") || !isQuota(idleInTransactionTimeoutMs, "idleInTransactionTimeoutMs") || !isQuota(tempFileLimitMb, "tempFileLimitMb")
     || environments === undefined || workspaces === undefined) return undefined;
   try {
     // The naming module refuses to build a name from facts no valid spec gives.

@@ -29,7 +29,6 @@ export const enforcerLogFile = (paths: LocalPaths) => join(paths.root, "enforcer
  */
 const LOOP_SOURCE = `
 const settings = JSON.parse(process.env.TENANTRY_ENFORCER);
-delete process.env.TENANTRY_ENFORCER;
 const { Client } = require(settings.pg);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === "EPERM"; } };

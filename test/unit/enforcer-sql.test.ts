@@ -97,7 +97,7 @@ describe("the facts the pack renders the guardrails from", () => {
   const spec = parseOrgSpec(validOrgInput(), { now: NOW });
   const provider = { adminRole: PROVIDER_CONFIG["postgresql:username"], host: "pg.example", port: 5432, database: "postgres", sslmode: "require" as const };
 
-  it("carry the statement, idle-in-transaction and temp file quotas, and are refused without any of them", () => {
+  it("carry the statement, idle-in-transaction and temp file quotas, and are refused without any of them or outside its bounds", () => {
     const registered = orgFactsOf(spec, provider);
     expect(readOrgFacts({ ...registered })).toEqual(registered);
     for (const key of ["statementTimeoutMs", "idleInTransactionTimeoutMs", "tempFileLimitMb"] as const) {
@@ -105,6 +105,8 @@ describe("the facts the pack renders the guardrails from", () => {
       const { [key]: _dropped, ...without } = registered;
       expect(readOrgFacts(without)).toBeUndefined();
       expect(readOrgFacts({ ...registered, [key]: -1 })).toBeUndefined();
+      expect(readOrgFacts({ ...registered, [key]: QUOTA_BOUNDS[key].max + 1 })).toBeUndefined();
+      expect(readOrgFacts({ ...registered, [key]: QUOTA_BOUNDS[key].min - 1 })).toBeUndefined();
     }
   });
 });
