@@ -102,8 +102,10 @@ export const tempFilesAreCapped: Claim = async (ctx) => {
   const results: ClaimResult[] = [];
   const [app] = loginRoles(ctx);
   if (app === undefined) throw new Error("internal: an org has login roles");
-  // 8 kB rows, enough of them to spill just past the limit; with a tiny work_mem every one spills.
-  const rows = app.tempFileLimitMb * 128 + 1024;
+  // Rows of 8000 bytes (plus a header each), 5% more of them than the limit holds, and a margin
+  // for small limits; with a tiny work_mem every one spills. Fewer (a count rounded for 8 KiB
+  // rows) fell short of 512 MB and the sort completed.
+  const rows = Math.ceil((app.tempFileLimitMb * 1024 * 1024 * 1.05) / 8000) + 1024;
   const sort = `SELECT max(length(r)) FROM (SELECT g, repeat('x', 8000) AS r FROM generate_series(1, ${rows}) AS g ORDER BY g DESC OFFSET 0) AS spilled`;
   results.push(expectRefused(`a sort that spills past temp_file_limit (${app.tempFileLimitMb} MB) is refused`, `${app.name}: SET work_mem = '64kB'; ${sort}`,
     await attempt(ctx.server, credentialsOf(ctx, app.name), database, ["SET work_mem = '64kB'", sort]), SQLSTATE.configurationLimitExceeded));
