@@ -57,6 +57,8 @@ export interface LoginRolePlan {
   readonly statementTimeoutMs: number;
   readonly lockTimeoutMs: number;
   readonly idleInTransactionSessionTimeoutMs: number;
+  /** `temp_file_limit` in MB: superuser-only in Postgres, so the role cannot lift it. */
+  readonly tempFileLimitMb: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export function planLoginRoles(spec: OrgSpec, env: string): readonly [LoginRoleP
     statementTimeoutMs: quotas.statementTimeoutMs,
     lockTimeoutMs: quotas.lockTimeoutMs,
     idleInTransactionSessionTimeoutMs: quotas.idleInTransactionTimeoutMs,
+    tempFileLimitMb: quotas.tempFileLimitMb,
   };
   return [
     { ...guardrails, kind: "runtime", name: environmentRoleName(spec.slug, env, "runtime"), connectionLimit: budget.runtime },

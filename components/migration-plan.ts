@@ -3,6 +3,7 @@ import { AUDIT_DRIFT_QUERY } from "./audit-drift-sql";
 import { auditLedgerSql } from "./audit-sql";
 import { lockTimeoutSql } from "./database-plan";
 import { closeLargeObjectsSql } from "./large-objects-sql";
+import { ENFORCER_DATABASE, guardrailsSql } from "./enforcer-sql";
 import { databaseName, orgRoleName } from "../spec/naming";
 import type { OrgFacts } from "./org-facts";
 
@@ -24,16 +25,36 @@ export interface MigrationPlan {
   readonly drift?: string;
 }
 
-export type MigrationFacts = Pick<OrgFacts, "slug" | "environments" | "workspaces" | "lockTimeoutMs" | "providerDatabase">;
+export type MigrationFacts = Pick<OrgFacts,
+  "slug" | "environments" | "workspaces" | "lockTimeoutMs" | "statementTimeoutMs" | "idleInTransactionTimeoutMs" | "tempFileLimitMb" | "providerDatabase">;
 
-export function planMigrations(org: MigrationFacts): { readonly lockTimeouts: MigrationPlan; readonly largeObjects: MigrationPlan; readonly auditLedger: MigrationPlan } {
+export interface OrgMigrations {
+  readonly lockTimeouts: MigrationPlan;
+  readonly guardrails: MigrationPlan;
+  readonly largeObjects: MigrationPlan;
+  readonly auditLedger: MigrationPlan;
+}
+
+/** Each migration's name after `<org>-`. */
+const MIGRATION_SUFFIXES = { lockTimeouts: "lock-timeouts", guardrails: "guardrails", largeObjects: "large-objects", auditLedger: "audit-ledger" } as const satisfies Record<keyof OrgMigrations, string>;
+
+/**
+ * The migrations that set login roles' settings: every local `up` runs them again after
+ * resetting the roles (local/role-settings.ts), since a role can change its own settings and
+ * nothing in their inputs would change.
+ */
+export const ROLE_SETTING_MIGRATION_SUFFIXES: readonly string[] = [MIGRATION_SUFFIXES.lockTimeouts, MIGRATION_SUFFIXES.guardrails];
+
+export function planMigrations(org: MigrationFacts): OrgMigrations {
   return {
     // ALTER ROLE is cluster-wide: it runs in the provider's own database.
-    lockTimeouts: { migration: `${org.slug}-lock-timeouts`, database: org.providerDatabase, sql: lockTimeoutSql(org), elevated: false },
+    lockTimeouts: { migration: `${org.slug}-${MIGRATION_SUFFIXES.lockTimeouts}`, database: org.providerDatabase, sql: lockTimeoutSql(org), elevated: false },
+    // Superuser-only: temp_file_limit, and the enforcer's table of limits (cluster-wide, in the enforcer's database).
+    guardrails: { migration: `${org.slug}-${MIGRATION_SUFFIXES.guardrails}`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true },
     // Elevated: only the functions' owner (the bootstrap superuser) can take EXECUTE from PUBLIC.
-    largeObjects: { migration: `${org.slug}-large-objects`, database: databaseName(org.slug), sql: closeLargeObjectsSql(), elevated: true },
+    largeObjects: { migration: `${org.slug}-${MIGRATION_SUFFIXES.largeObjects}`, database: databaseName(org.slug), sql: closeLargeObjectsSql(), elevated: true },
     auditLedger: {
-      migration: `${org.slug}-audit-ledger`,
+      migration: `${org.slug}-${MIGRATION_SUFFIXES.auditLedger}`,
       database: databaseName(org.slug),
       sql: auditLedgerSql({ owner: orgRoleName(org.slug, "audit"), coveredSchemas: coveredSchemas(org), environments: planLedgerSegregation(org) }),
       elevated: true,

@@ -39,6 +39,11 @@ export interface OrgDatabaseArgs {
    * never sees one; tenant roles get none. Elevated: only the functions' owner can revoke.
    */
   readonly largeObjects: MigrationPlan;
+  /**
+   * The guardrails migration (enforcer-sql.ts, elevated): each login role's temp_file_limit,
+   * which only a superuser can set or lift, and its limits in the enforcer's table.
+   */
+  readonly guardrails: MigrationPlan;
 }
 
 export type ProviderConnection = ProviderSettings & { readonly password?: pulumi.Input<string> };
@@ -70,6 +75,8 @@ export interface EnvironmentLoginRoles {
  *
  * `lock_timeout` has no field on the provider's Role: a SqlMigration sets it for every login role.
  * Another takes the large-object functions from PUBLIC in the database.
+ * Another sets `temp_file_limit` and registers the roles' limits with the guardrail enforcer,
+ * which ends their sessions past those limits whatever the session or the role has SET.
  */
 export class OrgDatabase extends pulumi.ComponentResource {
   public readonly database: postgresql.Database;
@@ -121,6 +128,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
     const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
     new SqlMigration(childName(name, "lock-timeouts"), { ...args.lockTimeouts, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
     new SqlMigration(childName(name, "large-objects"), { ...args.largeObjects, connection: migrationConnection(provider) }, { parent: this, dependsOn: [this.database] });
+    new SqlMigration(childName(name, "guardrails"), { ...args.guardrails, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
     for (const grant of planDatabaseAcl(spec)) {
       acl.add(grant, { parent: this, name }, [this.database, ownerMembership, ...everyRole]);
     }

@@ -1,5 +1,6 @@
 import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
 import type { ProviderSettings } from "../spec/provider-settings";
+import { QUOTA_BOUNDS, withinBounds } from "../spec/quota-bounds";
 import { planSecrets } from "./secret-plan";
 import type { OrgSpec } from "../spec/spec";
 
@@ -25,8 +26,12 @@ export interface OrgFacts {
   readonly providerPort: number;
   readonly providerDatabase: string;
   readonly providerSslmode: string;
-  /** `quotas.lockTimeoutMs`, which the lock-timeouts migration's SQL is rendered from. */
+  /** `quotas.lockTimeoutMs`, which the lock-timeouts and guardrails migrations' SQL is rendered from. */
   readonly lockTimeoutMs: number;
+  /** The other guardrail quotas the guardrails migration renders (enforcer-sql.ts): the enforcer's limits and temp_file_limit. */
+  readonly statementTimeoutMs: number;
+  readonly idleInTransactionTimeoutMs: number;
+  readonly tempFileLimitMb: number;
   /** Marked for offboarding (lifecycle-plan.ts): no login, no edge, everything retained. */
   readonly offboarding: boolean;
   /** `edge.awsRegion`, which the org's AWS resources are judged against; absent without an edge. */
@@ -49,6 +54,9 @@ export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "admi
     providerDatabase: provider.database,
     providerSslmode: provider.sslmode,
     lockTimeoutMs: spec.quotas.lockTimeoutMs,
+    statementTimeoutMs: spec.quotas.statementTimeoutMs,
+    idleInTransactionTimeoutMs: spec.quotas.idleInTransactionTimeoutMs,
+    tempFileLimitMb: spec.quotas.tempFileLimitMb,
     offboarding: spec.offboarding !== undefined,
     ...(spec.edge === undefined ? {} : {
       awsRegion: spec.edge.awsRegion, edgeAccountId: spec.edge.accountId, awsSecretNames: planSecrets(spec).map((secret) => secret.secretName),
@@ -58,6 +66,8 @@ export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "admi
 
 const isText = (value: unknown): value is string => typeof value === "string";
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
+/** A guardrail quota within the bounds the spec allows: the pack renders the org's guardrails from it. */
+const isQuota = (value: unknown, quota: keyof typeof QUOTA_BOUNDS): value is number => withinBounds(value, QUOTA_BOUNDS[quota]);
 const textList = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every(isText) ? [...value] : undefined);
 
 /**
@@ -66,6 +76,7 @@ const textList = (value: unknown): string[] | undefined => (Array.isArray(value)
  */
 export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts | undefined {
   const { slug, tier, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding, awsRegion, edgeAccountId } = props;
+  const { statementTimeoutMs, idleInTransactionTimeoutMs, tempFileLimitMb } = props;
   const environments = textList(props["environments"]);
   const workspaces = textList(props["workspaces"]);
   const awsSecretNames = textList(props["awsSecretNames"]);
@@ -73,7 +84,8 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   const noEdge = [awsRegion, edgeAccountId, props["awsSecretNames"]].every((fact) => fact === undefined);
   if (!noEdge && !(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined)) return undefined;
   if (!isText(slug) || (tier !== "production" && tier !== "sandbox") || typeof offboarding !== "boolean"
-    || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isCount(lockTimeoutMs)
+    || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isQuota(lockTimeoutMs, "lockTimeoutMs")
+    || !isQuota(statementTimeoutMs, "statementTimeoutMs") || !isQuota(idleInTransactionTimeoutMs, "idleInTransactionTimeoutMs") || !isQuota(tempFileLimitMb, "tempFileLimitMb")
     || environments === undefined || workspaces === undefined) return undefined;
   try {
     // The naming module refuses to build a name from facts no valid spec gives.
@@ -86,6 +98,7 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   }
   return {
     slug, tier, environments, workspaces, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding,
+    statementTimeoutMs, idleInTransactionTimeoutMs, tempFileLimitMb,
     ...(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined ? { awsRegion, edgeAccountId, awsSecretNames } : {}),
   };
 }

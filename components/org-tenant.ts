@@ -63,7 +63,9 @@ export class OrgTenant extends pulumi.ComponentResource {
     const dataSide = { ...children, ...(lifecycle.retainDatabaseSide ? { transformations: [retainOnDelete] } : {}) };
 
     const migrations = planMigrations(facts);
-    const database = new OrgDatabase(childName(name, "db"), { spec, acl, provider, lockTimeouts: migrations.lockTimeouts, largeObjects: migrations.largeObjects }, dataSide);
+    const database = new OrgDatabase(childName(name, "db"), {
+      spec, acl, provider, lockTimeouts: migrations.lockTimeouts, guardrails: migrations.guardrails, largeObjects: migrations.largeObjects,
+    }, dataSide);
     const roles: Record<string, EnvironmentRoleNames> = {};
     const schemas: Record<string, pulumi.Output<string[]>> = {};
     const schemaResources: pulumi.Resource[] = [];

@@ -1,4 +1,5 @@
 import { attempt } from "./attempt";
+import { restoreRoleSettings } from "./role-settings";
 import { TYPE, translationFor, type ProviderContext } from "./provider-sql";
 import type { ServerInfo } from "./server";
 import { Connections, type Connection, runSteps } from "./sql-runner";
@@ -10,7 +11,9 @@ import { SQLSTATE } from "./sqlstate";
  * changing: someone ran ALTER ROLE ... PASSWORD, or (before the lock) two applies raced. The
  * change plan cannot see that, so after every apply each login role is made to log in with the
  * password the state holds. One that is refused (28P01) is repaired by the provider's own Role
- * update, with the password as the changed input, and then made to log in again.
+ * update, with the password as the changed input, and then made to log in again. The same
+ * pass then puts back every login role's settings (role-settings.ts), which a role can also
+ * change on itself.
  */
 
 export interface StoredLogin {
@@ -77,8 +80,21 @@ export interface RepairRequest {
   readonly now?: Date;
 }
 
-/** Makes each stored login log in; repairs those refused. Returns the repaired role names. */
-export async function repairLogins(request: RepairRequest): Promise<string[]> {
+export interface LoginRepair {
+  /** Login roles whose stored password the server refused, and that log in with it again. */
+  readonly passwords: readonly string[];
+  /** Login roles whose settings or connection limit were not the declared ones, and are again. */
+  readonly settings: readonly string[];
+}
+
+/** Makes each stored login log in, repairing those refused, then restores every login role's settings. */
+export async function repairLogins(request: RepairRequest): Promise<LoginRepair> {
+  const passwords = await repairPasswords(request);
+  const settings = await restoreRoleSettings(request.admin, request.superuser, request.resources);
+  return { passwords, settings };
+}
+
+async function repairPasswords(request: RepairRequest): Promise<string[]> {
   const { server, admin } = request;
   const refused: StoredLogin[] = [];
   for (const login of loginsToCheck(request.resources, request.now ?? new Date())) {

@@ -4,10 +4,12 @@ import { proveEdge } from "./proof/edge-claims";
 import { proveOffboarding } from "./proof/offboarding-claims";
 import { prove } from "./proof/prove";
 import { dropProofObjects, type Leftover } from "./proof-objects";
+import { repairLogins } from "./logins";
+import { ensureProviderAdmin } from "./provider-admin";
 import { TYPE } from "./provider-sql";
 import { ensureServer } from "./server";
 import { readState, type AppliedResource } from "./state";
-import type { LocalStack } from "./up";
+import { providerDatabase, type LocalStack } from "./up";
 
 /*
  * `tenantry prove --local`: the claims of the posture, attempted on the embedded server as the
@@ -58,7 +60,13 @@ export async function proveLocal(stack: LocalStack, { signal, onLeftovers }: Pro
     // Its roles are NOLOGIN now: the proof tries each one's stored password and must be refused.
     return proveOffboarding({ server, spec: tenant.spec, credentials: loginCredentials(own, { loginOnly: false }), otherOrgs });
   }
-  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs }, { journal: paths.proofFile, signal, ...(onLeftovers === undefined ? {} : { onLeftovers }) });
+  const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
+  const repairRoles = async () => {
+    const { passwords, settings } = await repairLogins({ server, admin, superuser: { ...server, database: admin.database }, resources: own });
+    return { passwords, settings };
+  };
+  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs, repairRoles },
+    { journal: paths.proofFile, signal, ...(onLeftovers === undefined ? {} : { onLeftovers }) });
   signal?.throwIfAborted();
   return [...database, ...(await proveEdge(tenant.spec, { signal }))];
 }

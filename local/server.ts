@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { Client } from "pg";
 import type { LocalPaths } from "./paths";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
+import { ensureEnforcer, stopEnforcer } from "./enforcer-loop";
 import { LOG_SETTINGS, logSettingOptions, unsafeLogSettings } from "./server-log";
 
 /*
@@ -40,9 +41,14 @@ const OS_USER = "postgres";
  */
 export async function ensureServer(paths: LocalPaths, { signal }: { signal?: AbortSignal } = {}): Promise<{ server: ServerInfo; started: boolean }> {
   const known = readJsonIfExists<ServerInfo>(paths.serverFile);
-  if (known !== undefined && runningPid(paths) !== undefined) {
+  const pid = runningPid(paths);
+  if (known !== undefined && pid !== undefined) {
     const settings = await logSettingsOf(known);
-    if (settings !== undefined && unsafeLogSettings(settings).length === 0) return { server: known, started: false };
+    if (settings !== undefined && unsafeLogSettings(settings).length === 0) {
+      // The guardrail enforcer runs wherever the server does: started again if it died.
+      await ensureEnforcer(paths, known, pid);
+      return { server: known, started: false };
+    }
     // Started without the log settings (by an older tenantry): restarted with them.
     if (settings !== undefined) await stopServer(paths);
   }
@@ -59,11 +65,15 @@ export async function ensureServer(paths: LocalPaths, { signal }: { signal?: Abo
   writePrivateJson(paths.serverFile, server);
   if (!initialised) await initialise(paths, server.password, signal);
   await start(paths, port);
+  const started = runningPid(paths);
+  if (started === undefined) throw new Error(`embedded Postgres started but wrote no postmaster.pid under ${paths.dataDir}`);
+  await ensureEnforcer(paths, server, started);
   return { server, started: true };
 }
 
 /** Stops the server by the pid it wrote itself (`postmaster.pid`); true if one was running. */
 export async function stopServer(paths: LocalPaths): Promise<boolean> {
+  await stopEnforcer(paths);
   const pid = runningPid(paths);
   if (pid === undefined) return false;
   // SIGINT is Postgres' "fast" shutdown: roll back open transactions, then exit cleanly.

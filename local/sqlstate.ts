@@ -2,6 +2,10 @@
 export const SQLSTATE = {
   insufficientPrivilege: "42501",
   queryCanceled: "57014",
+  /** admin_shutdown: the session was ended by pg_terminate_backend (the guardrail enforcer). */
+  adminShutdown: "57P01",
+  /** configuration_limit_exceeded: e.g. temporary files past temp_file_limit. */
+  configurationLimitExceeded: "53400",
   tooManyConnections: "53300",
   /** invalid_authorization_specification: a NOLOGIN role's connection attempt. */
   cannotLogIn: "28000",

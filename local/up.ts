@@ -50,6 +50,8 @@ export interface UpResult {
   readonly repaired: readonly string[];
   /** Migrations whose database had drifted from them (the ledger's coverage), and were re-applied. */
   readonly drift: readonly RepairedDrift[];
+  /** Login roles whose settings (timeouts, temp_file_limit, connection limit) had drifted, and were put back. */
+  readonly restored: readonly string[];
 }
 
 export interface UpOptions {
@@ -91,6 +93,6 @@ export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftover
   signal?.throwIfAborted();
   const resources = stackState(readState(paths), stackFile.stack).resources;
   const drift = await repairDrift(admin, superuser, resources);
-  const repaired = await repairLogins({ server, admin, superuser, resources });
-  return { server, serverStarted: started, admin, superuser, changes, repaired, drift };
+  const { passwords, settings } = await repairLogins({ server, admin, superuser, resources });
+  return { server, serverStarted: started, admin, superuser, changes, repaired: passwords, restored: settings, drift };
 }

@@ -70,6 +70,20 @@ export const EVENT_TRIGGERS = {
   casts: platformName("tenantry", "audit_casts"),
 } as const;
 
+/**
+ * The guardrail enforcer (components/enforcer-sql.ts): a schema in the cluster's enforcer
+ * database (ENFORCER_DATABASE, where pg_cron runs), its table of declared limits, its function, and
+ * the pg_cron job that runs it.
+ */
+export const ENFORCER = {
+  schema: platformName("guardrails"),
+  limits: platformName("limits"),
+  enforce: platformName("enforce"),
+  job: platformName("tenantry", "guardrails"),
+  /** The local loop's sessions announce this as their application_name. */
+  loop: platformName("tenantry", "enforcer"),
+} as const;
+
 /** Objects the local proof creates for the duration of a claim start with this. */
 export const PROOF_OBJECT_PREFIX = platformPrefix("tenantry", "proof");
 

@@ -14,6 +14,11 @@ export const QUOTA_BOUNDS = {
   statementTimeoutMs: { min: 100, max: 60_000 },
   lockTimeoutMs: { min: 100, max: 60_000 },
   idleInTransactionTimeoutMs: { min: 1_000, max: 600_000 },
+  /**
+   * `temp_file_limit` per session, in MB. -1 is "unlimited" in Postgres; below 16 MB an ordinary
+   * sort or hash spills past it; above 64 GB one session could fill a shared server's disk.
+   */
+  tempFileLimitMb: { min: 16, max: 65_536 },
   maxPageSize: { min: 1, max: 10_000 },
   maxConcurrentRequests: { min: 1, max: 10_000 },
 } as const satisfies Record<string, Bounds>;

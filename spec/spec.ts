@@ -22,6 +22,12 @@ export const quotasSchema = z.strictObject({
   lockTimeoutMs: boundedInt(QUOTA_BOUNDS.lockTimeoutMs, 2_000),
   /** `idle_in_transaction_session_timeout` of every login role. */
   idleInTransactionTimeoutMs: boundedInt(QUOTA_BOUNDS.idleInTransactionTimeoutMs, 10_000),
+  /**
+   * `temp_file_limit` of every login role, in MB: the most temporary-file space one session may
+   * hold at once (sorts, hashes and materialisations that spill past `work_mem`). Set by the
+   * platform as a superuser, so no tenant role can lift it.
+   */
+  tempFileLimitMb: boundedInt(QUOTA_BOUNDS.tempFileLimitMb, 512),
   /** Largest page an app may request from the data API. */
   maxPageSize: boundedInt(QUOTA_BOUNDS.maxPageSize, 500),
   /** Per-org concurrent requests admitted by the dispatch router. */

@@ -29,9 +29,10 @@ export function summarize(changes: readonly Change[]): string {
  * One line per applied stack, saying exactly what was checked: the change plan compares the
  * stack with the recorded local state (not with the server: a role setting or schema changed on
  * the server is not seen), then the ledger's coverage is read from the server and restored where
- * it drifted, and every login role is made to log in with its stored password.
+ * it drifted, and every login role is made to log in with its stored password and gets its
+ * declared settings back (named only when they had drifted).
  */
-export function describeUp(stack: string, result: Pick<UpResult, "changes" | "repaired" | "admin" | "drift">, seconds: string): string {
+export function describeUp(stack: string, result: Pick<UpResult, "changes" | "repaired" | "restored" | "admin" | "drift">, seconds: string): string {
   const applied = result.changes.length === 0
     ? "nothing to apply against the recorded local state"
     : `${summarize(result.changes)} as ${result.admin.user}, a non-superuser login`;
@@ -42,7 +43,10 @@ export function describeUp(stack: string, result: Pick<UpResult, "changes" | "re
   const coverage = drifted.length === 0
     ? "audit coverage as declared"
     : `restored audit coverage (${drifted.length} drifted: ${drifted.slice(0, 3).join("; ")}${drifted.length > 3 ? "; ..." : ""})`;
-  return `${stack}: ${applied}; ${coverage}; ${logins} (${seconds} s)`;
+  const settings = result.restored.length === 0
+    ? ""
+    : `; restored the declared settings of ${result.restored.length} login role(s) that had changed them: ${result.restored.join(", ")}`;
+  return `${stack}: ${applied}; ${coverage}; ${logins}${settings} (${seconds} s)`;
 }
 
 export async function up(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {

@@ -33,6 +33,11 @@ export interface ProofContext {
   readonly nonce: string;
   /** Must be called before creating anything that outlives a transaction, so it is dropped even after a kill. */
   readonly willCreate: (object: ProofObject) => void;
+  /**
+   * The repair `up` runs after every apply (local/logins.ts), for claims that change what it
+   * repairs; resolves with the roles whose password it repaired and those whose settings it restored.
+   */
+  readonly repairRoles: () => Promise<{ readonly passwords: readonly string[]; readonly settings: readonly string[] }>;
 }
 
 export type Claim = (ctx: ProofContext) => Promise<ClaimResult[]>;

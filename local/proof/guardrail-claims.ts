@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { planAllLoginRoles, planLoginRoles } from "../../components/database-plan";
+import { planAllLoginRoles, planLoginRoles, type LoginRolePlan } from "../../components/database-plan";
 import { databaseName, orgPrefix, quoteIdent } from "../../spec/naming";
-import { attempt, connectionsUntilRefused } from "../attempt";
+import { attempt, attemptEach, connectionsUntilRefused } from "../attempt";
 import { PROOF_OBJECT_PREFIX } from "../../spec/platform-names";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 
@@ -30,22 +30,98 @@ export const statementTimeoutCancels: Claim = async (ctx) => {
     await attempt(ctx.server, credentialsOf(ctx, role.name), databaseName(ctx.spec.slug), [sql]), QUERY_CANCELED)];
 };
 
+/** What a fresh session of `role` runs with, read as the role itself; undefined when it cannot log in. */
+async function sessionLimits(ctx: ProofContext, role: LoginRolePlan): Promise<{ values?: string[]; refused?: string }> {
+  // pg_settings reports the timeouts in milliseconds and temp_file_limit in kB, whatever unit SHOW would pick.
+  const outcome = await attempt(ctx.server, credentialsOf(ctx, role.name), databaseName(ctx.spec.slug), [
+    "SELECT max(setting) FILTER (WHERE name = 'statement_timeout') AS st, max(setting) FILTER (WHERE name = 'lock_timeout') AS lock, " +
+      "max(setting) FILTER (WHERE name = 'idle_in_transaction_session_timeout') AS idle, max(setting) FILTER (WHERE name = 'temp_file_limit') AS temp, " +
+      "(SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user) AS connections FROM pg_settings",
+  ]);
+  if (outcome.code !== undefined) return { refused: `refused ${outcome.code}` };
+  const row = outcome.rows[0] ?? {};
+  return { values: [row["st"], row["lock"], row["idle"], row["temp"], row["connections"]].map(String) };
+}
+
+/** The same five values as declared. */
+function declaredLimits(role: LoginRolePlan): string[] {
+  return [role.statementTimeoutMs, role.lockTimeoutMs, role.idleInTransactionSessionTimeoutMs, role.tempFileLimitMb * 1024, role.connectionLimit].map(String);
+}
+
+const renderLimits = ([st, lock, idle, temp, connections]: readonly string[]) =>
+  `statement ${st} ms, lock ${lock} ms, idle ${idle} ms, temp ${temp} kB, connection limit ${connections}`;
+
 export const rolesCarryTimeouts: Claim = async (ctx) => {
   const results: ClaimResult[] = [];
   for (const role of loginRoles(ctx)) {
-    // pg_settings reports both in milliseconds, whatever unit SHOW would pick.
-    const outcome = await attempt(ctx.server, credentialsOf(ctx, role.name), databaseName(ctx.spec.slug), [
-      "SELECT max(setting) FILTER (WHERE name = 'statement_timeout') AS st, max(setting) FILTER (WHERE name = 'lock_timeout') AS lock, " +
-        "max(setting) FILTER (WHERE name = 'idle_in_transaction_session_timeout') AS idle FROM pg_settings",
-    ]);
-    const row = outcome.rows[0] ?? {};
-    const expected = [role.statementTimeoutMs, role.lockTimeoutMs, role.idleInTransactionSessionTimeoutMs].map(String);
-    const actual = [row["st"], row["lock"], row["idle"]].map(String);
+    const { values, refused } = await sessionLimits(ctx, role);
     results.push({
-      claim: "login role logs in with its statement, lock and idle-in-transaction timeouts",
-      attempt: `${role.name}: statement_timeout, lock_timeout, idle_in_transaction_session_timeout from pg_settings`,
-      result: outcome.code !== undefined ? `refused ${outcome.code}` : `${actual.join(" ms, ")} ms`,
-      status: outcome.code === undefined && actual.join() === expected.join() ? "pass" : "fail",
+      claim: "login role logs in with its statement, lock and idle-in-transaction timeouts, its temp file limit and connection limit",
+      attempt: `${role.name}: statement_timeout, lock_timeout, idle_in_transaction_session_timeout, temp_file_limit from pg_settings; its rolconnlimit`,
+      result: values === undefined ? refused ?? "" : renderLimits(values),
+      status: values !== undefined && values.join() === declaredLimits(role).join() ? "pass" : "fail",
+    });
+  }
+  return results;
+};
+
+/**
+ * Finding 4 of issue 13: a role may change its own settings and password, and the change lasts.
+ * Role defaults are only a convenience (the enforcer is the limit), but `up` puts them back.
+ */
+export const roleSettingsAreRestored: Claim = async (ctx) => {
+  const database = databaseName(ctx.spec.slug);
+  const drift = new Map<string, string>();
+  for (const role of loginRoles(ctx)) {
+    const self = quoteIdent(role.name);
+    const statements = [
+      `ALTER ROLE ${self} SET statement_timeout = 0`, `ALTER ROLE ${self} RESET lock_timeout`, `ALTER ROLE ${self} SET idle_in_transaction_session_timeout = 0`,
+      `ALTER ROLE ${self} IN DATABASE ${quoteIdent(database)} SET statement_timeout = 0`, `ALTER ROLE ${self} PASSWORD '${randomBytes(18).toString("base64url")}'`,
+    ];
+    const outcome = await attempt(ctx.server, credentialsOf(ctx, role.name), database, statements);
+    drift.set(role.name, outcome.code === undefined ? "all 5 allowed" : `stopped at ${outcome.code}`);
+  }
+  const repaired = await ctx.repairRoles();
+  const results: ClaimResult[] = [];
+  for (const role of loginRoles(ctx)) {
+    const { values, refused } = await sessionLimits(ctx, role);
+    results.push({
+      claim: "a role that changes its own settings and password gets the declared ones back from the next up",
+      attempt: `${role.name}: ALTER ROLE itself SET statement_timeout = 0, RESET lock_timeout, SET idle_in_transaction_session_timeout = 0, ` +
+        `IN DATABASE ${database} SET statement_timeout = 0, PASSWORD (${drift.get(role.name) ?? ""}); then up's repair`,
+      result: `${`${repaired.passwords.includes(role.name) ? "password repaired" : "password not repaired"}, ${repaired.settings.includes(role.name) ? "settings restored" : "settings not restored"}`}; then ${values === undefined ? `its stored password is ${refused ?? ""}` : renderLimits(values)}`,
+      status: values !== undefined && values.join() === declaredLimits(role).join() ? "pass" : "fail",
+    });
+  }
+  return results;
+};
+
+/** Finding 5 of issue 13: one tenant sort wrote 1.3 GB of temporary files. */
+export const tempFilesAreCapped: Claim = async (ctx) => {
+  const database = databaseName(ctx.spec.slug);
+  const results: ClaimResult[] = [];
+  const [app] = loginRoles(ctx);
+  if (app === undefined) throw new Error("internal: an org has login roles");
+  // Rows of 8000 bytes (plus a header each), 5% more of them than the limit holds, and a margin
+  // for small limits; with a tiny work_mem every one spills. Fewer (a count rounded for 8 KiB
+  // rows) fell short of 512 MB and the sort completed.
+  const rows = Math.ceil((app.tempFileLimitMb * 1024 * 1024 * 1.05) / 8000) + 1024;
+  const sort = `SELECT max(length(r)) FROM (SELECT g, repeat('x', 8000) AS r FROM generate_series(1, ${rows}) AS g ORDER BY g DESC OFFSET 0) AS spilled`;
+  results.push(expectRefused(`a sort that spills past temp_file_limit (${app.tempFileLimitMb} MB) is refused`, `${app.name}: SET work_mem = '64kB'; ${sort}`,
+    await attempt(ctx.server, credentialsOf(ctx, app.name), database, ["SET work_mem = '64kB'", sort]), SQLSTATE.configurationLimitExceeded));
+  for (const role of loginRoles(ctx)) {
+    const self = quoteIdent(role.name);
+    const lifts = [
+      "SET temp_file_limit = -1", `ALTER ROLE ${self} SET temp_file_limit = -1`, `ALTER ROLE ${self} RESET temp_file_limit`,
+      `ALTER ROLE ${self} IN DATABASE ${quoteIdent(database)} SET temp_file_limit = -1`,
+    ];
+    const outcomes = await attemptEach(ctx.server, credentialsOf(ctx, role.name), database, lifts);
+    const allowed = lifts.filter((_, i) => outcomes[i]?.code !== INSUFFICIENT_PRIVILEGE);
+    results.push({
+      claim: "no tenant role can lift its temp_file_limit",
+      attempt: `${role.name}: ${lifts.join("; ")}`,
+      result: allowed.length === 0 ? `${lifts.length}/${lifts.length} refused ${INSUFFICIENT_PRIVILEGE}` : `not refused: ${allowed.join("; ")}`,
+      status: allowed.length === 0 ? "pass" : "fail",
     });
   }
   return results;

@@ -7,7 +7,11 @@ import { auditTriggersKeepTheirShape, ledgerFunctionsOutOfTenantReach } from "./
 import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { applicationEventsStayInTheirEnvironment, ledgerReadsStayInTheirEnvironment, ledgerSegregationCannotBeSwitchedOff } from "./ledger-segregation-claims";
-import { connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, rolesCarryTimeouts, statementTimeoutCancels } from "./guardrail-claims";
+import { runawaySessionsAreEnded } from "./enforcer-claims";
+import {
+  connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, roleSettingsAreRestored, rolesCarryTimeouts, statementTimeoutCancels,
+  tempFilesAreCapped,
+} from "./guardrail-claims";
 import { defaultPrivilegesWork, environmentsAreSeparate, runtimeCannotCreate } from "./privilege-claims";
 import { largeObjectsAreClosed, sharedDatabasesAreClosed } from "./shared-database-claims";
 import { attempt } from "../attempt";
@@ -43,6 +47,9 @@ const CLAIMS = [
   connectionLimitRefusesOneMore,
   sharedDatabasesAreClosed,
   largeObjectsAreClosed,
+  runawaySessionsAreEnded,
+  roleSettingsAreRestored,
+  tempFilesAreCapped,
 ];
 
 export interface ProveOptions {

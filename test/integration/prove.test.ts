@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditGuardSql } from "../../components/audit-guard-sql";
+import { ENFORCER_DATABASE } from "../../components/enforcer-sql";
 import { attempt } from "../../local/attempt";
 import type { ClaimResult } from "../../local/proof/claim";
 import { proveLocal } from "../../local/prove-local";
@@ -47,9 +48,22 @@ describe("on the embedded Postgres, for org-acme", () => {
   it("PUBLIC cannot connect to the org database (42501)", () => expectAllHold(/^PUBLIC cannot connect/, 1));
   it("another org's runtime roles cannot connect to it, nor its own to the other org's database (42501)", () => expectAllHold(/^one org's roles cannot connect/, 5));
   it("no tenant role holds SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS", () => expectAllHold(/^no tenant role holds/, 1));
-  it("every login role logs in with its statement, lock and idle-in-transaction timeouts", () => expectAllHold(/^login role logs in with its statement, lock/, 6));
+  it("every login role logs in with its statement, lock and idle-in-transaction timeouts, temp file limit and connection limit", () =>
+    expectAllHold(/^login role logs in with its statement, lock and idle-in-transaction timeouts, its temp file limit and connection limit$/, 6));
   it("statement_timeout cancels a long query (57014)", () => expectAllHold(/^statement_timeout .* cancels/, 1));
   it("connection limits refuse one connection more (53300)", () => expectAllHold(/^connection limit \d+ refuses/, 2));
+  it("a runaway query, a query that catches its cancellation, an idle transaction and a lock wait are each ended by the enforcer (57P01) within limit + grace + period, whatever the role and session SET", () => {
+    expectAllHold(/^a query is ended within its statement limit, even after the role and the session set statement_timeout = 0$/, 1);
+    expectAllHold(/^a query that catches its own cancellation is ended within its statement limit$/, 1);
+    expectAllHold(/^a transaction left idle is ended within its idle-in-transaction limit/, 1);
+    expectAllHold(/^a lock wait is ended within its lock limit/, 1);
+  });
+  it("a role that changes its own settings and password gets the declared ones back from the repair up runs", () =>
+    expectAllHold(/^a role that changes its own settings and password gets the declared ones back from the next up$/, 6));
+  it("a sort past temp_file_limit is refused (53400), and no role can lift the limit (42501)", () => {
+    expectAllHold(/^a sort that spills past temp_file_limit \(64 MB\) is refused$/, 1);
+    expectAllHold(/^no tenant role can lift its temp_file_limit$/, 6);
+  });
   it("a table the DDL role creates after the apply is audited with no further step", () => expectAllHold(/^a table the DDL role creates after the apply is audited/, 1));
   it("INSERT, UPDATE and DELETE by a runtime role each leave one event with actor, correlation id and exact diff", () =>
     expectAllHold(/^INSERT, UPDATE and DELETE by a runtime role/, 1));
@@ -179,6 +193,27 @@ describe("the proof itself", () => {
       await attempt(server, superuser, "postgres", ["REVOKE CONNECT ON DATABASE template1 FROM tn_acme_dev_runtime"]);
       await attempt(server, superuser, "tn_acme", ["REVOKE EXECUTE ON FUNCTION pg_catalog.lo_create(oid) FROM tn_acme_prod_ddl"]);
     }
+  });
+
+  it("control: with the org's limits gone from the enforcer's table, every runaway runs past its bound and its claim fails", async () => {
+    const server = JSON.parse(readFileSync(acme.paths.serverFile, "utf8")) as ServerInfo;
+    const superuser = { user: server.user, password: server.password };
+    await attempt(server, superuser, ENFORCER_DATABASE, ["DELETE FROM guardrails.limits WHERE org = 'acme'"]);
+    try {
+      const broken = (await proveLocal(acme)).filter((r) => r.status === "fail");
+      expect(broken.map((r) => r.claim)).toEqual([
+        "a query is ended within its statement limit, even after the role and the session set statement_timeout = 0",
+        "a query that catches its own cancellation is ended within its statement limit",
+        "a transaction left idle is ended within its idle-in-transaction limit, even after the role and the session set it to 0",
+        "a lock wait is ended within its lock limit, even after the role resets lock_timeout and the session sets it to 0",
+      ]);
+      for (const row of broken) expect(row.result).toMatch(/^(ran to its end|was still open) after \d+ ms/);
+    } finally {
+      // The next up puts the org's limits back, as it puts back every role setting.
+      await upLocal(acme);
+    }
+    const { rows } = await attempt(server, superuser, ENFORCER_DATABASE, ["SELECT count(*)::int AS n FROM guardrails.limits WHERE org = 'acme'"]);
+    expect(rows[0]?.["n"]).toBe(6);
   });
 });
 

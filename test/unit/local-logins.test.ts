@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { planMigrations } from "../../components/migration-plan";
+import { SQL_MIGRATION_KIND } from "../../components/sql-migration";
 import { judgeLogin, loginsToCheck } from "../../local/logins";
+import { roleSettingMigrations } from "../../local/role-settings";
 import { TYPE } from "../../local/provider-sql";
 import type { AppliedResource } from "../../local/state";
 
@@ -39,5 +42,21 @@ describe("what counts as having authenticated", () => {
       expect(verdict === "password rejected").toBe(code === "28P01");
     }));
     expect(judgeLogin(undefined)).toBe("authenticates");
+  });
+});
+
+describe("which migrations every up runs again to put role settings back", () => {
+  const migration = (name: string, kind: unknown = SQL_MIGRATION_KIND): AppliedResource =>
+    ({ ...role({ name }), urn: `urn:m:${name}`, type: TYPE.dynamic, inputs: { kind, migration: name, database: "postgres", sql: "SELECT 1", elevated: false } });
+
+  it("the lock-timeouts and guardrails migrations of any org, and not the audit ledger, another dynamic resource or a role", () => {
+    const slug = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/);
+    fc.assert(fc.property(slug, (org) => {
+      const planned = Object.values(planMigrations({
+        slug: org, environments: ["dev"], workspaces: ["web"], lockTimeoutMs: 1000, statementTimeoutMs: 1000, idleInTransactionTimeoutMs: 1000, tempFileLimitMb: 16, providerDatabase: "postgres",
+      })).map((plan) => migration(plan.migration));
+      const others = [migration(`${org}-lock-timeouts`, "other:Dynamic"), role({ name: `${org}-guardrails` })];
+      expect(roleSettingMigrations([...planned, ...others]).map((r) => r.name)).toEqual([`${org}-lock-timeouts`, `${org}-guardrails`]);
+    }));
   });
 });

@@ -31,8 +31,8 @@ describe("the line up prints per stack", () => {
     const roles = fc.uniqueArray(fc.stringMatching(/^tn_[a-z]{1,6}_(dev|prod)_(runtime|ddl)$/), { maxLength: 3 });
     const drift = fc.array(fc.stringMatching(/^web_dev\.[a-z]{1,6}: trigger tenantry__audit_[a-z]{3,8} is (missing|disabled|reshaped)$/), { maxLength: 5 })
       .map((lines) => (lines.length === 0 ? [] : [{ migration: "x-audit-ledger", drift: lines }]));
-    fc.assert(fc.property(changes, roles, drift, (made, repaired, drifted) => {
-      const line = describeUp("org-x", { changes: made, repaired, admin, drift: drifted }, "1.0");
+    fc.assert(fc.property(changes, roles, roles, drift, (made, repaired, restored, drifted) => {
+      const line = describeUp("org-x", { changes: made, repaired, restored, admin, drift: drifted }, "1.0");
       const lines = drifted.flatMap((d) => d.drift);
       expect(line.includes("audit coverage as declared")).toBe(lines.length === 0);
       expect(line.includes(`restored audit coverage (${lines.length} drifted`)).toBe(lines.length > 0);
@@ -43,6 +43,9 @@ describe("the line up prints per stack", () => {
       expect(line).not.toMatch(/matches|no changes/);
       for (const name of repaired) expect(line).toContain(name);
       expect(line.includes("repaired")).toBe(repaired.length > 0);
+      // Settings a role changed on itself are named when the up put them back, and only then.
+      for (const name of restored) expect(line).toContain(name);
+      expect(line.includes("restored the declared settings")).toBe(restored.length > 0);
     }));
   });
 });

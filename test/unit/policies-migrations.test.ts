@@ -41,7 +41,7 @@ describe("the SqlMigration finding of the attacker's pass", () => {
   it("refuses a migration granting CREATE on web_prod to PUBLIC, by one rule, naming the migrations the platform declares", async () => {
     expect(await rulesRefusing(acme.resources, grantToPublic())).toEqual([RULE]);
     expect((await runPolicies([...acme.resources, grantToPublic()], TENANTRY_POLICIES.filter((p) => p.name === RULE))).map((v) => v.message)).toEqual([
-      "org-acme-db-public-create is migration acme-public-create, which the platform does not declare for org acme (acme-lock-timeouts, acme-large-objects, acme-audit-ledger).",
+      "org-acme-db-public-create is migration acme-public-create, which the platform does not declare for org acme (acme-lock-timeouts, acme-guardrails, acme-large-objects, acme-audit-ledger).",
     ]);
   });
 
@@ -95,7 +95,7 @@ describe("the org's migrations", () => {
 
   it("are refused under another name, in another database, elevated otherwise, connecting elsewhere or as another login, or with another input", async () => {
     const changes = fc.oneof(
-      fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/).filter((m) => !["acme-lock-timeouts", "acme-large-objects", "acme-audit-ledger"].includes(m)).map((name) => ({ migration: name })),
+      fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/).filter((m) => !["acme-lock-timeouts", "acme-guardrails", "acme-large-objects", "acme-audit-ledger"].includes(m)).map((name) => ({ migration: name })),
       fc.constantFrom("tn_acme", "tn_globex", "template1").map((database) => ({ database })),
       fc.constantFrom({ host: "evil.example" }, { user: "postgres" }, { port: 6432 }, { sslmode: "disable" }, { sslmode: "verify-full" }, { options: "-c role=postgres" })
         .map((patch) => ({ connection: { ...(lockTimeouts().inputs["connection"] as object), ...patch } })),

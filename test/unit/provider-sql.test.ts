@@ -157,16 +157,16 @@ describe("planning changes", () => {
     expect(script).not.toContain("s3cr3t-pw");
   });
 
-  it("renders the org's script stopping at the first error, with only the elevated migrations (large objects, the ledger's event triggers) as :superuser", async () => {
+  it("renders the org's script stopping at the first error, with only the elevated migrations (the guardrails' temp_file_limit and enforcer limits, large objects, the ledger's event triggers) as :superuser", async () => {
     const run = await runOrg(validOrgInput());
     const script = renderSqlScript(desiredResources(run.resources), provider, "postgres");
     expect(script).toContain("\\set ON_ERROR_STOP on\n");
     const connects = script.split("\n").filter((line) => line.startsWith("\\connect "));
     const elevated = connects.filter((line) => line.endsWith(" :superuser"));
-    expect(elevated).toEqual(["\\connect tn_acme :superuser", "\\connect tn_acme :superuser"]);
-    const elevatedBlocks = script.split("\\connect ").filter((block) => block.startsWith("tn_acme :superuser"));
-    expect(elevatedBlocks.map((block) => [block.includes("REVOKE EXECUTE ON FUNCTION pg_catalog."), block.includes("CREATE EVENT TRIGGER")]).sort())
-      .toEqual([[false, true], [true, false]]);
+    expect(elevated).toEqual(["\\connect postgres :superuser", "\\connect tn_acme :superuser", "\\connect tn_acme :superuser"]);
+    const elevatedBlocks = script.split("\\connect ").filter((block) => block.includes(":superuser"));
+    expect(elevatedBlocks.map((block) => [block.startsWith("postgres"), block.includes("SET temp_file_limit"), block.includes("REVOKE EXECUTE ON FUNCTION pg_catalog."), block.includes("CREATE EVENT TRIGGER")]).sort())
+      .toEqual([[false, false, false, true], [false, false, true, false], [true, true, false, false]]);
     expect(connects.filter((line) => !line.endsWith(" :superuser")).every((line) => line.endsWith(` ${provider.adminUser}`))).toBe(true);
   });
 

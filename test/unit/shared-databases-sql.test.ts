@@ -30,7 +30,7 @@ describe("closeSharedDatabasesSql", () => {
 
 describe("the large-objects migration", () => {
   it("runs closeLargeObjectsSql in the org database, elevated, for any org", () => {
-    const facts = { environments: ["dev"], workspaces: ["web"], lockTimeoutMs: 1000, providerDatabase: "postgres" };
+    const facts = { environments: ["dev"], workspaces: ["web"], lockTimeoutMs: 1000, statementTimeoutMs: 30000, idleInTransactionTimeoutMs: 60000, tempFileLimitMb: 512, providerDatabase: "postgres" };
     fc.assert(fc.property(fc.stringMatching(/^[a-z][a-z0-9]{1,10}$/), (slug) => {
       expect(planMigrations({ ...facts, slug }).largeObjects).toEqual({ migration: `${slug}-large-objects`, database: `tn_${slug}`, sql: closeLargeObjectsSql(), elevated: true });
     }));

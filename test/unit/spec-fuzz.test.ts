@@ -13,7 +13,7 @@ const protoKeyed = fc.jsonValue().map((value) => JSON.parse(`{"slug":"acme","wor
 const PATHS: (string | number)[][] = [
   [], ["slug"], ["tier"], ["environments"], ["environments", 0], ["workspaces"], ["workspaces", 0, "slug"],
   ["quotas"], ["quotas", "maxConnections"], ["quotas", "statementTimeoutMs"], ["quotas", "lockTimeoutMs"],
-  ["quotas", "idleInTransactionTimeoutMs"], ["apps"], ["apps", 0, "access"], ["apps", 0, "access", "users"],
+  ["quotas", "idleInTransactionTimeoutMs"], ["quotas", "tempFileLimitMb"], ["apps"], ["apps", 0, "access"], ["apps", 0, "access", "users"],
   ["apps", 1, "workspace"], ["apps", 0, "forwardHeaders"], ["secrets", 0, "ref"], ["secrets", 0, "scope"], ["claimedDomains", 0],
   ["breakGlass"], ["breakGlass", "enabled"], ["breakGlass", "expiresAt"], ["constructor"], ["toString"],
 ];

@@ -35,7 +35,7 @@ describe("the org spec accepts", () => {
     expect(spec.environments).toEqual(["dev", "test", "prod"]);
     expect(spec.quotas).toEqual({
       maxConnections: 20, statementTimeoutMs: 5000, lockTimeoutMs: 2000,
-      idleInTransactionTimeoutMs: 10000, maxPageSize: 500, maxConcurrentRequests: 50,
+      idleInTransactionTimeoutMs: 10000, maxPageSize: 500, maxConcurrentRequests: 50, tempFileLimitMb: 512,
     });
     expect(spec.breakGlass).toEqual({ enabled: false });
     expect(spec.apps).toEqual([]);
@@ -77,6 +77,10 @@ describe("the org spec refuses, naming the field", () => {
       ["tenantry:org.quotas.maxConnections must be an integer 1..200 (got -1)"]],
     ["an idle-in-transaction timeout above its bound", (o) => { o["quotas"].idleInTransactionTimeoutMs = 600_001; },
       ["tenantry:org.quotas.idleInTransactionTimeoutMs must be an integer 1000..600000 (got 600001)"]],
+    ["a temp file limit of -1 (Postgres: unlimited)", (o) => { o["quotas"].tempFileLimitMb = -1; },
+      ["tenantry:org.quotas.tempFileLimitMb must be an integer 16..65536 (got -1)"]],
+    ["a temp file limit above its bound", (o) => { o["quotas"].tempFileLimitMb = 65_537; },
+      ["tenantry:org.quotas.tempFileLimitMb must be an integer 16..65536 (got 65537)"]],
     ["a fractional timeout", (o) => { o["quotas"].lockTimeoutMs = 150.5; },
       ["tenantry:org.quotas.lockTimeoutMs must be an integer 100..60000 (got 150.5)"]],
     ["a timeout given as text", (o) => { o["quotas"].statementTimeoutMs = "5000"; },

@@ -81,6 +81,6 @@ describe("the org's migrations", () => {
     // Registration order follows dependency resolution, not the plan's order: compared by name.
     const byName = (a: { migration: unknown }, b: { migration: unknown }) => String(a.migration).localeCompare(String(b.migration));
     expect([...declared].sort(byName)).toEqual([...Object.values(planMigrations(facts))].sort(byName));
-    expect(declared.map((m) => m.migration).sort()).toEqual(["acme-audit-ledger", "acme-large-objects", "acme-lock-timeouts"]);
+    expect(declared.map((m) => m.migration).sort()).toEqual(["acme-audit-ledger", "acme-guardrails", "acme-large-objects", "acme-lock-timeouts"]);
   });
 });

@@ -1,0 +1,180 @@
+import { environmentRoleName, quoteIdent } from "../spec/naming";
+import { ENFORCER } from "../spec/platform-names";
+
+/*
+ * The guardrail enforcer: a platform function that ends tenant sessions which outlive their
+ * declared limits, whatever the session or the role itself has SET. Role defaults
+ * (statement_timeout, lock_timeout, idle_in_transaction_session_timeout) are a convenience a
+ * tenant can switch off; this is the limit. Pure: no Pulumi import.
+ *
+ * Two parts, because pg_stat_activity is cluster-wide and one scheduled job should judge every
+ * org on a server:
+ * - the cluster's part (enforcerClusterSql), once per server, in its enforcer database (the
+ *   database pg_cron runs in, `cron.database_name`: ENFORCER_DATABASE): a
+ *   table of limits and the function that reads it, run every period by pg_cron on a managed
+ *   server and by the local engine's loop on the embedded one;
+ * - each org's part (guardrailsSql), an elevated SqlMigration of the org: its roles' rows in
+ *   that table, and their temp_file_limit, which only a superuser can set or lift.
+ * An org applied to a server without the cluster's part fails at that migration: no org runs
+ * on a server that would not enforce its limits.
+ */
+
+/**
+ * How often the enforcer runs: pg_cron's shortest interval on a managed server ('1 seconds'),
+ * and the local engine's loop.
+ */
+export const ENFORCER_PERIOD_MS = 1_000;
+
+/**
+ * How far past its limit a session may run before the enforcer ends it. A session whose own
+ * timeout is intact is cancelled by the server at the limit itself; the grace keeps the enforcer
+ * from terminating such a session in the instant between the limit and that cancel. A session
+ * is therefore ended at the latest `limit + grace + period` after it started.
+ */
+export const ENFORCER_GRACE_MS = 250;
+
+/** The longest a tenant session can outlive a limit of `limitMs`. */
+export function enforcedBoundMs(limitMs: number): number {
+  return limitMs + ENFORCER_GRACE_MS + ENFORCER_PERIOD_MS;
+}
+
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+const S = quoteIdent(ENFORCER.schema);
+const LIMITS = `${S}.${quoteIdent(ENFORCER.limits)}`;
+const ENFORCE = `${S}.${quoteIdent(ENFORCER.enforce)}`;
+
+/**
+ * Where the enforcer lives and runs: the maintenance database every server has, which is also
+ * pg_cron's default `cron.database_name`. Not the org's provider database setting: one enforcer
+ * judges every org on the server, whatever database each org's provider connects to.
+ */
+export const ENFORCER_DATABASE = "postgres";
+
+/** What pg_cron (or the local loop) runs every period: the sessions it ended, one row each. */
+export const ENFORCER_COMMAND = `SELECT * FROM ${ENFORCE}()`;
+
+/**
+ * The cluster's part, idempotent, run by the cluster's superuser (on RDS: the provider login,
+ * a member of rds_superuser, which holds pg_signal_backend and pg_read_all_stats). The function
+ * is not SECURITY DEFINER: it ends sessions with its caller's rights, and no one else may call it.
+ */
+export function enforcerClusterSql(): string {
+  const grace = ENFORCER_GRACE_MS;
+  return `
+-- A schema found owned by anyone else could hold that role's functions: refused, not adopted.
+DO $enforcer$
+DECLARE
+  found_owner text := (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${literal(ENFORCER.schema)});
+BEGIN
+  IF found_owner IS NOT NULL AND found_owner <> current_user THEN
+    RAISE EXCEPTION 'schema ${ENFORCER.schema} exists and is owned by %, not by %: the enforcer will not adopt it', found_owner, current_user
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$enforcer$;
+CREATE SCHEMA IF NOT EXISTS ${S};
+REVOKE ALL ON SCHEMA ${S} FROM PUBLIC;
+
+-- One row per tenant login role: its declared limits, written by its org's migration.
+CREATE TABLE IF NOT EXISTS ${LIMITS} (
+  role name PRIMARY KEY,
+  org text NOT NULL,
+  statement_ms integer NOT NULL CHECK (statement_ms > 0),
+  idle_in_transaction_ms integer NOT NULL CHECK (idle_in_transaction_ms > 0),
+  lock_wait_ms integer NOT NULL CHECK (lock_wait_ms > 0)
+);
+REVOKE ALL ON TABLE ${LIMITS} FROM PUBLIC;
+
+-- Ends every session of a limited role that has run a statement, waited for a lock, or sat idle
+-- in a transaction longer than its limit plus ${grace} ms. Judged from the server's own view of
+-- the session (pg_stat_activity, pg_locks), which no session setting changes. Terminated, not
+-- cancelled: PL/pgSQL can catch a cancel, nothing can catch a termination.
+CREATE OR REPLACE FUNCTION ${ENFORCE}()
+RETURNS TABLE (pid integer, role name, breach text, limit_ms integer, elapsed_ms bigint)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  offender record;
+BEGIN
+  -- A caller without the right to see other roles' sessions sees their state as null and would
+  -- end none of them: that is an error, never a quiet pass.
+  IF EXISTS (SELECT 1 FROM pg_stat_activity a JOIN ${LIMITS} l ON l.role = a.usename WHERE a.backend_type IS NULL) THEN
+    RAISE EXCEPTION '${ENFORCER.schema}.${ENFORCER.enforce}() cannot see the sessions it judges: run it as a superuser, or a member of pg_read_all_stats and pg_signal_backend'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  FOR offender IN
+    WITH waits AS (
+      SELECT k.pid, min(k.waitstart) AS since FROM pg_locks k WHERE NOT k.granted AND k.waitstart IS NOT NULL GROUP BY k.pid
+    ), judged AS (
+      SELECT a.pid, l.role, b.breach, b.limit_ms, b.elapsed_ms, b.priority
+      FROM pg_stat_activity a
+      JOIN ${LIMITS} l ON l.role = a.usename
+      LEFT JOIN waits w ON w.pid = a.pid
+      CROSS JOIN LATERAL (VALUES
+        (1, 'lock wait', l.lock_wait_ms, w.since),
+        (2, 'statement', l.statement_ms, CASE WHEN a.state IN ('active', 'fastpath function call') THEN a.query_start END),
+        (3, 'idle in transaction', l.idle_in_transaction_ms,
+          CASE WHEN a.state IN ('idle in transaction', 'idle in transaction (aborted)') THEN a.state_change END)
+      ) AS s(priority, breach, limit_ms, since)
+      CROSS JOIN LATERAL (SELECT s.priority, s.breach, s.limit_ms, floor(extract(epoch FROM clock_timestamp() - s.since) * 1000)::bigint AS elapsed_ms) AS b
+      WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND b.elapsed_ms > b.limit_ms + ${grace}
+    )
+    SELECT DISTINCT ON (j.pid) j.pid, j.role, j.breach, j.limit_ms, j.elapsed_ms FROM judged j ORDER BY j.pid, j.priority
+  LOOP
+    IF pg_terminate_backend(offender.pid) THEN
+      pid := offender.pid; role := offender.role; breach := offender.breach; limit_ms := offender.limit_ms; elapsed_ms := offender.elapsed_ms;
+      RETURN NEXT;
+    END IF;
+  END LOOP;
+END
+$fn$;
+REVOKE ALL ON FUNCTION ${ENFORCE}() FROM PUBLIC;
+`.trim();
+}
+
+/** What a managed cluster runs once pg_cron is loaded: the job, by name, so running it again replaces it. */
+export function enforcerScheduleSql(): string {
+  return `SELECT cron.schedule(${literal(ENFORCER.job)}, ${literal(`${ENFORCER_PERIOD_MS / 1000} seconds`)}, ${literal(ENFORCER_COMMAND)});`;
+}
+
+/**
+ * The parameters a managed cluster needs for the enforcer and the guardrails (its parameter
+ * group, declared with the cluster: issue 18). pg_cron must be preloaded and run in the
+ * enforcer's database; on RDS, `rds.restrict_password_commands` keeps a role from changing its
+ * own password (only members of rds_password may), which no apply can see or undo.
+ */
+export const ENFORCER_CLUSTER_PARAMETERS = {
+  shared_preload_libraries: "pg_cron",
+  "cron.database_name": ENFORCER_DATABASE,
+  "rds.restrict_password_commands": "1",
+} as const;
+
+export interface GuardrailFacts {
+  readonly slug: string;
+  readonly environments: readonly string[];
+  readonly statementTimeoutMs: number;
+  readonly lockTimeoutMs: number;
+  readonly idleInTransactionTimeoutMs: number;
+  readonly tempFileLimitMb: number;
+}
+
+/** Every login role of the org, runtime then DDL, per environment (as lockTimeoutSql orders them). */
+function loginRoleNames(org: Pick<GuardrailFacts, "slug" | "environments">): string[] {
+  return org.environments.flatMap((env) => (["runtime", "ddl"] as const).map((kind) => environmentRoleName(org.slug, env, kind)));
+}
+
+/**
+ * The org's part: each login role's temp_file_limit (superuser-only to set, and so to lift) and
+ * its row of limits for the enforcer, replacing the org's previous rows (an environment removed
+ * takes its roles' rows with it). Idempotent; a changed quota changes the checksum.
+ */
+export function guardrailsSql(org: GuardrailFacts): string {
+  const roles = loginRoleNames(org);
+  const rows = roles.map((role) =>
+    `  (${literal(role)}, ${literal(org.slug)}, ${org.statementTimeoutMs}, ${org.idleInTransactionTimeoutMs}, ${org.lockTimeoutMs})`);
+  return [
+    ...roles.map((role) => `ALTER ROLE ${quoteIdent(role)} SET temp_file_limit TO '${org.tempFileLimitMb}MB';`),
+    `DELETE FROM ${LIMITS} WHERE org = ${literal(org.slug)};`,
+    `INSERT INTO ${LIMITS} (role, org, statement_ms, idle_in_transaction_ms, lock_wait_ms) VALUES\n${rows.join(",\n")};`,
+  ].join("\n");
+}

@@ -1,0 +1,125 @@
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ENFORCER_COMMAND, ENFORCER_DATABASE, ENFORCER_PERIOD_MS, enforcerClusterSql } from "../components/enforcer-sql";
+import { ENFORCER } from "../spec/platform-names";
+import type { LocalPaths } from "./paths";
+import { Client } from "pg";
+import type { ServerInfo } from "./server";
+
+/*
+ * The local engine's stand-in for pg_cron (the embedded binaries do not ship it): a small
+ * detached Node process, started with the server and stopped before it, that runs the enforcer
+ * every ENFORCER_PERIOD_MS as the bootstrap superuser. Every command that reaches the server
+ * (ensureServer) starts it again if it died, so it is supervised by use: no `up`, `prove` or
+ * `sql` runs against a server without it. It also exits by itself once the server is gone.
+ */
+
+/** Marks the loop's command line, so a pid reused by another process is never taken for it. */
+const MARKER = ENFORCER.loop;
+
+export const enforcerPidFile = (paths: LocalPaths) => join(paths.root, "enforcer.pid");
+/** One line per session the loop ended, and any error it met: what `tenantry` users read when a query is cut off. */
+export const enforcerLogFile = (paths: LocalPaths) => join(paths.root, "enforcer.log");
+
+/**
+ * The loop itself, run by `node -e`: plain JavaScript with `pg` loaded from the path it is given,
+ * because it must run from the TypeScript sources (tests) and the built CLI alike. Its settings,
+ * the superuser's password among them, come through the environment, never the command line.
+ */
+const LOOP_SOURCE = `
+const settings = JSON.parse(process.env.TENANTRY_ENFORCER);
+const { Client } = require(settings.pg);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === "EPERM"; } };
+const log = (line) => process.stdout.write(new Date().toISOString() + " " + line + "\\n");
+let client;
+let lastError = "";
+process.on("SIGTERM", () => process.exit(0));
+(async () => {
+  for (;;) {
+    const started = Date.now();
+    if (!alive(settings.postmasterPid)) process.exit(0);
+    try {
+      if (client === undefined) {
+        client = new Client(settings.connection);
+        client.on("error", () => undefined);
+        await client.connect();
+      }
+      const { rows } = await client.query(settings.command);
+      for (const r of rows) log("ended pid " + r.pid + " of " + r.role + ": " + r.breach + " for " + r.elapsed_ms + " ms, limit " + r.limit_ms + " ms");
+      lastError = "";
+    } catch (error) {
+      const message = String(error && error.message);
+      if (message !== lastError) log("error: " + message);
+      lastError = message;
+      if (client !== undefined) client.end().catch(() => undefined);
+      client = undefined;
+    }
+    await sleep(Math.max(0, settings.periodMs - (Date.now() - started)));
+  }
+})();
+`;
+
+/** Whether `pid` is a live loop of this local state (a zombie's command line is empty). */
+function isLoop(pid: number, paths: LocalPaths): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return argv.includes(MARKER) && argv.includes(paths.root);
+  } catch {
+    return false;
+  }
+}
+
+/** The loop's pid, if that process is alive and is this state's loop. */
+export function runningEnforcer(paths: LocalPaths): number | undefined {
+  const file = enforcerPidFile(paths);
+  if (!existsSync(file)) return undefined;
+  const pid = Number.parseInt(readFileSync(file, "utf8"), 10);
+  return Number.isInteger(pid) && isLoop(pid, paths) ? pid : undefined;
+}
+
+/** Installs the enforcer (idempotent, as the superuser) and starts the loop unless it runs. */
+export async function ensureEnforcer(paths: LocalPaths, server: ServerInfo, postmasterPid: number): Promise<void> {
+  const client = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: ENFORCER_DATABASE });
+  await client.connect();
+  try {
+    await client.query(enforcerClusterSql());
+  } finally {
+    await client.end();
+  }
+  if (runningEnforcer(paths) !== undefined) return;
+  const settings = {
+    pg: require.resolve("pg"),
+    postmasterPid,
+    periodMs: ENFORCER_PERIOD_MS,
+    command: ENFORCER_COMMAND,
+    connection: { host: server.host, port: server.port, user: server.user, password: server.password, database: ENFORCER_DATABASE, application_name: MARKER },
+  };
+  const log = openSync(enforcerLogFile(paths), "a", 0o600);
+  try {
+    const child = spawn(process.execPath, ["-e", LOOP_SOURCE, MARKER, paths.root], {
+      detached: true,
+      stdio: ["ignore", log, log],
+      env: { PATH: process.env["PATH"] ?? "", TENANTRY_ENFORCER: JSON.stringify(settings) },
+    });
+    if (child.pid === undefined) throw new Error("the guardrail enforcer's loop did not start");
+    writeFileSync(enforcerPidFile(paths), `${child.pid}\n`, { mode: 0o600 });
+    child.unref();
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Stops the loop by the pid it was started with; true if one was running. */
+export async function stopEnforcer(paths: LocalPaths): Promise<boolean> {
+  const pid = runningEnforcer(paths);
+  rmSync(enforcerPidFile(paths), { force: true });
+  if (pid === undefined) return false;
+  process.kill(pid, "SIGTERM");
+  for (let waited = 0; waited < 5_000; waited += 50) {
+    if (!isLoop(pid, paths)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the guardrail enforcer's loop (pid ${pid}) did not stop within 5 s`);
+}
