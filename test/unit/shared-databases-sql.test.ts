@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { closeLargeObjectsSql } from "../../components/large-objects-sql";
 import { planMigrations } from "../../components/migration-plan";
+import { ENFORCER_DATABASE } from "../../components/enforcer-sql";
 import { closeSharedDatabasesSql } from "../../components/shared-databases-sql";
 
 /*
@@ -22,6 +23,23 @@ describe("closeSharedDatabasesSql", () => {
     expect(lines(closeSharedDatabasesSql([{ login: "on_org", database: "tn_x" }]), "GRANT")).not.toContain("GRANT CONNECT ON DATABASE \"tn_x\" TO \"on_org\";");
   });
 
+  it("keeps CONNECT on the enforcer's database (postgres) for every provider login, whatever its configured database: the guardrails migration connects there", () => {
+    expect(ENFORCER_DATABASE).toBe("postgres");
+    expect(lines(closeSharedDatabasesSql([
+      { login: "on_postgres", database: "postgres" },
+      { login: "on_template1", database: "template1" },
+      { login: "on_org", database: "tn_x" },
+    ]), "GRANT")).toEqual([
+      "GRANT CONNECT ON DATABASE \"postgres\" TO \"on_postgres\";",
+      "GRANT CONNECT ON DATABASE \"template1\" TO \"on_template1\";",
+      "GRANT CONNECT ON DATABASE \"postgres\" TO \"on_template1\";",
+      "GRANT CONNECT ON DATABASE \"postgres\" TO \"on_org\";",
+    ]);
+  });
+
+  it("quotes a login's name, whatever it is", () => {
+    expect(lines(closeSharedDatabasesSql([{ login: "We\"ird name", database: "tn_x" }]), "GRANT")).toEqual(["GRANT CONNECT ON DATABASE \"postgres\" TO \"We\"\"ird name\";"]);
+  });
 });
 
 describe("the large-objects migration", () => {
