@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { closeLargeObjectsSql } from "../../components/large-objects-sql";
+import { closeLargeObjectsSql, largeObjectsDriftSql } from "../../components/large-objects-sql";
 import { planMigrations } from "../../components/migration-plan";
 import { ENFORCER_DATABASE } from "../../components/enforcer-sql";
 import { closeSharedDatabasesSql } from "../../components/shared-databases-sql";
@@ -43,10 +43,12 @@ describe("closeSharedDatabasesSql", () => {
 });
 
 describe("the large-objects migration", () => {
-  it("runs closeLargeObjectsSql in the org database, elevated, for any org", () => {
+  it("runs closeLargeObjectsSql in the org database, elevated, for any org, reading drift for every role of the org", () => {
     const facts = { environments: ["dev"], workspaces: ["web"], lockTimeoutMs: 1000, statementTimeoutMs: 30000, idleInTransactionTimeoutMs: 60000, tempFileLimitMb: 512, providerDatabase: "postgres" };
     fc.assert(fc.property(fc.stringMatching(/^[a-z][a-z0-9]{1,10}$/), (slug) => {
-      expect(planMigrations({ ...facts, slug }).largeObjects).toEqual({ migration: `${slug}-large-objects`, database: `tn_${slug}`, sql: closeLargeObjectsSql(), elevated: true });
+      const { drift, ...plan } = planMigrations({ ...facts, slug }).largeObjects;
+      expect(plan).toEqual({ migration: `${slug}-large-objects`, database: `tn_${slug}`, sql: closeLargeObjectsSql(), elevated: true });
+      expect(drift).toBe(largeObjectsDriftSql(slug, [`tn_${slug}_owner`, `tn_${slug}_audit`, `tn_${slug}_breakglass`, `tn_${slug}_dev_runtime`, `tn_${slug}_dev_ddl`]));
     }));
   });
 });
