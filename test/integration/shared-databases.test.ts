@@ -8,7 +8,7 @@ import { localPaths } from "../../local/paths";
 import type { ServerInfo } from "../../local/server";
 import { SQLSTATE } from "../../local/sqlstate";
 import { planMigrations } from "../../components/migration-plan";
-import { environmentRoleName, quoteIdent, quoteLiteral } from "../../spec/naming";
+import { environmentRoleName, orgRoleName, quoteIdent, quoteLiteral } from "../../spec/naming";
 
 /*
  * The server-setup script and the org database's large-object migration on the test run's real
@@ -172,6 +172,30 @@ describe("the large-objects migration's drift query, as a superuser runs it", ()
       await client.query(`ALTER LARGE OBJECT ${rows[0]!.mine} OWNER TO ${quoteIdent(TENANT)}; ALTER LARGE OBJECT ${rows[0]!.theirs} OWNER TO tenantry__test_outsider`);
       expect(await drift(client)).toEqual([`large object ${rows[0]!.mine} is owned by ${TENANT}, a role of org ${ORG}: large objects live outside the ledger`]);
     });
+  });
+});
+
+describe("the large-objects drift query, against a tenant hiding data in a large object", () => {
+  it("lists an object owned by any role of the org, whatever the org and environment, and none owned by a role of an org whose name extends it", async () => {
+    const slug = fc.stringMatching(/^[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,4})?$/);
+    const env = fc.constantFrom("dev", "test", "stage", "prod");
+    const role = fc.oneof(
+      fc.constantFrom("owner", "audit", "breakglass").map((kind) => (org: string) => orgRoleName(org, kind as "owner" | "audit" | "breakglass")),
+      fc.constantFrom("runtime", "ddl").map((kind) => (org: string, environment: string) => environmentRoleName(org, environment, kind as "runtime" | "ddl")),
+    );
+    await fc.assert(fc.asyncProperty(slug, env, role, async (org, environment, roleOf) => {
+      const plan = planMigrations({ slug: org, environments: [environment], workspaces: ["web"], lockTimeoutMs: 1000, statementTimeoutMs: 30000,
+        idleInTransactionTimeoutMs: 60000, tempFileLimitMb: 512, providerDatabase: "postgres" }).largeObjects;
+      const [insider, outsider] = [roleOf(org, environment), roleOf(`${org}-x`, environment)];
+      await inRolledBackTransaction(async (client) => {
+        await client.query(`CREATE ROLE ${quoteIdent(insider)}; CREATE ROLE ${quoteIdent(outsider)}`);
+        await client.query(plan.sql);
+        const { rows } = await client.query<{ mine: string; theirs: string }>("SELECT pg_catalog.lo_create(0)::text AS mine, pg_catalog.lo_create(0)::text AS theirs");
+        await client.query(`ALTER LARGE OBJECT ${rows[0]!.mine} OWNER TO ${quoteIdent(insider)}; ALTER LARGE OBJECT ${rows[0]!.theirs} OWNER TO ${quoteIdent(outsider)}`);
+        const listed = (await client.query<Record<string, unknown>>(plan.drift!)).rows.map((row) => String(Object.values(row)[0]));
+        expect(listed).toEqual([`large object ${rows[0]!.mine} is owned by ${insider}, a role of org ${org}: large objects live outside the ledger`]);
+      });
+    }), { numRuns: 12 });
   });
 });
 
