@@ -2,9 +2,9 @@ import { coveredSchemas, planLedgerSegregation } from "./audit-plan";
 import { AUDIT_DRIFT_QUERY } from "./audit-drift-sql";
 import { auditLedgerSql } from "./audit-sql";
 import { lockTimeoutSql } from "./database-plan";
-import { closeLargeObjectsSql } from "./large-objects-sql";
+import { closeLargeObjectsSql, largeObjectsDriftSql } from "./large-objects-sql";
 import { ENFORCER_DATABASE, guardrailsSql } from "./enforcer-sql";
-import { databaseName, orgRoleName } from "../spec/naming";
+import { databaseName, environmentRoleName, orgRoleName, type EnvironmentRoleKind, type OrgRoleKind } from "../spec/naming";
 import type { OrgFacts } from "./org-facts";
 
 /*
@@ -45,6 +45,18 @@ const MIGRATION_SUFFIXES = { lockTimeouts: "lock-timeouts", guardrails: "guardra
  */
 export const ROLE_SETTING_MIGRATION_SUFFIXES: readonly string[] = [MIGRATION_SUFFIXES.lockTimeouts, MIGRATION_SUFFIXES.guardrails];
 
+/** Every kind of role an org has, by construction of the type: a kind added to it must be added here. */
+const ORG_ROLE_KINDS = Object.keys({ owner: true, audit: true, breakglass: true } satisfies Record<OrgRoleKind, true>) as OrgRoleKind[];
+const ENVIRONMENT_ROLE_KINDS = Object.keys({ runtime: true, ddl: true } satisfies Record<EnvironmentRoleKind, true>) as EnvironmentRoleKind[];
+
+/** The names of every role the org has (or may have: break-glass), whose large objects its drift query reports. */
+function orgRoleNames(org: MigrationFacts): string[] {
+  return [
+    ...ORG_ROLE_KINDS.map((kind) => orgRoleName(org.slug, kind)),
+    ...org.environments.flatMap((env) => ENVIRONMENT_ROLE_KINDS.map((kind) => environmentRoleName(org.slug, env, kind))),
+  ];
+}
+
 export function planMigrations(org: MigrationFacts): OrgMigrations {
   return {
     // ALTER ROLE is cluster-wide: it runs in the provider's own database.
@@ -52,7 +64,12 @@ export function planMigrations(org: MigrationFacts): OrgMigrations {
     // Superuser-only: temp_file_limit, and the enforcer's table of limits (cluster-wide, in the enforcer's database).
     guardrails: { migration: `${org.slug}-${MIGRATION_SUFFIXES.guardrails}`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true },
     // Elevated: only the functions' owner (the bootstrap superuser) can take EXECUTE from PUBLIC.
-    largeObjects: { migration: `${org.slug}-${MIGRATION_SUFFIXES.largeObjects}`, database: databaseName(org.slug), sql: closeLargeObjectsSql(), elevated: true },
+    // Where the login cannot (a managed server), the drift query reports the org's large objects
+    // instead, and an apply that leaves any fails naming them.
+    largeObjects: {
+      migration: `${org.slug}-${MIGRATION_SUFFIXES.largeObjects}`, database: databaseName(org.slug), sql: closeLargeObjectsSql(), elevated: true,
+      drift: largeObjectsDriftSql(org.slug, orgRoleNames(org)),
+    },
     auditLedger: {
       migration: `${org.slug}-${MIGRATION_SUFFIXES.auditLedger}`,
       database: databaseName(org.slug),

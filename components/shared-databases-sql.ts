@@ -1,3 +1,4 @@
+import { ENFORCER_DATABASE } from "./enforcer-sql";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
 
 /*
@@ -27,8 +28,15 @@ export interface AdmittedLogin {
 const isShared = (database: string) => (SHARED_DATABASES as readonly string[]).includes(database);
 
 /**
+ * The shared databases a provider login must keep connecting to: the one it is configured with,
+ * if shared, and always the enforcer's (`postgres`), where the org's elevated guardrails
+ * migration runs whatever the provider's configured database is (components/migration-plan.ts).
+ */
+const connectsTo = (login: AdmittedLogin): string[] => [...new Set([login.database, ENFORCER_DATABASE])].filter(isShared);
+
+/**
  * Revokes every privilege on the shared databases from PUBLIC, then grants CONNECT back, by name,
- * to each admitted login whose configured database is one of them (superusers need no grant).
+ * to each admitted login on the shared databases it connects to (connectsTo; superusers need no grant).
  * Idempotent. Only a database's owner (or a superuser) can change its privileges: for anyone else
  * REVOKE is a no-op with a WARNING, so the script ends by checking that PUBLIC holds nothing on
  * them and raises 42501 naming what it still holds.
@@ -38,7 +46,7 @@ export function closeSharedDatabasesSql(admitted: readonly AdmittedLogin[]): str
   const privileges = DATABASE_PRIVILEGES.map((privilege) => `(${quoteLiteral(privilege)})`).join(", ");
   return [
     ...SHARED_DATABASES.map((database) => `REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC;`),
-    ...admitted.filter((a) => isShared(a.database)).map((a) => `GRANT CONNECT ON DATABASE ${quoteIdent(a.database)} TO ${quoteIdent(a.login)};`),
+    ...admitted.flatMap((a) => connectsTo(a).map((database) => `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(a.login)};`)),
     `DO $shared$
 DECLARE
   still_open text;

@@ -2,7 +2,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { planMigrations, type MigrationPlan } from "../components/migration-plan";
 import type { OrgFacts } from "../components/org-facts";
 import { checksumOf, SQL_MIGRATION_KIND, sqlMigrationProviderCode } from "../components/sql-migration";
-import { judgeAgainstOrg } from "./stack-org";
+import { judgeAgainstOrg, orgOfStack } from "./stack-org";
 
 /*
  * SqlMigrations run SQL the Postgres provider's resources cannot express, with the provider
@@ -10,7 +10,10 @@ import { judgeAgainstOrg } from "./stack-org";
  * the org's migrations again from the org's facts, with the renderers the program uses
  * (components/migration-plan.ts), and accepts a dynamic resource only if it is one of them:
  * the same name, database, SQL text and checksum, connecting where the org's provider does, and
- * run by SqlMigration's own provider code. Every other dynamic resource is refused.
+ * run by SqlMigration's own provider code. Every other dynamic resource is refused. And each
+ * migration the platform renders for the org must be in the stack, once: a stack that leaves
+ * one out (its guardrails, its large objects' closing, its ledger) is refused, not just one
+ * that adds a migration of its own.
  */
 
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
@@ -57,11 +60,38 @@ export function migrationProblems(values: Readonly<Record<string, unknown>>, inp
   ].filter((problem): problem is string => problem !== undefined);
 }
 
+/** A SqlMigration declared in the stack: its resource's name and the migration it says it is. */
+export interface DeclaredMigration {
+  readonly resource: string;
+  readonly migration: unknown;
+}
+
+/**
+ * Each migration planned for the org that the stack does not declare, or declares more than once
+ * (by the `migration` input of its SqlMigrations); empty when every one is there exactly once.
+ */
+export function migrationPresenceProblems(declared: readonly DeclaredMigration[], org: OrgFacts): string[] {
+  const planned = Object.values(planMigrations(org)).map((p) => p.migration);
+  return planned.flatMap((migration) => {
+    const resources = declared.filter((d) => d.migration === migration).map((d) => d.resource);
+    if (resources.length === 0) return [`The stack does not declare migration ${migration}, which the platform renders for org ${org.slug}: every one of the org's migrations must be in its stack (${planned.join(", ")}).`];
+    if (resources.length > 1) return [`The stack declares migration ${migration} ${resources.length} times (${resources.join(", ")}): each of the org's migrations runs once, from one resource.`];
+    return [];
+  });
+}
+
 export const postgresMigrationsMatchPlatformSql: StackValidationPolicy = {
   name: "postgres-migrations-match-platform-sql",
-  description: "Every dynamic resource is one of the org's SqlMigrations, with exactly the name, database, SQL and checksum the platform renders from the org's facts, connecting as the org's provider does.",
+  description: "Every dynamic resource is one of the org's SqlMigrations, with exactly the name, database, SQL and checksum the platform renders from the org's facts, connecting as the org's provider does; and each migration the platform renders for the org is declared exactly once.",
   enforcementLevel: "mandatory",
   validateStack: async (args, reportViolation) => {
+    // Without exactly one org there is nothing to render: stack-one-org refuses such a stack.
+    const org = orgOfStack(args.resources);
+    if (org !== undefined) {
+      const declared = args.resources.filter((r) => r.type === DYNAMIC && r.props["kind"] === SQL_MIGRATION_KIND)
+        .map((r) => ({ resource: r.name, migration: r.props["migration"] }));
+      for (const problem of migrationPresenceProblems(declared, org)) reportViolation(problem);
+    }
     if (!args.resources.some((r) => r.type === DYNAMIC)) return;
     const providerCode = await sqlMigrationCode();
     judgeAgainstOrg(args.resources, [DYNAMIC], MIGRATION_INPUTS, reportViolation, (resource, values, org) =>

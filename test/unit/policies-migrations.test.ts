@@ -103,7 +103,9 @@ describe("the org's migrations", () => {
     );
     await fc.assert(fc.asyncProperty(changes, async (patch) => {
       const changed = withInputs(lockTimeouts(), patch);
-      expect(await urnsRefusedBy(RULE, acme.resources, changed)).toEqual([changed.urn]);
+      // Renamed, or no longer a SqlMigration: acme-lock-timeouts is then also missing from the stack.
+      const leavesItMissing = "migration" in patch || "kind" in patch;
+      expect(await urnsRefusedBy(RULE, acme.resources, changed)).toEqual(leavesItMissing ? ["the stack", changed.urn] : [changed.urn]);
     }), { numRuns: 150 });
   });
 
@@ -134,6 +136,7 @@ describe("a migration's provider code", () => {
     });
     const twin = run.resources.find((r) => r.name === "org-acme-db-lock-timeouts-twin")!;
     expect((await runPolicies(run.resources, TENANTRY_POLICIES.filter((p) => p.name === RULE))).map((v) => [v.urn, v.message])).toEqual([
+      [undefined, "The stack declares migration acme-lock-timeouts 2 times (org-acme-db-lock-timeouts, org-acme-db-lock-timeouts-twin): each of the org's migrations runs once, from one resource."],
       [twin.urn, "org-acme-db-lock-timeouts-twin runs provider code that is not SqlMigration's (components/sql-migration.ts): a dynamic resource does whatever its provider does."],
     ]);
   });
@@ -146,5 +149,34 @@ describe("a migration's provider code", () => {
       const changed = withInputs(lockTimeouts(), { __provider: changedCode });
       expect(await urnsRefusedBy(RULE, acme.resources, changed)).toEqual([changed.urn]);
     }), { numRuns: 100 });
+  });
+});
+
+describe("the org's planned migrations, each present once (review item 8)", () => {
+  const planned = ["acme-lock-timeouts", "acme-guardrails", "acme-large-objects", "acme-audit-ledger"];
+  const without = (name: string) => acme.resources.filter((r) => r.inputs["migration"] !== name);
+  const messages = async (resources: readonly RegisteredResource[]) =>
+    (await runPolicies(resources, TENANTRY_POLICIES.filter((p) => p.name === RULE))).map((v) => v.message);
+
+  it("the example org declares each of them exactly once", () => {
+    expect(programMigrations().map((r) => r.inputs["migration"]).sort()).toEqual([...planned].sort());
+  });
+
+  it.each(planned)("refuses the example org's stack without %s, naming it", async (name) => {
+    expect(await messages(without(name))).toEqual([
+      `The stack does not declare migration ${name}, which the platform renders for org acme: every one of the org's migrations must be in its stack (${planned.join(", ")}).`,
+    ]);
+  });
+
+  it("refuses a stack without any migration, naming each", async () => {
+    expect(await messages(acme.resources.filter((r) => r.type !== "pulumi-nodejs:dynamic:Resource"))).toHaveLength(planned.length);
+  });
+
+  it("refuses a migration declared twice, under another resource name, naming both resources", async () => {
+    const base = lockTimeouts();
+    const twice = { ...base, urn: base.urn.replace(base.name, `${base.name}-again`), name: `${base.name}-again` };
+    expect(await messages([...acme.resources, twice])).toEqual([
+      `The stack declares migration acme-lock-timeouts 2 times (${base.name}, ${twice.name}): each of the org's migrations runs once, from one resource.`,
+    ]);
   });
 });

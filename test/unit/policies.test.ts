@@ -124,6 +124,7 @@ describe("the policy pack", () => {
 
   it("refuses an org database without the audit ledger", async () => {
     expect(await messages(acme.resources.filter((r) => r.name !== "org-acme-audit-ledger"))).toEqual([
+      "postgres-migrations-match-platform-sql: The stack does not declare migration acme-audit-ledger, which the platform renders for org acme: every one of the org's migrations must be in its stack (acme-lock-timeouts, acme-guardrails, acme-large-objects, acme-audit-ledger).",
       "audit-ledger-present: Database tn_acme has no audit ledger: declare an AuditLedger for it.",
     ]);
   });
