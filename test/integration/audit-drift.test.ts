@@ -20,7 +20,7 @@ import { localStack, writeStackFile } from "../helpers/local";
 
 const ORG = { slug: "drift", tier: "sandbox", environments: ["dev"], workspaces: [{ slug: "web" }], claimedDomains: ["drift.example"] };
 const DATABASE = "tn_drift";
-const L = PLATFORM_SCHEMAS.ledger;
+const LEDGER = PLATFORM_SCHEMAS.ledger;
 
 const stack = localStack(writeStackFile(ORG), "drift");
 let server: ServerInfo;
@@ -59,7 +59,7 @@ async function recorded(table: string): Promise<string> {
   try {
     await runtime.query(`SET LOCAL tenantry.correlation_id = '${correlation}'`);
     await runtime.query(`INSERT INTO web_dev.${table} (id, note) VALUES (1, 'a'); UPDATE web_dev.${table} SET note = 'b'; DELETE FROM web_dev.${table}`);
-    const { rows } = await runtime.query(`SELECT string_agg(operation, ',' ORDER BY id) AS ops FROM ${L}.events WHERE correlation_id = $1`, [correlation]);
+    const { rows } = await runtime.query(`SELECT string_agg(operation, ',' ORDER BY id) AS ops FROM ${LEDGER}.events WHERE correlation_id = $1`, [correlation]);
     return String(rows[0]?.["ops"] ?? "none");
   } finally {
     await runtime.query("ROLLBACK");
@@ -77,7 +77,7 @@ describe("every up --local verifies the ledger's coverage and restores it", () =
     await superuser.query(Object.values(EVENT_TRIGGERS).map((name) => `ALTER EVENT TRIGGER ${name} DISABLE`).join("; "));
     await ddl.query(`ALTER TABLE web_dev.silenced DISABLE TRIGGER ${AUDIT_TRIGGER.insert}; DROP TRIGGER ${AUDIT_TRIGGER.update} ON web_dev.silenced`);
     await ddl.query("CREATE TABLE web_dev.unseen (id int PRIMARY KEY, note text)");
-    await superuser.query(`GRANT EXECUTE ON FUNCTION ${L}.refuse_truncate() TO PUBLIC`);
+    await superuser.query(`GRANT EXECUTE ON FUNCTION ${LEDGER}.refuse_truncate() TO PUBLIC`);
     expect(await recorded("silenced")).toBe("DELETE");
     expect(await recorded("unseen")).toBe("none");
     expect((await drift()).length).toBeGreaterThanOrEqual(8);
@@ -89,7 +89,7 @@ describe("every up --local verifies the ledger's coverage and restores it", () =
       `web_dev.silenced: trigger ${AUDIT_TRIGGER.update} is missing`,
       `web_dev.unseen: trigger ${AUDIT_TRIGGER.truncate} is missing`,
       `event trigger ${EVENT_TRIGGERS.cover} is disabled`,
-      `${L}.refuse_truncate() is executable by PUBLIC`,
+      `${LEDGER}.refuse_truncate() is executable by PUBLIC`,
     ]));
     expect(await drift()).toEqual([]);
     for (const table of ["kept", "silenced", "unseen"]) expect(await recorded(table)).toBe("INSERT,UPDATE,DELETE");
@@ -110,10 +110,10 @@ describe("the guard compares each audit trigger's whole definition, whoever may 
   // EXECUTE on everything, so what refuses it here is the guard's comparison alone.
   const update = AUDIT_TRIGGER.update;
   const refused = {
-    "the issue's attack": `BEFORE TRUNCATE ON web_dev.kept FOR EACH STATEMENT EXECUTE FUNCTION ${L}.refuse_truncate()`,
-    "a WHEN clause": `AFTER UPDATE ON web_dev.kept REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION ${L}.record_statement('id')`,
-    "an UPDATE OF column list": `AFTER UPDATE OF note ON web_dev.kept FOR EACH ROW EXECUTE FUNCTION ${L}.record_change()`,
-    "another timing": `BEFORE UPDATE ON web_dev.kept FOR EACH STATEMENT EXECUTE FUNCTION ${L}.record_statement('id')`,
+    "the issue's attack": `BEFORE TRUNCATE ON web_dev.kept FOR EACH STATEMENT EXECUTE FUNCTION ${LEDGER}.refuse_truncate()`,
+    "a WHEN clause": `AFTER UPDATE ON web_dev.kept REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION ${LEDGER}.record_statement('id')`,
+    "an UPDATE OF column list": `AFTER UPDATE OF note ON web_dev.kept FOR EACH ROW EXECUTE FUNCTION ${LEDGER}.record_change()`,
+    "another timing": `BEFORE UPDATE ON web_dev.kept FOR EACH STATEMENT EXECUTE FUNCTION ${LEDGER}.record_statement('id')`,
   };
   for (const [what, definition] of Object.entries(refused)) {
     it(`refuses ${what} (42501), and the trigger keeps its shape`, async () => {
@@ -125,8 +125,8 @@ describe("the guard compares each audit trigger's whole definition, whoever may 
   // A shape the guard itself makes for some other primary key (or for none) is what a primary key
   // change leaves behind: it is re-made for the current key in the same command, not refused.
   const remade = {
-    "another key argument": `AFTER UPDATE ON web_dev.kept REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${L}.record_statement('note')`,
-    "the row-level shape of a table without a key": `AFTER UPDATE ON web_dev.kept FOR EACH ROW EXECUTE FUNCTION ${L}.record_change()`,
+    "another key argument": `AFTER UPDATE ON web_dev.kept REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${LEDGER}.record_statement('note')`,
+    "the row-level shape of a table without a key": `AFTER UPDATE ON web_dev.kept FOR EACH ROW EXECUTE FUNCTION ${LEDGER}.record_change()`,
   };
   for (const [what, definition] of Object.entries(remade)) {
     it(`re-makes ${what} in the shape for the table's current key, within the same command`, async () => {
