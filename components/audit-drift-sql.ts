@@ -11,7 +11,9 @@ import { PLATFORM_SCHEMAS } from "../spec/platform-names";
  * such as issue 13's finding 1. Tables created meanwhile are uncovered, triggers may be
  * reshaped. drift() lists each difference in one line; every apply reads it (the SqlMigration's
  * `drift` query, and the local engine after each apply) and re-applies the migration when it
- * lists anything, which re-covers exactly the tables that drifted and revokes what was granted.
+ * lists anything, which re-covers exactly the tables that drifted, revokes what was granted, and
+ * restores the ledger's row-level security (ledger_security(), audit-security-sql.ts) if it was
+ * disabled, FORCEd, or a policy was added, removed or reshaped.
  * What drift() does not read: the bodies of the ledger's and guard's functions (only a
  * superuser, or a member of the NOLOGIN audit owner, can replace them).
  */
@@ -54,6 +56,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET standard_conformin
   UNION ALL
   SELECT format('%s is executable by %s', g.fn, CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END)
   FROM ${GUARD}.function_grants() AS g
+  UNION ALL
+  SELECT format('%s.events: %s', ${quoteLiteral(LEDGER)}, s.problem) FROM ${GUARD}.ledger_security() AS s
 $fn$;
 REVOKE ALL ON FUNCTION ${GUARD}.function_grants(), ${GUARD}.drift() FROM PUBLIC;`;
 }

@@ -39,9 +39,10 @@ export const GUARD_EVENT_TRIGGERS = [
 ] as const;
 
 
-export function auditGuardSql(coveredSchemas: readonly string[]): string {
+/** `unguarded`: SQL to run while the guard's event triggers are dropped (the ledger's policy repair). */
+export function auditGuardSql(coveredSchemas: readonly string[], unguarded = ""): string {
   const covered = textArraySql(coveredSchemas);
-  return [guardSchemaSql(), dropEventTriggersSql(), triggerShapesSql(), coverageSql(), eventTriggerFunctionsSql(covered), obsoleteFunctionsSql(),
+  return [guardSchemaSql(), dropEventTriggersSql(), unguarded, triggerShapesSql(), coverageSql(), eventTriggerFunctionsSql(covered), obsoleteFunctionsSql(),
     createEventTriggersSql(), legacyTriggersSql(covered), coverExistingTablesSql(covered)].join("\n");
 }
 

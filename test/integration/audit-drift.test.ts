@@ -136,3 +136,75 @@ describe("the guard compares each audit trigger's whole definition, whoever may 
     });
   }
 });
+
+/*
+ * The ledger's row-level security is part of what every apply restores (review of issue 13, item
+ * 3): what a superuser switches off or plants on audit.events while debugging is found by
+ * drift() and undone by the next `up --local`, with the stack unchanged. Each attempt shows its
+ * effect first as the dev runtime role: an application event naming a schema that is not dev's.
+ */
+describe("every up --local restores the ledger's row-level security", () => {
+  const foreignEvent = `INSERT INTO ${LEDGER}.events (schema_name, table_name) VALUES ('other_prod', 'planted')`;
+  /** Whether the dev runtime role could add an event naming another environment's schema (rolled back). */
+  async function writesForeignEvent(): Promise<boolean> {
+    await runtime.query("BEGIN");
+    try {
+      await runtime.query(foreignEvent);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === "42501") return false;
+      throw error;
+    } finally {
+      await runtime.query("ROLLBACK");
+    }
+  }
+
+  const tampering = {
+    "row-level security disabled by the superuser": {
+      sql: `ALTER TABLE ${LEDGER}.events DISABLE ROW LEVEL SECURITY`,
+      reported: `${LEDGER}.events: row-level security is disabled`,
+      opensForeignWrites: true,
+    },
+    "an extra permissive policy planted by the superuser": {
+      sql: `CREATE POLICY planted ON ${LEDGER}.events AS PERMISSIVE FOR ALL TO PUBLIC USING (true) WITH CHECK (true)`,
+      reported: `${LEDGER}.events: policy planted is not the platform's`,
+      opensForeignWrites: true,
+    },
+    "one of the environment's policies widened by the superuser": {
+      sql: `ALTER POLICY environment__dev__insert ON ${LEDGER}.events WITH CHECK (true)`,
+      reported: `${LEDGER}.events: policy environment__dev__insert is reshaped`,
+      opensForeignWrites: true,
+    },
+    "row-level security FORCEd on the ledger's owner": {
+      sql: `ALTER TABLE ${LEDGER}.events FORCE ROW LEVEL SECURITY`,
+      reported: `${LEDGER}.events: row-level security is forced`,
+      opensForeignWrites: false,
+    },
+  };
+  for (const [what, { sql, reported, opensForeignWrites }] of Object.entries(tampering)) {
+    it(`finds and undoes ${what}`, async () => {
+      expect(await writesForeignEvent()).toBe(false);
+      await superuser.query(sql);
+      expect(await writesForeignEvent()).toBe(opensForeignWrites);
+      expect(await drift()).toEqual([reported]);
+
+      const repair = await upLocal(stack);
+      expect(repair.changes).toEqual([]);
+      expect(repair.drift.flatMap((d) => d.drift)).toEqual([reported]);
+      expect(await drift()).toEqual([]);
+      expect(await writesForeignEvent()).toBe(false);
+      expect(await recorded("kept")).toBe("INSERT,UPDATE,DELETE");
+    });
+  }
+
+  it("finds a removed policy missing, and restores it", async () => {
+    await superuser.query(Object.values(EVENT_TRIGGERS).map((name) => `ALTER EVENT TRIGGER ${name} DISABLE`).join("; "));
+    await superuser.query(`DROP POLICY environment__dev__select ON ${LEDGER}.events`);
+    const repair = await upLocal(stack);
+    expect(repair.drift.flatMap((d) => d.drift)).toEqual(expect.arrayContaining([`${LEDGER}.events: policy environment__dev__select is missing`]));
+    expect(await drift()).toEqual([]);
+    // The dev roles read their own events again: recorded() reads them as the runtime role.
+    expect(await recorded("kept")).toBe("INSERT,UPDATE,DELETE");
+  });
+});
+
