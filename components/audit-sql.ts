@@ -1,7 +1,7 @@
 import { auditDriftSql, revokeFunctionGrantsSql } from "./audit-drift-sql";
 import { auditGuardSql } from "./audit-guard-sql";
 import { type LedgerEnvironment, ledgerSecurityFunctionSql, ledgerSegregationSql } from "./audit-security-sql";
-import { quoteIdent } from "../spec/naming";
+import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { PLATFORM_SCHEMAS } from "../spec/platform-names";
 
 export type { LedgerEnvironment } from "./audit-security-sql";
@@ -35,6 +35,12 @@ export const AUDIT_SCHEMA = PLATFORM_SCHEMAS.ledger;
 /** Column names whose values never enter the ledger. */
 export const REDACTED_COLUMNS = "(password|passwd|secret|token|api_?key|credential|private_?key)";
 export const MAX_ACTOR_LENGTH = 256;
+/**
+ * How long the ledger migration waits for any lock before it fails (and the next apply retries).
+ * A DDL lock request queues every later writer behind it, and audited writes all insert into
+ * audit.events: waiting behind a long transaction would stall them all for as long.
+ */
+export const LEDGER_LOCK_TIMEOUT = "2s";
 
 export interface AuditLedgerSql {
   /** The NOLOGIN role that owns the ledger. */
@@ -53,7 +59,7 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
   // sql_drop trigger would otherwise refuse for the policy drops.
   const unguarded = [ledgerSecurityFunctionSql(options.environments), ledgerSegregationSql(options.environments)].join("\n");
   return [
-    `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner),
+    `SET LOCAL lock_timeout = ${quoteLiteral(LEDGER_LOCK_TIMEOUT)};`, `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner),
     auditGuardSql(options.coveredSchemas, unguarded), auditDriftSql(options.coveredSchemas), revokeFunctionGrantsSql(),
     `REVOKE ${o} FROM CURRENT_USER;`,
   ].join("\n");
@@ -79,7 +85,14 @@ CREATE TABLE IF NOT EXISTS audit.events (
   after jsonb,
   diff jsonb
 );
-ALTER TABLE audit.events OWNER TO ${o};
+-- ALTER TABLE takes ACCESS EXCLUSIVE even when the owner is already right: only when it is not.
+DO $owner$
+BEGIN
+  IF (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'audit.events'::regclass) <> ${quoteLiteral(owner)} THEN
+    ALTER TABLE audit.events OWNER TO ${o};
+  END IF;
+END
+$owner$;
 
 CREATE OR REPLACE FUNCTION audit.actor() RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$

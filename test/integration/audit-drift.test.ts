@@ -2,6 +2,7 @@ import { Client } from "pg";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_DRIFT_QUERY } from "../../components/audit-drift-sql";
+import { LEDGER_LOCK_TIMEOUT } from "../../components/audit-sql";
 import type { ServerInfo } from "../../local/server";
 import { TYPE } from "../../local/provider-sql";
 import { readState } from "../../local/state";
@@ -208,3 +209,75 @@ describe("every up --local restores the ledger's row-level security", () => {
   });
 });
 
+/*
+ * Review of issue 13, item 6: ALTER TABLE and CREATE/DROP POLICY take ACCESS EXCLUSIVE on
+ * audit.events, and every audited write inserts into it, so a re-apply that takes that lock
+ * (and a lock request waiting for it) stalls every audited write of the org. A re-apply finding
+ * nothing to change in the ledger's row-level security must not take it, and one that must take
+ * it waits no longer than the migration's lock_timeout.
+ */
+describe("a re-apply of the ledger migration locks audit.events only to change its row-level security", () => {
+  const ledgerMigration = () => {
+    const sql = readState(stack.paths).stacks["org-drift"]?.resources.find((r) => r.inputs["migration"] === "drift-audit-ledger")?.inputs["sql"];
+    if (typeof sql !== "string") throw new Error("no applied drift-audit-ledger migration in the local state");
+    return sql;
+  };
+  const planted = `CREATE POLICY planted ON ${LEDGER}.events AS PERMISSIVE FOR SELECT TO PUBLIC USING (true)`;
+
+  /** The lock modes the migration's transaction holds on audit.events once its SQL has run (then rolled back). */
+  async function ledgerLocksOfReapply(): Promise<string[]> {
+    await superuser.query("BEGIN");
+    try {
+      await superuser.query(ledgerMigration());
+      const { rows } = await superuser.query(`SELECT mode FROM pg_locks WHERE locktype = 'relation' AND relation = '${LEDGER}.events'::regclass AND pid = pg_backend_pid() ORDER BY 1`);
+      return rows.map((r: Record<string, unknown>) => String(r["mode"]));
+    } finally {
+      await superuser.query("ROLLBACK");
+    }
+  }
+
+  /** Runs `body` while the runtime role holds an audited write open (so a RowExclusiveLock on audit.events). */
+  async function withAuditedWriteOpen<T>(body: () => Promise<T>): Promise<T> {
+    await runtime.query("BEGIN");
+    try {
+      await runtime.query("INSERT INTO web_dev.kept (id, note) VALUES (41, 'open')");
+      return await body();
+    } finally {
+      await runtime.query("ROLLBACK");
+    }
+  }
+
+  it("takes no ACCESS EXCLUSIVE lock on audit.events when nothing changed", async () => {
+    expect(await drift()).toEqual([]);
+    expect(await ledgerLocksOfReapply()).not.toContain("AccessExclusiveLock");
+  });
+
+  it("takes it to replace the policies when one was planted (the measurement can see the lock)", async () => {
+    await superuser.query(planted);
+    try {
+      expect(await ledgerLocksOfReapply()).toContain("AccessExclusiveLock");
+    } finally {
+      await upLocal(stack);
+    }
+    expect(await drift()).toEqual([]);
+  });
+
+  it("completes while another session has an audited write open", async () => {
+    // A fallback for the session, far above the migration's own: only a lock it does not need could make it wait.
+    await superuser.query("SET lock_timeout = '10s'");
+    await expect(withAuditedWriteOpen(ledgerLocksOfReapply)).resolves.not.toContain("AccessExclusiveLock");
+  });
+
+  it(`gives up after its lock_timeout (${LEDGER_LOCK_TIMEOUT}) rather than queue every audited write behind it, when it must lock and a write is open`, async () => {
+    await superuser.query("SET lock_timeout = '10s'");
+    await superuser.query(planted);
+    try {
+      const started = Date.now();
+      await expect(withAuditedWriteOpen(ledgerLocksOfReapply)).rejects.toMatchObject({ code: "55P03" });
+      expect(Date.now() - started).toBeLessThan(6_000);
+    } finally {
+      await upLocal(stack);
+    }
+    expect(await drift()).toEqual([]);
+  });
+});
