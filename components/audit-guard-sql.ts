@@ -1,5 +1,6 @@
 import { AUDIT_TRIGGER, EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
-import { literal, PINNED, triggerShapesSql } from "./audit-trigger-shapes-sql";
+import { quoteLiteral } from "../spec/naming";
+import { PINNED, textArraySql, triggerShapesSql } from "./audit-trigger-shapes-sql";
 
 /*
  * Coverage of the audit ledger and its protection, as idempotent SQL. Everything here runs as
@@ -26,8 +27,8 @@ import { literal, PINNED, triggerShapesSql } from "./audit-trigger-shapes-sql";
  * - drift() (audit-drift-sql.ts) lists whatever differs from all this; every apply reads it.
  */
 
-const G = PLATFORM_SCHEMAS.guard;
-const L = PLATFORM_SCHEMAS.ledger;
+const GUARD = PLATFORM_SCHEMAS.guard;
+const LEDGER = PLATFORM_SCHEMAS.ledger;
 
 /** The guard's database-wide event triggers: created from this list, and checked against it by drift(). */
 export const GUARD_EVENT_TRIGGERS = [
@@ -38,14 +39,10 @@ export const GUARD_EVENT_TRIGGERS = [
 ] as const;
 
 
-/** The covered schemas as a SQL text[] literal. */
-export function coveredSchemasSql(coveredSchemas: readonly string[]): string {
-  return `ARRAY[${coveredSchemas.map(literal).join(", ")}]::text[]`;
-}
-
-export function auditGuardSql(coveredSchemas: readonly string[]): string {
-  const covered = coveredSchemasSql(coveredSchemas);
-  return [guardSchemaSql(), dropEventTriggersSql(), triggerShapesSql(), coverageSql(), eventTriggerFunctionsSql(covered), obsoleteFunctionsSql(),
+/** `unguarded`: SQL to run while the guard's event triggers are dropped (the ledger's policy repair). */
+export function auditGuardSql(coveredSchemas: readonly string[], unguarded = ""): string {
+  const covered = textArraySql(coveredSchemas);
+  return [guardSchemaSql(), dropEventTriggersSql(), unguarded, triggerShapesSql(), coverageSql(), eventTriggerFunctionsSql(covered), obsoleteFunctionsSql(),
     createEventTriggersSql(), legacyTriggersSql(covered), coverExistingTablesSql(covered)].join("\n");
 }
 
@@ -55,48 +52,48 @@ function guardSchemaSql(): string {
 -- anyone else could hold functions that role wrote, and is refused rather than adopted.
 DO $guard$
 DECLARE
-  found_owner text := (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${literal(G)});
+  found_owner text := (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${quoteLiteral(GUARD)});
 BEGIN
   IF found_owner IS NOT NULL AND found_owner <> current_user THEN
-    RAISE EXCEPTION 'schema ${G} exists and is owned by %, not by %: the audit guard will not adopt it', found_owner, current_user
+    RAISE EXCEPTION 'schema ${GUARD} exists and is owned by %, not by %: the audit guard will not adopt it', found_owner, current_user
       USING ERRCODE = 'insufficient_privilege';
   END IF;
 END
 $guard$;
-CREATE SCHEMA IF NOT EXISTS ${G};
-REVOKE ALL ON SCHEMA ${G} FROM PUBLIC;`.trimStart();
+CREATE SCHEMA IF NOT EXISTS ${GUARD};
+REVOKE ALL ON SCHEMA ${GUARD} FROM PUBLIC;`.trimStart();
 }
 
 
 function coverageSql(): string {
   return `
 -- Attaches (or re-makes, enabled, for the current primary key) the four audit triggers.
-CREATE OR REPLACE FUNCTION ${G}.cover(target oid) RETURNS void
+CREATE OR REPLACE FUNCTION ${GUARD}.cover(target oid) RETURNS void
 LANGUAGE plpgsql ${PINNED} AS $fn$
 DECLARE
   trigger_shape text;
 BEGIN
-  FOR trigger_shape IN SELECT shape FROM ${G}.shapes(target, ${G}.primary_key(target)) LOOP
+  FOR trigger_shape IN SELECT shape FROM ${GUARD}.shapes(target, ${GUARD}.primary_key(target)) LOOP
     EXECUTE 'CREATE OR REPLACE TRIGGER ' || trigger_shape;
   END LOOP;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION ${G}.verify(target oid) RETURNS void
+CREATE OR REPLACE FUNCTION ${GUARD}.verify(target oid) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   tampered text;
   stale boolean;
 BEGIN
   SELECT string_agg(name || ' ' || problem, ', ' ORDER BY name) FILTER (WHERE problem <> 'stale'), coalesce(bool_or(problem = 'stale'), false)
-    INTO tampered, stale FROM ${G}.problems(target) WHERE problem IS NOT NULL;
+    INTO tampered, stale FROM ${GUARD}.problems(target) WHERE problem IS NOT NULL;
   IF tampered IS NOT NULL THEN
     RAISE EXCEPTION 'the audit ledger must keep covering %: its triggers cannot be dropped, renamed, disabled or reshaped (%)',
       target::regclass, tampered USING ERRCODE = 'insufficient_privilege';
   END IF;
   -- Schema evolution: the primary key changed, so the triggers are re-made to match it.
   IF stale THEN
-    PERFORM ${G}.cover(target);
+    PERFORM ${GUARD}.cover(target);
   END IF;
 END
 $fn$;`;
@@ -104,7 +101,7 @@ $fn$;`;
 
 function eventTriggerFunctionsSql(covered: string): string {
   return `
-CREATE OR REPLACE FUNCTION ${G}.cover_new_tables() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION ${GUARD}.cover_new_tables() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   created record;
@@ -113,12 +110,12 @@ BEGIN
     SELECT objid FROM pg_event_trigger_ddl_commands()
     WHERE object_type = 'table' AND schema_name = ANY (${covered})
   LOOP
-    PERFORM ${G}.cover(created.objid);
+    PERFORM ${GUARD}.cover(created.objid);
   END LOOP;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION ${G}.check_touched_tables() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION ${GUARD}.check_touched_tables() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   touched oid;
@@ -135,33 +132,33 @@ BEGIN
       -- A trigger exactly as cover() makes it is cover() at work (nobody else can make one:
       -- the ledger's functions are not executable by tenant roles); checking the table halfway
       -- through cover() would find the triggers not yet re-made.
-      AND NOT (d.command_tag = 'CREATE TRIGGER' AND ${G}.is_current(d.objid))
+      AND NOT (d.command_tag = 'CREATE TRIGGER' AND ${GUARD}.is_current(d.objid))
   LOOP
-    PERFORM ${G}.verify(touched);
+    PERFORM ${GUARD}.verify(touched);
   END LOOP;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION ${G}.refuse_drops() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION ${GUARD}.refuse_drops() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   dropped record;
 BEGIN
   FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
     -- address_names is {schema, table, trigger}: names stay whole whatever they contain.
-    IF dropped.object_type = 'trigger' AND dropped.address_names[3] = ANY (ARRAY[${Object.values(AUDIT_TRIGGER).map(literal).join(", ")}])
+    IF dropped.object_type = 'trigger' AND dropped.address_names[3] = ANY (ARRAY[${Object.values(AUDIT_TRIGGER).map(quoteLiteral).join(", ")}])
        AND to_regclass(format('%I.%I', dropped.address_names[1], dropped.address_names[2])) IS NOT NULL THEN
       RAISE EXCEPTION 'the audit trigger % cannot be dropped while its table exists', dropped.object_identity
         USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF dropped.schema_name IN (${literal(L)}, ${literal(G)}) OR (dropped.object_type = 'schema' AND dropped.object_identity IN (${literal(L)}, ${literal(G)})) THEN
+    IF dropped.schema_name IN (${quoteLiteral(LEDGER)}, ${quoteLiteral(GUARD)}) OR (dropped.object_type = 'schema' AND dropped.object_identity IN (${quoteLiteral(LEDGER)}, ${quoteLiteral(GUARD)})) THEN
       RAISE EXCEPTION 'the audit ledger''s % cannot be dropped', dropped.object_identity USING ERRCODE = 'insufficient_privilege';
     END IF;
   END LOOP;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION ${G}.refuse_tenant_casts() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION ${GUARD}.refuse_tenant_casts() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
   IF session_user::text LIKE 'tn\\_%' THEN
@@ -171,7 +168,7 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${G} FROM PUBLIC;`;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${GUARD} FROM PUBLIC;`;
 }
 
 /**
@@ -185,12 +182,12 @@ function dropEventTriggersSql(): string {
 
 function createEventTriggersSql(): string {
   return GUARD_EVENT_TRIGGERS.map(({ name, event, tags, handler }) =>
-    `CREATE EVENT TRIGGER ${name} ON ${event}${tags === undefined ? "" : `\n  WHEN TAG IN (${tags.map(literal).join(", ")})`} EXECUTE FUNCTION ${G}.${handler}();`).join("\n");
+    `CREATE EVENT TRIGGER ${name} ON ${event}${tags === undefined ? "" : `\n  WHEN TAG IN (${tags.map(quoteLiteral).join(", ")})`} EXECUTE FUNCTION ${GUARD}.${handler}();`).join("\n");
 }
 
 /** Functions of earlier guards, replaced by primary_key() and shapes() (issue 13): dropped, so nothing can call them. */
 function obsoleteFunctionsSql(): string {
-  return `DROP FUNCTION IF EXISTS ${G}.key_columns(oid);\nDROP FUNCTION IF EXISTS ${G}.expected(oid);`;
+  return `DROP FUNCTION IF EXISTS ${GUARD}.key_columns(oid);\nDROP FUNCTION IF EXISTS ${GUARD}.expected(oid);`;
 }
 
 function legacyTriggersSql(covered: string): string {
@@ -211,7 +208,7 @@ BEGIN
     SELECT t.tgname, n.nspname, c.relname FROM pg_trigger t
     JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY (${covered}) AND t.tgname LIKE 'tenantry\\_audit\\_%'
-      AND t.tgfoid IN ('${L}.record_statement'::regproc, '${L}.record_change'::regproc, '${L}.refuse_truncate'::regproc)
+      AND t.tgfoid IN ('${LEDGER}.record_statement'::regproc, '${LEDGER}.record_change'::regproc, '${LEDGER}.refuse_truncate'::regproc)
   LOOP
     EXECUTE format('DROP TRIGGER %I ON %I.%I', legacy.tgname, legacy.nspname, legacy.relname);
   END LOOP;
@@ -223,8 +220,8 @@ function coverExistingTablesSql(covered: string): string {
   return `
 -- Tables that existed before the ledger, or whose triggers drifted (drift()), are covered again;
 -- a table already covered exactly is left alone, so a re-apply takes no lock on it.
-SELECT ${G}.cover(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT ${GUARD}.cover(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${covered})
-  AND EXISTS (SELECT 1 FROM ${G}.problems(c.oid) WHERE problem IS NOT NULL);
+  AND EXISTS (SELECT 1 FROM ${GUARD}.problems(c.oid) WHERE problem IS NOT NULL);
 `;
 }

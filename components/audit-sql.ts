@@ -1,7 +1,10 @@
 import { auditDriftSql, revokeFunctionGrantsSql } from "./audit-drift-sql";
 import { auditGuardSql } from "./audit-guard-sql";
+import { type LedgerEnvironment, ledgerSecurityFunctionSql, ledgerSegregationSql } from "./audit-security-sql";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
-import { EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
+import { PLATFORM_SCHEMAS } from "../spec/platform-names";
+
+export type { LedgerEnvironment } from "./audit-security-sql";
 
 /*
  * The append-only audit ledger of one org database, as idempotent SQL (applied by a
@@ -24,13 +27,20 @@ import { EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
  *   an EXECUTE check, and CREATE TRIGGER checks it, so no tenant can attach one in its own shape.
  * - Values are compared and stored through their text form, so the writers pin
  *   extra_float_digits: a session that lowers it must not make 1.5 -> 1.6 look unchanged.
- * Coverage and its protection live in audit-guard-sql.ts, owned by the migration's superuser.
+ * Coverage and its protection live in audit-guard-sql.ts, owned by the migration's superuser;
+ * who reads which events, in audit-security-sql.ts.
  */
 
 export const AUDIT_SCHEMA = PLATFORM_SCHEMAS.ledger;
 /** Column names whose values never enter the ledger. */
 export const REDACTED_COLUMNS = "(password|passwd|secret|token|api_?key|credential|private_?key)";
 export const MAX_ACTOR_LENGTH = 256;
+/**
+ * How long the ledger migration waits for any lock before it fails (and the next apply retries).
+ * A DDL lock request queues every later writer behind it, and audited writes all insert into
+ * audit.events: waiting behind a long transaction would stall them all for as long.
+ */
+export const LEDGER_LOCK_TIMEOUT = "2s";
 
 export interface AuditLedgerSql {
   /** The NOLOGIN role that owns the ledger. */
@@ -45,9 +55,12 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
   const o = quoteIdent(options.owner);
   // Handing objects to the audit owner needs membership in it for a non-superuser (an RDS
   // master user holding rds_superuser): borrowed for the migration, as the provider does.
+  // Row-level security is repaired while the guard's event triggers are dropped, which its
+  // sql_drop trigger would otherwise refuse for the policy drops.
+  const unguarded = [ledgerSecurityFunctionSql(options.environments), ledgerSegregationSql(options.environments)].join("\n");
   return [
-    `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner), ledgerSegregationSql(options.environments),
-    auditGuardSql(options.coveredSchemas), auditDriftSql(options.coveredSchemas), revokeFunctionGrantsSql(),
+    `SET LOCAL lock_timeout = ${quoteLiteral(LEDGER_LOCK_TIMEOUT)};`, `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner),
+    auditGuardSql(options.coveredSchemas, unguarded), auditDriftSql(options.coveredSchemas), revokeFunctionGrantsSql(),
     `REVOKE ${o} FROM CURRENT_USER;`,
   ].join("\n");
 }
@@ -72,7 +85,14 @@ CREATE TABLE IF NOT EXISTS audit.events (
   after jsonb,
   diff jsonb
 );
-ALTER TABLE audit.events OWNER TO ${o};
+-- ALTER TABLE takes ACCESS EXCLUSIVE even when the owner is already right: only when it is not.
+DO $owner$
+BEGIN
+  IF (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'audit.events'::regclass) <> ${quoteLiteral(owner)} THEN
+    ALTER TABLE audit.events OWNER TO ${o};
+  END IF;
+END
+$owner$;
 
 CREATE OR REPLACE FUNCTION audit.actor() RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -198,64 +218,6 @@ BEGIN
   RETURN NULL;
 END
 $fn$;`.trim();
-}
-
-/** Who sees which events (issue 13, finding 3; docs/audit-ledger.md): one environment's share of the ledger. */
-export interface LedgerEnvironment {
-  readonly environment: string;
-  /** Its runtime and DDL roles: they read and write only the events of `schemas`. */
-  readonly roles: readonly string[];
-  /** Its workspace schemas, exactly. */
-  readonly schemas: readonly string[];
-  /** The names of its two policies on audit.events (platform form). */
-  readonly policies: { readonly select: string; readonly insert: string };
-}
-
-/**
- * Row-level security on audit.events: a role of one environment reads, and adds application
- * events for, only its own environment's schemas. A role with no policy (every role but the
- * environments' own) sees no row and can add none.
- *
- * Not FORCEd, on purpose: the table's owner, and so the SECURITY DEFINER trigger functions that
- * run as it, are not subject to the policies, so they record every environment's events with no
- * policy check on the trigger path; the platform reads everything as the owner (or a member of
- * it, as the final dump does) or as a superuser. Tenant roles own nothing here, never hold
- * BYPASSRLS (postgres-role-no-privileged-attributes), and `SET row_security = off` makes their
- * queries fail rather than see more. pg_stats hides a table's statistics from roles row-level
- * security applies to, so the values in the ledger do not leak through the planner either.
- *
- * Every policy on the table is dropped and the rendered ones created again in the migration's
- * transaction: a policy the design does not render (added by hand, or left by an environment
- * since removed) does not survive an apply of this SQL. The guard refuses every drop in the
- * ledger's schema, policies included, so on a re-apply its sql_drop trigger is switched off
- * around the drops and on again in the same transaction: no other session ever sees it off.
- */
-function ledgerSegregationSql(environments: readonly LedgerEnvironment[]): string {
-  const policies = environments.flatMap(({ roles, schemas, policies: names }) => {
-    const to = roles.map(quoteIdent).join(", ");
-    const own = `schema_name = ANY (ARRAY[${schemas.map(quoteLiteral).join(", ")}]::text[])`;
-    return [
-      `CREATE POLICY ${quoteIdent(names.select)} ON audit.events AS PERMISSIVE FOR SELECT TO ${to} USING (${own});`,
-      `CREATE POLICY ${quoteIdent(names.insert)} ON audit.events AS PERMISSIVE FOR INSERT TO ${to} WITH CHECK (${own});`,
-    ];
-  });
-  return `
-ALTER TABLE audit.events ENABLE ROW LEVEL SECURITY;
-ALTER TABLE audit.events NO FORCE ROW LEVEL SECURITY;
-DO $policies$
-DECLARE
-  found record;
-  guarded boolean := EXISTS (SELECT FROM pg_event_trigger WHERE evtname = ${quoteLiteral(EVENT_TRIGGERS.drops)});
-BEGIN
-  IF guarded THEN ALTER EVENT TRIGGER ${EVENT_TRIGGERS.drops} DISABLE; END IF;
-  FOR found IN SELECT polname FROM pg_policy WHERE polrelid = 'audit.events'::regclass LOOP
-    EXECUTE format('DROP POLICY %I ON audit.events', found.polname);
-  END LOOP;
-  IF guarded THEN ALTER EVENT TRIGGER ${EVENT_TRIGGERS.drops} ENABLE; END IF;
-END
-$policies$;
-${policies.join("\n")}
-`.trimStart();
 }
 
 /**

@@ -15,8 +15,8 @@ import { firstSchema, proofTable } from "./privilege-claims";
  */
 
 const { insufficientPrivilege: INSUFFICIENT_PRIVILEGE } = SQLSTATE;
-const L = PLATFORM_SCHEMAS.ledger;
-const G = PLATFORM_SCHEMAS.guard;
+const LEDGER = PLATFORM_SCHEMAS.ledger;
+const GUARD = PLATFORM_SCHEMAS.guard;
 const KEY = "id";
 
 const shapesTable = (ctx: ProofContext) => `${PROOF_OBJECT_PREFIX}${ctx.nonce}_shapes`;
@@ -30,7 +30,7 @@ interface Reshape {
 
 const STATEMENT_TABLES = { insert: "NEW TABLE AS new_rows", update: "OLD TABLE AS old_rows NEW TABLE AS new_rows", delete: "OLD TABLE AS old_rows" } as const;
 const OTHER_EVENT = { insert: "delete", update: "insert", delete: "insert" } as const;
-const recordStatement = (args = `'${KEY}'`) => `${L}.record_statement(${args})`;
+const recordStatement = (args = `'${KEY}'`) => `${LEDGER}.record_statement(${args})`;
 
 /** Another shape for each row-changing audit trigger: one thing changed at a time. */
 function reshapesOf(operation: "insert" | "update" | "delete"): Reshape[] {
@@ -40,9 +40,9 @@ function reshapesOf(operation: "insert" | "update" | "delete"): Reshape[] {
   return [
     { differs: "timing", definition: `BEFORE ${op} ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${recordStatement()}` },
     { differs: "event", definition: `AFTER ${other.toUpperCase()} ON %T REFERENCING ${STATEMENT_TABLES[other]} FOR EACH STATEMENT EXECUTE FUNCTION ${recordStatement()}` },
-    { differs: "events", definition: `AFTER ${op} OR ${other.toUpperCase()} ON %T FOR EACH ROW EXECUTE FUNCTION ${L}.record_change()` },
-    { differs: "level and function", definition: `AFTER ${op} ON %T FOR EACH ROW EXECUTE FUNCTION ${L}.record_change()` },
-    { differs: "function", definition: `AFTER ${op} ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${L}.refuse_truncate()` },
+    { differs: "events", definition: `AFTER ${op} OR ${other.toUpperCase()} ON %T FOR EACH ROW EXECUTE FUNCTION ${LEDGER}.record_change()` },
+    { differs: "level and function", definition: `AFTER ${op} ON %T FOR EACH ROW EXECUTE FUNCTION ${LEDGER}.record_change()` },
+    { differs: "function", definition: `AFTER ${op} ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${LEDGER}.refuse_truncate()` },
     { differs: "WHEN clause", definition: `AFTER ${op} ON %T REFERENCING ${tables} FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION ${recordStatement()}` },
     { differs: "arguments", definition: `AFTER ${op} ON %T REFERENCING ${tables} FOR EACH STATEMENT EXECUTE FUNCTION ${recordStatement("'note'")}` },
     { differs: "transition table", definition: `AFTER ${op} ON %T REFERENCING ${tables.replace(/ AS (\w+)/g, " AS $1_elsewhere")} FOR EACH STATEMENT EXECUTE FUNCTION ${recordStatement()}` },
@@ -50,11 +50,11 @@ function reshapesOf(operation: "insert" | "update" | "delete"): Reshape[] {
 }
 
 const TRUNCATE_RESHAPES: readonly Reshape[] = [
-  { differs: "timing", definition: `AFTER TRUNCATE ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${L}.refuse_truncate()` },
-  { differs: "event", definition: `BEFORE INSERT ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${L}.refuse_truncate()` },
+  { differs: "timing", definition: `AFTER TRUNCATE ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${LEDGER}.refuse_truncate()` },
+  { differs: "event", definition: `BEFORE INSERT ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${LEDGER}.refuse_truncate()` },
   { differs: "function", definition: `BEFORE TRUNCATE ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${recordStatement()}` },
-  { differs: "WHEN clause", definition: `BEFORE TRUNCATE ON %T FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION ${L}.refuse_truncate()` },
-  { differs: "arguments", definition: `BEFORE TRUNCATE ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${L}.refuse_truncate('x')` },
+  { differs: "WHEN clause", definition: `BEFORE TRUNCATE ON %T FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION ${LEDGER}.refuse_truncate()` },
+  { differs: "arguments", definition: `BEFORE TRUNCATE ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${LEDGER}.refuse_truncate('x')` },
 ];
 
 const replaceTrigger = (trigger: string, table: string, definition: string) =>
@@ -88,7 +88,7 @@ export const auditTriggersKeepTheirShape: Claim = async (ctx) => onOwnTable(ctx,
 
   // The issue's attack: every row-changing trigger replaced by a TRUNCATE trigger under its own name.
   const issue = (["insert", "update", "delete"] as const).map((op) =>
-    replaceTrigger(AUDIT_TRIGGER[op], table, `BEFORE TRUNCATE ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${L}.refuse_truncate()`));
+    replaceTrigger(AUDIT_TRIGGER[op], table, `BEFORE TRUNCATE ON %T FOR EACH STATEMENT EXECUTE FUNCTION ${LEDGER}.refuse_truncate()`));
   const issueOutcomes = await attemptCommitted(ctx, ddl, issue);
   const allowed = issue.filter((_, i) => issueOutcomes[i]?.code !== INSUFFICIENT_PRIVILEGE);
   results.push({
@@ -120,7 +120,7 @@ export const auditTriggersKeepTheirShape: Claim = async (ctx) => onOwnTable(ctx,
     `INSERT INTO ${table} (${KEY}, note) VALUES (1, 'a')`,
     `UPDATE ${table} SET note = 'b'`,
     `DELETE FROM ${table}`,
-    `SELECT string_agg(operation, ',' ORDER BY id) AS operations FROM ${L}.events WHERE correlation_id = '${correlation}'`,
+    `SELECT string_agg(operation, ',' ORDER BY id) AS operations FROM ${LEDGER}.events WHERE correlation_id = '${correlation}'`,
   ], { rollback: true });
   const truncated = await attempt(ctx.server, ddl, databaseName(ctx.spec.slug), [`TRUNCATE ${table}`], { rollback: true });
   const operations = written.rows[0]?.["operations"];
@@ -146,7 +146,7 @@ async function platformFunctions(ctx: ProofContext): Promise<PlatformFunction[]>
   const found = await attempt(ctx.server, admin, databaseName(ctx.spec.slug), [
     "SELECT format('%I.%I', n.nspname, p.proname) AS qualified, p.prorettype::regtype::text AS returns, " +
       "ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a (t, i) ORDER BY i) AS arg_types " +
-      `FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('${L}', '${G}') ` +
+      `FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('${LEDGER}', '${GUARD}') ` +
       "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') ORDER BY 1, 3",
   ]);
   if (found.code !== undefined) throw new Error(`cannot list the ledger's functions: ${found.code} ${found.message ?? ""}`);
@@ -173,7 +173,7 @@ export const ledgerFunctionsOutOfTenantReach: Claim = async (ctx) => {
       const notRefused = functions.flatMap((fn, i) => (outcomes[i]?.code === INSUFFICIENT_PRIVILEGE ? [] : [`${fn.qualified} -> ${outcomes[i]?.code ?? "ALLOWED"}`]));
       results.push({
         claim: "no tenant role can call a function of the ledger or its guard, or attach one as a trigger",
-        attempt: `${who.user}: ${functions.length} functions of ${L} and ${G} (call, or CREATE TRIGGER / EVENT TRIGGER with it)`,
+        attempt: `${who.user}: ${functions.length} functions of ${LEDGER} and ${GUARD} (call, or CREATE TRIGGER / EVENT TRIGGER with it)`,
         result: notRefused.length === 0 ? `${functions.length}/${functions.length} refused ${INSUFFICIENT_PRIVILEGE}` : `not refused: ${notRefused.join("; ")}`,
         status: notRefused.length === 0 ? "pass" : "fail",
       });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { APPLICATION_EVENT_COLUMNS, AUDIT_EVENT_PRIVILEGES, coveredSchemas, planAuditAcl, planLedgerSegregation } from "../../components/audit-plan";
 import { auditGuardSql } from "../../components/audit-guard-sql";
-import { auditLedgerSql } from "../../components/audit-sql";
+import { auditLedgerSql, LEDGER_LOCK_TIMEOUT } from "../../components/audit-sql";
 import { parseOrgSpec } from "../../spec/spec";
 import { SQL_MIGRATION_KIND } from "../../components/sql-migration";
 import type { ProgramRun } from "../../harness/run-program";
@@ -61,6 +61,13 @@ describe("the audit ledger", () => {
     expect(functions.length).toBeGreaterThanOrEqual(8);
     for (const definition of functions) expect(definition).toContain("SET search_path = pg_catalog, pg_temp");
     expect(sql).toMatch(/FUNCTION audit\.record_change\(\) RETURNS trigger\nLANGUAGE plpgsql SECURITY DEFINER/);
+  });
+
+  it("bounds every lock wait of its transaction first, and hands audit.events to its owner only when it is not already (ALTER TABLE locks it exclusively)", () => {
+    const sql = auditLedgerSql({ owner: "tn_acme_audit", coveredSchemas: ["web_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web"] }) });
+    expect(sql.split("\n")[0]).toBe(`SET LOCAL lock_timeout = '${LEDGER_LOCK_TIMEOUT}';`);
+    expect(sql).toContain(`IF (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'audit.events'::regclass) <> 'tn_acme_audit' THEN\n    ALTER TABLE audit.events OWNER TO "tn_acme_audit";`);
+    expect(sql.match(/ALTER TABLE audit\.events OWNER/g)).toHaveLength(1);
   });
 
   it("runs nothing a less privileged role owns in the superuser's coverage code", () => {
