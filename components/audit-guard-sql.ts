@@ -1,5 +1,6 @@
 import { AUDIT_TRIGGER, EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
 import { literal, PINNED, triggerShapesSql } from "./audit-trigger-shapes-sql";
+import { refuseForeignSchemaSql } from "./schema-ownership-sql";
 
 /*
  * Coverage of the audit ledger and its protection, as idempotent SQL. Everything here runs as
@@ -53,16 +54,7 @@ function guardSchemaSql(): string {
   return `
 -- The guard runs as the migration's superuser, so it must own its schema: one found owned by
 -- anyone else could hold functions that role wrote, and is refused rather than adopted.
-DO $guard$
-DECLARE
-  found_owner text := (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${literal(G)});
-BEGIN
-  IF found_owner IS NOT NULL AND found_owner <> current_user THEN
-    RAISE EXCEPTION 'schema ${G} exists and is owned by %, not by %: the audit guard will not adopt it', found_owner, current_user
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-END
-$guard$;
+${refuseForeignSchemaSql(G, "the audit guard")}
 CREATE SCHEMA IF NOT EXISTS ${G};
 REVOKE ALL ON SCHEMA ${G} FROM PUBLIC;`.trimStart();
 }

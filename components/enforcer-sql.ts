@@ -1,5 +1,6 @@
-import { environmentRoleName, quoteIdent } from "../spec/naming";
+import { environmentRoleName, quoteIdent, quoteLiteral } from "../spec/naming";
 import { ENFORCER } from "../spec/platform-names";
+import { refuseForeignSchemaSql } from "./schema-ownership-sql";
 
 /*
  * The guardrail enforcer: a platform function that ends tenant sessions which outlive their
@@ -38,8 +39,6 @@ export function enforcedBoundMs(limitMs: number): number {
   return limitMs + ENFORCER_GRACE_MS + ENFORCER_PERIOD_MS;
 }
 
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
-
 const S = quoteIdent(ENFORCER.schema);
 const LIMITS = `${S}.${quoteIdent(ENFORCER.limits)}`;
 const ENFORCE = `${S}.${quoteIdent(ENFORCER.enforce)}`;
@@ -63,16 +62,7 @@ export function enforcerClusterSql(): string {
   const grace = ENFORCER_GRACE_MS;
   return `
 -- A schema found owned by anyone else could hold that role's functions: refused, not adopted.
-DO $enforcer$
-DECLARE
-  found_owner text := (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${literal(ENFORCER.schema)});
-BEGIN
-  IF found_owner IS NOT NULL AND found_owner <> current_user THEN
-    RAISE EXCEPTION 'schema ${ENFORCER.schema} exists and is owned by %, not by %: the enforcer will not adopt it', found_owner, current_user
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-END
-$enforcer$;
+${refuseForeignSchemaSql(ENFORCER.schema, "the enforcer")}
 CREATE SCHEMA IF NOT EXISTS ${S};
 REVOKE ALL ON SCHEMA ${S} FROM PUBLIC;
 
@@ -134,7 +124,7 @@ REVOKE ALL ON FUNCTION ${ENFORCE}() FROM PUBLIC;
 
 /** What a managed cluster runs once pg_cron is loaded: the job, by name, so running it again replaces it. */
 export function enforcerScheduleSql(): string {
-  return `SELECT cron.schedule(${literal(ENFORCER.job)}, ${literal(`${ENFORCER_PERIOD_MS / 1000} seconds`)}, ${literal(ENFORCER_COMMAND)});`;
+  return `SELECT cron.schedule(${quoteLiteral(ENFORCER.job)}, ${quoteLiteral(`${ENFORCER_PERIOD_MS / 1000} seconds`)}, ${quoteLiteral(ENFORCER_COMMAND)});`;
 }
 
 /**
@@ -171,10 +161,10 @@ function loginRoleNames(org: Pick<GuardrailFacts, "slug" | "environments">): str
 export function guardrailsSql(org: GuardrailFacts): string {
   const roles = loginRoleNames(org);
   const rows = roles.map((role) =>
-    `  (${literal(role)}, ${literal(org.slug)}, ${org.statementTimeoutMs}, ${org.idleInTransactionTimeoutMs}, ${org.lockTimeoutMs})`);
+    `  (${quoteLiteral(role)}, ${quoteLiteral(org.slug)}, ${org.statementTimeoutMs}, ${org.idleInTransactionTimeoutMs}, ${org.lockTimeoutMs})`);
   return [
     ...roles.map((role) => `ALTER ROLE ${quoteIdent(role)} SET temp_file_limit TO '${org.tempFileLimitMb}MB';`),
-    `DELETE FROM ${LIMITS} WHERE org = ${literal(org.slug)};`,
+    `DELETE FROM ${LIMITS} WHERE org = ${quoteLiteral(org.slug)};`,
     `INSERT INTO ${LIMITS} (role, org, statement_ms, idle_in_transaction_ms, lock_wait_ms) VALUES\n${rows.join(",\n")};`,
   ].join("\n");
 }
