@@ -1,9 +1,9 @@
 import { coveredSchemas, planLedgerSegregation } from "./audit-plan";
 import { AUDIT_DRIFT_QUERY } from "./audit-drift-sql";
 import { auditLedgerSql } from "./audit-sql";
-import { lockTimeoutSql } from "./database-plan";
+import { lockTimeoutDriftSql, lockTimeoutSql } from "./database-plan";
 import { closeLargeObjectsSql } from "./large-objects-sql";
-import { ENFORCER_DATABASE, guardrailsSql } from "./enforcer-sql";
+import { ENFORCER_DATABASE, guardrailsDriftSql, guardrailsSql } from "./enforcer-sql";
 import { databaseName, orgRoleName } from "../spec/naming";
 import type { OrgFacts } from "./org-facts";
 
@@ -48,9 +48,15 @@ export const ROLE_SETTING_MIGRATION_SUFFIXES: readonly string[] = [MIGRATION_SUF
 export function planMigrations(org: MigrationFacts): OrgMigrations {
   return {
     // ALTER ROLE is cluster-wide: it runs in the provider's own database.
-    lockTimeouts: { migration: `${org.slug}-${MIGRATION_SUFFIXES.lockTimeouts}`, database: org.providerDatabase, sql: lockTimeoutSql(org), elevated: false },
-    // Superuser-only: temp_file_limit, and the enforcer's table of limits (cluster-wide, in the enforcer's database).
-    guardrails: { migration: `${org.slug}-${MIGRATION_SUFFIXES.guardrails}`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true },
+    // A role can change its own settings and nothing in the SQL would change: the drift query
+    // reads the catalog on every apply, so a real `pulumi up` puts them back.
+    lockTimeouts: {
+      migration: `${org.slug}-${MIGRATION_SUFFIXES.lockTimeouts}`, database: org.providerDatabase, sql: lockTimeoutSql(org), elevated: false, drift: lockTimeoutDriftSql(org),
+    },
+    // Superuser-only: temp_file_limit, and the enforcer (cluster-wide, in the enforcer's database).
+    guardrails: {
+      migration: `${org.slug}-${MIGRATION_SUFFIXES.guardrails}`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true, drift: guardrailsDriftSql(org),
+    },
     // Elevated: only the functions' owner (the bootstrap superuser) can take EXECUTE from PUBLIC.
     largeObjects: { migration: `${org.slug}-${MIGRATION_SUFFIXES.largeObjects}`, database: databaseName(org.slug), sql: closeLargeObjectsSql(), elevated: true },
     auditLedger: {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checksumOf } from "../../components/sql-migration";
-import { ENFORCER_DATABASE, ENFORCER_GRACE_MS, ENFORCER_PERIOD_MS, enforcedBoundMs, enforcerClusterSql, guardrailsSql, type GuardrailFacts } from "../../components/enforcer-sql";
+import { ENFORCER_CLUSTER_PARAMETERS, ENFORCER_DATABASE, ENFORCER_GRACE_MS, ENFORCER_PERIOD_MS, enforcerClusterSql, enforcerScheduleSql, guardrailsDriftSql, guardrailsSql, type GuardrailFacts } from "../../components/enforcer-sql";
 import { planMigrations } from "../../components/migration-plan";
 import { readOrgFacts, orgFactsOf } from "../../components/org-facts";
 import { runPolicies } from "../../harness/run-policies";
@@ -66,7 +66,7 @@ describe("the guardrails migration of an org", () => {
   it("is elevated and runs in the enforcer's database, whatever database the org's provider connects to", () => {
     fc.assert(fc.property(facts, name, (org, providerDatabase) => {
       const plan = planMigrations({ ...org, workspaces: ["web"], providerDatabase }).guardrails;
-      expect(plan).toEqual({ migration: `${org.slug}-guardrails`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true });
+      expect(plan).toEqual({ migration: `${org.slug}-guardrails`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true, drift: guardrailsDriftSql(org) });
     }));
   });
 });
@@ -86,9 +86,37 @@ describe("the enforcer a cluster installs", () => {
     expect(sql).not.toContain("pg_cancel_backend(");
   });
 
-  it("bounds a runaway by its limit, the grace and one period", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 600_000 }), (limit) => {
-      expect(enforcedBoundMs(limit)).toBe(limit + ENFORCER_GRACE_MS + ENFORCER_PERIOD_MS);
+  it("judges with the grace the proof's bound counts, and is scheduled at the period it counts", () => {
+    // The proof judges a runaway by enforcedBoundMs: were the function's grace or the job's
+    // interval changed alone, the proof would judge by a bound the server does not keep.
+    expect([...sql.matchAll(/elapsed_ms > b\.limit_ms \+ (\d+)/g)].map((m) => Number(m[1]))).toEqual([ENFORCER_GRACE_MS]);
+    expect(enforcerScheduleSql()).toContain(`'${ENFORCER_PERIOD_MS / 1000} seconds'`);
+  });
+
+  it("copies the server's lock table only for the sessions that wait on a lock", () => {
+    const locks = sql.split("\n").filter((line) => /\bpg_locks\b/.test(line) && !line.trimStart().startsWith("--"));
+    expect(locks).toHaveLength(1);
+    expect(sql).toContain("WHERE cardinality(lock_waiters) > 0 AND k.pid = ANY (lock_waiters)");
+    expect(sql).toMatch(/lock_waiters integer\[\] := ARRAY\(SELECT a\.pid FROM pg_stat_activity a JOIN .* WHERE a\.wait_event_type = 'Lock'\)/);
+  });
+});
+
+describe("what a cluster declares for the enforcer", () => {
+  it("keeps pg_cron from logging every run of a job that runs every second", () => {
+    expect(ENFORCER_CLUSTER_PARAMETERS).toMatchObject({ shared_preload_libraries: "pg_cron", "cron.database_name": ENFORCER_DATABASE, "cron.log_run": "off" });
+  });
+});
+
+describe("the guardrails migration, on a server nobody bootstrapped", () => {
+  it("installs the enforcer itself and schedules it only where the pg_cron extension is installed", () => {
+    fc.assert(fc.property(facts, (org) => {
+      const sql = guardrailsSql(org);
+      expect(sql.startsWith(enforcerClusterSql())).toBe(true);
+      const schedule = enforcerScheduleSql();
+      expect(sql).toContain(schedule);
+      // The only call into pg_cron's schema is behind the check that the extension is there.
+      expect([...sql.matchAll(/\bcron\./g)]).toHaveLength(1);
+      expect(schedule).toMatch(/IF EXISTS \(SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'\) THEN\n\s+PERFORM cron\.schedule\('tenantry__guardrails', /);
     }));
   });
 });
