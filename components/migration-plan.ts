@@ -39,9 +39,9 @@ export interface OrgMigrations {
 const MIGRATION_SUFFIXES = { lockTimeouts: "lock-timeouts", guardrails: "guardrails", largeObjects: "large-objects", auditLedger: "audit-ledger" } as const satisfies Record<keyof OrgMigrations, string>;
 
 /**
- * The migrations that set login roles' settings: every local `up` runs them again after
- * resetting the roles (local/role-settings.ts), since a role can change its own settings and
- * nothing in their inputs would change.
+ * The migrations that set login roles' settings: every local `up` runs them again
+ * (local/role-settings.ts), since a role can change its own settings and nothing in their inputs
+ * would change; a real `pulumi up` re-runs them when their drift queries list a role.
  */
 export const ROLE_SETTING_MIGRATION_SUFFIXES: readonly string[] = [MIGRATION_SUFFIXES.lockTimeouts, MIGRATION_SUFFIXES.guardrails];
 
