@@ -51,6 +51,12 @@ const ENFORCE = `${S}.${quoteIdent(ENFORCER.enforce)}`;
  */
 export const ENFORCER_DATABASE = "postgres";
 
+/**
+ * The advisory lock the enforcer's installation holds to its transaction's end: 'tenantry' in
+ * ASCII, above any oid (the provider's own advisory locks are keyed by role and database oids).
+ */
+export const ENFORCER_INSTALL_LOCK = 0x74656e616e747279n;
+
 /** What pg_cron (or the local loop) runs every period: the sessions it ended, one row each. */
 export const ENFORCER_COMMAND = `SELECT * FROM ${ENFORCE}()`;
 
@@ -62,6 +68,9 @@ export const ENFORCER_COMMAND = `SELECT * FROM ${ENFORCE}()`;
 export function enforcerClusterSql(): string {
   const grace = ENFORCER_GRACE_MS;
   return `
+-- Every org's guardrails migration installs this: two applied at once would race to create the
+-- schema (23505) or replace the function (tuple concurrently updated). The second waits here.
+SELECT pg_catalog.pg_advisory_xact_lock(${ENFORCER_INSTALL_LOCK});
 -- A schema found owned by anyone else could hold that role's functions: refused, not adopted.
 ${refuseForeignSchemaSql(ENFORCER.schema, "the enforcer")}
 CREATE SCHEMA IF NOT EXISTS ${S};

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { enforcerClusterSql } from "../../components/enforcer-sql";
 import { planMigrations, type MigrationFacts } from "../../components/migration-plan";
 import { localPaths } from "../../local/paths";
 import type { ServerInfo } from "../../local/server";
@@ -113,6 +114,32 @@ describe("the guardrails migration on a server where nobody bootstrapped the enf
       await client.query(`CREATE SCHEMA guardrails AUTHORIZATION ${quoteIdent(roles[0]!)}`);
       await expect(client.query(plan.guardrails.sql)).rejects.toMatchObject({ code: SQLSTATE.insufficientPrivilege });
     });
+  });
+});
+
+describe("the enforcer's installation, by two orgs' migrations at once", () => {
+  it("is serialized: the second waits for the first and then finds everything in place, rather than failing", async () => {
+    // Its own database, committed for real: the race is between two transactions.
+    const database = `${scratch}_race`;
+    const admin = superuserClient("postgres");
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${quoteIdent(database)}`);
+    const [first, second] = [superuserClient(database), superuserClient(database)];
+    try {
+      await Promise.all([first.connect(), second.connect()]);
+      await first.query("BEGIN");
+      await first.query(enforcerClusterSql());
+      await second.query("BEGIN");
+      const racing = second.query(enforcerClusterSql()).then(() => undefined, (error: { code?: string; message?: string }) => error);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await first.query("COMMIT");
+      expect(await racing).toBeUndefined();
+      await second.query("COMMIT");
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 });
 
