@@ -13,6 +13,7 @@ import { parseOrgSpec } from "../../spec/spec";
 import { runOrg } from "../helpers/program";
 import { NOW, PROVIDER_CONFIG, validOrgInput } from "../helpers/spec-builder";
 import { withInputs } from "../helpers/verdicts";
+import { guardrailFacts, shortName } from "../helpers/guardrail-facts";
 
 /*
  * Issue 13, finding 4 and the temp files of finding 5: a tenant removed its own timeouts and
@@ -20,23 +21,8 @@ import { withInputs } from "../helpers/verdicts";
  * limits with the enforcer and sets its temp_file_limit; the pack accepts no other version of it.
  */
 
-const name = fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/);
-const bounded = (bounds: { min: number; max: number }) => fc.integer({ min: bounds.min, max: bounds.max });
-const facts: fc.Arbitrary<GuardrailFacts> = fc.record({
-  slug: name,
-  environments: fc.uniqueArray(name, { minLength: 1, maxLength: 4 }),
-  statementTimeoutMs: bounded(QUOTA_BOUNDS.statementTimeoutMs),
-  lockTimeoutMs: bounded(QUOTA_BOUNDS.lockTimeoutMs),
-  idleInTransactionTimeoutMs: bounded(QUOTA_BOUNDS.idleInTransactionTimeoutMs),
-  tempFileLimitMb: bounded(QUOTA_BOUNDS.tempFileLimitMb),
-}).filter((org) => {
-  try {
-    for (const env of org.environments) environmentRoleName(org.slug, env, "runtime");
-    return true;
-  } catch {
-    return false;
-  }
-});
+const name = shortName;
+const facts = guardrailFacts;
 
 const loginRoles = (org: GuardrailFacts) => org.environments.flatMap((env) => [environmentRoleName(org.slug, env, "runtime"), environmentRoleName(org.slug, env, "ddl")]);
 

@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { lockTimeoutDriftSql, lockTimeoutSql } from "../../components/database-plan";
 import { guardrailsSql } from "../../components/enforcer-sql";
 import { loginRoleNames } from "../../components/role-settings-sql";
-import { environmentRoleName } from "../../spec/naming";
-import { QUOTA_BOUNDS } from "../../spec/quota-bounds";
+import { guardrailFacts } from "../helpers/guardrail-facts";
 
 /*
  * Issue 13 review item 4: which migration declares (and so repairs) which role setting. The
@@ -13,23 +12,7 @@ import { QUOTA_BOUNDS } from "../../spec/quota-bounds";
  * is test/integration/guardrails-migrations.test.ts.
  */
 
-const name = fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/);
-const bounded = (bounds: { min: number; max: number }) => fc.integer({ min: bounds.min, max: bounds.max });
-const org = fc.record({
-  slug: name,
-  environments: fc.uniqueArray(name, { minLength: 1, maxLength: 4 }),
-  statementTimeoutMs: bounded(QUOTA_BOUNDS.statementTimeoutMs),
-  lockTimeoutMs: bounded(QUOTA_BOUNDS.lockTimeoutMs),
-  idleInTransactionTimeoutMs: bounded(QUOTA_BOUNDS.idleInTransactionTimeoutMs),
-  tempFileLimitMb: bounded(QUOTA_BOUNDS.tempFileLimitMb),
-}).filter((o) => {
-  try {
-    for (const env of o.environments) environmentRoleName(o.slug, env, "runtime");
-    return true;
-  } catch {
-    return false;
-  }
-});
+const org = guardrailFacts;
 
 const declarations = (sql: string) => [...sql.matchAll(/^ALTER ROLE "([^"]+)" SET (\w+) TO ([^;]+);$/gm)].map((m) => [m[1], m[2], m[3]]);
 
