@@ -1,6 +1,7 @@
 import { AUDIT_TRIGGER, EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
 import { quoteLiteral } from "../spec/naming";
 import { PINNED, textArraySql, triggerShapesSql } from "./audit-trigger-shapes-sql";
+import { refuseForeignSchemaSql } from "./schema-ownership-sql";
 
 /*
  * Coverage of the audit ledger and its protection, as idempotent SQL. Everything here runs as
@@ -50,16 +51,7 @@ function guardSchemaSql(): string {
   return `
 -- The guard runs as the migration's superuser, so it must own its schema: one found owned by
 -- anyone else could hold functions that role wrote, and is refused rather than adopted.
-DO $guard$
-DECLARE
-  found_owner text := (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${quoteLiteral(GUARD)});
-BEGIN
-  IF found_owner IS NOT NULL AND found_owner <> current_user THEN
-    RAISE EXCEPTION 'schema ${GUARD} exists and is owned by %, not by %: the audit guard will not adopt it', found_owner, current_user
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-END
-$guard$;
+${refuseForeignSchemaSql(GUARD, "the audit guard")}
 CREATE SCHEMA IF NOT EXISTS ${GUARD};
 REVOKE ALL ON SCHEMA ${GUARD} FROM PUBLIC;`.trimStart();
 }

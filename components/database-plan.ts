@@ -1,7 +1,8 @@
 import { connectionBudget } from "../spec/connection-budget";
 import { planLifecycle } from "./lifecycle-plan";
 import type { OrgSpec } from "../spec/spec";
-import { databaseName, environmentRoleName, orgRoleName, quoteIdent, schemaName, type EnvironmentRoleKind } from "../spec/naming";
+import { databaseName, environmentRoleName, orgRoleName, schemaName, type EnvironmentRoleKind } from "../spec/naming";
+import { loginRoleNames, userSettingsDriftSql, userSettingsSql, type DeclaredSetting } from "./role-settings-sql";
 
 /*
  * What the org's database, roles, schemas and grants are, as plain data. The components only
@@ -87,16 +88,41 @@ export function planAllLoginRoles(spec: OrgSpec): LoginRolePlan[] {
   return spec.environments.flatMap((env) => planLoginRoles(spec, env));
 }
 
+/** What the `lock-timeouts` migration needs of the org. */
+export interface RoleTimeoutFacts {
+  readonly slug: string;
+  readonly environments: readonly string[];
+  readonly statementTimeoutMs: number;
+  readonly lockTimeoutMs: number;
+  readonly idleInTransactionTimeoutMs: number;
+}
+
 /**
- * `lock_timeout` for every login role (runtime, then DDL, per environment). The provider's Role
- * has no field for it, so it is set by a SqlMigration; ALTER ROLE ... SET is idempotent, and a
- * changed quota changes the checksum. Rendered from the org's facts, so the pack renders the same.
+ * The user-settable settings every login role carries. The provider's Role declares the statement
+ * and idle timeouts too, but sees a role's own change only on a refresh and never sees
+ * `lock_timeout` (it has no field for it) nor an `IN DATABASE` row: the migration declares all
+ * three so its drift query can hold them.
  */
-export function lockTimeoutSql(org: { readonly slug: string; readonly environments: readonly string[]; readonly lockTimeoutMs: number }): string {
-  return org.environments
-    .flatMap((env) => (["runtime", "ddl"] as const).map((kind) => environmentRoleName(org.slug, env, kind)))
-    .map((role) => `ALTER ROLE ${quoteIdent(role)} SET lock_timeout TO ${org.lockTimeoutMs};`)
-    .join("\n");
+function declaredTimeouts(org: RoleTimeoutFacts): DeclaredSetting[] {
+  return [
+    { name: "statement_timeout", value: String(org.statementTimeoutMs) },
+    { name: "idle_in_transaction_session_timeout", value: String(org.idleInTransactionTimeoutMs) },
+    { name: "lock_timeout", value: String(org.lockTimeoutMs) },
+  ];
+}
+
+/**
+ * The timeouts of every login role (runtime, then DDL, per environment), after resetting whatever
+ * else a role set on itself (role-wide or `IN DATABASE`). Idempotent; a changed quota changes the
+ * checksum. Rendered from the org's facts, so the pack renders the same.
+ */
+export function lockTimeoutSql(org: RoleTimeoutFacts): string {
+  return userSettingsSql(loginRoleNames(org), declaredTimeouts(org));
+}
+
+/** The `lock-timeouts` migration's drift query: the login roles whose settings differ from lockTimeoutSql's. */
+export function lockTimeoutDriftSql(org: RoleTimeoutFacts): string {
+  return userSettingsDriftSql(loginRoleNames(org), declaredTimeouts(org));
 }
 
 export interface SchemaPlan {

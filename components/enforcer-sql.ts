@@ -1,5 +1,7 @@
-import { environmentRoleName, quoteIdent } from "../spec/naming";
+import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { ENFORCER } from "../spec/platform-names";
+import { loginRoleNames, superuserSettingDriftSql, superuserSettingSql } from "./role-settings-sql";
+import { refuseForeignSchemaSql } from "./schema-ownership-sql";
 
 /*
  * The guardrail enforcer: a platform function that ends tenant sessions which outlive their
@@ -9,14 +11,14 @@ import { ENFORCER } from "../spec/platform-names";
  *
  * Two parts, because pg_stat_activity is cluster-wide and one scheduled job should judge every
  * org on a server:
- * - the cluster's part (enforcerClusterSql), once per server, in its enforcer database (the
- *   database pg_cron runs in, `cron.database_name`: ENFORCER_DATABASE): a
- *   table of limits and the function that reads it, run every period by pg_cron on a managed
- *   server and by the local engine's loop on the embedded one;
- * - each org's part (guardrailsSql), an elevated SqlMigration of the org: its roles' rows in
- *   that table, and their temp_file_limit, which only a superuser can set or lift.
- * An org applied to a server without the cluster's part fails at that migration: no org runs
- * on a server that would not enforce its limits.
+ * - the cluster's part (enforcerClusterSql), in its enforcer database (the database pg_cron runs
+ *   in, `cron.database_name`: ENFORCER_DATABASE): a table of limits and the function that reads
+ *   it, run every period by pg_cron on a managed server and by the local engine's loop on the
+ *   embedded one;
+ * - each org's part (guardrailsSql), an elevated SqlMigration of the org: the cluster's part again
+ *   (idempotent, so no server needs it bootstrapped by hand), the pg_cron job where pg_cron is
+ *   installed, its roles' rows in that table, and their temp_file_limit, which only a superuser
+ *   can set or lift.
  */
 
 /**
@@ -38,8 +40,6 @@ export function enforcedBoundMs(limitMs: number): number {
   return limitMs + ENFORCER_GRACE_MS + ENFORCER_PERIOD_MS;
 }
 
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
-
 const S = quoteIdent(ENFORCER.schema);
 const LIMITS = `${S}.${quoteIdent(ENFORCER.limits)}`;
 const ENFORCE = `${S}.${quoteIdent(ENFORCER.enforce)}`;
@@ -50,6 +50,12 @@ const ENFORCE = `${S}.${quoteIdent(ENFORCER.enforce)}`;
  * judges every org on the server, whatever database each org's provider connects to.
  */
 export const ENFORCER_DATABASE = "postgres";
+
+/**
+ * The advisory lock the enforcer's installation holds to its transaction's end: 'tenantry' in
+ * ASCII, above any oid (the provider's own advisory locks are keyed by role and database oids).
+ */
+export const ENFORCER_INSTALL_LOCK = 0x74656e616e747279n;
 
 /** What pg_cron (or the local loop) runs every period: the sessions it ended, one row each. */
 export const ENFORCER_COMMAND = `SELECT * FROM ${ENFORCE}()`;
@@ -62,17 +68,11 @@ export const ENFORCER_COMMAND = `SELECT * FROM ${ENFORCE}()`;
 export function enforcerClusterSql(): string {
   const grace = ENFORCER_GRACE_MS;
   return `
+-- Every org's guardrails migration installs this: two applied at once would race to create the
+-- schema (23505) or replace the function (tuple concurrently updated). The second waits here.
+SELECT pg_catalog.pg_advisory_xact_lock(${ENFORCER_INSTALL_LOCK});
 -- A schema found owned by anyone else could hold that role's functions: refused, not adopted.
-DO $enforcer$
-DECLARE
-  found_owner text := (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${literal(ENFORCER.schema)});
-BEGIN
-  IF found_owner IS NOT NULL AND found_owner <> current_user THEN
-    RAISE EXCEPTION 'schema ${ENFORCER.schema} exists and is owned by %, not by %: the enforcer will not adopt it', found_owner, current_user
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-END
-$enforcer$;
+${refuseForeignSchemaSql(ENFORCER.schema, "the enforcer")}
 CREATE SCHEMA IF NOT EXISTS ${S};
 REVOKE ALL ON SCHEMA ${S} FROM PUBLIC;
 
@@ -95,6 +95,8 @@ RETURNS TABLE (pid integer, role name, breach text, limit_ms integer, elapsed_ms
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   offender record;
+  -- pg_locks copies the server's whole lock table: read it only for sessions waiting on a lock.
+  lock_waiters integer[] := ARRAY(SELECT a.pid FROM pg_stat_activity a JOIN ${LIMITS} l ON l.role = a.usename WHERE a.wait_event_type = 'Lock');
 BEGIN
   -- A caller without the right to see other roles' sessions sees their state as null and would
   -- end none of them: that is an error, never a quiet pass.
@@ -104,7 +106,8 @@ BEGIN
   END IF;
   FOR offender IN
     WITH waits AS (
-      SELECT k.pid, min(k.waitstart) AS since FROM pg_locks k WHERE NOT k.granted AND k.waitstart IS NOT NULL GROUP BY k.pid
+      SELECT k.pid, min(k.waitstart) AS since FROM pg_locks k
+      WHERE cardinality(lock_waiters) > 0 AND k.pid = ANY (lock_waiters) AND NOT k.granted AND k.waitstart IS NOT NULL GROUP BY k.pid
     ), judged AS (
       SELECT a.pid, l.role, b.breach, b.limit_ms, b.elapsed_ms, b.priority
       FROM pg_stat_activity a
@@ -132,9 +135,20 @@ REVOKE ALL ON FUNCTION ${ENFORCE}() FROM PUBLIC;
 `.trim();
 }
 
-/** What a managed cluster runs once pg_cron is loaded: the job, by name, so running it again replaces it. */
+/**
+ * The pg_cron job, by name (so running it again replaces it), where the pg_cron extension is
+ * installed in this database; where it is not, nothing: the migration still succeeds, and nothing
+ * runs the enforcer on that server until its cluster declares pg_cron (issue 18). The call is
+ * planned only when the branch runs, so a server without the `cron` schema never parses it.
+ */
 export function enforcerScheduleSql(): string {
-  return `SELECT cron.schedule(${literal(ENFORCER.job)}, ${literal(`${ENFORCER_PERIOD_MS / 1000} seconds`)}, ${literal(ENFORCER_COMMAND)});`;
+  return `DO $schedule$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+    PERFORM cron.schedule(${quoteLiteral(ENFORCER.job)}, ${quoteLiteral(`${ENFORCER_PERIOD_MS / 1000} seconds`)}, ${quoteLiteral(ENFORCER_COMMAND)});
+  END IF;
+END
+$schedule$;`;
 }
 
 /**
@@ -147,6 +161,8 @@ export const ENFORCER_CLUSTER_PARAMETERS = {
   shared_preload_libraries: "pg_cron",
   "cron.database_name": ENFORCER_DATABASE,
   "rds.restrict_password_commands": "1",
+  // A job every second would otherwise write 86,400 rows a day into cron.job_run_details.
+  "cron.log_run": "off",
 } as const;
 
 export interface GuardrailFacts {
@@ -158,23 +174,40 @@ export interface GuardrailFacts {
   readonly tempFileLimitMb: number;
 }
 
-/** Every login role of the org, runtime then DDL, per environment (as lockTimeoutSql orders them). */
-function loginRoleNames(org: Pick<GuardrailFacts, "slug" | "environments">): string[] {
-  return org.environments.flatMap((env) => (["runtime", "ddl"] as const).map((kind) => environmentRoleName(org.slug, env, kind)));
-}
+const tempFileLimit = (org: GuardrailFacts) => quoteLiteral(`${org.tempFileLimitMb}MB`);
 
 /**
- * The org's part: each login role's temp_file_limit (superuser-only to set, and so to lift) and
- * its row of limits for the enforcer, replacing the org's previous rows (an environment removed
- * takes its roles' rows with it). Idempotent; a changed quota changes the checksum.
+ * The org's part: the enforcer itself (idempotent: a server nobody bootstrapped gets it here), its
+ * pg_cron job where pg_cron is installed, each login role's temp_file_limit (superuser-only to
+ * set, and so to lift; any `IN DATABASE` one reset first) and its row of limits for the enforcer,
+ * replacing the org's previous rows (an environment removed takes its roles' rows with it).
+ * Idempotent; a changed quota changes the checksum.
  */
 export function guardrailsSql(org: GuardrailFacts): string {
   const roles = loginRoleNames(org);
   const rows = roles.map((role) =>
-    `  (${literal(role)}, ${literal(org.slug)}, ${org.statementTimeoutMs}, ${org.idleInTransactionTimeoutMs}, ${org.lockTimeoutMs})`);
+    `  (${quoteLiteral(role)}, ${quoteLiteral(org.slug)}, ${org.statementTimeoutMs}, ${org.idleInTransactionTimeoutMs}, ${org.lockTimeoutMs})`);
   return [
-    ...roles.map((role) => `ALTER ROLE ${quoteIdent(role)} SET temp_file_limit TO '${org.tempFileLimitMb}MB';`),
-    `DELETE FROM ${LIMITS} WHERE org = ${literal(org.slug)};`,
+    enforcerClusterSql(),
+    enforcerScheduleSql(),
+    superuserSettingSql(roles, tempFileLimit(org)),
+    `DELETE FROM ${LIMITS} WHERE org = ${quoteLiteral(org.slug)};`,
     `INSERT INTO ${LIMITS} (role, org, statement_ms, idle_in_transaction_ms, lock_wait_ms) VALUES\n${rows.join(",\n")};`,
   ].join("\n");
+}
+
+/**
+ * The guardrails migration's drift query: the login roles whose temp_file_limit is not the
+ * declared one (or is set `IN DATABASE`), or whose row in the enforcer's table is missing or
+ * differs. A server without the enforcer's table fails the query, which the SqlMigration takes
+ * as drift too.
+ */
+export function guardrailsDriftSql(org: GuardrailFacts): string {
+  const roles = loginRoleNames(org);
+  return `${superuserSettingDriftSql(roles, tempFileLimit(org))}
+UNION
+SELECT r.role FROM unnest(ARRAY[${roles.map(quoteLiteral).join(", ")}]::text[]) AS r(role)
+WHERE NOT EXISTS (SELECT 1 FROM ${LIMITS} l WHERE l.role = r.role AND l.org = ${quoteLiteral(org.slug)}
+  AND l.statement_ms = ${org.statementTimeoutMs} AND l.idle_in_transaction_ms = ${org.idleInTransactionTimeoutMs} AND l.lock_wait_ms = ${org.lockTimeoutMs})
+ORDER BY 1`;
 }

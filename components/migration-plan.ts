@@ -1,9 +1,9 @@
 import { coveredSchemas, planLedgerSegregation } from "./audit-plan";
 import { AUDIT_DRIFT_QUERY } from "./audit-drift-sql";
 import { auditLedgerSql } from "./audit-sql";
-import { lockTimeoutSql } from "./database-plan";
+import { lockTimeoutDriftSql, lockTimeoutSql } from "./database-plan";
 import { closeLargeObjectsSql, largeObjectsDriftSql } from "./large-objects-sql";
-import { ENFORCER_DATABASE, guardrailsSql } from "./enforcer-sql";
+import { ENFORCER_DATABASE, guardrailsDriftSql, guardrailsSql } from "./enforcer-sql";
 import { databaseName, environmentRoleName, orgRoleName, type EnvironmentRoleKind, type OrgRoleKind } from "../spec/naming";
 import type { OrgFacts } from "./org-facts";
 
@@ -39,9 +39,9 @@ export interface OrgMigrations {
 const MIGRATION_SUFFIXES = { lockTimeouts: "lock-timeouts", guardrails: "guardrails", largeObjects: "large-objects", auditLedger: "audit-ledger" } as const satisfies Record<keyof OrgMigrations, string>;
 
 /**
- * The migrations that set login roles' settings: every local `up` runs them again after
- * resetting the roles (local/role-settings.ts), since a role can change its own settings and
- * nothing in their inputs would change.
+ * The migrations that set login roles' settings: every local `up` runs them again
+ * (local/role-settings.ts), since a role can change its own settings and nothing in their inputs
+ * would change; a real `pulumi up` re-runs them when their drift queries list a role.
  */
 export const ROLE_SETTING_MIGRATION_SUFFIXES: readonly string[] = [MIGRATION_SUFFIXES.lockTimeouts, MIGRATION_SUFFIXES.guardrails];
 
@@ -60,9 +60,15 @@ function orgRoleNames(org: MigrationFacts): string[] {
 export function planMigrations(org: MigrationFacts): OrgMigrations {
   return {
     // ALTER ROLE is cluster-wide: it runs in the provider's own database.
-    lockTimeouts: { migration: `${org.slug}-${MIGRATION_SUFFIXES.lockTimeouts}`, database: org.providerDatabase, sql: lockTimeoutSql(org), elevated: false },
-    // Superuser-only: temp_file_limit, and the enforcer's table of limits (cluster-wide, in the enforcer's database).
-    guardrails: { migration: `${org.slug}-${MIGRATION_SUFFIXES.guardrails}`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true },
+    // A role can change its own settings and nothing in the SQL would change: the drift query
+    // reads the catalog on every apply, so a real `pulumi up` puts them back.
+    lockTimeouts: {
+      migration: `${org.slug}-${MIGRATION_SUFFIXES.lockTimeouts}`, database: org.providerDatabase, sql: lockTimeoutSql(org), elevated: false, drift: lockTimeoutDriftSql(org),
+    },
+    // Superuser-only: temp_file_limit, and the enforcer (cluster-wide, in the enforcer's database).
+    guardrails: {
+      migration: `${org.slug}-${MIGRATION_SUFFIXES.guardrails}`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true, drift: guardrailsDriftSql(org),
+    },
     // Elevated: only the functions' owner (the bootstrap superuser) can take EXECUTE from PUBLIC.
     // Where the login cannot (a managed server), the drift query reports the org's large objects
     // instead, and an apply that leaves any fails naming them.

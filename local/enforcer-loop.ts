@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { join } from "node:path";
 import { ENFORCER_COMMAND, ENFORCER_DATABASE, ENFORCER_PERIOD_MS, enforcerClusterSql } from "../components/enforcer-sql";
 import { ENFORCER } from "../spec/platform-names";
+import { judgeHolder, probeProcess, processStartTime } from "./lock";
 import type { LocalPaths } from "./paths";
 import { Client } from "pg";
 import type { ServerInfo } from "./server";
@@ -15,7 +16,7 @@ import type { ServerInfo } from "./server";
  * `sql` runs against a server without it. It also exits by itself once the server is gone.
  */
 
-/** Marks the loop's command line, so a pid reused by another process is never taken for it. */
+/** Names the loop in its command line and its sessions (application_name): what a reader of `ps` or pg_stat_activity sees. */
 const MARKER = ENFORCER.loop;
 
 export const enforcerPidFile = (paths: LocalPaths) => join(paths.root, "enforcer.pid");
@@ -61,22 +62,37 @@ process.on("SIGTERM", () => process.exit(0));
 })();
 `;
 
-/** Whether `pid` is a live loop of this local state (a zombie's command line is empty). */
-function isLoop(pid: number, paths: LocalPaths): boolean {
-  try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-    return argv.includes(MARKER) && argv.includes(paths.root);
-  } catch {
-    return false;
-  }
+/** The loop as its pid file records it: its pid and its start time (lock.ts), to tell it from a process that reused the pid. */
+interface LoopRecord {
+  readonly pid: number;
+  readonly start: string | undefined;
 }
 
-/** The loop's pid, if that process is alive and is this state's loop. */
-export function runningEnforcer(paths: LocalPaths): number | undefined {
+function readLoopRecord(paths: LocalPaths): LoopRecord | undefined {
   const file = enforcerPidFile(paths);
   if (!existsSync(file)) return undefined;
-  const pid = Number.parseInt(readFileSync(file, "utf8"), 10);
-  return Number.isInteger(pid) && isLoop(pid, paths) ? pid : undefined;
+  const [pidText = "", ...start] = readFileSync(file, "utf8").trim().split(" ");
+  const pid = Number.parseInt(pidText, 10);
+  return Number.isInteger(pid) && pid > 0 ? { pid, start: start.length === 0 ? undefined : start.join(" ") } : undefined;
+}
+
+/**
+ * Whether the recorded loop still runs, judged as the local lock judges its holder (Linux /proc,
+ * elsewhere `ps`): a live pid whose start time is the recorded one. With either start unknown a
+ * live pid counts as the loop (no second loop is started), but is never signalled: `stopEnforcer`
+ * ends only a process it has identified.
+ */
+function loopState(record: LoopRecord): "running" | "identified" | "gone" {
+  const probe = probeProcess(record.pid);
+  const verdict = judgeHolder(record, probe);
+  if (verdict !== "held") return "gone";
+  return record.start !== undefined && probe.start === record.start ? "identified" : "running";
+}
+
+/** The loop's pid, if that process is alive and is, as far as the platform tells, this state's loop. */
+export function runningEnforcer(paths: LocalPaths): number | undefined {
+  const record = readLoopRecord(paths);
+  return record !== undefined && loopState(record) !== "gone" ? record.pid : undefined;
 }
 
 /** Installs the enforcer (idempotent, as the superuser) and starts the loop unless it runs. */
@@ -104,22 +120,27 @@ export async function ensureEnforcer(paths: LocalPaths, server: ServerInfo, post
       env: { PATH: process.env["PATH"] ?? "", TENANTRY_ENFORCER: JSON.stringify(settings) },
     });
     if (child.pid === undefined) throw new Error("the guardrail enforcer's loop did not start");
-    writeFileSync(enforcerPidFile(paths), `${child.pid}\n`, { mode: 0o600 });
+    const start = processStartTime(child.pid);
+    writeFileSync(enforcerPidFile(paths), `${child.pid}${start === undefined ? "" : ` ${start}`}\n`, { mode: 0o600 });
     child.unref();
   } finally {
     closeSync(log);
   }
 }
 
-/** Stops the loop by the pid it was started with; true if one was running. */
+/** Stops the loop by the pid it was started with, once identified by its start time; true if one was running. */
 export async function stopEnforcer(paths: LocalPaths): Promise<boolean> {
-  const pid = runningEnforcer(paths);
+  const record = readLoopRecord(paths);
   rmSync(enforcerPidFile(paths), { force: true });
-  if (pid === undefined) return false;
-  process.kill(pid, "SIGTERM");
+  if (record === undefined) return false;
+  const state = loopState(record);
+  // Unidentified, it may be another process that reused the pid: left alone. A real loop exits by
+  // itself once the server it watches is gone.
+  if (state !== "identified") return state === "running";
+  process.kill(record.pid, "SIGTERM");
   for (let waited = 0; waited < 5_000; waited += 50) {
-    if (!isLoop(pid, paths)) return true;
+    if (loopState(record) === "gone") return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`the guardrail enforcer's loop (pid ${pid}) did not stop within 5 s`);
+  throw new Error(`the guardrail enforcer's loop (pid ${record.pid}) did not stop within 5 s`);
 }

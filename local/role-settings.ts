@@ -1,6 +1,5 @@
 import { ROLE_SETTING_MIGRATION_SUFFIXES } from "../components/migration-plan";
 import { SQL_MIGRATION_KIND } from "../components/sql-migration";
-import { quoteIdent } from "../spec/naming";
 import { TYPE, translationFor, type ProviderContext } from "./provider-sql";
 import { Connections, runSteps, type Connection } from "./sql-runner";
 import type { AppliedResource } from "./state";
@@ -9,10 +8,12 @@ import type { AppliedResource } from "./state";
  * A login role can change its own settings (ALTER ROLE itself SET statement_timeout = 0, RESET
  * lock_timeout, IN DATABASE ... SET ...) and the change lasts: nothing in any input changes, so no
  * change plan sees it (issue 13, finding 4). So after every apply each login role's settings are
- * reset and declared again, by the same SQL that declared them: the provider's Role update for
- * what the Role manages (connection limit, statement and idle-in-transaction timeouts), and the
- * SqlMigrations that set the rest (lock_timeout, temp_file_limit). Settings nobody declared are
- * gone afterwards. Role defaults are only a convenience: the enforcer is the limit.
+ * declared again, by the same SQL that declared them: the provider's Role update for what the Role
+ * manages (connection limit, statement and idle-in-transaction timeouts), and the SqlMigrations
+ * that set the rest, which first reset whatever the role set beyond what is declared (role-wide
+ * or IN DATABASE: components/role-settings-sql.ts). Nothing is reset that is then declared again,
+ * so no session ever connects between a reset and its declaration without a declared setting
+ * (temp_file_limit above all). Role defaults are only a convenience: the enforcer is the limit.
  */
 
 /** The login roles of the state with their Role resource: those carrying a declared statement timeout. */
@@ -26,18 +27,18 @@ export function roleSettingMigrations(resources: readonly AppliedResource[]): Ap
     && typeof r.inputs["migration"] === "string" && ROLE_SETTING_MIGRATION_SUFFIXES.some((suffix) => (r.inputs["migration"] as string).endsWith(`-${suffix}`)));
 }
 
-/** Each role's connection limit and every setting it carries, in any database, as one comparable line. */
+/** Each role's connection limit and every setting it carries, in any database, as one comparable line (order aside). */
 async function snapshot(connections: Connections, roles: readonly string[]): Promise<Map<string, string>> {
   const { rows } = await (await connections.to(undefined, true)).query<{ rolname: string; line: string }>(
-    `SELECT r.rolname, r.rolconnlimit || ' ' || coalesce(string_agg(coalesce(d.datname, '*') || ':' || array_to_string(s.setconfig, ','), ' ' ORDER BY d.datname NULLS FIRST), '') AS line
-     FROM pg_roles r LEFT JOIN pg_db_role_setting s ON s.setrole = r.oid LEFT JOIN pg_database d ON d.oid = s.setdatabase
+    `SELECT r.rolname, r.rolconnlimit || ' ' || coalesce(string_agg(coalesce(d.datname, '*') || ':' || c, ' ' ORDER BY coalesce(d.datname, '*') COLLATE "C", c COLLATE "C"), '') AS line
+     FROM pg_roles r LEFT JOIN pg_db_role_setting s ON s.setrole = r.oid LEFT JOIN pg_database d ON d.oid = s.setdatabase LEFT JOIN LATERAL unnest(s.setconfig) c ON true
      WHERE r.rolname = ANY ($1) GROUP BY r.rolname, r.rolconnlimit`, [roles]);
   return new Map(rows.map((row) => [row.rolname, row.line]));
 }
 
 /**
- * Resets each login role's settings and declares them again; returns the roles whose settings
- * (or connection limit) were not what is declared.
+ * Declares each login role's settings again, the migrations resetting what is not declared;
+ * returns the roles whose settings (or connection limit) were not what is declared.
  */
 export async function restoreRoleSettings(admin: Connection, superuser: Connection, resources: readonly AppliedResource[]): Promise<string[]> {
   const roles = settingRoles(resources);
@@ -47,16 +48,6 @@ export async function restoreRoleSettings(admin: Connection, superuser: Connecti
   const provider: ProviderContext = { adminUser: admin.user };
   try {
     const before = await snapshot(connections, names);
-    const { rows: perDatabase } = await (await connections.to(undefined, true)).query<{ rolname: string; datname: string }>(
-      `SELECT r.rolname, d.datname FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase WHERE r.rolname = ANY ($1)`, [names]);
-    // temp_file_limit is superuser-only, so only a superuser's RESET ALL removes everything.
-    await runSteps([{
-      database: undefined, transaction: true, elevated: true,
-      statements: [
-        ...names.map((name) => `ALTER ROLE ${quoteIdent(name)} RESET ALL`),
-        ...perDatabase.map((row) => `ALTER ROLE ${quoteIdent(row.rolname)} IN DATABASE ${quoteIdent(row.datname)} RESET ALL`),
-      ],
-    }], connections, "reset login role settings");
     for (const role of roles) {
       const { inputs } = role;
       // What the provider runs when Pulumi finds these fields drifted: an update from unknown values.

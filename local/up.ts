@@ -92,7 +92,9 @@ export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftover
   });
   signal?.throwIfAborted();
   const resources = stackState(readState(paths), stackFile.stack).resources;
-  const drift = await repairDrift(admin, superuser, resources);
+  // Role settings first: their migrations carry drift queries too, and this repair names the
+  // roles that had changed them; the drift check after it then finds nothing of theirs to redo.
   const { passwords, settings } = await repairLogins({ server, admin, superuser, resources });
+  const drift = await repairDrift(admin, superuser, resources);
   return { server, serverStarted: started, admin, superuser, changes, repaired: passwords, restored: settings, drift };
 }

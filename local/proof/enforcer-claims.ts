@@ -34,7 +34,7 @@ const database = (ctx: ProofContext) => databaseName(ctx.spec.slug);
 
 const RUNAWAYS: readonly Runaway[] = [
   {
-    claim: "a query is ended within its statement limit, even after the role and the session set statement_timeout = 0",
+    claim: "a query is ended within its statement limit plus the enforcer's grace and period, even after the role and the session set statement_timeout = 0",
     limitMs: (role) => role.statementTimeoutMs,
     alterRole: (self) => [`ALTER ROLE ${self} SET statement_timeout = 0`],
     describe: (role) => `SET statement_timeout = 0; SELECT pg_sleep(${seconds(enforcedBoundMs(role.statementTimeoutMs) + OVERRUN_MS)})`,
@@ -43,7 +43,7 @@ const RUNAWAYS: readonly Runaway[] = [
   },
   {
     // statement_timeout intact: the cancel it sends is caught, which PL/pgSQL allows.
-    claim: "a query that catches its own cancellation is ended within its statement limit",
+    claim: "a query that catches its own cancellation is ended within its statement limit plus the enforcer's grace and period",
     limitMs: (role) => role.statementTimeoutMs,
     alterRole: () => [],
     describe: (role) => `SET statement_timeout = ${role.statementTimeoutMs}; DO: loop pg_sleep(0.1), catching query_canceled`,
@@ -51,7 +51,7 @@ const RUNAWAYS: readonly Runaway[] = [
       `DO $$ BEGIN FOR i IN 1..${Math.ceil(giveUp / 100)} LOOP BEGIN PERFORM pg_sleep(0.1); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$`),
   },
   {
-    claim: "a transaction left idle is ended within its idle-in-transaction limit, even after the role and the session set it to 0",
+    claim: "a transaction left idle is ended within its idle-in-transaction limit plus the enforcer's grace and period, even after the role and the session set it to 0",
     limitMs: (role) => role.idleInTransactionSessionTimeoutMs,
     alterRole: (self) => [`ALTER ROLE ${self} SET idle_in_transaction_session_timeout = 0`],
     describe: () => "SET idle_in_transaction_session_timeout = 0; BEGIN; SELECT 1; then idle",
@@ -59,7 +59,7 @@ const RUNAWAYS: readonly Runaway[] = [
       ["SET idle_in_transaction_session_timeout = 0"], giveUp),
   },
   {
-    claim: "a lock wait is ended within its lock limit, even after the role resets lock_timeout and the session sets it to 0",
+    claim: "a lock wait is ended within its lock limit plus the enforcer's grace and period, even after the role resets lock_timeout and the session sets it to 0",
     limitMs: (role) => role.lockTimeoutMs,
     alterRole: (self) => [`ALTER ROLE ${self} RESET lock_timeout`],
     describe: () => "SET lock_timeout = 0; SET statement_timeout = 0; SELECT pg_advisory_lock(k), which another session holds",

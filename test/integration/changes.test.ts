@@ -41,11 +41,11 @@ describe("applying a stack again", () => {
     expect((await upLocal(stack)).changes).toEqual([]);
   });
 
-  it("changes only the login roles and the enforcer's limits when a timeout changes, and the server sees the new value", async () => {
+  it("changes only the login roles, their timeouts migration and the enforcer's limits when a timeout changes, and the server sees the new value", async () => {
     await upLocal(stackFor({ slug: "kilo" }, "kilo"));
     const changed = await upLocal(stackFor({ slug: "kilo", quotas: { statementTimeoutMs: 4000 } }, "kilo"));
     expect(kinds(changed.changes)).toEqual(["update"]);
-    expect(names(changed.changes)).toEqual(["org-kilo-db-dev-ddl", "org-kilo-db-dev-runtime", "org-kilo-db-guardrails", "org-kilo-db-prod-ddl", "org-kilo-db-prod-runtime"]);
+    expect(names(changed.changes)).toEqual(["org-kilo-db-dev-ddl", "org-kilo-db-dev-runtime", "org-kilo-db-guardrails", "org-kilo-db-lock-timeouts", "org-kilo-db-prod-ddl", "org-kilo-db-prod-runtime"]);
     const config = await asSuperuser(stackFor({ slug: "kilo" }, "kilo"), "postgres", "SELECT rolconfig FROM pg_roles WHERE rolname = 'tn_kilo_dev_runtime'");
     expect(config.rows[0]?.["rolconfig"]).toContain("statement_timeout=4000");
     const limit = await asSuperuser(stackFor({ slug: "kilo" }, "kilo"), "postgres", "SELECT statement_ms FROM guardrails.limits WHERE role = 'tn_kilo_dev_runtime'");

@@ -53,10 +53,11 @@ describe("an interrupted up", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(code).toBe(EXIT_INTERRUPTED);
     expect(stderr).toBe("interrupted by SIGINT, stopped at a safe point; no change is half-applied; lock released\n");
     expect(pending()).toEqual([]);
-    // The other role's update was never started: the next run applies it, and the guardrails
-    // migration (the enforcer's limits, which follow the statement timeout) after it.
+    // The other role's update was never started: the next run applies it, and the lock-timeouts
+    // and guardrails migrations (the role's timeouts and the enforcer's limits, which follow the
+    // statement timeout) after it.
     const next = cli.run("up", "--local", "org-resco");
-    expect(next.out).toMatch(/org-resco: 2 updated as tenantry/);
+    expect(next.out).toMatch(/org-resco: 3 updated as tenantry/);
     expect(cli.run("up", "--local", "org-resco").out).toMatch(/org-resco: nothing to apply against the recorded local state/);
   });
 
@@ -72,8 +73,8 @@ describe("an interrupted up", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(pending()).toHaveLength(1);
     const next = cli.run("up", "--local", "org-resco");
     expect(next.code).toBe(EXIT_OK);
-    // The pending role, the other, and the guardrails migration.
-    expect(next.out).toMatch(/org-resco: 3 updated as tenantry/);
+    // The pending role, the other, and the lock-timeouts and guardrails migrations.
+    expect(next.out).toMatch(/org-resco: 4 updated as tenantry/);
     expect(pending()).toEqual([]);
     expect(cli.run("up", "--local", "org-resco").out).toMatch(/org-resco: nothing to apply against the recorded local state/);
   });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checksumOf } from "../../components/sql-migration";
-import { ENFORCER_DATABASE, ENFORCER_GRACE_MS, ENFORCER_PERIOD_MS, enforcedBoundMs, enforcerClusterSql, guardrailsSql, type GuardrailFacts } from "../../components/enforcer-sql";
+import { ENFORCER_CLUSTER_PARAMETERS, ENFORCER_DATABASE, ENFORCER_GRACE_MS, ENFORCER_PERIOD_MS, enforcerClusterSql, enforcerScheduleSql, guardrailsDriftSql, guardrailsSql, type GuardrailFacts } from "../../components/enforcer-sql";
 import { planMigrations } from "../../components/migration-plan";
 import { readOrgFacts, orgFactsOf } from "../../components/org-facts";
 import { runPolicies } from "../../harness/run-policies";
@@ -13,6 +13,7 @@ import { parseOrgSpec } from "../../spec/spec";
 import { runOrg } from "../helpers/program";
 import { NOW, PROVIDER_CONFIG, validOrgInput } from "../helpers/spec-builder";
 import { withInputs } from "../helpers/verdicts";
+import { guardrailFacts, shortName } from "../helpers/guardrail-facts";
 
 /*
  * Issue 13, finding 4 and the temp files of finding 5: a tenant removed its own timeouts and
@@ -20,23 +21,8 @@ import { withInputs } from "../helpers/verdicts";
  * limits with the enforcer and sets its temp_file_limit; the pack accepts no other version of it.
  */
 
-const name = fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/);
-const bounded = (bounds: { min: number; max: number }) => fc.integer({ min: bounds.min, max: bounds.max });
-const facts: fc.Arbitrary<GuardrailFacts> = fc.record({
-  slug: name,
-  environments: fc.uniqueArray(name, { minLength: 1, maxLength: 4 }),
-  statementTimeoutMs: bounded(QUOTA_BOUNDS.statementTimeoutMs),
-  lockTimeoutMs: bounded(QUOTA_BOUNDS.lockTimeoutMs),
-  idleInTransactionTimeoutMs: bounded(QUOTA_BOUNDS.idleInTransactionTimeoutMs),
-  tempFileLimitMb: bounded(QUOTA_BOUNDS.tempFileLimitMb),
-}).filter((org) => {
-  try {
-    for (const env of org.environments) environmentRoleName(org.slug, env, "runtime");
-    return true;
-  } catch {
-    return false;
-  }
-});
+const name = shortName;
+const facts = guardrailFacts;
 
 const loginRoles = (org: GuardrailFacts) => org.environments.flatMap((env) => [environmentRoleName(org.slug, env, "runtime"), environmentRoleName(org.slug, env, "ddl")]);
 
@@ -66,7 +52,7 @@ describe("the guardrails migration of an org", () => {
   it("is elevated and runs in the enforcer's database, whatever database the org's provider connects to", () => {
     fc.assert(fc.property(facts, name, (org, providerDatabase) => {
       const plan = planMigrations({ ...org, workspaces: ["web"], providerDatabase }).guardrails;
-      expect(plan).toEqual({ migration: `${org.slug}-guardrails`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true });
+      expect(plan).toEqual({ migration: `${org.slug}-guardrails`, database: ENFORCER_DATABASE, sql: guardrailsSql(org), elevated: true, drift: guardrailsDriftSql(org) });
     }));
   });
 });
@@ -86,9 +72,37 @@ describe("the enforcer a cluster installs", () => {
     expect(sql).not.toContain("pg_cancel_backend(");
   });
 
-  it("bounds a runaway by its limit, the grace and one period", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 600_000 }), (limit) => {
-      expect(enforcedBoundMs(limit)).toBe(limit + ENFORCER_GRACE_MS + ENFORCER_PERIOD_MS);
+  it("judges with the grace the proof's bound counts, and is scheduled at the period it counts", () => {
+    // The proof judges a runaway by enforcedBoundMs: were the function's grace or the job's
+    // interval changed alone, the proof would judge by a bound the server does not keep.
+    expect([...sql.matchAll(/elapsed_ms > b\.limit_ms \+ (\d+)/g)].map((m) => Number(m[1]))).toEqual([ENFORCER_GRACE_MS]);
+    expect(enforcerScheduleSql()).toContain(`'${ENFORCER_PERIOD_MS / 1000} seconds'`);
+  });
+
+  it("copies the server's lock table only for the sessions that wait on a lock", () => {
+    const locks = sql.split("\n").filter((line) => /\bpg_locks\b/.test(line) && !line.trimStart().startsWith("--"));
+    expect(locks).toHaveLength(1);
+    expect(sql).toContain("WHERE cardinality(lock_waiters) > 0 AND k.pid = ANY (lock_waiters)");
+    expect(sql).toMatch(/lock_waiters integer\[\] := ARRAY\(SELECT a\.pid FROM pg_stat_activity a JOIN .* WHERE a\.wait_event_type = 'Lock'\)/);
+  });
+});
+
+describe("what a cluster declares for the enforcer", () => {
+  it("keeps pg_cron from logging every run of a job that runs every second", () => {
+    expect(ENFORCER_CLUSTER_PARAMETERS).toMatchObject({ shared_preload_libraries: "pg_cron", "cron.database_name": ENFORCER_DATABASE, "cron.log_run": "off" });
+  });
+});
+
+describe("the guardrails migration, on a server nobody bootstrapped", () => {
+  it("installs the enforcer itself and schedules it only where the pg_cron extension is installed", () => {
+    fc.assert(fc.property(facts, (org) => {
+      const sql = guardrailsSql(org);
+      expect(sql.startsWith(enforcerClusterSql())).toBe(true);
+      const schedule = enforcerScheduleSql();
+      expect(sql).toContain(schedule);
+      // The only call into pg_cron's schema is behind the check that the extension is there.
+      expect([...sql.matchAll(/\bcron\./g)]).toHaveLength(1);
+      expect(schedule).toMatch(/IF EXISTS \(SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'\) THEN\n\s+PERFORM cron\.schedule\('tenantry__guardrails', /);
     }));
   });
 });

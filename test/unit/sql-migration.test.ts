@@ -1,6 +1,6 @@
 import Module from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
-import { lockTimeoutSql } from "../../components/database-plan";
+import { lockTimeoutDriftSql, lockTimeoutSql } from "../../components/database-plan";
 import { planMigrations } from "../../components/migration-plan";
 import { readOrgFacts } from "../../components/org-facts";
 import { checksumOf, SQL_MIGRATION_KIND } from "../../components/sql-migration";
@@ -33,15 +33,19 @@ function loadProvider(code: string): { diff: (id: string, olds: object, news: ob
 }
 
 describe("the lock_timeout migration", () => {
-  it("sets lock_timeout for every login role of the org, in the provider's database", () => {
+  it("sets the timeouts of every login role of the org, in the provider's database, and reads their drift there", () => {
+    const { quotas } = parseOrgSpec(validOrgInput(), { now: NOW });
+    const org = { slug: "acme", environments: ["dev", "test", "prod"], ...quotas };
     expect(migration.inputs).toMatchObject({
       migration: "acme-lock-timeouts",
       database: "postgres",
       elevated: false,
-      sql: lockTimeoutSql({ slug: "acme", environments: ["dev", "test", "prod"], lockTimeoutMs: parseOrgSpec(validOrgInput(), { now: NOW }).quotas.lockTimeoutMs }),
+      sql: lockTimeoutSql(org),
+      drift: lockTimeoutDriftSql(org),
     });
-    expect(String(migration.inputs["sql"]).split("\n")).toHaveLength(6);
-    expect(migration.inputs["sql"]).toContain('ALTER ROLE "tn_acme_prod_runtime" SET lock_timeout TO 2000;');
+    const declarations = String(migration.inputs["sql"]).split("\n").filter((line) => line.startsWith("ALTER ROLE"));
+    expect(declarations).toHaveLength(6 * 3);
+    expect(declarations).toContain('ALTER ROLE "tn_acme_prod_runtime" SET lock_timeout TO 2000;');
   });
 
   it("is versioned by the checksum of its SQL", () => {
