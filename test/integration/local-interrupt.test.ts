@@ -12,7 +12,7 @@ import { CLI_TEST_TIMEOUT_MS, CliProject, waitFor, type Running } from "../helpe
 
 const org = (workspaces: string[]) => ({
   slug: "intco", tier: "sandbox", environments: ["dev"], workspaces: workspaces.map((slug) => ({ slug })),
-  claimedDomains: ["intco.example"], quotas: { statementTimeoutMs: 2000, lockTimeoutMs: 1000 },
+  claimedDomains: ["intco.example"], quotas: { statementTimeoutMs: 2000, lockTimeoutMs: 1000, idleInTransactionTimeoutMs: 1000 },
 });
 
 const PROOF_OBJECTS = "SELECT relname AS name FROM pg_class WHERE starts_with(relname, 'tenantry__proof') UNION ALL SELECT rolname FROM pg_roles WHERE starts_with(rolname, 'tenantry__proof')";

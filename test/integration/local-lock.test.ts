@@ -13,7 +13,7 @@ import { CLI_TEST_TIMEOUT_MS, CliProject, waitFor } from "../helpers/cli-project
  */
 
 // No edge (no workerd to start) and a short statement timeout keep each run quick.
-const ORG = { slug: "lockco", tier: "sandbox", environments: ["dev"], workspaces: [{ slug: "web" }], claimedDomains: ["lockco.example"], quotas: { statementTimeoutMs: 2000, lockTimeoutMs: 1000 } };
+const ORG = { slug: "lockco", tier: "sandbox", environments: ["dev"], workspaces: [{ slug: "web" }], claimedDomains: ["lockco.example"], quotas: { statementTimeoutMs: 2000, lockTimeoutMs: 1000, idleInTransactionTimeoutMs: 1000 } };
 const cli = new CliProject([ORG]);
 
 afterAll(() => cli.remove());

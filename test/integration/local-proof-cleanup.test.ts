@@ -10,7 +10,7 @@ import { CLI_TEST_TIMEOUT_MS, CliProject } from "../helpers/cli-project";
  * whatever a clean-up cannot drop is one warning line, never a failed run.
  */
 
-const ORG = { slug: "cleanco", tier: "sandbox", environments: ["dev"], workspaces: [{ slug: "web" }], claimedDomains: ["cleanco.example"], quotas: { statementTimeoutMs: 2000, lockTimeoutMs: 1000 } };
+const ORG = { slug: "cleanco", tier: "sandbox", environments: ["dev"], workspaces: [{ slug: "web" }], claimedDomains: ["cleanco.example"], quotas: { statementTimeoutMs: 2000, lockTimeoutMs: 1000, idleInTransactionTimeoutMs: 1000 } };
 const DATABASE = "tn_cleanco";
 const cli = new CliProject([ORG]);
 beforeAll(() => expect(cli.run("up", "--local", "org-cleanco").code).toBe(EXIT_OK));

@@ -14,7 +14,7 @@ import { CLI_TEST_TIMEOUT_MS, CliProject, waitFor } from "../helpers/cli-project
 const ROLES = ["tn_resco_dev_runtime", "tn_resco_dev_ddl"];
 const org = (statementTimeoutMs: number) => ({
   slug: "resco", tier: "sandbox", environments: ["dev"], workspaces: [{ slug: "web" }],
-  claimedDomains: ["resco.example"], quotas: { statementTimeoutMs, lockTimeoutMs: 1000 },
+  claimedDomains: ["resco.example"], quotas: { statementTimeoutMs, lockTimeoutMs: 1000, idleInTransactionTimeoutMs: 1000 },
 });
 
 const cli = new CliProject([org(2000)]);
