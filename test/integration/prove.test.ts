@@ -226,7 +226,7 @@ describe("the audit guard's migration", () => {
     try {
       const planted = await attempt(server, superuser, database, [
         "CREATE ROLE tenantry__planter NOLOGIN", "CREATE SCHEMA audit__guard AUTHORIZATION tenantry__planter",
-        auditGuardSql(["web_dev"]),
+        auditGuardSql(["web_dev"], "tn_acme_owner"),
       ]);
       expect([planted.code, planted.message]).toEqual([
         "42501", `schema audit__guard exists and is owned by tenantry__planter, not by ${server.user}: the audit guard will not adopt it`,
