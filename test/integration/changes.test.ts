@@ -41,6 +41,17 @@ describe("applying a stack again", () => {
     expect((await upLocal(stack)).changes).toEqual([]);
   });
 
+  it("keeps the provider login an inheriting member of the owner, and PUBLIC without CONNECT, through a second and a third apply", async () => {
+    const stack = stackFor({ slug: "mike" }, "mike");
+    const login = stack.tenant.provider.adminRole;
+    const check = `SELECT pg_has_role('${login}', 'tn_mike_owner', 'USAGE') AS inherits, has_database_privilege('public', 'tn_mike', 'CONNECT') AS public_connects`;
+    for (const run of [1, 2, 3]) {
+      const applied = await upLocal(stack).catch((error: unknown) => { throw new Error(`apply ${run}: ${String(error)}`); });
+      if (run > 1) expect(names(applied.changes), `apply ${run} changes nothing`).toEqual([]);
+      expect((await asSuperuser(stack, "postgres", check)).rows, `after apply ${run}`).toEqual([{ inherits: true, public_connects: false }]);
+    }
+  });
+
   it("changes only the login roles, their timeouts migration and the enforcer's limits when a timeout changes, and the server sees the new value", async () => {
     await upLocal(stackFor({ slug: "kilo" }, "kilo"));
     const changed = await upLocal(stackFor({ slug: "kilo", quotas: { statementTimeoutMs: 4000 } }, "kilo"));

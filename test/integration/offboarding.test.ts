@@ -60,7 +60,7 @@ describe("offboarding through the local engine", () => {
     const results = await proveOffboarding({ server: serverOf(active), spec: active.tenant.spec, credentials, otherOrgs: [] });
     expect(results.filter((r) => r.claim.includes("cannot log in")).map((r) => [r.result, r.status])).toEqual(Array(4).fill(["ALLOWED, expected refused 28000", "fail"]));
     // And a destroy of the active org is refused before anything runs: its database is protected.
-    expect(() => planChanges([], state.resources, () => [])).toThrowError(RefusedChangeError);
+    expect(() => planChanges([], state.resources, () => ({ replacesOn: [] }))).toThrowError(RefusedChangeError);
   });
 
   it("marking it turns every login off and drops nothing: options and role updates only", async () => {
