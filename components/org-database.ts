@@ -140,7 +140,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
 
     const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
     new SqlMigration(childName(name, "lock-timeouts"), { ...args.lockTimeouts, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
-    new SqlMigration(childName(name, "large-objects"), { ...args.largeObjects, connection: migrationConnection(provider) }, { parent: this, dependsOn: [this.database] });
+    new SqlMigration(childName(name, "large-objects"), { ...args.largeObjects, connection: migrationConnection(provider) }, { parent: this, dependsOn: [this.database, ownerMembership] });
     new SqlMigration(childName(name, "guardrails"), { ...args.guardrails, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
     for (const grant of planDatabaseAcl(spec)) {
       acl.add(grant, { parent: this, name }, [this.database, ownerMembership, ...everyRole]);

@@ -13,7 +13,9 @@ import { quoteIdent, quoteLiteral } from "../spec/naming";
 export function refuseForeignSchemaSql(schema: string, purpose: string, owner?: string): string {
   // With `owner`, the schema is handed to that platform role after the migration makes it: found
   // owned by it, or still by the migration's login, it is the platform's own.
-  const expected = owner === undefined ? "found_owner <> current_user" : `found_owner NOT IN (current_user, ${quoteLiteral(quoteIdent(owner))})`;
+  const expected = owner === undefined
+    ? "found_owner <> current_user"
+    : `found_owner::regrole NOT IN (current_user::regrole, ${quoteLiteral(quoteIdent(owner))}::regrole)`;
   return `DO $owner$
 DECLARE
   found_owner text := (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${quoteLiteral(schema)});

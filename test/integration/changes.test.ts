@@ -42,9 +42,9 @@ describe("applying a stack again", () => {
   });
 
   it("keeps the provider login an inheriting member of the owner, and PUBLIC without CONNECT, through a second and a third apply", async () => {
-    const stack = stackFor({ slug: "mike" }, "mike");
+    const stack = stackFor({ slug: "november" }, "november");
     const login = stack.tenant.provider.adminRole;
-    const check = `SELECT pg_has_role('${login}', 'tn_mike_owner', 'USAGE') AS inherits, has_database_privilege('public', 'tn_mike', 'CONNECT') AS public_connects`;
+    const check = `SELECT pg_has_role('${login}', 'tn_november_owner', 'USAGE') AS inherits, has_database_privilege('public', 'tn_november', 'CONNECT') AS public_connects`;
     for (const run of [1, 2, 3]) {
       const applied = await upLocal(stack).catch((error: unknown) => { throw new Error(`apply ${run}: ${String(error)}`); });
       if (run > 1) expect(names(applied.changes), `apply ${run} changes nothing`).toEqual([]);
@@ -81,7 +81,7 @@ describe("applying a stack again", () => {
   it("never drops a schema that holds a table: the delete fails and the state keeps it", async () => {
     await upLocal(stackFor({ slug: "mike", workspaces: [{ slug: "web" }, { slug: "api" }] }, "mike"));
     const stack = stackFor({ slug: "mike" }, "mike");
-    await asSuperuser(stack, "tn_mike", "CREATE TABLE api_dev.orders (id int); ALTER TABLE api_dev.orders OWNER TO tn_mike_dev_ddl");
+    await asSuperuser(stack, "tn_mike", "SET ROLE tn_mike_dev_ddl; CREATE TABLE api_dev.orders (id int)");
     await expect(upLocal(stack)).rejects.toThrowError(/delete org-mike-dev-api: cannot drop schema api_dev because other objects depend on it/);
     expect((await asSuperuser(stack, "tn_mike", "SELECT count(*)::int AS n FROM api_dev.orders")).rows).toEqual([{ n: 0 }]);
     const state = readState(stack.paths).stacks["org-mike"]!;
