@@ -1,5 +1,5 @@
 import type { Node } from "@pgsql/types";
-import { parseSync } from "libpg-query";
+import { loadModule, parseSync } from "libpg-query";
 import type { Client } from "pg";
 import { ident } from "./provider-sql/sql";
 
@@ -72,7 +72,9 @@ export interface StatementRun {
  * Splits SQL into runs of consecutive statements by who runs them, with Postgres's own parser
  * (libpg-query), so dollar-quoted bodies and comments are never cut.
  */
-export function splitBySuperuser(sql: string): StatementRun[] {
+export async function splitBySuperuser(sql: string): Promise<StatementRun[]> {
+  // The parser is WebAssembly, instantiated once per process.
+  await loadModule();
   const bytes = Buffer.from(sql, "utf8");
   const runs: { superuser: boolean; texts: string[] }[] = [];
   for (const { stmt, stmt_location: location = 0, stmt_len: length } of parseSync(sql).stmts ?? []) {
@@ -92,7 +94,7 @@ export function splitBySuperuser(sql: string): StatementRun[] {
  */
 export async function runAsManagedLogin(client: Client, login: string, sql: string): Promise<void> {
   const asLogin = `SET LOCAL ROLE ${ident(login)}`;
-  for (const run of splitBySuperuser(sql)) {
+  for (const run of await splitBySuperuser(sql)) {
     await client.query(run.superuser ? "SET LOCAL ROLE NONE" : asLogin);
     await client.query(run.sql);
   }
