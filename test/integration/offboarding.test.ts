@@ -53,7 +53,7 @@ describe("offboarding through the local engine", () => {
   it("applies the active org and holds data in it; the offboarding proof fails against it (the control)", async () => {
     const active = stackOf({});
     ({ admin, superuser } = await upLocal(active));
-    await asSuperuser(active, "tn_oscar", "CREATE TABLE web_dev.orders (id int PRIMARY KEY); ALTER TABLE web_dev.orders OWNER TO tn_oscar_dev_ddl; INSERT INTO web_dev.orders SELECT generate_series(1, 42)");
+    await asSuperuser(active, "tn_oscar", "SET ROLE tn_oscar_dev_ddl; CREATE TABLE web_dev.orders (id int PRIMARY KEY); INSERT INTO web_dev.orders SELECT generate_series(1, 42)");
     const state = readState(active.paths).stacks["org-oscar"]!;
     const credentials = new Map(state.resources.filter((r) => r.type === TYPE.role && typeof r.inputs["password"] === "string")
       .map((r) => [String(r.inputs["name"]), { user: String(r.inputs["name"]), password: String(r.inputs["password"]) }]));

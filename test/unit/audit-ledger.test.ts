@@ -70,11 +70,11 @@ describe("the audit ledger", () => {
     expect(sql.match(/ALTER TABLE audit\.events OWNER/g)).toHaveLength(1);
   });
 
-  it("runs nothing a less privileged role owns in the superuser's coverage code", () => {
+  it("runs nothing a tenant or the audit owner owns in the guard's coverage code, and hands its schema to the org's owner role", () => {
     const guard = auditGuardSql(["web_dev"], "tn_acme_owner");
-    // The audit owner can replace its own functions; superuser code must never call them.
+    // The audit owner can replace its own functions; the guard's code must never call them.
     expect(guard).not.toMatch(/audit\.(actor|redact|correlation_id|covered_schemas|cover)\(/);
-    expect(guard).toContain("CREATE SCHEMA IF NOT EXISTS audit__guard;\nREVOKE ALL ON SCHEMA audit__guard FROM PUBLIC;");
+    expect(guard).toContain("CREATE SCHEMA IF NOT EXISTS audit__guard;\nALTER SCHEMA audit__guard OWNER TO \"tn_acme_owner\";\nREVOKE ALL ON SCHEMA audit__guard FROM PUBLIC;");
     expect(guard).toMatch(/ON ddl_command_start\s+WHEN TAG IN \('CREATE CAST'\)/);
   });
 
