@@ -2,6 +2,7 @@ import type { Node } from "@pgsql/types";
 import { loadModule, parseSync } from "libpg-query";
 import type { Client } from "pg";
 import { ident } from "./provider-sql/sql";
+import { quoteLiteral } from "../spec/naming";
 
 /*
  * The embedded server made to behave like a managed one (RDS, Aurora, Cloud SQL), where nobody
@@ -37,18 +38,14 @@ export function managedSuperuserSql(login: string): string {
   const role = ident(MANAGED_SUPERUSER_ROLE);
   return `DO $managed$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${literalOf(MANAGED_SUPERUSER_ROLE)}) THEN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(MANAGED_SUPERUSER_ROLE)}) THEN
     CREATE ROLE ${role} NOLOGIN;
   END IF;
 END
 $managed$;
-${MANAGED_SUPERUSER_MEMBERSHIPS.map((granted) => `DO $grant$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${literalOf(granted)}) THEN GRANT ${ident(granted)} TO ${role}; END IF; END $grant$;`).join("\n")}
+${MANAGED_SUPERUSER_MEMBERSHIPS.map((granted) => `DO $grant$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(granted)}) THEN GRANT ${ident(granted)} TO ${role}; END IF; END $grant$;`).join("\n")}
 ${MANAGED_SUPERUSER_PARAMETERS.map((parameter) => `GRANT SET ON PARAMETER ${parameter} TO ${role};`).join("\n")}
 GRANT ${role} TO ${ident(login)};`;
-}
-
-function literalOf(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /** Statements Postgres reserves to superusers that RDS lets `rds_superuser` run: event triggers. */
@@ -116,15 +113,15 @@ DECLARE
 BEGIN
   FOR statement IN
     SELECT pg_catalog.format('ALTER SCHEMA %I OWNER TO ${to.replace(/%/g, "%%")}', n.nspname) FROM pg_catalog.pg_namespace n
-    WHERE n.nspowner = ${literalOf(superuser)}::regrole AND n.oid >= 16384
+    WHERE n.nspowner = ${quoteLiteral(superuser)}::regrole AND n.oid >= 16384
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
     UNION ALL
     SELECT pg_catalog.format('ALTER ROUTINE %s OWNER TO ${to.replace(/%/g, "%%")}', p.oid::regprocedure) FROM pg_catalog.pg_proc p
-    WHERE p.proowner = ${literalOf(superuser)}::regrole AND p.oid >= 16384
+    WHERE p.proowner = ${quoteLiteral(superuser)}::regrole AND p.oid >= 16384
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
     UNION ALL
     SELECT pg_catalog.format('ALTER TABLE %s OWNER TO ${to.replace(/%/g, "%%")}', c.oid::regclass) FROM pg_catalog.pg_class c
-    WHERE c.relowner = ${literalOf(superuser)}::regrole AND c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+    WHERE c.relowner = ${quoteLiteral(superuser)}::regrole AND c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
   LOOP
     EXECUTE statement;
