@@ -1,5 +1,5 @@
-import { quoteLiteral } from "../spec/naming";
-import { GUARD_EVENT_TRIGGERS } from "./audit-guard-sql";
+import { quoteIdent, quoteLiteral } from "../spec/naming";
+import { GUARD_EVENT_TRIGGERS, GUARDED_TRIGGER_FUNCTIONS } from "./audit-guard-sql";
 import { textArraySql } from "./audit-trigger-shapes-sql";
 import { PLATFORM_SCHEMAS } from "../spec/platform-names";
 
@@ -24,13 +24,13 @@ const LEDGER = PLATFORM_SCHEMAS.ledger;
 /** The query an apply runs to find drift: one row per difference, none when the database is as declared. */
 export const AUDIT_DRIFT_QUERY = `SELECT problem FROM ${GUARD}.drift() AS problem`;
 
-export function auditDriftSql(coveredSchemas: readonly string[]): string {
+export function auditDriftSql(coveredSchemas: readonly string[], guardOwner: string): string {
   const covered = textArraySql(coveredSchemas);
   const eventTriggers = GUARD_EVENT_TRIGGERS.map(({ name, event, tags, handler }) =>
     `(${quoteLiteral(name)}, ${quoteLiteral(event)}, ${textArraySql(tags)}, ${quoteLiteral(`${GUARD}.${handler}()`)})`).join(",\n         ");
   return `
 -- Who besides its owner may execute a function of the ledger or the guard (extension members,
--- hstore's, apart). Nobody: the trigger mechanism calls trigger functions without checking
+-- hstore's, apart). Nobody but the guard owner, on the trigger functions it attaches: the trigger mechanism calls trigger functions without checking
 -- EXECUTE, and EXECUTE is what CREATE TRIGGER checks, so holding it would let a tenant attach
 -- a ledger function in a shape of its own.
 CREATE OR REPLACE FUNCTION ${GUARD}.function_grants() RETURNS TABLE (fn regprocedure, grantee oid)
@@ -39,6 +39,9 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace,
        LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS a
   WHERE n.nspname IN (${quoteLiteral(LEDGER)}, ${quoteLiteral(GUARD)}) AND a.grantee <> p.proowner
+    -- The guard owner's EXECUTE on the trigger functions cover() attaches (audit-guard-sql.ts).
+    AND NOT (a.grantee = ${quoteLiteral(quoteIdent(guardOwner))}::regrole
+             AND p.oid IN (${GUARDED_TRIGGER_FUNCTIONS.map((fn) => `${quoteLiteral(fn)}::regprocedure`).join(", ")}))
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
 $fn$;
 

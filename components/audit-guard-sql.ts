@@ -1,14 +1,17 @@
 import { AUDIT_TRIGGER, EVENT_TRIGGERS, PLATFORM_SCHEMAS } from "../spec/platform-names";
-import { quoteLiteral } from "../spec/naming";
+import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { PINNED, textArraySql, triggerShapesSql } from "./audit-trigger-shapes-sql";
 import { refuseForeignSchemaSql } from "./schema-ownership-sql";
 
 /*
- * Coverage of the audit ledger and its protection, as idempotent SQL. Everything here runs as
- * the migration's superuser (on RDS: the provider login holding rds_superuser), so it lives in
- * its own schema, audit__guard (platform-names.ts), that no other role owns or can use, and it never calls a
- * function a less privileged role owns: the audit owner can replace its own functions, and a
- * schema owner can drop anything in its schema.
+ * Coverage of the audit ledger and its protection, as idempotent SQL, run by the migration's
+ * login (on RDS: the provider login holding rds_superuser, no superuser). Its functions live in
+ * their own schema, audit__guard (platform-names.ts), and are handed to the org's owner role
+ * (the guard owner), whose rights hold on a managed server without any superuser's: it is a
+ * member of every DDL role (so it may attach triggers to their tables and use their schemas), may
+ * execute the three trigger functions cover() attaches, and uses the ledger's schema. The
+ * provider login inherits it, so the drift checks it runs can call drift(). No tenant role can
+ * use the schema, and the guard never calls a function a tenant owns.
  *
  * - Every table created in a workspace schema gets four triggers: insert/update/delete calling
  *   audit.record_statement (with a primary key) or audit.record_change (without one), and
@@ -40,20 +43,58 @@ export const GUARD_EVENT_TRIGGERS = [
 ] as const;
 
 
-/** `unguarded`: SQL to run while the guard's event triggers are dropped (the ledger's policy repair). */
-export function auditGuardSql(coveredSchemas: readonly string[], unguarded = ""): string {
+/**
+ * `guardOwner`: the platform role the guard's schema and functions belong to (see above).
+ * `unguarded`: SQL to run while the guard's event triggers are dropped (the ledger's policy repair).
+ */
+export function auditGuardSql(coveredSchemas: readonly string[], guardOwner: string, unguarded = ""): string {
   const covered = textArraySql(coveredSchemas);
-  return [guardSchemaSql(), dropEventTriggersSql(), unguarded, triggerShapesSql(), coverageSql(), eventTriggerFunctionsSql(covered), obsoleteFunctionsSql(),
+  return [guardSchemaSql(guardOwner), dropEventTriggersSql(), unguarded, triggerShapesSql(), coverageSql(), eventTriggerFunctionsSql(covered), obsoleteFunctionsSql(),
     createEventTriggersSql(), legacyTriggersSql(covered), coverExistingTablesSql(covered)].join("\n");
 }
 
-function guardSchemaSql(): string {
+function guardSchemaSql(guardOwner: string): string {
   return `
--- The guard runs as the migration's superuser, so it must own its schema: one found owned by
--- anyone else could hold functions that role wrote, and is refused rather than adopted.
-${refuseForeignSchemaSql(GUARD, "the audit guard")}
+-- The guard's functions run as its owner, so the schema must be the platform's: one found owned
+-- by anyone else could hold functions that role wrote, and is refused rather than adopted.
+${refuseForeignSchemaSql(GUARD, "the audit guard", guardOwner)}
 CREATE SCHEMA IF NOT EXISTS ${GUARD};
+ALTER SCHEMA ${GUARD} OWNER TO ${quoteIdent(guardOwner)};
 REVOKE ALL ON SCHEMA ${GUARD} FROM PUBLIC;`.trimStart();
+}
+
+/**
+ * What the guard owner needs, granted by the migration's login (a temporary member of the audit
+ * owner, and the creator of the DDL roles): membership in every DDL role, the ledger's schema,
+ * and EXECUTE on the trigger functions cover() attaches (CREATE TRIGGER checks it).
+ */
+export function guardOwnerGrantsSql(guardOwner: string, ddlRoles: readonly string[]): string {
+  const owner = quoteIdent(guardOwner);
+  return [
+    ...ddlRoles.map((role) => `GRANT ${quoteIdent(role)} TO ${owner};`),
+    `GRANT USAGE ON SCHEMA ${LEDGER} TO ${owner};`,
+    `GRANT EXECUTE ON FUNCTION ${GUARDED_TRIGGER_FUNCTIONS.join(", ")} TO ${owner};`,
+  ].join("\n");
+}
+
+/** The ledger's functions cover() attaches as triggers: the guard owner may execute these, and nothing else of the ledger. */
+export const GUARDED_TRIGGER_FUNCTIONS = [`${LEDGER}.record_statement()`, `${LEDGER}.record_change()`, `${LEDGER}.refuse_truncate()`] as const;
+
+/**
+ * Hands every function of the guard's schema to the guard owner, last: the login made the new
+ * ones, and CREATE OR REPLACE kept the owner of the rest.
+ */
+export function guardOwnershipSql(guardOwner: string): string {
+  return `DO $guard_owner$
+DECLARE
+  owned regprocedure;
+BEGIN
+  FOR owned IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = ${quoteLiteral(GUARD)} AND p.proowner <> ${quoteLiteral(quoteIdent(guardOwner))}::regrole LOOP
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %I', owned, ${quoteLiteral(guardOwner)});
+  END LOOP;
+END
+$guard_owner$;`;
 }
 
 

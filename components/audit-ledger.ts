@@ -15,6 +15,8 @@ export interface AuditLedgerArgs {
   readonly spec: OrgSpec;
   /** The org database the ledger lives in. */
   readonly database: postgresql.Database;
+  /** The provider login's membership in the owner role: the ledger's schema and migration act as that owner (see EnvironmentSchemasArgs). */
+  readonly ownerMembership: pulumi.Resource;
   /**
    * Login roles by environment: each gets SELECT and INSERT on the ledger, nothing more, and
    * row-level security narrows both to its own environment's events.
@@ -46,7 +48,7 @@ export class AuditLedger extends pulumi.ComponentResource {
 
   constructor(name: string, args: AuditLedgerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.auditLedger, name, {}, opts);
-    const { spec, database, loginRoles, schemas, acl, provider } = args;
+    const { spec, database, loginRoles, schemas, acl, provider, ownerMembership } = args;
 
     const owner = new postgresql.Role(childName(name, "owner"), {
       name: auditOwnerName(spec),
@@ -59,12 +61,12 @@ export class AuditLedger extends pulumi.ComponentResource {
       database: database.name,
       owner: owner.name,
       dropCascade: false,
-    }, { parent: this });
+    }, { parent: this, dependsOn: [ownerMembership] });
 
     // The ledger's row-level security policies name every login role: they must exist first.
     const roles = Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl]);
     const ledger = new SqlMigration(childName(name, "ledger"), { ...args.ledger, connection: migrationConnection(provider) },
-      { parent: this, dependsOn: [database, schema, owner, ...schemas, ...roles] });
+      { parent: this, dependsOn: [database, ownerMembership, schema, owner, ...schemas, ...roles] });
 
     for (const grant of planAuditAcl(spec)) acl.add(grant, { parent: this, name }, [ledger, schema, ...roles]);
 

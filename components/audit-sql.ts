@@ -1,5 +1,5 @@
 import { auditDriftSql, revokeFunctionGrantsSql } from "./audit-drift-sql";
-import { auditGuardSql } from "./audit-guard-sql";
+import { auditGuardSql, guardOwnerGrantsSql, guardOwnershipSql } from "./audit-guard-sql";
 import { type LedgerEnvironment, ledgerSecurityFunctionSql, ledgerSegregationSql } from "./audit-security-sql";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { PLATFORM_SCHEMAS } from "../spec/platform-names";
@@ -27,7 +27,7 @@ export type { LedgerEnvironment } from "./audit-security-sql";
  *   an EXECUTE check, and CREATE TRIGGER checks it, so no tenant can attach one in its own shape.
  * - Values are compared and stored through their text form, so the writers pin
  *   extra_float_digits: a session that lowers it must not make 1.5 -> 1.6 look unchanged.
- * Coverage and its protection live in audit-guard-sql.ts, owned by the migration's superuser;
+ * Coverage and its protection live in audit-guard-sql.ts, owned by the org's owner role;
  * who reads which events, in audit-security-sql.ts.
  */
 
@@ -49,6 +49,10 @@ export interface AuditLedgerSql {
   readonly coveredSchemas: readonly string[];
   /** Per environment, whose roles read and write the events of which schemas (audit-plan.ts). */
   readonly environments: readonly LedgerEnvironment[];
+  /** The org's owner role, which the guard's functions belong to and run as (audit-guard-sql.ts). */
+  readonly guardOwner: string;
+  /** Every environment's DDL role: the guard owner is a member of each, to attach triggers to their tables. */
+  readonly ddlRoles: readonly string[];
 }
 
 export function auditLedgerSql(options: AuditLedgerSql): string {
@@ -60,7 +64,9 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
   const unguarded = [ledgerSecurityFunctionSql(options.environments), ledgerSegregationSql(options.environments)].join("\n");
   return [
     `SET LOCAL lock_timeout = ${quoteLiteral(LEDGER_LOCK_TIMEOUT)};`, `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner),
-    auditGuardSql(options.coveredSchemas, unguarded), auditDriftSql(options.coveredSchemas), revokeFunctionGrantsSql(),
+    guardOwnerGrantsSql(options.guardOwner, options.ddlRoles),
+    auditGuardSql(options.coveredSchemas, options.guardOwner, unguarded), auditDriftSql(options.coveredSchemas, options.guardOwner), revokeFunctionGrantsSql(),
+    guardOwnershipSql(options.guardOwner),
     `REVOKE ${o} FROM CURRENT_USER;`,
   ].join("\n");
 }

@@ -1,7 +1,7 @@
 import { connectionBudget } from "../spec/connection-budget";
 import { planLifecycle } from "./lifecycle-plan";
 import type { OrgSpec } from "../spec/spec";
-import { databaseName, environmentRoleName, orgRoleName, schemaName, type EnvironmentRoleKind } from "../spec/naming";
+import { databaseName, environmentRoleName, orgRoleName, quoteIdent, quoteLiteral, schemaName, type EnvironmentRoleKind } from "../spec/naming";
 import { loginRoleNames, userSettingsDriftSql, userSettingsSql, type DeclaredSetting } from "./role-settings-sql";
 
 /*
@@ -117,12 +117,33 @@ function declaredTimeouts(org: RoleTimeoutFacts): DeclaredSetting[] {
  * checksum. Rendered from the org's facts, so the pack renders the same.
  */
 export function lockTimeoutSql(org: RoleTimeoutFacts): string {
-  return userSettingsSql(loginRoleNames(org), declaredTimeouts(org));
+  return [userSettingsSql(loginRoleNames(org), declaredTimeouts(org)), ownerMembershipSql(org.slug)].join("\n");
 }
 
-/** The `lock-timeouts` migration's drift query: the login roles whose settings differ from lockTimeoutSql's. */
+/**
+ * The `lock-timeouts` migration's drift query: the login roles whose settings differ from
+ * lockTimeoutSql's, and the provider login itself when it no longer inherits the org's owner role.
+ */
 export function lockTimeoutDriftSql(org: RoleTimeoutFacts): string {
-  return userSettingsDriftSql(loginRoleNames(org), declaredTimeouts(org));
+  return `SELECT drift.problem FROM (${userSettingsDriftSql(loginRoleNames(org), declaredTimeouts(org))}) AS drift (problem)
+UNION ALL
+${ownerMembershipDriftSql(org.slug)}`;
+}
+
+/**
+ * The provider login's membership in the org's owner role, which the GrantRole declares: every
+ * database-level grant is applied as that owner, and without it REVOKE ... FROM PUBLIC is a
+ * silent no-op (issue 14, finding 2: a replaced GrantRole lost it). Checked on every apply, and
+ * granted again by the same migration: the login created the owner role, so it may grant it.
+ */
+function ownerMembershipSql(slug: string): string {
+  return `GRANT ${quoteIdent(orgRoleName(slug, "owner"))} TO CURRENT_USER;`;
+}
+
+function ownerMembershipDriftSql(slug: string): string {
+  const owner = quoteLiteral(orgRoleName(slug, "owner"));
+  return `SELECT pg_catalog.format('the provider login %I does not inherit %I', current_user, ${owner}::text)
+WHERE NOT pg_catalog.pg_has_role(current_user, ${owner}, 'USAGE')`;
 }
 
 export interface SchemaPlan {

@@ -15,6 +15,12 @@ export interface EnvironmentSchemasArgs {
   /** The org database the schemas live in. */
   readonly database: postgresql.Database;
   /**
+   * The provider login's membership in the database's owner: a schema is created as that owner,
+   * and the provider's Schema create borrows the same membership for its statement, so one made
+   * alongside the GrantRole could revoke it (issue 14, finding 3). Schemas wait for it.
+   */
+  readonly ownerMembership: pulumi.Resource;
+  /**
    * This environment's login roles. The DDL role owns the schemas; the runtime role gets DML
    * only. Roles of other environments get nothing here: that is the environment boundary.
    */
@@ -31,7 +37,7 @@ export class EnvironmentSchemas extends pulumi.ComponentResource {
 
   constructor(name: string, args: EnvironmentSchemasArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.environmentSchemas, name, {}, opts);
-    const { spec, env, database, roles, acl } = args;
+    const { spec, env, database, roles, acl, ownerMembership } = args;
 
     const schemas = planEnvironmentSchemas(spec, env).map((plan) =>
       new postgresql.Schema(childName(name, plan.workspace), {
@@ -40,7 +46,7 @@ export class EnvironmentSchemas extends pulumi.ComponentResource {
         owner: roles.ddl.name,
         // Deleting the schema resource must fail while it holds tables, never take them along.
         dropCascade: false,
-      }, { parent: this }),
+      }, { parent: this, dependsOn: [ownerMembership] }),
     );
 
     for (const grant of planSchemaAcl(spec, env)) {

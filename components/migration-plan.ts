@@ -50,7 +50,7 @@ const ORG_ROLE_KINDS = Object.keys({ owner: true, audit: true, breakglass: true 
 const ENVIRONMENT_ROLE_KINDS = Object.keys({ runtime: true, ddl: true } satisfies Record<EnvironmentRoleKind, true>) as EnvironmentRoleKind[];
 
 /** The names of every role the org has (or may have: break-glass), whose large objects its drift query reports. */
-function orgRoleNames(org: MigrationFacts): string[] {
+export function orgRoleNames(org: Pick<MigrationFacts, "slug" | "environments">): string[] {
   return [
     ...ORG_ROLE_KINDS.map((kind) => orgRoleName(org.slug, kind)),
     ...org.environments.flatMap((env) => ENVIRONMENT_ROLE_KINDS.map((kind) => environmentRoleName(org.slug, env, kind))),
@@ -79,7 +79,10 @@ export function planMigrations(org: MigrationFacts): OrgMigrations {
     auditLedger: {
       migration: `${org.slug}-${MIGRATION_SUFFIXES.auditLedger}`,
       database: databaseName(org.slug),
-      sql: auditLedgerSql({ owner: orgRoleName(org.slug, "audit"), coveredSchemas: coveredSchemas(org), environments: planLedgerSegregation(org) }),
+      sql: auditLedgerSql({
+        owner: orgRoleName(org.slug, "audit"), coveredSchemas: coveredSchemas(org), environments: planLedgerSegregation(org),
+        guardOwner: orgRoleName(org.slug, "owner"), ddlRoles: org.environments.map((env) => environmentRoleName(org.slug, env, "ddl")),
+      }),
       elevated: true,
       // Coverage can drift without the SQL changing (a table made while an event trigger was
       // off, a restore): every apply checks it and restores it (audit-drift-sql.ts).

@@ -82,6 +82,11 @@ export class OrgDatabase extends pulumi.ComponentResource {
   public readonly database: postgresql.Database;
   public readonly databaseName: pulumi.Output<string>;
   public readonly ownerRoleName: pulumi.Output<string>;
+  /**
+   * The provider login's inheriting membership in the owner role: everything the login does as
+   * the database's owner (database grants, schemas, the ledger's and guard's ownership) waits for it.
+   */
+  public readonly ownerMembership: postgresql.GrantRole;
   /** Login roles by environment. */
   public readonly loginRoles: Readonly<Record<string, EnvironmentLoginRoles>>;
   /** `{ [roleName]: password }`, a Pulumi secret. */
@@ -120,14 +125,22 @@ export class OrgDatabase extends pulumi.ComponentResource {
     }
     this.loginRoles = loginRoles;
 
-    const ownerMembership = new postgresql.GrantRole(childName(name, "admin-owns"), {
+    // On PG 16+ the login holds a second, automatic membership in a role it created (ADMIN, no
+    // INHERIT), and the provider's Read scans whichever row comes first: reading that one makes
+    // `withAdminOption` look changed, a ForceNew field, and the replacement's delete would revoke
+    // the membership its create just made (cyrilgdn/terraform-provider-postgresql#667). So the
+    // field is not diffed after the create, and any replacement deletes first. The lock-timeouts
+    // migration's drift query checks the membership itself on every apply (database-plan.ts).
+    this.ownerMembership = new postgresql.GrantRole(childName(name, "admin-owns"), {
       role: provider.adminRole,
       grantRole: owner.name,
-    }, { parent: this, dependsOn: [this.database] });
+      withAdminOption: false,
+    }, { parent: this, dependsOn: [this.database], ignoreChanges: ["withAdminOption"], deleteBeforeReplace: true });
+    const ownerMembership = this.ownerMembership;
 
     const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
     new SqlMigration(childName(name, "lock-timeouts"), { ...args.lockTimeouts, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
-    new SqlMigration(childName(name, "large-objects"), { ...args.largeObjects, connection: migrationConnection(provider) }, { parent: this, dependsOn: [this.database] });
+    new SqlMigration(childName(name, "large-objects"), { ...args.largeObjects, connection: migrationConnection(provider) }, { parent: this, dependsOn: [this.database, ownerMembership] });
     new SqlMigration(childName(name, "guardrails"), { ...args.guardrails, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
     for (const grant of planDatabaseAcl(spec)) {
       acl.add(grant, { parent: this, name }, [this.database, ownerMembership, ...everyRole]);

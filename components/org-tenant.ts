@@ -74,14 +74,14 @@ export class OrgTenant extends pulumi.ComponentResource {
       if (loginRoles === undefined) throw new Error(`internal: no login roles for environment ${env}`);
       roles[env] = { runtime: loginRoles.runtime.name, ddl: loginRoles.ddl.name };
       const environment = new EnvironmentSchemas(childName(name, env), {
-        spec, env, database: database.database, roles: loginRoles, acl,
+        spec, env, database: database.database, ownerMembership: database.ownerMembership, roles: loginRoles, acl,
       }, dataSide);
       schemas[env] = environment.schemaNames;
       schemaResources.push(...environment.schemas);
     }
 
     new AuditLedger(childName(name, "audit"), {
-      spec, database: database.database, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider, ledger: migrations.auditLedger,
+      spec, database: database.database, ownerMembership: database.ownerMembership, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider, ledger: migrations.auditLedger,
     }, dataSide);
 
     // The edge: where the org's apps run, and the secrets they reach by reference. While the

@@ -36,7 +36,9 @@ const connectsTo = (login: AdmittedLogin): string[] => [...new Set([login.databa
 
 /**
  * Revokes every privilege on the shared databases from PUBLIC, then grants CONNECT back, by name,
- * to each admitted login on the shared databases it connects to (connectsTo; superusers need no grant).
+ * to each admitted login on the shared databases it connects to (connectsTo; superusers need no grant),
+ * and CREATE on the enforcer's database, where its org's guardrails migration makes the
+ * enforcer's schema: a managed server's master user owns that database, any other login needs it.
  * Idempotent. Only a database's owner (or a superuser) can change its privileges: for anyone else
  * REVOKE is a no-op with a WARNING, so the script ends by checking that PUBLIC holds nothing on
  * them and raises 42501 naming what it still holds.
@@ -47,6 +49,7 @@ export function closeSharedDatabasesSql(admitted: readonly AdmittedLogin[]): str
   return [
     ...SHARED_DATABASES.map((database) => `REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC;`),
     ...admitted.flatMap((a) => connectsTo(a).map((database) => `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(a.login)};`)),
+    ...admitted.map((a) => `GRANT CREATE ON DATABASE ${quoteIdent(ENFORCER_DATABASE)} TO ${quoteIdent(a.login)};`),
     `DO $shared$
 DECLARE
   still_open text;

@@ -21,6 +21,10 @@ export interface RegisteredResource {
   readonly retainOnDelete: boolean;
   /** URNs this resource waits for (explicit `dependsOn` and the owners of the outputs it uses). */
   readonly dependsOn: readonly string[];
+  /** Inputs whose changes the engine ignores after the create (`ignoreChanges`). */
+  readonly ignoreChanges?: readonly string[];
+  /** A replacement deletes the old object before it creates the new one (`deleteBeforeReplace`). */
+  readonly deleteBeforeReplace?: boolean;
   /**
    * The provider reference (`<provider urn>::<provider id>`) the engine manages this resource
    * with: the program's explicit provider, or else the package's default provider, which the
@@ -56,6 +60,8 @@ interface RegisterResourceRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   /** The explicit provider reference, or "" when the program left the resource to a default provider. */
   getProvider(): string;
@@ -107,6 +113,8 @@ export class RecordingMonitor extends MockMonitor {
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
           dependsOn: req.getDependenciesList(),
+          ...(req.getIgnorechangesList().length === 0 ? {} : { ignoreChanges: req.getIgnorechangesList() }),
+          ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
           ...(provider === undefined ? {} : { provider }),
         });
       }

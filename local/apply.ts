@@ -40,7 +40,7 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
   const { paths, stack } = request;
   const state = readState(paths);
   const current = stackState(state, stack);
-  const changes = planChanges(request.desired, current.resources, (type) => translationFor(type).replacesOn);
+  const changes = planChanges(request.desired, current.resources, translationFor);
   const connections = new Connections(request.admin, request.superuser);
   const provider: ProviderContext = { adminUser: request.admin.user };
   const interrupted = new Map((current.pending ?? []).map((p) => [p.urn, p]));
@@ -70,7 +70,7 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
         throw error;
       }
       crashIf(request.interrupt, index, "after-sql");
-      record(current, change, request.generatedPasswords);
+      record(current, change, request.generatedPasswords, await readBack(change, connections));
       settle(pending.urn);
     }
     if (changes.length > 0) writeState(paths, state);
@@ -133,7 +133,16 @@ async function stepsFor(change: Change, provider: ProviderContext, connections: 
   }
 }
 
-function record(current: StackState, change: Change, generated: ReadonlyMap<string, string>): void {
+/** The provider's Read after a create, for the types whose state it shapes (Translation.readBack). */
+async function readBack(change: Change, connections: Connections): Promise<Record<string, unknown> | undefined> {
+  if (change.kind !== "create") return undefined;
+  const read = translationFor(change.desired.type).readBack;
+  if (read === undefined) return undefined;
+  const { rows } = await (await connections.to(undefined)).query(read.query, read.params(change.desired.inputs));
+  return read.outputs(rows[0] as Record<string, unknown> | undefined);
+}
+
+function record(current: StackState, change: Change, generated: ReadonlyMap<string, string>, read: Record<string, unknown> | undefined): void {
   if (change.kind === "delete" || change.kind === "retain") {
     const at = current.resources.findIndex((r) => r.urn === change.previous.urn);
     if (at >= 0) current.resources.splice(at, 1);
@@ -141,10 +150,13 @@ function record(current: StackState, change: Change, generated: ReadonlyMap<stri
   }
   const previous = current.resources.find((r) => r.urn === change.desired.urn);
   const password = generated.get(change.desired.name) ?? previous?.outputs?.["result"];
-  const applied: AppliedResource = {
-    ...change.desired,
-    ...(change.desired.type === TYPE.randomPassword && password !== undefined ? { outputs: { result: password } } : {}),
+  // An update keeps what the create read back: the provider's update reads again, and nothing here updates a GrantRole.
+  const kept = read ?? (change.kind === "create" ? undefined : previous?.outputs?.["read"]);
+  const outputs = {
+    ...(change.desired.type === TYPE.randomPassword && password !== undefined ? { result: password } : {}),
+    ...(kept === undefined ? {} : { read: kept }),
   };
+  const applied: AppliedResource = { ...change.desired, ...(Object.keys(outputs).length === 0 ? {} : { outputs }) };
   const at = current.resources.findIndex((r) => r.urn === applied.urn);
   if (at >= 0) current.resources[at] = applied;
   else current.resources.push(applied);

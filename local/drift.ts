@@ -31,8 +31,9 @@ export function migrationsWithDrift(resources: readonly AppliedResource[]): Appl
 }
 
 async function driftOf(connections: Connections, resource: AppliedResource): Promise<string[]> {
-  const { database, elevated, drift } = resource.inputs;
-  const client = await connections.to(typeof database === "string" ? database : undefined, elevated === true);
+  // As SqlMigration's diff reads it: as the provider login, elevated or not.
+  const { database, drift } = resource.inputs;
+  const client = await connections.to(typeof database === "string" ? database : undefined);
   return (await client.query(String(drift))).rows.map((row: Record<string, unknown>) => String(Object.values(row)[0]));
 }
 

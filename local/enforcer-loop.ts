@@ -1,17 +1,18 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ENFORCER_COMMAND, ENFORCER_DATABASE, ENFORCER_PERIOD_MS, enforcerClusterSql } from "../components/enforcer-sql";
+import { ENFORCER_COMMAND, ENFORCER_DATABASE, ENFORCER_PERIOD_MS } from "../components/enforcer-sql";
 import { ENFORCER } from "../spec/platform-names";
 import { judgeHolder, probeProcess, processStartTime } from "./lock";
 import type { LocalPaths } from "./paths";
-import { Client } from "pg";
+import { quoteLiteral } from "../spec/naming";
 import type { ServerInfo } from "./server";
 
 /*
  * The local engine's stand-in for pg_cron (the embedded binaries do not ship it): a small
  * detached Node process, started with the server and stopped before it, that runs the enforcer
- * every ENFORCER_PERIOD_MS as the bootstrap superuser. Every command that reaches the server
+ * every ENFORCER_PERIOD_MS as the bootstrap superuser, once an org's guardrails migration has
+ * installed it (as the provider login, which owns it, as on a managed server). Every command that reaches the server
  * (ensureServer) starts it again if it died, so it is supervised by use: no `up`, `prove` or
  * `sql` runs against a server without it. It also exits by itself once the server is gone.
  */
@@ -47,7 +48,9 @@ process.on("SIGTERM", () => process.exit(0));
         client.on("error", () => undefined);
         await client.connect();
       }
-      const { rows } = await client.query(settings.command);
+      // Nothing to run until the first org's guardrails migration installs the enforcer.
+      const installed = (await client.query(settings.installed)).rows[0].installed;
+      const { rows } = installed ? await client.query(settings.command) : { rows: [] };
       for (const r of rows) log("ended pid " + r.pid + " of " + r.role + ": " + r.breach + " for " + r.elapsed_ms + " ms, limit " + r.limit_ms + " ms");
       lastError = "";
     } catch (error) {
@@ -95,21 +98,15 @@ export function runningEnforcer(paths: LocalPaths): number | undefined {
   return record !== undefined && loopState(record) !== "gone" ? record.pid : undefined;
 }
 
-/** Installs the enforcer (idempotent, as the superuser) and starts the loop unless it runs. */
+/** Starts the loop unless it runs. */
 export async function ensureEnforcer(paths: LocalPaths, server: ServerInfo, postmasterPid: number): Promise<void> {
-  const client = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: ENFORCER_DATABASE });
-  await client.connect();
-  try {
-    await client.query(enforcerClusterSql());
-  } finally {
-    await client.end();
-  }
   if (runningEnforcer(paths) !== undefined) return;
   const settings = {
     pg: require.resolve("pg"),
     postmasterPid,
     periodMs: ENFORCER_PERIOD_MS,
     command: ENFORCER_COMMAND,
+    installed: `SELECT pg_catalog.to_regprocedure(${quoteLiteral(`${ENFORCER.schema}.${ENFORCER.enforce}()`)}) IS NOT NULL AS installed`,
     connection: { host: server.host, port: server.port, user: server.user, password: server.password, database: ENFORCER_DATABASE, application_name: MARKER },
   };
   const log = openSync(enforcerLogFile(paths), "a", 0o600);

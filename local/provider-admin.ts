@@ -6,10 +6,12 @@ import { ident, literal } from "./provider-sql/sql";
 import { adminClient, BOOTSTRAP_SUPERUSER, type ServerInfo } from "./server";
 import type { SpecProblem } from "../spec/spec-errors";
 import { closeSharedDatabasesSql } from "../components/shared-databases-sql";
+import { managedSuperuserSql } from "./managed-server";
 
 /*
  * The provider's login on the embedded server, made like a managed database's master user:
- * LOGIN, CREATEDB, CREATEROLE, and not a superuser. Applying as this role (not as the embedded
+ * LOGIN, CREATEDB, CREATEROLE, not a superuser, and a member of the rds_superuser stand-in
+ * (local/managed-server.ts). Applying as this role (not as the embedded
  * superuser) is what lets the local apply show the real deploy path works, membership dance
  * included. Its password lives in the private provider-admins file.
  *
@@ -49,6 +51,7 @@ export async function ensureProviderAdmin(paths: LocalPaths, server: ServerInfo,
       await client.query(`ALTER ROLE ${ident(role)} WITH LOGIN CREATEDB CREATEROLE NOSUPERUSER PASSWORD ${literal(password)}`);
     }
     writePrivateJson(file, { ...passwords, [role]: password });
+    await client.query(managedSuperuserSql(role));
     await client.query(closeSharedDatabasesSql([{ login: role, database }]));
     return { host: server.host, port: server.port, user: role, password, database };
   } finally {

@@ -1,11 +1,13 @@
 import { Client } from "pg";
+import { adoptSuperuserObjectsSql, runAsManagedLogin } from "./managed-server";
 import { withMembership } from "./membership";
 import { translationFor, type SqlStep } from "./provider-sql";
 import { ident } from "./provider-sql/sql";
 
 /*
- * Runs the provider's SQL steps on the server, as the provider's login (or the superuser stand-in
- * for elevated steps), over one connection per database. Shared by the apply and by the repair
+ * Runs the provider's SQL steps on the server, as the provider's login, over one connection per
+ * database. Elevated steps run as that login too, on a superuser's session that lends them only
+ * what RDS lends its master user (local/managed-server.ts). Shared by the apply and by the repair
  * of login passwords, which both carry out the provider's own statements.
  */
 
@@ -41,7 +43,9 @@ export async function runSteps(steps: readonly SqlStep[], connections: Connectio
     // refuse the implicit transaction of a multi-statement query, so those go one by one.
     const run = async (statements: readonly string[]) => {
       if (statements.length === 0) return;
-      if (step.transaction) await client.query(statements.join(";\n"));
+      if (step.elevated === true && step.transaction) {
+        for (const sql of statements) await runAsManagedLogin(client, connections.login, sql);
+      } else if (step.transaction) await client.query(statements.join(";\n"));
       else {
         for (const sql of statements) {
           await client.query(sql);
@@ -84,6 +88,11 @@ export class Connections {
 
   constructor(private readonly admin: Connection, private readonly superuser: Connection) {}
 
+  /** The provider's login, whom elevated steps run as. */
+  get login(): string {
+    return this.admin.user;
+  }
+
   async to(database: string | undefined, elevated = false): Promise<Client> {
     const name = database ?? this.admin.database;
     const key = `${elevated ? "superuser" : "admin"}/${name}`;
@@ -92,6 +101,9 @@ export class Connections {
     const client = new Client({ ...(elevated ? this.superuser : this.admin), database: name });
     client.on("error", () => undefined);
     await client.connect();
+    // A database an earlier engine set up as the superuser is first brought to where RDS
+    // would have put its owners.
+    if (elevated) await client.query(adoptSuperuserObjectsSql(this.superuser.user, this.admin.user));
     this.clients.set(key, client);
     return client;
   }

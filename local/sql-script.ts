@@ -13,7 +13,7 @@ import { ident, literal, type RoleSource } from "./provider-sql/sql";
 
 
 export function renderSqlScript(desired: readonly DesiredResource[], provider: ProviderContext, providerDatabase: string): string {
-  const changes = planChanges(desired, [], (type) => translationFor(type).replacesOn);
+  const changes = planChanges(desired, [], translationFor);
   const ownerOf = (database: string) => desired.find((r) => r.type === TYPE.database && r.inputs["name"] === database)?.inputs["owner"];
   const schemaOwner = (database: string, schema: string) =>
     schema === "public" ? ownerOf(database) : desired.find((r) => r.type === TYPE.schema && r.inputs["database"] === database && r.inputs["name"] === schema)?.inputs["owner"];

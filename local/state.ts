@@ -17,7 +17,15 @@ export interface AppliedResource {
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
   readonly dependsOn: readonly string[];
-  /** Outputs the local engine produced itself, e.g. a generated password's `result`. */
+  /** `ignoreChanges`: inputs compared with the state only at the create. */
+  readonly ignoreChanges?: readonly string[];
+  /** `deleteBeforeReplace`: a replacement deletes first (otherwise Pulumi creates the new object first). */
+  readonly deleteBeforeReplace?: boolean;
+  /**
+   * Outputs the local engine produced itself, e.g. a generated password's `result`, or what the
+   * provider read back after a create (a GrantRole's `withAdminOption`), which the next diff
+   * compares with the inputs as Pulumi compares them with the state.
+   */
   readonly outputs?: Readonly<Record<string, unknown>>;
 }
 

@@ -37,7 +37,10 @@ export const runtimeCannotCreate: Claim = async (ctx) => {
   for (const env of ctx.spec.environments) {
     const { runtime } = rolesOf(ctx, env);
     for (const schema of planEnvironmentSchemas(ctx.spec, env)) {
-      const sql = `CREATE TABLE ${quoteIdent(schema.name)}.${quoteIdent(`x_${ctx.nonce}`)} (id int)`;
+      // A view, not a table: a table the runtime role made would also be refused by the audit
+      // guard (it cannot cover a table the DDL role does not own), which would hide a CREATE
+      // privilege wrongly granted.
+      const sql = `CREATE VIEW ${quoteIdent(schema.name)}.${quoteIdent(`x_${ctx.nonce}`)} AS SELECT 1 AS id`;
       results.push(expectRefused("runtime role cannot CREATE in its own schema", `${runtime.user}: ${sql}`,
         await attempt(ctx.server, runtime, database, [sql], { rollback: true }), INSUFFICIENT_PRIVILEGE));
     }

@@ -1,5 +1,6 @@
 import { planAllLoginRoles } from "../../components/database-plan";
-import { LARGE_OBJECT_FUNCTIONS_QUERY } from "../../components/large-objects-sql";
+import { LARGE_OBJECT_FUNCTIONS_QUERY, largeObjectsDriftSql } from "../../components/large-objects-sql";
+import { orgRoleNames } from "../../components/migration-plan";
 import { SHARED_DATABASES } from "../../components/shared-databases-sql";
 import { databaseName, quoteIdent } from "../../spec/naming";
 import { attempt, attemptEach } from "../attempt";
@@ -68,6 +69,9 @@ function largeObjectCalls(functions: readonly Record<string, unknown>[]): { call
  */
 export const largeObjectsAreClosed: Claim = async (ctx) => {
   const database = databaseName(ctx.spec.slug);
+  const admin = { user: ctx.server.user, password: ctx.server.password };
+  const open = await attempt(ctx.server, admin, database, ["SELECT pg_catalog.has_function_privilege('public', 'pg_catalog.lo_create(oid)', 'EXECUTE') AS open"]);
+  if (open.rows[0]?.["open"] === true) return largeObjectsAreDetected(ctx);
   const claim = "no tenant role can create, write, read or remove a large object in its org database (data the ledger never sees)";
   const family = await attempt(ctx.server, { user: ctx.server.user, password: ctx.server.password }, database, [LARGE_OBJECT_FUNCTIONS_QUERY]);
   const { calls, uncallable } = largeObjectCalls(family.rows);
@@ -87,6 +91,35 @@ export const largeObjectsAreClosed: Claim = async (ctx) => {
       attempt: `${role.name}: each of the server's ${calls.length} large-object functions (lo_create, lo_from_bytea, lowrite, lo_put, lo_unlink, ...)`,
       result: allowed.length === 0 ? `${calls.length}/${calls.length} refused ${INSUFFICIENT_PRIVILEGE}` : `not refused: ${allowed.join("; ")}`,
       status: allowed.length === 0 ? "pass" : "fail",
+    });
+  }
+  return results;
+};
+
+/**
+ * On a managed server the large-object functions belong to the provider's own superuser, so
+ * the deploy's login cannot take them from PUBLIC (components/large-objects-sql.ts): a tenant
+ * role can make one. What holds there is detection: the large-objects migration's drift query,
+ * which every apply reads, lists it, so the next deploy fails naming it. Each login role makes
+ * one in a transaction and reads that query in it (its catalogs are readable by every role);
+ * the transaction is rolled back, so nothing remains.
+ */
+export const largeObjectsAreDetected: Claim = async (ctx) => {
+  const database = databaseName(ctx.spec.slug);
+  const drift = largeObjectsDriftSql(ctx.spec.slug, orgRoleNames(ctx.spec));
+  const results: ClaimResult[] = [];
+  for (const role of planAllLoginRoles(ctx.spec)) {
+    const outcome = await attempt(ctx.server, credentialsOf(ctx, role.name), database, [
+      "SELECT pg_catalog.set_config('tenantry.proof_large_object', pg_catalog.lo_from_bytea(0, '\\x00'::bytea)::text, true)",
+      `SELECT pg_catalog.current_setting('tenantry.proof_large_object') AS made, problem FROM (${drift}) AS listed (problem)`,
+    ], { rollback: true });
+    const made = outcome.rows[0]?.["made"];
+    const listed = typeof made === "string" && outcome.rows.some((row) => typeof row["problem"] === "string" && row["problem"].includes(`large object ${made} is owned by ${role.name}`));
+    results.push({
+      claim: "a large object a tenant role makes is listed by the check every apply runs, failing the next deploy (a managed server keeps the functions open to PUBLIC)",
+      attempt: `${role.name}: lo_from_bytea, then the large-objects drift query (rolled back)`,
+      result: outcome.code !== undefined ? `refused ${outcome.code} (${outcome.message ?? ""})` : listed ? `large object ${String(made)} listed` : `not listed: ${JSON.stringify(outcome.rows)}`,
+      status: listed ? "pass" : "fail",
     });
   }
   return results;

@@ -41,6 +41,17 @@ describe("applying a stack again", () => {
     expect((await upLocal(stack)).changes).toEqual([]);
   });
 
+  it("keeps the provider login an inheriting member of the owner, and PUBLIC without CONNECT, through a second and a third apply", async () => {
+    const stack = stackFor({ slug: "november" }, "november");
+    const login = stack.tenant.provider.adminRole;
+    const check = `SELECT pg_has_role('${login}', 'tn_november_owner', 'USAGE') AS inherits, has_database_privilege('public', 'tn_november', 'CONNECT') AS public_connects`;
+    for (const run of [1, 2, 3]) {
+      const applied = await upLocal(stack).catch((error: unknown) => { throw new Error(`apply ${run}: ${String(error)}`); });
+      if (run > 1) expect(names(applied.changes), `apply ${run} changes nothing`).toEqual([]);
+      expect((await asSuperuser(stack, "postgres", check)).rows, `after apply ${run}`).toEqual([{ inherits: true, public_connects: false }]);
+    }
+  });
+
   it("changes only the login roles, their timeouts migration and the enforcer's limits when a timeout changes, and the server sees the new value", async () => {
     await upLocal(stackFor({ slug: "kilo" }, "kilo"));
     const changed = await upLocal(stackFor({ slug: "kilo", quotas: { statementTimeoutMs: 4000 } }, "kilo"));
@@ -70,7 +81,7 @@ describe("applying a stack again", () => {
   it("never drops a schema that holds a table: the delete fails and the state keeps it", async () => {
     await upLocal(stackFor({ slug: "mike", workspaces: [{ slug: "web" }, { slug: "api" }] }, "mike"));
     const stack = stackFor({ slug: "mike" }, "mike");
-    await asSuperuser(stack, "tn_mike", "CREATE TABLE api_dev.orders (id int); ALTER TABLE api_dev.orders OWNER TO tn_mike_dev_ddl");
+    await asSuperuser(stack, "tn_mike", "SET ROLE tn_mike_dev_ddl; CREATE TABLE api_dev.orders (id int)");
     await expect(upLocal(stack)).rejects.toThrowError(/delete org-mike-dev-api: cannot drop schema api_dev because other objects depend on it/);
     expect((await asSuperuser(stack, "tn_mike", "SELECT count(*)::int AS n FROM api_dev.orders")).rows).toEqual([{ n: 0 }]);
     const state = readState(stack.paths).stacks["org-mike"]!;

@@ -66,7 +66,7 @@ describe("tenantry up --local", () => {
 
   it("reports a statement the server refuses in one line, with exit code 4, and drops no data", async () => {
     // A table as the prod DDL role would create it: the schema is no longer empty.
-    await cli.asSuperuser("tn_globex", ["CREATE TABLE main_prod.orders (id int)", "ALTER TABLE main_prod.orders OWNER TO tn_globex_prod_ddl"]);
+    await cli.asSuperuser("tn_globex", ["SET ROLE tn_globex_prod_ddl", "CREATE TABLE main_prod.orders (id int)"]);
     const stackFile = join(project, "stacks", "Pulumi.org-globex.yaml");
     const original = readFileSync(stackFile, "utf8");
     writeFileSync(stackFile, original.replace("environments: [dev, prod]", "environments: [dev]"));

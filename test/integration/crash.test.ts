@@ -22,7 +22,7 @@ const org = (slug: string, workspaces = [{ slug: "web" }]) => ({ slug, tier: "sa
 /** Interrupts the first apply at the first change of `type`. */
 async function crash(stack: LocalStack, type: string, when: Interruption["when"]) {
   const { desired } = await declareLocal(stack);
-  const plan = planChanges(desired, [], (t) => translationFor(t).replacesOn).flatMap((c) => (c.kind === "create" ? [c.desired] : []));
+  const plan = planChanges(desired, [], translationFor).flatMap((c) => (c.kind === "create" ? [c.desired] : []));
   const at = plan.findIndex((r) => r.type === type) + 1;
   await expect(upLocal(stack, { interrupt: { at, when } })).rejects.toBeInstanceOf(InterruptedApplyError);
   return plan[at - 1]!;
@@ -69,7 +69,7 @@ describe("after a crash mid-apply, the next run completes", () => {
     const withoutApi = localStack(writeStackFile(org(slug)), slug);
     const { desired } = await declareLocal(withoutApi);
     const applied = readState(withoutApi.paths).stacks[withoutApi.stackFile.stack]!.resources;
-    const plan = planChanges(desired, applied, (type) => translationFor(type).replacesOn);
+    const plan = planChanges(desired, applied, translationFor);
     const at = plan.findIndex((c) => c.kind === "delete" && c.previous.type === TYPE.schema) + 1;
     await expect(upLocal(withoutApi, { interrupt: { at, when: "after-sql" } })).rejects.toBeInstanceOf(InterruptedApplyError);
     const resumed = await upLocal(withoutApi);

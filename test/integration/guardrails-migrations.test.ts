@@ -69,6 +69,8 @@ async function withOrgRoles<T>(body: (client: Client) => Promise<T>): Promise<T>
     await client.query(`CREATE ROLE ${quoteIdent(provider)} CREATEROLE NOSUPERUSER`);
     await client.query(`SET ROLE ${quoteIdent(provider)}`);
     for (const role of roles) await client.query(`CREATE ROLE ${quoteIdent(role)} LOGIN`);
+    // The owner role the lock-timeouts migration keeps the login a member of.
+    await client.query(`CREATE ROLE ${quoteIdent(`tn_${slug}_owner`)} NOLOGIN`);
     await client.query("RESET ROLE");
     return await body(client);
   } finally {

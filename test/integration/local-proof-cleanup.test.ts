@@ -70,7 +70,7 @@ describe("a proof object the clean-up cannot drop", { timeout: CLI_TEST_TIMEOUT_
   it("is one warning line on every run until it can be dropped; up and prove still pass", async () => {
     // A table a killed proof left, and a tenant's view on it: DROP TABLE without CASCADE is refused.
     const table = "tenantry__proof_left";
-    await cli.asSuperuser(DATABASE, [`CREATE TABLE web_dev.${table} (id int)`, `CREATE VIEW web_dev.theirs AS SELECT * FROM web_dev.${table}`]);
+    await cli.asSuperuser(DATABASE, ["SET ROLE tn_cleanco_dev_ddl", `CREATE TABLE web_dev.${table} (id int)`, `CREATE VIEW web_dev.theirs AS SELECT * FROM web_dev.${table}`]);
     recordProofObject(cli.paths.proofFile, { kind: "table", database: DATABASE, schema: "web_dev", table });
     const warning = new RegExp(`^warning: could not drop 1 object\\(s\\) a proof created: table web_dev\\.${table} in ${DATABASE} \\(cannot drop table web_dev\\.${table} because other objects depend on it\\); it stays listed and the next prove or up tries again\\n$`);
     const up = cli.run("up", "--local", "org-cleanco");

@@ -53,14 +53,14 @@ describe("offboarding through the local engine", () => {
   it("applies the active org and holds data in it; the offboarding proof fails against it (the control)", async () => {
     const active = stackOf({});
     ({ admin, superuser } = await upLocal(active));
-    await asSuperuser(active, "tn_oscar", "CREATE TABLE web_dev.orders (id int PRIMARY KEY); ALTER TABLE web_dev.orders OWNER TO tn_oscar_dev_ddl; INSERT INTO web_dev.orders SELECT generate_series(1, 42)");
+    await asSuperuser(active, "tn_oscar", "SET ROLE tn_oscar_dev_ddl; CREATE TABLE web_dev.orders (id int PRIMARY KEY); INSERT INTO web_dev.orders SELECT generate_series(1, 42)");
     const state = readState(active.paths).stacks["org-oscar"]!;
     const credentials = new Map(state.resources.filter((r) => r.type === TYPE.role && typeof r.inputs["password"] === "string")
       .map((r) => [String(r.inputs["name"]), { user: String(r.inputs["name"]), password: String(r.inputs["password"]) }]));
     const results = await proveOffboarding({ server: serverOf(active), spec: active.tenant.spec, credentials, otherOrgs: [] });
     expect(results.filter((r) => r.claim.includes("cannot log in")).map((r) => [r.result, r.status])).toEqual(Array(4).fill(["ALLOWED, expected refused 28000", "fail"]));
     // And a destroy of the active org is refused before anything runs: its database is protected.
-    expect(() => planChanges([], state.resources, () => [])).toThrowError(RefusedChangeError);
+    expect(() => planChanges([], state.resources, () => ({ replacesOn: [] }))).toThrowError(RefusedChangeError);
   });
 
   it("marking it turns every login off and drops nothing: options and role updates only", async () => {

@@ -61,7 +61,7 @@ describe("an org's database (DESIGN properties 1, 3, 4, 15)", () => {
   it("makes the provider's login a member of the owner role before any ACL change, so database grants take effect", () => {
     const [membership, ...others] = ofType(acme, TYPES.grantRole);
     expect(others).toEqual([]);
-    expect(membership!.inputs).toEqual({ role: "tenantry", grantRole: "tn_acme_owner" });
+    expect(membership!.inputs).toEqual({ role: "tenantry", grantRole: "tn_acme_owner", withAdminOption: false });
     const firstAcl = aclChanges(acme)[0]!;
     expect(firstAcl.dependsOn).toContain(membership!.urn);
   });

@@ -131,7 +131,7 @@ function resource(name: string, type: string, inputs: Record<string, unknown>, o
 }
 
 describe("planning changes", () => {
-  const replacesOn = (type: string) => translationFor(type).replacesOn;
+  const replacesOn = translationFor;
   const database = resource("db", "postgresql:index/database:Database", { name: "tn_x", lcCollate: "C" }, { protect: true, retainOnDelete: true });
   const role = resource("role", "postgresql:index/role:Role", { name: "tn_x_owner" });
 
