@@ -226,16 +226,26 @@ describe("each kind of check fails when what it checks is broken on the server",
     expect(proveServer().code).toBe(EXIT_OK);
   });
 
-  it("the ledger's drift query, once the login may run it, is run and lists what it finds; up --local's drift repair takes the grant back", async () => {
+  it("the ledger's drift query, once the login may run it, is run: refused where the login cannot read the ledger's schema, else listing what it finds", async () => {
+    const claim = "the audit-ledger migration's drift query lists nothing";
+    const auditRow = () => rowsOf(proveServer()).find((r) => r.claim === claim);
+    // Where the provider login installed the guard (a managed server), it owns the guard's
+    // schema and functions: granted here, as the superuser that installed them locally.
     await asSuperuser(DATABASE, `GRANT USAGE ON SCHEMA audit__guard TO ${LOGIN}`, `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA audit__guard TO ${LOGIN}`);
     try {
-      const drift = failing(rowsOf(proveServer())).map((r) => [r.claim, r.result]);
-      expect(drift).toEqual([["the audit-ledger migration's drift query lists nothing", expect.stringMatching(/^lists: audit__guard\.\w+\(.*\) is executable by tenantry/)]]);
+      // The guard's ledger_security() looks up audit.events by name: USAGE on the audit schema,
+      // which the login holds only while the ledger migration borrows the audit owner.
+      expect(auditRow()).toMatchObject({ status: "fail", result: expect.stringMatching(/^refused 42501 \(permission denied for schema audit\)/) });
+      await asSuperuser(DATABASE, `GRANT USAGE ON SCHEMA audit TO ${LOGIN}`);
+      expect(failing(rowsOf(proveServer())).map((r) => [r.claim, r.result])).toEqual([[claim, expect.stringMatching(/^lists: audit__guard\.\w+\(.*\) is executable by tenantry/)]]);
+      // up --local's drift check (as the superuser) lists the same grants, and re-applying the ledger migration revokes them.
       await upAgain();
-      expect(rowsOf(proveServer()).find((r) => r.claim === "the audit-ledger migration's drift query lists nothing")?.status).toBe("skip");
+      expect(auditRow()).toMatchObject({ status: "fail", result: expect.stringMatching(/^refused 42501 \(permission denied for function drift\)/) });
     } finally {
-      await asSuperuser(DATABASE, `REVOKE USAGE ON SCHEMA audit__guard FROM ${LOGIN}`);
+      await asSuperuser(DATABASE, `REVOKE USAGE ON SCHEMA audit__guard FROM ${LOGIN}`, `REVOKE USAGE ON SCHEMA audit FROM ${LOGIN}`);
     }
+    expect(auditRow()?.status).toBe("skip");
+    expect(proveServer().code).toBe(EXIT_OK);
   });
 });
 
