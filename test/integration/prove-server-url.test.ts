@@ -296,3 +296,22 @@ describe("what --server-url refuses", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(refused.stderr).toMatch(/--local and --server-url/);
   });
 });
+
+describe("the --json shape, local and remote alike", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  // Last: the local proof writes to the ledger and repairs roles, which the snapshot above must not see.
+  it("prove --local --json prints the same shape as --server-url, target embedded, its summary counting its rows", () => {
+    const local = cli.run("prove", "--local", STACK, "--json");
+    expect(local.code).toBe(EXIT_OK);
+    const remote = JSON.parse(proveServer().stdout) as ProofJson;
+    for (const parsed of [JSON.parse(local.stdout) as ProofJson, remote]) {
+      const [proof] = parsed.stacks;
+      expect(Object.keys(parsed)).toEqual(["stacks"]);
+      expect(Object.keys(proof ?? {})).toEqual(["stack", "target", "claims", "summary"]);
+      for (const row of proof?.claims ?? []) expect(Object.keys(row)).toEqual(["claim", "attempt", "result", "status"]);
+      const count = (status: ProofRow["status"]) => proof?.claims.filter((r) => r.status === status).length;
+      expect(proof?.summary).toEqual({ hold: count("pass"), broken: count("fail"), skipped: count("skip") });
+    }
+    expect((JSON.parse(local.stdout) as ProofJson).stacks[0]?.target).toBe("embedded");
+    expect(remote.stacks[0]?.target).toBe(serverUrl());
+  });
+});
