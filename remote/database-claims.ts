@@ -69,7 +69,7 @@ export const databasePrivilegesAreDeclared: CatalogClaim = async (ctx) => {
 /** The server's own databases: closing them is the platform's server setup (docs/shared-databases.md). */
 export const sharedDatabasesAreClosed: CatalogClaim = async (ctx) => [await readAndJudge(ctx,
   `PUBLIC holds no privilege on the server's shared databases (${SHARED_DATABASES.join(", ")})`,
-  `has_database_privilege('public', ...) for CONNECT, TEMPORARY, CREATE on ${SHARED_DATABASES.join(", ")}`, ctx.providerDatabase,
+  `PUBLIC's privileges on ${SHARED_DATABASES.join(", ")}`, ctx.providerDatabase,
   `SELECT d.datname AS database, pg_catalog.string_agg(p.privilege, ', ' ORDER BY p.privilege) AS privileges
    FROM pg_catalog.pg_database d CROSS JOIN unnest(ARRAY['CONNECT', 'CREATE', 'TEMPORARY']) AS p (privilege)
    WHERE d.datname = ANY ($1) AND pg_catalog.has_database_privilege('public', d.oid, p.privilege) GROUP BY d.datname ORDER BY d.datname`,
@@ -90,7 +90,7 @@ export const rolesAreDeclared: CatalogClaim = async (ctx) => {
   const results: ClaimResult[] = [];
   for (const role of declaredRoles(ctx.spec)) {
     results.push(await readAndJudge(ctx, "the role has exactly its declared attributes",
-      `pg_roles ${role.name}: LOGIN, connection limit, ${PRIVILEGED_ATTRIBUTES.join(", ")}`, ctx.providerDatabase,
+      `pg_roles ${role.name}: login, connection limit, privileged attributes`, ctx.providerDatabase,
       `SELECT rolcanlogin AS login, rolconnlimit AS connections, ${PRIVILEGED_HELD} AS privileged
        FROM pg_catalog.pg_roles WHERE rolname = $1`, [role.name],
       ([row]) => roleVerdict(role, row === undefined ? undefined : {

@@ -81,7 +81,7 @@ export const schemasAreDeclared: CatalogClaim = async (ctx) => {
 export const publicHoldsNothingInTheDatabase: CatalogClaim = async (ctx) => {
   const database = databaseName(ctx.spec.slug);
   return [await readAndJudge(ctx, "PUBLIC holds no privilege on the org database's schemas or on the ledger's table",
-    `has_schema_privilege('public', ...) on every schema but Postgres' own; has_table_privilege('public', ...) on ${PLATFORM_SCHEMAS.ledger}.events`, database,
+    `PUBLIC's privileges on every schema of ${database} but Postgres' own, and on ${PLATFORM_SCHEMAS.ledger}.events`, database,
     `SELECT format('%s on schema %s', p.privilege, n.nspname) AS held
      FROM pg_catalog.pg_namespace n CROSS JOIN unnest(ARRAY['CREATE', 'USAGE']) AS p (privilege)
      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'

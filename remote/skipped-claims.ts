@@ -15,29 +15,29 @@ const ONLY_LOCALLY = "`tenantry prove --local` attempts it on the embedded serve
 
 const SKIPPED: readonly { readonly claim: string; readonly why: string }[] = [
   {
-    claim: "what each runtime and DDL role can and cannot do: CREATE, DML, another environment's schemas, the ledger and its guard, large objects, the shared databases",
+    claim: "what each runtime and DDL role may do, attempted as that role (schemas, ledger, guard, large objects, shared databases)",
     why: `attempted as each tenant login, whose passwords only the stack's Pulumi state holds; the schemas' and database's ACLs are read above instead; ${ONLY_LOCALLY}`,
   },
   {
-    claim: "timeouts cancel, the enforcer ends runaway sessions, connection limits refuse one more, temp_file_limit refuses a spilling sort",
+    claim: "timeouts, the enforcer, connection limits and temp_file_limit, each run into",
     why: `needs the tenant logins, and would hold the org's connections and run for seconds on a live server; the settings are read above through the drift queries; ${ONLY_LOCALLY}`,
   },
   {
-    claim: "a table the DDL role creates is audited; changes are recorded with their diffs; the ledger is append-only",
+    claim: "the ledger records each change to a new table, and is append-only",
     why: `would create a table and write events into the append-only ledger, where they can never be removed; ${ONLY_LOCALLY}`,
   },
   {
-    claim: "a role with no grants cannot connect; another org's roles cannot connect",
+    claim: "a role with no grants, or another org's, cannot connect",
     why: `would create a role, and needs another org's logins; the database's ACL is read above instead; ${ONLY_LOCALLY}`,
   },
   {
-    claim: "a role that changes its own settings and password gets the declared ones back from the next up",
+    claim: "a role's own change of its settings is undone by the next up",
     why: `would change a live role's settings and password; ${ONLY_LOCALLY}`,
   },
 ];
 
 const EDGE = {
-  claim: "the edge: unknown app 404, missing or forged identity 401, policy 403, only allowlisted headers, secrets only to their hosts",
+  claim: "the edge: routing, identity, access policies, headers and secrets",
   why: "the edge claims run the org's Workers in workerd (`tenantry prove --local`); the deployed Cloudflare edge is not reached from here",
 };
 
