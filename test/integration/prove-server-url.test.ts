@@ -1,10 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../../cli/exit-codes";
+import { EXIT_OK, EXIT_VIOLATIONS } from "../../cli/exit-codes";
 import { loadLocalStack, upLocal } from "../../local/up";
 import { CLI_TEST_TIMEOUT_MS, CliProject, runTenantry, type Finished } from "../helpers/cli-project";
-import { stackFileText } from "../helpers/local";
 import { catalogSnapshot } from "../helpers/catalog-snapshot";
 
 /*
@@ -12,7 +10,8 @@ import { catalogSnapshot } from "../helpers/catalog-snapshot";
  * login against a server given by its URL, read-only. Here the server is an embedded Postgres of
  * the test's own (its catalogs are compared whole, and its shared databases are opened on
  * purpose), with an org applied by `up --local`. Each kind of check is shown to fail when what it
- * checks is broken on the server, and to hold again once it is repaired.
+ * checks is broken on the server, and to hold again once it is repaired. What the option refuses
+ * is in prove-server-url-refusals.test.ts.
  */
 
 const ORG = {
@@ -29,18 +28,16 @@ interface ProofJson { stacks: { stack: string; target: string; claims: ProofRow[
 const cli = new CliProject([ORG]);
 let port: number;
 let loginPassword: string;
-let superuserPassword: string;
 
 beforeAll(async () => {
   await upLocal(loadLocalStack(cli.dir, STACK));
   const server = cli.server();
   port = server.port;
-  superuserPassword = server.password;
   loginPassword = (JSON.parse(readFileSync(cli.paths.providerAdminsFile, "utf8")) as Record<string, string>)[LOGIN] ?? "";
 }, CLI_TEST_TIMEOUT_MS);
 afterAll(() => cli.remove());
 
-const serverUrl = (user = LOGIN, database = "postgres") => `postgres://${user}@127.0.0.1:${port}/${database}`;
+const serverUrl = () => `postgres://${LOGIN}@127.0.0.1:${port}/postgres`;
 
 /** `tenantry prove <stack> --server-url <url> [--json]`, the password in PGPASSWORD as a deploy job would set it. */
 function proveServer(args: { url?: string; password?: string; stack?: string; json?: boolean } = {}): Finished {
@@ -246,54 +243,6 @@ describe("each kind of check fails when what it checks is broken on the server",
     }
     expect(auditRow()?.status).toBe("skip");
     expect(proveServer().code).toBe(EXIT_OK);
-  });
-});
-
-describe("what --server-url refuses", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
-  it("a superuser's login: exit 2 before any claim is read, without printing the password", () => {
-    const dir = join(cli.dir, "as-superuser");
-    mkdirSync(dir, { recursive: true });
-    const stackFile = join(dir, `Pulumi.${STACK}.yaml`);
-    writeFileSync(stackFile, stackFileText(ORG).replace("postgresql:username: tenantry", "postgresql:username: postgres"));
-    const refused = proveServer({ stack: stackFile, url: serverUrl("postgres"), password: superuserPassword });
-    expect(refused.code).toBe(EXIT_INVALID);
-    expect(refused.stdout).toBe("");
-    expect(refused.stderr).toMatch(/^error: --server-url logs in as postgres, a superuser: /);
-    expect(refused.out).not.toContain(superuserPassword);
-  });
-
-  it("a login other than the stack's provider login: exit 2, naming both", () => {
-    const refused = proveServer({ url: serverUrl("postgres"), password: superuserPassword });
-    expect(refused.code).toBe(EXIT_INVALID);
-    expect(refused.stderr).toMatch(/^error: --server-url must log in as the stack's provider login tenantry \(postgresql:username\), not postgres/);
-    expect(refused.out).not.toContain(superuserPassword);
-  });
-
-  it("a wrong password: exit 2, the server's refusal, never the password", () => {
-    const refused = proveServer({ password: "not-the-password-4f7a" });
-    expect(refused.code).toBe(EXIT_INVALID);
-    expect(refused.stderr).toMatch(/^error: could not connect to --server-url postgres:\/\/tenantry@127\.0\.0\.1:\d+\/postgres as tenantry: 28P01/);
-    expect(refused.out).not.toContain("not-the-password-4f7a");
-  });
-
-  it.each([
-    ["not a URL", "pg.example.internal:5432", /^error: --server-url must be a URL: postgres:\/\/<login>@<host>:<port>\/<database>/],
-    ["another scheme", "https://tenantry@pg.example.internal/postgres", /^error: --server-url must start with postgres:\/\/ or postgresql:\/\/ \(got https:\)/],
-    ["no login", "postgres://pg.example.internal/postgres", /^error: --server-url must name the login: postgres:\/\/<login>@<host>/],
-    ["an unknown parameter", "postgres://tenantry@pg.example.internal/postgres?sslcert=x.pem", /^error: --server-url takes no parameter but sslmode \(got sslcert\)/],
-    ["a password in the URL, shown only redacted", "postgres://tenantry:hunter2-secret@pg.example.internal/postgres?application_name=x", /^error: --server-url takes no parameter but sslmode \(got application_name\)/],
-    ["no TLS to a host that is not loopback", "postgres://tenantry@pg.example.internal/postgres?sslmode=disable", /^error: --server-url asks for sslmode=disable, but pg\.example\.internal is not a loopback address: TLS is required/],
-  ])("a URL with %s: exit 2, naming --server-url", (_case, url, message) => {
-    const refused = proveServer({ url });
-    expect(refused.code).toBe(EXIT_INVALID);
-    expect(refused.stderr).toMatch(message);
-    expect(refused.out).not.toContain("hunter2-secret");
-  });
-
-  it("--server-url with --local: exit 2", () => {
-    const refused = cli.run("prove", STACK, "--local", "--server-url", serverUrl());
-    expect(refused.code).toBe(EXIT_INVALID);
-    expect(refused.stderr).toMatch(/--local and --server-url/);
   });
 });
 
