@@ -103,10 +103,13 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (stacks: string[], options: { local?: boolean }) => run((await import("./commands/local.js")).up(stacks, options, projectDir)));
 
   cli.command("prove")
-    .argument("<stacks...>", "stack names or paths already applied with up --local")
+    .argument("<stacks...>", "stack names or paths (applied with up --local, or deployed: one stack with --server-url)")
     .option("--local", "prove against the embedded Postgres")
-    .description("attempt what the posture forbids, as each role and through the edge in workerd; exit 1 if any claim fails")
-    .action(async (stacks: string[], options: { local?: boolean }) => run((await import("./commands/local.js")).proveCommand(stacks, options, projectDir)));
+    .option("--server-url <url>", "read a deployed server as the stack's provider login, read-only: postgres://<login>@<host>:<port>/<database> (password from PGPASSWORD)")
+    .option("--json", "print { stacks: [{ stack, target, claims: [{ claim, attempt, result, status }], summary }] }")
+    .description("attempt what the posture forbids, as each role and through the edge in workerd (--local), or read a deployed server's catalog (--server-url); exit 1 if any claim fails")
+    .action(async (stacks: string[], options: { local?: boolean; serverUrl?: string; json?: boolean }) =>
+      run((await import("./commands/prove.js")).prove(stacks, options, projectDir)));
 
   cli.command("down")
     .option("--local", "the embedded Postgres")

@@ -2,12 +2,14 @@ import { relative } from "node:path";
 import type { Change } from "../../local/changes";
 import type { Leftover } from "../../local/proof-objects";
 import type { LocalStack, UpResult } from "../../local/up";
+import type { StackProof } from "../render-proof";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { withLocalSession } from "../local-session";
 
 /*
  * The embedded default: `up --local`, `prove --local` and `down --local`. They never touch a
- * remote server: without --local they refuse and point at `pulumi up`. Each runs as a local
+ * remote server: without --local they refuse and point at `pulumi up` (`prove --server-url`,
+ * which only reads a deployed server, is cli/commands/prove.ts). Each runs as a local
  * session (cli/local-session.ts): one command at a time per local state, and a clean stop on
  * SIGINT or SIGTERM. The engine is imported once the lock is held, so a refusal is immediate.
  */
@@ -67,11 +69,11 @@ export async function up(stacks: string[], options: { local?: boolean }, project
   });
 }
 
-export async function proveCommand(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
-  if (!requireLocal(options.local, "prove")) return EXIT_INVALID;
+/** `tenantry prove --local` (cli/commands/prove.ts chooses between it and --server-url). */
+export async function proveLocalCommand(stacks: string[], options: { json?: boolean }, projectDir: string): Promise<number> {
   return withLocalSession(projectDir, async ({ signal }) => {
     const { loadLocalStack } = await import("../../local/up.js");
-    return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)), signal, await leftoverReporter());
+    return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)), signal, await leftoverReporter(), options);
   });
 }
 
@@ -81,16 +83,22 @@ async function leftoverReporter(): Promise<(leftovers: readonly Leftover[]) => v
   return reportEachLeftoverOnce((line) => console.error(`warning: ${line}`));
 }
 
-async function proveAll(stacks: readonly LocalStack[], signal: AbortSignal, onLeftovers: (leftovers: readonly Leftover[]) => void): Promise<number> {
-  const [{ proveLocal }, { renderProofTable }] = await Promise.all([import("../../local/prove-local.js"), import("../../local/proof/prove.js")]);
-  let broken = 0;
+async function proveAll(
+  stacks: readonly LocalStack[], signal: AbortSignal, onLeftovers: (leftovers: readonly Leftover[]) => void, { json = false }: { json?: boolean } = {},
+): Promise<number> {
+  const [{ proveLocal }, { renderProofTable }, { proofJson }] = await Promise.all([
+    import("../../local/prove-local.js"), import("../../local/proof/prove.js"), import("../render-proof.js"),
+  ]);
+  const proofs: StackProof[] = [];
   for (const stack of stacks) {
     const results = await proveLocal(stack, { signal, onLeftovers });
+    proofs.push({ stack: stack.stackFile.stack, target: "embedded", results });
+    if (json) continue;
     console.log(`\nproof for ${stack.stackFile.stack}: each claim is attempted on the server as the role it is about\n`);
     console.log(renderProofTable(results));
-    broken += results.filter((r) => r.status === "fail").length;
   }
-  return broken === 0 ? EXIT_OK : EXIT_VIOLATIONS;
+  if (json) console.log(JSON.stringify(proofJson(proofs), null, 2));
+  return proofs.some((p) => p.results.some((r) => r.status === "fail")) ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
 export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {

@@ -106,9 +106,14 @@ export function renderProofTable(results: readonly ClaimResult[]): string {
   const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
   const line = (row: string[]) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell)).join(" | ");
   const [header, ...body] = rows;
-  const passed = results.filter((r) => r.status === "pass").length;
-  const failed = results.filter((r) => r.status === "fail").length;
-  const skipped = results.length - passed - failed;
+  const { hold, broken, skipped } = claimCounts(results);
   return [line(header ?? []), widths.map((w) => "-".repeat(w)).concat("-".repeat(6)).join("-|-"), ...body.map(line), "",
-    `claims: ${passed} hold, ${failed} broken, ${skipped} skipped`].join("\n");
+    `claims: ${hold} hold, ${broken} broken, ${skipped} skipped`].join("\n");
+}
+
+/** The table's last line, as numbers: what `--json` reports as a proof's summary. */
+export function claimCounts(results: readonly ClaimResult[]): { readonly hold: number; readonly broken: number; readonly skipped: number } {
+  const hold = results.filter((r) => r.status === "pass").length;
+  const broken = results.filter((r) => r.status === "fail").length;
+  return { hold, broken, skipped: results.length - hold - broken };
 }

@@ -207,3 +207,15 @@ describe("tenantry check: violations, --all, and secrets", () => {
     expect(await exited).toBe(EXIT_INTERNAL);
   }, 60_000);
 });
+
+describe("tenantry prove: which server", () => {
+  it("exits 2 without --local or --server-url, naming both", () => {
+    const { code, stderr } = tenantry("prove", "org-acme");
+    expect([code, stderr]).toEqual([EXIT_INVALID, "error: tenantry prove needs --local (the embedded Postgres) or --server-url <url> (a deployed server, read-only)\n"]);
+  });
+
+  it("exits 2 for --server-url with more than one stack: a URL is one deployed server", () => {
+    const { code, stderr } = tenantry("prove", "org-acme", "org-globex", "--server-url", "postgres://tenantry@127.0.0.1/postgres");
+    expect([code, stderr]).toEqual([EXIT_INVALID, "error: --server-url proves one stack: name exactly one\n"]);
+  });
+});
