@@ -87,17 +87,21 @@ describe("tenantry prove --server-url on a freshly applied org", { timeout: CLI_
     expect(rows.filter((r) => r.claim.startsWith("the workspace schema is owned by its environment's DDL role") && r.status === "pass")).toHaveLength(2);
   });
 
-  it("skips, saying why, the drift queries of the schemas a superuser installed, and every claim that needs a tenant login or would write", () => {
+  it("runs every migration's drift query as the login, and skips, saying why, every claim that needs a tenant login or would write", () => {
     const rows = rowsOf(proveServer());
-    const skipped = rows.filter((r) => r.status === "skip");
-    expect(skipped.filter((r) => r.claim.endsWith("drift query lists nothing")).map((r) => [r.claim, r.result])).toEqual([
-      ["the guardrails migration's drift query lists nothing", expect.stringMatching(/^skipped: schema guardrails belongs to postgres, a superuser/)],
-      ["the audit-ledger migration's drift query lists nothing", expect.stringMatching(/^skipped: schema audit__guard belongs to postgres, a superuser/)],
+    // On a managed server (and the local engine imitates one) the login installed the guard and
+    // the enforcer and inherits their owner: every drift query is read, none skipped.
+    const drift = rows.filter((r) => r.claim.endsWith("drift query lists nothing"));
+    expect(drift.map((r) => [r.claim, r.status])).toEqual([
+      ["the lock-timeouts migration's drift query lists nothing", "pass"],
+      ["the guardrails migration's drift query lists nothing", "pass"],
+      ["the large-objects migration's drift query lists nothing", "pass"],
+      ["the audit-ledger migration's drift query lists nothing", "pass"],
     ]);
-    const others = skipped.filter((r) => !r.claim.endsWith("drift query lists nothing"));
-    expect(others.length).toBeGreaterThan(0);
-    for (const row of others) expect(row.result).toMatch(/^skipped: /);
-    expect(others.map((r) => r.result).join("\n")).toMatch(/password/);
+    const skipped = rows.filter((r) => r.status === "skip");
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const row of skipped) expect(row.result).toMatch(/^skipped: /);
+    expect(skipped.map((r) => r.result).join("\n")).toMatch(/password/);
   });
 
   it("prints the local proof's table, headed by what it read and as whom", () => {
@@ -156,9 +160,10 @@ describe("each kind of check fails when what it checks is broken on the server",
     await asSuperuser(DATABASE, "ALTER EVENT TRIGGER tenantry__audit_cover DISABLE");
     const broken = proveServer();
     expect(broken.code).toBe(EXIT_VIOLATIONS);
-    expect(failing(rowsOf(broken)).map((r) => [r.claim, r.attempt, r.result])).toEqual([[
-      expect.stringMatching(/^the ledger's event trigger is in place/), expect.stringContaining("tenantry__audit_cover"), expect.stringContaining("disabled"),
-    ]]);
+    expect(failing(rowsOf(broken)).map((r) => [r.claim, r.attempt, r.result])).toEqual([
+      ["the audit-ledger migration's drift query lists nothing", expect.any(String), "lists: event trigger tenantry__audit_cover is disabled"],
+      [expect.stringMatching(/^the ledger's event trigger is in place/), expect.stringContaining("tenantry__audit_cover"), expect.stringContaining("disabled")],
+    ]);
     await upAgain();
     expect(proveServer().code).toBe(EXIT_OK);
   });
@@ -213,8 +218,10 @@ describe("each kind of check fails when what it checks is broken on the server",
     try {
       const rows = failing(rowsOf(proveServer()));
       expect(rows.find((r) => r.claim === "the provider login is an inheriting member of the org's owner role")?.result).toMatch(/not inheriting/);
+      // The lock-timeouts migration's drift query (in the provider's database) says so too: every apply checks it.
+      expect(rows.find((r) => r.claim === "the lock-timeouts migration's drift query lists nothing")?.result).toBe(`lists: the provider login ${LOGIN} does not inherit tn_proveco_owner`);
       // Every row read inside the org database now fails: CONNECT there is the owner's, reached only by inheriting it.
-      const inDatabase = rows.filter((r) => r.claim !== "the provider login is an inheriting member of the org's owner role");
+      const inDatabase = rows.filter((r) => r.claim !== "the provider login is an inheriting member of the org's owner role" && r.claim !== "the lock-timeouts migration's drift query lists nothing");
       expect(inDatabase.length).toBeGreaterThan(0);
       for (const row of inDatabase) expect(row.result).toMatch(new RegExp(`^could not connect to ${DATABASE} as ${LOGIN}: 42501`));
     } finally {
@@ -223,25 +230,11 @@ describe("each kind of check fails when what it checks is broken on the server",
     expect(proveServer().code).toBe(EXIT_OK);
   });
 
-  it("the ledger's drift query, once the login may run it, is run: refused where the login cannot read the ledger's schema, else listing what it finds", async () => {
+  it("the ledger's drift query, run as the login, lists a guard function made executable by a tenant role; up --local takes it back", async () => {
     const claim = "the audit-ledger migration's drift query lists nothing";
-    const auditRow = () => rowsOf(proveServer()).find((r) => r.claim === claim);
-    // Where the provider login installed the guard (a managed server), it owns the guard's
-    // schema and functions: granted here, as the superuser that installed them locally.
-    await asSuperuser(DATABASE, `GRANT USAGE ON SCHEMA audit__guard TO ${LOGIN}`, `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA audit__guard TO ${LOGIN}`);
-    try {
-      // The guard's ledger_security() looks up audit.events by name: USAGE on the audit schema,
-      // which the login holds only while the ledger migration borrows the audit owner.
-      expect(auditRow()).toMatchObject({ status: "fail", result: expect.stringMatching(/^refused 42501 \(permission denied for schema audit\)/) });
-      await asSuperuser(DATABASE, `GRANT USAGE ON SCHEMA audit TO ${LOGIN}`);
-      expect(failing(rowsOf(proveServer())).map((r) => [r.claim, r.result])).toEqual([[claim, expect.stringMatching(/^lists: audit__guard\.\w+\(.*\) is executable by tenantry/)]]);
-      // up --local's drift check (as the superuser) lists the same grants, and re-applying the ledger migration revokes them.
-      await upAgain();
-      expect(auditRow()).toMatchObject({ status: "fail", result: expect.stringMatching(/^refused 42501 \(permission denied for function drift\)/) });
-    } finally {
-      await asSuperuser(DATABASE, `REVOKE USAGE ON SCHEMA audit__guard FROM ${LOGIN}`, `REVOKE USAGE ON SCHEMA audit FROM ${LOGIN}`);
-    }
-    expect(auditRow()?.status).toBe("skip");
+    await asSuperuser(DATABASE, "GRANT EXECUTE ON FUNCTION audit__guard.drift() TO tn_proveco_dev_runtime");
+    expect(failing(rowsOf(proveServer())).map((r) => [r.claim, r.result])).toEqual([[claim, "lists: audit__guard.drift() is executable by tn_proveco_dev_runtime"]]);
+    await upAgain();
     expect(proveServer().code).toBe(EXIT_OK);
   });
 });
