@@ -2,7 +2,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sta
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
-import { generate } from "selfsigned";
+import { generate, type CertificateExtension } from "selfsigned";
 import { localPaths } from "../../local/paths";
 import { adminClient, ensureServer, stopServer, type ServerInfo } from "../../local/server";
 
@@ -31,7 +31,7 @@ export const CERTIFICATE_LOGIN = "tls_certificate_login";
 export const CERTIFIED_HOST = "localhost";
 export const UNCERTIFIED_HOST = "127.0.0.1";
 
-const caExtensions = [
+const caExtensions: CertificateExtension[] = [
   { name: "basicConstraints", cA: true, critical: true },
   { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
 ];
@@ -46,10 +46,10 @@ export async function signedCertificate(ca: { key: string; cert: string }, commo
   const pems = await generate([{ name: "commonName", value: commonName }], {
     keyType: "ec", algorithm: "sha256", ca,
     extensions: [
-      { name: "basicConstraints", cA: false },
-      { name: "keyUsage", digitalSignature: true, critical: true },
-      { name: "extKeyUsage", serverAuth: usage === "server", clientAuth: usage === "client" },
-      ...(dnsNames.length === 0 ? [] : [{ name: "subjectAltName", altNames: dnsNames.map((value) => ({ type: 2, value })) }]),
+      { name: "basicConstraints", cA: false } as const,
+      { name: "keyUsage", digitalSignature: true, critical: true } as const,
+      { name: "extKeyUsage", serverAuth: usage === "server", clientAuth: usage === "client" } as const,
+      ...(dnsNames.length === 0 ? [] : [{ name: "subjectAltName", altNames: dnsNames.map((value) => ({ type: 2 as const, value })) } as const]),
     ],
   });
   return { key: pems.private, cert: pems.cert };
