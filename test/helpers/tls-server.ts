@@ -8,14 +8,18 @@ import { adminClient, ensureServer, stopServer, type ServerInfo } from "../../lo
 
 /*
  * An embedded Postgres of its own (not the run's shared one) with TLS on, serving a certificate
- * a throwaway CA signed for the host name `localhost` only: connecting to `localhost` matches
- * it, connecting to `127.0.0.1` does not. A second throwaway CA signed nothing the server shows.
+ * for the host name `localhost` only (connecting to `localhost` matches it, connecting to
+ * `127.0.0.1` does not), issued as RDS issues its own: a throwaway root CA signs an
+ * intermediate, the intermediate signs the server's certificate, and the server sends both.
+ * A second throwaway CA signed nothing the server shows.
  */
 
 export interface TlsServer {
   readonly server: ServerInfo;
-  /** PEM files of the CA that signed the server's certificate, and of one that did not. */
+  /** PEM files of the root CA above the server's certificate, and of one that is not. */
   readonly rightCa: string;
+  /** A PEM file of the intermediate CA alone, which signed the server's certificate. */
+  readonly intermediateCa: string;
   readonly wrongCa: string;
   /** A folder for files a test writes (client certificates, more CA files); removed by stop(). */
   readonly dir: string;
@@ -36,8 +40,9 @@ const caExtensions: CertificateExtension[] = [
   { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
 ];
 
-async function throwawayCa(name: string) {
-  const pems = await generate([{ name: "commonName", value: name }], { keyType: "ec", algorithm: "sha256", extensions: caExtensions });
+/** A CA: self-signed, or signed by `issuer` (an intermediate). */
+async function throwawayCa(name: string, issuer?: { key: string; cert: string }) {
+  const pems = await generate([{ name: "commonName", value: name }], { keyType: "ec", algorithm: "sha256", extensions: caExtensions, ...(issuer === undefined ? {} : { ca: issuer }) });
   return { key: pems.private, cert: pems.cert };
 }
 
@@ -63,12 +68,13 @@ export async function startTlsServer(): Promise<TlsServer> {
   const { server } = await ensureServer(paths);
   const ca = await throwawayCa("tenantry test CA");
   const other = await throwawayCa("tenantry test CA (not the server's)");
-  const leaf = await signedCertificate(ca, CERTIFIED_HOST, "server", [CERTIFIED_HOST]);
+  const intermediate = await throwawayCa("tenantry test intermediate CA", ca);
+  const leaf = await signedCertificate(intermediate, CERTIFIED_HOST, "server", [CERTIFIED_HOST]);
 
   // Postgres reads server.crt and server.key from its data directory, and refuses a key
   // that anyone but its owner can read; root.crt is the CA client certificates must chain to.
   const owner = statSync(paths.dataDir);
-  for (const [file, text] of [["server.crt", leaf.cert], ["server.key", leaf.key], ["root.crt", ca.cert]] as const) {
+  for (const [file, text] of [["server.crt", `${leaf.cert}\n${intermediate.cert}\n`], ["server.key", leaf.key], ["root.crt", ca.cert]] as const) {
     const path = join(paths.dataDir, file);
     writeFileSync(path, text, { mode: 0o600 });
     chownSync(path, owner.uid, owner.gid);
@@ -77,8 +83,10 @@ export async function startTlsServer(): Promise<TlsServer> {
   mkdirSync(dir);
   const rightCa = join(base, "right-ca.pem");
   const wrongCa = join(base, "wrong-ca.pem");
+  const intermediateCa = join(base, "intermediate-ca.pem");
   writeFileSync(rightCa, ca.cert);
   writeFileSync(wrongCa, other.cert);
+  writeFileSync(intermediateCa, intermediate.cert);
 
   const admin = adminClient(server);
   await admin.connect();
@@ -95,7 +103,7 @@ export async function startTlsServer(): Promise<TlsServer> {
   }
   await untilTlsServes(server);
   return {
-    server, rightCa, wrongCa, dir, caKeyPair: ca,
+    server, rightCa, wrongCa, intermediateCa, dir, caKeyPair: ca,
     async stop() {
       await stopServer(paths);
       rmSync(base, { recursive: true, force: true });

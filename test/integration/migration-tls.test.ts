@@ -81,6 +81,12 @@ describe("a migration's connection, against a server whose certificate a throwaw
     expect(await outcomeOf({ ...asSuperuser(), host, sslmode: mode, ...(sslrootcert === undefined ? {} : { sslrootcert }) })).toBe(expected);
   });
 
+  it("takes an intermediate CA in sslrootcert as a trust anchor, as Go's x509 does for lib/pq", async () => {
+    for (const mode of ["verify-ca", "verify-full"] as const) {
+      expect(await outcomeOf({ ...asSuperuser(), host: CERTIFIED_HOST, sslmode: mode, sslrootcert: tls.intermediateCa })).toBe("connects");
+    }
+  });
+
   it("refuses a verify mode whose sslrootcert file is missing, naming the file", async () => {
     const missing = join(tls.dir, "no-such-bundle.pem");
     const outcome = await outcomeOf({ ...asSuperuser(), host: CERTIFIED_HOST, sslmode: "verify-full", sslrootcert: missing });
