@@ -106,7 +106,9 @@ export interface TlsMaterial {
 export function pgSslOptions(plan: TlsPlan, material: TlsMaterial): Record<string, unknown> {
   const client = material.cert === undefined || material.key === undefined ? {} : { cert: material.cert, key: material.key };
   if (plan.verify === "nothing") return { rejectUnauthorized: false, ...client };
-  const roots = material.ca === undefined ? {} : { ca: material.ca };
+  // Go's x509, which verifies for lib/pq, takes any certificate among the roots as an anchor (an
+  // intermediate alone will do); OpenSSL does so only when asked (Node >= 20.18 and 22.9).
+  const roots = material.ca === undefined ? {} : { ca: material.ca, allowPartialTrustChain: true };
   // verify-ca: the chain is checked (rejectUnauthorized), the name is not (lib/pq verifies
   // the peer certificates itself with no DNSName); verify-full keeps Node's name check.
   const nameCheck = plan.verify === "chain" ? { checkServerIdentity: () => undefined } : {};

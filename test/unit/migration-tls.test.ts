@@ -76,12 +76,12 @@ describe("pgSslOptions", () => {
 
   it("checks the chain against the given roots and skips only the name check for verify-ca (and require with roots)", () => {
     const options = optionsFor("chain");
-    expect(options).toMatchObject({ rejectUnauthorized: true, ca: "CA PEM" });
+    expect(options).toMatchObject({ rejectUnauthorized: true, ca: "CA PEM", allowPartialTrustChain: true });
     expect((options["checkServerIdentity"] as () => unknown)()).toBeUndefined();
   });
 
   it("keeps Node's own name check for verify-full", () => {
-    expect(optionsFor("chain and host name")).toEqual({ rejectUnauthorized: true, ca: "CA PEM" });
+    expect(optionsFor("chain and host name")).toEqual({ rejectUnauthorized: true, ca: "CA PEM", allowPartialTrustChain: true });
   });
 
   it("passes the client certificate and key whatever is verified", () => {
