@@ -73,8 +73,11 @@ function sslOptionsOf(connection: MigrationInputs["connection"]): Record<string,
   // Required here, not at the top: this function is serialized and runs in the provider host.
   const fs = require("fs") as typeof import("fs");
   const os = require("os") as typeof import("os");
-  const home = os.homedir();
-  const plan = planTls(connection, { env: process.env, pgHome: home === "" ? undefined : `${home}/.postgresql`, exists: (path) => fs.existsSync(path) });
+  // lib/pq's pqutil.Home(true): %APPDATA%/postgresql on Windows, ~/.postgresql elsewhere.
+  const windows = process.platform === "win32";
+  const home = windows ? process.env["APPDATA"] ?? "" : os.homedir();
+  const pgHome = home === "" ? undefined : `${home}/${windows ? "postgresql" : ".postgresql"}`;
+  const plan = planTls(connection, { env: process.env, pgHome, exists: (path) => fs.existsSync(path) });
   const read = (file: TlsFile) => {
     try {
       return fs.readFileSync(file.path, "utf8");
@@ -83,7 +86,8 @@ function sslOptionsOf(connection: MigrationInputs["connection"]): Record<string,
     }
   };
   const { clientcert } = plan;
-  if (clientcert !== undefined) {
+  // lib/pq checks the key's permissions except on Windows (internal/pqutil/perm_unsupported.go).
+  if (clientcert !== undefined && !windows) {
     const stat = fs.statSync(clientcert.key.path);
     const problem = keyFileProblem(clientcert.key, stat.mode, stat.uid);
     if (problem !== undefined) throw new Error(problem);
