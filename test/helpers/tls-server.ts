@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import { generate, type CertificateExtension } from "selfsigned";
-import { localPaths } from "../../local/paths";
+import { localPaths, type LocalPaths } from "../../local/paths";
 import { adminClient, ensureServer, stopServer, type ServerInfo } from "../../local/server";
 
 /*
@@ -65,6 +65,20 @@ export async function startTlsServer(): Promise<TlsServer> {
   // As root the server runs as the postgres OS user, which must be able to reach its data.
   chmodSync(base, 0o755);
   const paths = localPaths(base);
+  const stop = async () => {
+    await stopServer(paths);
+    rmSync(base, { recursive: true, force: true });
+  };
+  try {
+    return { ...(await configure(base, paths)), stop };
+  } catch (error) {
+    // A server left running would outlive the test run: it is detached, with its enforcer.
+    await stop();
+    throw error;
+  }
+}
+
+async function configure(base: string, paths: LocalPaths): Promise<Omit<TlsServer, "stop">> {
   const { server } = await ensureServer(paths);
   const ca = await throwawayCa("tenantry test CA");
   const other = await throwawayCa("tenantry test CA (not the server's)");
@@ -102,13 +116,7 @@ export async function startTlsServer(): Promise<TlsServer> {
     await admin.end();
   }
   await untilTlsServes(server);
-  return {
-    server, rightCa, wrongCa, intermediateCa, dir, caKeyPair: ca,
-    async stop() {
-      await stopServer(paths);
-      rmSync(base, { recursive: true, force: true });
-    },
-  };
+  return { server, rightCa, wrongCa, intermediateCa, dir, caKeyPair: ca };
 }
 
 /** A reload is asynchronous: wait until a new session can negotiate TLS. */
