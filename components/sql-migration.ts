@@ -78,17 +78,18 @@ function sslOptionsOf(connection: MigrationInputs["connection"]): Record<string,
   const home = windows ? process.env["APPDATA"] ?? "" : os.homedir();
   const pgHome = home === "" ? undefined : `${home}/${windows ? "postgresql" : ".postgresql"}`;
   const plan = planTls(connection, { env: process.env, pgHome, exists: (path) => fs.existsSync(path) });
-  const read = (file: TlsFile) => {
+  const onThisMachine = <T>(file: TlsFile, use: (path: string) => T): T => {
     try {
-      return fs.readFileSync(file.path, "utf8");
+      return use(file.path);
     } catch (error) {
       throw new Error(`${file.from} ${file.path} cannot be read on this machine (${(error as NodeJS.ErrnoException).code ?? String(error)}): the provider's driver needs it there too`);
     }
   };
+  const read = (file: TlsFile) => onThisMachine(file, (path) => fs.readFileSync(path, "utf8"));
   const { clientcert } = plan;
   // lib/pq checks the key's permissions except on Windows (internal/pqutil/perm_unsupported.go).
   if (clientcert !== undefined && !windows) {
-    const stat = fs.statSync(clientcert.key.path);
+    const stat = onThisMachine(clientcert.key, (path) => fs.statSync(path));
     const problem = keyFileProblem(clientcert.key, stat.mode, stat.uid);
     if (problem !== undefined) throw new Error(problem);
   }

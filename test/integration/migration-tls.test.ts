@@ -144,6 +144,12 @@ describe("a client certificate (postgresql:clientcert)", () => {
     expect(await outcomeOf(connection)).toMatch(/^failed otherwise: .*certificate/);
   });
 
+  it("is refused, naming the key file, when the certificate is there but its key is not", async () => {
+    const clientcert = { ...(await clientFiles(CERTIFICATE_LOGIN, 0o600)), key: join(tls.dir, "no-such.key") };
+    const connection = { ...asCertificateLogin, port: tls.server.port, host: CERTIFIED_HOST, sslmode: "verify-full", sslrootcert: tls.rightCa, clientcert };
+    expect(await outcomeOf(connection)).toMatch(/^failed otherwise: .*postgresql:clientcert\.key .*no-such\.key cannot be read on this machine \(ENOENT\)/);
+  });
+
   it("is refused when its key file is readable by others, as lib/pq refuses it", async () => {
     const clientcert = await clientFiles(CERTIFICATE_LOGIN, 0o644);
     const connection = { ...asCertificateLogin, port: tls.server.port, host: CERTIFIED_HOST, sslmode: "verify-full", sslrootcert: tls.rightCa, clientcert };
