@@ -62,13 +62,28 @@ function ringOf(spec: OrgSpec): string {
   return spec.tier === "sandbox" ? "the test ring (1 approval)" : "the prod ring (1 more approval)";
 }
 
+/** A libpq keyword value: quoted when it is empty or holds a space, a quote or a backslash. */
+const conninfoValue = (value: string) => (/^[^\s'\\]+$/.test(value) ? value : `'${value.replace(/['\\]/g, "\\$&")}'`);
+
+/**
+ * How psql and pg_dump reach the server as the provider does: libpq reads sslrootcert, sslcert
+ * and sslkey as lib/pq (the provider's driver) does, so the same files verify the same server.
+ */
+export function conninfo(provider: ProviderSettings, database: string): string {
+  const settings: [string, string | number | undefined][] = [
+    ["host", provider.host], ["port", provider.port], ["dbname", database], ["user", provider.adminRole], ["sslmode", provider.sslmode],
+    ["sslrootcert", provider.sslrootcert], ["sslcert", provider.clientcert?.cert], ["sslkey", provider.clientcert?.key],
+  ];
+  return settings.filter(([, value]) => value !== undefined).map(([key, value]) => `${key}=${conninfoValue(String(value))}`).join(" ");
+}
+
 /** The steps after the marker is written, with the org's own names, commands and file. */
 export function offboardSteps(spec: OrgSpec, provider: ProviderSettings, file: string): string[] {
   const { slug } = spec;
   const database = databaseName(slug);
   const auditOwner = auditOwnerName(spec);
   const logins = planAllLoginRoles(spec).map((role) => role.name);
-  const connection = `host=${provider.host} port=${provider.port} dbname=${database} user=${provider.adminRole} sslmode=${provider.sslmode}`;
+  const connection = conninfo(provider, database);
   const marker = spec.offboarding;
   const who = marker === undefined ? "" : ` (requested by ${marker.requestedBy}${marker.ticket === undefined ? "" : `, ticket ${marker.ticket}`})`;
   return [

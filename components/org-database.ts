@@ -48,10 +48,15 @@ export interface OrgDatabaseArgs {
 
 export type ProviderConnection = ProviderSettings & { readonly password?: pulumi.Input<string> };
 
-/** A SqlMigration's connection: the provider's own login and TLS mode. */
+/** A SqlMigration's connection: the provider's own login and TLS settings. */
 export function migrationConnection(provider: ProviderConnection): MigrationConnection {
-  const { host, port, adminRole, sslmode, password } = provider;
-  return { host, port, user: adminRole, sslmode, ...(password === undefined ? {} : { password }) };
+  const { host, port, adminRole, sslmode, sslrootcert, clientcert, password } = provider;
+  return {
+    host, port, user: adminRole, sslmode,
+    ...(sslrootcert === undefined ? {} : { sslrootcert }),
+    ...(clientcert === undefined ? {} : { clientcert }),
+    ...(password === undefined ? {} : { password }),
+  };
 }
 
 /** Every role tenantry creates spells these out, so no provider default can ever widen them. */

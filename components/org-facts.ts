@@ -1,5 +1,5 @@
 import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
-import type { ProviderSettings } from "../spec/provider-settings";
+import type { ClientCertificate, ProviderSettings } from "../spec/provider-settings";
 import { QUOTA_BOUNDS, withinBounds } from "../spec/quota-bounds";
 import { planSecrets } from "./secret-plan";
 import type { OrgSpec } from "../spec/spec";
@@ -26,6 +26,9 @@ export interface OrgFacts {
   readonly providerPort: number;
   readonly providerDatabase: string;
   readonly providerSslmode: string;
+  /** `postgresql:sslrootcert` and `postgresql:clientcert`: paths on the deploy machine, never key material. */
+  readonly providerSslrootcert?: string;
+  readonly providerClientcert?: ClientCertificate;
   /** `quotas.lockTimeoutMs`, which the lock-timeouts and guardrails migrations' SQL is rendered from. */
   readonly lockTimeoutMs: number;
   /** The other guardrail quotas the guardrails migration renders (enforcer-sql.ts): the enforcer's limits and temp_file_limit. */
@@ -42,7 +45,7 @@ export interface OrgFacts {
   readonly awsSecretNames?: readonly string[];
 }
 
-export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole" | "host" | "port" | "database" | "sslmode">): OrgFacts {
+export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole" | "host" | "port" | "database" | "sslmode" | "sslrootcert" | "clientcert">): OrgFacts {
   return {
     slug: spec.slug,
     tier: spec.tier,
@@ -53,6 +56,8 @@ export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "admi
     providerPort: provider.port,
     providerDatabase: provider.database,
     providerSslmode: provider.sslmode,
+    ...(provider.sslrootcert === undefined ? {} : { providerSslrootcert: provider.sslrootcert }),
+    ...(provider.clientcert === undefined ? {} : { providerClientcert: { cert: provider.clientcert.cert, key: provider.clientcert.key } }),
     lockTimeoutMs: spec.quotas.lockTimeoutMs,
     statementTimeoutMs: spec.quotas.statementTimeoutMs,
     idleInTransactionTimeoutMs: spec.quotas.idleInTransactionTimeoutMs,
@@ -68,6 +73,13 @@ const isText = (value: unknown): value is string => typeof value === "string";
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
 /** A guardrail quota within the bounds the spec allows: the pack renders the org's guardrails from it. */
 const isQuota = (value: unknown, quota: keyof typeof QUOTA_BOUNDS): value is number => withinBounds(value, QUOTA_BOUNDS[quota]);
+/** A client certificate as orgFactsOf writes it; undefined when absent, null when malformed. */
+function clientCertificateOf(value: unknown): ClientCertificate | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const { cert, key, ...rest } = value as Record<string, unknown>;
+  return isText(cert) && isText(key) && Object.keys(rest).length === 0 ? { cert, key } : null;
+}
 const textList = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every(isText) ? [...value] : undefined);
 
 /**
@@ -76,7 +88,8 @@ const textList = (value: unknown): string[] | undefined => (Array.isArray(value)
  */
 export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts | undefined {
   const { slug, tier, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding, awsRegion, edgeAccountId } = props;
-  const { statementTimeoutMs, idleInTransactionTimeoutMs, tempFileLimitMb } = props;
+  const { statementTimeoutMs, idleInTransactionTimeoutMs, tempFileLimitMb, providerSslrootcert } = props;
+  const providerClientcert = clientCertificateOf(props["providerClientcert"]);
   const environments = textList(props["environments"]);
   const workspaces = textList(props["workspaces"]);
   const awsSecretNames = textList(props["awsSecretNames"]);
@@ -86,7 +99,8 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   if (!isText(slug) || (tier !== "production" && tier !== "sandbox") || typeof offboarding !== "boolean"
     || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isQuota(lockTimeoutMs, "lockTimeoutMs")
     || !isQuota(statementTimeoutMs, "statementTimeoutMs") || !isQuota(idleInTransactionTimeoutMs, "idleInTransactionTimeoutMs") || !isQuota(tempFileLimitMb, "tempFileLimitMb")
-    || environments === undefined || workspaces === undefined) return undefined;
+    || environments === undefined || workspaces === undefined
+    || !(providerSslrootcert === undefined || isText(providerSslrootcert)) || providerClientcert === null) return undefined;
   try {
     // The naming module refuses to build a name from facts no valid spec gives.
     databaseName(slug);
@@ -99,6 +113,8 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   return {
     slug, tier, environments, workspaces, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding,
     statementTimeoutMs, idleInTransactionTimeoutMs, tempFileLimitMb,
+    ...(isText(providerSslrootcert) ? { providerSslrootcert } : {}),
+    ...(providerClientcert === undefined ? {} : { providerClientcert }),
     ...(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined ? { awsRegion, edgeAccountId, awsSecretNames } : {}),
   };
 }

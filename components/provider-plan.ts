@@ -77,7 +77,8 @@ export function awsProviderArgs(spec: Pick<OrgSpec, "slug" | "tier">, awsRegion:
 /**
  * The org's Postgres provider: every setting from the validated `postgresql:*` stack config
  * (spec/provider-settings.ts), so the plugin fills none from PGHOST, PGUSER, PGSSLMODE or
- * the like. The password is added by the component, as a secret; without one the plugin reads
+ * the like (its driver still reads PGSSLROOTCERT, PGSSLCERT and PGSSLKEY where the stack sets
+ * no file, and the migrations do the same: components/migration-tls.ts). The password is added by the component, as a secret; without one the plugin reads
  * PGPASSWORD, a credential of the deploy environment.
  */
 export function postgresProviderArgs(settings: ProviderSettings) {
@@ -87,6 +88,9 @@ export function postgresProviderArgs(settings: ProviderSettings) {
     username: settings.adminRole,
     database: settings.database,
     sslmode: settings.sslmode,
+    ...(settings.sslrootcert === undefined ? {} : { sslrootcert: settings.sslrootcert }),
+    // The SDK sends the block as JSON text (`clientcert`, @pulumi/postgresql provider.js).
+    ...(settings.clientcert === undefined ? {} : { clientcert: { cert: settings.clientcert.cert, key: settings.clientcert.key } }),
     superuser: false,
   };
 }

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import type { ProviderTls } from "../spec/provider-settings";
+import { keyFileProblem, pgSslOptions, planTls, type TlsFile } from "./migration-tls";
 
 /*
  * A small, general SQL migration resource: @pulumi/postgresql has no resource for event
@@ -12,12 +14,14 @@ import * as pulumi from "@pulumi/pulumi";
  * provider host, so it imports what it needs inside its functions.
  */
 
-/** How the dynamic provider reaches Postgres: the stack's `postgresql:*` settings. */
-export interface MigrationConnection {
+/**
+ * How the dynamic provider reaches Postgres: the stack's `postgresql:*` settings, TLS included
+ * (sslmode, sslrootcert, clientcert), which it honours exactly as the Postgres provider does.
+ */
+export interface MigrationConnection extends ProviderTls {
   readonly host: string;
   readonly port: number;
   readonly user: string;
-  readonly sslmode: "require" | "verify-ca" | "verify-full";
   /** A Pulumi secret; when absent the provider host's PGPASSWORD is used, as the Postgres provider does. */
   readonly password?: pulumi.Input<string>;
 }
@@ -61,16 +65,49 @@ interface MigrationInputs {
   readonly connection: Omit<MigrationConnection, "password"> & { readonly password?: string };
 }
 
+/**
+ * The `ssl` options of the migration's connection: the files lib/pq would use on this machine
+ * (migration-tls.ts decides which, and what is verified), read here.
+ */
+function sslOptionsOf(connection: MigrationInputs["connection"]): Record<string, unknown> {
+  // Required here, not at the top: this function is serialized and runs in the provider host.
+  const fs = require("fs") as typeof import("fs");
+  const os = require("os") as typeof import("os");
+  // lib/pq's pqutil.Home(true): %APPDATA%/postgresql on Windows, ~/.postgresql elsewhere.
+  const windows = process.platform === "win32";
+  const home = windows ? process.env["APPDATA"] ?? "" : os.homedir();
+  const pgHome = home === "" ? undefined : `${home}/${windows ? "postgresql" : ".postgresql"}`;
+  const plan = planTls(connection, { env: process.env, pgHome, exists: (path) => fs.existsSync(path) });
+  const onThisMachine = <T>(file: TlsFile, use: (path: string) => T): T => {
+    try {
+      return use(file.path);
+    } catch (error) {
+      throw new Error(`${file.from} ${file.path} cannot be read on this machine (${(error as NodeJS.ErrnoException).code ?? String(error)}): the provider's driver needs it there too`);
+    }
+  };
+  const read = (file: TlsFile) => onThisMachine(file, (path) => fs.readFileSync(path, "utf8"));
+  const { clientcert } = plan;
+  // lib/pq checks the key's permissions except on Windows (internal/pqutil/perm_unsupported.go).
+  if (clientcert !== undefined && !windows) {
+    const stat = onThisMachine(clientcert.key, (path) => fs.statSync(path));
+    const problem = keyFileProblem(clientcert.key, stat.mode, stat.uid);
+    if (problem !== undefined) throw new Error(problem);
+  }
+  return pgSslOptions(plan, {
+    ...(plan.roots === "default roots" ? {} : { ca: read(plan.roots) }),
+    ...(clientcert === undefined ? {} : { cert: read(clientcert.cert), key: read(clientcert.key) }),
+  });
+}
+
 /** Connects as the migration does, runs `use`, and disconnects. */
 async function withClient<T>(inputs: MigrationInputs, use: (client: import("pg").Client) => Promise<T>): Promise<T> {
   // Required here, not at the top: this function is serialized and runs in the provider host.
   const { Client } = require("pg") as typeof import("pg");
-  const { host, port, user, password, sslmode } = inputs.connection;
+  const { host, port, user, password } = inputs.connection;
   const client = new Client({
     host, port, user, database: inputs.database,
     ...(password === undefined ? {} : { password }),
-    // `require` encrypts without verifying, as libpq does; the verify modes check the certificate.
-    ssl: sslmode === "require" ? { rejectUnauthorized: false } : true,
+    ssl: sslOptionsOf(inputs.connection),
   });
   await client.connect();
   try {

@@ -2,6 +2,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { planMigrations, type MigrationPlan } from "../components/migration-plan";
 import type { OrgFacts } from "../components/org-facts";
 import { checksumOf, SQL_MIGRATION_KIND, sqlMigrationProviderCode } from "../components/sql-migration";
+import { sameClientCertificate } from "./provider-inputs";
 import { judgeAgainstOrg, orgOfStack } from "./stack-org";
 
 /*
@@ -19,17 +20,22 @@ import { judgeAgainstOrg, orgOfStack } from "./stack-org";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 /** The inputs a SqlMigration registers; `__provider` is its provider's serialized code, which Pulumi adds. */
 const MIGRATION_INPUTS = ["kind", "migration", "database", "sql", "checksum", "elevated", "drift", "connection", "__provider"];
-const CONNECTION_INPUTS = ["host", "port", "user", "sslmode", "password"];
+const CONNECTION_INPUTS = ["host", "port", "user", "sslmode", "sslrootcert", "clientcert", "password"];
 
 const text = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value) ?? "undefined");
 const shortChecksum = (sql: unknown) => (typeof sql === "string" ? `sha256 ${checksumOf(sql).slice(0, 12)}` : `a ${typeof sql}`);
 
-/** Why a migration's connection is not the org provider's (host, port, login, TLS mode); the password is the provider's secret. */
+/** Why a migration's connection is not the org provider's (host, port, login, TLS settings); the password is the provider's secret. */
 function connectionProblems(connection: unknown, org: OrgFacts): string[] {
   if (typeof connection !== "object" || connection === null || Array.isArray(connection)) return ["has no connection"];
   const record = connection as Record<string, unknown>;
-  const expected: Record<string, unknown> = { host: org.providerHost, port: org.providerPort, user: org.providerLogin, sslmode: org.providerSslmode };
+  const expected: Record<string, unknown> = {
+    host: org.providerHost, port: org.providerPort, user: org.providerLogin, sslmode: org.providerSslmode, sslrootcert: org.providerSslrootcert,
+  };
   return [
+    // A migration that trusts other roots, or presents another certificate, is not connecting as the provider does.
+    sameClientCertificate(record["clientcert"], org.providerClientcert) ? undefined
+      : `connects with clientcert ${text(record["clientcert"])}: the org's provider connects with clientcert ${text(org.providerClientcert)}`,
     ...Object.keys(record).filter((key) => !CONNECTION_INPUTS.includes(key)).map((key) => `connection sets ${key}, which no SqlMigration's connection has`),
     ...Object.entries(expected).filter(([key, value]) => record[key] !== value)
       .map(([key, value]) => `connects with ${key} ${text(record[key])}: the org's provider connects with ${key} ${text(value)}`),

@@ -28,16 +28,51 @@ export function postgresProviderFindings(props: Record<string, unknown>, org: Or
     (typeof expected === "number" ? sameNumber(props[key], expected) : props[key] === expected)
       ? [] : [`${key} is ${text(props[key])}: it must be the stack's postgresql:${setting} ${expected}.`];
   return [
-    ...unexpectedInputs(props, ["host", "port", "username", "database", "sslmode", "superuser", "password", "connectTimeout", VERSION], "postgresql"),
+    ...unexpectedInputs(props, ["host", "port", "username", "database", "sslmode", "sslrootcert", "clientcert", "superuser", "password", "connectTimeout", VERSION], "postgresql"),
     ...stackValue("host", "host", org.providerHost),
     ...stackValue("port", "port", org.providerPort),
     ...stackValue("username", "username", org.providerLogin),
     ...stackValue("database", "database", org.providerDatabase),
     ...stackValue("sslmode", "sslmode", org.providerSslmode),
+    ...trustFindings(props, org),
     ...(booleanInput(props["superuser"]) === false ? [] : ["superuser is not false: tenantry deploys with a non-superuser login."]),
     // The SDK's own default (PGCONNECT_TIMEOUT or 180): any finite wait is the org's.
     ...(props["connectTimeout"] === undefined || isPositiveInteger(props["connectTimeout"]) ? [] : [`connectTimeout is ${text(props["connectTimeout"])}: it must be a number of seconds.`]),
   ];
+}
+
+/**
+ * The root and client certificate files must be exactly the stack's: a provider that trusts
+ * other roots, or none where the stack names some, connects where the migrations would not.
+ * The SDK sends `clientcert` as JSON text (@pulumi/postgresql provider.js).
+ */
+function trustFindings(props: Record<string, unknown>, org: OrgFacts): string[] {
+  const rootcert = props["sslrootcert"];
+  const clientcert = typeof props["clientcert"] === "string" ? parseJson(props["clientcert"]) : props["clientcert"];
+  return [
+    ...(rootcert === org.providerSslrootcert ? [] : [org.providerSslrootcert === undefined
+      ? `sslrootcert is ${text(rootcert)}, but the stack sets no postgresql:sslrootcert: remove it.`
+      : `sslrootcert is ${text(rootcert)}: it must be the stack's postgresql:sslrootcert ${org.providerSslrootcert}.`]),
+    ...(sameClientCertificate(clientcert, org.providerClientcert) ? [] : [org.providerClientcert === undefined
+      ? `clientcert is ${text(props["clientcert"])}, but the stack sets no postgresql:clientcert: remove it.`
+      : `clientcert is ${text(props["clientcert"])}: it must be the stack's postgresql:clientcert ${JSON.stringify(org.providerClientcert)}.`]),
+  ];
+}
+
+function parseJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** The same certificate and key paths, and nothing else (no sslinline); both absent counts as the same. */
+export function sameClientCertificate(value: unknown, expected: { readonly cert: string; readonly key: string } | undefined): boolean {
+  if (value === undefined || expected === undefined) return value === expected;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const { cert, key, ...rest } = value as Record<string, unknown>;
+  return cert === expected.cert && key === expected.key && Object.keys(rest).length === 0;
 }
 
 export function awsProviderFindings(props: Record<string, unknown>, org: OrgFacts): string[] {

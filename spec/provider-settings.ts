@@ -1,4 +1,5 @@
 import { isPlatformForm } from "./platform-names";
+import { checkTrustSettings } from "./provider-trust";
 import type { SpecProblem } from "./spec-errors";
 
 /*
@@ -8,19 +9,38 @@ import type { SpecProblem } from "./spec-errors";
  * (every `aws:*` and `cloudflare:*` key, unknown `postgresql:*` keys) are refused.
  */
 
-export interface ProviderSettings {
+export interface ProviderSettings extends ProviderTls {
   /** The provider's login (`postgresql:username`); it is made a member of each org's owner role. */
   readonly adminRole: string;
   readonly host: string;
   readonly port: number;
   /** The database the provider connects to (`postgresql:database`, default `postgres`). */
   readonly database: string;
-  readonly sslmode: "require" | "verify-ca" | "verify-full";
+}
+
+/**
+ * How the provider, and every SqlMigration alike (components/migration-tls.ts), secure their
+ * connection. The files are paths on the machine that runs `pulumi up`, read when connecting;
+ * a relative path is relative to the project directory, where the engine starts every
+ * provider plugin (pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go: NewProvider
+ * runs the plugin in ctx.Pwd), the Postgres provider's and the migrations' alike.
+ */
+export interface ProviderTls {
+  readonly sslmode: TlsMode;
+  /** `postgresql:sslrootcert`: a PEM file of the CAs the server's certificate must chain to, or `system` (verify-full only). */
+  readonly sslrootcert?: string;
+  /** `postgresql:clientcert`: the certificate and key files presented to the server, when it asks for one. */
+  readonly clientcert?: ClientCertificate;
+}
+
+export interface ClientCertificate {
+  readonly cert: string;
+  readonly key: string;
 }
 
 /** The sslmodes that encrypt: every password tenantry generates travels over this connection. */
 export const TLS_MODES = ["require", "verify-ca", "verify-full"] as const;
-type TlsMode = (typeof TLS_MODES)[number];
+export type TlsMode = (typeof TLS_MODES)[number];
 const isTlsMode = (value: string | undefined): value is TlsMode => TLS_MODES.some((mode) => mode === value);
 
 export function checkProviderSettings(values: Readonly<Record<string, string>>): { settings?: ProviderSettings; problems: SpecProblem[] } {
@@ -45,9 +65,10 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
   } else if (isPostgresReservedRole(adminRole)) {
     problem("postgresql:username", "must not be a role name Postgres reserves (public, none, or pg_...)");
   }
-  problems.push(...unreadProviderKeys(values));
+  const trust = checkTrustSettings(values, isTlsMode(sslmode) ? sslmode : undefined);
+  problems.push(...trust.problems, ...unreadProviderKeys(values));
   if (problems.length > 0 || adminRole === undefined || host === undefined || !isTlsMode(sslmode)) return { problems };
-  return { settings: { adminRole, host, port, sslmode, database: values["postgresql:database"] ?? "postgres" }, problems };
+  return { settings: { adminRole, host, port, sslmode, ...trust.settings, database: values["postgresql:database"] ?? "postgres" }, problems };
 }
 
 /** `public` and `none` are reserved words in role position; `pg_` is Postgres' own prefix for roles. */
@@ -56,7 +77,7 @@ function isPostgresReservedRole(name: string): boolean {
 }
 
 /** The `postgresql:*` keys the org's Postgres provider is built from (the password by index.ts). */
-export const POSTGRES_KEYS_READ = ["host", "port", "username", "database", "sslmode", "superuser", "password"] as const;
+export const POSTGRES_KEYS_READ = ["host", "port", "username", "database", "sslmode", "sslrootcert", "clientcert", "superuser", "password"] as const;
 
 /**
  * Why a key of an org provider's package is never read: the org's providers are explicit, and an

@@ -1,4 +1,3 @@
-import Module from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lockTimeoutDriftSql, lockTimeoutSql } from "../../components/database-plan";
 import { planMigrations } from "../../components/migration-plan";
@@ -7,6 +6,7 @@ import { checksumOf, SQL_MIGRATION_KIND } from "../../components/sql-migration";
 import { COMPONENT_TYPES } from "../../components/type-tokens";
 import type { RegisteredResource } from "../../harness/recording-monitor";
 import type { ProgramRun } from "../../harness/run-program";
+import { loadMigrationProvider as loadProvider } from "../helpers/migration-provider";
 import { runOrg } from "../helpers/program";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
 import { parseOrgSpec } from "../../spec/spec";
@@ -23,14 +23,6 @@ beforeAll(async () => {
   run = await runOrg(validOrgInput());
   migration = run.resources.find((r) => r.inputs["kind"] === SQL_MIGRATION_KIND && r.inputs["migration"] === "acme-lock-timeouts")!;
 });
-
-/** requireFromString, as the dynamic provider host loads `__provider`. */
-function loadProvider(code: string): { diff: (id: string, olds: object, news: object) => Promise<{ changes: boolean; replaces: string[] }> } {
-  const mod = new Module("provider.js", module) as Module & { _compile(code: string, file: string): void };
-  mod.paths = module.paths;
-  mod._compile(code, "provider.js");
-  return (mod.exports as { handler: () => never }).handler();
-}
 
 describe("the lock_timeout migration", () => {
   it("sets the timeouts of every login role of the org, in the provider's database, and reads their drift there", () => {
