@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SpecError } from "../../spec/spec-errors";
 import type { RegisteredResource } from "../../harness/recording-monitor";
@@ -34,6 +35,16 @@ describe("the platform stack", () => {
     expect(main?.inputs).toMatchObject({ pattern: "main", enforceAdmins: true, allowsForcePushes: false, requiredPullRequestReviews: [{ requiredApprovingReviewCount: 2, dismissStaleReviews: true, requireCodeOwnerReviews: true }] });
   });
 
+  it("lets pull-request previews deploy from any branch, and dev, test and prod from the branches their custom policy names", () => {
+    // GitHub's API: no policy (null) admits every branch; a policy sets exactly one of its two flags.
+    expect(resources.filter((r) => r.type === ENVIRONMENT).map((r) => [r.inputs["environment"], r.inputs["deploymentBranchPolicy"]])).toEqual([
+      ["preview", undefined],
+      ["dev", { protectedBranches: false, customBranchPolicies: true }],
+      ["test", { protectedBranches: false, customBranchPolicies: true }],
+      ["prod", { protectedBranches: false, customBranchPolicies: true }],
+    ]);
+  });
+
   it("passes the policy pack", async () => {
     expect(await messages(resources)).toEqual([]);
   });
@@ -63,6 +74,18 @@ describe("the platform stack", () => {
     expect(await messages(resources.filter((r) => r.name !== "platform-promotion-main"))).toEqual([
       "github-promotion-gates-complete: The promotion gates do not protect main: declare its BranchProtection.",
     ]);
+  });
+
+  it("is refused whenever an environment's branch policy sets both flags or neither, as GitHub's API refuses it", async () => {
+    const environments = ["platform-promotion-preview", "platform-promotion-dev", "platform-promotion-test", "platform-promotion-prod"];
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...environments), fc.boolean(), fc.boolean(), async (name, protectedBranches, customBranchPolicies) => {
+      const environment = resources.find((r) => r.name === name)?.inputs["environment"];
+      const refused = (await messages(changed(name, (i) => ({ ...i, deploymentBranchPolicy: { protectedBranches, customBranchPolicies } }))))
+        .filter((m) => m.startsWith("github-deployment-branch-policy-valid:"));
+      expect(refused).toEqual(protectedBranches === customBranchPolicies
+        ? [`github-deployment-branch-policy-valid: Environment ${String(environment)} (${name}) sets protectedBranches ${protectedBranches} and customBranchPolicies ${customBranchPolicies}: GitHub takes exactly one of them true, or no deploymentBranchPolicy to admit every branch.`]
+        : []);
+    }), { numRuns: 40 });
   });
 
   it("is refused when main merges on one approval, or without a code owner's", async () => {
