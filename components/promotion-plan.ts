@@ -34,19 +34,68 @@ export const platformConfigSchema = z.strictObject({
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
 
-export interface StageGate {
-  readonly stage: Stage;
-  readonly reviewers: { readonly users: readonly number[]; readonly teams: readonly number[] } | undefined;
-  readonly preventSelfReview: boolean;
-  /** Deploy only from main (a custom branch policy naming main, not "any protected branch"). */
-  readonly mainOnly: boolean;
+/**
+ * Which branches may deploy to a GitHub environment, in the three forms GitHub's API knows:
+ * every branch (no policy at all), the branches with protection rules, or the branches the
+ * environment's custom policies name. GitHub's REST description (DeploymentBranchPolicySettings)
+ * takes a policy only with exactly one of its two flags true; the flags are rendered from this
+ * type by deploymentBranchPolicy, so no environment can declare both or neither.
+ */
+export type DeploymentBranches =
+  | { readonly kind: "any" }
+  | { readonly kind: "protected" }
+  | { readonly kind: "named"; readonly patterns: readonly [string, ...string[]] };
+
+/** The `deploymentBranchPolicy` input of @pulumi/github's RepositoryEnvironment. */
+export interface DeploymentBranchPolicy {
+  readonly protectedBranches: boolean;
+  readonly customBranchPolicies: boolean;
 }
 
-export function promotionGates(config: PlatformConfig): StageGate[] {
+/**
+ * The environment's policy, or undefined for every branch: integrations/terraform-provider-github
+ * (resource_github_repository_environment.go) then sends no policy, which go-github's
+ * CreateUpdateEnvironment marshals as `deployment_branch_policy: null`, GitHub's "all branches".
+ */
+export function deploymentBranchPolicy(branches: DeploymentBranches): DeploymentBranchPolicy | undefined {
+  switch (branches.kind) {
+    case "any":
+      return undefined;
+    case "protected":
+      return { protectedBranches: true, customBranchPolicies: false };
+    case "named":
+      return { protectedBranches: false, customBranchPolicies: true };
+  }
+}
+
+/** The branch name patterns to declare as the environment's custom deployment policies. */
+export function deploymentBranchPatterns(branches: DeploymentBranches): readonly string[] {
+  return branches.kind === "named" ? branches.patterns : [];
+}
+
+/** "Protected branches" would admit any protected branch; a custom policy names main alone. */
+const MAIN_ONLY: DeploymentBranches = { kind: "named", patterns: ["main"] };
+
+export interface EnvironmentGate {
+  /** `preview` (pull-request previews) or a promotion stage. */
+  readonly environment: "preview" | Stage;
+  readonly reviewers: { readonly users: readonly number[]; readonly teams: readonly number[] } | undefined;
+  readonly preventSelfReview: boolean;
+  readonly branches: DeploymentBranches;
+}
+
+/**
+ * The repository's GitHub environments. `preview` holds the read-only credentials of
+ * pull-request previews, which run from the pull request's own branch, whatever its name, so
+ * it admits every branch (a fork's pull request never gets this repository's secrets); the
+ * stages deploy from main only.
+ */
+export function githubEnvironments(config: PlatformConfig): EnvironmentGate[] {
   return [
-    { stage: "dev", reviewers: undefined, preventSelfReview: false, mainOnly: true },
-    { stage: "test", reviewers: config.testReviewers, preventSelfReview: true, mainOnly: true },
-    { stage: "prod", reviewers: config.prodReviewers, preventSelfReview: true, mainOnly: true },
+    { environment: "preview", reviewers: undefined, preventSelfReview: false, branches: { kind: "any" } },
+    { environment: "dev", reviewers: undefined, preventSelfReview: false, branches: MAIN_ONLY },
+    { environment: "test", reviewers: config.testReviewers, preventSelfReview: true, branches: MAIN_ONLY },
+    { environment: "prod", reviewers: config.prodReviewers, preventSelfReview: true, branches: MAIN_ONLY },
   ];
 }
 

@@ -9,7 +9,7 @@ import { stackResourceTypesAllowed } from "./resource-types";
 import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsResourcesStayInOrgRegion, awsSecretCustomerKeyAndRecovery, awsSecretNamesOfOrg } from "./aws";
 import { cloudflareOrgProvider, cloudflareResourcesMatchOrg } from "./cloudflare";
-import { githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
+import { githubDeploymentBranchPolicyValid, githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
 import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 
@@ -49,6 +49,7 @@ export const TENANTRY_POLICIES: readonly (ResourceValidationPolicy | StackValida
   awsResourcesStayInOrgRegion,
   awsSecretNamesOfOrg,
   githubPromotionGates,
+  githubDeploymentBranchPolicyValid,
   githubMainNeedsTwoApprovals,
   githubPromotionGatesComplete,
   stackOneOrg,
