@@ -13,10 +13,13 @@ import platform from "../../platform/program";
 const STACK_FILE = join(__dirname, "..", "..", "platform", "Pulumi.platform.yaml");
 const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
 const PROTECTION = "github:index/branchProtection:BranchProtection";
+const STORE = "cloudflare:index/secretsStore:SecretsStore";
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
 
 let resources: readonly RegisteredResource[];
+let outputs: Readonly<Record<string, unknown>>;
 beforeAll(async () => {
-  resources = (await runProgram(readStackFile(STACK_FILE), { program: platform })).resources;
+  ({ resources, outputs } = await runProgram(readStackFile(STACK_FILE), { program: platform }));
 });
 
 const changed = (name: string, patch: (inputs: Record<string, unknown>) => Record<string, unknown>) =>
@@ -92,6 +95,39 @@ describe("the platform stack", () => {
     expect(await messages(changed("platform-promotion-main", (i) => ({ ...i, requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }] })))).toEqual([
       "github-main-needs-two-approvals: Branch protection platform-promotion-main needs requiredApprovingReviewCount of at least 2.",
       "github-main-needs-two-approvals: Branch protection platform-promotion-main must require a code owner's review (.github/CODEOWNERS).",
+    ]);
+  });
+
+  it("declares the Secrets Store of each listed Cloudflare account once, protected, retained and on its own Cloudflare provider, and exports its id", () => {
+    const stores = resources.filter((r) => r.type === STORE);
+    expect(stores.map((r) => [r.name, r.inputs["accountId"], r.inputs["name"], r.protect, r.retainOnDelete])).toEqual([
+      [`platform-secrets-stores-${ACCOUNT}`, ACCOUNT, "tenantry", true, true],
+    ]);
+    // An explicit provider with no input: a default one would read cloudflare:* keys of the stack file.
+    const provider = resources.find((r) => stores[0]?.provider?.startsWith(`${r.urn}::`));
+    expect([provider?.type, provider?.name, provider?.inputs]).toEqual(["pulumi:providers:cloudflare", "platform-secrets-stores-cloudflare", {}]);
+    expect(outputs["secretsStoreIds"]).toEqual({ [ACCOUNT]: `platform-secrets-stores-${ACCOUNT}-id` });
+  });
+
+  it("is refused with a second Secrets Store in one account, or an unprotected one", async () => {
+    const [store] = resources.filter((r) => r.type === STORE);
+    if (store === undefined) throw new Error("the platform stack declares no Secrets Store");
+    const second = { ...store, name: "platform-secrets-stores-again", urn: store.urn.replace(/::[^:]+$/, "::platform-secrets-stores-again") };
+    expect(await messages([...resources, second])).toEqual([
+      `cloudflare-platform-secrets-stores: platform-secrets-stores-again is a second Secrets Store in Cloudflare account ${ACCOUNT}: Cloudflare allows one per account, and every org on it shares it.`,
+    ]);
+    expect(await messages(resources.map((r) => (r === store ? { ...r, protect: false } : r)))).toEqual([
+      `cloudflare-platform-secrets-stores: ${store.name} must be protected (protect: true): deleting or replacing the store deletes the secrets of every org on account ${ACCOUNT}.`,
+    ]);
+  });
+
+  it("refuses a configuration that lists a Cloudflare account twice, before registering anything", async () => {
+    const file = readStackFile(STACK_FILE);
+    const values = { ...file.values, "tenantry-platform:cloudflareAccounts": JSON.stringify([ACCOUNT, ACCOUNT]) };
+    const outcome = await runProgram({ ...file, values }, { program: platform }).catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(SpecError);
+    expect((outcome as SpecError).problems.map((p) => p.message)).toEqual([
+      `tenantry-platform:cloudflareAccounts[1] lists account ${ACCOUNT} again: Cloudflare allows one Secrets Store per account, so each account is listed once`,
     ]);
   });
 
