@@ -1,7 +1,8 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { childName } from "../spec/naming";
-import { deploymentBranchPatterns, deploymentBranchPolicy, githubEnvironments, MAIN_APPROVALS, type PlatformConfig } from "./promotion-plan";
+import type { PlatformConfig } from "./platform-config";
+import { deploymentBranchPatterns, deploymentBranchPolicy, githubEnvironments, MAIN_APPROVALS } from "./promotion-plan";
 import { COMPONENT_TYPES } from "./type-tokens";
 
 /**

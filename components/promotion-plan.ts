@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { PlatformConfig } from "./platform-config";
 
 /*
  * The promotion gates as data: which GitHub environments exist and who may approve in each.
@@ -12,27 +12,8 @@ import { z } from "zod";
 export const STAGES = ["dev", "test", "prod"] as const;
 export type Stage = (typeof STAGES)[number];
 
-const githubIds = (what: string) => z.array(z.number({ error: `must list GitHub ${what} ids (numbers)` }).int().positive(), { error: `must list GitHub ${what} ids` }).max(6, { error: "GitHub allows at most 6 reviewers per environment" }).default([]);
-
-const reviewersSchema = z.strictObject({ users: githubIds("user"), teams: githubIds("team") });
-
-/** `tenantry-platform:*` config of the platform stack. */
-export const platformConfigSchema = z.strictObject({
-  /** `owner/name` of the repository holding stacks/. */
-  repository: z.string({ error: "must be owner/name" }).regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, { error: "must be owner/name" }),
-  testReviewers: reviewersSchema,
-  prodReviewers: reviewersSchema,
-}).superRefine((config, ctx) => {
-  const count = (r: { users: number[]; teams: number[] }) => r.users.length + r.teams.length;
-  for (const key of ["testReviewers", "prodReviewers"] as const) {
-    if (count(config[key]) > 6) ctx.addIssue({ code: "custom", path: [key], message: "may name at most 6 reviewers in all (GitHub's limit per environment)" });
-  }
-  if (count(config.testReviewers) < 1) ctx.addIssue({ code: "custom", path: ["testReviewers"], message: "must name at least 1 reviewer (user or team)" });
-  // Two listed, so that someone other than whoever started the deployment can always approve.
-  if (count(config.prodReviewers) < 2) ctx.addIssue({ code: "custom", path: ["prodReviewers"], message: "must name at least 2 reviewers (users or teams)" });
-});
-
-export type PlatformConfig = z.output<typeof platformConfigSchema>;
+/** The `tenantry-platform:*` reviewer settings the gates are built from (platform-config.ts validates them). */
+export type GateReviewers = Pick<PlatformConfig, "testReviewers" | "prodReviewers">;
 
 /**
  * Which branches may deploy to a GitHub environment, in the three forms GitHub's API knows:
@@ -90,7 +71,7 @@ export interface EnvironmentGate {
  * it admits every branch (a fork's pull request never gets this repository's secrets); the
  * stages deploy from main only.
  */
-export function githubEnvironments(config: PlatformConfig): EnvironmentGate[] {
+export function githubEnvironments(config: GateReviewers): EnvironmentGate[] {
   return [
     { environment: "preview", reviewers: undefined, preventSelfReview: false, branches: { kind: "any" } },
     { environment: "dev", reviewers: undefined, preventSelfReview: false, branches: MAIN_ONLY },

@@ -103,9 +103,9 @@ describe("the platform stack", () => {
     expect(stores.map((r) => [r.name, r.inputs["accountId"], r.inputs["name"], r.protect, r.retainOnDelete])).toEqual([
       [`platform-secrets-stores-${ACCOUNT}`, ACCOUNT, "tenantry", true, true],
     ]);
-    // An explicit provider with no input: a default one would read cloudflare:* keys of the stack file.
+    // An explicit provider holding nothing but the SDK's version: a default one would read cloudflare:* keys of the stack file.
     const provider = resources.find((r) => stores[0]?.provider?.startsWith(`${r.urn}::`));
-    expect([provider?.type, provider?.name, provider?.inputs]).toEqual(["pulumi:providers:cloudflare", "platform-secrets-stores-cloudflare", {}]);
+    expect([provider?.type, provider?.name, provider?.inputs]).toEqual(["pulumi:providers:cloudflare", "platform-secrets-stores-cloudflare", { version: expect.any(String) }]);
     expect(outputs["secretsStoreIds"]).toEqual({ [ACCOUNT]: `platform-secrets-stores-${ACCOUNT}-id` });
   });
 
@@ -118,6 +118,19 @@ describe("the platform stack", () => {
     ]);
     expect(await messages(resources.map((r) => (r === store ? { ...r, protect: false } : r)))).toEqual([
       `cloudflare-platform-secrets-stores: ${store.name} must be protected (protect: true): deleting or replacing the store deletes the secrets of every org on account ${ACCOUNT}.`,
+    ]);
+  });
+
+  it("is refused with a Secrets Store on a provider that holds a setting, or on one the platform's component did not declare", async () => {
+    const [store] = resources.filter((r) => r.type === STORE);
+    const provider = resources.find((r) => store?.provider?.startsWith(`${r.urn}::`));
+    if (store === undefined || provider === undefined) throw new Error("the platform stack declares no Secrets Store on its own provider");
+    expect(await messages(resources.map((r) => (r === provider ? { ...r, inputs: { ...r.inputs, baseUrl: "https://api.example.net/client/v4" } } : r)))).toEqual([
+      `cloudflare-platform-secrets-stores: ${store.name} uses platform-secrets-stores-cloudflare, whose inputs hold baseUrl, which tenantry never sets on a cloudflare provider: remove it.`,
+    ]);
+    const stray = { ...provider, name: "platform-stray-cloudflare", urn: provider.urn.replace(/::[^:]+$/, "::platform-stray-cloudflare") };
+    expect(await messages([...resources, stray].map((r) => (r === store ? { ...r, provider: `${stray.urn}::stray-id` } : r)))).toEqual([
+      `cloudflare-platform-secrets-stores: ${store.name} must be declared by the platform's AccountSecretsStores component, on its own Cloudflare provider (it uses pulumi:providers:cloudflare::platform-stray-cloudflare).`,
     ]);
   });
 

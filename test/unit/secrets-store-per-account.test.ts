@@ -31,7 +31,7 @@ const storeIdOf = (account: string) => account.split("").reverse().join("");
 
 function orgOn(slug: string, account: string, namesStore: boolean): Record<string, unknown> {
   const org = validOrgInput();
-  const edge = { ...(org["edge"] as Record<string, unknown>), accountId: account };
+  const edge: Record<string, unknown> = { ...(org["edge"] as Record<string, unknown>), accountId: account };
   delete edge["secretsStoreId"];
   return {
     ...org,
@@ -78,18 +78,29 @@ describe("the Secrets Store of a Cloudflare account", () => {
     expect(new Set(run.resources.filter((r) => r.type === "cloudflare:index/secretsStoreSecret:SecretsStoreSecret").map((r) => r.inputs["storeId"]))).toEqual(new Set([storeIdOf("0123456789abcdef0123456789abcdef")]));
   });
 
+  const refusalOf = (org: Record<string, unknown>): string[] => {
+    try {
+      orgSpecFromStackConfig(stackConfigFor(org));
+    } catch (error) {
+      if (error instanceof SpecError) return error.problems.map((p) => p.message);
+      throw error;
+    }
+    return [];
+  };
+
   it("must be named by an org with an edge, and the refusal says where its id comes from", () => {
-    const refusal = (() => {
-      try {
-        return orgSpecFromStackConfig(stackConfigFor(orgOn("acme", "0123456789abcdef0123456789abcdef", false)));
-      } catch (error) {
-        return error;
-      }
-    })();
-    expect(refusal).toBeInstanceOf(SpecError);
-    expect((refusal as SpecError).problems.map((p) => p.message)).toEqual([
+    expect(refusalOf(orgOn("acme", "0123456789abcdef0123456789abcdef", false))).toEqual([
       "tenantry:org.edge.secretsStoreId is required: the id of the Cloudflare account's one Secrets Store, which the platform stack creates (pulumi stack output secretsStoreIds, in platform/) or, for an account that already has one, its id (wrangler secrets-store store list --remote)",
     ]);
+  });
+
+  it("is named by its id alone: 32 hex digits", () => {
+    const org = orgOn("acme", "0123456789abcdef0123456789abcdef", true);
+    for (const secretsStoreId of ["tenantry", "FEDCBA9876543210FEDCBA9876543210", "fedcba9876543210fedcba987654321", 42]) {
+      expect(refusalOf({ ...org, edge: { ...(org["edge"] as object), secretsStoreId } })).toEqual([
+        `tenantry:org.edge.secretsStoreId must be a Secrets Store id (32 hex digits)${typeof secretsStoreId === "number" ? " (got 42)" : ""}`,
+      ]);
+    }
   });
 });
 
