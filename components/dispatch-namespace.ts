@@ -32,8 +32,9 @@ function rateLimitNamespace(slug: string): string {
 
 /**
  * The org's Workers for Platforms edge: its dispatch namespace; the dispatch router, bound to
- * the namespace with the outbound Worker in the path; the outbound Worker; a Secrets Store
- * holding the keys both need; and one TenantApp per app. Configuration travels in json bindings,
+ * the namespace with the outbound Worker in the path; the outbound Worker; the keys both need,
+ * as secrets in the account's Secrets Store (the platform stack's, named by
+ * `edge.secretsStoreId`); and one TenantApp per app. Configuration travels in json bindings,
  * keys only as secrets_store_secret. App code is not uploaded here: @pulumi/cloudflare 6 has no
  * resource for a script inside a namespace, so the platform deploys it (README: deploying apps).
  */
@@ -48,9 +49,8 @@ export class DispatchNamespace extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     const namespace = new cloudflare.WorkersForPlatformsDispatchNamespace(childName(name, "namespace"), { accountId, name: edgeName(spec.slug) }, parent);
-    // One store per account is Cloudflare's limit: use the account's when the spec names it.
-    const storeId: pulumi.Input<string> = spec.edge.secretsStoreId
-      ?? new cloudflare.SecretsStore(childName(name, "secrets"), { accountId, name: edgeName(spec.slug, "secrets") }, parent).id;
+    // The account's store, which the platform stack owns: one store per account is Cloudflare's limit.
+    const storeId = spec.edge.secretsStoreId;
     const identityKey = new random.RandomPassword(childName(name, "identity-key"), { length: 64, special: false }, parent);
     const storeSecret = (secretName: EdgeStoreSecret, value: pulumi.Input<string>) => {
       const secret = new cloudflare.SecretsStoreSecret(childName(name, "secret", secretName.toLowerCase().replace(/_/g, "-")), {

@@ -12,14 +12,19 @@ import { edgeName } from "../spec/naming";
 export const EDGE_STORE_SECRETS = ["IDENTITY_HMAC_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
 export type EdgeStoreSecret = (typeof EDGE_STORE_SECRETS)[number];
 
-/** `tn-acme-identity_hmac_key`: a store secret's name in the (possibly shared) Secrets Store. */
+/** `tn-acme-identity_hmac_key`: a store secret's name in the account's Secrets Store, which orgs on the account share. */
 export function storeSecretName(org: string, binding: EdgeStoreSecret): string {
   return `${edgeName(org)}-${binding.toLowerCase()}`;
 }
 
+/**
+ * The name of an account's Secrets Store, which the platform stack creates (one store per
+ * account is Cloudflare's limit). No org declares a store, so no org name can reach it.
+ */
+export const ACCOUNT_SECRETS_STORE_NAME = "tenantry";
+
 export interface EdgeNames {
   readonly namespace: string;
-  readonly secretsStore: string;
   /** The router and the outbound Worker. */
   readonly scripts: readonly string[];
   readonly storeSecrets: readonly string[];
@@ -28,7 +33,6 @@ export interface EdgeNames {
 export function planEdgeNames(org: string): EdgeNames {
   return {
     namespace: edgeName(org),
-    secretsStore: edgeName(org, "secrets"),
     scripts: [edgeName(org, "router"), edgeName(org, "outbound")],
     storeSecrets: EDGE_STORE_SECRETS.map((binding) => storeSecretName(org, binding)),
   };

@@ -1,13 +1,15 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { childName } from "../spec/naming";
-import { MAIN_APPROVALS, promotionGates, type PlatformConfig } from "./promotion-plan";
+import type { PlatformConfig } from "./platform-config";
+import { deploymentBranchPatterns, deploymentBranchPolicy, githubEnvironments, MAIN_APPROVALS } from "./promotion-plan";
 import { COMPONENT_TYPES } from "./type-tokens";
 
 /**
  * The promotion chain as code: GitHub environments dev, test and prod with their reviewers,
- * self-review prevented and deployments from protected branches only, and the protection of
- * main that makes a merge need two approving reviews.
+ * self-review prevented and deployments from main only, the preview environment of
+ * pull-request previews (any branch), and the protection of main that makes a merge need two
+ * approving reviews.
  */
 export class PromotionGates extends pulumi.ComponentResource {
   constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
@@ -26,27 +28,19 @@ export class PromotionGates extends pulumi.ComponentResource {
       requiredPullRequestReviews: [{ requiredApprovingReviewCount: MAIN_APPROVALS, dismissStaleReviews: true, requireLastPushApproval: true, requireCodeOwnerReviews: true }],
       requiredStatusChecks: [{ strict: true, contexts: ["tenantry check (no credentials)"] }],
     }, parent);
-    // Pull-request previews run from any branch with read-only credentials, and no reviewer.
-    new github.RepositoryEnvironment(childName(name, "preview"), {
-      repository,
-      environment: "preview",
-      canAdminsBypass: false,
-      preventSelfReview: false,
-      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: false },
-    }, parent);
-    for (const gate of promotionGates(config)) {
-      const environment = new github.RepositoryEnvironment(childName(name, gate.stage), {
+    for (const gate of githubEnvironments(config)) {
+      const policy = deploymentBranchPolicy(gate.branches);
+      const environment = new github.RepositoryEnvironment(childName(name, gate.environment), {
         repository,
-        environment: gate.stage,
+        environment: gate.environment,
         canAdminsBypass: false,
         preventSelfReview: gate.preventSelfReview,
         ...(gate.reviewers === undefined ? {} : { reviewers: [{ users: [...gate.reviewers.users], teams: [...gate.reviewers.teams] }] }),
-        // "Protected branches" would admit any protected branch; a custom policy names main alone.
-        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: gate.mainOnly },
+        ...(policy === undefined ? {} : { deploymentBranchPolicy: policy }),
       }, parent);
-      if (gate.mainOnly) {
-        // The stage by name (known in a preview, for the pack), after its environment exists.
-        new github.RepositoryEnvironmentDeploymentPolicy(childName(name, gate.stage, "main"), { repository, environment: gate.stage, branchPattern: "main" }, { ...parent, dependsOn: [environment] });
+      for (const pattern of deploymentBranchPatterns(gate.branches)) {
+        // The environment by name (known in a preview, for the pack), after the environment exists.
+        new github.RepositoryEnvironmentDeploymentPolicy(childName(name, gate.environment, pattern), { repository, environment: gate.environment, branchPattern: pattern }, { ...parent, dependsOn: [environment] });
       }
     }
     this.registerOutputs({});

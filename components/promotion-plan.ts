@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { PlatformConfig } from "./platform-config";
 
 /*
  * The promotion gates as data: which GitHub environments exist and who may approve in each.
@@ -12,41 +12,71 @@ import { z } from "zod";
 export const STAGES = ["dev", "test", "prod"] as const;
 export type Stage = (typeof STAGES)[number];
 
-const githubIds = (what: string) => z.array(z.number({ error: `must list GitHub ${what} ids (numbers)` }).int().positive(), { error: `must list GitHub ${what} ids` }).max(6, { error: "GitHub allows at most 6 reviewers per environment" }).default([]);
+/** The `tenantry-platform:*` reviewer settings the gates are built from (platform-config.ts validates them). */
+export type GateReviewers = Pick<PlatformConfig, "testReviewers" | "prodReviewers">;
 
-const reviewersSchema = z.strictObject({ users: githubIds("user"), teams: githubIds("team") });
+/**
+ * Which branches may deploy to a GitHub environment, in the three forms GitHub's API knows:
+ * every branch (no policy at all), the branches with protection rules, or the branches the
+ * environment's custom policies name. GitHub's REST description (DeploymentBranchPolicySettings)
+ * takes a policy only with exactly one of its two flags true; the flags are rendered from this
+ * type by deploymentBranchPolicy, so no environment can declare both or neither.
+ */
+export type DeploymentBranches =
+  | { readonly kind: "any" }
+  | { readonly kind: "protected" }
+  | { readonly kind: "named"; readonly patterns: readonly [string, ...string[]] };
 
-/** `tenantry-platform:*` config of the platform stack. */
-export const platformConfigSchema = z.strictObject({
-  /** `owner/name` of the repository holding stacks/. */
-  repository: z.string({ error: "must be owner/name" }).regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, { error: "must be owner/name" }),
-  testReviewers: reviewersSchema,
-  prodReviewers: reviewersSchema,
-}).superRefine((config, ctx) => {
-  const count = (r: { users: number[]; teams: number[] }) => r.users.length + r.teams.length;
-  for (const key of ["testReviewers", "prodReviewers"] as const) {
-    if (count(config[key]) > 6) ctx.addIssue({ code: "custom", path: [key], message: "may name at most 6 reviewers in all (GitHub's limit per environment)" });
-  }
-  if (count(config.testReviewers) < 1) ctx.addIssue({ code: "custom", path: ["testReviewers"], message: "must name at least 1 reviewer (user or team)" });
-  // Two listed, so that someone other than whoever started the deployment can always approve.
-  if (count(config.prodReviewers) < 2) ctx.addIssue({ code: "custom", path: ["prodReviewers"], message: "must name at least 2 reviewers (users or teams)" });
-});
-
-export type PlatformConfig = z.output<typeof platformConfigSchema>;
-
-export interface StageGate {
-  readonly stage: Stage;
-  readonly reviewers: { readonly users: readonly number[]; readonly teams: readonly number[] } | undefined;
-  readonly preventSelfReview: boolean;
-  /** Deploy only from main (a custom branch policy naming main, not "any protected branch"). */
-  readonly mainOnly: boolean;
+/** The `deploymentBranchPolicy` input of @pulumi/github's RepositoryEnvironment. */
+export interface DeploymentBranchPolicy {
+  readonly protectedBranches: boolean;
+  readonly customBranchPolicies: boolean;
 }
 
-export function promotionGates(config: PlatformConfig): StageGate[] {
+/**
+ * The environment's policy, or undefined for every branch: integrations/terraform-provider-github
+ * (resource_github_repository_environment.go) then sends no policy, which go-github's
+ * CreateUpdateEnvironment marshals as `deployment_branch_policy: null`, GitHub's "all branches".
+ */
+export function deploymentBranchPolicy(branches: DeploymentBranches): DeploymentBranchPolicy | undefined {
+  switch (branches.kind) {
+    case "any":
+      return undefined;
+    case "protected":
+      return { protectedBranches: true, customBranchPolicies: false };
+    case "named":
+      return { protectedBranches: false, customBranchPolicies: true };
+  }
+}
+
+/** The branch name patterns to declare as the environment's custom deployment policies. */
+export function deploymentBranchPatterns(branches: DeploymentBranches): readonly string[] {
+  return branches.kind === "named" ? branches.patterns : [];
+}
+
+/** "Protected branches" would admit any protected branch; a custom policy names main alone. */
+const MAIN_ONLY: DeploymentBranches = { kind: "named", patterns: ["main"] };
+
+export interface EnvironmentGate {
+  /** `preview` (pull-request previews) or a promotion stage. */
+  readonly environment: "preview" | Stage;
+  readonly reviewers: { readonly users: readonly number[]; readonly teams: readonly number[] } | undefined;
+  readonly preventSelfReview: boolean;
+  readonly branches: DeploymentBranches;
+}
+
+/**
+ * The repository's GitHub environments. `preview` holds the read-only credentials of
+ * pull-request previews, which run from the pull request's own branch, whatever its name, so
+ * it admits every branch (a fork's pull request never gets this repository's secrets); the
+ * stages deploy from main only.
+ */
+export function githubEnvironments(config: GateReviewers): EnvironmentGate[] {
   return [
-    { stage: "dev", reviewers: undefined, preventSelfReview: false, mainOnly: true },
-    { stage: "test", reviewers: config.testReviewers, preventSelfReview: true, mainOnly: true },
-    { stage: "prod", reviewers: config.prodReviewers, preventSelfReview: true, mainOnly: true },
+    { environment: "preview", reviewers: undefined, preventSelfReview: false, branches: { kind: "any" } },
+    { environment: "dev", reviewers: undefined, preventSelfReview: false, branches: MAIN_ONLY },
+    { environment: "test", reviewers: config.testReviewers, preventSelfReview: true, branches: MAIN_ONLY },
+    { environment: "prod", reviewers: config.prodReviewers, preventSelfReview: true, branches: MAIN_ONLY },
   ];
 }
 

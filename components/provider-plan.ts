@@ -44,13 +44,19 @@ function parentTypeOf(urn: string): string | undefined {
 }
 
 /**
- * Is `provider` the org's own provider of `pkg`: of that package's provider type, named after the
- * org component (`org-acme-aws`), and declared by the OrgTenant component itself? The pack, the
- * offline harness and the local apply all decide it here: a provider is judged by the same three
- * facts the engine hands a policy pack (type, name, URN), never by its settings alone.
+ * Is `provider` the provider of `pkg` that component `component` (of type `componentType`)
+ * declares for its children: of that package's provider type, named `<component>-<pkg>`, and
+ * declared under such a component? The pack, the offline harness and the local apply all decide
+ * it here: a provider is judged by the same three facts the engine hands a policy pack (type,
+ * name, URN), never by its settings alone.
  */
+export function isComponentProvider(provider: { readonly type: string; readonly name: string; readonly urn: string }, component: string, componentType: string, pkg: string): boolean {
+  return provider.type === providerType(pkg) && provider.name === childName(component, pkg) && parentTypeOf(provider.urn) === componentType;
+}
+
+/** Is `provider` the org's own provider of `pkg` (`org-acme-aws`), declared by the OrgTenant component itself? */
 export function isOrgProvider(provider: { readonly type: string; readonly name: string; readonly urn: string }, orgComponent: string, pkg: OrgProviderPackage): boolean {
-  return provider.type === providerType(pkg) && provider.name === orgProviderName(orgComponent, pkg) && parentTypeOf(provider.urn) === COMPONENT_TYPES.orgTenant;
+  return isComponentProvider(provider, orgComponent, COMPONENT_TYPES.orgTenant, pkg);
 }
 
 /** The tag keys every AWS resource of an org carries, through its provider's default tags. */

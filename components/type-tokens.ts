@@ -11,6 +11,8 @@ export const COMPONENT_TYPES = {
   dispatchNamespace: "tenantry:index:DispatchNamespace",
   /** The platform stack's GitHub environments and branch protection. */
   promotionGates: "tenantry:index:PromotionGates",
+  /** The platform stack's Secrets Store per Cloudflare account (one per account is Cloudflare's limit). */
+  accountSecretsStores: "tenantry:index:AccountSecretsStores",
   /** One user Worker of the org: the manifest the platform deploys into the dispatch namespace. */
   tenantApp: "tenantry:index:TenantApp",
 } as const;

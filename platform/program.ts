@@ -1,22 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
+import { AccountSecretsStores } from "../components/account-secrets-stores";
+import { platformConfigSchema } from "../components/platform-config";
 import { PromotionGates } from "../components/promotion-gates";
-import { platformConfigSchema } from "../components/promotion-plan";
-import { SpecError } from "../spec/spec-errors";
+import { formatPath, SpecError } from "../spec/spec-errors";
 
 /**
- * The platform stack: the GitOps repository's promotion gates, declared once (not per org).
- * Config lives in platform/Pulumi.platform.yaml under `tenantry-platform:*`.
+ * The platform stack: what every org shares, declared once. The GitOps repository's promotion
+ * gates, and the Secrets Store of each Cloudflare account org edges run in (Cloudflare allows
+ * one per account, so no org stack can own it). Config lives in platform/Pulumi.platform.yaml
+ * under `tenantry-platform:*`; deploy it before the first org on a new account.
  */
 export = function platform() {
   const config = new pulumi.Config("tenantry-platform");
-  const raw = { repository: config.get("repository"), testReviewers: config.getObject("testReviewers"), prodReviewers: config.getObject("prodReviewers") };
+  const raw = {
+    repository: config.get("repository"),
+    testReviewers: config.getObject("testReviewers"),
+    prodReviewers: config.getObject("prodReviewers"),
+    cloudflareAccounts: config.getObject("cloudflareAccounts"),
+  };
   const parsed = platformConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new SpecError(parsed.error.issues.map((issue) => {
-      const field = ["tenantry-platform", ...issue.path.map(String)].join(".").replace("tenantry-platform.", "tenantry-platform:");
+      const field = formatPath("tenantry-platform", issue.path).replace("tenantry-platform.", "tenantry-platform:");
       return { field, message: `${field} ${issue.message}` };
     }));
   }
   new PromotionGates("platform-promotion", parsed.data);
-  return {};
+  const stores = new AccountSecretsStores("platform-secrets-stores", { accountIds: parsed.data.cloudflareAccounts });
+  // What each org on an account names in edge.secretsStoreId: `pulumi stack output secretsStoreIds`.
+  return { secretsStoreIds: stores.storeIds };
 };

@@ -1,8 +1,10 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { planEdgeNames, type EdgeNames } from "../components/edge-plan";
 import { isOfPackage } from "../components/provider-plan";
+import { COMPONENT_TYPES } from "../components/type-tokens";
 import { orgProviderRule } from "./org-providers";
 import { cloudflareProviderFindings } from "./provider-inputs";
+import { DECLARED_RESOURCE_TYPES, isPlatformOnlyType } from "./resource-types";
 import { judgeAgainstOrg } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
 
@@ -28,7 +30,6 @@ export const cloudflareOrgProvider: StackValidationPolicy = orgProviderRule("clo
 const NAMES: Readonly<Record<string, { readonly input: string; readonly allowed: (names: EdgeNames) => readonly string[] }>> = {
   "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace": { input: "name", allowed: (n) => [n.namespace] },
   "cloudflare:index/workersScript:WorkersScript": { input: "scriptName", allowed: (n) => n.scripts },
-  "cloudflare:index/secretsStore:SecretsStore": { input: "name", allowed: (n) => [n.secretsStore] },
   "cloudflare:index/secretsStoreSecret:SecretsStoreSecret": { input: "name", allowed: (n) => n.storeSecrets },
 };
 
@@ -60,22 +61,28 @@ export const cloudflareResourcesMatchOrg: StackValidationPolicy = {
   name: "cloudflare-resources-match-org",
   description: "Every Cloudflare resource is in its org's edge.accountId, named as the program names the org's (tn-<org>, tn-<org>-router, ...), with bindings naming only the org's namespace, Workers and store secrets.",
   enforcementLevel: "mandatory",
-  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, (type) => isOfPackage(type, "cloudflare"), ["accountId", "name", "scriptName"], reportViolation, (resource, values, org) => {
-    const names = planEdgeNames(org.slug);
-    const naming = NAMES[resource.type];
-    const accountId = values["accountId"];
-    const findings = [accountId === org.edgeAccountId ? undefined
-      : `is in Cloudflare account ${String(accountId)}: org ${org.slug}'s edge is in its edge.accountId ${org.edgeAccountId ?? "(none declared)"}.`];
-    if (naming === undefined) {
-      findings.push("is of a type whose names this rule does not know: declare its names in policies/cloudflare.ts.");
-    } else {
-      const allowed = naming.allowed(names);
-      const name = values[naming.input];
-      if (typeof name !== "string" || !allowed.includes(name)) findings.push(`is named ${String(name)}: a ${shortType(resource.type)} of org ${org.slug} is named ${list(allowed)}.`);
-    }
-    for (const reference of bindingReferences(readKnown(resource.props, "bindings"), names)) {
-      if (!reference.allowed.includes(String(reference.value))) findings.push(`names ${String(reference.value)} as ${reference.what}: org ${org.slug}'s are ${list(reference.allowed)}.`);
-    }
-    return findings.filter((finding): finding is string => finding !== undefined).map((finding) => `${resource.name} ${finding}`);
-  }),
+  validateStack: (args, reportViolation) => {
+    // The platform stack declares no org; its Secrets Stores are cloudflare-platform-secrets-stores'.
+    const orgStack = args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant);
+    const judged = (type: string) => isOfPackage(type, "cloudflare") && (orgStack || !isPlatformOnlyType(type));
+    judgeAgainstOrg(args.resources, judged, ["accountId", "name", "scriptName"], reportViolation, (resource, values, org) => {
+      const names = planEdgeNames(org.slug);
+      const naming = NAMES[resource.type];
+      const accountId = values["accountId"];
+      const findings = [accountId === org.edgeAccountId ? undefined
+        : `is in Cloudflare account ${String(accountId)}: org ${org.slug}'s edge is in its edge.accountId ${org.edgeAccountId ?? "(none declared)"}.`];
+      if (naming === undefined) {
+        // A type no org declares is refused whatever its name (stack-resource-types-allowed says why).
+        if (DECLARED_RESOURCE_TYPES.includes(resource.type)) findings.push("is of a type whose names this rule does not know: declare its names in policies/cloudflare.ts.");
+      } else {
+        const allowed = naming.allowed(names);
+        const name = values[naming.input];
+        if (typeof name !== "string" || !allowed.includes(name)) findings.push(`is named ${String(name)}: a ${shortType(resource.type)} of org ${org.slug} is named ${list(allowed)}.`);
+      }
+      for (const reference of bindingReferences(readKnown(resource.props, "bindings"), names)) {
+        if (!reference.allowed.includes(String(reference.value))) findings.push(`names ${String(reference.value)} as ${reference.what}: org ${org.slug}'s are ${list(reference.allowed)}.`);
+      }
+      return findings.filter((finding): finding is string => finding !== undefined).map((finding) => `${resource.name} ${finding}`);
+    });
+  },
 };

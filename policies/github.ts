@@ -1,6 +1,7 @@
 import * as github from "@pulumi/github";
 import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { MAIN_APPROVALS } from "../components/promotion-plan";
+import { booleanInput } from "./org-providers";
 
 /* Promotion with separation of duties: TEST needs a reviewer, PROD two, and never the author. */
 
@@ -25,6 +26,23 @@ export const githubPromotionGates: ResourceValidationPolicy = {
     if (policy?.protectedBranches !== false || policy.customBranchPolicies !== true) {
       reportViolation(`Environment ${environment.environment} (${args.name}) must deploy from main only (deploymentBranchPolicy: customBranchPolicies true with a RepositoryEnvironmentDeploymentPolicy for main).`);
     }
+  }),
+};
+
+/**
+ * GitHub refuses (422) a deployment branch policy with both flags true or both false
+ * (DeploymentBranchPolicySettings in GitHub's REST description); no policy admits every branch.
+ */
+export const githubDeploymentBranchPolicyValid: ResourceValidationPolicy = {
+  name: "github-deployment-branch-policy-valid",
+  description: "An environment's deploymentBranchPolicy, when declared, sets exactly one of protectedBranches and customBranchPolicies true, as GitHub's API requires.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(github.RepositoryEnvironment, (environment, args, reportViolation) => {
+    const policy = environment.deploymentBranchPolicy;
+    if (policy === undefined) return;
+    const { protectedBranches, customBranchPolicies } = policy;
+    if ((booleanInput(protectedBranches) === true) !== (booleanInput(customBranchPolicies) === true)) return;
+    reportViolation(`Environment ${environment.environment} (${args.name}) sets protectedBranches ${String(protectedBranches)} and customBranchPolicies ${String(customBranchPolicies)}: GitHub takes exactly one of them true, or no deploymentBranchPolicy to admit every branch.`);
   }),
 };
 

@@ -18,7 +18,7 @@ const isPositiveInteger = (value: unknown) => (typeof value === "number" || type
 /** Findings for inputs outside `allowed`. */
 function unexpectedInputs(props: Record<string, unknown>, allowed: readonly string[], pkg: string): string[] {
   return Object.keys(props).filter((key) => !allowed.includes(key))
-    .map((key) => `inputs hold ${key}, which tenantry never sets on the org's ${pkg} provider: remove it.`);
+    .map((key) => `inputs hold ${key}, which tenantry never sets on a ${pkg} provider: remove it.`);
 }
 
 const VERSION = "version";

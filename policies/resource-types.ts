@@ -27,10 +27,10 @@ export const DECLARED_RESOURCE_TYPES: readonly string[] = [
   "aws:iam/user:User",
   "aws:iam/userPolicy:UserPolicy",
   "aws:iam/accessKey:AccessKey",
-  // The edge: the dispatch namespace, the router and outbound Workers, their Secrets Store.
+  // The edge: the dispatch namespace, the router and outbound Workers, their keys in the
+  // account's Secrets Store (the platform stack's: see PLATFORM_ONLY_TYPES).
   "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace",
   "cloudflare:index/workersScript:WorkersScript",
-  "cloudflare:index/secretsStore:SecretsStore",
   "cloudflare:index/secretsStoreSecret:SecretsStoreSecret",
   // Generated passwords.
   "random:index/randomPassword:RandomPassword",
@@ -38,7 +38,18 @@ export const DECLARED_RESOURCE_TYPES: readonly string[] = [
   "pulumi-nodejs:dynamic:Resource",
 ];
 
-const ORG_STACK_COMPONENTS: readonly string[] = Object.values(COMPONENT_TYPES).filter((type) => type !== COMPONENT_TYPES.promotionGates);
+/**
+ * Types the platform stack declares for every org, which an org stack therefore never does, with
+ * why: the refusal says where the thing comes from instead.
+ */
+export const PLATFORM_ONLY_TYPES: Readonly<Record<string, string>> = {
+  "cloudflare:index/secretsStore:SecretsStore": "Cloudflare allows one Secrets Store per account, so the platform stack creates it and an org names it in edge.secretsStoreId",
+};
+
+export const isPlatformOnlyType = (type: string) => Object.hasOwn(PLATFORM_ONLY_TYPES, type);
+
+const PLATFORM_COMPONENTS: readonly string[] = [COMPONENT_TYPES.promotionGates, COMPONENT_TYPES.accountSecretsStores];
+const ORG_STACK_COMPONENTS: readonly string[] = Object.values(COMPONENT_TYPES).filter((type) => !PLATFORM_COMPONENTS.includes(type));
 const STACK = "pulumi:pulumi:Stack";
 
 /** Types that create nothing themselves: the stack, tenantry's components, and providers (judged by the *-org-provider rules). */
@@ -53,7 +64,8 @@ export const stackResourceTypesAllowed: StackValidationPolicy = {
     if (!args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant)) return;
     for (const resource of args.resources) {
       if (isStructural(resource.type) || DECLARED_RESOURCE_TYPES.includes(resource.type)) continue;
-      reportViolation(`${resource.name} is a ${resource.type}, which no org declares: an org stack holds only the resource types the program declares (docs/policies.md).`, resource.urn);
+      const why = PLATFORM_ONLY_TYPES[resource.type] ?? "an org stack holds only the resource types the program declares";
+      reportViolation(`${resource.name} is a ${resource.type}, which no org declares: ${why} (docs/policies.md).`, resource.urn);
     }
   },
 };

@@ -1,5 +1,6 @@
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import type { StackValidationPolicy } from "@pulumi/policy";
+import { isPlatformOnlyType } from "./resource-types";
 import { orgOfStack } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
 
@@ -7,15 +8,19 @@ import { readKnown, UNKNOWN } from "./unknowns";
 
 const ORG = COMPONENT_TYPES.orgTenant;
 
-/** Types only an org stack declares; the platform stack (GitHub gates) has none of them. */
+/**
+ * Types only an org stack declares; the platform stack (GitHub gates, the accounts' Secrets
+ * Stores) has none of them but its platform-only types.
+ */
 const TENANT_TYPE = /^(postgresql|cloudflare|aws|random):|^tenantry:index:(Org|AuditLedger|EnvironmentSchemas|DispatchNamespace|SecretBindings|TenantApp)/;
+const isTenantType = (type: string) => TENANT_TYPE.test(type) && !isPlatformOnlyType(type);
 
 export const stackOneOrg: StackValidationPolicy = {
   name: "stack-one-org",
   description: "A stack that declares tenant resources declares exactly one tenant org.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    if (!args.resources.some((r) => TENANT_TYPE.test(r.type))) return; // not an org stack (the platform stack)
+    if (!args.resources.some((r) => isTenantType(r.type))) return; // not an org stack (the platform stack)
     const orgs = args.resources.filter((r) => r.type === ORG);
     if (orgs.length !== 1) reportViolation(`A stack must declare exactly one org (found ${orgs.length}).`);
   },

@@ -83,7 +83,8 @@ export function problemsFromZod(error: z.ZodError, root = ORG_CONFIG_KEY): SpecP
     }
     const field = formatPath(root, issue.path);
     if (issue.code === "invalid_type" && issue.input === undefined) {
-      return [{ field, message: `${field} is required` }];
+      // A schema may say where a required value comes from ("is required: ...").
+      return [{ field, message: issue.message.startsWith("is required:") ? `${field} ${issue.message}` : `${field} is required` }];
     }
     const suffix = issue.code === "custom" ? "" : gotSuffix(issue.input);
     return [{ field, message: `${field} ${issue.message}${suffix}` }];

@@ -57,7 +57,7 @@ function edgeWhereAppsRun(spec: ParsedSpec): RuleProblem[] {
   const { edge } = spec;
   if (edge === undefined) {
     return spec.apps.length > 0 || spec.secrets.length > 0
-      ? [{ path: ["edge"], message: "is required when the org has apps or secrets (accountId, identity, operator, awsRegion)" }]
+      ? [{ path: ["edge"], message: "is required when the org has apps or secrets (accountId, secretsStoreId, identity, operator, awsRegion)" }]
       : [];
   }
   return [

@@ -121,10 +121,13 @@ const customRoleSchema = z.strictObject({
   permissions: z.array(permissionGrant, { error: "must be a list of permissions" }).max(50, { error: "must list at most 50 permissions" }),
 });
 
+/** Says where the id comes from: the store is the platform stack's, never the org's. */
+const SECRETS_STORE_ID_REQUIRED = "is required: the id of the Cloudflare account's one Secrets Store, which the platform stack creates (pulumi stack output secretsStoreIds, in platform/) or, for an account that already has one, its id (wrangler secrets-store store list --remote)";
+
 /**
- * Where the org's apps run: the Cloudflare account of its dispatch namespace, the identity
- * provider whose tokens admit users, the operator domain whose tokens never do, and the AWS
- * region of its secrets.
+ * Where the org's apps run: the Cloudflare account of its dispatch namespace and that
+ * account's Secrets Store, the identity provider whose tokens admit users, the operator domain
+ * whose tokens never do, and the AWS region of its secrets.
  */
 const edgeSchema = z.strictObject({
   accountId: z.string({ error: "must be a Cloudflare account id" }).regex(/^[0-9a-f]{32}$/, { error: "must be a Cloudflare account id (32 hex digits)" }),
@@ -139,11 +142,13 @@ const edgeSchema = z.strictObject({
   }),
   awsRegion: z.string({ error: "must be an AWS region" }).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region such as eu-west-1" }),
   /**
-   * The account's Secrets Store, when it has one already: Cloudflare allows one store per
-   * account, so orgs sharing an account share it (their secret names carry the org's prefix).
-   * Without it, the stack creates a store of its own.
+   * The account's Secrets Store, where the org's edge keys live (as `tn-<org>-...`). Cloudflare
+   * allows one store per account, so no org creates it: the platform stack does, once per
+   * account (or the account had one already), and every org on the account names its id.
    */
-  secretsStoreId: z.string({ error: "must be a Secrets Store id" }).regex(/^[0-9a-f]{32}$/, { error: "must be a Secrets Store id (32 hex digits)" }).optional(),
+  secretsStoreId: z
+    .string({ error: (issue) => (issue.input === undefined ? SECRETS_STORE_ID_REQUIRED : "must be a Secrets Store id (32 hex digits)") })
+    .regex(/^[0-9a-f]{32}$/, { error: "must be a Secrets Store id (32 hex digits)" }),
 });
 
 /**

@@ -46,10 +46,12 @@ export async function onboard(slug: string, options: OnboardOptions, projectDir:
   if (problems.length > 0) throw new SpecError(problems);
 
   const path = join(stacksDir, `Pulumi.org-${slug}.yaml`);
-  writeCheckedStackFile(path, renderStackFile(request, platformOf(stacksDir, options.like)), { create: true });
+  const platform = platformOf(stacksDir, options.like);
+  writeCheckedStackFile(path, renderStackFile(request, platform), { create: true });
   const file = relative(projectDir, path);
   console.log([
     `wrote ${file}: org ${slug}, ${options.tier} tier, environments ${options.environments.join(" -> ")}, workspaces ${options.workspaces.join(", ")}`,
+    ...edgeLines(platform.edge),
     "",
     "next, open the pull request that onboards it:",
     `  git checkout -b onboard-${slug}`,
@@ -58,4 +60,13 @@ export async function onboard(slug: string, options: OnboardOptions, projectDir:
     `once merged, promotion previews org-${slug} in the dev ring, then creates and deploys it in the ${options.tier === "sandbox" ? "test ring (1 approval)" : "prod ring (after the pull request's 2 approvals, 1 more)"}.`,
   ].join("\n"));
   return EXIT_OK;
+}
+
+/**
+ * Where the new org's edge goes, copied from the template: its account, and the account's one
+ * Secrets Store, which the platform stack created and every org on the account shares.
+ */
+function edgeLines(edge: PlatformSettings["edge"]): string[] {
+  if (edge === undefined) return [];
+  return [`edge: Cloudflare account ${String(edge["accountId"])}, in its Secrets Store ${String(edge["secretsStoreId"])} (the platform stack's, one per account: pulumi stack output secretsStoreIds in platform/)`];
 }

@@ -27,6 +27,7 @@ export function validOrgInput(): Record<string, unknown> {
     claimedDomains: ["acme.com"],
     edge: {
       accountId: "0123456789abcdef0123456789abcdef",
+      secretsStoreId: "fedcba9876543210fedcba9876543210",
       identity: { issuer: "https://id.acme-saas.example/", audience: "tenantry-apps", jwksUrl: "https://id.acme-saas.example/.well-known/jwks.json" },
       operator: { issuer: "https://operator.tenantry.example/", audience: "tenantry-operator" },
       awsRegion: "eu-west-1",

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { collidingSlug } from "../../cli/onboard-plan";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
+import { readStackFile } from "../../harness/stack-file";
 import { CliProject } from "../helpers/cli-project";
 
 /* `tenantry onboard`, the built command in a scratch copy of the project's stacks/. */
@@ -22,6 +23,14 @@ describe("tenantry onboard", () => {
     const checked = tenantry("check", "org-initech", "--json");
     expect(checked.code).toBe(EXIT_OK);
     expect(JSON.parse(checked.stdout)).toMatchObject({ stack: "org-initech", violations: [] });
+  });
+
+  it("puts the new org in the template's Cloudflare account and its one Secrets Store, and says so", () => {
+    const written = tenantry("onboard", "vandelay", "--like", "org-globex");
+    expect(written.code).toBe(EXIT_OK);
+    expect(written.stdout).toContain("edge: Cloudflare account 0123456789abcdef0123456789abcdef, in its Secrets Store fedcba9876543210fedcba9876543210 (the platform stack's, one per account: pulumi stack output secretsStoreIds in platform/)");
+    const org = JSON.parse(readStackFile(join(project, "stacks", "Pulumi.org-vandelay.yaml")).values["tenantry:org"] ?? "{}") as { edge?: Record<string, unknown> };
+    expect([org.edge?.["accountId"], org.edge?.["secretsStoreId"]]).toEqual(["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"]);
   });
 
   it("defaults to a production org with dev, test and prod and one workspace", () => {

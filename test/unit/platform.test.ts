@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SpecError } from "../../spec/spec-errors";
 import type { RegisteredResource } from "../../harness/recording-monitor";
@@ -12,10 +13,13 @@ import platform from "../../platform/program";
 const STACK_FILE = join(__dirname, "..", "..", "platform", "Pulumi.platform.yaml");
 const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
 const PROTECTION = "github:index/branchProtection:BranchProtection";
+const STORE = "cloudflare:index/secretsStore:SecretsStore";
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
 
 let resources: readonly RegisteredResource[];
+let outputs: Readonly<Record<string, unknown>>;
 beforeAll(async () => {
-  resources = (await runProgram(readStackFile(STACK_FILE), { program: platform })).resources;
+  ({ resources, outputs } = await runProgram(readStackFile(STACK_FILE), { program: platform }));
 });
 
 const changed = (name: string, patch: (inputs: Record<string, unknown>) => Record<string, unknown>) =>
@@ -32,6 +36,16 @@ describe("the platform stack", () => {
     ]);
     const main = resources.find((r) => r.type === PROTECTION);
     expect(main?.inputs).toMatchObject({ pattern: "main", enforceAdmins: true, allowsForcePushes: false, requiredPullRequestReviews: [{ requiredApprovingReviewCount: 2, dismissStaleReviews: true, requireCodeOwnerReviews: true }] });
+  });
+
+  it("lets pull-request previews deploy from any branch, and dev, test and prod from the branches their custom policy names", () => {
+    // GitHub's API: no policy (null) admits every branch; a policy sets exactly one of its two flags.
+    expect(resources.filter((r) => r.type === ENVIRONMENT).map((r) => [r.inputs["environment"], r.inputs["deploymentBranchPolicy"]])).toEqual([
+      ["preview", undefined],
+      ["dev", { protectedBranches: false, customBranchPolicies: true }],
+      ["test", { protectedBranches: false, customBranchPolicies: true }],
+      ["prod", { protectedBranches: false, customBranchPolicies: true }],
+    ]);
   });
 
   it("passes the policy pack", async () => {
@@ -65,10 +79,68 @@ describe("the platform stack", () => {
     ]);
   });
 
+  it("is refused whenever an environment's branch policy sets both flags or neither, as GitHub's API refuses it", async () => {
+    const environments = ["platform-promotion-preview", "platform-promotion-dev", "platform-promotion-test", "platform-promotion-prod"];
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...environments), fc.boolean(), fc.boolean(), async (name, protectedBranches, customBranchPolicies) => {
+      const environment = resources.find((r) => r.name === name)?.inputs["environment"];
+      const refused = (await messages(changed(name, (i) => ({ ...i, deploymentBranchPolicy: { protectedBranches, customBranchPolicies } }))))
+        .filter((m) => m.startsWith("github-deployment-branch-policy-valid:"));
+      expect(refused).toEqual(protectedBranches === customBranchPolicies
+        ? [`github-deployment-branch-policy-valid: Environment ${String(environment)} (${name}) sets protectedBranches ${protectedBranches} and customBranchPolicies ${customBranchPolicies}: GitHub takes exactly one of them true, or no deploymentBranchPolicy to admit every branch.`]
+        : []);
+    }), { numRuns: 40 });
+  });
+
   it("is refused when main merges on one approval, or without a code owner's", async () => {
     expect(await messages(changed("platform-promotion-main", (i) => ({ ...i, requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }] })))).toEqual([
       "github-main-needs-two-approvals: Branch protection platform-promotion-main needs requiredApprovingReviewCount of at least 2.",
       "github-main-needs-two-approvals: Branch protection platform-promotion-main must require a code owner's review (.github/CODEOWNERS).",
+    ]);
+  });
+
+  it("declares the Secrets Store of each listed Cloudflare account once, protected, retained and on its own Cloudflare provider, and exports its id", () => {
+    const stores = resources.filter((r) => r.type === STORE);
+    expect(stores.map((r) => [r.name, r.inputs["accountId"], r.inputs["name"], r.protect, r.retainOnDelete])).toEqual([
+      [`platform-secrets-stores-${ACCOUNT}`, ACCOUNT, "tenantry", true, true],
+    ]);
+    // An explicit provider holding nothing but the SDK's version: a default one would read cloudflare:* keys of the stack file.
+    const provider = resources.find((r) => stores[0]?.provider?.startsWith(`${r.urn}::`));
+    expect([provider?.type, provider?.name, provider?.inputs]).toEqual(["pulumi:providers:cloudflare", "platform-secrets-stores-cloudflare", { version: expect.any(String) }]);
+    expect(outputs["secretsStoreIds"]).toEqual({ [ACCOUNT]: `platform-secrets-stores-${ACCOUNT}-id` });
+  });
+
+  it("is refused with a second Secrets Store in one account, or an unprotected one", async () => {
+    const [store] = resources.filter((r) => r.type === STORE);
+    if (store === undefined) throw new Error("the platform stack declares no Secrets Store");
+    const second = { ...store, name: "platform-secrets-stores-again", urn: store.urn.replace(/::[^:]+$/, "::platform-secrets-stores-again") };
+    expect(await messages([...resources, second])).toEqual([
+      `cloudflare-platform-secrets-stores: platform-secrets-stores-again is a second Secrets Store in Cloudflare account ${ACCOUNT}: Cloudflare allows one per account, and every org on it shares it.`,
+    ]);
+    expect(await messages(resources.map((r) => (r === store ? { ...r, protect: false } : r)))).toEqual([
+      `cloudflare-platform-secrets-stores: ${store.name} must be protected (protect: true): deleting or replacing the store deletes the secrets of every org on account ${ACCOUNT}.`,
+    ]);
+  });
+
+  it("is refused with a Secrets Store on a provider that holds a setting, or on one the platform's component did not declare", async () => {
+    const [store] = resources.filter((r) => r.type === STORE);
+    const provider = resources.find((r) => store?.provider?.startsWith(`${r.urn}::`));
+    if (store === undefined || provider === undefined) throw new Error("the platform stack declares no Secrets Store on its own provider");
+    expect(await messages(resources.map((r) => (r === provider ? { ...r, inputs: { ...r.inputs, baseUrl: "https://api.example.net/client/v4" } } : r)))).toEqual([
+      `cloudflare-platform-secrets-stores: ${store.name} uses platform-secrets-stores-cloudflare, whose inputs hold baseUrl, which tenantry never sets on a cloudflare provider: remove it.`,
+    ]);
+    const stray = { ...provider, name: "platform-stray-cloudflare", urn: provider.urn.replace(/::[^:]+$/, "::platform-stray-cloudflare") };
+    expect(await messages([...resources, stray].map((r) => (r === store ? { ...r, provider: `${stray.urn}::stray-id` } : r)))).toEqual([
+      `cloudflare-platform-secrets-stores: ${store.name} must be declared by the platform's AccountSecretsStores component, on its own Cloudflare provider (it uses pulumi:providers:cloudflare::platform-stray-cloudflare).`,
+    ]);
+  });
+
+  it("refuses a configuration that lists a Cloudflare account twice, before registering anything", async () => {
+    const file = readStackFile(STACK_FILE);
+    const values = { ...file.values, "tenantry-platform:cloudflareAccounts": JSON.stringify([ACCOUNT, ACCOUNT]) };
+    const outcome = await runProgram({ ...file, values }, { program: platform }).catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(SpecError);
+    expect((outcome as SpecError).problems.map((p) => p.message)).toEqual([
+      `tenantry-platform:cloudflareAccounts[1] lists account ${ACCOUNT} again: Cloudflare allows one Secrets Store per account, so each account is listed once`,
     ]);
   });
 
