@@ -67,9 +67,10 @@ interface MigrationInputs {
 
 /**
  * The `ssl` options of the migration's connection: the files lib/pq would use on this machine
- * (migration-tls.ts decides which, and what is verified), read here.
+ * (migration-tls.ts decides which, and what is verified), read here. `tenantry prove
+ * --server-url` connects with the same options (remote/tls.ts).
  */
-function sslOptionsOf(connection: MigrationInputs["connection"]): Record<string, unknown> {
+export function sslOptionsOf(connection: ProviderTls): Record<string, unknown> {
   // Required here, not at the top: this function is serialized and runs in the provider host.
   const fs = require("fs") as typeof import("fs");
   const os = require("os") as typeof import("os");

@@ -61,7 +61,10 @@ export async function proveServer(stack: TenantStack, urlText: string, env: { re
   const sslmode = connectionSslmode(stack.provider.sslmode, url.sslmode, url.host, isLoopback(url.host));
   const providerDatabase = url.database ?? stack.provider.database;
   const target = shownUrl(url, providerDatabase);
-  const session = new CatalogSession({ host: url.host, port: url.port, user: url.login, password: url.password, ssl: pgSsl(sslmode) });
+  const session = new CatalogSession({ host: url.host, port: url.port, user: url.login, password: url.password, ssl: pgSsl(sslmode, {
+    ...(stack.provider.sslrootcert === undefined ? {} : { sslrootcert: stack.provider.sslrootcert }),
+    ...(stack.provider.clientcert === undefined ? {} : { clientcert: stack.provider.clientcert }),
+  }) });
   try {
     const refused = await session.refusal(providerDatabase);
     if (refused !== undefined) refuse(`could not connect to ${SERVER_URL_OPTION} ${target} as ${url.login}: ${refused.code ?? ""} (${refused.message ?? ""})`);

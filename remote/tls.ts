@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from "node:tls";
-import type { ProviderSettings } from "../spec/provider-settings";
+import { sslOptionsOf } from "../components/sql-migration";
+import type { ProviderSettings, ProviderTls } from "../spec/provider-settings";
 import { SpecError } from "../spec/spec-errors";
 import { SERVER_URL_OPTION, URL_SSLMODES, type UrlSslmode } from "./server-url";
 
@@ -31,18 +32,12 @@ export function connectionSslmode(stack: ProviderSettings["sslmode"], asked: Url
 }
 
 /**
- * `pg`'s `ssl` option for a mode, with libpq's meaning of each (libpq "SSL Mode Descriptions";
- * lib/pq, which the Postgres provider uses, follows it): `require` encrypts without verifying,
- * `verify-ca` verifies the certificate chain but not the host name, `verify-full` both. The
- * trusted CAs are Node's (extend them with NODE_EXTRA_CA_CERTS, e.g. with the RDS CA bundle).
- * This is the meaning a migration's connection is to have once it honours every sslmode
- * (issue 14, finding 5); the two should be one function when both exist.
+ * `pg`'s `ssl` option for a mode: exactly what a SqlMigration of the stack connects with
+ * (components/sql-migration.ts sslOptionsOf, lib/pq's meaning of each mode), with the stack's
+ * `postgresql:sslrootcert` and `clientcert` and the same PGSSLROOTCERT / ~/.postgresql
+ * fallbacks: the proof trusts what a deploy trusts, no more. `disable` (loopback only) is no TLS.
  */
-export function pgSsl(mode: UrlSslmode): false | ConnectionOptions {
-  switch (mode) {
-    case "disable": return false;
-    case "require": return { rejectUnauthorized: false };
-    case "verify-ca": return { rejectUnauthorized: true, checkServerIdentity: () => undefined };
-    case "verify-full": return { rejectUnauthorized: true };
-  }
+export function pgSsl(mode: UrlSslmode, trust: Omit<ProviderTls, "sslmode">): false | ConnectionOptions {
+  if (mode === "disable") return false;
+  return sslOptionsOf({ ...trust, sslmode: mode }) as ConnectionOptions;
 }

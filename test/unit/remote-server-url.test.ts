@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { checkServerIdentity } from "node:tls";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -107,7 +110,7 @@ describe("the TLS the proof connects with", () => {
         expect(asked !== undefined && strength(asked) < strength(stack)).toBe(true);
         return;
       }
-      expect(pgSsl(mode as "require")).not.toBe(false);
+      expect(pgSsl(mode as "require", {})).not.toBe(false);
       expect(strength(mode)).toBeGreaterThanOrEqual(strength(stack));
       expect(mode).toBe(asked ?? stack);
     }));
@@ -124,15 +127,27 @@ describe("the TLS the proof connects with", () => {
   });
 
   it("maps each mode as libpq does: require encrypts unverified, verify-ca checks the chain only, verify-full the chain and the host name", () => {
-    expect(pgSsl("disable")).toBe(false);
-    expect(pgSsl("require")).toEqual({ rejectUnauthorized: false });
-    const ca = pgSsl("verify-ca");
+    expect(pgSsl("disable", {})).toBe(false);
+    expect(pgSsl("require", {})).toEqual({ rejectUnauthorized: false });
+    const ca = pgSsl("verify-ca", {});
     expect(ca).toMatchObject({ rejectUnauthorized: true });
     // A certificate for another host name passes verify-ca's identity check, not verify-full's.
     const otherHost = { subject: { CN: "other.example" }, subjectaltname: "DNS:other.example" } as never;
     expect(ca !== false && ca.checkServerIdentity?.("pg.example.internal", otherHost)).toBeUndefined();
     // verify-full keeps Node's own identity check, which refuses that certificate.
-    expect(pgSsl("verify-full")).toEqual({ rejectUnauthorized: true });
+    expect(pgSsl("verify-full", {})).toEqual({ rejectUnauthorized: true });
     expect(checkServerIdentity("pg.example.internal", otherHost)).toBeInstanceOf(Error);
+  });
+
+  it("trusts what the stack's migrations trust: the CAs of postgresql:sslrootcert, read on this machine", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tenantry-ca-"));
+    try {
+      const file = join(dir, "rds-bundle.pem");
+      writeFileSync(file, "-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n");
+      expect(pgSsl("verify-full", { sslrootcert: file })).toMatchObject({ rejectUnauthorized: true, ca: readFileSync(file, "utf8") });
+      expect(() => pgSsl("verify-full", { sslrootcert: join(dir, "missing.pem") })).toThrowError(/postgresql:sslrootcert .*missing\.pem cannot be read on this machine/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
