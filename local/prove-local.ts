@@ -65,7 +65,7 @@ export async function proveLocal(stack: LocalStack, { signal, onLeftovers }: Pro
     const { passwords, settings } = await repairLogins({ server, admin, superuser: { ...server, database: admin.database }, resources: own });
     return { passwords, settings };
   };
-  const database = await prove({ server, spec: tenant.spec, credentials: loginCredentials(own), otherOrgs, repairRoles },
+  const database = await prove({ server, spec: tenant.spec, providerLogin: admin.user, credentials: loginCredentials(own), otherOrgs, repairRoles },
     { journal: paths.proofFile, signal, ...(onLeftovers === undefined ? {} : { onLeftovers }) });
   signal?.throwIfAborted();
   return [...database, ...(await proveEdge(tenant.spec, { signal }))];

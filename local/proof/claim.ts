@@ -27,6 +27,8 @@ export interface ProofContext {
   readonly spec: OrgSpec;
   /** Login role name -> credentials, from the local state. */
   readonly credentials: ReadonlyMap<string, Credentials>;
+  /** The stack's provider login (`postgresql:username`), whose membership in the owner role the deploy relies on. */
+  readonly providerLogin: string;
   /** Other orgs applied to the same server, for the cross-tenant claims. */
   readonly otherOrgs: readonly OtherOrg[];
   /** A per-run suffix for objects the proof creates (and drops again). */

@@ -11,7 +11,7 @@ import { credentialsOf, expectRefused, SQLSTATE, type ClaimResult, type ProofCon
  * It creates nothing on the server, so it needs no per-run nonce.
  */
 
-type OffboardingContext = Omit<ProofContext, "nonce" | "willCreate" | "repairRoles">;
+type OffboardingContext = Omit<ProofContext, "nonce" | "willCreate" | "repairRoles" | "providerLogin">;
 
 async function loginsAreRefused(ctx: OffboardingContext): Promise<ClaimResult[]> {
   const database = databaseName(ctx.spec.slug);

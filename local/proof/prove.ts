@@ -8,6 +8,7 @@ import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { applicationEventsStayInTheirEnvironment, ledgerReadsStayInTheirEnvironment, ledgerSegregationCannotBeSwitchedOff } from "./ledger-segregation-claims";
 import { runawaySessionsAreEnded } from "./enforcer-claims";
+import { deployKeepsItsFooting } from "./deploy-claims";
 import {
   connectionLimitRefusesOneMore, noPrivilegedAttributes, otherOrgsCannotConnect, publicCannotConnect, roleSettingsAreRestored, rolesCarryTimeouts, statementTimeoutCancels,
   tempFilesAreCapped,
@@ -40,6 +41,7 @@ const CLAIMS = [
   guardOutOfTenantReach,
   publicHoldsNothingOnTheLedger,
   publicCannotConnect,
+  deployKeepsItsFooting,
   otherOrgsCannotConnect,
   noPrivilegedAttributes,
   rolesCarryTimeouts,

@@ -7,6 +7,16 @@ import type { ServerInfo } from "../../local/server";
 import { readState } from "../../local/state";
 import { declareLocal, upLocal, type LocalStack } from "../../local/up";
 import { localStack, writeStackFile } from "../helpers/local";
+import { deployKeepsItsFooting } from "../../local/proof/deploy-claims";
+import type { ProofContext } from "../../local/proof/claim";
+
+/** What a catalog-only claim needs of a proof's context. */
+function proofContext(stack: LocalStack, server: ServerInfo): Omit<ProofContext, "providerLogin"> {
+  return {
+    server, spec: stack.tenant.spec, credentials: new Map(), otherOrgs: [], nonce: "changes",
+    willCreate: () => undefined, repairRoles: async () => ({ passwords: [], settings: [] }),
+  };
+}
 
 /*
  * The local apply behaves like `pulumi up`: the second run changes nothing, a changed spec
@@ -49,6 +59,20 @@ describe("applying a stack again", () => {
       const applied = await upLocal(stack).catch((error: unknown) => { throw new Error(`apply ${run}: ${String(error)}`); });
       if (run > 1) expect(names(applied.changes), `apply ${run} changes nothing`).toEqual([]);
       expect((await asSuperuser(stack, "postgres", check)).rows, `after apply ${run}`).toEqual([{ inherits: true, public_connects: false }]);
+      // The proof's own claims, which every `up --local` runs, say the same.
+      const claims = await deployKeepsItsFooting({ ...proofContext(stack, applied.server), providerLogin: login });
+      expect(claims.map((c) => [c.claim, c.status]), `proof after apply ${run}`).toEqual([
+        ["the provider login is still an inheriting member of the org's owner role after this apply", "pass"],
+        ["PUBLIC still holds no privilege on the org database after this apply", "pass"],
+      ]);
+    }
+    // Control: the claim reads the server, it does not echo the plan.
+    await asSuperuser(stack, "postgres", "GRANT CONNECT ON DATABASE tn_november TO PUBLIC");
+    try {
+      const [, publicClaim] = await deployKeepsItsFooting({ ...proofContext(stack, (await upLocal(stack)).server), providerLogin: login });
+      expect([publicClaim?.status, publicClaim?.result]).toEqual(["fail", "holds CONNECT"]);
+    } finally {
+      await asSuperuser(stack, "postgres", "REVOKE CONNECT ON DATABASE tn_november FROM PUBLIC");
     }
   });
 

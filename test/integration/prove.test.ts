@@ -46,6 +46,10 @@ describe("on the embedded Postgres, for org-acme", () => {
   it("runtime roles cannot TRUNCATE, ALTER or DROP those tables (42501)", () => expectAllHold(/^runtime role cannot TRUNCATE/, 9));
   it("no role of one environment can read, write or create in another's schemas (42501)", () => expectAllHold(/^a (dev|test|prod) (DDL )?role cannot/, 18));
   it("PUBLIC cannot connect to the org database (42501)", () => expectAllHold(/^PUBLIC cannot connect/, 1));
+  it("after this apply, the provider login still inherits the owner role and PUBLIC holds nothing on the database (issue 14, finding 2)", () => {
+    expectAllHold(/^the provider login is still an inheriting member of the org's owner role after this apply$/, 1);
+    expectAllHold(/^PUBLIC still holds no privilege on the org database after this apply$/, 1);
+  });
   it("another org's runtime roles cannot connect to it, nor its own to the other org's database (42501)", () => expectAllHold(/^one org's roles cannot connect/, 5));
   it("no tenant role holds SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS", () => expectAllHold(/^no tenant role holds/, 1));
   it("every login role logs in with its statement, lock and idle-in-transaction timeouts, temp file limit and connection limit", () =>
