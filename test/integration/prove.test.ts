@@ -177,7 +177,7 @@ describe("the proof itself", () => {
       // The attack the issue found: as the schema's owner, CASCADE takes the event triggers with it.
       expect(broken[0]?.result).toMatch(/^not refused: DROP SCHEMA audit__guard CASCADE -> ALLOWED;/);
     } finally {
-      await attempt(server, superuser, "tn_acme", ["ALTER SCHEMA audit__guard OWNER TO CURRENT_USER"]);
+      await attempt(server, superuser, "tn_acme", ["ALTER SCHEMA audit__guard OWNER TO tn_acme_owner"]);
     }
   });
 
