@@ -34,11 +34,17 @@ describe("closeSharedDatabasesSql", () => {
       "GRANT CONNECT ON DATABASE \"template1\" TO \"on_template1\";",
       "GRANT CONNECT ON DATABASE \"postgres\" TO \"on_template1\";",
       "GRANT CONNECT ON DATABASE \"postgres\" TO \"on_org\";",
+      // And CREATE there, where each org's guardrails migration makes the enforcer's schema as the login.
+      "GRANT CREATE ON DATABASE \"postgres\" TO \"on_postgres\";",
+      "GRANT CREATE ON DATABASE \"postgres\" TO \"on_template1\";",
+      "GRANT CREATE ON DATABASE \"postgres\" TO \"on_org\";",
     ]);
   });
 
   it("quotes a login's name, whatever it is", () => {
-    expect(lines(closeSharedDatabasesSql([{ login: "We\"ird name", database: "tn_x" }]), "GRANT")).toEqual(["GRANT CONNECT ON DATABASE \"postgres\" TO \"We\"\"ird name\";"]);
+    expect(lines(closeSharedDatabasesSql([{ login: "We\"ird name", database: "tn_x" }]), "GRANT")).toEqual([
+      "GRANT CONNECT ON DATABASE \"postgres\" TO \"We\"\"ird name\";", "GRANT CREATE ON DATABASE \"postgres\" TO \"We\"\"ird name\";",
+    ]);
   });
 });
 
