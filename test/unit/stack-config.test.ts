@@ -83,6 +83,16 @@ describe("the stack configuration", () => {
     ]);
   });
 
+  it("requires postgresql:maxConnections to bound the provider's pool at what the connection budget reserves for it", () => {
+    const { ["postgresql:maxConnections"]: _pool, ...unbounded } = stackConfigFor(validOrgInput()).values;
+    const message = "postgresql:maxConnections must be 2: the Postgres provider keeps a pool of up to this many connections per database (20 when unset), which count against the org database's connection limit, and tenantry reserves 2 of the quota for it; 1 deadlocks creating the database (the provider holds one connection while it opens another)";
+    expect(messagesOf({ ...stackConfigFor(validOrgInput()), values: unbounded })).toEqual([message]);
+    fc.assert(fc.property(fc.oneof(fc.integer({ min: -5, max: 300 }).filter((n) => n !== 2).map(String), fc.constantFrom("", " 2", "2.0", "02", "2.5", "two", "1e0", "0x2"), fc.string().filter((s) => s !== "2")), (value) => {
+      expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:maxConnections": value }))).toEqual([message]);
+    }));
+    expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:maxConnections": "2" }))).toEqual([]);
+  });
+
   it("refuses a provider without a host or with a port out of range", () => {
     const config = stackConfigFor(validOrgInput(), { "postgresql:port": "70000" });
     const { ["postgresql:host"]: _host, ...withoutHost } = config.values;
