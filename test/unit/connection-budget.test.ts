@@ -6,6 +6,7 @@ import { orgFactsOf } from "../../components/org-facts";
 import { providerType } from "../../components/provider-plan";
 import { SQL_MIGRATION_KIND } from "../../components/sql-migration";
 import type { ProgramRun } from "../../harness/run-program";
+import { minimumConnections, ORG_DATABASE_MIGRATIONS, RESERVED_CONNECTIONS } from "../../spec/connection-budget";
 import { databaseName } from "../../spec/naming";
 import { SpecError } from "../../spec/spec-errors";
 import { tenantStackFromConfig, type TenantStack } from "../../spec/stack-config";
@@ -34,13 +35,18 @@ function deployConnections(stack: TenantStack, values: Readonly<Record<string, s
   return pool + migrations.length + OPERATOR;
 }
 
-/** A valid stack whose org has `environments` environments and a quota of `maxConnections`, or undefined when refused. */
-function acceptedStack(environments: number, maxConnections: number): { stack: TenantStack; values: Readonly<Record<string, string>> } | undefined {
+/** The happy-path org with `environments` environments and a quota of `maxConnections`. */
+function orgWith(environments: number, maxConnections: number): Record<string, unknown> {
   const org = validOrgInput();
   org["environments"] = ["dev", "test", "stage", "prod", "dr"].slice(0, environments);
   org["secrets"] = [];
   org["quotas"] = { ...(org["quotas"] as object), maxConnections };
-  const config = stackConfigFor(org);
+  return org;
+}
+
+/** That org's stack, or undefined when it is refused. */
+function acceptedStack(environments: number, maxConnections: number): { stack: TenantStack; values: Readonly<Record<string, string>> } | undefined {
+  const config = stackConfigFor(orgWith(environments, maxConnections));
   try {
     return { stack: tenantStackFromConfig(config), values: config.values };
   } catch (error) {
@@ -59,6 +65,33 @@ describe("the connection budget, against tenant apps that hold every connection 
       expect(roles.every((role) => role.connectionLimit >= 1)).toBe(true);
       expect(heldByApps + deployConnections(accepted.stack, accepted.values)).toBeLessThanOrEqual(maxConnections);
     }), { numRuns: 300 });
+  });
+});
+
+describe("the reserve", () => {
+  it("counts every SqlMigration planMigrations puts in the org database, for any org", () => {
+    const slug = fc.stringMatching(/^[a-z][a-z0-9]{1,10}$/);
+    const names = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/), { minLength: 1, maxLength: 5 });
+    fc.assert(fc.property(slug, names, names, (orgSlug, environments, workspaces) => {
+      const plans = Object.values(planMigrations({
+        slug: orgSlug, environments, workspaces, providerDatabase: "postgres",
+        lockTimeoutMs: 2000, statementTimeoutMs: 5000, idleInTransactionTimeoutMs: 10000, tempFileLimitMb: 64,
+      }));
+      expect(plans.filter((m) => m.database === databaseName(orgSlug))).toHaveLength(ORG_DATABASE_MIGRATIONS);
+    }));
+  });
+
+  it("is exactly what the smallest quota leaves beside one runtime and one DDL connection per environment", () => {
+    for (const environments of [1, 2, 3, 4, 5]) {
+      const accepted = acceptedStack(environments, minimumConnections(environments));
+      expect(accepted, `${environments} environments`).toBeDefined();
+      const held = planAllLoginRoles(accepted!.stack.spec).reduce((sum, role) => sum + role.connectionLimit, 0);
+      expect(minimumConnections(environments) - held).toBe(RESERVED_CONNECTIONS);
+      // One less is refused, naming the field and why.
+      expect(() => tenantStackFromConfig(stackConfigFor(orgWith(environments, minimumConnections(environments) - 1)))).toThrow(
+        `tenantry:org.quotas.maxConnections must be at least ${minimumConnections(environments)} for ${environments} environments (a runtime and a DDL connection each, plus ${RESERVED_CONNECTIONS} reserved for the deploy's provider pool, its migrations in the org database and an operator) (got ${minimumConnections(environments) - 1})`,
+      );
+    }
   });
 });
 

@@ -39,7 +39,7 @@ describe("the stack configuration", () => {
     expect(messagesOf(stackConfigFor(validOrgInput(), values))).toEqual([
       "aws:region is not read: the org's AWS provider takes its region from tenantry:org.edge.awsRegion and its credentials from the deploy environment; remove it from the stack file",
       "cloudflare:baseUrl is not read: the org's Cloudflare provider takes the account from tenantry:org.edge.accountId and its API token from CLOUDFLARE_API_TOKEN in the deploy environment; remove it from the stack file",
-      "postgresql:scheme is not read: the org's Postgres provider takes only postgresql:host, port, username, database, sslmode, sslrootcert, clientcert, superuser, password; remove it from the stack file",
+      "postgresql:scheme is not read: the org's Postgres provider takes only postgresql:host, port, username, database, sslmode, sslrootcert, clientcert, superuser, maxConnections, password; remove it from the stack file",
     ]);
   });
 
