@@ -42,7 +42,7 @@ async function connect(server: ServerInfo, user: string, password: string, datab
 }
 
 describe("an org database whose apps hold every connection their roles may open", () => {
-  it("still takes the deploy's provider pool, its migrations' connections and an operator's, and refuses the next", async () => {
+  it("still applies locally, takes the deploy's provider pool, its migrations' connections and an operator's, and refuses the next", async () => {
     const org = {
       slug: "tally", tier: "production", environments: ["dev", "prod"], workspaces: [{ slug: "web" }],
       claimedDomains: ["tally.example"], quotas: { maxConnections: 9 },
@@ -65,6 +65,12 @@ describe("an org database whose apps hold every connection their roles may open"
       // Control: the role really is at its own limit, so the apps hold all they may.
       expect(await connect(server, role, password, database), `${role} past its limit`).toBe(SQLSTATE.tooManyConnections);
     }
+
+    // The local engine applies as the provider login too (at most one connection per database as
+    // the login, one as the superuser for elevated steps): it still applies, and closes them.
+    const again = await upLocal(stack);
+    expect(again.changes).toEqual([]);
+    expect(again.drift).toEqual([]);
 
     const pool = Number(stack.stackFile.values["postgresql:maxConnections"] ?? UPSTREAM_DEFAULT_POOL);
     const migrations = Object.values(planMigrations(orgFactsOf(stack.tenant.spec, stack.tenant.provider))).filter((m) => m.database === database);
