@@ -98,5 +98,7 @@ export function postgresProviderArgs(settings: ProviderSettings) {
     // The SDK sends the block as JSON text (`clientcert`, @pulumi/postgresql provider.js).
     ...(settings.clientcert === undefined ? {} : { clientcert: { cert: settings.clientcert.cert, key: settings.clientcert.key } }),
     superuser: false,
+    // Bounds the provider's pool per database to what the connection budget reserves for it.
+    maxConnections: settings.maxConnections,
   };
 }

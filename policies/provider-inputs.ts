@@ -1,4 +1,5 @@
 import { orgTags } from "../components/provider-plan";
+import { PROVIDER_POOL_CONNECTIONS } from "../spec/connection-budget";
 import type { OrgFacts } from "../components/org-facts";
 import { booleanInput, objectInput } from "./org-providers";
 
@@ -28,7 +29,7 @@ export function postgresProviderFindings(props: Record<string, unknown>, org: Or
     (typeof expected === "number" ? sameNumber(props[key], expected) : props[key] === expected)
       ? [] : [`${key} is ${text(props[key])}: it must be the stack's postgresql:${setting} ${expected}.`];
   return [
-    ...unexpectedInputs(props, ["host", "port", "username", "database", "sslmode", "sslrootcert", "clientcert", "superuser", "password", "connectTimeout", VERSION], "postgresql"),
+    ...unexpectedInputs(props, ["host", "port", "username", "database", "sslmode", "sslrootcert", "clientcert", "superuser", "maxConnections", "password", "connectTimeout", VERSION], "postgresql"),
     ...stackValue("host", "host", org.providerHost),
     ...stackValue("port", "port", org.providerPort),
     ...stackValue("username", "username", org.providerLogin),
@@ -36,6 +37,8 @@ export function postgresProviderFindings(props: Record<string, unknown>, org: Or
     ...stackValue("sslmode", "sslmode", org.providerSslmode),
     ...trustFindings(props, org),
     ...(booleanInput(props["superuser"]) === false ? [] : ["superuser is not false: tenantry deploys with a non-superuser login."]),
+    // Absent is the upstream default pool of 20 per database, 0 or -1 unlimited (postgresql/provider.go).
+    ...(sameNumber(props["maxConnections"], PROVIDER_POOL_CONNECTIONS) ? [] : [`maxConnections is ${text(props["maxConnections"])}: it must be ${PROVIDER_POOL_CONNECTIONS}, the provider's pool the connection budget reserves (spec/connection-budget.ts).`]),
     // The SDK's own default (PGCONNECT_TIMEOUT or 180): any finite wait is the org's.
     ...(props["connectTimeout"] === undefined || isPositiveInteger(props["connectTimeout"]) ? [] : [`connectTimeout is ${text(props["connectTimeout"])}: it must be a number of seconds.`]),
   ];

@@ -1,3 +1,4 @@
+import { PROVIDER_POOL_CONNECTIONS } from "./connection-budget";
 import { isPlatformForm } from "./platform-names";
 import { checkTrustSettings } from "./provider-trust";
 import type { SpecProblem } from "./spec-errors";
@@ -16,6 +17,11 @@ export interface ProviderSettings extends ProviderTls {
   readonly port: number;
   /** The database the provider connects to (`postgresql:database`, default `postgres`). */
   readonly database: string;
+  /**
+   * `postgresql:maxConnections`: the provider's pool per database, whose connections to the org
+   * database count against its limit. Always PROVIDER_POOL_CONNECTIONS, what the budget reserves.
+   */
+  readonly maxConnections: typeof PROVIDER_POOL_CONNECTIONS;
 }
 
 /**
@@ -65,10 +71,15 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
   } else if (isPostgresReservedRole(adminRole)) {
     problem("postgresql:username", "must not be a role name Postgres reserves (public, none, or pg_...)");
   }
+  // Required, not defaulted: left out, the provider's pool would be its own default of 20.
+  const pool = values["postgresql:maxConnections"];
+  if (pool !== String(PROVIDER_POOL_CONNECTIONS)) {
+    problem("postgresql:maxConnections", `must be ${PROVIDER_POOL_CONNECTIONS}: the Postgres provider keeps a pool of up to this many connections per database (20 when unset), which count against the org database's connection limit, and tenantry reserves ${PROVIDER_POOL_CONNECTIONS} of the quota for it; 1 deadlocks creating the database (the provider holds one connection while it opens another)`);
+  }
   const trust = checkTrustSettings(values, isTlsMode(sslmode) ? sslmode : undefined);
   problems.push(...trust.problems, ...unreadProviderKeys(values));
   if (problems.length > 0 || adminRole === undefined || host === undefined || !isTlsMode(sslmode)) return { problems };
-  return { settings: { adminRole, host, port, sslmode, ...trust.settings, database: values["postgresql:database"] ?? "postgres" }, problems };
+  return { settings: { adminRole, host, port, sslmode, ...trust.settings, database: values["postgresql:database"] ?? "postgres", maxConnections: PROVIDER_POOL_CONNECTIONS }, problems };
 }
 
 /** `public` and `none` are reserved words in role position; `pg_` is Postgres' own prefix for roles. */
@@ -77,7 +88,7 @@ function isPostgresReservedRole(name: string): boolean {
 }
 
 /** The `postgresql:*` keys the org's Postgres provider is built from (the password by index.ts). */
-export const POSTGRES_KEYS_READ = ["host", "port", "username", "database", "sslmode", "sslrootcert", "clientcert", "superuser", "password"] as const;
+export const POSTGRES_KEYS_READ = ["host", "port", "username", "database", "sslmode", "sslrootcert", "clientcert", "superuser", "maxConnections", "password"] as const;
 
 /**
  * Why a key of an org provider's package is never read: the org's providers are explicit, and an

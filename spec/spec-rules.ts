@@ -1,4 +1,4 @@
-import { minimumConnections } from "./connection-budget";
+import { minimumConnections, RESERVED_CONNECTIONS } from "./connection-budget";
 import type { ParsedSpec } from "./spec";
 import { parseSecretReference } from "./secret-reference";
 import { schemaName } from "./naming";
@@ -99,7 +99,7 @@ function connectionsForEveryEnvironment(spec: ParsedSpec): RuleProblem[] {
   if (spec.quotas.maxConnections >= minimum) return [];
   return [{
     path: ["quotas", "maxConnections"],
-    message: `must be at least ${minimum} for ${spec.environments.length} environments (a runtime and a DDL connection each, plus 2 reserved) (got ${spec.quotas.maxConnections})`,
+    message: `must be at least ${minimum} for ${spec.environments.length} environments (a runtime and a DDL connection each, plus ${RESERVED_CONNECTIONS} reserved for the deploy's provider pool, its migrations in the org database and an operator) (got ${spec.quotas.maxConnections})`,
   }];
 }
 

@@ -42,6 +42,7 @@ export const PROVIDER_CONFIG = {
   "postgresql:username": "tenantry",
   "postgresql:sslmode": "require",
   "postgresql:superuser": "false",
+  "postgresql:maxConnections": "2",
 };
 
 /** A stack's flat config holding `org` under `tenantry:org`, as the Pulumi CLI passes it. */

@@ -20,7 +20,7 @@ function tenantry(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const PROVIDER_YAML = "config:\n  postgresql:host: pg.tenants.internal\n  postgresql:username: tenantry\n  postgresql:sslmode: require\n  postgresql:superuser: \"false\"\n";
+const PROVIDER_YAML = "config:\n  postgresql:host: pg.tenants.internal\n  postgresql:username: tenantry\n  postgresql:sslmode: require\n  postgresql:superuser: \"false\"\n  postgresql:maxConnections: \"2\"\n";
 
 const scratch = mkdtempSync(join(tmpdir(), "tenantry-cli-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

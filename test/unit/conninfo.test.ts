@@ -5,7 +5,7 @@ import type { ProviderSettings } from "../../spec/provider-settings";
 
 /* The connection `tenantry offboard` prints for psql and pg_dump carries the stack's TLS files. */
 
-const PROVIDER: ProviderSettings = { adminRole: "tenantry", host: "pg.tenants.internal", port: 5432, database: "postgres", sslmode: "require" };
+const PROVIDER: ProviderSettings = { adminRole: "tenantry", host: "pg.tenants.internal", port: 5432, database: "postgres", sslmode: "require", maxConnections: 2 };
 
 /** libpq's conninfo parser (fe-connect.c conninfo_parse), restated: keyword=value, values quoted with '...' and \\-escapes. */
 function parseConninfo(text: string): Record<string, string> {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { isProviderType } from "../../components/provider-plan";
+import { RESERVED_CONNECTIONS } from "../../spec/connection-budget";
 import { environmentRoleName } from "../../spec/naming";
 import { isSecretValue, RecordingMonitor } from "../../harness/recording-monitor";
 import type { ProgramRun } from "../../harness/run-program";
@@ -66,12 +67,12 @@ describe("an org's database (DESIGN properties 1, 3, 4, 15)", () => {
     expect(firstAcl.dependsOn).toContain(membership!.urn);
   });
 
-  it("splits the connection quota between environments, with headroom, so no environment can starve another", () => {
+  it("splits the connection quota between environments, after the deploy's and an operator's reserve, so no environment can starve another", () => {
     const limits = loginRoles(acme).map((r) => input<number>(r, "connectionLimit"));
     const databaseLimit = input<number>(ofType(acme, TYPES.database)[0]!, "connectionLimit");
-    expect(limits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(databaseLimit - 2);
+    expect(limits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(databaseLimit - RESERVED_CONNECTIONS);
     expect(Object.fromEntries(loginRoles(acme).filter((r) => input<string>(r, "name").startsWith("tn_acme_prod")).map((r) => [input(r, "name"), input(r, "connectionLimit")])))
-      .toEqual({ tn_acme_prod_runtime: 5, tn_acme_prod_ddl: 1 });
+      .toEqual({ tn_acme_prod_runtime: 4, tn_acme_prod_ddl: 1 });
   });
 
   it("has a runtime and a DDL login role per environment, named by org and environment", () => {

@@ -23,7 +23,7 @@ const RULE: Record<OrgProviderPackage, string> = { aws: "aws-org-provider", post
 /** What tenantry sets on each provider (components/provider-plan.ts), what the SDK adds itself, and the engine's `version`. */
 const SET_BY_TENANTRY: Record<OrgProviderPackage, readonly string[]> = {
   aws: ["region", "defaultTags", "skipRegionValidation", "skipCredentialsValidation", "version"],
-  postgresql: ["host", "port", "username", "database", "sslmode", "superuser", "password", "connectTimeout", "version"],
+  postgresql: ["host", "port", "username", "database", "sslmode", "superuser", "maxConnections", "password", "connectTimeout", "version"],
   cloudflare: ["version"],
 };
 
@@ -105,6 +105,8 @@ describe("an org provider's settings", () => {
         fc.constantFrom("verify-full", "prefer", "disable").map((sslmode) => ({ sslmode })),
         fc.constantFrom("true", true, 1).map((superuser) => ({ superuser })),
         fc.constantFrom("0", -1, "soon").map((connectTimeout) => ({ connectTimeout })),
+        // Absent is the upstream default pool of 20, and 0 or -1 is unlimited (postgresql/provider.go).
+        fc.constantFrom(undefined, "20", 20, "0", "-1", "1", "3", "two").map((maxConnections) => ({ maxConnections })),
       ) }),
       fc.record({ pkg: fc.constant("aws" as const), patch: fc.oneof(
         fc.constantFrom("us-east-1", "EU-WEST-1", "").map((region) => ({ region })),
@@ -123,8 +125,17 @@ describe("an org provider's settings", () => {
     }), { numRuns: 120 });
   });
 
+  it("refuse the org's Postgres provider without maxConnections: its pool per database would be the upstream default of 20", async () => {
+    const own = orgProvider("postgresql");
+    const { maxConnections: _pool, ...unbounded } = own.inputs;
+    const resources = acme.resources.map((r) => (r.urn === own.urn ? { ...r, inputs: unbounded } : r));
+    const violations = await runPolicies(resources, TENANTRY_POLICIES.filter((p) => p.name === RULE.postgresql));
+    expect(new Set(violations.map((v) => v.urn))).toEqual(everyResourceOf("postgresql"));
+    expect(violations[0]?.message).toBe("org-acme-db-owner uses org-acme-postgresql, whose maxConnections is undefined: it must be 2, the provider's pool the connection budget reserves (spec/connection-budget.ts).");
+  });
+
   it("accept the values the SDK may send in either form: text or number, text or boolean, JSON text or object", async () => {
-    expect(await refusedWith("postgresql", { port: 5432, superuser: false, connectTimeout: 30 })).toEqual(new Set());
+    expect(await refusedWith("postgresql", { port: 5432, superuser: false, connectTimeout: 30, maxConnections: 2 })).toEqual(new Set());
     expect(await refusedWith("aws", { skipRegionValidation: false, defaultTags: { tags: { "tenantry:org": "acme", "tenantry:tier": "production" } } })).toEqual(new Set());
   });
 });

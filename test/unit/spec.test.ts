@@ -164,8 +164,8 @@ describe("the org spec refuses, naming the field", () => {
       ["tenantry:org.secrets[0].ref must name a secret below acme/prod/ (this org and the secret's scope)"]],
     ["a reference to the scope itself rather than a secret in it", (o) => { o["secrets"][0].ref = "aws-secretsmanager:acme/prod/#url"; },
       ["tenantry:org.secrets[0].ref must name a secret below acme/prod/ (this org and the secret's scope)"]],
-    ["a connection quota too small to give every environment a connection", (o) => { o["quotas"].maxConnections = 7; },
-      ["tenantry:org.quotas.maxConnections must be at least 8 for 3 environments (a runtime and a DDL connection each, plus 2 reserved) (got 7)"]],
+    ["a connection quota too small to give every environment a connection beside the deploy's reserve", (o) => { o["quotas"].maxConnections = 10; },
+      ["tenantry:org.quotas.maxConnections must be at least 11 for 3 environments (a runtime and a DDL connection each, plus 5 reserved for the deploy's provider pool, its migrations in the org database and an operator) (got 10)"]],
     ["a break-glass grantee outside the claimed domains", (o) => {
       o["breakGlass"] = { enabled: true, grantee: "eve@evil.example", reason: "restore billing data", expiresAt: hoursFromNow(2) };
     }, ["tenantry:org.breakGlass.grantee must be an address in one of claimedDomains (acme.com)"]],

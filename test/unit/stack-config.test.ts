@@ -39,7 +39,7 @@ describe("the stack configuration", () => {
     expect(messagesOf(stackConfigFor(validOrgInput(), values))).toEqual([
       "aws:region is not read: the org's AWS provider takes its region from tenantry:org.edge.awsRegion and its credentials from the deploy environment; remove it from the stack file",
       "cloudflare:baseUrl is not read: the org's Cloudflare provider takes the account from tenantry:org.edge.accountId and its API token from CLOUDFLARE_API_TOKEN in the deploy environment; remove it from the stack file",
-      "postgresql:scheme is not read: the org's Postgres provider takes only postgresql:host, port, username, database, sslmode, sslrootcert, clientcert, superuser, password; remove it from the stack file",
+      "postgresql:scheme is not read: the org's Postgres provider takes only postgresql:host, port, username, database, sslmode, sslrootcert, clientcert, superuser, maxConnections, password; remove it from the stack file",
     ]);
   });
 
@@ -81,6 +81,16 @@ describe("the stack configuration", () => {
     expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:superuser": "true" }))).toEqual([
       'postgresql:superuser must be "false": tenantry deploys with a non-superuser account (on RDS, grant rds_superuser by membership)',
     ]);
+  });
+
+  it("requires postgresql:maxConnections to bound the provider's pool at what the connection budget reserves for it", () => {
+    const { ["postgresql:maxConnections"]: _pool, ...unbounded } = stackConfigFor(validOrgInput()).values;
+    const message = "postgresql:maxConnections must be 2: the Postgres provider keeps a pool of up to this many connections per database (20 when unset), which count against the org database's connection limit, and tenantry reserves 2 of the quota for it; 1 deadlocks creating the database (the provider holds one connection while it opens another)";
+    expect(messagesOf({ ...stackConfigFor(validOrgInput()), values: unbounded })).toEqual([message]);
+    fc.assert(fc.property(fc.oneof(fc.integer({ min: -5, max: 300 }).filter((n) => n !== 2).map(String), fc.constantFrom("", " 2", "2.0", "02", "2.5", "two", "1e0", "0x2"), fc.string().filter((s) => s !== "2")), (value) => {
+      expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:maxConnections": value }))).toEqual([message]);
+    }));
+    expect(messagesOf(stackConfigFor(validOrgInput(), { "postgresql:maxConnections": "2" }))).toEqual([]);
   });
 
   it("refuses a provider without a host or with a port out of range", () => {

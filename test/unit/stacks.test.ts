@@ -27,6 +27,7 @@ describe("the stacks in stacks/", () => {
       const { values, secretKeys } = readStackFile(join(STACKS_DIR, file));
       expect(values["postgresql:password"] === undefined || secretKeys.has("postgresql:password")).toBe(true);
       expect(values["postgresql:superuser"]).toBe("false");
+      expect(values["postgresql:maxConnections"]).toBe("2");
     }
   });
 });
