@@ -95,8 +95,10 @@ describe("the org's quotas", () => {
     });
     try {
       const token = await tight.token({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", workspaces: ["web"] });
-      const slow = tight.viaRouter("/prod/storefront/slow?ms=400", bearer(token));
-      await new Promise((done) => setTimeout(done, 100));
+      // Wide margins: on a loaded machine the slow request must still be in flight when the
+      // second one arrives (100 ms of 400 once let the second through first).
+      const slow = tight.viaRouter("/prod/storefront/slow?ms=3000", bearer(token));
+      await new Promise((done) => setTimeout(done, 1000));
       const concurrent = await tight.viaRouter("/prod/storefront/whoami", bearer(token));
       expect([concurrent.status, concurrent.headers.get("retry-after")]).toEqual([429, "1"]);
       expect((await slow).status).toBe(200);
