@@ -101,7 +101,7 @@ async function round(): Promise<{ first: number; reapply: number; program: numbe
     const program = performance.now() - started;
 
     const run = await runProgram(stack.stackFile);
-    const script = renderSqlScript(desiredResources(run.resources), { adminUser: admin.user }, admin.database);
+    const script = await renderSqlScript(desiredResources(run.resources), { adminUser: admin.user }, admin.database);
     const { ms, tool } = await applyScript(script, admin, { user: psqlServer.user, password: psqlServer.password }, psqlPaths.root);
     return { first, reapply, program, psql: ms, tool, statements: applied.changes.length };
   } finally {

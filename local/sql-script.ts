@@ -1,6 +1,7 @@
 import { planChanges, type DesiredResource } from "./changes";
 import { TYPE, translationFor, type ProviderContext } from "./provider-sql";
 import { ident, literal, type RoleSource } from "./provider-sql/sql";
+import { splitBySuperuser } from "./managed-server";
 
 /*
  * `tenantry sql <stack>`: the statements `up --local` runs against an empty server, as one psql
@@ -8,11 +9,13 @@ import { ident, literal, type RoleSource } from "./provider-sql/sql";
  * are written out as they come out on an empty server with a non-superuser login. Generated
  * passwords are never printed: each is a psql variable, `:'<role>_password'`, which psql must be
  * given (`-v tn_acme_dev_runtime_password=...`) or the script fails instead of creating a role
- * with a known password.
+ * with a known password. Steps marked elevated connect as `:superuser` but run as the provider
+ * login, as `up --local` runs them (local/managed-server.ts): only event-trigger statements run
+ * as the superuser, so on a managed server `-v superuser=<the login>` runs the script unchanged.
  */
 
 
-export function renderSqlScript(desired: readonly DesiredResource[], provider: ProviderContext, providerDatabase: string): string {
+export async function renderSqlScript(desired: readonly DesiredResource[], provider: ProviderContext, providerDatabase: string): Promise<string> {
   const changes = planChanges(desired, [], translationFor);
   const ownerOf = (database: string) => desired.find((r) => r.type === TYPE.database && r.inputs["name"] === database)?.inputs["owner"];
   const schemaOwner = (database: string, schema: string) =>
@@ -32,7 +35,7 @@ export function renderSqlScript(desired: readonly DesiredResource[], provider: P
 
   const lines = [
     `-- tenantry sql: what up --local runs on an empty server, as the provider login ${provider.adminUser};`,
-    "-- steps marked elevated (event triggers, large-object functions) connect as :superuser, as up --local does (managed servers: docs/shared-databases.md)",
+    "-- steps marked elevated connect as :superuser and SET ROLE to the login for all but event triggers, as up --local does (managed servers: docs/managed-server.md)",
     `-- passwords: psql -v superuser=<role> ${[...secrets.values()].map((v) => `-v ${v}=...`).join(" ")} (logins' passwords from PGPASSFILE)`,
     "\\set ON_ERROR_STOP on",
   ];
@@ -54,12 +57,22 @@ export function renderSqlScript(desired: readonly DesiredResource[], provider: P
         ...(step.branch?.whenAbsent ?? step.statements),
         ...roles.map((role) => `REVOKE ${ident(role)} FROM ${ident(provider.adminUser)}`),
         ...(step.epilogue ?? []),
-      ].map((sql) => `${redact(sql, secrets)};`);
-      lines.push(`-- ${name}`, ...(step.transaction ? ["BEGIN;", ...body, "COMMIT;"] : body));
+      ];
+      const statements = (step.elevated === true && step.transaction ? await runAsLogin(body, provider.adminUser) : body).map((sql) => `${redact(sql, secrets)};`);
+      lines.push(`-- ${name}`, ...(step.transaction ? ["BEGIN;", ...statements, "COMMIT;"] : statements));
     }
     if (type === TYPE.grantRole && inputs["role"] === provider.adminUser) standing.add(String(inputs["grantRole"]));
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** An elevated step's statements, each run as `login` but for the event triggers (as runAsManagedLogin does). */
+async function runAsLogin(statements: readonly string[], login: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const sql of statements) {
+    for (const run of await splitBySuperuser(sql)) lines.push(run.superuser ? "SET LOCAL ROLE NONE" : `SET LOCAL ROLE ${ident(login)}`, run.sql);
+  }
+  return [...lines, "SET LOCAL ROLE NONE"];
 }
 
 export function passwordVariable(role: string): string {

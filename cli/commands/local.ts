@@ -124,7 +124,7 @@ export async function sql(stack: string, projectDir: string): Promise<number> {
     ]);
     const { stackFile, tenant } = loadLocalStack(projectDir, stack);
     const run = await runProgram(stackFile);
-    process.stdout.write(renderSqlScript(desiredResources(run.resources), { adminUser: tenant.provider.adminRole }, providerDatabase(stackFile)));
+    process.stdout.write(await renderSqlScript(desiredResources(run.resources), { adminUser: tenant.provider.adminRole }, providerDatabase(stackFile)));
     return EXIT_OK;
   });
 }

@@ -151,15 +151,15 @@ describe("planning changes", () => {
     expect(planChanges([changed], [old], replacesOn).map((c) => c.kind)).toEqual(["delete", "create"]);
   });
 
-  it("renders the psql script with every generated password as a psql variable, never its value", () => {
-    const script = renderSqlScript([resource("r", "postgresql:index/role:Role", { name: "tn_x_dev_runtime", login: true, password: "s3cr3t-pw" })], provider, "postgres");
+  it("renders the psql script with every generated password as a psql variable, never its value", async () => {
+    const script = await renderSqlScript([resource("r", "postgresql:index/role:Role", { name: "tn_x_dev_runtime", login: true, password: "s3cr3t-pw" })], provider, "postgres");
     expect(script).toContain("ENCRYPTED PASSWORD :'tn_x_dev_runtime_password'");
     expect(script).not.toContain("s3cr3t-pw");
   });
 
   it("renders the org's script stopping at the first error, with only the elevated migrations (the guardrails' temp_file_limit and enforcer limits, large objects, the ledger's event triggers) as :superuser", async () => {
     const run = await runOrg(validOrgInput());
-    const script = renderSqlScript(desiredResources(run.resources), provider, "postgres");
+    const script = await renderSqlScript(desiredResources(run.resources), provider, "postgres");
     expect(script).toContain("\\set ON_ERROR_STOP on\n");
     const connects = script.split("\n").filter((line) => line.startsWith("\\connect "));
     const elevated = connects.filter((line) => line.endsWith(" :superuser"));
@@ -168,6 +168,22 @@ describe("planning changes", () => {
     expect(elevatedBlocks.map((block) => [block.startsWith("postgres"), block.includes("SET temp_file_limit"), block.includes("REVOKE EXECUTE ON FUNCTION pg_catalog."), block.includes("CREATE EVENT TRIGGER")]).sort())
       .toEqual([[false, false, false, true], [false, false, true, false], [true, true, false, false]]);
     expect(connects.filter((line) => !line.endsWith(" :superuser")).every((line) => line.endsWith(` ${provider.adminUser}`))).toBe(true);
+  });
+
+  it("runs an elevated step's statements as the provider login, and only its event-trigger statements as the superuser, as up --local does", async () => {
+    const script = await renderSqlScript(desiredResources((await runOrg(validOrgInput())).resources), provider, "postgres");
+    const elevatedBlocks = script.split("\\connect ").filter((block) => /^\w+ :superuser\n/.test(block));
+    const roleBefore = (block: string, statement: RegExp): string | undefined => {
+      const at = block.search(statement);
+      return at < 0 ? undefined : [...block.slice(0, at).matchAll(/SET LOCAL ROLE ([^;]+);/g)].pop()?.[1];
+    };
+    const login = `"${provider.adminUser}"`;
+    const eventTriggers = elevatedBlocks.find((block) => block.includes("CREATE EVENT TRIGGER"));
+    expect(roleBefore(eventTriggers ?? "", /CREATE EVENT TRIGGER/)).toBe("NONE");
+    expect(roleBefore(eventTriggers ?? "", /CREATE (OR REPLACE )?FUNCTION/)).toBe(login);
+    const largeObjects = elevatedBlocks.find((block) => block.includes("REVOKE EXECUTE ON FUNCTION pg_catalog."));
+    expect(roleBefore(largeObjects ?? "", /REVOKE EXECUTE ON FUNCTION pg_catalog\./)).toBe(login);
+    for (const block of elevatedBlocks) expect(block.trimEnd().endsWith("SET LOCAL ROLE NONE;\nCOMMIT;"), block.slice(0, 80)).toBe(true);
   });
 
   it("applies no provider resource, and refuses a Postgres resource on any provider but the org's own", async () => {
