@@ -143,7 +143,17 @@ function ownerMembershipSql(slug: string): string {
 function ownerMembershipDriftSql(slug: string): string {
   const owner = quoteLiteral(orgRoleName(slug, "owner"));
   return `SELECT pg_catalog.format('the provider login %I does not inherit %I', current_user, ${owner}::text)
-WHERE NOT pg_catalog.pg_has_role(current_user, ${owner}, 'USAGE')`;
+WHERE NOT ${inheritsRoleSql("current_user", owner)}`;
+}
+
+/**
+ * The one test of "the login holds the owner role's privileges without SET ROLE", shared by the
+ * drift query above and the proof claims (local and remote): pg_has_role's USAGE is exactly
+ * that, on every version. Both arguments are SQL expressions (a quoted literal, a parameter,
+ * current_user).
+ */
+export function inheritsRoleSql(member: string, role: string): string {
+  return `pg_catalog.pg_has_role(${member}, ${role}, 'USAGE')`;
 }
 
 export interface SchemaPlan {

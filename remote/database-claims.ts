@@ -1,4 +1,4 @@
-import { planAllLoginRoles, planDatabase, planDatabaseAcl } from "../components/database-plan";
+import { inheritsRoleSql, planAllLoginRoles, planDatabase, planDatabaseAcl } from "../components/database-plan";
 import { SHARED_DATABASES } from "../components/shared-databases-sql";
 import { orgRoleName } from "../spec/naming";
 import type { OrgSpec } from "../spec/spec";
@@ -103,13 +103,12 @@ export const rolesAreDeclared: CatalogClaim = async (ctx) => {
 /**
  * The provider login reaches the org database through the owner role, and revokes PUBLIC's
  * privileges as its member: without inheriting it, it can do neither (issue 14, finding 2).
- * pg_has_role's USAGE is exactly "holds the role's privileges without SET ROLE", on every version.
  */
 export const providerLoginInheritsOwner: CatalogClaim = async (ctx) => {
   const owner = planDatabase(ctx.spec).owner;
   return [await readAndJudge(ctx, "the provider login is an inheriting member of the org's owner role",
     `pg_has_role(${ctx.login}, ${owner}, MEMBER and USAGE)`, ctx.providerDatabase,
-    "SELECT pg_catalog.pg_has_role($1, $2, 'MEMBER') AS member, pg_catalog.pg_has_role($1, $2, 'USAGE') AS inherits", [ctx.login, owner],
+    `SELECT pg_catalog.pg_has_role($1, $2, 'MEMBER') AS member, ${inheritsRoleSql("$1", "$2")} AS inherits`, [ctx.login, owner],
     ([row]) => {
       if (row?.["inherits"] === true) return { result: `${ctx.login} inherits ${owner}`, holds: true };
       return { result: row?.["member"] === true ? `${ctx.login} is a member of ${owner}, not inheriting it` : `${ctx.login} is not a member of ${owner}`, holds: false };

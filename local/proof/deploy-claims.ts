@@ -1,4 +1,4 @@
-import { planDatabase } from "../../components/database-plan";
+import { inheritsRoleSql, planDatabase } from "../../components/database-plan";
 import { quoteLiteral } from "../../spec/naming";
 import { attempt } from "../attempt";
 import type { Claim } from "./claim";
@@ -15,7 +15,7 @@ export const deployKeepsItsFooting: Claim = async (ctx) => {
   const { name: database, owner } = planDatabase(ctx.spec);
   const admin = { user: ctx.server.user, password: ctx.server.password };
   const read = await attempt(ctx.server, admin, "postgres", [
-    `SELECT pg_catalog.pg_has_role(${quoteLiteral(ctx.providerLogin)}, ${quoteLiteral(owner)}, 'USAGE') AS inherits,
+    `SELECT ${inheritsRoleSql(quoteLiteral(ctx.providerLogin), quoteLiteral(owner))} AS inherits,
        ARRAY(SELECT p FROM unnest(ARRAY['CONNECT', 'TEMPORARY', 'CREATE']) AS p WHERE pg_catalog.has_database_privilege('public', ${quoteLiteral(database)}, p)) AS public_holds`,
   ]);
   const row = read.rows[0];
