@@ -59,7 +59,7 @@ export function renderStackFile(request: OnboardRequest, platform: PlatformSetti
     `# Tenant org "${request.slug}": ${request.tier} tier, written by \`tenantry onboard\`. This file is the`,
     "# GitOps source of truth for the org; a pull request that changes it gets a policy-checked preview.",
     "#",
-    "# Quotas are the safe defaults (see the README's org spec). Add apps, claimed domains and further",
+    "# Quotas are the safe defaults (every field: docs/org-spec.md). Add apps, claimed domains and further",
     "# secret references in a pull request. The Postgres provider's password is not in this file: set it",
     `#   pulumi config set --secret postgresql:password --stack org-${request.slug}`,
     "# or export PGPASSWORD in the deploy job.",

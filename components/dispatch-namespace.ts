@@ -36,7 +36,7 @@ function rateLimitNamespace(slug: string): string {
  * as secrets in the account's Secrets Store (the platform stack's, named by
  * `edge.secretsStoreId`); and one TenantApp per app. Configuration travels in json bindings,
  * keys only as secrets_store_secret. App code is not uploaded here: @pulumi/cloudflare 6 has no
- * resource for a script inside a namespace, so the platform deploys it (README: deploying apps).
+ * resource for a script inside a namespace, so the platform deploys it (docs/edge.md, "Deploying apps").
  */
 export class DispatchNamespace extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
