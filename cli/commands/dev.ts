@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { relative } from "node:path";
+import type { LocalEdge } from "../../local/edge";
 import type { SigningKey, TokenSettings } from "../../local/identity-key";
 import { SpecError } from "../../spec/spec-errors";
 import type { OrgSpec } from "../../spec/spec";
@@ -91,9 +92,6 @@ async function applyWithoutProof(stack: string, projectDir: string): Promise<voi
  * once; miniflare's exit hook still stops workerd.
  */
 async function serve(stack: string, spec: OrgSpec & { edge: NonNullable<OrgSpec["edge"]> }, key: SigningKey, port: number): Promise<number> {
-  const [{ startEdge, standInSecretValues }, { signToken }, { admittedAndRefused }, { renderDevReady }] = await Promise.all([
-    import("../../local/edge.js"), import("../../local/identity-key.js"), import("../../local/edge-subjects.js"), import("../render-dev.js"),
-  ]);
   const stop = new AbortController();
   let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -107,7 +105,10 @@ async function serve(stack: string, spec: OrgSpec & { edge: NonNullable<OrgSpec[
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    let edge: Awaited<ReturnType<typeof startEdge>>;
+    const [{ startEdge, standInSecretValues }, { signToken }, { admittedAndRefused }, { renderDevReady }] = await Promise.all([
+      import("../../local/edge.js"), import("../../local/identity-key.js"), import("../../local/edge-subjects.js"), import("../render-dev.js"),
+    ]);
+    let edge: LocalEdge;
     try {
       edge = await startEdge(spec, { secretValues: standInSecretValues(spec), identityKey: key, port, callerHandlesSignals: true });
     } catch (error) {
