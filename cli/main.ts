@@ -117,6 +117,22 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .description("stop the embedded Postgres (by its own pid)")
     .action(async (options: { local?: boolean; reset?: boolean }) => run((await import("./commands/local.js")).down(options, projectDir)));
 
+  cli.command("dev")
+    .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
+    .option("--port <n>", "the router's port on 127.0.0.1", portNumber, 8787)
+    .description("apply the stack to the embedded Postgres as up --local does, without the proof, then serve the org's edge in workerd on a local port until Ctrl-C (exit 130)")
+    .action(async (stack: string, options: { port: number }) => run((await import("./commands/dev.js")).dev(stack, options, projectDir)));
+
+  cli.command("token")
+    .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
+    .requiredOption("--email <e-mail>", "whom the token names (a lower-case e-mail address)")
+    .requiredOption("--role <role>", "a base role (owner, admin, developer, viewer) or one of the org's custom roles")
+    .option("--workspaces <list>", "comma-separated workspaces of the org the user is a member of (default: none)")
+    .option("--ttl <seconds>", "how long the token is valid, 60..43200 (default: 3600)")
+    .description("print a token of the local identity provider that tenantry dev's edge trusts (only the token, on stdout)")
+    .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl?: string }) =>
+      run((await import("./commands/dev.js")).token(stack, options, projectDir)));
+
   cli.command("sql")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
     .description("print the SQL up --local runs on an empty server, as one psql script (passwords as psql variables)")
@@ -132,6 +148,12 @@ function commaList(value: string): string[] {
 function positiveSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 60) throw new InvalidArgumentError("expected whole seconds, at least 60");
+  return n;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65_535) throw new InvalidArgumentError("expected a port number 1..65535");
   return n;
 }
 

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
 import { Miniflare, type WorkerOptions } from "miniflare";
 import { edgeTrustOf, outboundConfig, routerConfig, type EdgeTrust } from "../components/edge-config";
 import { parseSecretReference } from "../spec/secret-reference";
 import type { OrgSpec } from "../spec/spec";
 import { scriptName } from "../workers/dispatch/config";
 import { bundleSource, type WorkerName } from "../workers/build";
+import { ephemeralSigningKey, LOCAL_ISSUER, signToken, type SigningKey } from "./identity-key";
 import { constructInOwnTemporaryFolder } from "./owned-temporary-folder";
 
 /*
@@ -16,8 +17,7 @@ import { constructInOwnTemporaryFolder } from "./owned-temporary-folder";
  */
 
 const COMPATIBILITY_DATE = "2025-09-01";
-/** The local identity provider; the audience is the org's own. */
-export const LOCAL_ISSUER = "https://id.tenantry.local/";
+export { LOCAL_ISSUER } from "./identity-key";
 
 export interface LocalEdge {
   /** Sends a request through the router, as a client on the internet would. */
@@ -59,6 +59,10 @@ export interface EdgeOptions {
    * which stops workerd and deletes its temporary folder, stays.
    */
   readonly callerHandlesSignals?: boolean;
+  /** The identity provider's signing key; default: one made for this edge alone (`tenantry dev` passes the one `tenantry token` signs with). */
+  readonly identityKey?: SigningKey;
+  /** The router's port on 127.0.0.1; default: any free one. */
+  readonly port?: number;
 }
 
 /** The slice of a workerd Fetcher this file uses (miniflare's own types carry undici's Request). */
@@ -66,14 +70,30 @@ interface WorkerHandle {
   fetch(url: string, init?: RequestInit): Promise<Response>;
 }
 
+/**
+ * Values for the org's secrets by Secrets Manager name, as the stand-in Secrets Manager serves
+ * them: random, made per run, so nothing real is ever needed or shown and only a caller that
+ * keeps them (the proof) can recognise them.
+ */
+export function standInSecretValues(spec: OrgSpec): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const secret of spec.secrets) {
+    const ref = parseSecretReference(secret.ref);
+    if (ref === undefined) continue;
+    const current = JSON.parse(values[ref.secretName] ?? "{}") as Record<string, string>;
+    values[ref.secretName] = JSON.stringify({ ...current, [ref.key]: `local-${randomBytes(18).toString("base64url")}` });
+  }
+  return values;
+}
+
 export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<LocalEdge> {
   // The bundles this installation built (npm run build), wherever the command runs from. Given
   // as contents under a bare name: workerd refuses module paths that climb out of the cwd.
   const module = (name: WorkerName) => [{ type: "ESModule" as const, path: `${name}.mjs`, contents: bundleSource(name) }];
   if (spec.edge === undefined) throw new Error(`org ${spec.slug} declares no edge`);
-  const provider = await generateKeyPair("ES256", { extractable: true });
-  const foreign = await generateKeyPair("ES256");
-  const publicJwk = { ...(await exportJWK(provider.publicKey)), kid: "local-1", alg: "ES256", use: "sig" };
+  const provider = options.identityKey ?? (await ephemeralSigningKey());
+  const foreign = await ephemeralSigningKey();
+  const publicJwk = provider.publicJwk;
   const declared = edgeTrustOf(spec.edge);
   const trust: EdgeTrust = {
     identity: { issuer: LOCAL_ISSUER, audience: declared.identity.audience, ...(options.jwksUrl === undefined ? { jwks: { keys: [publicJwk] } } : { jwksUrl: options.jwksUrl }) },
@@ -142,6 +162,9 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   // workerd's folder goes inside one of ours, so that dispose() can wait until it is deleted.
   const { value: mf, folder } = constructInOwnTemporaryFolder("tenantry-edge-", () => new Miniflare({
     workers,
+    // Loopback only: the edge trusts a key anyone with this folder can sign with.
+    host: "127.0.0.1",
+    ...(options.port === undefined ? {} : { port: options.port }),
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
   }));
   if (options.callerHandlesSignals === true) {
@@ -167,13 +190,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   const sign = async (claims: JWTPayload, opts: TokenOptions = {}) => {
     const issuer = opts.issuer ?? (opts.operator === true ? trust.operator.issuer : trust.identity.issuer);
     const audience = opts.audience ?? (opts.operator === true ? trust.operator.audience : trust.identity.audience);
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: "ES256", kid: "local-1" })
-      .setIssuer(issuer)
-      .setAudience(audience)
-      .setIssuedAt()
-      .setExpirationTime(opts.expiresIn ?? "5m")
-      .sign(opts.foreignKey === true ? foreign.privateKey : provider.privateKey);
+    return signToken(opts.foreignKey === true ? foreign : provider, claims, { issuer, audience, expiresIn: opts.expiresIn ?? "5m" });
   };
 
   return {

@@ -17,6 +17,8 @@ export interface LocalPaths {
   readonly lockFile: string;
   /** What a running proof has created on the server, written before it is created (local/proof-objects.ts). */
   readonly proofFile: string;
+  /** The private key of the local identity provider that `tenantry dev` trusts and `tenantry token` signs with. */
+  readonly identityKeyFile: string;
 }
 
 export function localPaths(baseDir: string): LocalPaths {
@@ -30,5 +32,6 @@ export function localPaths(baseDir: string): LocalPaths {
     providerAdminsFile: join(root, "provider-admins.json"),
     lockFile: join(root, "lock"),
     proofFile: join(root, "proof-objects.json"),
+    identityKeyFile: join(root, "identity-key.json"),
   };
 }

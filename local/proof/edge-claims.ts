@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { parseSecretReference } from "../../spec/secret-reference";
 import type { OrgSpec } from "../../spec/spec";
-import { BASE_ROLES, type BaseRole } from "../../workers/lib/access-policy";
 import { STANDARD_REQUEST_HEADERS } from "../../workers/lib/forwarded-request";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from "../../workers/lib/identity";
-import { startEdge, type LocalEdge } from "../edge";
+import { standInSecretValues, startEdge, type LocalEdge } from "../edge";
+import { admittedAndRefused } from "../edge-subjects";
 import type { ClaimResult } from "./claim";
 
 /*
@@ -14,25 +14,9 @@ import type { ClaimResult } from "./claim";
 
 const ROUTER_HEADERS: readonly string[] = [IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER];
 
-type Subject = { sub: string; email: string; org: string; role: string; workspaces: string[] };
-
 const row = (claim: string, attempt: string, ok: boolean, result: string): ClaimResult => ({ claim, attempt, result, status: ok ? "pass" : "fail" });
 const expectStatus = (claim: string, attempt: string, got: number, expected: number) =>
   row(claim, attempt, got === expected, got === expected ? `${got}` : `${got}, expected ${expected}`);
-
-/** Someone the app admits, and someone it does not (in the org either way, unless nobody in it is refused). */
-function admittedAndRefused(spec: OrgSpec, app: OrgSpec["apps"][number]): [Subject, Subject] {
-  const domain = spec.claimedDomains[0] ?? "example.com";
-  const person = (role: string, email = `${role}@${domain}`, workspaces = [app.workspace]): Subject => ({ sub: email, email, org: spec.slug, role, workspaces });
-  const { access } = app;
-  if ("minRole" in access) {
-    const below = BASE_ROLES[BASE_ROLES.indexOf(access.minRole) - 1] as BaseRole | undefined;
-    return [person(access.minRole), below === undefined ? { ...person("owner"), org: `not-${spec.slug}` } : person(below)];
-  }
-  if ("users" in access) return [person("viewer", access.users[0]), person("owner", `someone-else@${domain}`)];
-  if ("workspaceMembers" in access) return [person("viewer"), person("owner", undefined, [])];
-  return [person("developer"), person("viewer")];
-}
 
 async function statusOf(edge: LocalEdge, path: string, token?: string, headers: Record<string, string> = {}): Promise<number> {
   const response = await edge.viaRouter(path, { headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } });
@@ -156,14 +140,7 @@ async function secretClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"]
 export async function proveEdge(spec: OrgSpec, { signal }: { signal?: AbortSignal } = {}): Promise<ClaimResult[]> {
   const app = spec.apps[0];
   if (spec.edge === undefined || app === undefined) return [];
-  // Local stand-in values for the org's secrets: random, as only the proof needs to recognise them.
-  const values: Record<string, string> = {};
-  for (const secret of spec.secrets) {
-    const ref = parseSecretReference(secret.ref);
-    if (ref === undefined) continue;
-    const current = JSON.parse(values[ref.secretName] ?? "{}") as Record<string, string>;
-    values[ref.secretName] = JSON.stringify({ ...current, [ref.key]: `local-${randomBytes(18).toString("base64url")}` });
-  }
+  const values = standInSecretValues(spec);
   const edge = await startEdge(spec, { secretValues: values, callerHandlesSignals: signal !== undefined });
   try {
     signal?.throwIfAborted();

@@ -58,7 +58,7 @@ function verifiedCache(identity: RouterConfig["identity"]): Map<string, JWTPaylo
 }
 
 /** The oldest token (by `iat`) the router accepts, in seconds: 12 h. */
-const MAX_TOKEN_AGE = 12 * 60 * 60;
+export const MAX_TOKEN_AGE = 12 * 60 * 60;
 
 /** A cached verdict holds while the token has neither expired nor grown too old. */
 function stillValid(payload: JWTPayload, nowSeconds: number): boolean {

@@ -1,0 +1,147 @@
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { relative } from "node:path";
+import type { LocalEdge } from "../../local/edge";
+import type { SigningKey, TokenSettings } from "../../local/identity-key";
+import { SpecError } from "../../spec/spec-errors";
+import type { OrgSpec } from "../../spec/spec";
+import { EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes";
+import { withLocalSession } from "../local-session";
+
+/*
+ * `tenantry dev <stack>`: what `up --local` applies, without the proof, then the org's edge in
+ * workerd on a fixed local port until Ctrl-C; and `tenantry token`, which signs tokens that edge
+ * trusts. The edge is the proof's (local/edge.ts: the same Workers, bindings, identity check and
+ * stand-in secrets), started with the local identity provider's kept key and a port.
+ *
+ * The local state's lock is held while applying only: serving reads nothing of the state, so an
+ * `up --local` or `prove --local` may run meanwhile (the proof starts an edge of its own, on
+ * another port, with a key of its own).
+ */
+
+export const DEFAULT_DEV_PORT = 8787;
+/** The sample token `dev` prints lives as long as one `token` mints by default. */
+const SAMPLE_TTL_SECONDS = 3_600;
+const LOOPBACK = "127.0.0.1";
+
+/** The stack's validated spec, with the edge `dev` and `token` need. No Pulumi import: `token` answers quickly. */
+async function specWithEdge(stack: string, projectDir: string): Promise<OrgSpec & { edge: NonNullable<OrgSpec["edge"]> }> {
+  const [{ readStackFile, resolveStackFile }, { orgSpecFromStackConfig }] = await Promise.all([import("../../harness/stack-file.js"), import("../../spec/stack-config.js")]);
+  const spec = orgSpecFromStackConfig({ ...readStackFile(resolveStackFile(stack, projectDir)), now: new Date() });
+  const { edge } = spec;
+  if (edge === undefined) throw new SpecError([{ field: "tenantry:org.edge", message: `tenantry:org.edge is not set: org ${spec.slug} declares no edge to serve or mint tokens for` }]);
+  if (spec.apps.length === 0) throw new SpecError([{ field: "tenantry:org.apps", message: `tenantry:org.apps is empty: org ${spec.slug}'s router would answer 404 to every request` }]);
+  return { ...spec, edge };
+}
+
+async function tokenSettings(spec: { edge: NonNullable<OrgSpec["edge"]> }, expiresIn: number): Promise<TokenSettings> {
+  const { LOCAL_ISSUER } = await import("../../local/identity-key.js");
+  return { issuer: LOCAL_ISSUER, audience: spec.edge.identity.audience, expiresIn };
+}
+
+async function identityKey(projectDir: string): Promise<SigningKey> {
+  const [{ persistedSigningKey }, { localPaths }] = await Promise.all([import("../../local/identity-key.js"), import("../../local/paths.js")]);
+  return persistedSigningKey(localPaths(projectDir).identityKeyFile);
+}
+
+function portTaken(port: number): SpecError {
+  return new SpecError([{ field: "--port", message: `--port ${port}: ${LOOPBACK}:${port} is in use by another program; stop it, or pass --port with a free port` }]);
+}
+
+/** Whether nothing listens on the loopback port now: checked before applying, so a taken port fails in a second, not after the apply. */
+async function portIsFree(port: number): Promise<boolean> {
+  const probe = createServer();
+  try {
+    probe.listen({ port, host: LOOPBACK, exclusive: true });
+    await once(probe, "listening");
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") return false;
+    throw error;
+  } finally {
+    probe.close();
+  }
+}
+
+export async function dev(stack: string, options: { port: number }, projectDir: string): Promise<number> {
+  const spec = await specWithEdge(stack, projectDir);
+  if (!(await portIsFree(options.port))) throw portTaken(options.port);
+  const key = await identityKey(projectDir);
+  await applyWithoutProof(stack, projectDir);
+  return serve(stack, spec, key, options.port);
+}
+
+/** `up --local` for one stack, minus the proof, under the local state's lock. */
+async function applyWithoutProof(stack: string, projectDir: string): Promise<void> {
+  await withLocalSession(projectDir, async ({ signal }) => {
+    const [{ loadLocalStack, upLocal }, { reportEachLeftoverOnce }, { describeUp }] = await Promise.all([
+      import("../../local/up.js"), import("../../local/proof-objects.js"), import("./local.js"),
+    ]);
+    const local = loadLocalStack(projectDir, stack);
+    const started = Date.now();
+    const result = await upLocal(local, { signal, onLeftovers: reportEachLeftoverOnce((line) => console.error(`warning: ${line}`)) });
+    console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, local.paths.dataDir)}`);
+    console.log(describeUp(local.stackFile.stack, result, ((Date.now() - started) / 1000).toFixed(1)));
+    return EXIT_OK;
+  });
+}
+
+/**
+ * Runs the edge until SIGINT or SIGTERM, then stops workerd (its port is free once this returns)
+ * and answers 130, as every local command stopped by a signal does. A second signal exits at
+ * once; miniflare's exit hook still stops workerd.
+ */
+async function serve(stack: string, spec: OrgSpec & { edge: NonNullable<OrgSpec["edge"]> }, key: SigningKey, port: number): Promise<number> {
+  const stop = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received !== undefined) {
+      process.stderr.write(`${signal} again: stopped at once\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    received = signal;
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const [{ startEdge, standInSecretValues }, { signToken }, { admittedAndRefused }, { renderDevReady }] = await Promise.all([
+      import("../../local/edge.js"), import("../../local/identity-key.js"), import("../../local/edge-subjects.js"), import("../render-dev.js"),
+    ]);
+    let edge: LocalEdge;
+    try {
+      edge = await startEdge(spec, { secretValues: standInSecretValues(spec), identityKey: key, port, callerHandlesSignals: true });
+    } catch (error) {
+      // Taken between the check before applying and now.
+      if ((error as { code?: unknown }).code === "ERR_ADDRESS_IN_USE") throw portTaken(port);
+      throw error;
+    }
+    try {
+      if (!stop.signal.aborted) {
+        const app = spec.apps[0] as OrgSpec["apps"][number];
+        const [subject] = admittedAndRefused(spec, app);
+        const token = await signToken(key, subject, await tokenSettings(spec, SAMPLE_TTL_SECONDS));
+        const path = `/${spec.environments[0] ?? ""}/${app.slug}/whoami`;
+        console.log(`\n${renderDevReady({ stack, spec, url: edge.url, sample: { subject, path, token, ttlSeconds: SAMPLE_TTL_SECONDS } })}`);
+        await once(stop.signal, "abort");
+      }
+    } finally {
+      await edge.dispose();
+    }
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  }
+  console.error(`stopped by ${received ?? "a signal"}: workerd exited and port ${port} is free; the embedded Postgres keeps running (npx tenantry down --local stops it)`);
+  return EXIT_INTERRUPTED;
+}
+
+export async function token(stack: string, options: { email: string; role: string; workspaces?: string; ttl?: string }, projectDir: string): Promise<number> {
+  const spec = await specWithEdge(stack, projectDir);
+  const [{ parseTokenRequest }, { signToken }] = await Promise.all([import("../../local/dev-token.js"), import("../../local/identity-key.js")]);
+  const grant = parseTokenRequest(spec, options);
+  const signed = await signToken(await identityKey(projectDir), grant.subject, await tokenSettings(spec, grant.ttlSeconds));
+  // Only the token on stdout, so TOKEN=$(tenantry token ...) works.
+  process.stdout.write(`${signed}\n`);
+  return EXIT_OK;
+}

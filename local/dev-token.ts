@@ -1,0 +1,63 @@
+import { emailAddress } from "../spec/spec-fields";
+import { SpecError, type SpecProblem } from "../spec/spec-errors";
+import { ORG_ROLES, type OrgSpec } from "../spec/spec";
+import { MAX_TOKEN_AGE } from "../workers/dispatch/router";
+import type { Subject } from "./edge-subjects";
+
+/*
+ * `tenantry token`: who a token of the local identity provider names, checked against the
+ * stack's spec before anything is signed. Roles and workspaces are allowlisted from the spec, so
+ * a token never carries a role the router does not know or a workspace the org does not have
+ * (either would be refused at the router; refusing here says why). Messages name the option and
+ * do not echo what was typed.
+ */
+
+/** How long a token lives by default, in seconds. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 3_600;
+/** At least a minute; at most what the router accepts at all (it refuses tokens issued longer ago). */
+export const TOKEN_TTL_BOUNDS = { min: 60, max: MAX_TOKEN_AGE } as const;
+
+/** The options as typed. */
+export interface TokenRequest {
+  readonly email: string;
+  readonly role: string;
+  /** Comma-separated workspace slugs; none when absent. */
+  readonly workspaces?: string;
+  /** Whole seconds; DEFAULT_TOKEN_TTL_SECONDS when absent. */
+  readonly ttl?: string;
+}
+
+export interface TokenGrant {
+  readonly subject: Subject;
+  readonly ttlSeconds: number;
+}
+
+/** The roles a token may carry for this org: the base roles, then the spec's custom roles. */
+export function tokenRoles(spec: Pick<OrgSpec, "roles">): string[] {
+  return [...ORG_ROLES, ...spec.roles.map((r) => r.name)];
+}
+
+export function parseTokenRequest(spec: Pick<OrgSpec, "slug" | "roles" | "workspaces">, request: TokenRequest): TokenGrant {
+  const problems: SpecProblem[] = [];
+  const problem = (field: string, rule: string) => problems.push({ field, message: `${field} ${rule}` });
+
+  const email = emailAddress.safeParse(request.email);
+  if (!email.success) problem("--email", email.error.issues[0]?.message ?? "must be a lower-case e-mail address");
+
+  const roles = tokenRoles(spec);
+  if (!roles.includes(request.role)) problem("--role", `must be one of ${roles.join(", ")} (the base roles${spec.roles.length > 0 ? " and tenantry:org.roles" : ""})`);
+
+  const declared = spec.workspaces.map((w) => w.slug);
+  const workspaces = (request.workspaces ?? "").split(",").map((w) => w.trim()).filter((w) => w !== "");
+  workspaces.forEach((workspace, i) => {
+    if (!declared.includes(workspace)) problem(`--workspaces[${i}]`, `must be a workspace of tenantry:org.workspaces (${declared.join(", ")})`);
+    else if (workspaces.indexOf(workspace) !== i) problem(`--workspaces[${i}]`, `repeats --workspaces[${workspaces.indexOf(workspace)}]`);
+  });
+
+  const ttlRule = `must be whole seconds ${TOKEN_TTL_BOUNDS.min}..${TOKEN_TTL_BOUNDS.max}`;
+  const ttl = request.ttl === undefined ? DEFAULT_TOKEN_TTL_SECONDS : /^\d{1,9}$/.test(request.ttl) ? Number(request.ttl) : Number.NaN;
+  if (!(ttl >= TOKEN_TTL_BOUNDS.min && ttl <= TOKEN_TTL_BOUNDS.max)) problem("--ttl", Number.isNaN(ttl) ? ttlRule : `${ttlRule} (got ${ttl})`);
+
+  if (problems.length > 0) throw new SpecError(problems);
+  return { subject: { sub: request.email, email: request.email, org: spec.slug, role: request.role, workspaces }, ttlSeconds: ttl };
+}

@@ -1,0 +1,80 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_TOKEN_TTL_SECONDS, parseTokenRequest, tokenRoles } from "../../local/dev-token";
+import { SpecError } from "../../spec/spec-errors";
+import { parseOrgSpec } from "../../spec/spec";
+import { NOW, validOrgInput } from "../helpers/spec-builder";
+
+/*
+ * `tenantry token`'s options, as a user who mistypes them or tries to mint a token for a role or
+ * workspace the org does not have: only what the spec declares is signed, and every refusal
+ * names the option.
+ */
+
+const spec = parseOrgSpec({ ...validOrgInput(), roles: [{ name: "billing-clerk", base: "viewer", permissions: ["app.read"] }] }, { now: NOW });
+const declaredWorkspaces = spec.workspaces.map((w) => w.slug);
+
+function problems(request: Parameters<typeof parseTokenRequest>[1]): string[] {
+  try {
+    parseTokenRequest(spec, request);
+  } catch (error) {
+    if (error instanceof SpecError) return error.problems.map((p) => p.message);
+    throw error;
+  }
+  return [];
+}
+
+describe("tenantry token's options", () => {
+  it("signs for every base and custom role and any set of declared workspaces, in the org of the stack", () => {
+    fc.assert(fc.property(fc.constantFrom(...tokenRoles(spec)), fc.subarray(declaredWorkspaces), (role, workspaces) => {
+      const grant = parseTokenRequest(spec, { email: "someone@acme.com", role, workspaces: workspaces.join(",") });
+      expect(grant.subject).toEqual({ sub: "someone@acme.com", email: "someone@acme.com", org: "acme", role, workspaces });
+      expect(grant.ttlSeconds).toBe(DEFAULT_TOKEN_TTL_SECONDS);
+    }));
+  });
+
+  it("lists the base roles, then the org's custom roles", () => {
+    expect(tokenRoles(spec)).toEqual(["owner", "admin", "developer", "viewer", "billing-clerk"]);
+  });
+
+  it("refuses any role the spec does not declare, whatever its spelling, naming --role and not echoing it", () => {
+    const roles = tokenRoles(spec);
+    const near = fc.constantFrom(...roles).chain((r) => fc.constantFrom(r.toUpperCase(), ` ${r}`, `${r} `, `${r}s`, r.replace("-", "_")));
+    fc.assert(fc.property(fc.oneof(fc.string(), near).filter((r) => !roles.includes(r)), (role) => {
+      expect(problems({ email: "someone@acme.com", role })).toEqual(["--role must be one of owner, admin, developer, viewer, billing-clerk (the base roles and tenantry:org.roles)"]);
+    }));
+  });
+
+  it("refuses any workspace the spec does not declare, naming its position", () => {
+    const slug = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/).filter((w) => !declaredWorkspaces.includes(w));
+    fc.assert(fc.property(fc.subarray(declaredWorkspaces), slug, fc.nat(), (declared, undeclared, at) => {
+      const list = [...declared];
+      const index = at % (list.length + 1);
+      list.splice(index, 0, undeclared);
+      expect(problems({ email: "someone@acme.com", role: "viewer", workspaces: list.join(",") }))
+        .toEqual([`--workspaces[${index}] must be a workspace of tenantry:org.workspaces (web, billing)`]);
+    }));
+  });
+
+  it("refuses a workspace named twice", () => {
+    expect(problems({ email: "someone@acme.com", role: "viewer", workspaces: "web,billing,web" })).toEqual(["--workspaces[2] repeats --workspaces[0]"]);
+  });
+
+  it("refuses an e-mail address the spec's own rule refuses (upper case, no domain)", () => {
+    for (const email of ["CFO@acme.com", "cfo", "cfo@acme", ""]) {
+      expect(problems({ email, role: "viewer" })).toEqual(["--email must be a lower-case e-mail address"]);
+    }
+  });
+
+  it("takes a lifetime of 60..43200 whole seconds, the router's maximum token age", () => {
+    expect(parseTokenRequest(spec, { email: "a@acme.com", role: "viewer", ttl: "60" }).ttlSeconds).toBe(60);
+    expect(parseTokenRequest(spec, { email: "a@acme.com", role: "viewer", ttl: "43200" }).ttlSeconds).toBe(43_200);
+    expect(problems({ email: "a@acme.com", role: "viewer", ttl: "59" })).toEqual(["--ttl must be whole seconds 60..43200 (got 59)"]);
+    expect(problems({ email: "a@acme.com", role: "viewer", ttl: "43201" })).toEqual(["--ttl must be whole seconds 60..43200 (got 43201)"]);
+    for (const ttl of ["1h", "-60", "60.5", "", "1e3"]) expect(problems({ email: "a@acme.com", role: "viewer", ttl })).toEqual(["--ttl must be whole seconds 60..43200"]);
+  });
+
+  it("reports every bad option at once", () => {
+    expect(problems({ email: "X", role: "root", workspaces: "ops", ttl: "0" })).toHaveLength(4);
+  });
+});
