@@ -1,4 +1,5 @@
 import { cliReferencePage } from "./cli-doc";
+import { policiesReferencePage } from "./policies-doc";
 
 /*
  * Files in the repository that are rendered from code: the CLI's command definitions, the org
@@ -16,4 +17,5 @@ export interface GeneratedFile {
 
 export const GENERATED_FILES: readonly GeneratedFile[] = [
   { path: "docs/cli.md", source: "the command definitions (cli/main.ts buildCli) and cli/exit-codes.ts, by reference/cli-doc.ts", render: cliReferencePage },
+  { path: "docs/policies.md", source: "the policy pack's rules (policies/all.ts), by reference/policies-doc.ts", render: policiesReferencePage },
 ];

@@ -1,12 +1,19 @@
 /*
  * The few Markdown pieces the generated pages share. Text from the code (descriptions, reasons)
- * is escaped, not trusted: `<slug>` is an HTML tag to a Markdown renderer and would vanish, and
- * a `|` would split a table cell.
+ * is escaped, not trusted: `<slug>` is an HTML tag to a Markdown renderer and would vanish, `&lt;`
+ * an entity, and a `|` would split a table cell.
  */
 
-/** Plain text as Markdown that renders to the same characters, in a paragraph or a table cell. */
+/**
+ * Plain text as Markdown that renders to the same characters (trimmed, on one line), in a
+ * paragraph or a table cell: inline punctuation escaped, and a start that would open a heading,
+ * a list or a code block defused.
+ */
 export function escapeText(text: string): string {
-  return text.replace(/[\\`*_<>|[\]]/g, (character) => `\\${character}`).replace(/\n/g, " ");
+  return text.replace(/\s+/g, " ").trim()
+    .replace(/[\\`*_<>&|[\]]/g, (character) => `\\${character}`)
+    .replace(/^([#=+-])/, "\\$1")
+    .replace(/^(\d+)([.)])/, "$1\\$2");
 }
 
 /** A code span; a table cell needs its `|` escaped even there (GitHub renders `\|` in code as `|`). */

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import * as exitCodes from "../../cli/exit-codes";
 import { buildCli } from "../../cli/main";
 import { cliReferencePage, renderCliDoc } from "../../reference/cli-doc";
-import { escapeText } from "../../reference/markdown";
+import { anchor, escapeText } from "../../reference/markdown";
 
 /*
  * docs/cli.md is complete: every command, argument and option commander knows (walked here
@@ -87,7 +87,7 @@ describe("docs/cli.md", () => {
       cli.command("run").argument("<stack>", description).option("--mode <m>", description, defaultValue);
       const section = sectionOf(renderCliDoc(cli), "tenantry run") ?? "";
       const [argumentRow, optionRow] = section.split("\n").filter((line) => line.startsWith("| `"));
-      const expected = description.replace(/\n/g, " ").trim();
+      const expected = description.replace(/\s+/g, " ").trim();
       expect(cellsOf(argumentRow ?? "")).toHaveLength(3);
       expect(renderedText(cellsOf(argumentRow ?? "")[2] ?? "")).toBe(expected);
       expect(cellsOf(optionRow ?? "")).toHaveLength(4);
@@ -109,6 +109,14 @@ describe("docs/cli.md", () => {
     const cli = new Command("tenantry");
     cli.command("run").option("--dir <path>", "where it works", process.cwd());
     expect(renderCliDoc(cli)).toContain(process.cwd());
+  });
+
+  it("links only to headings it has, each heading's anchor once", () => {
+    const anchors = committed.split("\n").filter((line) => /^#{1,6} /.test(line)).map((line) => anchor(line.replace(/^#+ /, "")));
+    expect(new Set(anchors).size).toBe(anchors.length);
+    const links = [...committed.matchAll(/\]\(#([^)]+)\)/g)].map((match) => match[1]);
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.filter((link) => !anchors.includes(link ?? ""))).toEqual([]);
   });
 
   it("is the same page on every render (no dates, no machine state)", () => {
