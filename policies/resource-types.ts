@@ -66,7 +66,7 @@ export const stackResourceTypesAllowed: TenantryStackPolicy = {
     for (const resource of args.resources) {
       if (isStructural(resource.type) || DECLARED_RESOURCE_TYPES.includes(resource.type)) continue;
       const why = PLATFORM_ONLY_TYPES[resource.type] ?? "an org stack holds only the resource types the program declares";
-      reportViolation(`${resource.name} is a ${resource.type}, which no org declares: ${why} (docs/policies.md).`, resource.urn);
+      reportViolation(`${resource.name} is a ${resource.type}, which no org declares: ${why} (docs/policy-pack.md#resource-types).`, resource.urn);
     }
   },
 };
