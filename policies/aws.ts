@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
-import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { validateResourceOfType } from "@pulumi/policy";
 import { isOfPackage } from "../components/provider-plan";
 import { iamWildcards, isAwsManagedPolicy } from "./iam-document";
 import { orgProviderRule } from "./org-providers";
 import { awsProviderFindings } from "./provider-inputs";
 import { judgeAgainstOrg } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
+import type { TenantryResourcePolicy, TenantryStackPolicy } from "./policy-types";
 
 /*
  * Secrets by reference: values under a rotated customer-managed key, read by named ARNs only,
@@ -15,9 +16,10 @@ import { readKnown, UNKNOWN } from "./unknowns";
 /** AWS's own minimum; a secret deleted with a 0-day window is gone at once. */
 const MIN_RECOVERY_DAYS = 7;
 
-export const awsKmsKeyRotates: ResourceValidationPolicy = {
+export const awsKmsKeyRotates: TenantryResourcePolicy = {
   name: "aws-kms-key-rotates",
   description: "Every symmetric KMS key has automatic rotation on, and every key a deletion window of at least 7 days.",
+  rationale: "Rotation limits what one leaked key version can decrypt; a deletion window of at least 7 days leaves time to notice and cancel a key's deletion, which would make every secret under it unreadable.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(aws.kms.Key, (key, args, reportViolation) => {
     // AWS rotates symmetric encryption keys only; asymmetric and HMAC keys cannot be rotated.
@@ -29,9 +31,10 @@ export const awsKmsKeyRotates: ResourceValidationPolicy = {
   }),
 };
 
-export const awsSecretCustomerKeyAndRecovery: ResourceValidationPolicy = {
+export const awsSecretCustomerKeyAndRecovery: TenantryResourcePolicy = {
   name: "aws-secret-customer-key-and-recovery",
   description: "Every Secrets Manager secret is encrypted with a customer-managed KMS key and keeps a recovery window.",
+  rationale: "Under the AWS-managed key nobody controls the key's grants or rotation, so access cannot be scoped to the org; a recovery window of 0 deletes a secret at once, with no way back.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(aws.secretsmanager.Secret, (secret, args, reportViolation) => {
     // Each field is read on its own: a key ARN unknown during preview must not hide the window.
@@ -63,9 +66,10 @@ function documentsOf(args: { isType: (cls: never) => boolean; props: Record<stri
   return [];
 }
 
-export const awsIamNoWildcards: ResourceValidationPolicy = {
+export const awsIamNoWildcards: TenantryResourcePolicy = {
   name: "aws-iam-no-wildcards",
   description: "No IAM identity policy allows a wildcard action or resource, NotAction or NotResource, and no AWS-managed policy is attached.",
+  rationale: "A wildcard action or resource, NotAction, NotResource or an AWS-managed policy grants far more than the outbound Worker needs, other orgs' secrets included: an identity names the actions and the secret ARNs it uses.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     for (const document of documentsOf(args)) {
@@ -91,9 +95,10 @@ export const awsIamNoWildcards: ResourceValidationPolicy = {
  * provider would take its region (and any `aws:*` setting) from the deploy job, not the spec. The
  * org's own provider holds only what tenantry sets, each with the org's value (provider-inputs.ts).
  */
-export const awsOrgProvider: StackValidationPolicy = orgProviderRule("aws", {
+export const awsOrgProvider: TenantryStackPolicy = orgProviderRule("aws", {
   name: "aws-org-provider",
   description: "Every AWS resource uses its org's explicit AWS provider, which holds only the org's region (edge.awsRegion), the org and tier as default tags, and validation on.",
+  rationale: "The default provider takes its region and any aws:* setting from the deploy job, not from the spec: a resource on it could land in another region, or another account.",
   settings: awsProviderFindings,
 });
 
@@ -105,9 +110,10 @@ const isReplicaList = (value: unknown) => Array.isArray(value) && value.length >
  * provider alone would not keep a resource in the org's region. Nor would it keep a secret's
  * replicas there.
  */
-export const awsResourcesStayInOrgRegion: StackValidationPolicy = {
+export const awsResourcesStayInOrgRegion: TenantryStackPolicy = {
   name: "aws-resources-stay-in-org-region",
   description: "No AWS resource sets a region other than its org's edge.awsRegion, and no secret replicates to another region.",
+  rationale: "pulumi-aws 7 lets most resources set a region that overrides the provider's, and a secret can replicate: either would put the org's secrets outside the region the org declared.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, isAws, ["region", "replicas"], reportViolation, (resource, values, org) => [
     values["region"] === undefined || values["region"] === org.awsRegion ? undefined
@@ -119,9 +125,10 @@ export const awsResourcesStayInOrgRegion: StackValidationPolicy = {
 const SECRET = "aws:secretsmanager/secret:Secret";
 
 /** Secret names are per account and region, shared by every org deployed there. */
-export const awsSecretNamesOfOrg: StackValidationPolicy = {
+export const awsSecretNamesOfOrg: TenantryStackPolicy = {
   name: "aws-secret-names-of-org",
   description: "Every Secrets Manager secret is named as the program names the org's: <org>/<env>/db per environment, and the secrets its references name.",
+  rationale: "Secret names are per account and region, shared by every org deployed there: a stack naming another org's secret could overwrite its value or take it over.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [SECRET], ["name"], reportViolation, (resource, values, org) => {
     const names = org.awsSecretNames ?? [];

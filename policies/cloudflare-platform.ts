@@ -1,8 +1,9 @@
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { isComponentProvider } from "../components/provider-plan";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { cloudflareProviderFindings } from "./provider-inputs";
 import { judgeEachKnown } from "./unknowns";
+import type { TenantryStackPolicy } from "./policy-types";
 
 /*
  * The platform stack's Secrets Stores (components/account-secrets-stores.ts). Cloudflare allows
@@ -21,9 +22,10 @@ function providerFindings(store: PolicyResource, component: PolicyResource | und
   return cloudflareProviderFindings(provider.props).map((finding) => `${store.name} uses ${provider.name}, whose ${finding}`);
 }
 
-export const cloudflarePlatformSecretsStores: StackValidationPolicy = {
+export const cloudflarePlatformSecretsStores: TenantryStackPolicy = {
   name: "cloudflare-platform-secrets-stores",
   description: "The platform stack declares at most one Secrets Store per Cloudflare account, each protected, on the platform's own Cloudflare provider, which holds no setting.",
+  rationale: "Cloudflare allows one Secrets Store per account, and every org on the account keeps its edge keys in it: a second store fails the deploy, and a deleted or replaced one takes every org's router down.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     if (args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant)) return; // an org stack's store is refused by its type

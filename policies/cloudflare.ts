@@ -1,4 +1,3 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { planEdgeNames, type EdgeNames } from "../components/edge-plan";
 import { isOfPackage } from "../components/provider-plan";
 import { COMPONENT_TYPES } from "../components/type-tokens";
@@ -7,6 +6,7 @@ import { cloudflareProviderFindings } from "./provider-inputs";
 import { DECLARED_RESOURCE_TYPES, isPlatformOnlyType } from "./resource-types";
 import { judgeAgainstOrg } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
+import type { TenantryStackPolicy } from "./policy-types";
 
 /*
  * Where the org's Cloudflare resources are: on the org's own provider, in the org's account,
@@ -20,9 +20,10 @@ import { readKnown, UNKNOWN } from "./unknowns";
  * Every Cloudflare resource on the org's own provider: the default provider would read
  * `cloudflare:*` stack config, where a base URL could send the deploy job's API token elsewhere.
  */
-export const cloudflareOrgProvider: StackValidationPolicy = orgProviderRule("cloudflare", {
+export const cloudflareOrgProvider: TenantryStackPolicy = orgProviderRule("cloudflare", {
   name: "cloudflare-org-provider",
   description: "Every Cloudflare resource uses its org's explicit Cloudflare provider, which holds no setting (the account is on each resource, the API token in the deploy environment).",
+  rationale: "The default provider reads cloudflare:* stack config, where a base URL could send the deploy job's API token to another host; the org's provider holds no setting at all.",
   settings: cloudflareProviderFindings,
 });
 
@@ -57,9 +58,10 @@ function bindingReferences(bindings: unknown, names: EdgeNames): { what: string;
   }).filter((reference) => reference.value !== UNKNOWN && reference.value !== undefined);
 }
 
-export const cloudflareResourcesMatchOrg: StackValidationPolicy = {
+export const cloudflareResourcesMatchOrg: TenantryStackPolicy = {
   name: "cloudflare-resources-match-org",
   description: "Every Cloudflare resource is in its org's edge.accountId, named as the program names the org's (tn-<org>, tn-<org>-router, ...), with bindings naming only the org's namespace, Workers and store secrets.",
+  rationale: "Orgs may share a Cloudflare account, where script, namespace and store-secret names are one namespace: exact names and bindings keep one org from declaring, replacing or binding to another org's router, namespace or keys.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     // The platform stack declares no org; its Secrets Stores are cloudflare-platform-secrets-stores'.

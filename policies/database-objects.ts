@@ -1,9 +1,9 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { AUDIT_SCHEMA } from "../components/audit-sql";
 import { environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
 import type { OrgFacts } from "../components/org-facts";
 import { orgDatabase } from "./org-roles";
 import { judgeAgainstOrg } from "./stack-org";
+import type { TenantryStackPolicy } from "./policy-types";
 
 /*
  * The org's database and schemas, by allowlist: each is one the program gives the org, owned by
@@ -47,9 +47,10 @@ export function databaseProblems(database: { readonly name?: unknown; readonly o
   ].filter((problem): problem is string => problem !== undefined);
 }
 
-export const postgresDatabasesAndSchemasMatchOrg: StackValidationPolicy = {
+export const postgresDatabasesAndSchemasMatchOrg: TenantryStackPolicy = {
   name: "postgres-databases-and-schemas-match-org",
   description: "Every Database and Schema is one the program gives the org, owned by its designed owner (the org owner; the environment's DDL role; the audit owner for the ledger), and no Schema sets policies.",
+  rationale: "An owner holds every privilege on what it owns and can grant them on, and a Schema's policies are GRANTs the provider runs: either would bypass the grant allowlist.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [DATABASE, SCHEMA], ["name", "database", "owner", "policies"], reportViolation, (resource, values, org) => {
     const [kind, problems] = resource.type === DATABASE ? ["Database", databaseProblems(values, org)] : ["Schema", schemaProblems(values, org)];

@@ -1,7 +1,8 @@
 import * as github from "@pulumi/github";
-import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { validateResourceOfType } from "@pulumi/policy";
 import { MAIN_APPROVALS } from "../components/promotion-plan";
 import { booleanInput } from "./org-providers";
+import type { TenantryResourcePolicy, TenantryStackPolicy } from "./policy-types";
 
 /* Promotion with separation of duties: TEST needs a reviewer, PROD two, and never the author. */
 
@@ -11,9 +12,10 @@ const reviewerCount = (reviewers: readonly { users?: readonly number[]; teams?: 
 /** The least each promotion environment demands. */
 const REQUIRED: Record<string, number> = { test: 1, prod: 2 };
 
-export const githubPromotionGates: ResourceValidationPolicy = {
+export const githubPromotionGates: TenantryResourcePolicy = {
   name: "github-promotion-gates",
   description: "The test environment has a reviewer and prod at least two; both prevent self-review, deploy from main only, and admins cannot bypass them.",
+  rationale: "Separation of duties (DESIGN property 12): TEST needs one approval and PROD two, the author never approves their own change, admins cannot skip the gate, and only main deploys.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(github.RepositoryEnvironment, (environment, args, reportViolation) => {
     const required = REQUIRED[environment.environment];
@@ -33,9 +35,10 @@ export const githubPromotionGates: ResourceValidationPolicy = {
  * GitHub refuses (422) a deployment branch policy with both flags true or both false
  * (DeploymentBranchPolicySettings in GitHub's REST description); no policy admits every branch.
  */
-export const githubDeploymentBranchPolicyValid: ResourceValidationPolicy = {
+export const githubDeploymentBranchPolicyValid: TenantryResourcePolicy = {
   name: "github-deployment-branch-policy-valid",
   description: "An environment's deploymentBranchPolicy, when declared, sets exactly one of protectedBranches and customBranchPolicies true, as GitHub's API requires.",
+  rationale: "GitHub refuses (HTTP 422) a deployment branch policy with both flags true or both false: the pack says so at preview, not halfway through a deploy of the platform stack.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(github.RepositoryEnvironment, (environment, args, reportViolation) => {
     const policy = environment.deploymentBranchPolicy;
@@ -51,9 +54,10 @@ const DEPLOYMENT_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:Re
 const BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection";
 
 /** A stack that declares promotion gates declares all of them: removing one must not pass. */
-export const githubPromotionGatesComplete: StackValidationPolicy = {
+export const githubPromotionGatesComplete: TenantryStackPolicy = {
   name: "github-promotion-gates-complete",
   description: "A stack with GitHub environments declares test and prod, each limited to main by a deployment policy, and the protection of main.",
+  rationale: "Removing a gate must not pass: a stack that drops the prod environment, its branch policy or main's protection would otherwise be judged only on the gates it still declares.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const environments = args.resources.filter((r) => r.type === ENVIRONMENT);
@@ -70,9 +74,10 @@ export const githubPromotionGatesComplete: StackValidationPolicy = {
   },
 };
 
-export const githubMainNeedsTwoApprovals: ResourceValidationPolicy = {
+export const githubMainNeedsTwoApprovals: TenantryResourcePolicy = {
   name: "github-main-needs-two-approvals",
   description: "Merging into main needs two approving reviews, one a code owner's (stale ones dismissed), for admins too, with no force push.",
+  rationale: "Every change to stacks, the program and the pack reaches production through main: two approvals (one a code owner's) of the exact change, binding admins too, and no force push that could replace what was approved.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(github.BranchProtection, (protection, args, reportViolation) => {
     if (protection.pattern !== "main") return;

@@ -1,7 +1,8 @@
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { allowedMembership, allowedGrantShape, type AclFacts } from "./shape-match";
 import { allowedFor, allowedMemberships, describeAcl, describeMembership } from "./shape-messages";
 import { judgeAgainstOrg } from "./stack-org";
+import type { TenantryStackPolicy } from "./policy-types";
 
 /*
  * Grants: every Grant, DefaultPrivileges and GrantRole matches a shape the design allows
@@ -18,9 +19,10 @@ const grants = (resources: readonly PolicyResource[]) => resources.filter((r) =>
 const orgDatabases = (resources: readonly PolicyResource[]) =>
   resources.filter((r) => r.type === DATABASE).map((r) => String(r.props["name"] ?? "")).filter((name) => name.startsWith("tn_"));
 
-export const postgresOneGrantPerTarget: StackValidationPolicy = {
+export const postgresOneGrantPerTarget: TenantryStackPolicy = {
   name: "postgres-one-grant-per-target",
   description: "At most one Grant per (role, database, schema, object type): the provider revokes what a Grant omits, so two would undo each other.",
+  rationale: "The provider's Grant revokes whatever it does not list on its target, so two Grants on one target undo each other on every apply, and which one wins depends on the order they run in.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const seen = new Map<string, string>();
@@ -34,9 +36,10 @@ export const postgresOneGrantPerTarget: StackValidationPolicy = {
   },
 };
 
-export const postgresPublicRevoked: StackValidationPolicy = {
+export const postgresPublicRevoked: TenantryStackPolicy = {
   name: "postgres-public-revoked",
   description: "PUBLIC has CONNECT and TEMPORARY revoked on every org database.",
+  rationale: "Postgres gives PUBLIC CONNECT and TEMPORARY on every new database, so every role on the server, other orgs' included, could connect: the revoke must be declared, not only allowed.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     for (const database of orgDatabases(args.resources)) {
@@ -50,9 +53,10 @@ export const postgresPublicRevoked: StackValidationPolicy = {
 
 const ACL_KEYS = ["role", "database", "schema", "objectType", "objects", "columns", "privileges", "owner", "withGrantOption"];
 
-export const postgresGrantsMatchAllowedShapes: StackValidationPolicy = {
+export const postgresGrantsMatchAllowedShapes: TenantryStackPolicy = {
   name: "postgres-grants-match-allowed-shapes",
   description: "Every Grant and DefaultPrivileges is one the design allows: grantee kind, object type, exact privileges, objects of the grantee's own environment; PUBLIC only ever loses privileges.",
+  rationale: "PUBLIC is every role, other orgs' included; a runtime or DDL role of one environment reaches only that environment's schemas, and runtime code gets DML only. Judged by the shapes the design allows, a grant nobody thought to forbid (ALL, TRUNCATE, a privilege a new Postgres version adds) is refused too.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [GRANT, DEFAULT_PRIVILEGES], ACL_KEYS, reportViolation, (resource, values, org) => {
     const acl: AclFacts = { resource: resource.type === GRANT ? "Grant" : "DefaultPrivileges", ...values };
@@ -60,9 +64,10 @@ export const postgresGrantsMatchAllowedShapes: StackValidationPolicy = {
   }),
 };
 
-export const postgresMembershipsMatchAllowedShapes: StackValidationPolicy = {
+export const postgresMembershipsMatchAllowedShapes: TenantryStackPolicy = {
   name: "postgres-memberships-match-allowed-shapes",
   description: "Every GrantRole is a membership the design makes (the provider login in the org owner role), never with admin option.",
+  rationale: "A membership hands over every privilege of the role: no tenant role may gain a platform role or another environment's, and admin option would let the member pass it on.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [GRANT_ROLE], ["role", "grantRole", "withAdminOption"], reportViolation, (resource, values, org) =>
     allowedMembership(values, org) !== undefined ? [] : [`${resource.name} ${describeMembership(values)}: the only membership allowed is ${allowedMemberships(org)}.`]),

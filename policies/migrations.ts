@@ -1,9 +1,9 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { planMigrations, type MigrationPlan } from "../components/migration-plan";
 import type { OrgFacts } from "../components/org-facts";
 import { checksumOf, SQL_MIGRATION_KIND, sqlMigrationProviderCode } from "../components/sql-migration";
 import { sameClientCertificate } from "./provider-inputs";
 import { judgeAgainstOrg, orgOfStack } from "./stack-org";
+import type { TenantryStackPolicy } from "./policy-types";
 
 /*
  * SqlMigrations run SQL the Postgres provider's resources cannot express, with the provider
@@ -86,9 +86,10 @@ export function migrationPresenceProblems(declared: readonly DeclaredMigration[]
   });
 }
 
-export const postgresMigrationsMatchPlatformSql: StackValidationPolicy = {
+export const postgresMigrationsMatchPlatformSql: TenantryStackPolicy = {
   name: "postgres-migrations-match-platform-sql",
   description: "Every dynamic resource is one of the org's SqlMigrations, with exactly the name, database, SQL and checksum the platform renders from the org's facts, connecting as the org's provider does; and each migration the platform renders for the org is declared exactly once.",
+  rationale: "A migration runs any SQL with the provider login's rights (the ledger's as a superuser), and no other rule reads SQL: one GRANT CREATE ON SCHEMA web_prod TO PUBLIC in a migration passed every other rule, and a stack that leaves out the guardrails or the ledger would switch a guard off.",
   enforcementLevel: "mandatory",
   validateStack: async (args, reportViolation) => {
     // Without exactly one org there is nothing to render: stack-one-org refuses such a stack.

@@ -1,6 +1,7 @@
-import type { PolicyProviderResource, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyProviderResource, PolicyResource } from "@pulumi/policy";
 import { isOrgProvider, orgProviderName, resourcesOfPackage, type OrgProviderPackage } from "../components/provider-plan";
 import { orgOfStack, type StackOrg } from "./stack-org";
+import type { TenantryStackPolicy } from "./policy-types";
 
 /*
  * Explicit providers, judged by allowlist: a resource of an org package is accepted only on the
@@ -41,12 +42,13 @@ function orgProviderFindings(
  */
 export function orgProviderRule(
   pkg: OrgProviderPackage,
-  rule: { name: string; description: string; settings?: (props: Record<string, unknown>, org: StackOrg) => string[] },
-): StackValidationPolicy {
+  rule: { name: string; description: string; rationale: string; settings?: (props: Record<string, unknown>, org: StackOrg) => string[] },
+): TenantryStackPolicy {
   const settings = rule.settings ?? (() => []);
   return {
     name: rule.name,
     description: rule.description,
+    rationale: rule.rationale,
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
       const org = orgOfStack(args.resources);

@@ -1,6 +1,6 @@
 import * as postgresql from "@pulumi/postgresql";
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { isPostgresOwnedSchema, isTenantForm, PLATFORM_SCHEMAS } from "../spec/platform-names";
+import type { TenantryResourcePolicy } from "./policy-types";
 
 /*
  * DESIGN property 16 at the pack: the names a stack declares are the tenant's (words joined by
@@ -20,9 +20,10 @@ function nameProblem(type: "Role" | "Database" | "Schema", name: string): string
   return name.startsWith("tn_") ? undefined : "does not start tn_, as every cluster-wide name tenantry gives an org does";
 }
 
-export const postgresNoPlatformNames: ResourceValidationPolicy = {
+export const postgresNoPlatformNames: TenantryResourcePolicy = {
   name: "postgres-no-platform-names",
   description: "No Schema, Role or Database resource takes a name the platform or Postgres owns.",
+  rationale: "The platform's own names must be out of tenant reach by construction (DESIGN property 16): a schema, role or database a stack declares under a platform or Postgres name could stand in for the audit guard's objects, the enforcer or a catalog schema, or sit on a role's search_path.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     const kind = args.isType(postgresql.Role) ? "Role" : args.isType(postgresql.Database) ? "Database" : args.isType(postgresql.Schema) ? "Schema" : undefined;

@@ -1,10 +1,11 @@
 import * as postgresql from "@pulumi/postgresql";
-import { validateResourceOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { validateResourceOfType } from "@pulumi/policy";
 import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../spec/quota-bounds";
 import { orgProviderRule } from "./org-providers";
 import { postgresProviderFindings } from "./provider-inputs";
 import { roleKindProblems } from "./shape-match";
 import { judgeAgainstOrg } from "./stack-org";
+import type { TenantryResourcePolicy, TenantryStackPolicy } from "./policy-types";
 
 /*
  * Postgres roles: each one of the kinds the design declares, none with a privileged attribute,
@@ -18,9 +19,10 @@ const PRIVILEGED = ["superuser", "createDatabase", "createRole", "replication", 
 /** Absent (the provider's default is false) or false: any other value might turn the attribute on. */
 const isOff = (value: unknown) => value === undefined || value === null || value === false;
 
-export const postgresRoleNoPrivilegedAttributes: ResourceValidationPolicy = {
+export const postgresRoleNoPrivilegedAttributes: TenantryResourcePolicy = {
   name: "postgres-role-no-privileged-attributes",
   description: "Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
+  rationale: "Any of them escapes the org's database: a superuser reads every org's data and can silence the ledger, CREATEROLE and CREATEDB make roles and databases no stack declares, REPLICATION streams the whole server, BYPASSRLS ignores row security. A value like the string \"true\" is not \"off\", so only false or absent passes.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
     const held = PRIVILEGED.filter((attribute) => !isOff(role[attribute]));
@@ -28,9 +30,10 @@ export const postgresRoleNoPrivilegedAttributes: ResourceValidationPolicy = {
   }),
 };
 
-export const postgresRolesMatchAllowedKinds: StackValidationPolicy = {
+export const postgresRolesMatchAllowedKinds: TenantryStackPolicy = {
   name: "postgres-roles-match-allowed-kinds",
   description: "Every Role is one of the org's role kinds (owner and audit NOLOGIN; runtime, DDL and break-glass LOGIN), named as the program names it, with no membership of its own.",
+  rationale: "Roles are cluster-wide: a role outside the org's names could be anyone's, and a role's own membership list (roles, assumeRole) would hand it another role's privileges without a GrantRole the membership rule judges.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources, [ROLE], ["name", "login", "roles", "assumeRole"], reportViolation, (resource, values, org) =>
     roleKindProblems(values, org).map((problem) => `Role ${resource.name} (${String(values["name"])}) ${problem}.`)),
@@ -39,9 +42,10 @@ export const postgresRolesMatchAllowedKinds: StackValidationPolicy = {
 const range = ({ min, max }: Bounds) => `${min}..${max}`;
 const { statementTimeoutMs, idleInTransactionTimeoutMs, maxConnections } = QUOTA_BOUNDS;
 
-export const postgresLoginRoleGuardrails: ResourceValidationPolicy = {
+export const postgresLoginRoleGuardrails: TenantryResourcePolicy = {
   name: "postgres-login-role-guardrails",
   description: "Every LOGIN role has a bounded statement timeout, idle-in-transaction timeout and a finite connection limit.",
+  rationale: "A login without limits can run a statement forever, hold locks in an idle transaction, or take every connection of a server other orgs share. 0 means \"no timeout\" and -1 \"unlimited\" in Postgres, so the bounds fail closed.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
     // Anything but an explicit NOLOGIN might log in: judge it as a login.
@@ -62,9 +66,10 @@ export const postgresLoginRoleGuardrails: ResourceValidationPolicy = {
 const BREAK_GLASS_MAX_MS = 24 * 60 * 60 * 1000;
 
 /** Break-glass roles are named `..._breakglass`; an unbounded one is a standing backdoor. */
-export const postgresBreakGlassExpires: ResourceValidationPolicy = {
+export const postgresBreakGlassExpires: TenantryResourcePolicy = {
   name: "postgres-break-glass-expires",
   description: "A break-glass role carries an expiry at most 24 h ahead.",
+  rationale: "An emergency login with no expiry, or one far ahead, is a standing backdoor; VALID UNTIL makes its password stop working on its own, whether or not anyone remembers to remove it.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
     if (!String(role.name ?? args.name).endsWith("_breakglass")) return;
@@ -79,8 +84,9 @@ export const postgresBreakGlassExpires: ResourceValidationPolicy = {
  * another server as another login. The org's own provider holds only what tenantry sets, each
  * with the stack's validated value (provider-inputs.ts).
  */
-export const postgresOrgProvider: StackValidationPolicy = orgProviderRule("postgresql", {
+export const postgresOrgProvider: TenantryStackPolicy = orgProviderRule("postgresql", {
   name: "postgres-org-provider",
   description: "Every Postgres resource uses its org's explicit Postgres provider, which holds only the stack's validated host, port, login, database and TLS mode, and is no superuser.",
+  rationale: "The default provider connects with whatever postgresql:* and PG* settings the deploy job holds, so a resource on it could land on another server as another login; the org's provider holds only the stack's validated values.",
   settings: postgresProviderFindings,
 });

@@ -1,6 +1,6 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { isProviderType } from "../components/provider-plan";
 import { COMPONENT_TYPES } from "../components/type-tokens";
+import type { TenantryStackPolicy } from "./policy-types";
 
 /*
  * The resource types an org stack may declare: exactly the ones the program declares, so a
@@ -55,9 +55,10 @@ const STACK = "pulumi:pulumi:Stack";
 /** Types that create nothing themselves: the stack, tenantry's components, and providers (judged by the *-org-provider rules). */
 const isStructural = (type: string) => type === STACK || ORG_STACK_COMPONENTS.includes(type) || isProviderType(type);
 
-export const stackResourceTypesAllowed: StackValidationPolicy = {
+export const stackResourceTypesAllowed: TenantryStackPolicy = {
   name: "stack-resource-types-allowed",
   description: "An org stack declares only the resource types the program declares: any other Postgres, AWS, Cloudflare or dynamic resource type is refused.",
+  rationale: "A type nobody judged is a way around every other rule: a foreign server, a function or a deprecated alias of an allowed type (under another type token, which the grant rules do not read) would slip past rules written for the allowed types.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     // The platform stack declares no org; a stack with several is still judged here.
@@ -65,7 +66,7 @@ export const stackResourceTypesAllowed: StackValidationPolicy = {
     for (const resource of args.resources) {
       if (isStructural(resource.type) || DECLARED_RESOURCE_TYPES.includes(resource.type)) continue;
       const why = PLATFORM_ONLY_TYPES[resource.type] ?? "an org stack holds only the resource types the program declares";
-      reportViolation(`${resource.name} is a ${resource.type}, which no org declares: ${why} (docs/policies.md).`, resource.urn);
+      reportViolation(`${resource.name} is a ${resource.type}, which no org declares: ${why} (docs/policy-pack.md#resource-types).`, resource.urn);
     }
   },
 };

@@ -1,8 +1,8 @@
 import { COMPONENT_TYPES } from "../components/type-tokens";
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { isPlatformOnlyType } from "./resource-types";
 import { orgOfStack } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
+import type { TenantryStackPolicy } from "./policy-types";
 
 /* One org per stack, and every resource named after it. */
 
@@ -15,9 +15,10 @@ const ORG = COMPONENT_TYPES.orgTenant;
 const TENANT_TYPE = /^(postgresql|cloudflare|aws|random):|^tenantry:index:(Org|AuditLedger|EnvironmentSchemas|DispatchNamespace|SecretBindings|TenantApp)/;
 const isTenantType = (type: string) => TENANT_TYPE.test(type) && !isPlatformOnlyType(type);
 
-export const stackOneOrg: StackValidationPolicy = {
+export const stackOneOrg: TenantryStackPolicy = {
   name: "stack-one-org",
   description: "A stack that declares tenant resources declares exactly one tenant org.",
+  rationale: "Every per-org rule judges a stack against its one org's facts, and one update should touch one tenant: with two orgs (or none) in a stack, those facts, and the blast radius, are no longer one org's.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     if (!args.resources.some((r) => isTenantType(r.type))) return; // not an org stack (the platform stack)
@@ -26,9 +27,10 @@ export const stackOneOrg: StackValidationPolicy = {
   },
 };
 
-export const stackNamesCarryOrgPrefix: StackValidationPolicy = {
+export const stackNamesCarryOrgPrefix: TenantryStackPolicy = {
   name: "stack-names-carry-org-prefix",
   description: "Every resource of the stack is named after its org.",
+  rationale: "Previews, state and violation messages show resources by name: with the org's prefix on every one, each reads as that org's, and a resource that does not come from the org's components stands out in review.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const org = args.resources.find((r) => r.type === ORG);
@@ -55,9 +57,10 @@ function switchesOn(value: unknown, path: string[] = []): string[] {
   });
 }
 
-export const stackNoBypassSwitches: StackValidationPolicy = {
+export const stackNoBypassSwitches: TenantryStackPolicy = {
   name: "stack-no-bypass-switches",
   description: "No dev-mode, bypass or insecure switch is on anywhere in a production org's stack.",
+  rationale: "A production stack has no dev-mode or tenant-bypass switch (DESIGN property 14): a switch named like one that is on is refused wherever it appears, rather than trusting that nothing reads it.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     if (orgOfStack(args.resources)?.tier !== "production") return;

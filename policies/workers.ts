@@ -1,7 +1,8 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { credentialShapeOf, looksLikeCredentialName, nameWords } from "./credential-patterns";
 import { readKnown, UNKNOWN } from "./unknowns";
+import type { TenantryResourcePolicy, TenantryStackPolicy } from "./policy-types";
 
 /*
  * Workers for Platforms: configuration travels in plain bindings, credentials never do; user
@@ -84,9 +85,10 @@ function credentialFindings(binding: Binding): string[] {
   })];
 }
 
-export const workersNoCredentialInPlainBinding: ResourceValidationPolicy = {
+export const workersNoCredentialInPlainBinding: TenantryResourcePolicy = {
   name: "workers-no-credential-in-plain-binding",
   description: "No plain_text or json Worker binding carries anything that looks like a credential, by name or by value.",
+  rationale: "A plain_text or json binding is plain configuration, shown in the dashboard, the API and Pulumi state: a credential in one is a credential in the clear.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     for (const finding of bindingsOf(args.props).flatMap(credentialFindings)) {
@@ -98,9 +100,10 @@ export const workersNoCredentialInPlainBinding: ResourceValidationPolicy = {
 /** Binding types that put a secret value inside the Worker that holds them. */
 const SECRET_BINDINGS = new Set(["secret_text", "secrets_store_secret", "secret_key"]);
 
-export const workersUserWorkerHoldsNoSecret: ResourceValidationPolicy = {
+export const workersUserWorkerHoldsNoSecret: TenantryResourcePolicy = {
   name: "workers-user-worker-holds-no-secret",
   description: "No secret is bound into a user Worker of a dispatch namespace: apps hold secret references, resolved by the outbound Worker.",
+  rationale: "User Workers run tenant code: a secret bound into one is readable by that code and by anyone who compromises it. Apps hold references instead, which the outbound Worker resolves server-side for the hosts and environment each is scoped to (DESIGN property 10).",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     if (args.type !== COMPONENT_TYPES.tenantApp) return;
@@ -116,9 +119,10 @@ const dispatchBindings = (resource: PolicyResource) => bindingsOf(resource.props
 /** Every kind of resource that declares a Worker script by name. */
 const WORKER_TYPES = new Set(["cloudflare:index/workersScript:WorkersScript", "cloudflare:index/workerScript:WorkerScript", "cloudflare:index/worker:Worker"]);
 
-export const workersDispatchHasOutbound: StackValidationPolicy = {
+export const workersDispatchHasOutbound: TenantryStackPolicy = {
   name: "workers-dispatch-has-outbound",
   description: "Every dispatch_namespace binding names an outbound Worker that this stack declares, so user Workers never reach the network directly.",
+  rationale: "Without an outbound Worker, user Workers reach the network directly: nothing logs their requests, limits the hosts they call or keeps secret values away from them.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const declared = new Set(args.resources.filter((r) => WORKER_TYPES.has(r.type)).flatMap((r) => [readKnown(r.props, "scriptName"), readKnown(r.props, "name")]));

@@ -1,3 +1,6 @@
+import { cliReferencePage } from "./cli-doc";
+import { policiesReferencePage } from "./policies-doc";
+
 /*
  * Files in the repository that are rendered from code: the CLI's command definitions, the org
  * spec's zod schema, the policy pack. Each is committed so it reads on GitHub and in an editor,
@@ -13,4 +16,6 @@ export interface GeneratedFile {
 }
 
 export const GENERATED_FILES: readonly GeneratedFile[] = [
+  { path: "docs/cli.md", source: "the command definitions (cli/main.ts buildCli) and cli/exit-codes.ts, by reference/cli-doc.ts", render: cliReferencePage },
+  { path: "docs/policies.md", source: "the policy pack's rules (policies/all.ts), by reference/policies-doc.ts", render: policiesReferencePage },
 ];

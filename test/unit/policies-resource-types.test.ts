@@ -54,7 +54,7 @@ describe("the Postgres findings of the attacker's pass", () => {
   it("names the type it refuses and where the allowed ones are listed", async () => {
     const alias = FINDINGS[0]![1]();
     expect((await runPolicies([...acme.resources, alias], TENANTRY_POLICIES.filter((p) => p.name === RULE))).map((v) => v.message)).toEqual([
-      "org-acme-alias-public is a postgresql:index/defaultPrivileg:DefaultPrivileg, which no org declares: an org stack holds only the resource types the program declares (docs/policies.md).",
+      "org-acme-alias-public is a postgresql:index/defaultPrivileg:DefaultPrivileg, which no org declares: an org stack holds only the resource types the program declares (docs/policy-pack.md#resource-types).",
     ]);
   });
 

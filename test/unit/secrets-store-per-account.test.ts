@@ -122,7 +122,7 @@ describe("the pack, given an org stack that declares a Secrets Store of its own"
     const store = declared(cloudflare.SecretsStore, "org-acme-edge-secrets", { accountId: "0123456789abcdef0123456789abcdef", name: "tn-acme-secrets" });
     const violations = await runPolicies([...acme.resources, store], TENANTRY_POLICIES.filter((p) => p.name === "stack-resource-types-allowed"));
     expect(violations.map((v) => v.message)).toEqual([
-      "org-acme-edge-secrets is a cloudflare:index/secretsStore:SecretsStore, which no org declares: Cloudflare allows one Secrets Store per account, so the platform stack creates it and an org names it in edge.secretsStoreId (docs/policies.md).",
+      "org-acme-edge-secrets is a cloudflare:index/secretsStore:SecretsStore, which no org declares: Cloudflare allows one Secrets Store per account, so the platform stack creates it and an org names it in edge.secretsStoreId (docs/policy-pack.md#resource-types).",
     ]);
   });
 });
