@@ -74,11 +74,11 @@ describe("docs/cli.md", () => {
   it("picks up whatever the CLI defines, with no list of commands of its own", () => {
     const cli = buildCli(noop);
     cli.commands.find((command) => command.name() === "check")!.option("--explain <rule>", "why a rule refuses", "all");
-    cli.command("dev").argument("<stack>", "the stack to serve").option("--port <port>", "where the router listens", "8787").option("--no-prove", "skip the proof")
+    cli.command("serve").argument("<stack>", "the stack to serve").option("--port <port>", "where the router listens", "8787").option("--no-prove", "skip the proof")
       .command("nested").requiredOption("--deep <x>", "a grandchild's required option");
     const page = renderCliDoc(cli);
     expect(missingFromPage(cli, page)).toEqual([]);
-    expect(sectionOf(page, "tenantry dev nested")).toContain("| `--deep <x>` | yes |");
+    expect(sectionOf(page, "tenantry serve nested")).toContain("| `--deep <x>` | yes |");
   });
 
   it("keeps any description in its one table cell and renders it back as written", () => {
