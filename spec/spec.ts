@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { fallbackMessage, ORG_CONFIG_KEY, problemsFromZod, SpecError } from "./spec-errors";
-import { checkCrossFieldRules } from "./spec-rules";
+import { checkCrossFieldRules, PUBLIC_MAIL_DOMAINS } from "./spec-rules";
 import { QUOTA_BOUNDS } from "./quota-bounds";
 import { SECRET_REFERENCE } from "./secret-reference";
 import { boundedInt, domainName, emailAddress, environmentSlug, forwardHeaderList, httpsUrl, orgSlug, slug, workspaceSlug } from "./spec-fields";
@@ -235,12 +235,16 @@ export const orgSpecFields = z
       .array(environmentSlug, { error: "must be a list of environment slugs" })
       .min(1, { error: "must list 1..5 environments" })
       .max(5, { error: "must list 1..5 environments" })
+      // Duplicates are a cross-field rule (spec-rules.ts) for its message; this lets an editor see them too.
+      .meta({ uniqueItems: true })
       .default(["dev", "test", "prod"])
       .describe("The promotion chain, in order; each gets its own runtime and DDL logins and a schema per workspace."),
     workspaces: z
       .array(z.strictObject({ slug: workspaceSlug.describe("The workspace's name; its schemas are <workspace>_<env>.") }), { error: "must be a list of { slug }" })
       .min(1, { error: "must list 1..20 workspaces" })
       .max(20, { error: "must list 1..20 workspaces" })
+      // An item is only { slug }, so equal items are exactly repeated slugs.
+      .meta({ uniqueItems: true })
       .describe("The org's workspaces: each gets one schema per environment."),
     quotas: quotasSchema.prefault({}),
     apps: z
@@ -262,8 +266,9 @@ export const orgSpecFields = z
       .optional()
       .describe("Where the org's apps run: the Cloudflare account and its Secrets Store, the identity provider whose tokens admit users, the operator domain whose tokens never do, and the AWS region of its secrets. Required when the org has apps or secrets."),
     claimedDomains: z
-      .array(domainName, { error: "must be a list of domain names" })
+      .array(domainName.meta({ not: { enum: [...PUBLIC_MAIL_DOMAINS] } }), { error: "must be a list of domain names" })
       .max(20, { error: "must list at most 20 domains" })
+      .meta({ uniqueItems: true })
       .default([])
       .describe("The org's own e-mail domains (never a public mail provider): named users and the break-glass grantee must have addresses in them."),
     breakGlass: breakGlassSchema
