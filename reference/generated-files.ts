@@ -1,3 +1,5 @@
+import { renderStackSchema, STACK_SCHEMA_PATH } from "./stack-schema";
+
 /*
  * Files in the repository that are rendered from code: the CLI's command definitions, the org
  * spec's zod schema, the policy pack. Each is committed so it reads on GitHub and in an editor,
@@ -13,4 +15,5 @@ export interface GeneratedFile {
 }
 
 export const GENERATED_FILES: readonly GeneratedFile[] = [
+  { path: STACK_SCHEMA_PATH, source: "the org spec's zod schema (spec/spec.ts) and the stack settings tenantry reads (spec/stack-config.ts, spec/provider-settings.ts), by reference/stack-schema.ts", render: renderStackSchema },
 ];
