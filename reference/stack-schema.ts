@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PROVIDER_POOL_CONNECTIONS } from "../spec/connection-budget";
 import { PLATFORM_FORM } from "../spec/platform-names";
+import { PATH } from "../spec/provider-trust";
 import { HOST_NAME, POSTGRES_KEYS_READ, POSTGRES_RESERVED_ROLE, TLS_MODES } from "../spec/provider-settings";
 import { orgSpecFields } from "../spec/spec";
 import { ORG_CONFIG_KEY } from "../spec/spec-errors";
@@ -17,6 +18,26 @@ import { CREDENTIAL_KEY } from "../spec/stack-config";
  */
 
 export const STACK_SCHEMA_PATH = "schema/stack.schema.json";
+
+/** A rule `tenantry validate` applies to one field that JSON Schema cannot state, so an editor does not check it. */
+export interface RuleBeyondSchema {
+  /** The field, as docs/org-spec.md and the error messages name it. */
+  readonly field: string;
+  readonly rule: string;
+  /** zod's issue path (dot-joined) of a problem this rule reports in tenantry:org, when it is there. */
+  readonly orgPath?: RegExp;
+}
+
+/** Field-level rules the schema states less of; the rules over two fields are CROSS_FIELD_RULES. */
+export const RULES_BEYOND_SCHEMA: readonly RuleBeyondSchema[] = [
+  {
+    field: "tenantry:org.apps[].forwardHeaders[]",
+    rule: "The name carries no identity or credential word, is not a proxy's, platform's or hop-by-hop header, no cookie, and not in the router's x-tenantry- namespace (spec/header-names.ts); the schema checks its token shape only.",
+    orgPath: /^apps\.\d+\.forwardHeaders\.\d+$/,
+  },
+  { field: "tenantry:org.slug", rule: "It matches the stack's name: the file Pulumi.org-<slug>.yaml declares org <slug> (the schema cannot see the file name)." },
+  { field: "postgresql:port", rule: "Quoted, it is a number 1..65535 (the schema checks the range of an unquoted port only)." },
+];
 
 type JsonSchema = Record<string, unknown>;
 
@@ -50,7 +71,7 @@ export function caseInsensitive(regex: RegExp): string {
 
 /** The `postgresql:*` settings the org's provider is built from (spec/provider-settings.ts). */
 function providerSettings(): Record<string, JsonSchema> {
-  const path = { type: "string", minLength: 1, maxLength: 1024 };
+  const path = { type: "string", pattern: PATH.source };
   const settings: Record<string, JsonSchema> = {
     host: { type: "string", pattern: HOST_NAME.source, description: "The Postgres server's host name." },
     port: {
