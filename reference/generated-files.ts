@@ -1,3 +1,4 @@
+import { ORG_SPEC_DOC_PATH, renderOrgSpecDoc } from "./org-spec-doc";
 import { renderStackSchema, STACK_SCHEMA_PATH } from "./stack-schema";
 
 /*
@@ -16,4 +17,5 @@ export interface GeneratedFile {
 
 export const GENERATED_FILES: readonly GeneratedFile[] = [
   { path: STACK_SCHEMA_PATH, source: "the org spec's zod schema (spec/spec.ts) and the stack settings tenantry reads (spec/stack-config.ts, spec/provider-settings.ts), by reference/stack-schema.ts", render: renderStackSchema },
+  { path: ORG_SPEC_DOC_PATH, source: "the org spec's zod schema and its descriptions (spec/spec.ts, spec/spec-fields.ts), its cross-field rules (spec/spec-rules.ts) and stacks/Pulumi.org-acme.yaml, by reference/org-spec-doc.ts", render: () => renderOrgSpecDoc() },
 ];
