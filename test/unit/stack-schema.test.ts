@@ -3,8 +3,8 @@ import { join, resolve } from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { STACK_SCHEMA_MODELINE, readStackFile } from "../../harness/stack-file";
+import { parse, stringify } from "yaml";
+import { parseStackFile, STACK_SCHEMA_MODELINE, readStackFile } from "../../harness/stack-file";
 import { GENERATED_FILES } from "../../reference/generated-files";
 import { RULES_BEYOND_SCHEMA, STACK_SCHEMA_PATH } from "../../reference/stack-schema";
 import { checkProviderSettings } from "../../spec/provider-settings";
@@ -214,6 +214,36 @@ describe("the schema and the spec on generated org specs", () => {
       const program = !checkProviderSettings({ ...values, "postgresql:username": username }).problems.some((p) => p.field === "postgresql:username");
       expect(schemaErrors({ config: { ...config, "postgresql:username": username } }).length === 0, username).toBe(program);
     }), { numRuns: 300 });
+  });
+});
+
+describe("the schema and the program on generated config keys", () => {
+  const ACME_FILE = FILES.find((f) => f.name === "stacks/Pulumi.org-acme.yaml");
+  /** The fields the program refuses, none when it accepts. */
+  const programRefuses = (text: string): string[] => {
+    try {
+      tenantStackFromConfig({ ...parseStackFile(text, "Pulumi.org-acme.yaml"), now: new Date() });
+      return [];
+    } catch (error) {
+      if (error instanceof SpecError) return error.problems.map((p) => p.field);
+      throw error;
+    }
+  };
+  const beyondFields = new Set(RULES_BEYOND_SCHEMA.map((rule) => rule.field));
+
+  it("agree on every key added to acme's config, plain or secure, whatever its namespace, save the rules listed beyond the schema", () => {
+    const namespace = fc.constantFrom("tenantry:", "aws:", "cloudflare:", "postgresql:", "github:", "random:", "");
+    const name = fc.constantFrom("devMode", "token", "apiKey", "API_TOKEN", "region", "password", "host", "database", "sslrootcert", "port", "extra", "clientSecret");
+    const value = fc.oneof(fc.constantFrom("x", "5432", "verify-full"), fc.constant({ secure: "v1:AAAA" }));
+    fc.assert(fc.property(namespace, name, value, (ns, key, v) => {
+      const document = { ...ACME_FILE?.document, config: { ...ACME_FILE?.document.config, [`${ns}${key}`]: v } };
+      const refused = programRefuses(stringify(document));
+      const schemaAccepts = schemaErrors(document).length === 0;
+      const what = `${ns}${key}: ${JSON.stringify(v)}`;
+      if (refused.length === 0) expect(schemaAccepts, what).toBe(true);
+      // Only a rule listed beyond the schema (a quoted port's range) may let the schema accept what the program refuses.
+      else if (!refused.every((field) => beyondFields.has(field))) expect(schemaAccepts, what).toBe(false);
+    }), { numRuns: 400 });
   });
 });
 
