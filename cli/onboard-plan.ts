@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { databaseSecretName } from "../components/secret-plan";
 import type { SpecProblem } from "../spec/spec-errors";
+import { STACK_SCHEMA_MODELINE } from "../harness/stack-file";
 
 /*
  * What `tenantry onboard` writes: a new org's stack file, from the flags and from a template
@@ -56,10 +57,11 @@ export function renderStackFile(request: OnboardRequest, platform: PlatformSetti
     breakGlass: { enabled: false },
   };
   const header = [
+    STACK_SCHEMA_MODELINE,
     `# Tenant org "${request.slug}": ${request.tier} tier, written by \`tenantry onboard\`. This file is the`,
     "# GitOps source of truth for the org; a pull request that changes it gets a policy-checked preview.",
     "#",
-    "# Quotas are the safe defaults (every field: docs/org-spec.md). Add apps, claimed domains and further",
+    "# Quotas are the safe defaults (docs/org-spec.md lists every field). Add apps, claimed domains and further",
     "# secret references in a pull request. The Postgres provider's password is not in this file: set it",
     `#   pulumi config set --secret postgresql:password --stack org-${request.slug}`,
     "# or export PGPASSWORD in the deploy job.",

@@ -15,6 +15,13 @@ export interface StackFile {
 }
 
 const PROJECT = "tenantry";
+
+/**
+ * The first line of every stack file in stacks/: editors with yaml-language-server check the file
+ * against the generated schema (schema/stack.schema.json) while the user types. The server
+ * resolves a relative path against the stack file's own folder.
+ */
+export const STACK_SCHEMA_MODELINE = "# yaml-language-server: $schema=../schema/stack.schema.json";
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 
 /** `Pulumi.<stack>.yaml` -> `<stack>`; undefined for any other file name. */

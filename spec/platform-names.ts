@@ -18,8 +18,11 @@
 
 const WORD = "[a-z][a-z0-9]*";
 const TENANT_FORM = new RegExp(`^${WORD}(?:_[a-z0-9]+)+$`);
-const SINGLE_WORD = new RegExp(`^${WORD}$`);
-const DOUBLE_UNDERSCORE_JOINED = new RegExp(`^${WORD}(?:_{1,2}[a-z0-9]+)*$`);
+/**
+ * One word, or words joined by `_` or `__` with at least one `__`: a word never holds `_`, so a
+ * `__` in the name is always a separator. One pattern, so the stack files' JSON Schema carries it.
+ */
+export const PLATFORM_FORM = new RegExp(`^${WORD}(?:(?:_{1,2}[a-z0-9]+)*__[a-z0-9]+(?:_{1,2}[a-z0-9]+)*)?$`);
 
 /** The shape of every name composed from tenant slugs: words joined by single underscores. */
 export function isTenantForm(name: string): boolean {
@@ -28,7 +31,7 @@ export function isTenantForm(name: string): boolean {
 
 /** The shape of every name the platform gives itself: one word, or words joined by `__`. */
 export function isPlatformForm(name: string): boolean {
-  return SINGLE_WORD.test(name) || (DOUBLE_UNDERSCORE_JOINED.test(name) && name.includes("__"));
+  return PLATFORM_FORM.test(name);
 }
 
 /** Joins words with `__`; each word may itself contain single underscores. */

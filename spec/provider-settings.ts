@@ -49,6 +49,9 @@ export const TLS_MODES = ["require", "verify-ca", "verify-full"] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
 const isTlsMode = (value: string | undefined): value is TlsMode => TLS_MODES.some((mode) => mode === value);
 
+/** `postgresql:host`: a DNS name or an IP address, nothing that could carry more connection options. */
+export const HOST_NAME = /^[A-Za-z0-9.-]{1,253}$/;
+
 export function checkProviderSettings(values: Readonly<Record<string, string>>): { settings?: ProviderSettings; problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const problem = (field: string, rule: string) => problems.push({ field, message: `${field} ${rule}` });
@@ -58,7 +61,7 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
     problem("postgresql:sslmode", `must be one of ${TLS_MODES.join(", ")}: role passwords are sent over this connection`);
   }
   const host = values["postgresql:host"];
-  if (host === undefined || !/^[A-Za-z0-9.-]{1,253}$/.test(host)) problem("postgresql:host", "must be the server's host name");
+  if (host === undefined || !HOST_NAME.test(host)) problem("postgresql:host", "must be the server's host name");
   const port = Number(values["postgresql:port"] ?? "5432");
   if (!Number.isInteger(port) || port < 1 || port > 65535) problem("postgresql:port", "must be a port number 1..65535");
   if (values["postgresql:superuser"] !== "false") {
@@ -83,8 +86,10 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
 }
 
 /** `public` and `none` are reserved words in role position; `pg_` is Postgres' own prefix for roles. */
+export const POSTGRES_RESERVED_ROLE = /^(?:public$|none$|pg_)/;
+
 function isPostgresReservedRole(name: string): boolean {
-  return name === "public" || name === "none" || name.startsWith("pg_");
+  return POSTGRES_RESERVED_ROLE.test(name);
 }
 
 /** The `postgresql:*` keys the org's Postgres provider is built from (the password by index.ts). */

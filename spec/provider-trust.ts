@@ -11,7 +11,7 @@ import type { SpecProblem } from "./spec-errors";
  */
 
 /** A path as the provider passes it on: not empty, no control characters (it ends up in a connection string). */
-const PATH = /^[^\u0000-\u001f\u007f]{1,1024}$/;
+export const PATH = /^[^\u0000-\u001f\u007f]{1,1024}$/;
 /** lib/pq's special value: the machine's default roots, allowed with verify-full only. */
 const SYSTEM_ROOTS = "system";
 const CLIENTCERT_KEYS = ["cert", "key", "sslinline"];

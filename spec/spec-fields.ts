@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { forwardHeaderProblem } from "./header-names";
+import { forwardHeaderProblem, HEADER_NAME } from "./header-names";
 import { PLATFORM_SCHEMAS } from "./platform-names";
 import type { Bounds } from "./quota-bounds";
 
@@ -31,9 +31,10 @@ export const orgSlug = slug(2, 31, "it prefixes every cluster-wide name");
  * ledger's one-word schema is refused as a workspace too, so `audit_<env>` never passes for it.
  */
 export const workspaceSlug = slug(2, 40, "it becomes part of a schema name")
-  .refine((s) => s !== "pg" && !s.startsWith("pg-"), { error: "must not be pg or start with pg- (Postgres reserves pg_ schema names)" })
-  .refine((s) => s !== "tn" && !s.startsWith("tn-"), { error: "must not be tn or start with tn- (tenantry's role and database names start tn_)" })
-  .refine((s) => s !== PLATFORM_SCHEMAS.ledger, {
+  // Lookaheads rather than refinements: JSON Schema carries a pattern, so an editor refuses these too.
+  .regex(/^(?!pg(?:-|$))/, { error: "must not be pg or start with pg- (Postgres reserves pg_ schema names)" })
+  .regex(/^(?!tn(?:-|$))/, { error: "must not be tn or start with tn- (tenantry's role and database names start tn_)" })
+  .regex(new RegExp(`^(?!${PLATFORM_SCHEMAS.ledger}$)`), {
     error: `must not be ${PLATFORM_SCHEMAS.ledger} (the platform's audit ledger is schema ${PLATFORM_SCHEMAS.ledger}; ${PLATFORM_SCHEMAS.ledger}_<env> schemas would pass for part of it)`,
   });
 
@@ -75,10 +76,14 @@ export const httpsUrl = z
   .regex(/^https:\/\/[a-z0-9.-]+(?::\d{1,5})?(?:\/[^\s]*)?$/, { error: "must be an https URL" });
 
 /** A request header an app receives beyond the router's standard ones; see header-names.ts for what is refused and why. */
-export const forwardHeaderName = z.string({ error: "must be a header name" }).superRefine((name, ctx) => {
-  const problem = forwardHeaderProblem(name);
-  if (problem !== undefined) ctx.addIssue({ code: "custom", message: `must ${problem}` });
-});
+export const forwardHeaderName = z
+  .string({ error: "must be a header name" })
+  .superRefine((name, ctx) => {
+    const problem = forwardHeaderProblem(name);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: `must ${problem}` });
+  })
+  // The token shape is all of the refinement JSON Schema can carry; the words refused are checked by tenantry validate.
+  .meta({ pattern: HEADER_NAME.source });
 
 /** At most 20 names, each once; the index of the first naming it, not the value, keeps a pasted secret out of the message. */
 export const forwardHeaderList = z
@@ -90,4 +95,5 @@ export const forwardHeaderList = z
       if (first !== i) ctx.addIssue({ code: "custom", path: [i], message: `repeats forwardHeaders[${first}]; each must be unique` });
     });
   })
+  .meta({ uniqueItems: true })
   .default([]);

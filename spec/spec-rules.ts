@@ -25,25 +25,42 @@ export const PUBLIC_MAIL_DOMAINS: ReadonlySet<string> = new Set([
 
 const BREAK_GLASS_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * A rule over two or more fields: what JSON Schema cannot say, so editors do not check it and
+ * `tenantry validate` does. docs/org-spec.md lists each with the message it gives.
+ */
+export interface CrossFieldRule {
+  /** The field a problem is reported on, `[]` for any item of a list. */
+  readonly field: string;
+  /** What it requires, as a sentence for the reference page. */
+  readonly rule: string;
+  readonly check: (spec: ParsedSpec, now: Date) => RuleProblem[];
+  /** How the stack files' JSON Schema states it too (spec.ts carries it as metadata), when it can. */
+  readonly inSchema?: string;
+}
+
+/** In the order their problems are reported. */
+export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  { field: "environments[]", rule: "Each environment is listed once.", check: (spec) => duplicates(spec.environments, (env) => env, (env) => `environment ${env}`, "environments"), inSchema: "uniqueItems" },
+  { field: "workspaces[].slug", rule: "Each workspace is listed once.", check: (spec) => duplicates(spec.workspaces, (ws) => ws.slug, (ws) => `workspace ${ws.slug}`, "workspaces", "slug"), inSchema: "uniqueItems" },
+  { field: "apps[].slug", rule: "Each app is listed once.", check: (spec) => duplicates(spec.apps, (app) => app.slug, (app) => `app ${app.slug}`, "apps", "slug") },
+  { field: "claimedDomains[]", rule: "Each claimed domain is listed once.", check: (spec) => duplicates(spec.claimedDomains, (d) => d, (d) => `domain ${d}`, "claimedDomains"), inSchema: "uniqueItems" },
+  { field: "secrets[].name", rule: "A secret name appears once per scope.", check: (spec) => duplicates(spec.secrets, (s) => `${s.name} ${s.scope}`, (s) => `secret ${s.name} in scope ${s.scope}`, "secrets", "name") },
+  { field: "quotas.lockTimeoutMs", rule: "The lock timeout is no longer than the statement timeout.", check: lockTimeoutWithinStatementTimeout },
+  { field: "quotas.maxConnections", rule: "The connection quota covers a runtime and a DDL connection per environment plus the reserve for the deploy and an operator.", check: connectionsForEveryEnvironment },
+  { field: "apps[].workspace", rule: "An app belongs to one of the org's workspaces.", check: appsReferToKnownWorkspaces },
+  { field: "workspaces[].slug", rule: "No workspace and environment compose a schema name Postgres owns (information_schema).", check: schemasStayOutOfPostgresNames },
+  { field: "apps[].access.users[]", rule: "A named user has an address in one of claimedDomains.", check: namedUsersInClaimedDomains },
+  { field: "secrets[].scope, secrets[].ref", rule: "A secret is scoped to one of the org's environments and its reference points below <org>/<scope>/ in Secrets Manager.", check: secretsScopedToThisOrg },
+  { field: "claimedDomains[]", rule: `No claimed domain is a public mail provider (${[...PUBLIC_MAIL_DOMAINS].join(", ")}).`, check: noPublicMailDomains, inSchema: "not one of these" },
+  { field: "breakGlass.*", rule: "Break-glass fields are all present when enabled and all absent when not; the grantee is in one of claimedDomains; the expiry is in the future and at most 24 h ahead.", check: breakGlassIsGoverned },
+  { field: "roles[].name", rule: "Each custom role is listed once.", check: (spec) => duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name") },
+  { field: "edge, edge.operator.*", rule: "An org with apps or secrets has an edge, and its operator issuer and audience differ from its identity provider's.", check: edgeWhereAppsRun },
+  { field: "breakGlass.enabled", rule: "Break-glass is off while the org is marked for offboarding.", check: noBreakGlassWhileOffboarding },
+];
+
 export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[] {
-  return [
-    ...duplicates(spec.environments, (env) => env, (env) => `environment ${env}`, "environments"),
-    ...duplicates(spec.workspaces, (ws) => ws.slug, (ws) => `workspace ${ws.slug}`, "workspaces", "slug"),
-    ...duplicates(spec.apps, (app) => app.slug, (app) => `app ${app.slug}`, "apps", "slug"),
-    ...duplicates(spec.claimedDomains, (d) => d, (d) => `domain ${d}`, "claimedDomains"),
-    ...duplicates(spec.secrets, (s) => `${s.name} ${s.scope}`, (s) => `secret ${s.name} in scope ${s.scope}`, "secrets", "name"),
-    ...lockTimeoutWithinStatementTimeout(spec),
-    ...connectionsForEveryEnvironment(spec),
-    ...appsReferToKnownWorkspaces(spec),
-    ...schemasStayOutOfPostgresNames(spec),
-    ...namedUsersInClaimedDomains(spec),
-    ...secretsScopedToThisOrg(spec),
-    ...noPublicMailDomains(spec),
-    ...breakGlassIsGoverned(spec, now),
-    ...duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name"),
-    ...edgeWhereAppsRun(spec),
-    ...noBreakGlassWhileOffboarding(spec),
-  ];
+  return CROSS_FIELD_RULES.flatMap((rule) => rule.check(spec, now));
 }
 
 /** Offboarding turns every login of the org off; a break-glass login would be a way back in. */

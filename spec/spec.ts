@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { fallbackMessage, ORG_CONFIG_KEY, problemsFromZod, SpecError } from "./spec-errors";
-import { checkCrossFieldRules } from "./spec-rules";
+import { checkCrossFieldRules, PUBLIC_MAIL_DOMAINS } from "./spec-rules";
 import { QUOTA_BOUNDS } from "./quota-bounds";
 import { SECRET_REFERENCE } from "./secret-reference";
 import { boundedInt, domainName, emailAddress, environmentSlug, forwardHeaderList, httpsUrl, orgSlug, slug, workspaceSlug } from "./spec-fields";
@@ -13,26 +13,28 @@ import { ACTIONS, BASE_ROLES } from "../workers/lib/access-policy";
  * spec-rules.ts.
  */
 
-export const quotasSchema = z.strictObject({
-  /** Finite connection limit of the org database (the per-org quota), split among its environments' login roles. */
-  maxConnections: boundedInt(QUOTA_BOUNDS.maxConnections, 20),
-  /** `statement_timeout` of every login role. */
-  statementTimeoutMs: boundedInt(QUOTA_BOUNDS.statementTimeoutMs, 5_000),
-  /** `lock_timeout` of every login role; never above the statement timeout. */
-  lockTimeoutMs: boundedInt(QUOTA_BOUNDS.lockTimeoutMs, 2_000),
-  /** `idle_in_transaction_session_timeout` of every login role. */
-  idleInTransactionTimeoutMs: boundedInt(QUOTA_BOUNDS.idleInTransactionTimeoutMs, 10_000),
-  /**
-   * `temp_file_limit` of every login role, in MB: the most temporary-file space one session may
-   * hold at once (sorts, hashes and materialisations that spill past `work_mem`). Set by the
-   * platform as a superuser, so no tenant role can lift it.
-   */
-  tempFileLimitMb: boundedInt(QUOTA_BOUNDS.tempFileLimitMb, 512),
-  /** Largest page an app may request from the data API. */
-  maxPageSize: boundedInt(QUOTA_BOUNDS.maxPageSize, 500),
-  /** Per-org concurrent requests admitted by the dispatch router. */
-  maxConcurrentRequests: boundedInt(QUOTA_BOUNDS.maxConcurrentRequests, 50),
-});
+/*
+ * Each field's `.describe()` text is its meaning for users: docs/org-spec.md prints it, and the
+ * stack files' JSON Schema carries it, so an editor shows it on hover. Comments say why.
+ */
+
+export const quotasSchema = z
+  .strictObject({
+    maxConnections: boundedInt(QUOTA_BOUNDS.maxConnections, 20).describe(
+      "The org database's finite CONNECTION LIMIT (the per-org concurrency quota), split among its environments' runtime and DDL logins after a reserve for the deploy and an operator.",
+    ),
+    statementTimeoutMs: boundedInt(QUOTA_BOUNDS.statementTimeoutMs, 5_000).describe("statement_timeout of every login role, in milliseconds: the longest one statement may run."),
+    lockTimeoutMs: boundedInt(QUOTA_BOUNDS.lockTimeoutMs, 2_000).describe("lock_timeout of every login role, in milliseconds: the longest a statement waits for a lock; never above statementTimeoutMs."),
+    idleInTransactionTimeoutMs: boundedInt(QUOTA_BOUNDS.idleInTransactionTimeoutMs, 10_000).describe(
+      "idle_in_transaction_session_timeout of every login role, in milliseconds: a session idle inside an open transaction longer than this is ended.",
+    ),
+    tempFileLimitMb: boundedInt(QUOTA_BOUNDS.tempFileLimitMb, 512).describe(
+      "temp_file_limit of every login role, in MB: the most temporary-file space one session may hold at once (sorts and hashes that spill past work_mem). Set by the platform as a superuser, so no tenant role can lift it.",
+    ),
+    maxPageSize: boundedInt(QUOTA_BOUNDS.maxPageSize, 500).describe("The largest page an app may request from the data API, in rows."),
+    maxConcurrentRequests: boundedInt(QUOTA_BOUNDS.maxConcurrentRequests, 50).describe("How many requests to the org's apps the dispatch router admits at once (the rest get 429); its rate limit is 60 times this per minute."),
+  })
+  .describe("The org's limits. Each is bounded both ways (0 means no limit in Postgres, so it is refused) and defaults to the safe value.");
 
 /** The base roles, highest first (access-policy.ts ranks them). */
 export const ORG_ROLES = ["owner", "admin", "developer", "viewer"] as const satisfies readonly (typeof BASE_ROLES)[number][];
@@ -43,15 +45,18 @@ export const ORG_ROLES = ["owner", "admin", "developer", "viewer"] as const sati
  */
 const appAccessSchema = z
   .strictObject({
-    minRole: z.enum(ORG_ROLES, { error: `must be one of ${ORG_ROLES.join(", ")}` }).optional(),
+    minRole: z.enum(ORG_ROLES, { error: `must be one of ${ORG_ROLES.join(", ")}` }).optional().describe("Members of the org holding this base role or a higher one (owner > admin > developer > viewer)."),
     users: z
       .array(emailAddress, { error: "must be a list of e-mail addresses" })
       .min(1, { error: "must name at least one user" })
       .max(100, { error: "must name at most 100 users" })
-      .optional(),
-    workspaceMembers: z.literal(true, { error: "must be true when present" }).optional(),
-    editorsOnly: z.literal(true, { error: "must be true when present" }).optional(),
+      .optional()
+      .describe("Only these people, by e-mail address; each must be in one of claimedDomains."),
+    workspaceMembers: z.literal(true, { error: "must be true when present" }).optional().describe("Only members of the app's workspace."),
+    editorsOnly: z.literal(true, { error: "must be true when present" }).optional().describe("Only editors: members whose role is developer or above."),
   })
+  // What the check below requires, in a form JSON Schema carries, so an editor says so too.
+  .meta({ minProperties: 1, maxProperties: 1 })
   .superRefine((access, ctx) => {
     const forms = Object.keys(access);
     if (forms.length !== 1) {
@@ -75,14 +80,12 @@ export type AppAccess =
   | { readonly editorsOnly: true };
 
 const appSchema = z.strictObject({
-  slug: slug(2, 40, "it names the app's Worker in the dispatch namespace"),
-  workspace: workspaceSlug,
-  access: appAccessSchema,
-  /**
-   * Request headers this app receives beyond the router's standard ones (docs/edge.md), e.g.
-   * `x-shop-locale`. Every other header is dropped; identity-like names are refused here.
-   */
-  forwardHeaders: forwardHeaderList,
+  slug: slug(2, 40, "it names the app's Worker in the dispatch namespace").describe("The app's name, unique in the org; it names the app's user Worker in the org's dispatch namespace."),
+  workspace: workspaceSlug.describe("The workspace the app belongs to: one of workspaces[].slug."),
+  access: appAccessSchema.describe("Who may reach the app through the router: exactly one of minRole, users, workspaceMembers, editorsOnly."),
+  forwardHeaders: forwardHeaderList.describe(
+    "Request headers this app receives beyond the router's standard ones (docs/edge.md), e.g. x-shop-locale. Every other header is dropped; names that carry identity or credentials, proxy headers and hop-by-hop headers are refused.",
+  ),
 });
 
 const secretSchema = z.strictObject({
@@ -90,35 +93,47 @@ const secretSchema = z.strictObject({
     .string({ error: "must be an upper-case binding name" })
     .regex(/^[A-Z][A-Z0-9_]{0,63}$/, {
       error: "must be 1..64 characters of A-Z, 0-9 and _, starting with a letter",
-    }),
-  scope: environmentSlug,
+    })
+    .describe("The name apps use for the secret, e.g. DATABASE_URL; unique per scope."),
+  scope: environmentSlug.describe("The one environment whose apps may use the secret: one of environments."),
   ref: z
     .string({ error: "must be a secret reference" })
     .regex(SECRET_REFERENCE, {
       error: "must be a reference aws-secretsmanager:<name>#<key>, never a secret value",
-    }),
-  /** The only hosts the outbound Worker sends the value to; none means it is never sent. */
+    })
+    .describe("Where the value lives: aws-secretsmanager:<org>/<scope>/<name>#<json key>. Never the value itself; the outbound Worker resolves it server-side."),
   allowedHosts: z
     .array(domainName, { error: "must be a list of host names" })
     .max(20, { error: "must list at most 20 hosts" })
-    .default([]),
+    .default([])
+    .describe("The only hosts the outbound Worker sends the value to; none (the default) means it is never sent."),
 });
 
-/** An action grant of a custom role: `*`, an exact action, or a prefix wildcard of a known family. */
-const permissionGrant = z
-  .string({ error: "must be a permission" })
-  .refine(
-    (p) => p === "*" || (ACTIONS as readonly string[]).includes(p) || (p.endsWith(".*") && ACTIONS.some((a) => a.startsWith(p.slice(0, -1)))),
-    { error: `must be *, one of ${ACTIONS.join(", ")}, or a family wildcard such as deploy.*` },
-  );
+/**
+ * Every grant a custom role may hold: `*`, an exact action, or the wildcard of each family an
+ * action belongs to (`deploy.*`). Listed rather than matched, so the list is the allowlist and
+ * JSON Schema carries it whole (an editor completes it).
+ */
+export const PERMISSION_GRANTS: readonly [string, ...string[]] = [
+  "*",
+  ...ACTIONS,
+  ...new Set(ACTIONS.flatMap((action) => action.split(".").slice(0, -1).map((_, i, parts) => `${parts.slice(0, i + 1).join(".")}.*`))),
+];
+
+const permissionGrant = z.enum(PERMISSION_GRANTS, { error: `must be *, one of ${ACTIONS.join(", ")}, or a family wildcard such as deploy.*` });
 
 const customRoleSchema = z.strictObject({
-  name: slug(2, 40, "a custom org role").refine((name) => !(ORG_ROLES as readonly string[]).includes(name), {
-    error: `must not be a base role (${ORG_ROLES.join(", ")})`,
-  }),
-  /** The base role it extends: its rank for per-app minRole policies, and its grants. */
-  base: z.enum(["viewer", "developer", "admin"], { error: "must be viewer, developer or admin" }).default("viewer"),
-  permissions: z.array(permissionGrant, { error: "must be a list of permissions" }).max(50, { error: "must list at most 50 permissions" }),
+  name: slug(2, 40, "a custom org role")
+    .regex(new RegExp(`^(?!(?:${ORG_ROLES.join("|")})$)`), { error: `must not be a base role (${ORG_ROLES.join(", ")})` })
+    .describe("The role's name, unique in the org; never a base role's."),
+  base: z
+    .enum(["viewer", "developer", "admin"], { error: "must be viewer, developer or admin" })
+    .default("viewer")
+    .describe("The base role it extends: its rank for per-app minRole policies, and the grants it starts from."),
+  permissions: z
+    .array(permissionGrant, { error: "must be a list of permissions" })
+    .max(50, { error: "must list at most 50 permissions" })
+    .describe("Actions granted beyond the base role's: *, an action such as deploy.preview, or a family wildcard such as deploy.*."),
 });
 
 /** Says where the id comes from: the store is the platform stack's, never the org's. */
@@ -129,26 +144,36 @@ const SECRETS_STORE_ID_REQUIRED = "is required: the id of the Cloudflare account
  * account's Secrets Store, the identity provider whose tokens admit users, the operator domain
  * whose tokens never do, and the AWS region of its secrets.
  */
+const audience = z.string({ error: "must be text" }).min(1, { error: "must not be empty" }).max(200, { error: "must be at most 200 characters" });
+
 const edgeSchema = z.strictObject({
-  accountId: z.string({ error: "must be a Cloudflare account id" }).regex(/^[0-9a-f]{32}$/, { error: "must be a Cloudflare account id (32 hex digits)" }),
-  identity: z.strictObject({
-    issuer: httpsUrl,
-    audience: z.string({ error: "must be text" }).min(1, { error: "must not be empty" }).max(200, { error: "must be at most 200 characters" }),
-    jwksUrl: httpsUrl,
-  }),
-  operator: z.strictObject({
-    issuer: httpsUrl,
-    audience: z.string({ error: "must be text" }).min(1, { error: "must not be empty" }).max(200, { error: "must be at most 200 characters" }),
-  }),
-  awsRegion: z.string({ error: "must be an AWS region" }).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region such as eu-west-1" }),
-  /**
-   * The account's Secrets Store, where the org's edge keys live (as `tn-<org>-...`). Cloudflare
-   * allows one store per account, so no org creates it: the platform stack does, once per
-   * account (or the account had one already), and every org on the account names its id.
-   */
+  accountId: z
+    .string({ error: "must be a Cloudflare account id" })
+    .regex(/^[0-9a-f]{32}$/, { error: "must be a Cloudflare account id (32 hex digits)" })
+    .describe("The Cloudflare account that holds the org's dispatch namespace, router and outbound Worker."),
+  identity: z
+    .strictObject({
+      issuer: httpsUrl.describe("The iss claim a user's token must carry."),
+      audience: audience.describe("The aud claim a user's token must carry."),
+      jwksUrl: httpsUrl.describe("Where the router fetches the identity provider's signing keys (https only)."),
+    })
+    .describe("The identity provider whose tokens admit the org's users to its apps."),
+  operator: z
+    .strictObject({
+      issuer: httpsUrl.describe("The iss claim of operator tokens; must differ from identity.issuer."),
+      audience: audience.describe("The aud claim of operator tokens; must differ from identity.audience."),
+    })
+    .describe("The operators' trust domain: the router refuses its tokens, so an operator never enters a customer app."),
+  awsRegion: z
+    .string({ error: "must be an AWS region" })
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region such as eu-west-1" })
+    .describe("The AWS region of the org's KMS key and Secrets Manager secrets."),
+  // Cloudflare allows one Secrets Store per account, so no org creates it: the platform stack
+  // does, once per account (or the account had one already), and every org on it names its id.
   secretsStoreId: z
     .string({ error: (issue) => (issue.input === undefined ? SECRETS_STORE_ID_REQUIRED : "must be a Secrets Store id (32 hex digits)") })
-    .regex(/^[0-9a-f]{32}$/, { error: "must be a Secrets Store id (32 hex digits)" }),
+    .regex(/^[0-9a-f]{32}$/, { error: "must be a Secrets Store id (32 hex digits)" })
+    .describe("The id of the account's one Secrets Store, where the org's edge keys live (as tn-<org>-...): pulumi stack output secretsStoreIds in platform/."),
 });
 
 /**
@@ -156,19 +181,21 @@ const edgeSchema = z.strictObject({
  * optional, then checked as a whole, so `enabled: false` with leftovers is refused too.
  */
 const breakGlassSchema = z.strictObject({
-  enabled: z.boolean({ error: "must be true or false" }),
-  grantee: emailAddress.optional(),
+  enabled: z.boolean({ error: "must be true or false" }).describe("Off (false) unless someone needs emergency access now; when true, grantee, reason and expiresAt are required."),
+  grantee: emailAddress.optional().describe("Who gets the emergency login: an address in one of claimedDomains."),
   reason: z
     .string({ error: "must be text" })
     .min(10, { error: "must explain the emergency in 10..500 characters" })
     .max(500, { error: "must explain the emergency in 10..500 characters" })
-    .optional(),
+    .optional()
+    .describe("Why, in 10..500 characters; recorded in the audit ledger with the grant."),
   expiresAt: z
     .string({ error: "must be an ISO 8601 time with a zone" })
     .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/, {
       error: "must be an ISO 8601 time with a zone, e.g. 2026-01-31T18:00:00Z",
     })
-    .optional(),
+    .optional()
+    .describe("When the login stops working (VALID UNTIL): an ISO 8601 time with a zone, in the future and at most 24 h ahead."),
 });
 
 /**
@@ -179,68 +206,90 @@ const breakGlassSchema = z.strictObject({
  * program revokes the org's access and keeps its data (lifecycle-plan.ts).
  */
 const offboardingSchema = z.strictObject({
-  /** Who asked for the org to go: the person accountable for the decision. */
-  requestedBy: emailAddress,
+  requestedBy: emailAddress.describe("Who asked for the org to go: the person accountable for the decision."),
   reason: z
     .string({ error: "must be text" })
     .min(10, { error: "must explain the offboarding in 10..500 characters" })
-    .max(500, { error: "must explain the offboarding in 10..500 characters" }),
-  /** Where the decision is recorded (an issue key or URL), when there is one. */
+    .max(500, { error: "must explain the offboarding in 10..500 characters" })
+    .describe("Why the org is leaving, in 10..500 characters."),
   ticket: z
     .string({ error: "must be a ticket id or URL" })
     .regex(/^[\x21-\x7e]{1,200}$/, { error: "must be a ticket id or URL: 1..200 printable characters, no spaces" })
-    .optional(),
+    .optional()
+    .describe("Where the decision is recorded (an issue key or URL), when there is one."),
 });
+
+/**
+ * Every field of `tenantry:org` with its own checks, before the rules that relate two fields:
+ * what JSON Schema can carry, so the stack files' schema (schema/stack.schema.json) and
+ * docs/org-spec.md are rendered from it.
+ */
+export const orgSpecFields = z
+  .strictObject({
+    slug: orgSlug.describe("The org's name: it prefixes every cluster-wide name (tn_<org>...) and names the stack, org-<slug>."),
+    tier: z
+      .enum(["production", "sandbox"], { error: "must be production or sandbox" })
+      .default("production")
+      .describe("production: the org database is protected and retained on delete; sandbox (a trial): retained only."),
+    environments: z
+      .array(environmentSlug, { error: "must be a list of environment slugs" })
+      .min(1, { error: "must list 1..5 environments" })
+      .max(5, { error: "must list 1..5 environments" })
+      // Duplicates are a cross-field rule (spec-rules.ts) for its message; this lets an editor see them too.
+      .meta({ uniqueItems: true })
+      .default(["dev", "test", "prod"])
+      .describe("The promotion chain, in order; each gets its own runtime and DDL logins and a schema per workspace."),
+    workspaces: z
+      .array(z.strictObject({ slug: workspaceSlug.describe("The workspace's name; its schemas are <workspace>_<env>.") }), { error: "must be a list of { slug }" })
+      .min(1, { error: "must list 1..20 workspaces" })
+      .max(20, { error: "must list 1..20 workspaces" })
+      // An item is only { slug }, so equal items are exactly repeated slugs.
+      .meta({ uniqueItems: true })
+      .describe("The org's workspaces: each gets one schema per environment."),
+    quotas: quotasSchema.prefault({}),
+    apps: z
+      .array(appSchema, { error: "must be a list of apps" })
+      .max(200, { error: "must list at most 200 apps" })
+      .default([])
+      .describe("The org's apps: each is a user Worker in the org's dispatch namespace, reachable through the router by its access policy."),
+    secrets: z
+      .array(secretSchema, { error: "must be a list of secret references" })
+      .max(200, { error: "must list at most 200 secrets" })
+      .default([])
+      .describe("References to secrets in AWS Secrets Manager, each scoped to one environment. Values never appear in the stack file."),
+    roles: z
+      .array(customRoleSchema, { error: "must be a list of custom roles" })
+      .max(20, { error: "must list at most 20 custom roles" })
+      .default([])
+      .describe("Custom org roles: a base role plus named permissions."),
+    edge: edgeSchema
+      .optional()
+      .describe("Where the org's apps run: the Cloudflare account and its Secrets Store, the identity provider whose tokens admit users, the operator domain whose tokens never do, and the AWS region of its secrets. Required when the org has apps or secrets."),
+    claimedDomains: z
+      .array(domainName.meta({ not: { enum: [...PUBLIC_MAIL_DOMAINS] } }), { error: "must be a list of domain names" })
+      .max(20, { error: "must list at most 20 domains" })
+      .meta({ uniqueItems: true })
+      .default([])
+      .describe("The org's own e-mail domains (never a public mail provider): named users and the break-glass grantee must have addresses in them."),
+    breakGlass: breakGlassSchema
+      .prefault({ enabled: false })
+      .describe("Governed emergency access, off by default: when enabled it names a grantee, a reason and an expiry at most 24 h ahead, and is provisioned as a login that stops working then."),
+    offboarding: offboardingSchema
+      .optional()
+      .describe("The offboarding marker, written by tenantry offboard: absent for an active org. While set, the org's logins are turned off and its data is kept."),
+  })
+  .describe("The org this stack declares: one tenant, one dedicated Postgres database, one dispatch namespace.");
 
 /** The schema of `tenantry:org`; `now` is the clock a break-glass expiry is measured against. */
 export function orgSpecSchema(now: Date) {
-  return z
-    .strictObject({
-      slug: orgSlug,
-      /** production: the database is protected and retained; sandbox: retained only. */
-      tier: z
-        .enum(["production", "sandbox"], { error: "must be production or sandbox" })
-        .default("production"),
-      /** The promotion chain, in order. */
-      environments: z
-        .array(environmentSlug, { error: "must be a list of environment slugs" })
-        .min(1, { error: "must list 1..5 environments" })
-        .max(5, { error: "must list 1..5 environments" })
-        .default(["dev", "test", "prod"]),
-      workspaces: z
-        .array(z.strictObject({ slug: workspaceSlug }), { error: "must be a list of { slug }" })
-        .min(1, { error: "must list 1..20 workspaces" })
-        .max(20, { error: "must list 1..20 workspaces" }),
-      quotas: quotasSchema.prefault({}),
-      apps: z
-        .array(appSchema, { error: "must be a list of apps" })
-        .max(200, { error: "must list at most 200 apps" })
-        .default([]),
-      secrets: z
-        .array(secretSchema, { error: "must be a list of secret references" })
-        .max(200, { error: "must list at most 200 secrets" })
-        .default([]),
-      roles: z
-        .array(customRoleSchema, { error: "must be a list of custom roles" })
-        .max(20, { error: "must list at most 20 custom roles" })
-        .default([]),
-      edge: edgeSchema.optional(),
-      claimedDomains: z
-        .array(domainName, { error: "must be a list of domain names" })
-        .max(20, { error: "must list at most 20 domains" })
-        .default([]),
-      breakGlass: breakGlassSchema.prefault({ enabled: false }),
-      /** Absent for an active org (the default); see offboardingSchema. */
-      offboarding: offboardingSchema.optional(),
-    })
-    .superRefine((spec, ctx) => {
-      for (const problem of checkCrossFieldRules(spec, now)) {
-        ctx.addIssue({ code: "custom", path: [...problem.path], message: problem.message });
-      }
-    }, {
-      // Only over a spec whose every field passed: a rule never reasons about a malformed value.
-      when: (payload) => payload.issues.length === 0,
-    });
+  return orgSpecFields.superRefine((spec, ctx) => {
+    for (const problem of checkCrossFieldRules(spec, now)) {
+      ctx.addIssue({ code: "custom", path: [...problem.path], message: problem.message });
+    }
+  }, {
+    // Only over a spec whose every field passed: a rule never reasons about a malformed value.
+    when: (payload) => payload.issues.length === 0,
+  });
 }
 
 /** The spec as zod returns it, before break-glass is narrowed to its two shapes. */

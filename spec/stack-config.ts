@@ -20,7 +20,7 @@ export interface StackConfig {
 }
 
 /** Provider settings that are credentials, whatever else a key is called. */
-const CREDENTIAL_KEY = /(password|secret|token|apikey|api_key|privatekey|private_key|accesskey|servicekey)/i;
+export const CREDENTIAL_KEY = /(password|secret|token|apikey|api_key|privatekey|private_key|accesskey|servicekey)/i;
 
 /** Everything the program needs from a stack's configuration, validated. */
 export interface TenantStack {

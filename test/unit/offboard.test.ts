@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
 import { markForOffboarding } from "../../cli/offboard-plan";
+import { STACK_SCHEMA_MODELINE } from "../../harness/stack-file";
 import { CliProject } from "../helpers/cli-project";
 import { REPO_DIR } from "../helpers/local";
 
@@ -73,6 +74,16 @@ describe("tenantry offboard", () => {
       code: EXIT_INVALID, stderr: "error: tenantry:org.breakGlass.enabled must be false while the org is marked for offboarding (offboarding turns every login off)\n",
     });
     expect(stackText("globex")).toBe(withBreakGlass);
+  });
+});
+
+describe("the editor's schema line", () => {
+  it("stays the first line of an offboarded stack file, spliced or re-rendered", () => {
+    expect(ORIGINAL.acme.split("\n")[0]).toBe(STACK_SCHEMA_MODELINE);
+    const marked = markForOffboarding(ORIGINAL.acme, { requestedBy: "ops@tenantry.example", reason: "contract ended on 2026-05-31" });
+    expect(marked.split("\n")[0]).toBe(STACK_SCHEMA_MODELINE);
+    // The fallback when a layout cannot be spliced: the yaml library re-renders the document, comments included.
+    expect(parseDocument(ORIGINAL.acme).toString().split("\n")[0]).toBe(STACK_SCHEMA_MODELINE);
   });
 });
 

@@ -1,9 +1,9 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { collidingSlug } from "../../cli/onboard-plan";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
-import { readStackFile } from "../../harness/stack-file";
+import { readStackFile, STACK_SCHEMA_MODELINE } from "../../harness/stack-file";
 import { CliProject } from "../helpers/cli-project";
 
 /* `tenantry onboard`, the built command in a scratch copy of the project's stacks/. */
@@ -19,6 +19,7 @@ describe("tenantry onboard", () => {
     expect(written.code).toBe(EXIT_OK);
     expect(written.stdout).toContain("wrote stacks/Pulumi.org-initech.yaml: org initech, sandbox tier, environments dev -> prod, workspaces web, api");
     expect(written.stdout).toContain("git checkout -b onboard-initech");
+    expect(readFileSync(join(project, "stacks", "Pulumi.org-initech.yaml"), "utf8").split("\n")[0]).toBe(STACK_SCHEMA_MODELINE);
     expect(written.stdout).toContain("then creates and deploys it in the test ring (1 approval)");
     const checked = tenantry("check", "org-initech", "--json");
     expect(checked.code).toBe(EXIT_OK);
