@@ -46,7 +46,8 @@ DO $x$ BEGIN PERFORM 1; END $x$;`;
     const names = fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/);
     await fc.assert(fc.asyncProperty(names, fc.string({ maxLength: 30 }), async (name, text) => {
       const literal = `'${text.replace(/'/g, "''")}'`;
-      const sql = `CREATE TABLE ${name} (note text DEFAULT ${literal}); COMMENT ON TABLE ${name} IS ${literal}; SELECT ${literal} AS "event trigger"`;
+      // Quoted: a generated name may be a reserved word (`as`), which Postgres would not parse bare.
+      const sql = `CREATE TABLE "${name}" (note text DEFAULT ${literal}); COMMENT ON TABLE "${name}" IS ${literal}; SELECT ${literal} AS "event trigger"`;
       return (await splitBySuperuser(sql)).every((r) => !r.superuser);
     }));
   });
