@@ -99,16 +99,18 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
     .option("--local", "apply to the embedded Postgres (the only target this command has)")
+    .option("--verbose", "print every claim of the proof as a table fitted to the terminal, not only the broken ones and the counts")
     .description("apply the stacks' Postgres resources to an embedded Postgres, then prove the posture holds (the database, and the edge run in workerd)")
-    .action(async (stacks: string[], options: { local?: boolean }) => run((await import("./commands/local.js")).up(stacks, options, projectDir)));
+    .action(async (stacks: string[], options: { local?: boolean; verbose?: boolean }) => run((await import("./commands/local.js")).up(stacks, options, projectDir)));
 
   cli.command("prove")
     .argument("<stacks...>", "stack names or paths (applied with up --local, or deployed: one stack with --server-url)")
     .option("--local", "prove against the embedded Postgres")
     .option("--server-url <url>", "read a deployed server as the stack's provider login, read-only: postgres://<login>@<host>:<port>/<database> (password from PGPASSWORD)")
+    .option("--verbose", "print every claim as a table fitted to the terminal, not only the broken ones and the counts")
     .option("--json", "print { stacks: [{ stack, target, claims: [{ claim, attempt, result, status }], summary }] }")
     .description("attempt what the posture forbids, as each role and through the edge in workerd (--local), or read a deployed server's catalog (--server-url); exit 1 if any claim fails")
-    .action(async (stacks: string[], options: { local?: boolean; serverUrl?: string; json?: boolean }) =>
+    .action(async (stacks: string[], options: { local?: boolean; serverUrl?: string; json?: boolean; verbose?: boolean }) =>
       run((await import("./commands/prove.js")).prove(stacks, options, projectDir)));
 
   cli.command("down")
