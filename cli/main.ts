@@ -99,9 +99,10 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
     .option("--local", "apply to the embedded Postgres (the only target this command has)")
+    .option("--no-prove", "apply only, and skip the proof (a rerun without changes then takes seconds, not the proof's tens of seconds)")
     .option("--verbose", "print every claim of the proof as a table fitted to the terminal, not only the broken ones and the counts")
     .description("apply the stacks' Postgres resources to an embedded Postgres, then prove the posture holds (the database, and the edge run in workerd)")
-    .action(async (stacks: string[], options: { local?: boolean; verbose?: boolean }) => run((await import("./commands/local.js")).up(stacks, options, projectDir)));
+    .action(async (stacks: string[], options: { local?: boolean; prove: boolean; verbose?: boolean }) => run((await import("./commands/local.js")).up(stacks, options, projectDir)));
 
   cli.command("prove")
     .argument("<stacks...>", "stack names or paths (applied with up --local, or deployed: one stack with --server-url)")

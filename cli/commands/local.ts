@@ -53,6 +53,8 @@ export function describeUp(stack: string, result: Pick<UpResult, "changes" | "re
 
 export interface UpOptions {
   readonly local?: boolean;
+  /** false with --no-prove: apply only. */
+  readonly prove?: boolean;
   readonly verbose?: boolean;
 }
 
@@ -69,6 +71,10 @@ export async function up(stacks: string[], options: UpOptions, projectDir: strin
         console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, stack.paths.dataDir)}`);
       }
       console.log(describeUp(stack.stackFile.stack, result, ((Date.now() - started) / 1000).toFixed(1)));
+    }
+    if (options.prove === false) {
+      console.log(`\nproof skipped (--no-prove): nothing was attempted; prove the posture with ${proveCommand(loaded)}`);
+      return EXIT_OK;
     }
     return proveAll(loaded, signal, onLeftovers, { verbose: options.verbose === true });
   });

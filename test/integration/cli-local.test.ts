@@ -56,6 +56,16 @@ describe("tenantry up --local", () => {
     expect(second.out).toMatch(/org-globex: nothing to apply against the recorded local state; audit coverage as declared; every login role authenticates with its stored password/);
   });
 
+  it("applies and skips the proof with --no-prove, saying so", () => {
+    const started = Date.now();
+    const applied = tenantry("up", "--local", "--no-prove", "org-globex");
+    expect(applied.code).toBe(0);
+    expect(applied.out).toMatch(/org-globex: nothing to apply against the recorded local state/);
+    expect(applied.out).toContain("proof skipped (--no-prove): nothing was attempted; prove the posture with tenantry prove --local org-globex");
+    expect(applied.out).not.toMatch(/claims: \d+ hold/);
+    console.log(`up --local --no-prove, nothing to change: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
   it("leaves no temporary folder of workerd's behind when the proof of the edge ends; --verbose prints every claim within the width", async () => {
     const everything = () => readdirSync(temporary, { recursive: true }) as string[];
     const running = cli.start("prove", "--local", "org-globex", "--verbose");
