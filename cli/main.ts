@@ -3,6 +3,7 @@ import { dirname, relative } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { SpecError } from "../spec/spec-errors";
 import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_LOCKED, EXIT_OK } from "./exit-codes";
+import { versionText } from "./version";
 
 /*
  * The `tenantry` command. Exit codes are a contract (cli/exit-codes.ts): 0 ok, 1 policy
@@ -17,8 +18,15 @@ const projectDir = process.cwd();
 export function buildCli(run: (code: Promise<number> | number) => void): Command {
   const cli = new Command("tenantry")
     .description("One isolated tenant org per Pulumi stack, refused before deploy when insecure.")
+    .option("-V, --version", "print tenantry's version, and its git commit when run from a checkout")
     .exitOverride()
     .showHelpAfterError();
+  // Not commander's .version(string): that would read package.json and run git for every command.
+  cli.on("option:version", () => {
+    const text = versionText();
+    process.stdout.write(`${text}\n`);
+    throw new CommanderError(0, "commander.version", text);
+  });
 
   cli.command("validate")
     .argument("<stack>", "a stack name in stacks/ (org-acme) or a path to a Pulumi.<stack>.yaml")
