@@ -63,8 +63,9 @@ const SEPARATOR = " | ";
 /** Every claim: `claim | attempt | result`, each row on as many lines as its cells need to fit `width`. */
 export function renderProofTable(results: readonly ClaimResult[], width: number | undefined): string {
   const rows = [["claim", "attempt", "result"], ...results.map((r) => [r.claim, r.attempt, `${r.result}  ${MARK[r.status]}`])];
-  const naturals = [0, 1, 2].map((i) => Math.max(...rows.flatMap((row) => (row[i] ?? "").split("\n").map(cellWidth))));
-  const widths = width === undefined ? naturals : fitColumns(naturals, width - SEPARATOR.length * 2);
+  const cellWidths = [0, 1, 2].map((i) => rows.map((row) => Math.max(...(row[i] ?? "").split("\n").map(cellWidth))));
+  const naturals = cellWidths.map((column) => Math.max(...column));
+  const widths = width === undefined ? naturals : fitColumns(naturals, width - SEPARATOR.length * 2, cellWidths.map(typicalWidth));
   const rendered = rows.map((row) => renderRow(row, widths, width));
   const [header = [], ...body] = rendered;
   // Rows that wrap need a gap between them, or a continuation line reads as the next claim.
@@ -81,17 +82,32 @@ function renderRow(row: readonly string[], widths: readonly number[], width: num
 }
 
 /**
- * Column widths that add up to at most `available`: narrow columns keep their natural width,
- * the rest share what is left equally (each at least one cell).
+ * Column widths that add up to at most `available` (each at least one cell). Each column first
+ * gets up to its typical width (most of its cells fit in it), narrow ones whole and the rest sharing
+ * equally; what is left goes to the columns whose widest cells still wrap. So a column of short
+ * results with one long reason does not take a third of the screen from the attempts.
  */
-export function fitColumns(naturals: readonly number[], available: number): number[] {
-  const widths = [...naturals];
-  let left = available;
-  const order = naturals.map((n, i) => [n, i] as const).sort((a, b) => a[0] - b[0]);
-  order.forEach(([natural, i], k) => {
-    const share = Math.max(1, Math.floor(left / (order.length - k)));
-    widths[i] = Math.min(natural, share);
+export function fitColumns(naturals: readonly number[], available: number, typicals: readonly number[] = naturals): number[] {
+  if (naturals.reduce((a, b) => a + b, 0) <= available) return [...naturals];
+  const first = waterFill(naturals.map((n, i) => Math.min(n, typicals[i] ?? n)), available);
+  const more = waterFill(naturals.map((n, i) => n - (first[i] ?? 0)), available - first.reduce((a, b) => a + b, 0));
+  return first.map((w, i) => Math.max(1, w + (more[i] ?? 0)));
+}
+
+/** Up to `wanted[i]` each, at most `available` in all: the smallest wants are met first, the rest share equally. */
+function waterFill(wanted: readonly number[], available: number): number[] {
+  const widths = wanted.map(() => 0);
+  let left = Math.max(0, available);
+  const order = wanted.map((w, i) => [w, i] as const).sort((a, b) => a[0] - b[0]);
+  order.forEach(([want, i], k) => {
+    widths[i] = Math.min(want, Math.floor(left / (order.length - k)));
     left -= widths[i] ?? 0;
   });
   return widths;
+}
+
+/** The width three quarters of a column's cells fit in (org-acme's results: 26 of at most 126). */
+function typicalWidth(widths: readonly number[]): number {
+  const sorted = [...widths].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.75) - 1)] ?? 0;
 }
