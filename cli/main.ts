@@ -2,33 +2,49 @@
 import { dirname, relative } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { SpecError } from "../spec/spec-errors";
+import { projectRoot } from "./project-root";
 import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_LOCKED, EXIT_OK } from "./exit-codes";
+import { versionText } from "./version";
 
 /*
  * The `tenantry` command. Exit codes are a contract (cli/exit-codes.ts): 0 ok, 1 policy
  * violations or broken claims, 2 invalid input with a message naming the field (or a refused
  * change), 3 a bug in tenantry, 4 the server refused a statement during `up --local`, 5 the
  * local state is in use by another command, 130 a local command stopped by SIGINT or SIGTERM.
- * Commands load lazily, so `validate` never pays for importing Pulumi.
+ * Commands load lazily, so `validate` never pays for importing Pulumi. They work from any folder
+ * of the project (cli/project-root.ts); help and --version need none.
  */
 
-const projectDir = process.cwd();
+let foundProject: string | undefined;
+
+/** The project the command works on, found upward from the working directory when first asked. */
+function projectDir(): string {
+  foundProject ??= projectRoot(process.cwd());
+  return foundProject;
+}
 
 export function buildCli(run: (code: Promise<number> | number) => void): Command {
   const cli = new Command("tenantry")
     .description("One isolated tenant org per Pulumi stack, refused before deploy when insecure.")
+    .option("-V, --version", "print tenantry's version, and its git commit when run from a checkout")
     .exitOverride()
     .showHelpAfterError();
+  // Not commander's .version(string): that would read package.json and run git for every command.
+  cli.on("option:version", () => {
+    const text = versionText();
+    process.stdout.write(`${text}\n`);
+    throw new CommanderError(0, "commander.version", text);
+  });
 
   cli.command("validate")
     .argument("<stack>", "a stack name in stacks/ (org-acme) or a path to a Pulumi.<stack>.yaml")
     .description("check a stack's configuration the way the program does, before anything is registered")
-    .action(async (stack: string) => run((await import("./commands/validate.js")).validate(stack, projectDir)));
+    .action(async (stack: string) => run((await import("./commands/validate.js")).validate(stack, projectDir())));
 
   cli.command("plan")
     .argument("<stack>", "a stack name in stacks/ (org-acme) or a path to a Pulumi.<stack>.yaml")
     .description("print the resource tree the stack would create (the real program under Pulumi's mock monitor)")
-    .action(async (stack: string) => run((await import("./commands/plan.js")).plan(stack, projectDir)));
+    .action(async (stack: string) => run((await import("./commands/plan.js")).plan(stack, projectDir())));
 
   cli.command("check")
     .argument("[stack]", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
@@ -38,8 +54,8 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .description("run the policy pack offline over what the stack would create; exit 1 on violations")
     .action(async (stack: string | undefined, options: { json?: boolean; all?: boolean; concurrency?: number }) => {
       const commands = await import("./commands/check.js");
-      if (options.all === true && stack === undefined) return run(commands.checkAll(options, projectDir));
-      if (options.all !== true && stack !== undefined && options.concurrency === undefined) return run(commands.check(stack, options, projectDir));
+      if (options.all === true && stack === undefined) return run(commands.checkAll(options, projectDir()));
+      if (options.all !== true && stack !== undefined && options.concurrency === undefined) return run(commands.check(stack, options, projectDir()));
       throw new SpecError([{ field: "stack", message: "name one stack, or pass --all [--concurrency N] (not both)" }]);
     });
 
@@ -51,7 +67,7 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .option("--like <stack>", "the org stack whose provider connection and edge to share (default: the first in stacks/)")
     .description("write stacks/Pulumi.org-<slug>.yaml for a new org with safe defaults, validated, and print the pull request to open")
     .action(async (slug: string, options: { workspaces: string[]; environments: string[]; tier: "production" | "sandbox"; like?: string }) =>
-      run((await import("./commands/onboard.js")).onboard(slug, options, projectDir)));
+      run((await import("./commands/onboard.js")).onboard(slug, options, projectDir())));
 
   cli.command("offboard")
     .argument("<slug>", "the org to offboard (its stack file stacks/Pulumi.org-<slug>.yaml must exist)")
@@ -60,19 +76,19 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .option("--ticket <id>", "where the decision is recorded: an issue key or URL")
     .description("mark an org for offboarding in its stack file, validated, and print the steps: the pull request, what pulumi up then does, the final dump, the destroy, the pull request that deletes the file")
     .action(async (slug: string, options: { requestedBy: string; reason: string; ticket?: string }) =>
-      run((await import("./commands/offboard.js")).offboard(slug, options, projectDir)));
+      run((await import("./commands/offboard.js")).offboard(slug, options, projectDir())));
 
   cli.command("changed-stacks")
     .requiredOption("--base <ref>", "the git ref the change is compared with, e.g. origin/main (required)")
     .option("--json", "print { stacks: [...], deleted: [...] } (stacks is a GitHub Actions matrix)")
     .option("--tier <tier>", "only orgs of this tier (production or sandbox)", tierOption)
     .description("list the org stacks a change touches (those whose file changed, or all when the program or the pack changed) and those whose file it deleted")
-    .action(async (options: { base: string; json?: boolean; tier?: string }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir)));
+    .action(async (options: { base: string; json?: boolean; tier?: string }) => run((await import("./commands/changed-stacks.js")).changedStacksCommand(options, projectDir())));
 
   cli.command("check-deletions")
     .requiredOption("--base <ref>", "the git ref the change is compared with, e.g. origin/main (required)")
     .description("refuse (exit 2) a change that deletes the stack file of an org not marked for offboarding on the base (tenantry offboard)")
-    .action(async (options: { base: string }) => run((await import("./commands/check-deletions.js")).checkDeletions(options, projectDir)));
+    .action(async (options: { base: string }) => run((await import("./commands/check-deletions.js")).checkDeletions(options, projectDir())));
 
   const fleet = cli.command("fleet").description("the whole fleet of org stacks: pulumi preview or up at bounded concurrency, or Kubernetes operator Stacks");
   for (const command of ["preview", "up"] as const) {
@@ -82,7 +98,7 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
       .option("--dry-run-check", "no Pulumi CLI: run tenantry check over the same stacks instead")
       .description(`run pulumi ${command} for every org stack (Automation API), a bounded number at once; exit 1 if any failed`)
       .action(async (options: { concurrency: number; stacks?: string; dryRunCheck?: boolean }) =>
-        run((await import("./commands/fleet.js")).fleet(command, options, projectDir)));
+        run((await import("./commands/fleet.js")).fleet(command, options, projectDir())));
   }
   fleet.command("k8s")
     .requiredOption("--repo <url>", "the https URL of this project's git repository")
@@ -94,34 +110,37 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .option("--stacks <glob>", "only the org stacks whose names match")
     .description("print one Pulumi Kubernetes Operator (v2) Stack per org stack, so a cluster runs the fleet")
     .action(async (options: { repo: string; branch: string; namespace: string; serviceAccount: string; pulumiOrg?: string; resyncSeconds: number; stacks?: string }) =>
-      run((await import("./commands/fleet-k8s.js")).fleetK8s(options, projectDir)));
+      run((await import("./commands/fleet-k8s.js")).fleetK8s(options, projectDir())));
 
   cli.command("up")
     .argument("<stacks...>", "one or more stack names or paths; all are validated before any is applied")
     .option("--local", "apply to the embedded Postgres (the only target this command has)")
+    .option("--no-prove", "apply only, and skip the proof (a rerun without changes then takes seconds, not the proof's tens of seconds)")
+    .option("--verbose", "print every claim of the proof as a table fitted to the terminal, not only the broken ones and the counts")
     .description("apply the stacks' Postgres resources to an embedded Postgres, then prove the posture holds (the database, and the edge run in workerd)")
-    .action(async (stacks: string[], options: { local?: boolean }) => run((await import("./commands/local.js")).up(stacks, options, projectDir)));
+    .action(async (stacks: string[], options: { local?: boolean; prove: boolean; verbose?: boolean }) => run((await import("./commands/local.js")).up(stacks, options, projectDir())));
 
   cli.command("prove")
     .argument("<stacks...>", "stack names or paths (applied with up --local, or deployed: one stack with --server-url)")
     .option("--local", "prove against the embedded Postgres")
     .option("--server-url <url>", "read a deployed server as the stack's provider login, read-only: postgres://<login>@<host>:<port>/<database> (password from PGPASSWORD)")
+    .option("--verbose", "print every claim as a table fitted to the terminal, not only the broken ones and the counts")
     .option("--json", "print { stacks: [{ stack, target, claims: [{ claim, attempt, result, status }], summary }] }")
     .description("attempt what the posture forbids, as each role and through the edge in workerd (--local), or read a deployed server's catalog (--server-url); exit 1 if any claim fails")
-    .action(async (stacks: string[], options: { local?: boolean; serverUrl?: string; json?: boolean }) =>
-      run((await import("./commands/prove.js")).prove(stacks, options, projectDir)));
+    .action(async (stacks: string[], options: { local?: boolean; serverUrl?: string; json?: boolean; verbose?: boolean }) =>
+      run((await import("./commands/prove.js")).prove(stacks, options, projectDir())));
 
   cli.command("down")
     .option("--local", "the embedded Postgres")
     .option("--reset", "also delete its data, the local state and the generated credentials")
     .description("stop the embedded Postgres (by its own pid)")
-    .action(async (options: { local?: boolean; reset?: boolean }) => run((await import("./commands/local.js")).down(options, projectDir)));
+    .action(async (options: { local?: boolean; reset?: boolean }) => run((await import("./commands/local.js")).down(options, projectDir())));
 
   cli.command("dev")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
     .option("--port <n>", "the router's port on 127.0.0.1", portNumber, 8787)
     .description("apply the stack to the embedded Postgres as up --local does, without the proof, then serve the org's edge in workerd on a local port until Ctrl-C (exit 130)")
-    .action(async (stack: string, options: { port: number }) => run((await import("./commands/dev.js")).dev(stack, options, projectDir)));
+    .action(async (stack: string, options: { port: number }) => run((await import("./commands/dev.js")).dev(stack, options, projectDir())));
 
   cli.command("token")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
@@ -131,12 +150,12 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .option("--ttl <seconds>", "how long the token is valid, 60..43200 (default: 3600)")
     .description("print a token of the local identity provider that tenantry dev's edge trusts (only the token, on stdout)")
     .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl?: string }) =>
-      run((await import("./commands/dev.js")).token(stack, options, projectDir)));
+      run((await import("./commands/dev.js")).token(stack, options, projectDir())));
 
   cli.command("sql")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
     .description("print the SQL up --local runs on an empty server, as one psql script (passwords as psql variables)")
-    .action(async (stack: string) => run((await import("./commands/local.js")).sql(stack, projectDir)));
+    .action(async (stack: string) => run((await import("./commands/local.js")).sql(stack, projectDir())));
 
   return cli;
 }
@@ -179,7 +198,7 @@ async function expectedFailure(error: unknown): Promise<{ message: string; code:
   if (error instanceof LockedError) {
     const { pid, command, since } = error.holder;
     return {
-      message: `${relative(projectDir, dirname(error.lockFile)) || "."} is in use by pid ${pid} (${command}, since ${since}); wait for it to finish or stop it, then run this again`,
+      message: `${relative(foundProject ?? process.cwd(), dirname(error.lockFile)) || "."} is in use by pid ${pid} (${command}, since ${since}); wait for it to finish or stop it, then run this again`,
       code: EXIT_LOCKED,
     };
   }

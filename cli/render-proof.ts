@@ -1,7 +1,13 @@
 import type { ClaimResult } from "../local/proof/claim";
 import { claimCounts } from "../local/proof/prove";
+import { cellWidth, hangingIndent, padCells, wrapLines } from "./terminal";
 
 /*
+ * What `up --local` and `prove` print. By default a summary: every broken claim in full, with
+ * what was attempted and what the server answered, then the counts and how to see every claim.
+ * With --verbose the whole table, fitted to the terminal: cells wrap inside their column, so
+ * no line is wider than the width given (unbounded: one row a line, as a pipe wants it).
+ *
  * `tenantry prove --json`, for the local proof and the after-deploy one alike:
  * `{ "stacks": [{ "stack", "target", "claims": [{ "claim", "attempt", "result", "status" }],
  * "summary": { "hold", "broken", "skipped" } }] }`, the table's rows and its last line as data.
@@ -23,4 +29,85 @@ export function proofJson(proofs: readonly StackProof[]) {
       summary: claimCounts(results),
     })),
   };
+}
+
+const MARK = { pass: "✓", fail: "✗ FAIL", skip: "- skip" } as const;
+
+/** The counts line the summary and the table both end with. */
+export function countsLine(results: readonly ClaimResult[]): string {
+  const { hold, broken, skipped } = claimCounts(results);
+  return `claims: ${hold} hold, ${broken} broken, ${skipped} skipped`;
+}
+
+/**
+ * The default output: each broken claim with its attempt and result (never cut short: they are
+ * what the user has to act on), the counts, and `seeAll`, the line that says how to see every claim.
+ */
+export function renderProofSummary(results: readonly ClaimResult[], seeAll: string, width: number | undefined): string {
+  const broken = results.filter((r) => r.status === "fail").flatMap((r) => [
+    ...hangingIndent(r.claim, width, "✗ FAIL  ", "        "),
+    ...hangingIndent(r.attempt, width, "    attempt: ", "             "),
+    ...hangingIndent(r.result, width, "    result:  ", "             "),
+    "",
+  ]);
+  return [...broken, ...wrapLines(countsLine(results), width), ...wrapLines(seeAll, width)].join("\n");
+}
+
+/** The summary, or with `verbose` the whole table. */
+export function renderProof(results: readonly ClaimResult[], options: { readonly verbose: boolean; readonly seeAll: string; readonly width: number | undefined }): string {
+  return options.verbose ? renderProofTable(results, options.width) : renderProofSummary(results, options.seeAll, options.width);
+}
+
+const SEPARATOR = " | ";
+
+/** Every claim: `claim | attempt | result`, each row on as many lines as its cells need to fit `width`. */
+export function renderProofTable(results: readonly ClaimResult[], width: number | undefined): string {
+  const rows = [["claim", "attempt", "result"], ...results.map((r) => [r.claim, r.attempt, `${r.result}  ${MARK[r.status]}`])];
+  const cellWidths = [0, 1, 2].map((i) => rows.map((row) => Math.max(...(row[i] ?? "").split("\n").map(cellWidth))));
+  const naturals = cellWidths.map((column) => Math.max(...column));
+  const widths = width === undefined ? naturals : fitColumns(naturals, width - SEPARATOR.length * 2, cellWidths.map(typicalWidth));
+  const rendered = rows.map((row) => renderRow(row, widths, width));
+  const [header = [], ...body] = rendered;
+  // Rows that wrap need a gap between them, or a continuation line reads as the next claim.
+  const gap = body.some((lines) => lines.length > 1) ? [""] : [];
+  const rule = widths.map((w) => "-".repeat(w)).join("-|-");
+  return [...header, rule, ...body.flatMap((lines, i) => (i === 0 ? lines : [...gap, ...lines])), "", ...wrapLines(countsLine(results), width)].join("\n");
+}
+
+function renderRow(row: readonly string[], widths: readonly number[], width: number | undefined): string[] {
+  const cells = row.map((cell, i) => wrapLines(cell, width === undefined ? undefined : widths[i]));
+  const height = Math.max(...cells.map((lines) => lines.length));
+  return Array.from({ length: height }, (_, line) =>
+    cells.map((lines, i) => (i < cells.length - 1 ? padCells(lines[line] ?? "", widths[i] ?? 0) : lines[line] ?? "")).join(SEPARATOR).trimEnd());
+}
+
+/**
+ * Column widths that add up to at most `available` (each at least one cell). Each column first
+ * gets up to its typical width (most of its cells fit in it), narrow ones whole and the rest sharing
+ * equally; what is left goes to the columns whose widest cells still wrap. So a column of short
+ * results with one long reason does not take a third of the screen from the attempts.
+ */
+export function fitColumns(naturals: readonly number[], available: number, typicals: readonly number[] = naturals): number[] {
+  if (naturals.reduce((a, b) => a + b, 0) <= available) return [...naturals];
+  const first = waterFill(naturals.map((n, i) => Math.min(n, typicals[i] ?? n)), available);
+  const more = waterFill(naturals.map((n, i) => n - (first[i] ?? 0)), available - first.reduce((a, b) => a + b, 0));
+  return first.map((w, i) => Math.max(1, w + (more[i] ?? 0)));
+}
+
+/** Up to `wanted[i]` each, at most `available` in all: the smallest wants are met first, the rest share equally. */
+function waterFill(wanted: readonly number[], available: number): number[] {
+  const widths = wanted.map(() => 0);
+  let left = Math.max(0, available);
+  const order = wanted.map((w, i) => [w, i] as const).sort((a, b) => a[0] - b[0]);
+  order.forEach(([want, i], k) => {
+    widths[i] = Math.min(want, Math.floor(left / (order.length - k)));
+    left -= widths[i] ?? 0;
+  });
+  return widths;
+}
+
+/** The width three quarters of a column's cells fit in (org-acme's results: 26 of at most 126). */
+function typicalWidth(widths: readonly number[]): number {
+  const sorted = [...widths].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.75) - 1)] ?? 0;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parse } from "yaml";
+import { didYouMean } from "../spec/closest-name";
 import { SpecError } from "../spec/spec-errors";
 
 /** A stack file as the Pulumi CLI would hand it to the program. */
@@ -45,9 +46,17 @@ export function resolveStackFile(stackOrPath: string, projectDir: string): strin
   const looksLikePath = stackOrPath.includes("/") || /\.ya?ml$/.test(stackOrPath);
   const path = looksLikePath ? resolve(stackOrPath) : join(projectDir, "stacks", `Pulumi.${stackOrPath}.yaml`);
   if (!existsSync(path)) {
-    throw new SpecError([{ field: "stack", message: `stack ${stackOrPath} not found (looked for ${looksLikePath ? path : `stacks/Pulumi.${stackOrPath}.yaml`})` }]);
+    const looked = looksLikePath ? path : `stacks/Pulumi.${stackOrPath}.yaml`;
+    const hint = looksLikePath ? "" : didYouMean(stackOrPath, stackNames(join(projectDir, "stacks")));
+    throw new SpecError([{ field: "stack", message: `stack ${stackOrPath} not found (looked for ${looked})${hint}` }]);
   }
   return path;
+}
+
+/** Every stack of a stacks/ directory (org stacks and any other), none when it is missing. */
+function stackNames(stacksDir: string): string[] {
+  if (!existsSync(stacksDir)) return [];
+  return readdirSync(stacksDir).flatMap((file) => stackNameOf(file) ?? []).sort();
 }
 
 export function readStackFile(path: string): StackFile {

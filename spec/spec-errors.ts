@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import { didYouMean } from "./closest-name";
+import { knownKeysAt } from "./known-keys";
 
 /** The config key the org spec lives under; every message starts with it. */
 export const ORG_CONFIG_KEY = "tenantry:org";
@@ -69,15 +71,19 @@ export function fallbackMessage(issue: z.core.$ZodRawIssue): string {
   }
 }
 
-/** Turns zod's issues into field-naming problems, one per offending field. */
-export function problemsFromZod(error: z.ZodError, root = ORG_CONFIG_KEY): SpecProblem[] {
+/**
+ * Turns zod's issues into field-naming problems, one per offending field. Given the schema, an
+ * unknown key is answered with the known key at its place it most likely meant.
+ */
+export function problemsFromZod(error: z.ZodError, root = ORG_CONFIG_KEY, schema?: z.core.$ZodType): SpecProblem[] {
   const problems = error.issues.flatMap((issue): SpecProblem[] => {
     if (issue.code === "unrecognized_keys") {
+      const known = schema === undefined ? [] : knownKeysAt(schema, issue.path);
       return issue.keys.map((key) => {
         const field = formatPath(root, [...issue.path, key]);
         return {
           field,
-          message: `${field} is not a known field (unknown keys are refused so a typo never falls back to a default)`,
+          message: `${field} is not a known field (unknown keys are refused so a typo never falls back to a default)${didYouMean(key, known)}`,
         };
       });
     }

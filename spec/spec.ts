@@ -316,11 +316,12 @@ export interface ParseOptions {
  * field; never throws anything else, whatever the input.
  */
 export function parseOrgSpec(input: unknown, options: ParseOptions): OrgSpec {
-  const result = orgSpecSchema(options.now).safeParse(input, {
+  const schema = orgSpecSchema(options.now);
+  const result = schema.safeParse(input, {
     reportInput: true,
     error: fallbackMessage,
   });
-  if (!result.success) throw new SpecError(problemsFromZod(result.error, ORG_CONFIG_KEY));
+  if (!result.success) throw new SpecError(problemsFromZod(result.error, ORG_CONFIG_KEY, schema));
   return { ...result.data, breakGlass: narrowBreakGlass(result.data.breakGlass) };
 }
 

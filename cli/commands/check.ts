@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
-import { SingleBar } from "cli-progress";
 import { pool as workerPool } from "workerpool";
 import { checkStackFile, contractJson, isCompliant } from "../../harness/check-stack";
 import type { RunOptions } from "../../harness/run-program";
@@ -10,6 +9,7 @@ import packManifest from "../../policies/package.json";
 import type { StackOutcome } from "../check-worker";
 import { SpecError } from "../../spec/spec-errors";
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
+import { progressBar } from "../progress";
 import { renderReport } from "../render-violations";
 
 /**
@@ -47,11 +47,11 @@ export async function checkAll(options: CheckAllOptions, projectDir: string): Pr
   // A larger young generation: a check allocates briskly and dies young, and scavenges were a
   // sixth of its time with the default.
   const pool = workerPool(join(__dirname, "..", "check-worker.js"), { workerType: "process", maxWorkers: threads, forkOpts: { execArgv: ["--max-semi-space-size=64"] } });
-  const progress = new SingleBar({ format: "checking {bar} {value}/{total} stacks | {notCompliant} not compliant", stream: process.stderr, hideCursor: true });
-  if (process.stderr.isTTY) progress.start(paths.length, 0, { notCompliant: 0 });
+  const progress = progressBar("checking {bar} {value}/{total} stacks | {notCompliant} not compliant", paths.length, { notCompliant: 0 });
   // If a worker dies between tasks, workerpool never settles the tasks queued behind it and the
   // event loop empties: that must be a failure, never a silent exit 0.
   const unfinished = () => {
+    progress.finish();
     console.error(`internal error: check --all lost its worker processes before every stack was checked`);
     process.exit(EXIT_INTERNAL);
   };
@@ -62,14 +62,15 @@ export async function checkAll(options: CheckAllOptions, projectDir: string): Pr
       const outcome: StackOutcome = await pool.exec("checkOne", [path]).timeout(STACK_TIMEOUT_MS).catch((error: unknown) => (
         { kind: "failed", path, message: `the check did not finish: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}` }));
       if (exitCodeOf(outcome) !== EXIT_OK) notCompliant += 1;
-      if (process.stderr.isTTY) progress.increment({ notCompliant });
+      progress.advance({ notCompliant });
       return outcome;
     }));
+    progress.finish();
     console.log(options.json === true ? JSON.stringify(allJson(outcomes), null, 2) : renderAll(outcomes));
     return Math.max(EXIT_OK, ...outcomes.map(exitCodeOf));
   } finally {
     process.removeListener("beforeExit", unfinished);
-    progress.stop();
+    progress.finish();
     await pool.terminate(true);
   }
 }

@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { SingleBar } from "cli-progress";
 import picomatch from "picomatch";
 import { parse, stringify } from "yaml";
 import { SpecError } from "../../spec/spec-errors";
 import { orgStackFiles } from "../../harness/stack-file";
 import { EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { renderFleetTable, runFleet } from "../fleet";
+import { progressBar } from "../progress";
 import { checkAll } from "./check";
 
 /*
@@ -57,8 +57,7 @@ export async function fleet(command: "preview" | "up", options: FleetOptions, pr
     throw new SpecError([{ field: "pulumi", message: "the Pulumi CLI is not on PATH: install it, or run `tenantry fleet preview --dry-run-check` for the offline policy check" }]);
   }
   const policyPack = join(projectDir, "policies");
-  const progress = new SingleBar({ format: `${command} {bar} {value}/{total} stacks | {failed} failed`, stream: process.stderr, hideCursor: true });
-  if (process.stderr.isTTY) progress.start(stacks.length, 0, { failed: 0 });
+  const progress = progressBar(`${command} {bar} {value}/{total} stacks | {failed} failed`, stacks.length, { failed: 0 });
   let failed = 0;
   const results = await runFleet(stacks, options.concurrency, async (stackName) => {
     const workDir = workDirFor(projectDir, stackName);
@@ -79,9 +78,9 @@ export async function fleet(command: "preview" | "up", options: FleetOptions, pr
     }
   }, (result) => {
     if (!result.ok) failed += 1;
-    if (process.stderr.isTTY) progress.increment({ failed });
+    progress.advance({ failed });
   });
-  progress.stop();
+  progress.finish();
   console.log(renderFleetTable(`fleet ${command}`, results));
   return results.every((r) => r.ok) ? EXIT_OK : EXIT_VIOLATIONS;
 }

@@ -51,7 +51,14 @@ export function describeUp(stack: string, result: Pick<UpResult, "changes" | "re
   return `${stack}: ${applied}; ${coverage}; ${logins}${settings} (${seconds} s)`;
 }
 
-export async function up(stacks: string[], options: { local?: boolean }, projectDir: string): Promise<number> {
+export interface UpOptions {
+  readonly local?: boolean;
+  /** false with --no-prove: apply only. */
+  readonly prove?: boolean;
+  readonly verbose?: boolean;
+}
+
+export async function up(stacks: string[], options: UpOptions, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "up")) return EXIT_INVALID;
   return withLocalSession(projectDir, async ({ signal }) => {
     const [{ loadLocalStack, upLocal }, onLeftovers] = await Promise.all([import("../../local/up.js"), leftoverReporter()]);
@@ -65,12 +72,16 @@ export async function up(stacks: string[], options: { local?: boolean }, project
       }
       console.log(describeUp(stack.stackFile.stack, result, ((Date.now() - started) / 1000).toFixed(1)));
     }
-    return proveAll(loaded, signal, onLeftovers);
+    if (options.prove === false) {
+      console.log(`\nproof skipped (--no-prove): nothing was attempted; prove the posture with ${proveCommand(loaded)}`);
+      return EXIT_OK;
+    }
+    return proveAll(loaded, signal, onLeftovers, { verbose: options.verbose === true });
   });
 }
 
 /** `tenantry prove --local` (cli/commands/prove.ts chooses between it and --server-url). */
-export async function proveLocalCommand(stacks: string[], options: { json?: boolean }, projectDir: string): Promise<number> {
+export async function proveLocalCommand(stacks: string[], options: { json?: boolean; verbose?: boolean }, projectDir: string): Promise<number> {
   return withLocalSession(projectDir, async ({ signal }) => {
     const { loadLocalStack } = await import("../../local/up.js");
     return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)), signal, await leftoverReporter(), options);
@@ -84,10 +95,10 @@ async function leftoverReporter(): Promise<(leftovers: readonly Leftover[]) => v
 }
 
 async function proveAll(
-  stacks: readonly LocalStack[], signal: AbortSignal, onLeftovers: (leftovers: readonly Leftover[]) => void, { json = false }: { json?: boolean } = {},
+  stacks: readonly LocalStack[], signal: AbortSignal, onLeftovers: (leftovers: readonly Leftover[]) => void, { json = false, verbose = false }: { json?: boolean; verbose?: boolean } = {},
 ): Promise<number> {
-  const [{ proveLocal }, { renderProofTable }, { proofJson }] = await Promise.all([
-    import("../../local/prove-local.js"), import("../../local/proof/prove.js"), import("../render-proof.js"),
+  const [{ proveLocal }, { proofJson, renderProof }, { outputWidth }] = await Promise.all([
+    import("../../local/prove-local.js"), import("../render-proof.js"), import("../terminal.js"),
   ]);
   const proofs: StackProof[] = [];
   for (const stack of stacks) {
@@ -95,10 +106,15 @@ async function proveAll(
     proofs.push({ stack: stack.stackFile.stack, target: "embedded", results });
     if (json) continue;
     console.log(`\nproof for ${stack.stackFile.stack}: each claim is attempted on the server as the role it is about\n`);
-    console.log(renderProofTable(results));
+    console.log(renderProof(results, { verbose, width: outputWidth(), seeAll: `every claim with its attempt: ${proveCommand([stack])} --verbose` }));
   }
   if (json) console.log(JSON.stringify(proofJson(proofs), null, 2));
   return proofs.some((p) => p.results.some((r) => r.status === "fail")) ? EXIT_VIOLATIONS : EXIT_OK;
+}
+
+/** The command that proves these stacks again, as the user would type it. */
+function proveCommand(stacks: readonly LocalStack[]): string {
+  return `tenantry prove --local ${stacks.map((s) => s.stackFile.stack).join(" ")}`;
 }
 
 export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {

@@ -101,19 +101,7 @@ async function cancelSessions(server: ServerInfo, applicationName: string): Prom
   ]);
 }
 
-const MARK = { pass: "✓", fail: "✗ FAIL", skip: "- skip" } as const;
-
-export function renderProofTable(results: readonly ClaimResult[]): string {
-  const rows = [["claim", "attempt", "result"], ...results.map((r) => [r.claim, r.attempt, `${r.result}  ${MARK[r.status]}`])];
-  const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (row: string[]) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell)).join(" | ");
-  const [header, ...body] = rows;
-  const { hold, broken, skipped } = claimCounts(results);
-  return [line(header ?? []), widths.map((w) => "-".repeat(w)).concat("-".repeat(6)).join("-|-"), ...body.map(line), "",
-    `claims: ${hold} hold, ${broken} broken, ${skipped} skipped`].join("\n");
-}
-
-/** The table's last line, as numbers: what `--json` reports as a proof's summary. */
+/** How many claims hold, are broken and were skipped: what `--json` reports as a proof's summary. */
 export function claimCounts(results: readonly ClaimResult[]): { readonly hold: number; readonly broken: number; readonly skipped: number } {
   const hold = results.filter((r) => r.status === "pass").length;
   const broken = results.filter((r) => r.status === "fail").length;

@@ -11,7 +11,8 @@ import { CliProject, waitFor } from "../helpers/cli-project";
 
 // The command's temporary folders go here, where the test can see what it leaves.
 const temporary = mkdtempSync(join(tmpdir(), "tenantry-cli-tmp-"));
-const cli = new CliProject(undefined, { env: { TMPDIR: temporary } });
+// COLUMNS: output is fitted to 100 cells, as on a terminal that wide.
+const cli = new CliProject(undefined, { env: { TMPDIR: temporary, COLUMNS: "100" } });
 const project = cli.dir;
 const tenantry = (...args: string[]) => cli.run(...args);
 
@@ -32,10 +33,11 @@ describe("tenantry up --local", () => {
     first = tenantry("up", "--local", "org-globex");
   });
 
-  it("applies the org and prints a passing proof table", () => {
+  it("applies the org and prints the proof's summary: the counts and how to see every claim", () => {
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/org-globex: \d+ created as tenantry, a non-superuser login/);
-    expect(first.out).toMatch(/claims: \d+ hold, 0 broken, 1 skipped/);
+    expect(first.out).toMatch(/\nclaims: \d+ hold, 0 broken, 1 skipped\nevery claim with its attempt: tenantry prove --local org-globex --verbose\n/);
+    expect(first.out).not.toMatch(/^claim +\| attempt/m);
   });
 
   it("never prints a generated password, and keeps them in 0600 files only", () => {
@@ -54,14 +56,28 @@ describe("tenantry up --local", () => {
     expect(second.out).toMatch(/org-globex: nothing to apply against the recorded local state; audit coverage as declared; every login role authenticates with its stored password/);
   });
 
-  it("leaves no temporary folder of workerd's behind when the proof of the edge ends", async () => {
+  it("applies and skips the proof with --no-prove, saying so", () => {
+    const started = Date.now();
+    const applied = tenantry("up", "--local", "--no-prove", "org-globex");
+    expect(applied.code).toBe(0);
+    expect(applied.out).toMatch(/org-globex: nothing to apply against the recorded local state/);
+    expect(applied.out).toContain("proof skipped (--no-prove): nothing was attempted; prove the posture with tenantry prove --local org-globex");
+    expect(applied.out).not.toMatch(/claims: \d+ hold/);
+    console.log(`up --local --no-prove, nothing to change: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it("leaves no temporary folder of workerd's behind when the proof of the edge ends; --verbose prints every claim within the width", async () => {
     const everything = () => readdirSync(temporary, { recursive: true }) as string[];
-    const running = cli.start("prove", "--local", "org-globex");
+    const running = cli.start("prove", "--local", "org-globex", "--verbose");
     // The control: miniflare does make its folder where TMPDIR says.
     await waitFor("workerd's temporary folder", () => everything().some((entry) => /(^|\/)miniflare-[0-9a-f]+$/.test(entry)));
-    const { code } = await running.finished;
+    const { code, stdout } = await running.finished;
     expect(code).toBe(0);
     expect(everything()).toEqual([]);
+    const table = stdout.slice(stdout.indexOf("\nclaim "));
+    expect(table).toMatch(/^\nclaim +\| attempt +\| result\n/);
+    expect(table.split("\n").filter((line) => line.length > 100)).toEqual([]);
+    expect(table).toMatch(/\nclaims: \d+ hold, 0 broken, 1 skipped\n$/);
   });
 
   it("reports a statement the server refuses in one line, with exit code 4, and drops no data", async () => {

@@ -40,9 +40,10 @@ afterAll(() => cli.remove());
 const serverUrl = () => `postgres://${LOGIN}@127.0.0.1:${port}/postgres`;
 
 /** `tenantry prove <stack> --server-url <url> [--json]`, the password in PGPASSWORD as a deploy job would set it. */
-function proveServer(args: { url?: string; password?: string; stack?: string; json?: boolean } = {}): Finished {
+function proveServer(args: { url?: string; password?: string; stack?: string; json?: boolean; verbose?: boolean } = {}): Finished {
   const env = { ...process.env, PGPASSWORD: args.password ?? loginPassword };
-  return runTenantry(cli.dir, ["prove", args.stack ?? STACK, "--server-url", args.url ?? serverUrl(), ...(args.json === false ? [] : ["--json"])], env);
+  const flags = [...(args.json === false ? [] : ["--json"]), ...(args.verbose === true ? ["--verbose"] : [])];
+  return runTenantry(cli.dir, ["prove", args.stack ?? STACK, "--server-url", args.url ?? serverUrl(), ...flags], env);
 }
 
 function rowsOf(finished: Finished): ProofRow[] {
@@ -104,12 +105,16 @@ describe("tenantry prove --server-url on a freshly applied org", { timeout: CLI_
     expect(skipped.map((r) => r.result).join("\n")).toMatch(/password/);
   });
 
-  it("prints the local proof's table, headed by what it read and as whom", () => {
+  it("prints a summary headed by what it read and as whom, and the whole table with --verbose", () => {
     const finished = proveServer({ json: false });
     expect(finished.code).toBe(EXIT_OK);
     expect(finished.stdout).toContain(`proof for ${STACK} on ${serverUrl()}: read-only, as ${LOGIN}, from the catalog`);
-    expect(finished.stdout).toMatch(/^claim +\| attempt +\| result$/m);
-    expect(finished.stdout).toMatch(/\nclaims: \d+ hold, 0 broken, \d+ skipped\n$/);
+    expect(finished.stdout).not.toMatch(/^claim +\| attempt +\| result$/m);
+    expect(finished.stdout).toMatch(new RegExp(`\nclaims: \\d+ hold, 0 broken, \\d+ skipped\nevery claim with its attempt: tenantry prove ${STACK} --server-url <url> --verbose\n$`));
+    const verbose = proveServer({ json: false, verbose: true });
+    expect(verbose.code).toBe(EXIT_OK);
+    expect(verbose.stdout).toMatch(/^claim +\| attempt +\| result$/m);
+    expect(verbose.stdout).toMatch(/\nclaims: \d+ hold, 0 broken, \d+ skipped\n$/);
   });
 
   it("leaves nothing behind: every catalog it could touch, and the ledger, are the same before and after", async () => {

@@ -90,7 +90,7 @@ describe("the org spec refuses, naming the field", () => {
     ["an unknown top-level key (a bypass switch)", (o) => { o["tenantBypass"] = true; },
       ["tenantry:org.tenantBypass is not a known field (unknown keys are refused so a typo never falls back to a default)"]],
     ["an unknown quota key", (o) => { o["quotas"].maxConection = 5; },
-      ["tenantry:org.quotas.maxConection is not a known field (unknown keys are refused so a typo never falls back to a default)"]],
+      ["tenantry:org.quotas.maxConection is not a known field (unknown keys are refused so a typo never falls back to a default); did you mean maxConnections?"]],
     ["a missing slug", (o) => { delete o["slug"]; }, ["tenantry:org.slug is required"]],
     ["an org slug with upper case", (o) => { o["slug"] = "Acme"; },
       ["tenantry:org.slug must be 2..31 characters of a-z, 0-9 and single inner hyphens, starting with a letter (it prefixes every cluster-wide name)"]],

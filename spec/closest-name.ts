@@ -1,0 +1,29 @@
+import { distance } from "fastest-levenshtein";
+
+/*
+ * "Did you mean": the known name closest to one that was not found, when it is close enough to
+ * be the one meant. Close means at most a third of the known name's length in edits (at least
+ * one), ignoring case: a slip of a key or two, never a different word that happens to be short.
+ * Only ever a suggestion: nothing is looked up by it.
+ */
+
+/** The candidate `word` most likely meant, or undefined when none is close; ties go to the first candidate. */
+export function closestName(word: string, candidates: readonly string[]): string | undefined {
+  let best: { name: string; edits: number } | undefined;
+  for (const name of candidates) {
+    const edits = distance(word.toLowerCase(), name.toLowerCase());
+    if (edits <= closeEnough(name) && (best === undefined || edits < best.edits)) best = { name, edits };
+  }
+  return best?.name;
+}
+
+/** The most edits a name may be away and still be suggested. */
+export function closeEnough(name: string): number {
+  return Math.max(1, Math.floor(name.length / 3));
+}
+
+/** `; did you mean x?` to end a message with, or nothing when no candidate is close. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const name = closestName(word, candidates);
+  return name === undefined ? "" : `; did you mean ${name}?`;
+}
