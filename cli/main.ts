@@ -3,6 +3,7 @@ import { dirname, relative } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { SpecError } from "../spec/spec-errors";
 import { projectRoot } from "./project-root";
+import { exitAfterFlush } from "./exit";
 import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_LOCKED, EXIT_OK } from "./exit-codes";
 import { versionText } from "./version";
 
@@ -221,24 +222,24 @@ async function expectedFailure(error: unknown): Promise<{ message: string; code:
 async function reportAndExit(error: unknown): Promise<never> {
   if (error instanceof SpecError) {
     for (const problem of error.problems) console.error(`error: ${problem.message}`);
-    process.exit(EXIT_INVALID);
+    return exitAfterFlush(EXIT_INVALID);
   }
   const { InterruptedError } = await import("./local-session.js");
   if (error instanceof InterruptedError) {
     console.error(error.message);
-    process.exit(EXIT_INTERRUPTED);
+    return exitAfterFlush(EXIT_INTERRUPTED);
   }
   const expected = await expectedFailure(error);
   if (expected !== undefined) {
     console.error(`error: ${expected.message}`);
-    process.exit(expected.code);
+    return exitAfterFlush(expected.code);
   }
   if (error instanceof CommanderError) {
     // Help and version are not errors; a bad command line is invalid input.
-    process.exit(error.exitCode === 0 ? 0 : EXIT_INVALID);
+    return exitAfterFlush(error.exitCode === 0 ? 0 : EXIT_INVALID);
   }
   console.error(`internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-  process.exit(EXIT_INTERNAL);
+  return exitAfterFlush(EXIT_INTERNAL);
 }
 
 async function main(): Promise<number> {
@@ -249,4 +250,4 @@ async function main(): Promise<number> {
 }
 
 // Exit explicitly: open handles (pg sockets, a dependency's exit hooks) must not decide the code.
-if (require.main === module) main().then((code) => process.exit(code), reportAndExit);
+if (require.main === module) main().then(exitAfterFlush, reportAndExit);
