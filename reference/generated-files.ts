@@ -20,6 +20,6 @@ export interface GeneratedFile {
 export const GENERATED_FILES: readonly GeneratedFile[] = [
   { path: "docs/cli.md", source: "the command definitions (cli/main.ts buildCli) and cli/exit-codes.ts, by reference/cli-doc.ts", render: cliReferencePage },
   { path: "docs/policies.md", source: "the policy pack's rules (policies/all.ts), by reference/policies-doc.ts", render: policiesReferencePage },
-  { path: STACK_SCHEMA_PATH, source: "the org spec's zod schema (spec/spec.ts) and the stack settings tenantry reads (spec/stack-config.ts, spec/provider-settings.ts), by reference/stack-schema.ts", render: renderStackSchema },
+  { path: STACK_SCHEMA_PATH, source: "the org spec's zod schema (spec/spec.ts) and the stack settings tenantry reads (spec/stack-config.ts, spec/provider-settings.ts), by reference/stack-schema.ts", render: () => renderStackSchema() },
   { path: ORG_SPEC_DOC_PATH, source: "the org spec's zod schema and its descriptions (spec/spec.ts, spec/spec-fields.ts), its cross-field rules (spec/spec-rules.ts) and stacks/Pulumi.org-acme.yaml, by reference/org-spec-doc.ts", render: () => renderOrgSpecDoc() },
 ];

@@ -2,20 +2,25 @@ import type { PolicyConfigSchema } from "@pulumi/policy";
 import packManifest from "../policies/package.json";
 import { POLICY_AREAS, POLICY_PACK_NAME, type PolicyArea } from "../policies/all";
 import type { TenantryPolicy } from "../policies/policy-types";
+import { OFFLINE_CHECKS, type OfflineCheckFacts } from "../harness/offline-checks";
 import { anchor, code, escapeText, table } from "./markdown";
 
 /*
  * docs/policies.md, rendered from the pack itself: every rule of every area in
  * policies/all.ts, with its enforcement level, what it requires (its description) and why (its
- * rationale), and the configuration rules declare. How the pack works is hand-written, in
- * docs/policy-pack.md.
+ * rationale), the checks `tenantry check` runs beside the pack (harness/offline-checks.ts), and
+ * the configuration rules declare. How the pack works is hand-written, in docs/policy-pack.md.
  */
 
 export interface PackFacts {
   readonly name: string;
   readonly version: string;
   readonly areas: readonly PolicyArea[];
+  /** What `tenantry check` refuses beside the pack, because the pack cannot see it. */
+  readonly offlineChecks: readonly OfflineCheckFacts[];
 }
+
+const OFFLINE_HEADING = "Offline-only checks";
 
 /** What Pulumi applies to a rule that sets no level (the pack sets none either). */
 const PULUMI_DEFAULT_LEVEL = "advisory";
@@ -26,11 +31,12 @@ export function renderPoliciesDoc(pack: PackFacts): string {
   const policies = pack.areas.flatMap((area) => area.policies);
   return [
     "# Policy rules",
-    "<!-- Generated from policies/all.ts (each rule's description and rationale) by reference/policies-doc.ts: do not edit, run `npm run generate`. -->",
-    `Every rule of the ${code(pack.name)} pack (${code(`v${pack.version}`)}), by area: its enforcement level, what it requires (the pack refuses every resource or stack where it does not hold), and why it exists. ${levelCounts(policies)} How the pack judges (allowlists, the offline \`tenantry check\`, values unknown during preview, what it cannot see) is in [policy-pack.md](policy-pack.md); the command that runs it offline is in [cli.md](cli.md#tenantry-check).`,
+    "<!-- Generated from policies/all.ts (each rule's description and rationale) and harness/offline-checks.ts by reference/policies-doc.ts: do not edit, run `npm run generate`. -->",
+    `Every rule of the ${code(pack.name)} pack (${code(`v${pack.version}`)}), by area: its enforcement level, what it requires (the pack refuses every resource or stack where it does not hold), and why it exists. ${levelCounts(policies)}${offlineSentence(pack.offlineChecks)} How the pack judges (allowlists, the offline \`tenantry check\`, values unknown during preview, what it cannot see) is in [policy-pack.md](policy-pack.md); the command that runs it offline is in [cli.md](cli.md#tenantry-check).`,
     "## Contents",
-    tableOfContents(pack.areas),
+    tableOfContents(pack),
     ...pack.areas.flatMap(areaSection),
+    ...offlineSection(pack.offlineChecks),
     "## Configuration",
     configuration(policies),
   ].join("\n\n") + "\n";
@@ -43,11 +49,22 @@ function levelCounts(policies: readonly TenantryPolicy[]): string {
   return `${policies.length} rules: ${[...counts].map(([level, n]) => `${n} ${code(level)}`).join(", ")}.`;
 }
 
-function tableOfContents(areas: readonly PolicyArea[]): string {
-  return [...areas.map((area) => [
-    `- [${escapeText(area.title)}](#${anchor(area.title)})`,
-    ...area.policies.map((policy) => `  - [${code(policy.name)}](#${anchor(policy.name)})`),
-  ].join("\n")), "- [Configuration](#configuration)"].join("\n");
+function offlineSentence(checks: readonly OfflineCheckFacts[]): string {
+  if (checks.length === 0) return "";
+  const count = checks.length === 1 ? "1 check" : `${checks.length} checks`;
+  return ` Beside the pack, \`tenantry check\` makes ${count} [offline only](#${anchor(OFFLINE_HEADING)}), on what the pack is never shown.`;
+}
+
+function tableOfContents(pack: PackFacts): string {
+  const entry = (title: string, names: readonly string[]) => [
+    `- [${escapeText(title)}](#${anchor(title)})`,
+    ...names.map((name) => `  - [${code(name)}](#${anchor(name)})`),
+  ].join("\n");
+  return [
+    ...pack.areas.map((area) => entry(area.title, area.policies.map((policy) => policy.name))),
+    ...(pack.offlineChecks.length === 0 ? [] : [entry(OFFLINE_HEADING, pack.offlineChecks.map((check) => check.name))]),
+    "- [Configuration](#configuration)",
+  ].join("\n");
 }
 
 /** Each rule's configSchema, if any declares one; and the one override Pulumi always allows. */
@@ -84,7 +101,24 @@ function policySection(policy: TenantryPolicy): string {
   ].join("\n\n");
 }
 
-/** The page as committed: the pack as policies/all.ts lists it. */
+/** The checks of harness/offline-checks.ts: they refuse a stack in `tenantry check`, and nowhere else. */
+function offlineSection(checks: readonly OfflineCheckFacts[]): string[] {
+  if (checks.length === 0) return [];
+  return [
+    `## ${OFFLINE_HEADING}`,
+    "`tenantry check` makes these checks beside the pack, over the resources its recording monitor registered, and reports what they find among the pack's violations, with the same exit code. They are not pack rules: each needs something the pack is never shown, said under its name.",
+    ...checks.map((check) => [
+      `### ${check.name}`,
+      `${code(check.enforcementLevel)} · offline check: \`tenantry check\` only`,
+      `**Requires:** ${escapeText(check.description)}`,
+      `**Refuses:** ${escapeText(check.refuses)}`,
+      `**Why:** ${escapeText(check.rationale)}`,
+      `**Why offline only:** ${escapeText(check.offlineBecause)}`,
+    ].join("\n\n")),
+  ];
+}
+
+/** The page as committed: the pack as policies/all.ts lists it, and the checks beside it. */
 export function policiesReferencePage(): string {
-  return renderPoliciesDoc({ name: POLICY_PACK_NAME, version: packManifest.version, areas: POLICY_AREAS });
+  return renderPoliciesDoc({ name: POLICY_PACK_NAME, version: packManifest.version, areas: POLICY_AREAS, offlineChecks: OFFLINE_CHECKS });
 }

@@ -41,9 +41,12 @@ export const RULES_BEYOND_SCHEMA: readonly RuleBeyondSchema[] = [
 
 type JsonSchema = Record<string, unknown>;
 
+/** The org spec's fields: the program's (orgSpecFields), or in a test another spec's. */
+type OrgFields = z.ZodType;
+
 /** The org spec as a stack file holds it: before defaults are applied, so optional fields stay optional. */
-export function orgJsonSchema(): JsonSchema {
-  const { $schema: _draft, ...org } = z.toJSONSchema(orgSpecFields, { target: "draft-07", io: "input", unrepresentable: "throw" }) as JsonSchema;
+export function orgJsonSchema(fields: OrgFields = orgSpecFields): JsonSchema {
+  const { $schema: _draft, ...org } = z.toJSONSchema(fields, { target: "draft-07", io: "input", unrepresentable: "throw" }) as JsonSchema;
   // Inlined below #/definitions/org, a reference of zod's own would point at the wrong root.
   if (JSON.stringify(org).includes('"$ref"')) throw new Error("the org spec's JSON Schema has a $ref: render it with reused: inline");
   return org;
@@ -149,7 +152,7 @@ function configSchema(): JsonSchema {
 }
 
 /** The whole stack file: Pulumi's top-level attributes (its stack settings file reference). */
-export function stackFileSchema(): JsonSchema {
+export function stackFileSchema(fields: OrgFields = orgSpecFields): JsonSchema {
   return {
     // Draft 7: what yaml-language-server, the editors' YAML checker, implements in full.
     $schema: "http://json-schema.org/draft-07/schema#",
@@ -168,10 +171,10 @@ export function stackFileSchema(): JsonSchema {
     },
     required: ["config"],
     additionalProperties: false,
-    definitions: { org: orgJsonSchema(), secure: SECURE_VALUE },
+    definitions: { org: orgJsonSchema(fields), secure: SECURE_VALUE },
   };
 }
 
-export function renderStackSchema(): string {
-  return `${JSON.stringify(stackFileSchema(), null, 2)}\n`;
+export function renderStackSchema(fields: OrgFields = orgSpecFields): string {
+  return `${JSON.stringify(stackFileSchema(fields), null, 2)}\n`;
 }
