@@ -89,7 +89,7 @@ describe("the fitted proof table (--verbose)", () => {
 });
 
 describe("the proof summary (the default)", () => {
-  const seeAll = "every claim with its attempt: tenantry prove --local org-acme --verbose";
+  const seeAll = "every claim with its attempt: npx tenantry prove --local org-acme --verbose";
 
   it("prints every broken claim with its whole attempt and result, and no claim that holds or was skipped", () => {
     fc.assert(fc.property(results, fc.option(width, { nil: undefined }), (rows, columns) => {
