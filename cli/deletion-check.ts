@@ -27,7 +27,7 @@ export function judgeDeletion(file: DeletedStackFile, base: string, now: Date): 
   const { stack, path, baseText } = file;
   const slug = stack.replace(/^org-/, "");
   if (baseText === undefined) return { stack, allowed: true, why: `may be deleted: ${path} is already gone on ${base}, so merging deletes nothing` };
-  const howTo = `Offboard it first: run \`tenantry offboard ${slug} --requested-by <email> --reason <text>\`, merge that pull request ` +
+  const howTo = `Offboard it first: run \`npx tenantry offboard ${slug} --requested-by <email> --reason <text>\`, merge that pull request ` +
     "and let its pulumi up revoke the edge, then delete the stack file in a later pull request (docs/offboarding.md).";
   let marker: Offboarding | undefined;
   try {

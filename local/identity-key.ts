@@ -68,7 +68,7 @@ async function fromFile(file: string, jwk: JWK): Promise<SigningKey> {
     if (jwk.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.d !== "string") throw new Error("not an EC P-256 private key");
     return await fromPrivateJwk(jwk);
   } catch {
-    throw new Error(`${file} is not a tenantry identity key; delete it (or run tenantry down --local --reset) and start tenantry dev again`);
+    throw new Error(`${file} is not a tenantry identity key; delete it (or run npx tenantry down --local --reset) and run npx tenantry dev again`);
   }
 }
 

@@ -47,7 +47,7 @@ export async function proveLocal(stack: LocalStack, { signal, onLeftovers }: Pro
   const state = readState(paths);
   const own = state.stacks[stackFile.stack]?.resources;
   if (own === undefined || own.length === 0) {
-    throw new NotAppliedError(`stack ${stackFile.stack} has not been applied locally: run \`tenantry up --local ${stackFile.stack}\` first`);
+    throw new NotAppliedError(`stack ${stackFile.stack} has not been applied locally: run \`npx tenantry up --local ${stackFile.stack}\` first`);
   }
   const { server } = await ensureServer(paths, { signal });
   // What a proof killed before its end left behind goes first, before it can get in anyone's way.

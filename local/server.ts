@@ -57,7 +57,7 @@ export async function ensureServer(paths: LocalPaths, { signal }: { signal?: Abo
   removeInitdbLeftovers(paths);
   const initialised = existsSync(join(paths.dataDir, "PG_VERSION"));
   if (initialised && known === undefined) {
-    throw new Error(`${paths.dataDir} exists but ${paths.serverFile} does not: run \`tenantry down --local --reset\` to start over`);
+    throw new Error(`${paths.dataDir} exists but ${paths.serverFile} does not: run \`npx tenantry down --local --reset\` to start over`);
   }
   const port = known !== undefined && (await portIsFree(known.port)) ? known.port : await freePort();
   const server: ServerInfo = { host: "127.0.0.1", port, user: BOOTSTRAP_SUPERUSER, password: known?.password ?? randomBytes(24).toString("base64url") };

@@ -38,7 +38,7 @@ export const auditSchemaNeverCascades: TenantryResourcePolicy = {
 export const auditLedgerPresent: TenantryStackPolicy = {
   name: "audit-ledger-present",
   description: "Every org database has the audit ledger installed.",
-  rationale: "Every change to tenant data is recorded (DESIGN property 5): a database without the ledger's migration has no audit trigger, no guard against disabling one, and no history.",
+  rationale: "Every change to tenant data is recorded (posture property 5, README): a database without the ledger's migration has no audit trigger, no guard against disabling one, and no history.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const ledgers = new Set(args.resources

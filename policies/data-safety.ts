@@ -28,7 +28,7 @@ export const postgresDatabaseFixedSettings: TenantryResourcePolicy = {
 export const postgresProductionDatabaseProtected: TenantryStackPolicy = {
   name: "postgres-production-database-protected",
   description: "The org database of a production-tier org is protected, unless the org is marked for offboarding (then it is retained, so a destroy forgets it).",
-  rationale: "Production data is never lost by accident (DESIGN property 15): protect makes Pulumi refuse to delete the database. Offboarding lifts it only while retainOnDelete keeps the data when the stack is destroyed.",
+  rationale: "Production data is never lost by accident (posture property 15, README): protect makes Pulumi refuse to delete the database. Offboarding lifts it only while retainOnDelete keeps the data when the stack is destroyed.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     // Offboarding lifts protect so `pulumi destroy` can finish; the program keeps retainOnDelete,

@@ -15,7 +15,7 @@ const REQUIRED: Record<string, number> = { test: 1, prod: 2 };
 export const githubPromotionGates: TenantryResourcePolicy = {
   name: "github-promotion-gates",
   description: "The test environment has a reviewer and prod at least two; both prevent self-review, deploy from main only, and admins cannot bypass them.",
-  rationale: "Separation of duties (DESIGN property 12): TEST needs one approval and PROD two, the author never approves their own change, admins cannot skip the gate, and only main deploys.",
+  rationale: "Separation of duties (posture property 12, README): TEST needs one approval and PROD two, the author never approves their own change, admins cannot skip the gate, and only main deploys.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(github.RepositoryEnvironment, (environment, args, reportViolation) => {
     const required = REQUIRED[environment.environment];

@@ -3,7 +3,7 @@ import { isPostgresOwnedSchema, isTenantForm, PLATFORM_SCHEMAS } from "../spec/p
 import type { TenantryResourcePolicy } from "./policy-types";
 
 /*
- * DESIGN property 16 at the pack: the names a stack declares are the tenant's (words joined by
+ * Posture property 16 (README) at the pack: the names a stack declares are the tenant's (words joined by
  * single underscores, spec/platform-names.ts), never the platform's or Postgres'. Judged
  * by the form a name must have, so a platform name added later is refused without a new rule.
  */
@@ -23,7 +23,7 @@ function nameProblem(type: "Role" | "Database" | "Schema", name: string): string
 export const postgresNoPlatformNames: TenantryResourcePolicy = {
   name: "postgres-no-platform-names",
   description: "No Schema, Role or Database resource takes a name the platform or Postgres owns.",
-  rationale: "The platform's own names must be out of tenant reach by construction (DESIGN property 16): a schema, role or database a stack declares under a platform or Postgres name could stand in for the audit guard's objects, the enforcer or a catalog schema, or sit on a role's search_path.",
+  rationale: "The platform's own names must be out of tenant reach by construction (posture property 16, README): a schema, role or database a stack declares under a platform or Postgres name could stand in for the audit guard's objects, the enforcer or a catalog schema, or sit on a role's search_path.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     const kind = args.isType(postgresql.Role) ? "Role" : args.isType(postgresql.Database) ? "Database" : args.isType(postgresql.Schema) ? "Schema" : undefined;

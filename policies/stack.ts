@@ -60,7 +60,7 @@ function switchesOn(value: unknown, path: string[] = []): string[] {
 export const stackNoBypassSwitches: TenantryStackPolicy = {
   name: "stack-no-bypass-switches",
   description: "No dev-mode, bypass or insecure switch is on anywhere in a production org's stack.",
-  rationale: "A production stack has no dev-mode or tenant-bypass switch (DESIGN property 14): a switch named like one that is on is refused wherever it appears, rather than trusting that nothing reads it.",
+  rationale: "A production stack has no dev-mode or tenant-bypass switch (posture property 14, README): a switch named like one that is on is refused wherever it appears, rather than trusting that nothing reads it.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     if (orgOfStack(args.resources)?.tier !== "production") return;

@@ -103,7 +103,7 @@ const SECRET_BINDINGS = new Set(["secret_text", "secrets_store_secret", "secret_
 export const workersUserWorkerHoldsNoSecret: TenantryResourcePolicy = {
   name: "workers-user-worker-holds-no-secret",
   description: "No secret is bound into a user Worker of a dispatch namespace: apps hold secret references, resolved by the outbound Worker.",
-  rationale: "User Workers run tenant code: a secret bound into one is readable by that code and by anyone who compromises it. Apps hold references instead, which the outbound Worker resolves server-side for the hosts and environment each is scoped to (DESIGN property 10).",
+  rationale: "User Workers run tenant code: a secret bound into one is readable by that code and by anyone who compromises it. Apps hold references instead, which the outbound Worker resolves server-side for the hosts and environment each is scoped to (posture property 10, README).",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     if (args.type !== COMPONENT_TYPES.tenantApp) return;

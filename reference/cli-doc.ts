@@ -18,8 +18,11 @@ export interface MachinePath {
 }
 
 const INTRO = `Every command of \`tenantry\`, its arguments and options, and the exit codes CI relies on.
-Inside the project (after \`npm ci\`), run it as \`npx tenantry <command>\`. The
-[exit codes](#exit-codes) mean the same for every command. For a first run, start with [getting-started.md](getting-started.md).`;
+After \`npm ci\`, run it as \`npx tenantry <command>\` from the project's root folder, where npm finds the
+project's own command ([why the root](getting-started.md#npx-tenantry-runs-the-projects-own-command): from a folder
+with a \`package.json\` of its own, such as \`policies/\`, or from outside the project, npx would look for a package
+of that name in the registry). The [exit codes](#exit-codes) mean the same for every command. For a first run, start
+with [getting-started.md](getting-started.md).`;
 
 export function renderCliDoc(cli: Command, machinePaths: readonly MachinePath[] = []): string {
   const help = cli.createHelp();

@@ -31,7 +31,7 @@ export const quotasSchema = z
     tempFileLimitMb: boundedInt(QUOTA_BOUNDS.tempFileLimitMb, 512).describe(
       "temp_file_limit of every login role, in MB: the most temporary-file space one session may hold at once (sorts and hashes that spill past work_mem). Set by the platform as a superuser, so no tenant role can lift it.",
     ),
-    maxPageSize: boundedInt(QUOTA_BOUNDS.maxPageSize, 500).describe("The largest page an app may request from the data API, in rows."),
+    maxPageSize: boundedInt(QUOTA_BOUNDS.maxPageSize, 500).describe("The largest page an app may request, in rows: declared and validated; not enforced by anything yet."),
     maxConcurrentRequests: boundedInt(QUOTA_BOUNDS.maxConcurrentRequests, 50).describe("How many requests to the org's apps the dispatch router admits at once (the rest get 429); its rate limit is 60 times this per minute."),
   })
   .describe("The org's limits. Each is bounded both ways (0 means no limit in Postgres, so it is refused) and defaults to the safe value.");
@@ -181,21 +181,21 @@ const edgeSchema = z.strictObject({
  * optional, then checked as a whole, so `enabled: false` with leftovers is refused too.
  */
 const breakGlassSchema = z.strictObject({
-  enabled: z.boolean({ error: "must be true or false" }).describe("Off (false) unless someone needs emergency access now; when true, grantee, reason and expiresAt are required."),
-  grantee: emailAddress.optional().describe("Who gets the emergency login: an address in one of claimedDomains."),
+  enabled: z.boolean({ error: "must be true or false" }).describe("Off (false) unless someone needs emergency access now; when true, grantee, reason and expiresAt are required. Declared and validated; provisioning is not built yet (issue 16)."),
+  grantee: emailAddress.optional().describe("Who would get emergency access: an address in one of claimedDomains. Declared and validated; no login is provisioned yet (issue 16)."),
   reason: z
     .string({ error: "must be text" })
     .min(10, { error: "must explain the emergency in 10..500 characters" })
     .max(500, { error: "must explain the emergency in 10..500 characters" })
     .optional()
-    .describe("Why, in 10..500 characters; recorded in the audit ledger with the grant."),
+    .describe("Why, in 10..500 characters. Declared and validated; not written to the audit ledger, since provisioning is not built yet (issue 16)."),
   expiresAt: z
     .string({ error: "must be an ISO 8601 time with a zone" })
     .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/, {
       error: "must be an ISO 8601 time with a zone, e.g. 2026-01-31T18:00:00Z",
     })
     .optional()
-    .describe("When the login stops working (VALID UNTIL): an ISO 8601 time with a zone, in the future and at most 24 h ahead."),
+    .describe("When the emergency access is to end: an ISO 8601 time with a zone, in the future and at most 24 h ahead. Declared and validated; nothing expires yet, since provisioning is not built (issue 16)."),
 });
 
 /**
@@ -273,7 +273,7 @@ export const orgSpecFields = z
       .describe("The org's own e-mail domains (never a public mail provider): named users and the break-glass grantee must have addresses in them."),
     breakGlass: breakGlassSchema
       .prefault({ enabled: false })
-      .describe("Governed emergency access, off by default: when enabled it names a grantee, a reason and an expiry at most 24 h ahead, and is provisioned as a login that stops working then."),
+      .describe("Governed emergency access, off by default: when enabled it names a grantee, a reason and an expiry at most 24 h ahead. Declared and validated; provisioning is not built yet (issue 16)."),
     offboarding: offboardingSchema
       .optional()
       .describe("The offboarding marker, written by tenantry offboard: absent for an active org. While set, the org's logins are turned off and its data is kept."),

@@ -54,7 +54,7 @@ export async function fleet(command: "preview" | "up", options: FleetOptions, pr
   try {
     pulumiCommand = await PulumiCommand.get();
   } catch {
-    throw new SpecError([{ field: "pulumi", message: "the Pulumi CLI is not on PATH: install it, or run `tenantry fleet preview --dry-run-check` for the offline policy check" }]);
+    throw new SpecError([{ field: "pulumi", message: "the Pulumi CLI is not on PATH: install it, or run `npx tenantry fleet preview --dry-run-check` for the offline policy check" }]);
   }
   const policyPack = join(projectDir, "policies");
   const progress = progressBar(`${command} {bar} {value}/{total} stacks | {failed} failed`, stacks.length, { failed: 0 });

@@ -112,9 +112,9 @@ async function proveAll(
   return proofs.some((p) => p.results.some((r) => r.status === "fail")) ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
-/** The command that proves these stacks again, as the user would type it. */
+/** The command that proves these stacks again, as the user would type it in the project root (where npx runs this project's own bin, not a registry package). */
 function proveCommand(stacks: readonly LocalStack[]): string {
-  return `tenantry prove --local ${stacks.map((s) => s.stackFile.stack).join(" ")}`;
+  return `npx tenantry prove --local ${stacks.map((s) => s.stackFile.stack).join(" ")}`;
 }
 
 export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {

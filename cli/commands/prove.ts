@@ -43,7 +43,7 @@ async function proveDeployed(stacks: string[], serverUrl: string, { json, verbos
     console.log(`\nproof for ${stackFile.stack} on ${proof.target}: read-only, as ${proof.login}, from the catalog (sslmode ${proof.sslmode}); ` +
       "claims that need a tenant login or would write are skipped\n");
     // The URL stays out of the hint: the user has it, and it may carry a password.
-    const seeAll = `every claim with its attempt: tenantry prove ${stackFile.stack} --server-url <url> --verbose`;
+    const seeAll = `every claim with its attempt: npx tenantry prove ${stackFile.stack} --server-url <url> --verbose`;
     console.log(renderProof(proof.results, { verbose, width: outputWidth(), seeAll }));
   }
   return proof.results.some((r) => r.status === "fail") ? EXIT_VIOLATIONS : EXIT_OK;

@@ -59,6 +59,6 @@ export function expectAllowed(claim: string, attempt: string, outcome: Outcome):
 
 export function credentialsOf(ctx: Pick<ProofContext, "credentials">, role: string): Credentials {
   const found = ctx.credentials.get(role);
-  if (found === undefined) throw new Error(`no credentials for ${role} in the local state: run \`tenantry up --local\` first`);
+  if (found === undefined) throw new Error(`no credentials for ${role} in the local state: run \`npx tenantry up --local\` first`);
   return found;
 }

@@ -36,7 +36,7 @@ describe("tenantry up --local", () => {
   it("applies the org and prints the proof's summary: the counts and how to see every claim", () => {
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/org-globex: \d+ created as tenantry, a non-superuser login/);
-    expect(first.out).toMatch(/\nclaims: \d+ hold, 0 broken, 1 skipped\nevery claim with its attempt: tenantry prove --local org-globex --verbose\n/);
+    expect(first.out).toMatch(/\nclaims: \d+ hold, 0 broken, 1 skipped\nevery claim with its attempt: npx tenantry prove --local org-globex --verbose\n/);
     expect(first.out).not.toMatch(/^claim +\| attempt/m);
   });
 
@@ -61,7 +61,7 @@ describe("tenantry up --local", () => {
     const applied = tenantry("up", "--local", "--no-prove", "org-globex");
     expect(applied.code).toBe(0);
     expect(applied.out).toMatch(/org-globex: nothing to apply against the recorded local state/);
-    expect(applied.out).toContain("proof skipped (--no-prove): nothing was attempted; prove the posture with tenantry prove --local org-globex");
+    expect(applied.out).toContain("proof skipped (--no-prove): nothing was attempted; prove the posture with npx tenantry prove --local org-globex");
     expect(applied.out).not.toMatch(/claims: \d+ hold/);
     console.log(`up --local --no-prove, nothing to change: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });

@@ -110,7 +110,7 @@ describe("tenantry prove --server-url on a freshly applied org", { timeout: CLI_
     expect(finished.code).toBe(EXIT_OK);
     expect(finished.stdout).toContain(`proof for ${STACK} on ${serverUrl()}: read-only, as ${LOGIN}, from the catalog`);
     expect(finished.stdout).not.toMatch(/^claim +\| attempt +\| result$/m);
-    expect(finished.stdout).toMatch(new RegExp(`\nclaims: \\d+ hold, 0 broken, \\d+ skipped\nevery claim with its attempt: tenantry prove ${STACK} --server-url <url> --verbose\n$`));
+    expect(finished.stdout).toMatch(new RegExp(`\nclaims: \\d+ hold, 0 broken, \\d+ skipped\nevery claim with its attempt: npx tenantry prove ${STACK} --server-url <url> --verbose\n$`));
     const verbose = proveServer({ json: false, verbose: true });
     expect(verbose.code).toBe(EXIT_OK);
     expect(verbose.stdout).toMatch(/^claim +\| attempt +\| result$/m);

@@ -60,7 +60,7 @@ describe("the local identity provider's key", () => {
     const publicOnly = (await ephemeralSigningKey()).publicJwk;
     for (const content of [JSON.stringify(publicOnly), JSON.stringify({ kty: "oct", k: "c2VjcmV0" })]) {
       writeFileSync(identityKeyFile, content);
-      await expect(persistedSigningKey(identityKeyFile)).rejects.toThrow(`${identityKeyFile} is not a tenantry identity key; delete it (or run tenantry down --local --reset) and start tenantry dev again`);
+      await expect(persistedSigningKey(identityKeyFile)).rejects.toThrow(`${identityKeyFile} is not a tenantry identity key; delete it (or run npx tenantry down --local --reset) and run npx tenantry dev again`);
     }
   });
 

@@ -75,7 +75,7 @@ describe("whether a deleted stack file was marked for offboarding on the base", 
     expect(judge(ACME)).toEqual({
       stack: "org-acme", allowed: false,
       message: "stacks/Pulumi.org-acme.yaml is deleted, but org acme is not marked for offboarding on main. Offboard it first: run " +
-        "`tenantry offboard acme --requested-by <email> --reason <text>`, merge that pull request and let its pulumi up revoke the edge, " +
+        "`npx tenantry offboard acme --requested-by <email> --reason <text>`, merge that pull request and let its pulumi up revoke the edge, " +
         "then delete the stack file in a later pull request (docs/offboarding.md).",
     });
   });
@@ -119,7 +119,7 @@ describe("whether a deleted stack file was marked for offboarding on the base", 
 
   it("refuses every near-marker: a comment, another key or place, a marker the spec refuses, another org's file (generated)", () => {
     fc.assert(fc.property(nearMarker, (text) => {
-      expect(judge(text)).toMatchObject({ allowed: false, message: expect.stringContaining("tenantry offboard acme") });
+      expect(judge(text)).toMatchObject({ allowed: false, message: expect.stringContaining("npx tenantry offboard acme") });
     }), { numRuns: 400 });
   });
 });
@@ -171,7 +171,7 @@ describe("tenantry check-deletions and changed-stacks in a git repository", () =
     const refused = tenantry("check-deletions", "--base", "main");
     expect(refused.code).toBe(EXIT_INVALID);
     expect(refused.stderr).toBe("error: org-acme: refused: stacks/Pulumi.org-acme.yaml is deleted, but org acme is not marked for offboarding on main. " +
-      "Offboard it first: run `tenantry offboard acme --requested-by <email> --reason <text>`, merge that pull request and let its pulumi up revoke the edge, " +
+      "Offboard it first: run `npx tenantry offboard acme --requested-by <email> --reason <text>`, merge that pull request and let its pulumi up revoke the edge, " +
       "then delete the stack file in a later pull request (docs/offboarding.md).\n");
     expect(JSON.parse(tenantry("changed-stacks", "--base", "main", "--json").stdout)).toEqual({ stacks: [], deleted: ["org-acme"] });
     const text = tenantry("changed-stacks", "--base", "main");

@@ -89,7 +89,7 @@ describe("the fitted proof table (--verbose)", () => {
 });
 
 describe("the proof summary (the default)", () => {
-  const seeAll = "every claim with its attempt: tenantry prove --local org-acme --verbose";
+  const seeAll = "every claim with its attempt: npx tenantry prove --local org-acme --verbose";
 
   /**
    * Claims whose every text is unique: each carries a tag no generated word contains (« and »
