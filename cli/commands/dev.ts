@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { relative } from "node:path";
+import { DEFAULT_TOKEN_TTL_SECONDS } from "../../local/dev-defaults";
 import type { LocalEdge } from "../../local/edge";
 import type { SigningKey, TokenSettings } from "../../local/identity-key";
 import { SpecError } from "../../spec/spec-errors";
@@ -19,9 +20,6 @@ import { withLocalSession } from "../local-session";
  * another port, with a key of its own).
  */
 
-export const DEFAULT_DEV_PORT = 8787;
-/** The sample token `dev` prints lives as long as one `token` mints by default. */
-const SAMPLE_TTL_SECONDS = 3_600;
 const LOOPBACK = "127.0.0.1";
 
 /** The stack's validated spec, with the edge `dev` and `token` need. No Pulumi import: `token` answers quickly. */
@@ -120,9 +118,9 @@ async function serve(stack: string, spec: OrgSpec & { edge: NonNullable<OrgSpec[
       if (!stop.signal.aborted) {
         const app = spec.apps[0] as OrgSpec["apps"][number];
         const [subject] = admittedAndRefused(spec, app);
-        const token = await signToken(key, subject, await tokenSettings(spec, SAMPLE_TTL_SECONDS));
+        const token = await signToken(key, subject, await tokenSettings(spec, DEFAULT_TOKEN_TTL_SECONDS));
         const path = `/${spec.environments[0] ?? ""}/${app.slug}/whoami`;
-        console.log(`\n${renderDevReady({ stack, spec, url: edge.url, sample: { subject, path, token, ttlSeconds: SAMPLE_TTL_SECONDS } })}`);
+        console.log(`\n${renderDevReady({ stack, spec, url: edge.url, sample: { subject, path, token, ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS } })}`);
         await once(stop.signal, "abort");
       }
     } finally {
@@ -136,10 +134,10 @@ async function serve(stack: string, spec: OrgSpec & { edge: NonNullable<OrgSpec[
   return EXIT_INTERRUPTED;
 }
 
-export async function token(stack: string, options: { email: string; role: string; workspaces?: string; ttl?: string }, projectDir: string): Promise<number> {
+export async function token(stack: string, options: { email: string; role: string; workspaces?: string; ttl?: number }, projectDir: string): Promise<number> {
   const spec = await specWithEdge(stack, projectDir);
   const [{ parseTokenRequest }, { signToken }] = await Promise.all([import("../../local/dev-token.js"), import("../../local/identity-key.js")]);
-  const grant = parseTokenRequest(spec, options);
+  const grant = parseTokenRequest(spec, { ...options, ttlSeconds: options.ttl });
   const signed = await signToken(await identityKey(projectDir), grant.subject, await tokenSettings(spec, grant.ttlSeconds));
   // Only the token on stdout, so TOKEN=$(tenantry token ...) works.
   process.stdout.write(`${signed}\n`);
