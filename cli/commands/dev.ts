@@ -4,6 +4,7 @@ import { relative } from "node:path";
 import { DEFAULT_TOKEN_TTL_SECONDS } from "../../local/dev-defaults";
 import type { LocalEdge } from "../../local/edge";
 import type { SigningKey, TokenSettings } from "../../local/identity-key";
+import type { LocalStack } from "../../local/up";
 import { SpecError } from "../../spec/spec-errors";
 import type { OrgSpec } from "../../spec/spec";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes";
@@ -22,17 +23,23 @@ import { withLocalSession } from "../local-session";
 
 const LOOPBACK = "127.0.0.1";
 
-/** The stack's validated spec, with the edge `dev` and `token` need. No Pulumi import: `token` answers quickly. */
-async function specWithEdge(stack: string, projectDir: string): Promise<OrgSpec & { edge: NonNullable<OrgSpec["edge"]> }> {
-  const [{ readStackFile, resolveStackFile }, { orgSpecFromStackConfig }] = await Promise.all([import("../../harness/stack-file.js"), import("../../spec/stack-config.js")]);
-  const spec = orgSpecFromStackConfig({ ...readStackFile(resolveStackFile(stack, projectDir)), now: new Date() });
+type ServableSpec = OrgSpec & { edge: NonNullable<OrgSpec["edge"]> };
+
+/** The spec, if it has an edge with apps to serve or mint tokens for. */
+function servable(spec: OrgSpec): ServableSpec {
   const { edge } = spec;
   if (edge === undefined) throw new SpecError([{ field: "tenantry:org.edge", message: `tenantry:org.edge is not set: org ${spec.slug} declares no edge to serve or mint tokens for` }]);
   if (spec.apps.length === 0) throw new SpecError([{ field: "tenantry:org.apps", message: `tenantry:org.apps is empty: org ${spec.slug}'s router would answer 404 to every request` }]);
   return { ...spec, edge };
 }
 
-async function tokenSettings(spec: { edge: NonNullable<OrgSpec["edge"]> }, expiresIn: number): Promise<TokenSettings> {
+/** The stack's validated spec, for `token`: the spec alone, no Pulumi import, so it answers quickly. */
+async function specWithEdge(stack: string, projectDir: string): Promise<ServableSpec> {
+  const [{ readStackFile, resolveStackFile }, { orgSpecFromStackConfig }] = await Promise.all([import("../../harness/stack-file.js"), import("../../spec/stack-config.js")]);
+  return servable(orgSpecFromStackConfig({ ...readStackFile(resolveStackFile(stack, projectDir)), now: new Date() }));
+}
+
+async function tokenSettings(spec: Pick<ServableSpec, "edge">, expiresIn: number): Promise<TokenSettings> {
   const { LOCAL_ISSUER } = await import("../../local/identity-key.js");
   return { issuer: LOCAL_ISSUER, audience: spec.edge.identity.audience, expiresIn };
 }
@@ -62,20 +69,23 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 export async function dev(stack: string, options: { port: number }, projectDir: string): Promise<number> {
-  const spec = await specWithEdge(stack, projectDir);
+  // Read and validated once, for the apply and the edge alike. This loads the engine (Pulumi);
+  // a taken port is still refused before anything is applied.
+  const { loadLocalStack } = await import("../../local/up.js");
+  const local = loadLocalStack(projectDir, stack);
+  const spec = servable(local.tenant.spec);
   if (!(await portIsFree(options.port))) throw portTaken(options.port);
   const key = await identityKey(projectDir);
-  await applyWithoutProof(stack, projectDir);
+  await applyWithoutProof(local, projectDir);
   return serve(stack, spec, key, options.port);
 }
 
 /** `up --local` for one stack, minus the proof, under the local state's lock. */
-async function applyWithoutProof(stack: string, projectDir: string): Promise<void> {
+async function applyWithoutProof(local: LocalStack, projectDir: string): Promise<void> {
   await withLocalSession(projectDir, async ({ signal }) => {
-    const [{ loadLocalStack, upLocal }, { reportEachLeftoverOnce }, { describeUp }] = await Promise.all([
+    const [{ upLocal }, { reportEachLeftoverOnce }, { describeUp }] = await Promise.all([
       import("../../local/up.js"), import("../../local/proof-objects.js"), import("./local.js"),
     ]);
-    const local = loadLocalStack(projectDir, stack);
     const started = Date.now();
     const result = await upLocal(local, { signal, onLeftovers: reportEachLeftoverOnce((line) => console.error(`warning: ${line}`)) });
     console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, local.paths.dataDir)}`);
@@ -89,7 +99,7 @@ async function applyWithoutProof(stack: string, projectDir: string): Promise<voi
  * and answers 130, as every local command stopped by a signal does. A second signal exits at
  * once; miniflare's exit hook still stops workerd.
  */
-async function serve(stack: string, spec: OrgSpec & { edge: NonNullable<OrgSpec["edge"]> }, key: SigningKey, port: number): Promise<number> {
+async function serve(stack: string, spec: ServableSpec, key: SigningKey, port: number): Promise<number> {
   const stop = new AbortController();
   let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
