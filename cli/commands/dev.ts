@@ -7,6 +7,7 @@ import type { SigningKey, TokenSettings } from "../../local/identity-key";
 import type { LocalStack } from "../../local/up";
 import { SpecError } from "../../spec/spec-errors";
 import type { OrgSpec } from "../../spec/spec";
+import { devSignals, type DevSignals } from "../dev-signals";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes";
 import { withLocalSession } from "../local-session";
 
@@ -76,8 +77,14 @@ export async function dev(stack: string, options: { port: number }, projectDir: 
   const spec = servable(local.tenant.spec);
   if (!(await portIsFree(options.port))) throw portTaken(options.port);
   const key = await identityKey(projectDir);
-  await applyWithoutProof(local, projectDir);
-  return serve(stack, spec, key, options.port);
+  const signals = devSignals();
+  try {
+    await applyWithoutProof(local, projectDir);
+    signals.sessionEnded();
+    return await serve(stack, spec, key, options.port, signals);
+  } finally {
+    signals.dispose();
+  }
 }
 
 /** `up --local` for one stack, minus the proof, under the local state's lock. */
@@ -95,24 +102,12 @@ async function applyWithoutProof(local: LocalStack, projectDir: string): Promise
 }
 
 /**
- * Runs the edge until SIGINT or SIGTERM, then stops workerd (its port is free once this returns)
- * and answers 130, as every local command stopped by a signal does. A second signal exits at
- * once; miniflare's exit hook still stops workerd.
+ * Runs the edge until the first SIGINT or SIGTERM (which may have come before it started), then
+ * stops workerd (its port is free once this returns) and answers 130, as every local command
+ * stopped by a signal does.
  */
-async function serve(stack: string, spec: ServableSpec, key: SigningKey, port: number): Promise<number> {
-  const stop = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (received !== undefined) {
-      process.stderr.write(`${signal} again: stopped at once\n`);
-      process.exit(EXIT_INTERRUPTED);
-    }
-    received = signal;
-    stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
+async function serve(stack: string, spec: ServableSpec, key: SigningKey, port: number, signals: DevSignals): Promise<number> {
+  if (!signals.stop.aborted) {
     const [{ startEdge, standInSecretValues }, { signToken }, { admittedAndRefused }, { renderDevReady }] = await Promise.all([
       import("../../local/edge.js"), import("../../local/identity-key.js"), import("../../local/edge-subjects.js"), import("../render-dev.js"),
     ]);
@@ -125,22 +120,19 @@ async function serve(stack: string, spec: ServableSpec, key: SigningKey, port: n
       throw error;
     }
     try {
-      if (!stop.signal.aborted) {
+      if (!signals.stop.aborted) {
         const app = spec.apps[0] as OrgSpec["apps"][number];
         const [subject] = admittedAndRefused(spec, app);
         const token = await signToken(key, subject, await tokenSettings(spec, DEFAULT_TOKEN_TTL_SECONDS));
         const path = `/${spec.environments[0] ?? ""}/${app.slug}/whoami`;
         console.log(`\n${renderDevReady({ stack, spec, url: edge.url, sample: { subject, path, token, ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS } })}`);
-        await once(stop.signal, "abort");
+        await once(signals.stop, "abort");
       }
     } finally {
       await edge.dispose();
     }
-  } finally {
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
   }
-  console.error(`stopped by ${received ?? "a signal"}: workerd exited and port ${port} is free; the embedded Postgres keeps running (npx tenantry down --local stops it)`);
+  console.error(`stopped by ${signals.received() ?? "a signal"}: workerd exited and port ${port} is free; the embedded Postgres keeps running (npx tenantry down --local stops it)`);
   return EXIT_INTERRUPTED;
 }
 
