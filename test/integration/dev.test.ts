@@ -137,7 +137,7 @@ describe("tenantry dev", () => {
     process.kill(-dev.pid, "SIGINT");
     const { code, stderr } = await dev.finished;
     expect(code).toBe(130);
-    expect(stderr).toContain(`stopped by SIGINT: workerd exited and port ${port} is free; the embedded Postgres keeps running`);
+    expect(stderr).toContain(`stopped by SIGINT: workerd exited and port ${port} is free; the embedded Postgres keeps running (npx tenantry down --local stops it)\n`);
     expect(await canListen(port)).toBe(true);
     expect(processGroup(dev.pid)).toEqual([]);
     expect((await cli.asSuperuser("postgres", ["SELECT 1 AS up"])).rows).toEqual([{ up: 1 }]);
