@@ -70,12 +70,12 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 export async function dev(stack: string, options: { port: number }, projectDir: string): Promise<number> {
-  // Read and validated once, for the apply and the edge alike. This loads the engine (Pulumi);
-  // a taken port is still refused before anything is applied.
+  // First, as it needs nothing loaded: a second dev on the same port is refused at once.
+  if (!(await portIsFree(options.port))) throw portTaken(options.port);
+  // Read and validated once, for the apply and the edge alike (this loads the engine, Pulumi).
   const { loadLocalStack } = await import("../../local/up.js");
   const local = loadLocalStack(projectDir, stack);
   const spec = servable(local.tenant.spec);
-  if (!(await portIsFree(options.port))) throw portTaken(options.port);
   const key = await identityKey(projectDir);
   const signals = devSignals();
   try {
