@@ -9,7 +9,7 @@ import { SpecError } from "../../spec/spec-errors";
 import type { OrgSpec } from "../../spec/spec";
 import { devSignals, type DevSignals } from "../dev-signals";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes";
-import { withLocalSession } from "../local-session";
+import { InterruptedError, withLocalSession } from "../local-session";
 
 /*
  * `tenantry dev <stack>`: what `up --local` applies, without the proof, then the org's edge in
@@ -70,17 +70,17 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 export async function dev(stack: string, options: { port: number }, projectDir: string): Promise<number> {
-  // First, as it needs nothing loaded: a second dev on the same port is refused at once.
-  if (!(await portIsFree(options.port))) throw portTaken(options.port);
-  // Read and validated once, for the apply and the edge alike (this loads the engine, Pulumi).
-  const { loadLocalStack } = await import("../../local/up.js");
-  const local = loadLocalStack(projectDir, stack);
-  const spec = servable(local.tenant.spec);
-  const key = await identityKey(projectDir);
   const signals = devSignals();
   try {
-    await applyWithoutProof(local, projectDir);
-    signals.sessionEnded();
+    // First, as it needs nothing loaded: a second dev on the same port is refused at once.
+    if (!(await portIsFree(options.port))) throw portTaken(options.port);
+    // Read and validated once, for the apply and the edge alike (this loads the engine, Pulumi).
+    const { loadLocalStack } = await import("../../local/up.js");
+    const local = loadLocalStack(projectDir, stack);
+    const spec = servable(local.tenant.spec);
+    const key = await identityKey(projectDir);
+    if (signals.stop.aborted) throw new InterruptedError(`interrupted by ${signals.received() ?? "a signal"} before anything was applied`);
+    await signals.duringSession(() => applyWithoutProof(local, projectDir));
     return await serve(stack, spec, key, options.port, signals);
   } finally {
     signals.dispose();

@@ -27,8 +27,7 @@ describe("tenantry dev's signals", () => {
     expect(handlers(before)).toEqual([]);
 
     installed = devSignals(() => undefined);
-    await withLocalSession(join(scratch, "dev"), async () => 0);
-    installed.sessionEnded();
+    await installed.duringSession(() => withLocalSession(join(scratch, "dev"), async () => 0));
     const left = handlers(before);
     expect(left).toHaveLength(1);
     press(left);
@@ -36,27 +35,32 @@ describe("tenantry dev's signals", () => {
     expect(installed.received()).toBe("SIGINT");
   });
 
-  it("during the apply notes the first signal and leaves a second to the session, which cleans up before it exits", () => {
+  it("during the apply notes the first signal and leaves a second to the session, which cleans up before it exits", async () => {
     const before = process.listeners("SIGINT");
     const exit = vi.fn();
     installed = devSignals(exit);
-    press(handlers(before), "SIGTERM");
-    press(handlers(before));
+    await installed.duringSession(async () => {
+      press(handlers(before), "SIGTERM");
+      press(handlers(before));
+    });
     expect(exit).not.toHaveBeenCalled();
     expect(installed.stop.aborted).toBe(true);
     expect(installed.received()).toBe("SIGTERM");
   });
 
-  it("once the session has ended, exits 130 at once on a second signal", () => {
+  it("before and after the apply, exits 130 at once on a second signal", async () => {
     const before = process.listeners("SIGINT");
-    const exit = vi.fn();
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    installed = devSignals(exit);
-    installed.sessionEnded();
-    press(handlers(before));
-    expect(exit).not.toHaveBeenCalled();
-    press(handlers(before));
-    expect(exit).toHaveBeenCalledWith(130);
+    for (const moment of ["before", "after"] as const) {
+      const exit = vi.fn();
+      installed?.dispose();
+      installed = devSignals(exit);
+      if (moment === "after") await installed.duringSession(async () => undefined);
+      press(handlers(before));
+      expect(exit).not.toHaveBeenCalled();
+      press(handlers(before));
+      expect(exit).toHaveBeenCalledWith(130);
+    }
     vi.restoreAllMocks();
   });
 
