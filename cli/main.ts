@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { dirname, relative } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { DEFAULT_DEV_PORT, DEFAULT_TOKEN_TTL_SECONDS, TOKEN_TTL_BOUNDS, tokenTtlFromText } from "../local/dev-defaults";
+import { ORG_ROLES } from "../spec/org-roles";
 import { SpecError } from "../spec/spec-errors";
 import { projectRoot } from "./project-root";
 import { exitAfterFlush } from "./exit";
@@ -139,18 +141,18 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
 
   cli.command("dev")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
-    .option("--port <n>", "the router's port on 127.0.0.1", portNumber, 8787)
+    .option("--port <n>", "the router's port on 127.0.0.1", portNumber, DEFAULT_DEV_PORT)
     .description("apply the stack to the embedded Postgres as up --local does, without the proof, then serve the org's edge in workerd on a local port until Ctrl-C (exit 130)")
     .action(async (stack: string, options: { port: number }) => run((await import("./commands/dev.js")).dev(stack, options, projectDir())));
 
   cli.command("token")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
     .requiredOption("--email <e-mail>", "whom the token names (a lower-case e-mail address)")
-    .requiredOption("--role <role>", "a base role (owner, admin, developer, viewer) or one of the org's custom roles")
+    .requiredOption("--role <role>", `a base role (${ORG_ROLES.join(", ")}) or one of the org's custom roles`)
     .option("--workspaces <list>", "comma-separated workspaces of the org the user is a member of (default: none)")
-    .option("--ttl <seconds>", "how long the token is valid, 60..43200 (default: 3600)")
+    .option("--ttl <seconds>", `how long the token is valid, whole seconds ${TOKEN_TTL_BOUNDS.min}..${TOKEN_TTL_BOUNDS.max}`, tokenTtl, DEFAULT_TOKEN_TTL_SECONDS)
     .description("print a token of the local identity provider that tenantry dev's edge trusts (only the token, on stdout)")
-    .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl?: string }) =>
+    .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl: number }) =>
       run((await import("./commands/dev.js")).token(stack, options, projectDir())));
 
   cli.command("sql")
@@ -169,6 +171,12 @@ function positiveSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 60) throw new InvalidArgumentError("expected whole seconds, at least 60");
   return n;
+}
+
+function tokenTtl(value: string): number {
+  const seconds = tokenTtlFromText(value);
+  if (seconds === undefined) throw new InvalidArgumentError(`expected whole seconds ${TOKEN_TTL_BOUNDS.min}..${TOKEN_TTL_BOUNDS.max}`);
+  return seconds;
 }
 
 function portNumber(value: string): number {

@@ -1,7 +1,7 @@
 import { emailAddress } from "../spec/spec-fields";
 import { SpecError, type SpecProblem } from "../spec/spec-errors";
 import { ORG_ROLES, type OrgSpec } from "../spec/spec";
-import { MAX_TOKEN_AGE } from "../workers/dispatch/router";
+import { DEFAULT_TOKEN_TTL_SECONDS, TOKEN_TTL_BOUNDS } from "./dev-defaults";
 import type { Subject } from "./edge-subjects";
 
 /*
@@ -12,10 +12,6 @@ import type { Subject } from "./edge-subjects";
  * do not echo what was typed.
  */
 
-/** How long a token lives by default, in seconds. */
-export const DEFAULT_TOKEN_TTL_SECONDS = 3_600;
-/** At least a minute; at most what the router accepts at all (it refuses tokens issued longer ago). */
-export const TOKEN_TTL_BOUNDS = { min: 60, max: MAX_TOKEN_AGE } as const;
 
 /** The options as typed. */
 export interface TokenRequest {
@@ -23,8 +19,8 @@ export interface TokenRequest {
   readonly role: string;
   /** Comma-separated workspace slugs; none when absent. */
   readonly workspaces?: string;
-  /** Whole seconds; DEFAULT_TOKEN_TTL_SECONDS when absent. */
-  readonly ttl?: string;
+  /** Whole seconds (the command line parses --ttl with tokenTtlFromText); DEFAULT_TOKEN_TTL_SECONDS when absent. */
+  readonly ttlSeconds?: number;
 }
 
 export interface TokenGrant {
@@ -54,9 +50,8 @@ export function parseTokenRequest(spec: Pick<OrgSpec, "slug" | "roles" | "worksp
     else if (workspaces.indexOf(workspace) !== i) problem(`--workspaces[${i}]`, `repeats --workspaces[${workspaces.indexOf(workspace)}]`);
   });
 
-  const ttlRule = `must be whole seconds ${TOKEN_TTL_BOUNDS.min}..${TOKEN_TTL_BOUNDS.max}`;
-  const ttl = request.ttl === undefined ? DEFAULT_TOKEN_TTL_SECONDS : /^\d{1,9}$/.test(request.ttl) ? Number(request.ttl) : Number.NaN;
-  if (!(ttl >= TOKEN_TTL_BOUNDS.min && ttl <= TOKEN_TTL_BOUNDS.max)) problem("--ttl", Number.isNaN(ttl) ? ttlRule : `${ttlRule} (got ${ttl})`);
+  const ttl = request.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+  if (!(Number.isInteger(ttl) && ttl >= TOKEN_TTL_BOUNDS.min && ttl <= TOKEN_TTL_BOUNDS.max)) problem("--ttl", `must be whole seconds ${TOKEN_TTL_BOUNDS.min}..${TOKEN_TTL_BOUNDS.max} (got ${ttl})`);
 
   if (problems.length > 0) throw new SpecError(problems);
   return { subject: { sub: request.email, email: request.email, org: spec.slug, role: request.role, workspaces }, ttlSeconds: ttl };

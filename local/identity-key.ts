@@ -1,7 +1,7 @@
-import { linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
-import { readJsonIfExists } from "./private-file";
+import { SpecError } from "../spec/spec-errors";
 
 /*
  * The signing key of the local identity provider: the one key the edge in workerd trusts, and
@@ -46,7 +46,7 @@ export async function ephemeralSigningKey(): Promise<SigningKey> {
  * process got there first; then that one's key is used, so `dev` and `token` never disagree.
  */
 export async function persistedSigningKey(file: string): Promise<SigningKey> {
-  const existing = readJsonIfExists<JWK>(file);
+  const existing = readKeyFile(file);
   if (existing !== undefined) return fromFile(file, existing);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const candidate = `${file}.${process.pid}.tmp`;
@@ -58,17 +58,50 @@ export async function persistedSigningKey(file: string): Promise<SigningKey> {
   } finally {
     rmSync(candidate, { force: true });
   }
-  const kept = readJsonIfExists<JWK>(file);
+  const kept = readKeyFile(file);
   if (kept === undefined) throw new Error(`${file} vanished as it was made (a reset ran at the same time?); run this again`);
   return fromFile(file, kept);
 }
 
-async function fromFile(file: string, jwk: JWK): Promise<SigningKey> {
+/** How to get a new key, for every refusal of the kept one. */
+const REMAKE = "delete it (or run npx tenantry down --local --reset) and start npx tenantry dev again, which makes a new one";
+
+function keyFileProblem(file: string, message: string): SpecError {
+  return new SpecError([{ field: file, message }]);
+}
+
+/**
+ * The kept key's file as text, or undefined when there is none. A file other users could read
+ * (or change) is refused, not repaired: whoever read it may have kept a copy and can mint tokens
+ * the edge trusts, and a chmod cannot take that copy back; only a new key can. The mode is read
+ * from the open file, so it is the mode of what is read.
+ */
+function readKeyFile(file: string): string | undefined {
+  let fd: number;
   try {
+    fd = openSync(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const mode = fstatSync(fd).mode & 0o777;
+    if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+      throw keyFileProblem(file, `${file} is open to other users (mode 0${mode.toString(8)}, not 0600): any of them may have copied the key and could mint tokens the local edge trusts; ${REMAKE}`);
+    }
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function fromFile(file: string, text: string): Promise<SigningKey> {
+  try {
+    const jwk = JSON.parse(text) as JWK;
     if (jwk.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.d !== "string") throw new Error("not an EC P-256 private key");
     return await fromPrivateJwk(jwk);
   } catch {
-    throw new Error(`${file} is not a tenantry identity key; delete it (or run npx tenantry down --local --reset) and run npx tenantry dev again`);
+    throw keyFileProblem(file, `${file} is not a tenantry identity key; ${REMAKE}`);
   }
 }
 

@@ -4,7 +4,8 @@ import { checkCrossFieldRules, PUBLIC_MAIL_DOMAINS } from "./spec-rules";
 import { QUOTA_BOUNDS } from "./quota-bounds";
 import { SECRET_REFERENCE } from "./secret-reference";
 import { boundedInt, domainName, emailAddress, environmentSlug, forwardHeaderList, httpsUrl, orgSlug, slug, workspaceSlug } from "./spec-fields";
-import { ACTIONS, BASE_ROLES } from "../workers/lib/access-policy";
+import { ACTIONS } from "../workers/lib/access-policy";
+import { ORG_ROLES } from "./org-roles";
 
 /*
  * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
@@ -36,8 +37,7 @@ export const quotasSchema = z
   })
   .describe("The org's limits. Each is bounded both ways (0 means no limit in Postgres, so it is refused) and defaults to the safe value.");
 
-/** The base roles, highest first (access-policy.ts ranks them). */
-export const ORG_ROLES = ["owner", "admin", "developer", "viewer"] as const satisfies readonly (typeof BASE_ROLES)[number][];
+export { ORG_ROLES } from "./org-roles";
 
 /**
  * Who may reach an app: exactly one of the four forms. Written as one strict object checked

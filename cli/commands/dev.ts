@@ -1,12 +1,15 @@
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { relative } from "node:path";
+import { DEFAULT_TOKEN_TTL_SECONDS } from "../../local/dev-defaults";
 import type { LocalEdge } from "../../local/edge";
 import type { SigningKey, TokenSettings } from "../../local/identity-key";
+import type { LocalStack } from "../../local/up";
 import { SpecError } from "../../spec/spec-errors";
 import type { OrgSpec } from "../../spec/spec";
+import { devSignals, type DevSignals } from "../dev-signals";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes";
-import { withLocalSession } from "../local-session";
+import { InterruptedError, withLocalSession } from "../local-session";
 
 /*
  * `tenantry dev <stack>`: what `up --local` applies, without the proof, then the org's edge in
@@ -19,22 +22,25 @@ import { withLocalSession } from "../local-session";
  * another port, with a key of its own).
  */
 
-export const DEFAULT_DEV_PORT = 8787;
-/** The sample token `dev` prints lives as long as one `token` mints by default. */
-const SAMPLE_TTL_SECONDS = 3_600;
 const LOOPBACK = "127.0.0.1";
 
-/** The stack's validated spec, with the edge `dev` and `token` need. No Pulumi import: `token` answers quickly. */
-async function specWithEdge(stack: string, projectDir: string): Promise<OrgSpec & { edge: NonNullable<OrgSpec["edge"]> }> {
-  const [{ readStackFile, resolveStackFile }, { orgSpecFromStackConfig }] = await Promise.all([import("../../harness/stack-file.js"), import("../../spec/stack-config.js")]);
-  const spec = orgSpecFromStackConfig({ ...readStackFile(resolveStackFile(stack, projectDir)), now: new Date() });
+type ServableSpec = OrgSpec & { edge: NonNullable<OrgSpec["edge"]> };
+
+/** The spec, if it has an edge with apps to serve or mint tokens for. */
+function servable(spec: OrgSpec): ServableSpec {
   const { edge } = spec;
   if (edge === undefined) throw new SpecError([{ field: "tenantry:org.edge", message: `tenantry:org.edge is not set: org ${spec.slug} declares no edge to serve or mint tokens for` }]);
   if (spec.apps.length === 0) throw new SpecError([{ field: "tenantry:org.apps", message: `tenantry:org.apps is empty: org ${spec.slug}'s router would answer 404 to every request` }]);
   return { ...spec, edge };
 }
 
-async function tokenSettings(spec: { edge: NonNullable<OrgSpec["edge"]> }, expiresIn: number): Promise<TokenSettings> {
+/** The stack's validated spec, for `token`: the spec alone, no Pulumi import, so it answers quickly. */
+async function specWithEdge(stack: string, projectDir: string): Promise<ServableSpec> {
+  const [{ readStackFile, resolveStackFile }, { orgSpecFromStackConfig }] = await Promise.all([import("../../harness/stack-file.js"), import("../../spec/stack-config.js")]);
+  return servable(orgSpecFromStackConfig({ ...readStackFile(resolveStackFile(stack, projectDir)), now: new Date() }));
+}
+
+async function tokenSettings(spec: Pick<ServableSpec, "edge">, expiresIn: number): Promise<TokenSettings> {
   const { LOCAL_ISSUER } = await import("../../local/identity-key.js");
   return { issuer: LOCAL_ISSUER, audience: spec.edge.identity.audience, expiresIn };
 }
@@ -64,20 +70,29 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 export async function dev(stack: string, options: { port: number }, projectDir: string): Promise<number> {
-  const spec = await specWithEdge(stack, projectDir);
-  if (!(await portIsFree(options.port))) throw portTaken(options.port);
-  const key = await identityKey(projectDir);
-  await applyWithoutProof(stack, projectDir);
-  return serve(stack, spec, key, options.port);
+  const signals = devSignals();
+  try {
+    // First, as it needs nothing loaded: a second dev on the same port is refused at once.
+    if (!(await portIsFree(options.port))) throw portTaken(options.port);
+    // Read and validated once, for the apply and the edge alike (this loads the engine, Pulumi).
+    const { loadLocalStack } = await import("../../local/up.js");
+    const local = loadLocalStack(projectDir, stack);
+    const spec = servable(local.tenant.spec);
+    const key = await identityKey(projectDir);
+    if (signals.stop.aborted) throw new InterruptedError(`interrupted by ${signals.received() ?? "a signal"} before anything was applied`);
+    await signals.duringSession(() => applyWithoutProof(local, projectDir));
+    return await serve(stack, spec, key, options.port, signals);
+  } finally {
+    signals.dispose();
+  }
 }
 
 /** `up --local` for one stack, minus the proof, under the local state's lock. */
-async function applyWithoutProof(stack: string, projectDir: string): Promise<void> {
+async function applyWithoutProof(local: LocalStack, projectDir: string): Promise<void> {
   await withLocalSession(projectDir, async ({ signal }) => {
-    const [{ loadLocalStack, upLocal }, { reportEachLeftoverOnce }, { describeUp }] = await Promise.all([
+    const [{ upLocal }, { reportEachLeftoverOnce }, { describeUp }] = await Promise.all([
       import("../../local/up.js"), import("../../local/proof-objects.js"), import("./local.js"),
     ]);
-    const local = loadLocalStack(projectDir, stack);
     const started = Date.now();
     const result = await upLocal(local, { signal, onLeftovers: reportEachLeftoverOnce((line) => console.error(`warning: ${line}`)) });
     console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, local.paths.dataDir)}`);
@@ -87,24 +102,12 @@ async function applyWithoutProof(stack: string, projectDir: string): Promise<voi
 }
 
 /**
- * Runs the edge until SIGINT or SIGTERM, then stops workerd (its port is free once this returns)
- * and answers 130, as every local command stopped by a signal does. A second signal exits at
- * once; miniflare's exit hook still stops workerd.
+ * Runs the edge until the first SIGINT or SIGTERM (which may have come before it started), then
+ * stops workerd (its port is free once this returns) and answers 130, as every local command
+ * stopped by a signal does.
  */
-async function serve(stack: string, spec: OrgSpec & { edge: NonNullable<OrgSpec["edge"]> }, key: SigningKey, port: number): Promise<number> {
-  const stop = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (received !== undefined) {
-      process.stderr.write(`${signal} again: stopped at once\n`);
-      process.exit(EXIT_INTERRUPTED);
-    }
-    received = signal;
-    stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
+async function serve(stack: string, spec: ServableSpec, key: SigningKey, port: number, signals: DevSignals): Promise<number> {
+  if (!signals.stop.aborted) {
     const [{ startEdge, standInSecretValues }, { signToken }, { admittedAndRefused }, { renderDevReady }] = await Promise.all([
       import("../../local/edge.js"), import("../../local/identity-key.js"), import("../../local/edge-subjects.js"), import("../render-dev.js"),
     ]);
@@ -117,29 +120,26 @@ async function serve(stack: string, spec: OrgSpec & { edge: NonNullable<OrgSpec[
       throw error;
     }
     try {
-      if (!stop.signal.aborted) {
+      if (!signals.stop.aborted) {
         const app = spec.apps[0] as OrgSpec["apps"][number];
         const [subject] = admittedAndRefused(spec, app);
-        const token = await signToken(key, subject, await tokenSettings(spec, SAMPLE_TTL_SECONDS));
+        const token = await signToken(key, subject, await tokenSettings(spec, DEFAULT_TOKEN_TTL_SECONDS));
         const path = `/${spec.environments[0] ?? ""}/${app.slug}/whoami`;
-        console.log(`\n${renderDevReady({ stack, spec, url: edge.url, sample: { subject, path, token, ttlSeconds: SAMPLE_TTL_SECONDS } })}`);
-        await once(stop.signal, "abort");
+        console.log(`\n${renderDevReady({ stack, spec, url: edge.url, sample: { subject, path, token, ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS } })}`);
+        await once(signals.stop, "abort");
       }
     } finally {
       await edge.dispose();
     }
-  } finally {
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
   }
-  console.error(`stopped by ${received ?? "a signal"}: workerd exited and port ${port} is free; the embedded Postgres keeps running (npx tenantry down --local stops it)`);
+  console.error(`stopped by ${signals.received() ?? "a signal"}: workerd exited and port ${port} is free; the embedded Postgres keeps running (npx tenantry down --local stops it)`);
   return EXIT_INTERRUPTED;
 }
 
-export async function token(stack: string, options: { email: string; role: string; workspaces?: string; ttl?: string }, projectDir: string): Promise<number> {
+export async function token(stack: string, options: { email: string; role: string; workspaces?: string; ttl?: number }, projectDir: string): Promise<number> {
   const spec = await specWithEdge(stack, projectDir);
   const [{ parseTokenRequest }, { signToken }] = await Promise.all([import("../../local/dev-token.js"), import("../../local/identity-key.js")]);
-  const grant = parseTokenRequest(spec, options);
+  const grant = parseTokenRequest(spec, { ...options, ttlSeconds: options.ttl });
   const signed = await signToken(await identityKey(projectDir), grant.subject, await tokenSettings(spec, grant.ttlSeconds));
   // Only the token on stdout, so TOKEN=$(tenantry token ...) works.
   process.stdout.write(`${signed}\n`);

@@ -72,7 +72,20 @@ export class CliProject {
   }
 
   start(...args: string[]): Running {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    return this.spawn(args, false);
+  }
+
+  /**
+   * Starts the command as a shell starts a foreground job: in a process group of its own (whose
+   * id is its pid), so `process.kill(-pid, "SIGINT")` reaches every process of the group at
+   * once, the command and whatever it spawned, as a terminal's Ctrl-C does.
+   */
+  startAsJob(...args: string[]): Running {
+    return this.spawn(args, true);
+  }
+
+  private spawn(args: readonly string[], detached: boolean): Running {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));

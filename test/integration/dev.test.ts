@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readHolder } from "../../local/lock";
@@ -40,6 +41,24 @@ async function canListen(port: number): Promise<boolean> {
   }
 }
 
+/** The processes of a process group, as "pid name" (Linux /proc): the group a terminal's Ctrl-C reaches. */
+function processGroup(pgid: number): string[] {
+  const members: string[] = [];
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // exited while listed
+    }
+    // "pid (name) state ppid pgrp ...": the name may hold spaces and parentheses.
+    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") members.push(`${pid} ${name}`);
+  }
+  return members;
+}
+
 const stdoutOf = async () => {
   let out = "";
   dev.child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
@@ -49,13 +68,13 @@ const stdoutOf = async () => {
 
 beforeAll(async () => {
   port = await freePort();
-  dev = cli.start("dev", "org-acme", "--port", String(port));
+  dev = cli.startAsJob("dev", "org-acme", "--port", String(port));
   printed = await stdoutOf();
 }, CLI_TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   if (dev.child.exitCode === null) {
-    dev.child.kill("SIGKILL");
+    process.kill(-dev.pid, "SIGKILL");
     await dev.finished;
   }
   cli.remove();
@@ -111,12 +130,16 @@ describe("tenantry dev", () => {
     expect(second.stdout).toBe("");
   });
 
-  it("stops on SIGINT with exit 130, saying the embedded Postgres keeps running, and frees the port", async () => {
-    expect(await canListen(port)).toBe(false); // the control: dev holds it until now
-    dev.child.kill("SIGINT");
+  it("stops on Ctrl-C as a terminal sends it (SIGINT to the whole process group): exit 130, the port free, no workerd left, Postgres still up", async () => {
+    // The controls: until now dev holds the port, and workerd runs in dev's process group.
+    expect(await canListen(port)).toBe(false);
+    expect(processGroup(dev.pid).some((p) => p.includes("workerd"))).toBe(true);
+    process.kill(-dev.pid, "SIGINT");
     const { code, stderr } = await dev.finished;
     expect(code).toBe(130);
-    expect(stderr).toContain(`stopped by SIGINT: workerd exited and port ${port} is free; the embedded Postgres keeps running`);
+    expect(stderr).toContain(`stopped by SIGINT: workerd exited and port ${port} is free; the embedded Postgres keeps running (npx tenantry down --local stops it)\n`);
     expect(await canListen(port)).toBe(true);
+    expect(processGroup(dev.pid)).toEqual([]);
+    expect((await cli.asSuperuser("postgres", ["SELECT 1 AS up"])).rows).toEqual([{ up: 1 }]);
   });
 });

@@ -41,7 +41,7 @@ describe("tenantry token", () => {
       written.push(String(chunk));
       return true;
     });
-    const code = await token("org-acme", { email: "cfo@acme.com", role: "viewer", workspaces: "billing", ttl: "600" }, dir);
+    const code = await token("org-acme", { email: "cfo@acme.com", role: "viewer", workspaces: "billing", ttl: 600 }, dir);
     vi.restoreAllMocks();
     expect(code).toBe(0);
     expect(written).toHaveLength(1);

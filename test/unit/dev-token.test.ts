@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TOKEN_TTL_SECONDS, parseTokenRequest, tokenRoles } from "../../local/dev-token";
+import { DEFAULT_TOKEN_TTL_SECONDS, TOKEN_TTL_BOUNDS, tokenTtlFromText } from "../../local/dev-defaults";
+import { parseTokenRequest, tokenRoles } from "../../local/dev-token";
+import { MAX_TOKEN_AGE } from "../../workers/lib/token-age";
 import { SpecError } from "../../spec/spec-errors";
 import { parseOrgSpec } from "../../spec/spec";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
@@ -67,14 +69,22 @@ describe("tenantry token's options", () => {
   });
 
   it("takes a lifetime of 60..43200 whole seconds, the router's maximum token age", () => {
-    expect(parseTokenRequest(spec, { email: "a@acme.com", role: "viewer", ttl: "60" }).ttlSeconds).toBe(60);
-    expect(parseTokenRequest(spec, { email: "a@acme.com", role: "viewer", ttl: "43200" }).ttlSeconds).toBe(43_200);
-    expect(problems({ email: "a@acme.com", role: "viewer", ttl: "59" })).toEqual(["--ttl must be whole seconds 60..43200 (got 59)"]);
-    expect(problems({ email: "a@acme.com", role: "viewer", ttl: "43201" })).toEqual(["--ttl must be whole seconds 60..43200 (got 43201)"]);
-    for (const ttl of ["1h", "-60", "60.5", "", "1e3"]) expect(problems({ email: "a@acme.com", role: "viewer", ttl })).toEqual(["--ttl must be whole seconds 60..43200"]);
+    expect(parseTokenRequest(spec, { email: "a@acme.com", role: "viewer", ttlSeconds: 60 }).ttlSeconds).toBe(60);
+    expect(parseTokenRequest(spec, { email: "a@acme.com", role: "viewer", ttlSeconds: 43_200 }).ttlSeconds).toBe(43_200);
+    for (const ttlSeconds of [59, 43_201, 60.5, -60]) {
+      expect(problems({ email: "a@acme.com", role: "viewer", ttlSeconds })).toEqual([`--ttl must be whole seconds 60..43200 (got ${ttlSeconds})`]);
+    }
+  });
+
+  it("reads --ttl as whole seconds within the bounds, and nothing else", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 10 * MAX_TOKEN_AGE }), (seconds) => {
+      const inBounds = seconds >= TOKEN_TTL_BOUNDS.min && seconds <= TOKEN_TTL_BOUNDS.max;
+      expect(tokenTtlFromText(String(seconds))).toBe(inBounds ? seconds : undefined);
+    }));
+    for (const text of ["1h", "-60", "60.5", "", "1e3", " 600", "0x100", "600s"]) expect(tokenTtlFromText(text)).toBeUndefined();
   });
 
   it("reports every bad option at once", () => {
-    expect(problems({ email: "X", role: "root", workspaces: "ops", ttl: "0" })).toHaveLength(4);
+    expect(problems({ email: "X", role: "root", workspaces: "ops", ttlSeconds: 0 })).toHaveLength(4);
   });
 });

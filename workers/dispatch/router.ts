@@ -3,6 +3,7 @@ import { decide, type Subject } from "../lib/access-policy";
 import type { DispatchNamespace, RateLimit, SecretsStoreSecret } from "../lib/bindings";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
+import { MAX_TOKEN_AGE } from "../lib/token-age";
 import { scriptName, type RouterConfig } from "./config";
 
 /*
@@ -57,8 +58,6 @@ function verifiedCache(identity: RouterConfig["identity"]): Map<string, JWTPaylo
   return verified.tokens;
 }
 
-/** The oldest token (by `iat`) the router accepts, in seconds: 12 h. */
-export const MAX_TOKEN_AGE = 12 * 60 * 60;
 
 /** A cached verdict holds while the token has neither expired nor grown too old. */
 function stillValid(payload: JWTPayload, nowSeconds: number): boolean {
