@@ -18,6 +18,15 @@ export interface StackFile {
 const PROJECT = "tenantry";
 
 /**
+ * The top-level keys of Pulumi's stack settings file (its ProjectStack: config, secretsprovider,
+ * encryptedkey, encryptionsalt, environment); tenantry reads config only. Any other key is
+ * refused, as unknown keys are everywhere else: a misspelt `config:` would drop every setting.
+ * schema/stack.schema.json allows exactly these (reference/stack-schema.ts reads this list).
+ */
+export const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"] as const;
+export type StackFileKey = (typeof STACK_FILE_KEYS)[number];
+
+/**
  * The first line of every stack file in stacks/: editors with yaml-language-server check the file
  * against the generated schema (schema/stack.schema.json) while the user types. The server
  * resolves a relative path against the stack file's own folder.
@@ -80,6 +89,7 @@ export function parseStackFile(text: string, path: string): StackFile {
     const where = error instanceof Error && "linePos" in error ? lineOf(error) : "";
     throw new SpecError([{ field: "stack", message: `${basename(path)} is not valid YAML${where}` }]);
   }
+  if (isRecord(document)) throwOnUnknownTopLevelKeys(document, path);
   const config = isRecord(document) ? document["config"] ?? {} : undefined;
   if (!isRecord(config)) {
     throw new SpecError([{ field: "config", message: `${basename(path)} must be a mapping with a config: mapping` }]);
@@ -97,6 +107,17 @@ export function parseStackFile(text: string, path: string): StackFile {
     }
   }
   return { path, stack, values, secretKeys };
+}
+
+function throwOnUnknownTopLevelKeys(document: Record<string, unknown>, path: string): void {
+  const known: readonly string[] = STACK_FILE_KEYS;
+  const problems = Object.keys(document)
+    .filter((key) => !known.includes(key))
+    .map((key) => ({
+      field: key,
+      message: `${key} is not a stack file setting: ${basename(path)} may hold only ${STACK_FILE_KEYS.join(", ")} at its top level (tenantry reads config)${didYouMean(key, STACK_FILE_KEYS)}`,
+    }));
+  if (problems.length > 0) throw new SpecError(problems);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -4,7 +4,7 @@ import Ajv, { type ValidateFunction } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { parseStackFile, STACK_SCHEMA_MODELINE, readStackFile } from "../../harness/stack-file";
+import { parseStackFile, STACK_FILE_KEYS, STACK_SCHEMA_MODELINE, readStackFile } from "../../harness/stack-file";
 import { GENERATED_FILES } from "../../reference/generated-files";
 import { RULES_BEYOND_SCHEMA, STACK_SCHEMA_PATH } from "../../reference/stack-schema";
 import { checkProviderSettings } from "../../spec/provider-settings";
@@ -244,6 +244,40 @@ describe("the schema and the program on generated config keys", () => {
       // Only a rule listed beyond the schema (a quoted port's range) may let the schema accept what the program refuses.
       else if (!refused.every((field) => beyondFields.has(field))) expect(schemaAccepts, what).toBe(false);
     }), { numRuns: 400 });
+  });
+
+  it("agree on every key added at the top level of acme's file, beside config: Pulumi's own keys pass, any other key is refused", () => {
+    const pulumiKeys = STACK_FILE_KEYS.filter((key) => key !== "config");
+    /** A value of the shape Pulumi itself reads for one of its keys (the program does not read them; the schema states their types). */
+    const pulumiValue = (key: string) => (key === "environment" ? fc.array(fc.constantFrom("acme/prod", "shared"), { maxLength: 2 }) : fc.constantFrom("passphrase", "v1:c2FsdA==", "awskms://alias/x"));
+    const slip = fc.tuple(fc.constantFrom(...STACK_FILE_KEYS), fc.nat(), fc.constantFrom(..."aeiouxz")).map(([key, at, letter]) => {
+      const i = at % key.length;
+      return at % 2 === 0 ? key.slice(0, i) + letter + key.slice(i + 1) : key.slice(0, i) + key.slice(i + 1);
+    });
+    const other = fc.oneof(
+      fc.constantFrom("notes", "Config", "CONFIG", "secretsProvider", "stackConfigDir", "imports", "name", "runtime", "tenantry:org", "org"),
+      fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_:-]{0,12}$/),
+      slip,
+    ).filter((key) => !(STACK_FILE_KEYS as readonly string[]).includes(key));
+    const entry = fc.oneof(
+      fc.constantFrom(...pulumiKeys).chain((key) => pulumiValue(key).map((value) => [key, value] as const)),
+      fc.tuple(other, fc.constantFrom<unknown>("reviewed by ops", 1, true, null, ["x"], { a: 1 })),
+    );
+    let refusedCount = 0;
+    fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 3 }), (entries) => {
+      const document = { ...ACME_FILE?.document, ...Object.fromEntries(entries) };
+      const refused = programRefuses(stringify(document));
+      const schemaAccepts = schemaErrors(document).length === 0;
+      const what = JSON.stringify(entries);
+      expect(schemaAccepts, what).toBe(refused.length === 0);
+      const unknown = entries.map(([key]) => key).filter((key) => !(STACK_FILE_KEYS as readonly string[]).includes(key));
+      // The program refuses by naming each unknown key, not for some other reason.
+      expect(refused.sort(), what).toEqual([...new Set(unknown)].sort());
+      if (unknown.length > 0) refusedCount += 1;
+    }), { numRuns: 400 });
+    // Both sides of the property are reached.
+    expect(refusedCount).toBeGreaterThan(100);
+    expect(refusedCount).toBeLessThan(350);
   });
 });
 
