@@ -36,3 +36,17 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const name = closestName(word, candidates);
   return name === undefined ? "" : `; did you mean ${name}?`;
 }
+
+/**
+ * {@link didYouMean} for a `namespace:name` config key: compared by name with the known keys of its
+ * own namespace only, and answered with the whole key (`postgresql:sslmod` -> postgresql:sslmode).
+ */
+export function didYouMeanKey(key: string, knownKeys: readonly string[]): string {
+  const [namespace, name = ""] = key.split(/:(.*)/s);
+  const sameNamespace = knownKeys.flatMap((known) => {
+    const [ns, knownName] = known.split(/:(.*)/s);
+    return ns === namespace && knownName !== undefined ? [knownName] : [];
+  });
+  const meant = closestName(name, sameNamespace);
+  return meant === undefined ? "" : `; did you mean ${namespace}:${meant}?`;
+}

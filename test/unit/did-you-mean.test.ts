@@ -1,13 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { resolveStackFile } from "../../harness/stack-file";
+import { parseStackFile, readStackFile, resolveStackFile } from "../../harness/stack-file";
 import { closeEnough, closestName, editDistance } from "../../spec/closest-name";
 import { orgSpecSchema, parseOrgSpec, quotasSchema } from "../../spec/spec";
-import { SpecError } from "../../spec/spec-errors";
+import { POSTGRES_KEYS_READ } from "../../spec/provider-settings";
+import { ORG_CONFIG_KEY, SpecError } from "../../spec/spec-errors";
+import { tenantStackFromConfig } from "../../spec/stack-config";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
 
 /*
@@ -150,6 +152,56 @@ describe("an unknown spec field", () => {
     const org = validOrgInput();
     org["tenantBypass"] = true;
     expect(problemsOf(org)).toEqual(["tenantry:org.tenantBypass is not a known field (unknown keys are refused so a typo never falls back to a default)"]);
+  });
+});
+
+describe("a misspelt stack setting", () => {
+  const acme = readStackFile(join(__dirname, "..", "..", "stacks", "Pulumi.org-acme.yaml"));
+  /** The message the program gives for `key` added to acme's config, if it refuses that key. */
+  const messageFor = (key: string): string | undefined => {
+    try {
+      tenantStackFromConfig({ ...acme, values: { ...acme.values, [key]: "x" }, now: NOW });
+    } catch (error) {
+      if (!(error instanceof SpecError)) throw error;
+      return error.problems.find((p) => p.field === key)?.message;
+    }
+    return undefined;
+  };
+  const ORG_NAME = ORG_CONFIG_KEY.replace(/^tenantry:/, "");
+
+  it("answers tenantry:orgg and postgresql:sslmod with the key meant", () => {
+    expect(messageFor("tenantry:orgg")).toBe("tenantry:orgg is not a tenantry setting: tenantry reads only tenantry:org, and has no dev-mode or bypass switch; did you mean tenantry:org?");
+    expect(messageFor("postgresql:sslmod")).toBe("postgresql:sslmod is not read: the org's Postgres provider takes only postgresql:host, port, username, database, sslmode, sslrootcert, clientcert, superuser, maxConnections, password; remove it from the stack file; did you mean postgresql:sslmode?");
+  });
+
+  it("answers any one-slip typo of tenantry:org, namespaced or not, with tenantry:org", () => {
+    fc.assert(fc.property(oneEditFrom([ORG_NAME]), ({ typo }) => {
+      expect(messageFor(`tenantry:${typo}`)).toMatch(/; did you mean tenantry:org\?$/);
+    }), { numRuns: 100 });
+    // Pulumi puts a key without a namespace into the project's: orgg in the file is tenantry:orgg.
+    const text = readFileSync(acme.path, "utf8").replace(/^config:\n/m, "config:\n  orgg: x\n");
+    const bare = parseStackFile(text, acme.path);
+    expect(bare.values["tenantry:orgg"]).toBe("x");
+    expect(() => tenantStackFromConfig({ ...bare, now: NOW })).toThrow(/tenantry:orgg is not a tenantry setting: .*; did you mean tenantry:org\?$/m);
+  });
+
+  it("answers any one-slip typo of a postgresql setting the provider reads with that setting, unless another is as close", () => {
+    fc.assert(fc.property(oneEditFrom(POSTGRES_KEYS_READ), ({ key, typo }) => {
+      const message = messageFor(`postgresql:${typo}`) ?? "";
+      const expected = expectedAnswer(typo, POSTGRES_KEYS_READ);
+      expect(expected.oneOf).toContain(key);
+      const suggested = /; did you mean postgresql:([A-Za-z]+)\?$/.exec(message)?.[1];
+      if (expected.exactly !== undefined) expect(suggested, message).toBe(expected.exactly);
+      else expect(expected.oneOf, message).toContain(suggested);
+    }), { numRuns: 300 });
+  });
+
+  it("is never answered from another namespace, nor for a setting far from every known one", () => {
+    expect(messageFor("cloudflare:sslmode")).not.toMatch(/did you mean/);
+    expect(messageFor("tenantry:devMode")).not.toMatch(/did you mean/);
+    expect(messageFor("postgresql:scheme")).not.toMatch(/did you mean/);
+    // Control: the same slip, in the namespace that has the key, is answered.
+    expect(messageFor("postgresql:sslmod")).toMatch(/did you mean postgresql:sslmode\?$/);
   });
 });
 
