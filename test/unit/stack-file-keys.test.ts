@@ -45,6 +45,13 @@ describe("a stack file's top-level keys", () => {
     ]);
   });
 
+  it("refuses a value of Pulumi's own keys that is not of the shape Pulumi reads, as the schema does", () => {
+    expect(refusal(`${ACME}secretsprovider: 5\nenvironment: acme/prod\n`)).toEqual([
+      "secretsprovider must be a string (Pulumi's setting)",
+      "environment must be a list of environment names or a mapping (Pulumi's setting)",
+    ]);
+  });
+
   it("accepts Pulumi's own keys beside config (control: the same file, which the refusals above differ from by one key)", () => {
     expect(refusal(ACME)).toEqual([]);
     expect(refusal(`${ACME}secretsprovider: passphrase\nencryptionsalt: v1:c2FsdA==\nencryptedkey: ""\nenvironment: [acme/prod]\n`)).toEqual([]);
