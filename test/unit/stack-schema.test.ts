@@ -268,7 +268,7 @@ describe("the schema and the program on generated config keys", () => {
       fc.constantFrom(...pulumiKeys).chain((key) => pulumiValue(key).map(([value, wellFormed]) => ({ key, value, wellFormed }))),
       fc.record({ key: other, value: fc.constantFrom<unknown>("reviewed by ops", 1, true, null, ["x"], { a: 1 }), wellFormed: fc.constant(false) }),
     );
-    let refusedCount = 0;
+    const reached = { accepted: 0, refused: 0 };
     fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 3 }), (entries) => {
       // A key given twice keeps its last value, as in the document.
       const last = new Map(entries.map((e) => [e.key, e] as const));
@@ -279,11 +279,11 @@ describe("the schema and the program on generated config keys", () => {
       expect(schemaAccepts, what).toBe(refused.length === 0);
       // The program refuses by naming each unknown or misshapen key, and for no other reason.
       expect(refused.sort(), what).toEqual([...last.values()].filter((e) => !e.wellFormed).map((e) => e.key).sort());
-      if (refused.length > 0) refusedCount += 1;
+      reached[refused.length > 0 ? "refused" : "accepted"] += 1;
     }), { numRuns: 500 });
-    // Both sides of the property are reached.
-    expect(refusedCount).toBeGreaterThan(150);
-    expect(refusedCount).toBeLessThan(450);
+    // Both sides of the property are reached (about 12% of runs are accepted: 58..71 seen).
+    expect(reached.accepted).toBeGreaterThan(20);
+    expect(reached.refused).toBeGreaterThan(150);
   });
 });
 
