@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { didYouMean } from "../spec/closest-name";
-import { SpecError } from "../spec/spec-errors";
+import { SpecError, type SpecProblem } from "../spec/spec-errors";
 
 /** A stack file as the Pulumi CLI would hand it to the program. */
 export interface StackFile {
@@ -16,6 +16,29 @@ export interface StackFile {
 }
 
 const PROJECT = "tenantry";
+
+/**
+ * The top-level keys of Pulumi's stack settings file (its ProjectStack: config, secretsprovider,
+ * encryptedkey, encryptionsalt, environment); tenantry reads config only. Any other key is
+ * refused, as unknown keys are everywhere else: a misspelt `config:` would drop every setting.
+ * schema/stack.schema.json allows exactly these (reference/stack-schema.ts reads this list).
+ */
+export const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"] as const;
+export type StackFileKey = (typeof STACK_FILE_KEYS)[number];
+
+/**
+ * The shape Pulumi reads for each of its own keys. tenantry does not read them, but refuses a
+ * value of another shape, as the schema does, so the two never disagree on a file.
+ */
+const PULUMI_VALUES: Readonly<Record<Exclude<StackFileKey, "config">, { readonly shape: string; readonly holds: (value: unknown) => boolean }>> = {
+  secretsprovider: { shape: "a string", holds: (value) => typeof value === "string" },
+  encryptedkey: { shape: "a string", holds: (value) => typeof value === "string" },
+  encryptionsalt: { shape: "a string", holds: (value) => typeof value === "string" },
+  environment: {
+    shape: "a list of environment names or a mapping",
+    holds: (value) => isRecord(value) || (Array.isArray(value) && value.every((name) => typeof name === "string")),
+  },
+};
 
 /**
  * The first line of every stack file in stacks/: editors with yaml-language-server check the file
@@ -80,6 +103,7 @@ export function parseStackFile(text: string, path: string): StackFile {
     const where = error instanceof Error && "linePos" in error ? lineOf(error) : "";
     throw new SpecError([{ field: "stack", message: `${basename(path)} is not valid YAML${where}` }]);
   }
+  if (isRecord(document)) throwOnTopLevelProblems(document, path);
   const config = isRecord(document) ? document["config"] ?? {} : undefined;
   if (!isRecord(config)) {
     throw new SpecError([{ field: "config", message: `${basename(path)} must be a mapping with a config: mapping` }]);
@@ -97,6 +121,21 @@ export function parseStackFile(text: string, path: string): StackFile {
     }
   }
   return { path, stack, values, secretKeys };
+}
+
+function throwOnTopLevelProblems(document: Record<string, unknown>, path: string): void {
+  const known: readonly string[] = STACK_FILE_KEYS;
+  const problems = Object.entries(document).flatMap(([key, value]): SpecProblem[] => {
+    if (!known.includes(key)) {
+      return [{
+        field: key,
+        message: `${key} is not a stack file setting: ${basename(path)} may hold only ${STACK_FILE_KEYS.join(", ")} at its top level (tenantry reads config)${didYouMean(key, STACK_FILE_KEYS)}`,
+      }];
+    }
+    const pulumi = key === "config" ? undefined : PULUMI_VALUES[key as Exclude<StackFileKey, "config">];
+    return pulumi === undefined || pulumi.holds(value) ? [] : [{ field: key, message: `${key} must be ${pulumi.shape} (Pulumi's setting)` }];
+  });
+  if (problems.length > 0) throw new SpecError(problems);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { readStackFile } from "../harness/stack-file";
+import { readStackFile, STACK_FILE_KEYS, STACK_SCHEMA_MODELINE } from "../harness/stack-file";
 import { orgSpecFields, type ParsedSpec } from "../spec/spec";
 import { formatPath, ORG_CONFIG_KEY } from "../spec/spec-errors";
 import { CROSS_FIELD_RULES } from "../spec/spec-rules";
@@ -182,7 +182,7 @@ export function renderOrgSpecDoc(root = projectRoot()): string {
     "",
     "## In your editor",
     "",
-    `Every stack file starts with \`# yaml-language-server: $schema=../schema/stack.schema.json\`. Editors that`,
+    `Every stack file starts with \`${STACK_SCHEMA_MODELINE}\`. Editors that`,
     "use yaml-language-server (VS Code's YAML extension, Neovim, JetBrains with the YAML plugin) then complete",
     `field names, show each field's meaning on hover, and mark what [\`${STACK_SCHEMA_PATH}\`](../${STACK_SCHEMA_PATH}) refuses while`,
     "you type. The schema is generated from the same zod schema as this page and checked in CI. It states",
@@ -214,9 +214,9 @@ export function renderOrgSpecDoc(root = projectRoot()): string {
     "Besides `tenantry:org` (or `org`: Pulumi puts a key without a namespace into the project's), tenantry",
     "reads the Postgres provider's settings. Secrets are `{ secure: ... }` values, written by",
     "`pulumi config set --secret`. Keys of namespaces tenantry does not read are allowed and ignored.",
-    "Pulumi's own top-level keys (`secretsprovider`, `encryptedkey`, `encryptionsalt`, `environment`) are",
-    "allowed beside `config:`; any other top-level key is marked by the editor (a misspelt `config:` would",
-    "otherwise drop every setting).",
+    `Pulumi's own top-level keys (${STACK_FILE_KEYS.filter((key) => key !== "config").map(code).join(", ")}) are`,
+    "allowed beside `config:`; any other top-level key is refused by `tenantry validate`, with the key it most",
+    "likely meant, and marked by the editor (a misspelt `config:` would otherwise drop every setting).",
     "",
     ...settingLines(),
     "",

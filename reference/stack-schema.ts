@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { StackFileKey } from "../harness/stack-file";
 import { PROVIDER_POOL_CONNECTIONS } from "../spec/connection-budget";
 import { PLATFORM_FORM } from "../spec/platform-names";
 import { PATH } from "../spec/provider-trust";
@@ -151,7 +152,7 @@ function configSchema(): JsonSchema {
   };
 }
 
-/** The whole stack file: Pulumi's top-level attributes (its stack settings file reference). */
+/** The whole stack file: Pulumi's top-level attributes (its stack settings file reference), exactly STACK_FILE_KEYS. */
 export function stackFileSchema(fields: OrgFields = orgSpecFields): JsonSchema {
   return {
     // Draft 7: what yaml-language-server, the editors' YAML checker, implements in full.
@@ -160,6 +161,7 @@ export function stackFileSchema(fields: OrgFields = orgSpecFields): JsonSchema {
     description: "One tenant org per stack: its org spec under config.tenantry:org, and the Postgres provider's connection. Generated from the org spec by npm run generate; see docs/org-spec.md.",
     type: "object",
     properties: {
+      // satisfies: a key of STACK_FILE_KEYS without a schema here, or one here not in it, does not compile.
       config: configSchema(),
       secretsprovider: { type: "string", description: "The secrets provider that encrypts this stack's secure values (Pulumi's)." },
       encryptedkey: { type: "string", description: "The KMS-encrypted data key, for cloud secrets providers (Pulumi's)." },
@@ -168,7 +170,7 @@ export function stackFileSchema(fields: OrgFields = orgSpecFields): JsonSchema {
         description: "Pulumi ESC environments this stack imports. Their values reach the program at deploy time, not tenantry check: keep the org in this file.",
         anyOf: [{ type: "array", items: { type: "string" } }, { type: "object" }],
       },
-    },
+    } satisfies Record<StackFileKey, JsonSchema>,
     required: ["config"],
     additionalProperties: false,
     definitions: { org: orgJsonSchema(fields), secure: SECURE_VALUE },

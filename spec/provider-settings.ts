@@ -1,3 +1,4 @@
+import { didYouMeanKey } from "./closest-name";
 import { PROVIDER_POOL_CONNECTIONS } from "./connection-budget";
 import { isPlatformForm } from "./platform-names";
 import { checkTrustSettings } from "./provider-trust";
@@ -94,6 +95,7 @@ function isPostgresReservedRole(name: string): boolean {
 
 /** The `postgresql:*` keys the org's Postgres provider is built from (the password by index.ts). */
 export const POSTGRES_KEYS_READ = ["host", "port", "username", "database", "sslmode", "sslrootcert", "clientcert", "superuser", "maxConnections", "password"] as const;
+const POSTGRES_SETTINGS = POSTGRES_KEYS_READ.map((key) => `postgresql:${key}`);
 
 /**
  * Why a key of an org provider's package is never read: the org's providers are explicit, and an
@@ -117,6 +119,7 @@ export function unreadProviderKey(field: string): string | undefined {
 function unreadProviderKeys(values: Readonly<Record<string, string>>): SpecProblem[] {
   return Object.keys(values).flatMap((field) => {
     const why = unreadProviderKey(field);
-    return why === undefined ? [] : [{ field, message: `${field} is not read: ${why}; remove it from the stack file` }];
+    // Only postgresql:* has keys that are read, so only a slip there gets a suggestion.
+    return why === undefined ? [] : [{ field, message: `${field} is not read: ${why}; remove it from the stack file${didYouMeanKey(field, POSTGRES_SETTINGS)}` }];
   });
 }

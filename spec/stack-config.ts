@@ -1,3 +1,4 @@
+import { didYouMeanKey } from "./closest-name";
 import { checkProviderSettings, unreadProviderKey, type ProviderSettings } from "./provider-settings";
 import { ORG_CONFIG_KEY, SpecError, type SpecProblem } from "./spec-errors";
 import { parseOrgSpec, type OrgSpec } from "./spec";
@@ -74,7 +75,7 @@ function unknownTenantryKeys(config: StackConfig): SpecProblem[] {
     .filter((key) => key.startsWith("tenantry:") && key !== ORG_CONFIG_KEY)
     .map((key) => ({
       field: key,
-      message: `${key} is not a tenantry setting: tenantry reads only ${ORG_CONFIG_KEY}, and has no dev-mode or bypass switch`,
+      message: `${key} is not a tenantry setting: tenantry reads only ${ORG_CONFIG_KEY}, and has no dev-mode or bypass switch${didYouMeanKey(key, [ORG_CONFIG_KEY])}`,
     }));
 }
 

@@ -176,8 +176,10 @@ describe("tenantry check: violations, --all, and secrets", () => {
     expect(tenantry("check", "--all", "--concurrency", "0").code).toBe(EXIT_INVALID);
     expect(tenantry("check", "--all", "--concurrency", "65").code).toBe(EXIT_INVALID);
     expect(tenantry("check", "org-acme", "--concurrency", "2").code).toBe(EXIT_INVALID);
+    // A fresh project: tenantry's Pulumi.yaml and a stacks/ without stacks yet.
     const empty = join(scratch, "empty");
     mkdirSync(join(empty, "stacks"), { recursive: true });
+    writeFileSync(join(empty, "Pulumi.yaml"), "name: tenantry\nruntime: nodejs\n");
     const inEmpty = spawnSync(process.execPath, [CLI, "check", "--all"], { cwd: empty, encoding: "utf8" });
     expect([inEmpty.status, inEmpty.stderr]).toEqual([EXIT_INVALID, "error: no Pulumi.<stack>.yaml file in stacks/ is selected: nothing to check\n"]);
     const inScratch = spawnSync(process.execPath, [CLI, "check", "--all"], { cwd: scratch, encoding: "utf8" });

@@ -4,7 +4,7 @@ import Ajv, { type ValidateFunction } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { parseStackFile, STACK_SCHEMA_MODELINE, readStackFile } from "../../harness/stack-file";
+import { parseStackFile, STACK_FILE_KEYS, STACK_SCHEMA_MODELINE, readStackFile } from "../../harness/stack-file";
 import { renderStackSchema, RULES_BEYOND_SCHEMA, STACK_SCHEMA_PATH } from "../../reference/stack-schema";
 import { checkProviderSettings } from "../../spec/provider-settings";
 import { QUOTA_BOUNDS } from "../../spec/quota-bounds";
@@ -243,6 +243,46 @@ describe("the schema and the program on generated config keys", () => {
       // Only a rule listed beyond the schema (a quoted port's range) may let the schema accept what the program refuses.
       else if (!refused.every((field) => beyondFields.has(field))) expect(schemaAccepts, what).toBe(false);
     }), { numRuns: 400 });
+  });
+
+  it("agree on every key added at the top level of acme's file, beside config: Pulumi's own keys pass when of Pulumi's shape, any other key is refused", () => {
+    const pulumiKeys = STACK_FILE_KEYS.filter((key) => key !== "config");
+    /** A value for one of Pulumi's keys, and whether it is of the shape Pulumi reads (this test's own statement of it). */
+    const pulumiValue = (key: string): fc.Arbitrary<readonly [unknown, boolean]> => fc.oneof(
+      (key === "environment"
+        ? fc.oneof(fc.array(fc.constantFrom("acme/prod", "shared"), { maxLength: 2 }), fc.constant({ imports: ["acme/prod"] }))
+        : fc.constantFrom("passphrase", "v1:c2FsdA==", "awskms://alias/x", "")).map((value) => [value, true] as const),
+      fc.constantFrom<unknown>(5, true, null, ["x", 1], ...(key === "environment" ? ["acme/prod"] : [["x"], { a: 1 }])).map((value) => [value, false] as const),
+    );
+    const slip = fc.tuple(fc.constantFrom(...STACK_FILE_KEYS), fc.nat(), fc.constantFrom(..."aeiouxz")).map(([key, at, letter]) => {
+      const i = at % key.length;
+      return at % 2 === 0 ? key.slice(0, i) + letter + key.slice(i + 1) : key.slice(0, i) + key.slice(i + 1);
+    });
+    const other = fc.oneof(
+      fc.constantFrom("notes", "Config", "CONFIG", "secretsProvider", "stackConfigDir", "imports", "name", "runtime", "tenantry:org", "org"),
+      fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_:-]{0,12}$/),
+      slip,
+    ).filter((key) => !(STACK_FILE_KEYS as readonly string[]).includes(key));
+    const entry = fc.oneof(
+      fc.constantFrom(...pulumiKeys).chain((key) => pulumiValue(key).map(([value, wellFormed]) => ({ key, value, wellFormed }))),
+      fc.record({ key: other, value: fc.constantFrom<unknown>("reviewed by ops", 1, true, null, ["x"], { a: 1 }), wellFormed: fc.constant(false) }),
+    );
+    const reached = { accepted: 0, refused: 0 };
+    fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 3 }), (entries) => {
+      // A key given twice keeps its last value, as in the document.
+      const last = new Map(entries.map((e) => [e.key, e] as const));
+      const document = { ...ACME_FILE?.document, ...Object.fromEntries([...last].map(([key, e]) => [key, e.value])) };
+      const refused = programRefuses(stringify(document));
+      const schemaAccepts = schemaErrors(document).length === 0;
+      const what = JSON.stringify([...last.values()]);
+      expect(schemaAccepts, what).toBe(refused.length === 0);
+      // The program refuses by naming each unknown or misshapen key, and for no other reason.
+      expect(refused.sort(), what).toEqual([...last.values()].filter((e) => !e.wellFormed).map((e) => e.key).sort());
+      reached[refused.length > 0 ? "refused" : "accepted"] += 1;
+    }), { numRuns: 500 });
+    // Both sides of the property are reached (about 12% of runs are accepted: 58..71 seen).
+    expect(reached.accepted).toBeGreaterThan(20);
+    expect(reached.refused).toBeGreaterThan(150);
   });
 });
 
