@@ -5,7 +5,7 @@ import { postgresDatabasesAndSchemasMatchOrg } from "./database-objects";
 import { postgresMigrationsMatchPlatformSql } from "./migrations";
 import { postgresNoPlatformNames } from "./platform-names";
 import { stackResourceTypesAllowed } from "./resource-types";
-import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
+import { postgresBreakGlassBounded, postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsResourcesStayInOrgRegion, awsSecretCustomerKeyAndRecovery, awsSecretNamesOfOrg } from "./aws";
 import { cloudflareOrgProvider, cloudflareResourcesMatchOrg } from "./cloudflare";
 import { cloudflarePlatformSecretsStores } from "./cloudflare-platform";
@@ -29,7 +29,7 @@ export const POLICY_AREAS: readonly PolicyArea[] = [
   {
     title: "Postgres roles",
     summary: "Each role is one of the kinds the design declares, none with a privileged attribute, every login with fail-closed limits, all on the org's own provider.",
-    policies: [postgresRoleNoPrivilegedAttributes, postgresLoginRoleGuardrails, postgresBreakGlassExpires, postgresRolesMatchAllowedKinds, postgresOrgProvider],
+    policies: [postgresRoleNoPrivilegedAttributes, postgresLoginRoleGuardrails, postgresBreakGlassExpires, postgresBreakGlassBounded, postgresRolesMatchAllowedKinds, postgresOrgProvider],
   },
   {
     title: "Postgres grants and memberships",
