@@ -58,7 +58,6 @@ export async function startOperatorGateway(options: { trust?: LocalGatewayTrust;
         compatibilityDate: COMPATIBILITY_DATE,
         bindings: { GATEWAY_CONFIG: config as unknown as Record<string, never> },
         d1Databases: { ALLOWLIST: "operator-allowlist" },
-        ...(options.persistTo === undefined ? {} : { d1Persist: options.persistTo }),
         wrappedBindings: { IDENTITY_HMAC_KEY: { scriptName: "shim-secret", entrypoint: "secretsStoreSecret", bindings: { value: identityKey } } },
         serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
         // Every fetch of the gateway lands on the stand-in console, whatever host it names.
@@ -67,6 +66,8 @@ export async function startOperatorGateway(options: { trust?: LocalGatewayTrust;
       { name: "shim-secret", modules: module("local-shims") },
       { name: "shim-services", modules: module("local-shims"), compatibilityDate: COMPATIBILITY_DATE, bindings: { SECRET_VALUES: {} } },
     ],
+    // The allowlist outlives the process only when asked (`tenantry operators` keeps it in the local state).
+    ...(options.persistTo === undefined ? {} : { d1Persist: options.persistTo }),
     host: "127.0.0.1",
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
   }));

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { grant, revoke } from "../../cli/commands/operators";
 import { startOperatorGateway, type LocalGateway } from "../../local/operator-gateway";
 import { grantOperator, listOperators, revokeOperator } from "../../local/operator-allowlist";
 import { verifyIdentity } from "../../workers/lib/identity";
@@ -105,4 +109,29 @@ describe("the operator gateway in workerd", () => {
     expect(listed.find((e) => e.email === "writer@ops.example")).toMatchObject({ role: "support-write", expiresAt: null, grantedBy: "lead@ops.example" });
     expect(listed.find((e) => e.email === "support@ops.example")).toBeUndefined();
   });
+});
+
+describe("tenantry operators, locally", () => {
+  it("grants into the allowlist the local gateway reads, and a revoke refuses that gateway's next request", async () => {
+    const project = mkdtempSync(join(tmpdir(), "tenantry-operators-"));
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await grant("Lead@Ops.Example", { role: "admin", grantedBy: "cto@ops.example" }, project)).toBe(0);
+      expect(await grant("x@ops.example", { role: "root", grantedBy: "cto@ops.example" }, project)).toBe(2);
+      const persisted = await startOperatorGateway({ persistTo: join(project, ".tenantry", "operator-allowlist") });
+      try {
+        const token = await persisted.token(claims("lead@ops.example"));
+        const through = async () => (await persisted.viaGateway("/admin/users", { headers: { authorization: `Bearer ${token}` } })).status;
+        expect(await through()).toBe(200);
+        expect(await revoke("lead@ops.example", project)).toBe(0);
+        expect(await through()).toBe(403);
+      } finally {
+        await persisted.dispose();
+      }
+    } finally {
+      process.stdout.write = write;
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
