@@ -25,6 +25,8 @@ export interface LocalGatewayTrust {
 export interface LocalGateway {
   /** Sends a request through the gateway, as an operator's browser would. */
   readonly viaGateway: (path: string, init?: RequestInit) => Promise<Response>;
+  /** Sends a request through a bare pass-through Worker to the same console (benchmarks only). */
+  readonly viaPassThrough: (path: string, init?: RequestInit) => Promise<Response>;
   /** A token of the operator identity provider; `issuer`/`audience` override it (a product-domain token). */
   readonly token: (claims: JWTPayload & { email?: string }, options?: { issuer?: string; audience?: string; expiresIn?: string | number; foreignKey?: boolean }) => Promise<string>;
   /** The gateway's allowlist store, as `tenantry operators` reaches it locally. */
@@ -63,6 +65,13 @@ export async function startOperatorGateway(options: { trust?: LocalGatewayTrust;
         // Every fetch of the gateway lands on the stand-in console, whatever host it names.
         outboundService: { name: "shim-services", entrypoint: "operatorConsole" },
       },
+      {
+        // The benchmark's anchor: a Worker that forwards to the same console and decides nothing.
+        name: "bare-pass-through",
+        modules: [{ type: "ESModule" as const, path: "pass-through.mjs", contents: "export default { fetch: (request) => fetch(request) };" }],
+        compatibilityDate: COMPATIBILITY_DATE,
+        outboundService: { name: "shim-services", entrypoint: "operatorConsole" },
+      },
       { name: "shim-secret", modules: module("local-shims") },
       { name: "shim-services", modules: module("local-shims"), compatibilityDate: COMPATIBILITY_DATE, bindings: { SECRET_VALUES: {} } },
     ],
@@ -85,9 +94,11 @@ export async function startOperatorGateway(options: { trust?: LocalGatewayTrust;
     await dispose();
     throw error;
   }
+  const passThrough = mf.getWorker("bare-pass-through") as unknown as Promise<{ fetch(url: string, init?: RequestInit): Promise<Response> }>;
   const services = (await mf.getWorker("shim-services")) as unknown as { fetch(url: string): Promise<Response> };
   return {
     viaGateway: async (path, init) => (await mf.dispatchFetch(`https://gateway.tenantry.local${path}`, init as never)) as unknown as Response,
+    viaPassThrough: async (path, init) => (await passThrough).fetch(`https://console.tenantry.local${path}`, init),
     token: (claims, opts = {}) => signToken(opts.foreignKey === true ? foreign : provider, claims, { issuer: opts.issuer ?? trust.issuer, audience: opts.audience ?? trust.audience, expiresIn: opts.expiresIn ?? "5m" }),
     allowlist: async () => (await mf.getD1Database("ALLOWLIST", "operator-gateway")) as unknown as D1Database,
     auditEvents: async () => (await (await services.fetch("https://audit.tenantry.internal/events")).json()) as Record<string, unknown>[],
