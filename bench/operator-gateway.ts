@@ -1,3 +1,4 @@
+import { median, rate } from "./rate";
 import { grantOperator } from "../local/operator-allowlist";
 import { startOperatorGateway } from "../local/operator-gateway";
 
@@ -16,22 +17,6 @@ const REQUESTS = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 5);
 const CONCURRENCY = Number(process.argv[4] ?? 16);
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
-async function rate(send: () => Promise<Response>): Promise<number> {
-  let next = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < REQUESTS) {
-      next += 1;
-      const response = await send();
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`answer ${response.status}`);
-    }
-  }));
-  return REQUESTS / (Number(process.hrtime.bigint() - start) / 1e9);
-}
-
 async function main(): Promise<void> {
   const gateway = await startOperatorGateway();
   try {
@@ -39,13 +24,13 @@ async function main(): Promise<void> {
     const token = await gateway.token({ sub: "bench", email: "bench@ops.example" }, { expiresIn: "1h" });
     const viaGateway = () => gateway.viaGateway("/orgs/acme", { headers: { authorization: `Bearer ${token}` } });
     const bare = () => gateway.viaPassThrough("/orgs/acme");
-    await rate(viaGateway);
-    await rate(bare);
+    await rate(viaGateway, REQUESTS, CONCURRENCY);
+    await rate(bare, REQUESTS, CONCURRENCY);
     const gated: number[] = [];
     const passed: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      gated.push(await rate(viaGateway));
-      passed.push(await rate(bare));
+      gated.push(await rate(viaGateway, REQUESTS, CONCURRENCY));
+      passed.push(await rate(bare, REQUESTS, CONCURRENCY));
     }
     const [g, p] = [median(gated), median(passed)];
     console.log(`bench/operator-gateway: ${REQUESTS} requests x ${ROUNDS} rounds (median), ${CONCURRENCY} in flight, one workerd on loopback`);
