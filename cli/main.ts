@@ -155,6 +155,23 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl: number }) =>
       run((await import("./commands/dev.js")).token(stack, options, projectDir())));
 
+  const operators = cli.command("operators").description("the local operator gateway's allowlist (D1 in the local state folder): who may reach the operator console, as what, until when");
+  operators.command("grant")
+    .argument("<email>", "the operator's address, as their operator-domain token names it")
+    .requiredOption("--role <role>", "support-read (safe methods only), support-write, or admin (also /admin paths)")
+    .requiredOption("--granted-by <e-mail>", "who grants it (recorded with the entry)")
+    .option("--expires-at <time>", "an ISO 8601 time after which the gateway refuses the entry (default: no expiry)")
+    .description("add or replace an operator's allowlist entry; the gateway admits them from their next request")
+    .action(async (email: string, options: { role: string; grantedBy: string; expiresAt?: string }) => run((await import("./commands/operators.js")).grant(email, options, projectDir())));
+  operators.command("revoke")
+    .argument("<email>", "the operator's address")
+    .description("remove an operator's allowlist entry; the gateway refuses their very next request")
+    .action(async (email: string) => run((await import("./commands/operators.js")).revoke(email, projectDir())));
+  operators.command("list")
+    .option("--json", "print the entries as JSON")
+    .description("print every allowlist entry: address, role, expiry, who granted it and when")
+    .action(async (options: { json?: boolean }) => run((await import("./commands/operators.js")).list(options, projectDir())));
+
   cli.command("sql")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
     .description("print the SQL up --local runs on an empty server, as one psql script (passwords as psql variables)")
