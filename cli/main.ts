@@ -151,8 +151,9 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .requiredOption("--role <role>", `a base role (${ORG_ROLES.join(", ")}) or one of the org's custom roles`)
     .option("--workspaces <list>", "comma-separated workspaces of the org the user is a member of (default: none)")
     .option("--ttl <seconds>", `how long the token is valid, whole seconds ${TOKEN_TTL_BOUNDS.min}..${TOKEN_TTL_BOUNDS.max}`, tokenTtl, DEFAULT_TOKEN_TTL_SECONDS)
+    .option("--amr <list>", "comma-separated sign-in methods for the token's amr claim, e.g. pwd for a password login; \"\" for none (default: an SSO login where the org enforces SSO over the address, docs/sso.md)")
     .description("print a token of the local identity provider that tenantry dev's edge trusts (only the token, on stdout)")
-    .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl: number }) =>
+    .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl: number; amr?: string }) =>
       run((await import("./commands/dev.js")).token(stack, options, projectDir())));
 
   const operators = cli.command("operators").description("the local operator gateway's allowlist (D1 in the local state folder): who may reach the operator console, as what, until when");

@@ -53,6 +53,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { field: "apps[].access.users[]", rule: "A named user has an address in one of claimedDomains.", check: namedUsersInClaimedDomains },
   { field: "secrets[].scope, secrets[].ref", rule: "A secret is scoped to one of the org's environments and its reference points below <org>/<scope>/ in Secrets Manager.", check: secretsScopedToThisOrg },
   { field: "claimedDomains[]", rule: `No claimed domain is a public mail provider (${[...PUBLIC_MAIL_DOMAINS].join(", ")}).`, check: noPublicMailDomains, inSchema: "not one of these" },
+  { field: "sso.enforce", rule: "SSO is enforced only for an org that claims at least one domain.", check: ssoNeedsClaimedDomains },
   { field: "breakGlass.*", rule: "Break-glass fields are all present when enabled and all absent when not; the grantee is in one of claimedDomains; the environment is one of environments; the expiry is in the future and at most 24 h ahead.", check: breakGlassIsGoverned },
   { field: "roles[].name", rule: "Each custom role is listed once.", check: (spec) => duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name") },
   { field: "edge, edge.operator.*", rule: "An org with apps or secrets has an edge, and its operator issuer and audience differ from its identity provider's.", check: edgeWhereAppsRun },
@@ -61,6 +62,12 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
 
 export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[] {
   return CROSS_FIELD_RULES.flatMap((rule) => rule.check(spec, now));
+}
+
+/** Enforcing SSO over no domain would look like a guard while guarding no one. */
+function ssoNeedsClaimedDomains(spec: ParsedSpec): RuleProblem[] {
+  if (!spec.sso.enforce || spec.claimedDomains.length > 0) return [];
+  return [{ path: ["sso", "enforce"], message: "requires claimedDomains: list the org's own e-mail domains whose users must sign in through SSO" }];
 }
 
 /** Offboarding turns every login of the org off; a break-glass login would be a way back in. */

@@ -7,6 +7,7 @@ import { boundedInt, domainName, emailAddress, environmentSlug, forwardHeaderLis
 import { ACTIONS } from "../workers/lib/access-policy";
 import { ORG_ROLES } from "./org-roles";
 import { edgeSchema } from "./edge-spec";
+import { ssoSchema } from "./sso-spec";
 
 /*
  * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
@@ -242,7 +243,10 @@ export const orgSpecFields = z
       .max(20, { error: "must list at most 20 domains" })
       .meta({ uniqueItems: true })
       .default([])
-      .describe("The org's own e-mail domains (never a public mail provider): named users and the break-glass grantee must have addresses in them."),
+      .describe("The org's own e-mail domains (never a public mail provider): named users and the break-glass grantee must have addresses in them, and with sso.enforce their users must sign in through the org's SSO."),
+    sso: ssoSchema
+      .prefault({})
+      .describe("SSO enforcement for claimedDomains, off by default: when enforced, the router refuses (401) a token for a claimed-domain address unless it says it came through the org's SSO."),
     breakGlass: breakGlassSchema
       .prefault({ enabled: false })
       .describe("Governed emergency access, off by default: when enabled it names a grantee, a reason, an expiry at most 24 h ahead, one environment and read or write access, and is provisioned as one login role that stops working at the expiry."),
