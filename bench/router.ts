@@ -1,3 +1,4 @@
+import { median, rate } from "./rate";
 import { join } from "node:path";
 import { orgSpecFromStackConfig } from "../spec/stack-config";
 import { readStackFile } from "../harness/stack-file";
@@ -17,23 +18,6 @@ const ROUNDS = Number(process.argv[3] ?? 5);
 const CONCURRENCY = Number(process.argv[4] ?? 16);
 const PROJECT_DIR = join(__dirname, "..", "..");
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
-/** Requests per second for `send`, with CONCURRENCY requests in flight; every answer must be 200. */
-async function rate(send: () => Promise<Response>): Promise<number> {
-  let next = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < REQUESTS) {
-      next += 1;
-      const response = await send();
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`answer ${response.status}`);
-    }
-  }));
-  return REQUESTS / (Number(process.hrtime.bigint() - start) / 1e9);
-}
-
 async function main(): Promise<void> {
   const spec = orgSpecFromStackConfig({ ...readStackFile(join(PROJECT_DIR, "stacks", "Pulumi.org-acme.yaml")), now: new Date() });
   const edge: LocalEdge = await startEdge(spec, { secretValues: {}, deployed: [{ app: "storefront", environment: "prod" }] });
@@ -41,13 +25,13 @@ async function main(): Promise<void> {
     const token = await edge.token({ sub: "bench", email: "bench@acme.com", org: "acme", role: "developer", workspaces: ["web"] }, { expiresIn: "1h" });
     const viaRouter = () => edge.viaRouter("/prod/storefront/", { headers: { authorization: `Bearer ${token}` } });
     const direct = () => edge.direct("storefront", "prod", "/prod/storefront/");
-    await rate(viaRouter); // warm-up: JIT, key import, module caches
-    await rate(direct);
+    await rate(viaRouter, REQUESTS, CONCURRENCY); // warm-up: JIT, key import, module caches
+    await rate(direct, REQUESTS, CONCURRENCY);
     const routed: number[] = [];
     const straight: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      routed.push(await rate(viaRouter));
-      straight.push(await rate(direct));
+      routed.push(await rate(viaRouter, REQUESTS, CONCURRENCY));
+      straight.push(await rate(direct, REQUESTS, CONCURRENCY));
     }
     const [r, d] = [median(routed), median(straight)];
     console.log(`bench/router: ${REQUESTS} requests x ${ROUNDS} rounds (median), ${CONCURRENCY} in flight, one workerd on loopback`);

@@ -151,9 +151,27 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .requiredOption("--role <role>", `a base role (${ORG_ROLES.join(", ")}) or one of the org's custom roles`)
     .option("--workspaces <list>", "comma-separated workspaces of the org the user is a member of (default: none)")
     .option("--ttl <seconds>", `how long the token is valid, whole seconds ${TOKEN_TTL_BOUNDS.min}..${TOKEN_TTL_BOUNDS.max}`, tokenTtl, DEFAULT_TOKEN_TTL_SECONDS)
+    .option("--amr <list>", "comma-separated sign-in methods for the token's amr claim, e.g. pwd for a password login; \"\" for none (default: an SSO login where the org enforces SSO over the address, docs/sso.md)")
     .description("print a token of the local identity provider that tenantry dev's edge trusts (only the token, on stdout)")
-    .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl: number }) =>
+    .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl: number; amr?: string }) =>
       run((await import("./commands/dev.js")).token(stack, options, projectDir())));
+
+  const operators = cli.command("operators").description("the local operator gateway's allowlist (D1 in the local state folder): who may reach the operator console, as what, until when");
+  operators.command("grant")
+    .argument("<email>", "the operator's address, as their operator-domain token names it")
+    .requiredOption("--role <role>", "support-read (safe methods only), support-write, or admin (also /admin paths)")
+    .requiredOption("--granted-by <e-mail>", "who grants it (recorded with the entry)")
+    .option("--expires-at <time>", "an ISO 8601 time after which the gateway refuses the entry (default: no expiry)")
+    .description("add or replace an operator's allowlist entry; the gateway admits them from their next request")
+    .action(async (email: string, options: { role: string; grantedBy: string; expiresAt?: string }) => run((await import("./commands/operators.js")).grant(email, options, projectDir())));
+  operators.command("revoke")
+    .argument("<email>", "the operator's address")
+    .description("remove an operator's allowlist entry; the gateway refuses their very next request")
+    .action(async (email: string) => run((await import("./commands/operators.js")).revoke(email, projectDir())));
+  operators.command("list")
+    .option("--json", "print the entries as JSON")
+    .description("print every allowlist entry: address, role, expiry, who granted it and when")
+    .action(async (options: { json?: boolean }) => run((await import("./commands/operators.js")).list(options, projectDir())));
 
   cli.command("sql")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")

@@ -1,3 +1,4 @@
+import type { BreakGlassFacts } from "./org-facts";
 import { connectionBudget } from "../spec/connection-budget";
 import { planLifecycle } from "./lifecycle-plan";
 import type { OrgSpec } from "../spec/spec";
@@ -95,6 +96,8 @@ export interface RoleTimeoutFacts {
   readonly statementTimeoutMs: number;
   readonly lockTimeoutMs: number;
   readonly idleInTransactionTimeoutMs: number;
+  /** Present while break-glass is on: its login carries the same settings and limits. */
+  readonly breakGlass?: BreakGlassFacts;
 }
 
 /**

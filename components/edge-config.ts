@@ -34,6 +34,9 @@ export function routerConfig(spec: OrgSpec, trust: EdgeTrust): RouterConfig {
     roles: spec.roles.map((role) => ({ name: role.name, base: role.base, permissions: [...role.permissions] })),
     identity: { ...trust.identity, algorithms: [...TOKEN_ALGORITHMS] },
     operator: trust.operator,
+    sso: spec.sso.enforce
+      ? { enforce: true, claimedDomains: [...spec.claimedDomains], claim: spec.sso.claim, values: [...spec.sso.values] }
+      : { enforce: false },
     limits: { ...APP_LIMITS, maxConcurrentRequests: spec.quotas.maxConcurrentRequests },
   };
 }

@@ -1,3 +1,4 @@
+import type { BreakGlassFacts } from "./org-facts";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { ENFORCER } from "../spec/platform-names";
 import { loginRoleNames, superuserSettingDriftSql, superuserSettingSql } from "./role-settings-sql";
@@ -172,6 +173,8 @@ export interface GuardrailFacts {
   readonly lockTimeoutMs: number;
   readonly idleInTransactionTimeoutMs: number;
   readonly tempFileLimitMb: number;
+  /** Present while break-glass is on: its login carries the same settings and limits. */
+  readonly breakGlass?: BreakGlassFacts;
 }
 
 const tempFileLimit = (org: GuardrailFacts) => quoteLiteral(`${org.tempFileLimitMb}MB`);

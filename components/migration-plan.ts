@@ -26,7 +26,7 @@ export interface MigrationPlan {
 }
 
 export type MigrationFacts = Pick<OrgFacts,
-  "slug" | "environments" | "workspaces" | "lockTimeoutMs" | "statementTimeoutMs" | "idleInTransactionTimeoutMs" | "tempFileLimitMb" | "providerDatabase">;
+  "slug" | "environments" | "workspaces" | "lockTimeoutMs" | "statementTimeoutMs" | "idleInTransactionTimeoutMs" | "tempFileLimitMb" | "providerDatabase" | "breakGlass">;
 
 export interface OrgMigrations {
   readonly lockTimeouts: MigrationPlan;

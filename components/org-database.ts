@@ -4,6 +4,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import type { AclChain } from "./acl-chain";
 import { DATABASE_SETTINGS, planDatabase, planDatabaseAcl, planLoginRoles, type LoginRolePlan } from "./database-plan";
+import { planBreakGlass, type BreakGlassPlan } from "./break-glass-plan";
 import type { MigrationPlan } from "./migration-plan";
 import type { ProviderSettings } from "../spec/provider-settings";
 import { SqlMigration, type MigrationConnection } from "./sql-migration";
@@ -94,6 +95,8 @@ export class OrgDatabase extends pulumi.ComponentResource {
   public readonly ownerMembership: postgresql.GrantRole;
   /** Login roles by environment. */
   public readonly loginRoles: Readonly<Record<string, EnvironmentLoginRoles>>;
+  /** The break-glass login while break-glass is on (break-glass-plan.ts); its grants wait for the schemas. */
+  public readonly breakGlass?: { readonly role: postgresql.Role; readonly plan: BreakGlassPlan };
   /** `{ [roleName]: password }`, a Pulumi secret. */
   public readonly passwords: pulumi.Output<Record<string, string>>;
 
@@ -130,6 +133,13 @@ export class OrgDatabase extends pulumi.ComponentResource {
     }
     this.loginRoles = loginRoles;
 
+    const breakGlassPlan = planBreakGlass(spec);
+    if (breakGlassPlan !== undefined) {
+      const { resource, password } = this.breakGlassRole(name, breakGlassPlan);
+      passwords[breakGlassPlan.name] = password;
+      this.breakGlass = { role: resource, plan: breakGlassPlan };
+    }
+
     // On PG 16+ the login holds a second, automatic membership in a role it created (ADMIN, no
     // INHERIT), and the provider's Read scans whichever row comes first: reading that one makes
     // `withAdminOption` look changed, a ForceNew field, and the replacement's delete would revoke
@@ -143,7 +153,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [this.database], ignoreChanges: ["withAdminOption"], deleteBeforeReplace: true });
     const ownerMembership = this.ownerMembership;
 
-    const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl])];
+    const everyRole = [owner, ...Object.values(loginRoles).flatMap((r) => [r.runtime, r.ddl]), ...(this.breakGlass === undefined ? [] : [this.breakGlass.role])];
     new SqlMigration(childName(name, "lock-timeouts"), { ...args.lockTimeouts, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
     new SqlMigration(childName(name, "large-objects"), { ...args.largeObjects, connection: migrationConnection(provider) }, { parent: this, dependsOn: [this.database, ownerMembership] });
     new SqlMigration(childName(name, "guardrails"), { ...args.guardrails, connection: migrationConnection(provider) }, { parent: this, dependsOn: everyRole });
@@ -157,15 +167,38 @@ export class OrgDatabase extends pulumi.ComponentResource {
     this.registerOutputs({ databaseName: this.databaseName, ownerRoleName: this.ownerRoleName, passwords: this.passwords });
   }
 
-  private loginRole(name: string, role: LoginRolePlan) {
-    const resourceName = childName(name, role.env, role.kind);
+  private generatedPassword(resourceName: string): pulumi.Output<string> {
     // No special characters: the password ends up in connection URLs, and 40 alphanumerics
     // already carry ~238 bits.
     const generated = new random.RandomPassword(childName(resourceName, "password"), {
       length: 40,
       special: false,
     }, { parent: this });
-    const password = pulumi.secret(generated.result);
+    return pulumi.secret(generated.result);
+  }
+
+  /**
+   * One connection, the org's timeouts, and VALID UNTIL the spec's expiry: Postgres itself
+   * refuses the password from then on, whether or not anyone applies again.
+   */
+  private breakGlassRole(name: string, plan: BreakGlassPlan) {
+    const password = this.generatedPassword(childName(name, "breakglass"));
+    const resource = new postgresql.Role(childName(name, "breakglass"), {
+      name: plan.name,
+      login: true,
+      password,
+      validUntil: plan.validUntil,
+      connectionLimit: plan.connectionLimit,
+      statementTimeout: plan.statementTimeoutMs,
+      idleInTransactionSessionTimeout: plan.idleInTransactionSessionTimeoutMs,
+      ...UNPRIVILEGED_ROLE_ATTRIBUTES,
+    }, { parent: this });
+    return { resource, password };
+  }
+
+  private loginRole(name: string, role: LoginRolePlan) {
+    const resourceName = childName(name, role.env, role.kind);
+    const password = this.generatedPassword(resourceName);
     const resource = new postgresql.Role(resourceName, {
       name: role.name,
       login: role.login,

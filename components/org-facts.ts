@@ -2,7 +2,7 @@ import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../s
 import type { ClientCertificate, ProviderSettings } from "../spec/provider-settings";
 import { QUOTA_BOUNDS, withinBounds } from "../spec/quota-bounds";
 import { planSecrets } from "./secret-plan";
-import type { OrgSpec } from "../spec/spec";
+import { BREAK_GLASS_ACCESS, type BreakGlassAccess, type OrgSpec } from "../spec/spec";
 
 /*
  * What the OrgTenant component registers about its org, as its props and again among its
@@ -43,6 +43,15 @@ export interface OrgFacts {
   readonly edgeAccountId?: string;
   /** The Secrets Manager secret names the org has (secret-plan.ts: names, never values); absent without an edge. */
   readonly awsSecretNames?: readonly string[];
+  /** The break-glass login's scope and expiry (break-glass-plan.ts); absent while break-glass is off, and then no break-glass grant is allowed. */
+  readonly breakGlass?: BreakGlassFacts;
+}
+
+export interface BreakGlassFacts {
+  readonly environment: string;
+  readonly access: BreakGlassAccess;
+  /** `breakGlass.expiresAt` as an ISO 8601 UTC time: the latest VALID UNTIL the role may carry. */
+  readonly expiresAt: string;
 }
 
 export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole" | "host" | "port" | "database" | "sslmode" | "sslrootcert" | "clientcert">): OrgFacts {
@@ -66,6 +75,9 @@ export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "admi
     ...(spec.edge === undefined ? {} : {
       awsRegion: spec.edge.awsRegion, edgeAccountId: spec.edge.accountId, awsSecretNames: planSecrets(spec).map((secret) => secret.secretName),
     }),
+    ...(spec.breakGlass.enabled ? {
+      breakGlass: { environment: spec.breakGlass.environment, access: spec.breakGlass.access, expiresAt: new Date(Date.parse(spec.breakGlass.expiresAt)).toISOString() },
+    } : {}),
   };
 }
 
@@ -80,6 +92,16 @@ function clientCertificateOf(value: unknown): ClientCertificate | undefined | nu
   const { cert, key, ...rest } = value as Record<string, unknown>;
   return isText(cert) && isText(key) && Object.keys(rest).length === 0 ? { cert, key } : null;
 }
+/** Break-glass facts as orgFactsOf writes them, in one of the org's environments; undefined when absent, null when malformed. */
+function breakGlassFactsOf(value: unknown, environments: readonly string[] | undefined): BreakGlassFacts | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const { environment, access, expiresAt, ...rest } = value as Record<string, unknown>;
+  const knownAccess = (BREAK_GLASS_ACCESS as readonly unknown[]).includes(access);
+  const expiry = isText(expiresAt) ? Date.parse(expiresAt) : NaN;
+  if (Object.keys(rest).length > 0 || !isText(environment) || !environments?.includes(environment) || !knownAccess || !Number.isFinite(expiry)) return null;
+  return { environment, access: access as BreakGlassAccess, expiresAt: new Date(expiry).toISOString() };
+}
 const textList = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every(isText) ? [...value] : undefined);
 
 /**
@@ -93,6 +115,7 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   const environments = textList(props["environments"]);
   const workspaces = textList(props["workspaces"]);
   const awsSecretNames = textList(props["awsSecretNames"]);
+  const breakGlass = breakGlassFactsOf(props["breakGlass"], environments);
   // The edge's facts come together or not at all.
   const noEdge = [awsRegion, edgeAccountId, props["awsSecretNames"]].every((fact) => fact === undefined);
   if (!noEdge && !(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined)) return undefined;
@@ -100,7 +123,7 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
     || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isQuota(lockTimeoutMs, "lockTimeoutMs")
     || !isQuota(statementTimeoutMs, "statementTimeoutMs") || !isQuota(idleInTransactionTimeoutMs, "idleInTransactionTimeoutMs") || !isQuota(tempFileLimitMb, "tempFileLimitMb")
     || environments === undefined || workspaces === undefined
-    || !(providerSslrootcert === undefined || isText(providerSslrootcert)) || providerClientcert === null) return undefined;
+    || !(providerSslrootcert === undefined || isText(providerSslrootcert)) || providerClientcert === null || breakGlass === null) return undefined;
   try {
     // The naming module refuses to build a name from facts no valid spec gives.
     databaseName(slug);
@@ -116,5 +139,6 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
     ...(isText(providerSslrootcert) ? { providerSslrootcert } : {}),
     ...(providerClientcert === undefined ? {} : { providerClientcert }),
     ...(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined ? { awsRegion, edgeAccountId, awsSecretNames } : {}),
+    ...(breakGlass === undefined ? {} : { breakGlass }),
   };
 }

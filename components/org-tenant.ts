@@ -80,6 +80,12 @@ export class OrgTenant extends pulumi.ComponentResource {
       schemaResources.push(...environment.schemas);
     }
 
+    // Break-glass reaches its environment's schemas, so its grants wait for them (and the chain).
+    if (database.breakGlass !== undefined) {
+      const references = [database.database, database.ownerMembership, database.breakGlass.role, ...schemaResources];
+      for (const grant of database.breakGlass.plan.grants) acl.add(grant, { parent: database, name: childName(name, "db") }, references);
+    }
+
     new AuditLedger(childName(name, "audit"), {
       spec, database: database.database, ownerMembership: database.ownerMembership, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider, ledger: migrations.auditLedger,
     }, dataSide);

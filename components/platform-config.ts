@@ -11,6 +11,36 @@ const reviewersSchema = z.strictObject({ users: githubIds("user"), teams: github
 
 const cloudflareAccountId = z.string({ error: "must be a Cloudflare account id (32 hex digits)" }).regex(/^[0-9a-f]{32}$/, { error: "must be a Cloudflare account id (32 hex digits)" });
 
+const httpsOrigin = (what: string) => z.string({ error: `must be the ${what} (an https origin)` }).refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" && url.origin === value;
+  } catch {
+    return false;
+  }
+}, { error: `must be the ${what}: an https origin, no path (https://host)` });
+
+const httpsUrl = (what: string) => z.string({ error: `must be the ${what} (an https URL)` }).refine((value) => URL.canParse(value) && new URL(value).protocol === "https:", { error: `must be the ${what}: an https URL` });
+
+/**
+ * The operator gateway (DESIGN property 9): the Worker in front of the operator console. Its
+ * own trust domain (issuer, audience, keys), never the product's; its route on the platform's
+ * zone. Absent: no gateway.
+ */
+export const operatorsSchema = z.strictObject({
+  /** Where the operator console runs; the gateway forwards there and nowhere else. */
+  consoleOrigin: httpsOrigin("operator console's origin"),
+  /** The operator identity provider's issuer, audience and keys. */
+  issuer: httpsUrl("operator identity provider's issuer"),
+  audience: z.string({ error: "must be the operator console's audience" }).min(1, { error: "must be the operator console's audience" }),
+  jwksUrl: httpsUrl("operator identity provider's JWKS URL"),
+  /** The Cloudflare account the gateway runs in: one of cloudflareAccounts, whose Secrets Store holds its identity key. */
+  accountId: cloudflareAccountId,
+  /** The zone and route pattern operators reach the gateway at (`ops.example.com/*`). */
+  zoneId: z.string({ error: "must be a Cloudflare zone id (32 hex digits)" }).regex(/^[0-9a-f]{32}$/, { error: "must be a Cloudflare zone id (32 hex digits)" }),
+  route: z.string({ error: "must be a route pattern (host/path*)" }).regex(/^[a-z0-9.-]+\.[a-z]{2,}\/[\w/.*-]*$/, { error: "must be a route pattern: host/path, lower-case, such as ops.example.com/*" }),
+});
+
 /** `tenantry-platform:*` config of the platform stack. */
 export const platformConfigSchema = z.strictObject({
   /** `owner/name` of the repository holding stacks/. */
@@ -24,6 +54,7 @@ export const platformConfigSchema = z.strictObject({
    * name that store. Default none.
    */
   cloudflareAccounts: z.array(cloudflareAccountId, { error: "must list Cloudflare account ids" }).default([]),
+  operators: operatorsSchema.optional(),
 }).superRefine((config, ctx) => {
   const count = (r: { users: number[]; teams: number[] }) => r.users.length + r.teams.length;
   for (const key of ["testReviewers", "prodReviewers"] as const) {
@@ -38,6 +69,10 @@ export const platformConfigSchema = z.strictObject({
       ctx.addIssue({ code: "custom", path: ["cloudflareAccounts", i], message: `lists account ${account} again: Cloudflare allows one Secrets Store per account, so each account is listed once` });
     }
   });
+  // The gateway's identity key lives in its account's Secrets Store, which this stack creates.
+  if (config.operators !== undefined && !config.cloudflareAccounts.includes(config.operators.accountId)) {
+    ctx.addIssue({ code: "custom", path: ["operators", "accountId"], message: "must be one of cloudflareAccounts: the gateway's key is kept in that account's Secrets Store" });
+  }
 });
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;

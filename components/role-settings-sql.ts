@@ -1,4 +1,4 @@
-import { environmentRoleName, quoteIdent, quoteLiteral } from "../spec/naming";
+import { environmentRoleName, orgRoleName, quoteIdent, quoteLiteral } from "../spec/naming";
 
 /*
  * What an org's login roles carry in pg_db_role_setting, and the SQL that finds and undoes
@@ -13,9 +13,11 @@ import { environmentRoleName, quoteIdent, quoteLiteral } from "../spec/naming";
 /** The one setting only the elevated guardrails migration declares and repairs. */
 export const SUPERUSER_SETTING = "temp_file_limit";
 
-/** Every login role of the org, runtime then DDL, per environment. */
-export function loginRoleNames(org: { readonly slug: string; readonly environments: readonly string[] }): string[] {
-  return org.environments.flatMap((env) => (["runtime", "ddl"] as const).map((kind) => environmentRoleName(org.slug, env, kind)));
+/** Every login role of the org, runtime then DDL, per environment, then the break-glass login while it is on. */
+export function loginRoleNames(org: { readonly slug: string; readonly environments: readonly string[]; readonly breakGlass?: unknown }): string[] {
+  const environmentLogins = org.environments.flatMap((env) => (["runtime", "ddl"] as const).map((kind) => environmentRoleName(org.slug, env, kind)));
+  // The break-glass login carries the same timeouts and enforcer limits while it exists.
+  return org.breakGlass === undefined ? environmentLogins : [...environmentLogins, orgRoleName(org.slug, "breakglass")];
 }
 
 /** A setting as pg_db_role_setting stores it: `name=value`. */

@@ -15,4 +15,6 @@ export const COMPONENT_TYPES = {
   accountSecretsStores: "tenantry:index:AccountSecretsStores",
   /** One user Worker of the org: the manifest the platform deploys into the dispatch namespace. */
   tenantApp: "tenantry:index:TenantApp",
+  /** The platform stack's operator gateway: allowlist in D1, the gateway Worker, its route. */
+  operatorGateway: "tenantry:index:OperatorGateway",
 } as const;

@@ -2,7 +2,7 @@ import { emailAddress } from "../spec/spec-fields";
 import { SpecError, type SpecProblem } from "../spec/spec-errors";
 import { ORG_ROLES, type OrgSpec } from "../spec/spec";
 import { DEFAULT_TOKEN_TTL_SECONDS, TOKEN_TTL_BOUNDS } from "./dev-defaults";
-import type { Subject } from "./edge-subjects";
+import { ssoClaimsFor, type Subject } from "./edge-subjects";
 
 /*
  * `tenantry token`: who a token of the local identity provider names, checked against the
@@ -21,7 +21,16 @@ export interface TokenRequest {
   readonly workspaces?: string;
   /** Whole seconds (the command line parses --ttl with tokenTtlFromText); DEFAULT_TOKEN_TTL_SECONDS when absent. */
   readonly ttlSeconds?: number;
+  /**
+   * Comma-separated sign-in methods for the token's `amr` claim (RFC 8176), e.g. `pwd` for a
+   * password login; an empty text for a token without the claim. Absent: the token says what an
+   * SSO login of the org's IdP would, where the org enforces SSO over the address (ssoClaimsFor).
+   */
+  readonly amr?: string;
 }
+
+/** An `amr` value: what the spec allows in sso.values, so any value the spec could accept can be minted. */
+const AMR_VALUE = /^[\x21-\x2b\x2d-\x7e]{1,64}$/;
 
 export interface TokenGrant {
   readonly subject: Subject;
@@ -33,7 +42,7 @@ export function tokenRoles(spec: Pick<OrgSpec, "roles">): string[] {
   return [...ORG_ROLES, ...spec.roles.map((r) => r.name)];
 }
 
-export function parseTokenRequest(spec: Pick<OrgSpec, "slug" | "roles" | "workspaces">, request: TokenRequest): TokenGrant {
+export function parseTokenRequest(spec: Pick<OrgSpec, "slug" | "roles" | "workspaces" | "sso" | "claimedDomains">, request: TokenRequest): TokenGrant {
   const problems: SpecProblem[] = [];
   const problem = (field: string, rule: string) => problems.push({ field, message: `${field} ${rule}` });
 
@@ -53,6 +62,13 @@ export function parseTokenRequest(spec: Pick<OrgSpec, "slug" | "roles" | "worksp
   const ttl = request.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   if (!(Number.isInteger(ttl) && ttl >= TOKEN_TTL_BOUNDS.min && ttl <= TOKEN_TTL_BOUNDS.max)) problem("--ttl", `must be whole seconds ${TOKEN_TTL_BOUNDS.min}..${TOKEN_TTL_BOUNDS.max} (got ${ttl})`);
 
+  const amr = request.amr?.split(",").map((m) => m.trim()).filter((m) => m !== "");
+  amr?.forEach((method, i) => {
+    if (!AMR_VALUE.test(method)) problem(`--amr[${i}]`, "must be 1..64 printable characters, no spaces or commas");
+    else if (amr.indexOf(method) !== i) problem(`--amr[${i}]`, `repeats --amr[${amr.indexOf(method)}]`);
+  });
+
   if (problems.length > 0) throw new SpecError(problems);
-  return { subject: { sub: request.email, email: request.email, org: spec.slug, role: request.role, workspaces }, ttlSeconds: ttl };
+  const signIn = amr === undefined ? ssoClaimsFor(spec, request.email) : amr.length === 0 ? {} : { amr };
+  return { subject: { sub: request.email, email: request.email, org: spec.slug, role: request.role, workspaces, ...signIn }, ttlSeconds: ttl };
 }

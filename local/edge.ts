@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { JWTPayload } from "jose";
 import { Miniflare, type WorkerOptions } from "miniflare";
+import { ssoClaimsFor } from "./edge-subjects";
 import { edgeTrustOf, outboundConfig, routerConfig, type EdgeTrust } from "../components/edge-config";
 import { parseSecretReference } from "../spec/secret-reference";
 import type { OrgSpec } from "../spec/spec";
@@ -42,6 +43,12 @@ export interface TokenOptions {
   readonly audience?: string;
   /** Sign with another key than the provider's (a forged token). */
   readonly foreignKey?: boolean;
+  /**
+   * Whether the person signed in through the org's SSO; default true: where the org enforces SSO
+   * over the address, the token carries `sso.claim` with the first of `sso.values`, as the org's
+   * IdP would. A claim passed in `claims` wins either way (`amr: ["pwd"]` is a password login).
+   */
+  readonly viaSso?: boolean;
 }
 
 export interface EdgeOptions {
@@ -190,7 +197,9 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   const sign = async (claims: JWTPayload, opts: TokenOptions = {}) => {
     const issuer = opts.issuer ?? (opts.operator === true ? trust.operator.issuer : trust.identity.issuer);
     const audience = opts.audience ?? (opts.operator === true ? trust.operator.audience : trust.identity.audience);
-    return signToken(opts.foreignKey === true ? foreign : provider, claims, { issuer, audience, expiresIn: opts.expiresIn ?? "5m" });
+    const email = typeof claims["email"] === "string" ? claims["email"] : "";
+    const signIn = opts.viaSso === false || opts.operator === true ? {} : ssoClaimsFor(spec, email);
+    return signToken(opts.foreignKey === true ? foreign : provider, { ...signIn, ...claims }, { issuer, audience, expiresIn: opts.expiresIn ?? "5m" });
   };
 
   return {

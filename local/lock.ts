@@ -118,7 +118,14 @@ function parseHolder(text: string): (Partial<LockHolder> & Pick<LockHolder, "pid
 type LinkOutcome = "taken" | "held" | "vanished";
 
 function tryLink(file: string, holder: LockHolder): LinkOutcome {
-  mkdirSync(dirname(file), { recursive: true });
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+  } catch (error) {
+    // A recursive mkdir that meets the directory (EEXIST) then stats it: a reset removing it in
+    // between surfaces as ENOENT from mkdir itself.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "vanished";
+    throw error;
+  }
   const candidate = `${file}.${holder.pid}.${holder.token}`;
   try {
     writeFileSync(candidate, `${JSON.stringify(holder)}\n`, { mode: 0o600 });

@@ -19,6 +19,8 @@ export interface LocalPaths {
   readonly proofFile: string;
   /** The private key of the local identity provider that `tenantry dev` trusts and `tenantry token` signs with. */
   readonly identityKeyFile: string;
+  /** The local operator gateway's allowlist (D1, as miniflare persists it), which `tenantry operators` manages. */
+  readonly operatorAllowlistDir: string;
 }
 
 export function localPaths(baseDir: string): LocalPaths {
@@ -33,5 +35,6 @@ export function localPaths(baseDir: string): LocalPaths {
     lockFile: join(root, "lock"),
     proofFile: join(root, "proof-objects.json"),
     identityKeyFile: join(root, "identity-key.json"),
+    operatorAllowlistDir: join(root, "operator-allowlist"),
   };
 }

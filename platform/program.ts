@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AccountSecretsStores } from "../components/account-secrets-stores";
 import { platformConfigSchema } from "../components/platform-config";
+import { OperatorGateway } from "../components/operator-gateway";
 import { PromotionGates } from "../components/promotion-gates";
 import { formatPath, SpecError } from "../spec/spec-errors";
 
@@ -17,6 +18,7 @@ export = function platform() {
     testReviewers: config.getObject("testReviewers"),
     prodReviewers: config.getObject("prodReviewers"),
     cloudflareAccounts: config.getObject("cloudflareAccounts"),
+    operators: config.getObject("operators"),
   };
   const parsed = platformConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -27,6 +29,12 @@ export = function platform() {
   }
   new PromotionGates("platform-promotion", parsed.data);
   const stores = new AccountSecretsStores("platform-secrets-stores", { accountIds: parsed.data.cloudflareAccounts });
+  const operators = parsed.data.operators;
+  const gateway = operators === undefined ? undefined : new OperatorGateway("platform-operator-gateway", {
+    operators,
+    storeId: stores.storeIds.apply((ids) => ids[operators.accountId] ?? ""),
+  });
   // What each org on an account names in edge.secretsStoreId: `pulumi stack output secretsStoreIds`.
-  return { secretsStoreIds: stores.storeIds };
+  // `tenantry operators` reaches the allowlist by this id through Cloudflare's D1 HTTP route.
+  return { secretsStoreIds: stores.storeIds, ...(gateway === undefined ? {} : { operatorAllowlistDatabaseId: gateway.allowlistDatabaseId }) };
 };

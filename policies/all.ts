@@ -5,10 +5,11 @@ import { postgresDatabasesAndSchemasMatchOrg } from "./database-objects";
 import { postgresMigrationsMatchPlatformSql } from "./migrations";
 import { postgresNoPlatformNames } from "./platform-names";
 import { stackResourceTypesAllowed } from "./resource-types";
-import { postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
+import { postgresBreakGlassBounded, postgresBreakGlassExpires, postgresLoginRoleGuardrails, postgresOrgProvider, postgresRoleNoPrivilegedAttributes, postgresRolesMatchAllowedKinds } from "./postgres";
 import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsResourcesStayInOrgRegion, awsSecretCustomerKeyAndRecovery, awsSecretNamesOfOrg } from "./aws";
 import { cloudflareOrgProvider, cloudflareResourcesMatchOrg } from "./cloudflare";
 import { cloudflarePlatformSecretsStores } from "./cloudflare-platform";
+import { cloudflareOperatorAllowlistPrivate } from "./operator-gateway";
 import { githubDeploymentBranchPolicyValid, githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
 import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
@@ -29,7 +30,7 @@ export const POLICY_AREAS: readonly PolicyArea[] = [
   {
     title: "Postgres roles",
     summary: "Each role is one of the kinds the design declares, none with a privileged attribute, every login with fail-closed limits, all on the org's own provider.",
-    policies: [postgresRoleNoPrivilegedAttributes, postgresLoginRoleGuardrails, postgresBreakGlassExpires, postgresRolesMatchAllowedKinds, postgresOrgProvider],
+    policies: [postgresRoleNoPrivilegedAttributes, postgresLoginRoleGuardrails, postgresBreakGlassExpires, postgresBreakGlassBounded, postgresRolesMatchAllowedKinds, postgresOrgProvider],
   },
   {
     title: "Postgres grants and memberships",
@@ -54,7 +55,7 @@ export const POLICY_AREAS: readonly PolicyArea[] = [
   {
     title: "Cloudflare",
     summary: "The org's Cloudflare resources on its own provider, in its account, under its names; one protected Secrets Store per account, the platform stack's.",
-    policies: [cloudflareOrgProvider, cloudflareResourcesMatchOrg, cloudflarePlatformSecretsStores],
+    policies: [cloudflareOrgProvider, cloudflareResourcesMatchOrg, cloudflarePlatformSecretsStores, cloudflareOperatorAllowlistPrivate],
   },
   {
     title: "AWS",

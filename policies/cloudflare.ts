@@ -6,6 +6,7 @@ import { cloudflareProviderFindings } from "./provider-inputs";
 import { DECLARED_RESOURCE_TYPES, isPlatformOnlyType } from "./resource-types";
 import { judgeAgainstOrg } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
+import { isOperatorGatewayResource } from "./operator-gateway";
 import type { TenantryStackPolicy } from "./policy-types";
 
 /*
@@ -67,7 +68,9 @@ export const cloudflareResourcesMatchOrg: TenantryStackPolicy = {
     // The platform stack declares no org; its Secrets Stores are cloudflare-platform-secrets-stores'.
     const orgStack = args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant);
     const judged = (type: string) => isOfPackage(type, "cloudflare") && (orgStack || !isPlatformOnlyType(type));
-    judgeAgainstOrg(args.resources, judged, ["accountId", "name", "scriptName"], reportViolation, (resource, values, org) => {
+    // The platform stack's operator gateway is judged by cloudflare-operator-allowlist-private.
+    const resources = orgStack ? args.resources : args.resources.filter((r) => !isOperatorGatewayResource(r));
+    judgeAgainstOrg(resources, judged, ["accountId", "name", "scriptName"], reportViolation, (resource, values, org) => {
       const names = planEdgeNames(org.slug);
       const naming = NAMES[resource.type];
       const accountId = values["accountId"];

@@ -42,6 +42,8 @@ export interface GrantShape {
   /** Exactly these, compared without regard to case (the provider upper-cases them); [] revokes all. */
   readonly privileges: readonly string[];
   readonly on: Reach;
+  /** Break-glass only: the shape holds only for an org whose break-glass access is this one. */
+  readonly access?: "read" | "write";
   /** DefaultPrivileges only: whose future objects they apply to. */
   readonly owner?: "ddl-of-same-environment";
   /** Why the design needs it; printed in docs and messages. */
@@ -71,6 +73,20 @@ export const GRANT_SHAPES: readonly GrantShape[] = [
     owner: "ddl-of-same-environment", why: "the same DML on tables the environment's migrations create later" },
   { resource: "DefaultPrivileges", grantee: "runtime", objectType: "sequence", privileges: SEQUENCE_USE, on: "own-environment-schemas",
     owner: "ddl-of-same-environment", why: "the same on sequences the environment's migrations create later" },
+  // Break-glass: its one environment (the org's breakGlass.environment), read or DML as the spec
+  // says, never CREATE or TEMPORARY, never the audit ledger, never default privileges.
+  { resource: "Grant", grantee: "break-glass", objectType: "database", privileges: ["CONNECT"], on: "org-database",
+    why: "the break-glass login connects; no TEMPORARY, no CREATE" },
+  { resource: "Grant", grantee: "break-glass", objectType: "schema", privileges: ["USAGE"], on: "own-environment-schemas",
+    why: "break-glass reaches its one environment's schemas, never CREATE in them" },
+  { resource: "Grant", grantee: "break-glass", objectType: "table", privileges: ["SELECT"], on: "own-environment-schemas", access: "read",
+    why: "read break-glass reads its environment's tables" },
+  { resource: "Grant", grantee: "break-glass", objectType: "sequence", privileges: ["SELECT"], on: "own-environment-schemas", access: "read",
+    why: "read break-glass reads its environment's sequences without advancing them" },
+  { resource: "Grant", grantee: "break-glass", objectType: "table", privileges: DML, on: "own-environment-schemas", access: "write",
+    why: "write break-glass has the runtime's DML: no TRUNCATE, REFERENCES or TRIGGER" },
+  { resource: "Grant", grantee: "break-glass", objectType: "sequence", privileges: SEQUENCE_USE, on: "own-environment-schemas", access: "write",
+    why: "write break-glass may advance the sequences of the rows it inserts" },
   ...(["runtime", "ddl"] as const).flatMap((grantee): GrantShape[] => [
     { resource: "Grant", grantee, objectType: "schema", privileges: ["USAGE"], on: "audit-schema",
       why: "tenant roles reach the audit ledger" },

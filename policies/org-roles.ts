@@ -14,13 +14,13 @@ export type { OrgFacts } from "../components/org-facts";
 export interface OrgRole {
   readonly kind: RoleKind;
   readonly name: string;
-  /** For runtime and ddl: the environment the role belongs to. */
+  /** For runtime and ddl: the environment the role belongs to; for break-glass, the one it reaches. */
   readonly env?: string;
 }
 
 const rolesByOrg = new WeakMap<OrgFacts, readonly OrgRole[]>();
 
-/** Every role the org may have. Throws (naming's internal error) for facts no valid spec gives. */
+/** Every role the org may have (break-glass only while it is on). Throws (naming's internal error) for facts no valid spec gives. */
 export function orgRoles(org: OrgFacts): readonly OrgRole[] {
   // Asked once per judged grant: a stack's grants share one list.
   const known = rolesByOrg.get(org);
@@ -28,7 +28,8 @@ export function orgRoles(org: OrgFacts): readonly OrgRole[] {
   const roles: OrgRole[] = [
     { kind: "org-owner", name: orgRoleName(org.slug, "owner") },
     { kind: "audit-owner", name: orgRoleName(org.slug, "audit") },
-    { kind: "break-glass", name: orgRoleName(org.slug, "breakglass") },
+    // Only while break-glass is on, and then of its one environment: off, its role is nobody's.
+    ...(org.breakGlass === undefined ? [] : [{ kind: "break-glass" as const, env: org.breakGlass.environment, name: orgRoleName(org.slug, "breakglass") }]),
     ...org.environments.flatMap((env) => (["runtime", "ddl"] as const).map((kind) => ({ kind, env, name: environmentRoleName(org.slug, env, kind) }))),
   ];
   rolesByOrg.set(org, roles);

@@ -3,6 +3,7 @@ import { validateResourceOfType } from "@pulumi/policy";
 import { QUOTA_BOUNDS, withinBounds, type Bounds } from "../spec/quota-bounds";
 import { orgProviderRule } from "./org-providers";
 import { postgresProviderFindings } from "./provider-inputs";
+import { breakGlassBoundProblems } from "./break-glass";
 import { roleKindProblems } from "./shape-match";
 import { judgeAgainstOrg } from "./stack-org";
 import type { TenantryResourcePolicy, TenantryStackPolicy } from "./policy-types";
@@ -76,6 +77,17 @@ export const postgresBreakGlassExpires: TenantryResourcePolicy = {
     const ahead = Date.parse(String(role.validUntil ?? "infinity")) - Date.now();
     if (!(ahead > 0 && ahead <= BREAK_GLASS_MAX_MS)) reportViolation(`Break-glass role ${args.name} needs validUntil in the future and at most 24 h ahead.`);
   }),
+};
+
+export const postgresBreakGlassBounded: TenantryStackPolicy = {
+  name: "postgres-break-glass-bounded",
+  description: "The break-glass role has connection limit 1, the org's statement and idle timeouts, and a validUntil no later than breakGlass.expiresAt.",
+  rationale: "An emergency login is one person's session for a stated time: a pool of connections, looser timeouts than the org's, or an expiry later than the one the spec (and the audit ledger) states would make it more than what was granted. Judged against the org's facts, never the role's own inputs.",
+  enforcementLevel: "mandatory",
+  // Only roles named as a break-glass login are read: an unknown value of another role is no concern of this rule.
+  validateStack: (args, reportViolation) => judgeAgainstOrg(args.resources.filter((r) => r.type !== ROLE || String(r.props["name"]).endsWith("_breakglass")), [ROLE],
+    ["name", "connectionLimit", "validUntil", "statementTimeout", "idleInTransactionSessionTimeout"], reportViolation, (resource, values, org) =>
+      breakGlassBoundProblems(values, org).map((problem) => `Break-glass role ${resource.name} ${problem}.`)),
 };
 
 /**

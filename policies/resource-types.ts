@@ -44,11 +44,13 @@ export const DECLARED_RESOURCE_TYPES: readonly string[] = [
  */
 export const PLATFORM_ONLY_TYPES: Readonly<Record<string, string>> = {
   "cloudflare:index/secretsStore:SecretsStore": "Cloudflare allows one Secrets Store per account, so the platform stack creates it and an org names it in edge.secretsStoreId",
+  "cloudflare:index/d1Database:D1Database": "the only D1 database tenantry declares is the platform's operator allowlist",
+  "cloudflare:index/workersRoute:WorkersRoute": "the only route tenantry declares is the platform's operator gateway's; an org's router is reached through its own zone setup",
 };
 
 export const isPlatformOnlyType = (type: string) => Object.hasOwn(PLATFORM_ONLY_TYPES, type);
 
-const PLATFORM_COMPONENTS: readonly string[] = [COMPONENT_TYPES.promotionGates, COMPONENT_TYPES.accountSecretsStores];
+const PLATFORM_COMPONENTS: readonly string[] = [COMPONENT_TYPES.promotionGates, COMPONENT_TYPES.accountSecretsStores, COMPONENT_TYPES.operatorGateway];
 const ORG_STACK_COMPONENTS: readonly string[] = Object.values(COMPONENT_TYPES).filter((type) => !PLATFORM_COMPONENTS.includes(type));
 const STACK = "pulumi:pulumi:Stack";
 

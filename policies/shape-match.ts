@@ -73,7 +73,8 @@ export function allowedGrantShape(acl: AclFacts, org: OrgFacts): GrantShape | un
   if (grantee === undefined || privileges === undefined || !notSet(acl.withGrantOption)) return undefined;
   return GRANT_SHAPES.find((shape) =>
     shape.resource === acl.resource && shape.grantee === grantee.kind && shape.objectType === acl.objectType &&
-    sameSet(privileges, shape.privileges) && reaches(shape.on, acl, grantee, org) && ownerFits(shape, acl, grantee, org));
+    sameSet(privileges, shape.privileges) && reaches(shape.on, acl, grantee, org) && ownerFits(shape, acl, grantee, org) &&
+    (shape.access === undefined || shape.access === org.breakGlass?.access));
 }
 
 /** A GrantRole's props: `role` becomes a member of `grantRole`. */

@@ -1,4 +1,6 @@
 import { COMPONENT_TYPES } from "../components/type-tokens";
+import type { PolicyResource } from "@pulumi/policy";
+import { isOperatorGatewayResource } from "./operator-gateway";
 import { isPlatformOnlyType } from "./resource-types";
 import { orgOfStack } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
@@ -14,6 +16,8 @@ const ORG = COMPONENT_TYPES.orgTenant;
  */
 const TENANT_TYPE = /^(postgresql|cloudflare|aws|random):|^tenantry:index:(Org|AuditLedger|EnvironmentSchemas|DispatchNamespace|SecretBindings|TenantApp)/;
 const isTenantType = (type: string) => TENANT_TYPE.test(type) && !isPlatformOnlyType(type);
+/** A tenant resource: of a tenant type, and not one the platform's operator gateway declared. */
+const isTenantResource = (r: PolicyResource) => isTenantType(r.type) && !isOperatorGatewayResource(r);
 
 export const stackOneOrg: TenantryStackPolicy = {
   name: "stack-one-org",
@@ -21,7 +25,7 @@ export const stackOneOrg: TenantryStackPolicy = {
   rationale: "Every per-org rule judges a stack against its one org's facts, and one update should touch one tenant: with two orgs (or none) in a stack, those facts, and the blast radius, are no longer one org's.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    if (!args.resources.some((r) => isTenantType(r.type))) return; // not an org stack (the platform stack)
+    if (!args.resources.some(isTenantResource)) return; // not an org stack (the platform stack)
     const orgs = args.resources.filter((r) => r.type === ORG);
     if (orgs.length !== 1) reportViolation(`A stack must declare exactly one org (found ${orgs.length}).`);
   },

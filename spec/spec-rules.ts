@@ -53,7 +53,8 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { field: "apps[].access.users[]", rule: "A named user has an address in one of claimedDomains.", check: namedUsersInClaimedDomains },
   { field: "secrets[].scope, secrets[].ref", rule: "A secret is scoped to one of the org's environments and its reference points below <org>/<scope>/ in Secrets Manager.", check: secretsScopedToThisOrg },
   { field: "claimedDomains[]", rule: `No claimed domain is a public mail provider (${[...PUBLIC_MAIL_DOMAINS].join(", ")}).`, check: noPublicMailDomains, inSchema: "not one of these" },
-  { field: "breakGlass.*", rule: "Break-glass fields are all present when enabled and all absent when not; the grantee is in one of claimedDomains; the expiry is in the future and at most 24 h ahead.", check: breakGlassIsGoverned },
+  { field: "sso.enforce", rule: "SSO is enforced only for an org that claims at least one domain.", check: ssoNeedsClaimedDomains },
+  { field: "breakGlass.*", rule: "Break-glass fields are all present when enabled and all absent when not; the grantee is in one of claimedDomains; the environment is one of environments; the expiry is in the future and at most 24 h ahead.", check: breakGlassIsGoverned },
   { field: "roles[].name", rule: "Each custom role is listed once.", check: (spec) => duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name") },
   { field: "edge, edge.operator.*", rule: "An org with apps or secrets has an edge, and its operator issuer and audience differ from its identity provider's.", check: edgeWhereAppsRun },
   { field: "breakGlass.enabled", rule: "Break-glass is off while the org is marked for offboarding.", check: noBreakGlassWhileOffboarding },
@@ -61,6 +62,12 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
 
 export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[] {
   return CROSS_FIELD_RULES.flatMap((rule) => rule.check(spec, now));
+}
+
+/** Enforcing SSO over no domain would look like a guard while guarding no one. */
+function ssoNeedsClaimedDomains(spec: ParsedSpec): RuleProblem[] {
+  if (!spec.sso.enforce || spec.claimedDomains.length > 0) return [];
+  return [{ path: ["sso", "enforce"], message: "requires claimedDomains: list the org's own e-mail domains whose users must sign in through SSO" }];
 }
 
 /** Offboarding turns every login of the org off; a break-glass login would be a way back in. */
@@ -184,8 +191,8 @@ function noPublicMailDomains(spec: ParsedSpec): RuleProblem[] {
 }
 
 function breakGlassIsGoverned(spec: ParsedSpec, now: Date): RuleProblem[] {
-  const { enabled, grantee, reason, expiresAt } = spec.breakGlass;
-  const present = { grantee, reason, expiresAt };
+  const { enabled, grantee, reason, expiresAt, environment, access } = spec.breakGlass;
+  const present = { grantee, reason, expiresAt, environment, access };
   if (!enabled) {
     return Object.entries(present)
       .filter(([, value]) => value !== undefined)
@@ -197,6 +204,9 @@ function breakGlassIsGoverned(spec: ParsedSpec, now: Date): RuleProblem[] {
   if (grantee !== undefined && !spec.claimedDomains.includes(grantee.slice(grantee.lastIndexOf("@") + 1))) {
     // Operators reach tenants through their own allowlisted trust domain, never through this.
     problems.push({ path: ["breakGlass", "grantee"], message: `must be an address in one of claimedDomains (${spec.claimedDomains.join(", ") || "none claimed"})` });
+  }
+  if (environment !== undefined && !spec.environments.includes(environment)) {
+    problems.push({ path: ["breakGlass", "environment"], message: `must be one of environments (${spec.environments.join(", ")})` });
   }
   if (expiresAt !== undefined) {
     const ahead = Date.parse(expiresAt) - now.getTime();

@@ -7,6 +7,7 @@ import { boundedInt, domainName, emailAddress, environmentSlug, forwardHeaderLis
 import { ACTIONS } from "../workers/lib/access-policy";
 import { ORG_ROLES } from "./org-roles";
 import { edgeSchema } from "./edge-spec";
+import { ssoSchema } from "./sso-spec";
 
 /*
  * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
@@ -141,22 +142,33 @@ const customRoleSchema = z.strictObject({
  * Off unless a person with a reason and an end time is named. Strict with every field
  * optional, then checked as a whole, so `enabled: false` with leftovers is refused too.
  */
+/** What a break-glass login may do in its environment; DDL is never one of them. */
+export const BREAK_GLASS_ACCESS = ["read", "write"] as const;
+export type BreakGlassAccess = (typeof BREAK_GLASS_ACCESS)[number];
+
 const breakGlassSchema = z.strictObject({
-  enabled: z.boolean({ error: "must be true or false" }).describe("Off (false) unless someone needs emergency access now; when true, grantee, reason and expiresAt are required. Declared and validated; provisioning is not built yet (issue 16)."),
-  grantee: emailAddress.optional().describe("Who would get emergency access: an address in one of claimedDomains. Declared and validated; no login is provisioned yet (issue 16)."),
+  enabled: z.boolean({ error: "must be true or false" }).describe("Off (false) unless someone needs emergency access now; when true, grantee, reason, expiresAt, environment and access are required, and one login role is provisioned (docs/break-glass.md)."),
+  grantee: emailAddress.optional().describe("Who gets emergency access: an address in one of claimedDomains. Rows the break-glass login changes carry the actor break-glass:<grantee> in the audit ledger."),
   reason: z
     .string({ error: "must be text" })
     .min(10, { error: "must explain the emergency in 10..500 characters" })
     .max(500, { error: "must explain the emergency in 10..500 characters" })
     .optional()
-    .describe("Why, in 10..500 characters. Declared and validated; not written to the audit ledger, since provisioning is not built yet (issue 16)."),
+    .describe("Why, in 10..500 characters."),
   expiresAt: z
     .string({ error: "must be an ISO 8601 time with a zone" })
     .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/, {
       error: "must be an ISO 8601 time with a zone, e.g. 2026-01-31T18:00:00Z",
     })
     .optional()
-    .describe("When the emergency access is to end: an ISO 8601 time with a zone, in the future and at most 24 h ahead. Declared and validated; nothing expires yet, since provisioning is not built (issue 16)."),
+    .describe("When the emergency access ends: an ISO 8601 time with a zone, in the future and at most 24 h ahead. It becomes the login's VALID UNTIL, so the password stops working then."),
+  environment: environmentSlug
+    .optional()
+    .describe("The one environment the break-glass login reaches: one of environments. It gets no schema of any other environment."),
+  access: z
+    .enum(BREAK_GLASS_ACCESS, { error: `must be one of ${BREAK_GLASS_ACCESS.join(", ")}` })
+    .optional()
+    .describe("read: SELECT on the environment's schemas; write: DML there. Never DDL, never CREATE, never more of the audit ledger than tenant roles have."),
 });
 
 /**
@@ -231,10 +243,13 @@ export const orgSpecFields = z
       .max(20, { error: "must list at most 20 domains" })
       .meta({ uniqueItems: true })
       .default([])
-      .describe("The org's own e-mail domains (never a public mail provider): named users and the break-glass grantee must have addresses in them."),
+      .describe("The org's own e-mail domains (never a public mail provider): named users and the break-glass grantee must have addresses in them, and with sso.enforce their users must sign in through the org's SSO."),
+    sso: ssoSchema
+      .prefault({})
+      .describe("SSO enforcement for claimedDomains, off by default: when enforced, the router refuses (401) a token for a claimed-domain address unless it says it came through the org's SSO."),
     breakGlass: breakGlassSchema
       .prefault({ enabled: false })
-      .describe("Governed emergency access, off by default: when enabled it names a grantee, a reason and an expiry at most 24 h ahead. Declared and validated; provisioning is not built yet (issue 16)."),
+      .describe("Governed emergency access, off by default: when enabled it names a grantee, a reason, an expiry at most 24 h ahead, one environment and read or write access, and is provisioned as one login role that stops working at the expiry."),
     offboarding: offboardingSchema
       .optional()
       .describe("The offboarding marker, written by tenantry offboard: absent for an active org. While set, the org's logins are turned off and its data is kept."),
@@ -265,7 +280,10 @@ export type Offboarding = NonNullable<OrgSpec["offboarding"]>;
 
 export type BreakGlass =
   | { readonly enabled: false }
-  | { readonly enabled: true; readonly grantee: string; readonly reason: string; readonly expiresAt: string };
+  | {
+    readonly enabled: true; readonly grantee: string; readonly reason: string; readonly expiresAt: string;
+    readonly environment: string; readonly access: BreakGlassAccess;
+  };
 
 export interface ParseOptions {
   /** The clock a break-glass expiry is measured against. */
@@ -288,10 +306,10 @@ export function parseOrgSpec(input: unknown, options: ParseOptions): OrgSpec {
 
 /** The cross-field rules have already required every field of an enabled break-glass. */
 function narrowBreakGlass(raw: ParsedSpec["breakGlass"]): BreakGlass {
-  const { enabled, grantee, reason, expiresAt } = raw;
+  const { enabled, grantee, reason, expiresAt, environment, access } = raw;
   if (!enabled) return { enabled: false };
-  if (grantee === undefined || reason === undefined || expiresAt === undefined) {
+  if (grantee === undefined || reason === undefined || expiresAt === undefined || environment === undefined || access === undefined) {
     throw new Error("unreachable: break-glass fields are checked by spec-rules");
   }
-  return { enabled, grantee, reason, expiresAt };
+  return { enabled, grantee, reason, expiresAt, environment, access };
 }

@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 export const WORKER_ENTRIES = {
   dispatch: "dispatch/index.ts",
   outbound: "outbound/index.ts",
+  "operator-gateway": "operator-gateway/index.ts",
   "sample-app": "sample-app/index.ts",
   "local-shims": "local/shims.ts",
 } as const;

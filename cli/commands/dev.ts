@@ -136,7 +136,7 @@ async function serve(stack: string, spec: ServableSpec, key: SigningKey, port: n
   return EXIT_INTERRUPTED;
 }
 
-export async function token(stack: string, options: { email: string; role: string; workspaces?: string; ttl?: number }, projectDir: string): Promise<number> {
+export async function token(stack: string, options: { email: string; role: string; workspaces?: string; ttl?: number; amr?: string }, projectDir: string): Promise<number> {
   const spec = await specWithEdge(stack, projectDir);
   const [{ parseTokenRequest }, { signToken }] = await Promise.all([import("../../local/dev-token.js"), import("../../local/identity-key.js")]);
   const grant = parseTokenRequest(spec, { ...options, ttlSeconds: options.ttl });

@@ -101,6 +101,30 @@ async function routerClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"]
   ];
 }
 
+/** A look-alike of the org's first claimed domain (`outside-acme.com`): outside the claim, though a suffix match on text would take it in. */
+export const outsideDomainOf = (spec: Pick<OrgSpec, "claimedDomains">) => `outside-${spec.claimedDomains[0] ?? "example.com"}`;
+
+/**
+ * Property 17, when the org enforces SSO: one claimed-domain person, once through SSO and once
+ * by password, and someone at a look-alike domain outside the claim, signed in by password.
+ * Sent to an app whose policy does not name users, so only SSO can tell them apart.
+ */
+export async function ssoClaims(edge: LocalEdge, spec: OrgSpec, env: string): Promise<ClaimResult[]> {
+  const app = spec.apps.find((a) => !("users" in a.access));
+  if (!spec.sso.enforce || app === undefined) return [];
+  const base = `/${env}/${app.slug}`;
+  const [person] = admittedAndRefused(spec, app);
+  const { claim } = spec.sso;
+  const sso = spec.sso.values[0] ?? "";
+  const outsider = `contractor@${outsideDomainOf(spec)}`;
+  const password = { ...person, [claim]: ["pwd"] };
+  return [
+    expectStatus("an SSO token for a claimed-domain address passes", `GET ${base}/ as ${person.email}, ${claim}: [${sso}]`, await statusOf(edge, `${base}/`, await edge.token({ ...person, [claim]: [sso] })), 200),
+    expectStatus("a password-login token for the same address gets 401", `GET ${base}/ as ${person.email}, ${claim}: [pwd]`, await statusOf(edge, `${base}/`, await edge.token(password)), 401),
+    expectStatus("an outside-domain user is unaffected", `GET ${base}/ as ${outsider}, ${claim}: [pwd]`, await statusOf(edge, `${base}/`, await edge.token({ ...password, sub: outsider, email: outsider })), 200),
+  ];
+}
+
 async function secretClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"][number], values: Record<string, string>): Promise<ClaimResult[]> {
   const results: ClaimResult[] = [];
   for (const secret of spec.secrets.filter((s) => s.allowedHosts.length > 0)) {
@@ -148,7 +172,9 @@ export async function proveEdge(spec: OrgSpec, { signal }: { signal?: AbortSigna
     const secretApp = spec.apps.find((a) => !("users" in a.access)) ?? app;
     const router = await routerClaims(edge, spec, app, env);
     signal?.throwIfAborted();
-    return [...router, ...(await secretClaims(edge, spec, secretApp, values))];
+    const sso = await ssoClaims(edge, spec, env);
+    signal?.throwIfAborted();
+    return [...router, ...sso, ...(await secretClaims(edge, spec, secretApp, values))];
   } finally {
     await edge.dispose();
   }

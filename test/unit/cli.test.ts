@@ -126,7 +126,7 @@ describe("tenantry check: violations, --all, and secrets", () => {
       "    Role org-acme-rogue must not hold superuser, createRole: set them to false.",
       "    [mandatory]  tenantry-security v0.1.0  postgres-roles-match-allowed-kinds (org-acme-rogue: postgresql:index/role:Role)",
       "    Every Role is one of the org's role kinds (owner and audit NOLOGIN; runtime, DDL and break-glass LOGIN), named as the program names it, with no membership of its own.",
-      "    Role org-acme-rogue (tn_acme_rogue) is none of org acme's roles (tn_acme_owner, tn_acme_audit, tn_acme_breakglass, tn_acme_dev_runtime, tn_acme_dev_ddl, tn_acme_test_runtime, tn_acme_test_ddl, tn_acme_prod_runtime, tn_acme_prod_ddl).",
+      "    Role org-acme-rogue (tn_acme_rogue) is none of org acme's roles (tn_acme_owner, tn_acme_audit, tn_acme_dev_runtime, tn_acme_dev_ddl, tn_acme_test_runtime, tn_acme_test_ddl, tn_acme_prod_runtime, tn_acme_prod_ddl).",
       "    [mandatory]  tenantry-security v0.1.0  postgres-org-provider (org-acme-rogue: postgresql:index/role:Role)",
       "    Every Postgres resource uses its org's explicit Postgres provider, which holds only the stack's validated host, port, login, database and TLS mode, and is no superuser.",
       "    org-acme-rogue must use the org's postgresql provider org-acme-postgresql, but uses the default provider pulumi:providers:postgresql::default_3_18_1, which reads the deploy job's configuration.",

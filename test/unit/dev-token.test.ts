@@ -88,3 +88,33 @@ describe("tenantry token's options", () => {
     expect(problems({ email: "X", role: "root", workspaces: "ops", ttlSeconds: 0 })).toHaveLength(4);
   });
 });
+
+describe("tenantry token's sign-in method (--amr)", () => {
+  const enforcing = { ...spec, sso: { enforce: true, claim: "amr", values: ["sso"] } };
+  const grant = (request: Partial<Parameters<typeof parseTokenRequest>[1]>, org: Parameters<typeof parseTokenRequest>[0] = enforcing) =>
+    parseTokenRequest(org, { email: "dev@acme.com", role: "developer", ...request }).subject;
+
+  it("defaults to an SSO login for an address the org holds to SSO, and to no claim elsewhere", () => {
+    expect(grant({})["amr"]).toEqual(["sso"]);
+    expect(grant({ email: "dev@eu.acme.com" })["amr"]).toEqual(["sso"]);
+    expect(grant({ email: "dev@partner.example" })).not.toHaveProperty("amr");
+    expect(grant({}, spec)).not.toHaveProperty("amr");
+  });
+
+  it("uses the org's own claim and first value for the default", () => {
+    expect(grant({}, { ...spec, sso: { enforce: true, claim: "acr", values: ["urn:acme:sso", "phr"] } })).toMatchObject({ acr: ["urn:acme:sso"] });
+  });
+
+  it("mints exactly the methods asked for, or none for an empty list", () => {
+    expect(grant({ amr: "pwd" })["amr"]).toEqual(["pwd"]);
+    expect(grant({ amr: "pwd, mfa" })["amr"]).toEqual(["pwd", "mfa"]);
+    expect(grant({ amr: "" })).not.toHaveProperty("amr");
+  });
+
+  it("refuses methods with spaces, control characters or too many characters, and repeats, naming the option", () => {
+    fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 80 }).filter((m) => m.trim() !== "" && !m.includes(",") && !/^[\x21-\x7e]{1,64}$/.test(m.trim())), (method) => {
+      expect(problems({ email: "dev@acme.com", role: "developer", amr: method })).toEqual(["--amr[0] must be 1..64 printable characters, no spaces or commas"]);
+    }));
+    expect(problems({ email: "dev@acme.com", role: "developer", amr: "pwd,pwd" })).toEqual(["--amr[1] repeats --amr[0]"]);
+  });
+});

@@ -67,7 +67,7 @@ describe("tenantry offboard", () => {
   it("refuses an org whose break-glass is on: offboarding turns every login off", () => {
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
     writeFileSync(join(project, "stacks", "Pulumi.org-globex.yaml"),
-      `${ORIGINAL.globex}    breakGlass: { enabled: true, grantee: oncall@globex.example, reason: restore after incident 7, expiresAt: "${expiresAt}" }\n`);
+      `${ORIGINAL.globex}    breakGlass: { enabled: true, grantee: oncall@globex.example, reason: restore after incident 7, expiresAt: "${expiresAt}", environment: prod, access: read }\n`);
     const withBreakGlass = stackText("globex");
     expect(tenantry("validate", "org-globex").code).toBe(EXIT_OK);
     expect(tenantry("offboard", "globex", "--requested-by", "ops@tenantry.example", "--reason", "trial ended without a contract")).toMatchObject({

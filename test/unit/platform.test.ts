@@ -152,3 +152,45 @@ describe("the platform stack", () => {
     expect((outcome as SpecError).problems.map((p) => p.message)).toEqual(["tenantry-platform:prodReviewers must name at least 2 reviewers (users or teams)"]);
   });
 });
+
+describe("the platform stack's operator gateway", () => {
+  const D1 = "cloudflare:index/d1Database:D1Database";
+  const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
+  const gatewayScript = () => resources.find((r) => r.type === SCRIPT && r.inputs["scriptName"] === "tenantry-operator-gateway");
+
+  it("declares the allowlist in D1, protected, retained and without read replicas, bound to the gateway Worker, routed, and exports its id", () => {
+    const stores = resources.filter((r) => r.type === D1);
+    expect(stores.map((r) => [r.inputs["name"], r.inputs["readReplication"], r.protect, r.retainOnDelete])).toEqual([["tenantry-operator-allowlist", { mode: "disabled" }, true, true]]);
+    const bindings = gatewayScript()?.inputs["bindings"] as Record<string, unknown>[];
+    expect(bindings.map((b) => [b["name"], b["type"]])).toEqual([["GATEWAY_CONFIG", "json"], ["ALLOWLIST", "d1"], ["IDENTITY_HMAC_KEY", "secrets_store_secret"]]);
+    expect(JSON.parse(String(bindings[0]?.["json"]))).toMatchObject({ consoleOrigin: "https://console.internal.example", issuer: "https://operators.example/", audience: "tenantry-operator-console" });
+    expect(resources.filter((r) => r.type === "cloudflare:index/workersRoute:WorkersRoute").map((r) => [r.inputs["pattern"], r.inputs["script"]])).toEqual([["ops.example.com/*", "tenantry-operator-gateway"]]);
+    expect(outputs["operatorAllowlistDatabaseId"]).toEqual(expect.any(String));
+  });
+
+  it("is refused when any other Worker binds a D1 database, whatever its binding name", async () => {
+    const script = gatewayScript();
+    if (script === undefined) throw new Error("the platform stack declares no gateway Worker");
+    await fc.assert(fc.asyncProperty(fc.stringMatching(/^[a-z][a-z0-9-]{1,20}$/), fc.stringMatching(/^[A-Z][A-Z_]{0,10}$/), async (scriptName, binding) => {
+      fc.pre(scriptName !== "tenantry-operator-gateway");
+      const rogue = { ...script, name: "rogue", urn: script.urn.replace(/::[^:]+$/, "::rogue"), inputs: { ...script.inputs, scriptName, bindings: [{ name: binding, type: "d1", id: "platform-operator-gateway-allowlist-id" }] } };
+      expect(await messages([...resources, rogue])).toContain(`cloudflare-operator-allowlist-private: rogue binds a D1 database (${binding}): only the operator gateway (tenantry-operator-gateway) may bind the operator allowlist.`);
+    }), { numRuns: 10 });
+  });
+
+  it("is refused with an unprotected allowlist, or one with read replicas", async () => {
+    const [store] = resources.filter((r) => r.type === D1);
+    if (store === undefined) throw new Error("the platform stack declares no allowlist");
+    expect(await messages(resources.map((r) => (r === store ? { ...r, protect: false } : r)))).toEqual([`cloudflare-operator-allowlist-private: ${store.name} must be protected (protect: true): it is the operator allowlist.`]);
+    expect(await messages(changed(store.name, (inputs) => ({ ...inputs, readReplication: { mode: "auto" } })))).toEqual([`cloudflare-operator-allowlist-private: ${store.name} must set readReplication: { mode: "disabled" }: a replica can serve an entry after its revocation.`]);
+  });
+
+  it("refuses operators on an account the platform stack does not list, before registering anything", async () => {
+    const file = readStackFile(STACK_FILE);
+    const operators = JSON.parse(file.values["tenantry-platform:operators"] ?? "{}") as Record<string, unknown>;
+    const values = { ...file.values, "tenantry-platform:operators": JSON.stringify({ ...operators, accountId: "f".repeat(32), consoleOrigin: "http://console.internal.example/path" }) };
+    const outcome = await runProgram({ ...file, values }, { program: platform }).catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(SpecError);
+    expect((outcome as SpecError).problems.map((p) => p.field).sort()).toEqual(["tenantry-platform:operators.accountId", "tenantry-platform:operators.consoleOrigin"]);
+  });
+});

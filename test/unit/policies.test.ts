@@ -129,14 +129,17 @@ describe("the policy pack", () => {
     ]);
   });
 
-  it("refuses a break-glass role without an expiry within 24 h, and accepts one with it", async () => {
-    // A break-glass role is a login (DESIGN property 13), with a login's guardrails.
+  it("refuses a break-glass role without an expiry within 24 h, and one in an org whose break-glass is off whatever its expiry", async () => {
+    // A break-glass role is a login (DESIGN property 13), with a login's guardrails. Acme keeps
+    // break-glass off, so its role is none of acme's (issue 16); break-glass.test.ts has it on.
     const login = acme.resources.find(named("org-acme-db-prod-runtime"))!;
     const role = (validUntil?: string) => ({ ...login, urn: `${login.urn}-bg`, name: "org-acme-db-breakglass", inputs: { ...login.inputs, name: "tn_acme_breakglass", ...(validUntil ? { validUntil } : {}) } });
+    const notAcmes = "postgres-roles-match-allowed-kinds: Role org-acme-db-breakglass (tn_acme_breakglass) is none of org acme's roles (tn_acme_owner, tn_acme_audit, tn_acme_dev_runtime, tn_acme_dev_ddl, tn_acme_test_runtime, tn_acme_test_ddl, tn_acme_prod_runtime, tn_acme_prod_ddl).";
     expect(await messages([...acme.resources, role()])).toEqual([
       "postgres-break-glass-expires: Break-glass role org-acme-db-breakglass needs validUntil in the future and at most 24 h ahead.",
+      notAcmes,
     ]);
-    expect(await messages([...acme.resources, role(new Date(Date.now() + 3_600_000).toISOString())])).toEqual([]);
+    expect(await messages([...acme.resources, role(new Date(Date.now() + 3_600_000).toISOString())])).toEqual([notAcmes]);
   });
 });
 

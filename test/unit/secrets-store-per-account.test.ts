@@ -45,7 +45,10 @@ function orgOn(slug: string, account: string, namesStore: boolean): Record<strin
 
 async function runPlatform(accounts: readonly string[]): Promise<ProgramRun> {
   const file = readStackFile(PLATFORM_STACK_FILE);
-  return runProgram({ ...file, values: { ...file.values, "tenantry-platform:cloudflareAccounts": JSON.stringify(accounts) } }, { program: platform });
+  // The operator gateway's account must be one of cloudflareAccounts: it moves with them.
+  const operators = file.values["tenantry-platform:operators"];
+  const moved: Record<string, string> = operators === undefined ? {} : { "tenantry-platform:operators": JSON.stringify({ ...(JSON.parse(operators) as object), accountId: accounts[0] }) };
+  return runProgram({ ...file, values: { ...file.values, ...moved, "tenantry-platform:cloudflareAccounts": JSON.stringify(accounts) } }, { program: platform });
 }
 
 /** What a stack registers, or nothing when its configuration is refused before any resource. */

@@ -43,8 +43,8 @@ describe("the org spec accepts", () => {
 
   it("a break-glass grant with a grantee, a reason and an expiry within 24 h", () => {
     const org = validOrgInput();
-    org["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt: hoursFromNow(23) };
-    expect(parse(org).breakGlass).toEqual({ enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt: hoursFromNow(23) });
+    org["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt: hoursFromNow(23), environment: "prod", access: "read" };
+    expect(parse(org).breakGlass).toEqual({ enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt: hoursFromNow(23), environment: "prod", access: "read" });
   });
 
   it("an offboarding marker naming who asked and why, with or without a ticket", () => {
@@ -167,7 +167,7 @@ describe("the org spec refuses, naming the field", () => {
     ["a connection quota too small to give every environment a connection beside the deploy's reserve", (o) => { o["quotas"].maxConnections = 10; },
       ["tenantry:org.quotas.maxConnections must be at least 11 for 3 environments (a runtime and a DDL connection each, plus 5 reserved for the deploy's provider pool, its migrations in the org database and an operator) (got 10)"]],
     ["a break-glass grantee outside the claimed domains", (o) => {
-      o["breakGlass"] = { enabled: true, grantee: "eve@evil.example", reason: "restore billing data", expiresAt: hoursFromNow(2) };
+      o["breakGlass"] = { enabled: true, grantee: "eve@evil.example", reason: "restore billing data", expiresAt: hoursFromNow(2), environment: "prod", access: "read" };
     }, ["tenantry:org.breakGlass.grantee must be an address in one of claimedDomains (acme.com)"]],
     ["a secret scoped to an unknown environment", (o) => { o["secrets"][0].scope = "staging"; },
       ["tenantry:org.secrets[0].scope must be one of the org's environments (dev, test, prod)"]],
@@ -177,13 +177,21 @@ describe("the org spec refuses, naming the field", () => {
       "tenantry:org.breakGlass.grantee is required when breakGlass.enabled is true",
       "tenantry:org.breakGlass.reason is required when breakGlass.enabled is true",
       "tenantry:org.breakGlass.expiresAt is required when breakGlass.enabled is true",
+      "tenantry:org.breakGlass.environment is required when breakGlass.enabled is true",
+      "tenantry:org.breakGlass.access is required when breakGlass.enabled is true",
     ]],
     ["break-glass expiring more than 24 h ahead", (o) => {
-      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(25) };
+      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(25), environment: "prod", access: "read" };
     }, ["tenantry:org.breakGlass.expiresAt must be a valid time in the future, at most 24 h ahead"]],
     ["break-glass that has already expired", (o) => {
-      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(-1) };
+      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(-1), environment: "prod", access: "read" };
     }, ["tenantry:org.breakGlass.expiresAt must be a valid time in the future, at most 24 h ahead"]],
+    ["break-glass in an environment the org does not have", (o) => {
+      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(2), environment: "staging", access: "read" };
+    }, ["tenantry:org.breakGlass.environment must be one of environments (dev, test, prod)"]],
+    ["break-glass with an access that is not read or write", (o) => {
+      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(2), environment: "prod", access: "ddl" };
+    }, ["tenantry:org.breakGlass.access must be one of read, write"]],
     ["break-glass leftovers while it is off", (o) => { o["breakGlass"] = { enabled: false, grantee: "oncall@acme.com" }; },
       ["tenantry:org.breakGlass.grantee must be omitted while breakGlass.enabled is false"]],
     ["an offboarding marker without who asked", (o) => { o["offboarding"] = { reason: "contract ended on 2026-05-31" }; },
@@ -197,7 +205,7 @@ describe("the org spec refuses, naming the field", () => {
     ["offboarding: true instead of a marker", (o) => { o["offboarding"] = true; },
       ["tenantry:org.offboarding must be an object (got true)"]],
     ["break-glass on while the org is marked for offboarding", (o) => {
-      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(2) };
+      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(2), environment: "prod", access: "read" };
       o["offboarding"] = { requestedBy: "ops@tenantry.example", reason: "contract ended on 2026-05-31" };
     }, ["tenantry:org.breakGlass.enabled must be false while the org is marked for offboarding (offboarding turns every login off)"]],
     ["a spec that is not an object", (o) => { for (const k of Object.keys(o)) delete o[k]; }, [

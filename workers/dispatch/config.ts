@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from "jose";
 import type { AppPolicy, OrgPolicy } from "../lib/access-policy";
+import type { SsoPolicy } from "../lib/sso";
 
 /**
  * What the program binds into the router as the `ORG_CONFIG` json binding: configuration only.
@@ -18,6 +19,8 @@ export interface RouterConfig extends OrgPolicy {
   };
   /** The operator trust domain: its tokens never authenticate into an app. */
   readonly operator: { readonly issuer: string; readonly audience: string };
+  /** Property 17: whether addresses in the org's claimed domains must arrive through its SSO. */
+  readonly sso: SsoPolicy;
   readonly limits: {
     readonly cpuMs: number;
     readonly subRequests: number;

@@ -4,6 +4,7 @@ import type { DispatchNamespace, RateLimit, SecretsStoreSecret } from "../lib/bi
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
 import { MAX_TOKEN_AGE } from "../lib/token-age";
+import { ssoAdmits } from "../lib/sso";
 import { scriptName, type RouterConfig } from "./config";
 
 /*
@@ -73,7 +74,7 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
   const token = match[1];
   const cache = verifiedCache(config.identity);
   const cached = cache.get(token);
-  if (cached !== undefined && stillValid(cached, Date.now() / 1000)) return subjectOf(cached);
+  if (cached !== undefined && stillValid(cached, Date.now() / 1000)) return subjectOf(cached, config);
   cache.delete(token);
   // The operator trust domain never reaches an app, even with a valid signature.
   let unverified: JWTPayload;
@@ -100,7 +101,7 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
     if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) throw error;
     return undefined;
   }
-  const subject = subjectOf(payload);
+  const subject = subjectOf(payload, config);
   if (subject !== undefined) {
     if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value ?? "");
     cache.set(token, payload);
@@ -108,12 +109,15 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
   return subject;
 }
 
-function subjectOf(payload: JWTPayload): (Subject & { sub: string }) | undefined {
+/** Judged on every request, cached verdict or not, so the SSO rule and the token are always read together. */
+function subjectOf(payload: JWTPayload, config: RouterConfig): (Subject & { sub: string }) | undefined {
   const { sub, email, email_verified: verifiedEmail, org, role, workspaces } = payload as Record<string, unknown>;
   if (typeof sub !== "string" || typeof email !== "string" || typeof org !== "string" || typeof role !== "string" || !isStringArray(workspaces)) return undefined;
   // Policies admit named users by e-mail: an address the provider says is unverified, or one
   // outside ASCII (where case folding can turn one address into another), admits no one.
   if (verifiedEmail === false || !/^[\x21-\x7e]+@[\x21-\x7e]+$/.test(email)) return undefined;
+  // A claimed-domain address that did not come through the org's SSO is not authenticated: 401.
+  if (!ssoAdmits(config.sso, email, payload)) return undefined;
   return { sub, email: email.toLowerCase(), org, role, workspaces };
 }
 

@@ -25,3 +25,15 @@ export interface SecretsStoreSecret {
 export interface RateLimit {
   limit(options: { key: string }): Promise<{ success: boolean }>;
 }
+
+/** The slice of a `d1` binding the operator gateway uses: D1 reads from the primary, so a write is seen by the next read. */
+export interface D1Database {
+  prepare(query: string): D1PreparedStatement;
+}
+
+export interface D1PreparedStatement {
+  bind(...values: unknown[]): D1PreparedStatement;
+  first<T = Record<string, unknown>>(): Promise<T | null>;
+  all<T = Record<string, unknown>>(): Promise<{ results: T[] }>;
+  run(): Promise<unknown>;
+}

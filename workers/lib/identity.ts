@@ -49,14 +49,14 @@ function hmacKey(secret: string) {
   return imported.key;
 }
 
-export async function signIdentity(identity: InjectedIdentity, secret: string): Promise<{ payload: string; signature: string }> {
+export async function signIdentity<T extends { readonly exp: number }>(identity: T, secret: string): Promise<{ payload: string; signature: string }> {
   const payload = base64url(encoder.encode(JSON.stringify(identity)));
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(payload)));
   return { payload, signature: base64url(signature) };
 }
 
 /** The identity if the signature is the router's and it has not expired; otherwise undefined. */
-export async function verifyIdentity(payload: string, signature: string, secret: string, nowSeconds: number): Promise<InjectedIdentity | undefined> {
+export async function verifyIdentity<T extends { readonly exp: number } = InjectedIdentity>(payload: string, signature: string, secret: string, nowSeconds: number): Promise<T | undefined> {
   let valid: boolean;
   try {
     // crypto.subtle.verify compares in constant time.
@@ -65,6 +65,6 @@ export async function verifyIdentity(payload: string, signature: string, secret:
     return undefined;
   }
   if (!valid) return undefined;
-  const identity = JSON.parse(new TextDecoder().decode(fromBase64url(payload))) as InjectedIdentity;
+  const identity = JSON.parse(new TextDecoder().decode(fromBase64url(payload))) as T;
   return identity.exp > nowSeconds ? identity : undefined;
 }

@@ -66,3 +66,14 @@ export default {
     return egress.fetch(request, env);
   },
 };
+
+/**
+ * A stand-in operator console: answers with what it received (method, path, headers), so a test
+ * can see exactly what the gateway let through to the console.
+ */
+export const operatorConsole = {
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    return Response.json({ host: url.host, method: request.method, path: url.pathname + url.search, headers: Object.fromEntries(request.headers) });
+  },
+};

@@ -1,0 +1,18 @@
+/* What the Worker benchmarks share: a request rate at a fixed concurrency, and medians of rounds. */
+
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/** Requests per second for `send`, `requests` in all with `concurrency` in flight; every answer must be 200. */
+export async function rate(send: () => Promise<Response>, requests: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < requests) {
+      next += 1;
+      const response = await send();
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`answer ${response.status}`);
+    }
+  }));
+  return requests / (Number(process.hrtime.bigint() - start) / 1e9);
+}

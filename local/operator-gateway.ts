@@ -1,0 +1,109 @@
+import { randomBytes } from "node:crypto";
+import type { JWTPayload } from "jose";
+import { Miniflare } from "miniflare";
+import type { D1Database } from "../workers/lib/bindings";
+import { bundleSource, type WorkerName } from "../workers/build";
+import type { GatewayConfig } from "../workers/operator-gateway/config";
+import { ephemeralSigningKey, signToken } from "./identity-key";
+import { migrateAllowlist } from "./operator-allowlist";
+import { constructInOwnTemporaryFolder } from "./owned-temporary-folder";
+
+/*
+ * The operator gateway in workerd (miniflare), offline: the real gateway bundle, its allowlist
+ * in a local D1, the audit sink stand-in, and a stand-in console that answers with what it
+ * received. Operator tokens come from a local operator identity provider whose key lives here.
+ */
+
+const COMPATIBILITY_DATE = "2025-09-01";
+
+export interface LocalGatewayTrust {
+  readonly consoleOrigin: string;
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+export interface LocalGateway {
+  /** Sends a request through the gateway, as an operator's browser would. */
+  readonly viaGateway: (path: string, init?: RequestInit) => Promise<Response>;
+  /** Sends a request through a bare pass-through Worker to the same console (benchmarks only). */
+  readonly viaPassThrough: (path: string, init?: RequestInit) => Promise<Response>;
+  /** A token of the operator identity provider; `issuer`/`audience` override it (a product-domain token). */
+  readonly token: (claims: JWTPayload & { email?: string }, options?: { issuer?: string; audience?: string; expiresIn?: string | number; foreignKey?: boolean }) => Promise<string>;
+  /** The gateway's allowlist store, as `tenantry operators` reaches it locally. */
+  readonly allowlist: () => Promise<D1Database>;
+  readonly auditEvents: () => Promise<Record<string, unknown>[]>;
+  /** The key the console checks the injected identity with. */
+  readonly identityKey: string;
+  readonly trust: LocalGatewayTrust;
+  readonly dispose: () => Promise<void>;
+}
+
+export const LOCAL_OPERATOR_TRUST: LocalGatewayTrust = {
+  consoleOrigin: "https://console.tenantry.local",
+  issuer: "https://operators.tenantry.local/",
+  audience: "tenantry-operator-console",
+};
+
+export async function startOperatorGateway(options: { trust?: LocalGatewayTrust; persistTo?: string } = {}): Promise<LocalGateway> {
+  const trust = options.trust ?? LOCAL_OPERATOR_TRUST;
+  const module = (name: WorkerName) => [{ type: "ESModule" as const, path: `${name}.mjs`, contents: bundleSource(name) }];
+  const provider = await ephemeralSigningKey();
+  const foreign = await ephemeralSigningKey();
+  const identityKey = randomBytes(32).toString("base64url");
+  const config: GatewayConfig = { ...trust, algorithms: ["ES256"], jwks: { keys: [provider.publicJwk] } };
+
+  const { value: mf, folder } = constructInOwnTemporaryFolder("tenantry-gateway-", () => new Miniflare({
+    workers: [
+      {
+        name: "operator-gateway",
+        modules: module("operator-gateway"),
+        compatibilityDate: COMPATIBILITY_DATE,
+        bindings: { GATEWAY_CONFIG: config as unknown as Record<string, never> },
+        d1Databases: { ALLOWLIST: "operator-allowlist" },
+        wrappedBindings: { IDENTITY_HMAC_KEY: { scriptName: "shim-secret", entrypoint: "secretsStoreSecret", bindings: { value: identityKey } } },
+        serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
+        // Every fetch of the gateway lands on the stand-in console, whatever host it names.
+        outboundService: { name: "shim-services", entrypoint: "operatorConsole" },
+      },
+      {
+        // The benchmark's anchor: a Worker that forwards to the same console and decides nothing.
+        name: "bare-pass-through",
+        modules: [{ type: "ESModule" as const, path: "pass-through.mjs", contents: "export default { fetch: (request) => fetch(request) };" }],
+        compatibilityDate: COMPATIBILITY_DATE,
+        outboundService: { name: "shim-services", entrypoint: "operatorConsole" },
+      },
+      { name: "shim-secret", modules: module("local-shims") },
+      { name: "shim-services", modules: module("local-shims"), compatibilityDate: COMPATIBILITY_DATE, bindings: { SECRET_VALUES: {} } },
+    ],
+    // The allowlist outlives the process only when asked (`tenantry operators` keeps it in the local state).
+    ...(options.persistTo === undefined ? {} : { d1Persist: options.persistTo }),
+    host: "127.0.0.1",
+    handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
+  }));
+  const dispose = async () => {
+    try {
+      await mf.dispose();
+    } finally {
+      await folder.remove();
+    }
+  };
+  try {
+    await mf.ready;
+    await migrateAllowlist((await mf.getD1Database("ALLOWLIST", "operator-gateway")) as unknown as D1Database);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  const passThrough = mf.getWorker("bare-pass-through") as unknown as Promise<{ fetch(url: string, init?: RequestInit): Promise<Response> }>;
+  const services = (await mf.getWorker("shim-services")) as unknown as { fetch(url: string): Promise<Response> };
+  return {
+    viaGateway: async (path, init) => (await mf.dispatchFetch(`https://gateway.tenantry.local${path}`, init as never)) as unknown as Response,
+    viaPassThrough: async (path, init) => (await passThrough).fetch(`https://console.tenantry.local${path}`, init),
+    token: (claims, opts = {}) => signToken(opts.foreignKey === true ? foreign : provider, claims, { issuer: opts.issuer ?? trust.issuer, audience: opts.audience ?? trust.audience, expiresIn: opts.expiresIn ?? "5m" }),
+    allowlist: async () => (await mf.getD1Database("ALLOWLIST", "operator-gateway")) as unknown as D1Database,
+    auditEvents: async () => (await (await services.fetch("https://audit.tenantry.internal/events")).json()) as Record<string, unknown>[],
+    identityKey,
+    trust,
+    dispose,
+  };
+}

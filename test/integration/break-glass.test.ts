@@ -1,0 +1,40 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { attempt } from "../../local/attempt";
+import type { ServerInfo } from "../../local/server";
+import { upLocal, type LocalStack } from "../../local/up";
+import { localStack, writeStackFile } from "../helpers/local";
+
+/*
+ * Break-glass applied by the local engine to the embedded server (issue 16 item 2, step 1): the
+ * role exists with its bounds, and the catalog gives it exactly its environment, read only.
+ * Read off the server's catalog, not the plan. The login-level proof claims are not built yet.
+ */
+
+async function asSuperuser(stack: LocalStack, database: string, sql: string) {
+  const server = JSON.parse(readFileSync(stack.paths.serverFile, "utf8")) as ServerInfo;
+  return attempt(server, { user: server.user, password: server.password }, database, [sql]);
+}
+
+describe("break-glass on the embedded server", () => {
+  it("creates one bounded login reaching only its environment's schemas, then finds nothing to change", async () => {
+    const expiresAt = new Date(Date.now() + 3 * 3_600_000).toISOString();
+    const stack = localStack(writeStackFile({
+      slug: "bravo", tier: "production", environments: ["dev", "prod"], workspaces: [{ slug: "web" }], claimedDomains: ["bravo.example"],
+      breakGlass: { enabled: true, grantee: "oncall@bravo.example", reason: "restore billing after incident 42", expiresAt, environment: "prod", access: "read" },
+    }), "bravo");
+    await upLocal(stack);
+    const role = await asSuperuser(stack, "postgres", `SELECT rolcanlogin, rolconnlimit, rolvaliduntil = '${expiresAt}'::timestamptz AS expires_at_spec,
+      rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls AS privileged FROM pg_roles WHERE rolname = 'tn_bravo_breakglass'`);
+    expect(role.rows).toEqual([{ rolcanlogin: true, rolconnlimit: 1, expires_at_spec: true, privileged: false }]);
+    const reach = await asSuperuser(stack, "tn_bravo", `SELECT
+      has_schema_privilege('tn_bravo_breakglass', 'web_prod', 'USAGE') AS prod_usage,
+      has_schema_privilege('tn_bravo_breakglass', 'web_prod', 'CREATE') AS prod_create,
+      has_schema_privilege('tn_bravo_breakglass', 'web_dev', 'USAGE') AS dev_usage,
+      has_database_privilege('tn_bravo_breakglass', 'tn_bravo', 'CONNECT') AS connects,
+      has_database_privilege('tn_bravo_breakglass', 'tn_bravo', 'CREATE') AS creates_schemas,
+      has_database_privilege('tn_bravo_breakglass', 'tn_bravo', 'TEMPORARY') AS temporary`);
+    expect(reach.rows).toEqual([{ prod_usage: true, prod_create: false, dev_usage: false, connects: true, creates_schemas: false, temporary: false }]);
+    expect((await upLocal(stack)).changes).toEqual([]);
+  });
+});
