@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseOrgSpec } from "../../spec/spec";
 import { SpecError } from "../../spec/spec-errors";
 import { PUBLIC_MAIL_DOMAINS } from "../../spec/spec-rules";
-import { IDENTITY_CLAIMS } from "../../spec/sso-spec";
+import { IDENTITY_CLAIMS, NOT_SIGN_IN_CLAIMS } from "../../spec/sso-spec";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
 
 /* `sso` in the org spec, as the stack-file author who would switch the guard off would write it. */
@@ -45,11 +45,39 @@ describe("the org spec's sso", () => {
     }
   });
 
-  it("refuses a claim every token carries, since naming it would admit everyone", () => {
+  it("refuses a claim every token carries, since naming it would admit everyone, and names the claim and the list", () => {
     for (const claim of IDENTITY_CLAIMS) {
       expect(problemsOf((o) => { o["sso"] = { enforce: true, claim }; }))
-        .toEqual([`tenantry:org.sso.claim must be a claim that says how the user signed in (such as amr or acr), not one every token carries (${IDENTITY_CLAIMS.join(", ")})`]);
+        .toEqual([`tenantry:org.sso.claim must be a claim that says how the user signed in (amr, acr, or a claim of the IdP's own), not ${claim}: a registered claim about who the user is or what the token is for (${NOT_SIGN_IN_CLAIMS.join(", ")})`]);
     }
+  });
+
+  /**
+   * OpenID Connect's standard claims and the other registered ones that say who the user is or
+   * what the token is for. Several are the user's to set in their own profile at many IdPs
+   * (nickname, preferred_username, name, website, locale): with `claim: nickname, values: [sso]`
+   * a password-login user who names themself "sso" would pass.
+   */
+  const NOT_HOW_SIGNED_IN = [
+    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture", "website",
+    "gender", "birthdate", "zoneinfo", "locale", "phone_number", "phone_number_verified", "address", "updated_at",
+    "auth_time", "nonce", "azp", "at_hash", "c_hash", "sid", "scope", "client_id", "act", "may_act", "cnf", "roles", "groups", "entitlements",
+  ];
+
+  it("refuses every registered claim that says who the user is or what the token is for, some of which users set themselves", () => {
+    for (const claim of [...IDENTITY_CLAIMS, ...NOT_HOW_SIGNED_IN]) {
+      const problems = problemsOf((o) => { o["sso"] = { enforce: true, claim }; });
+      expect(problems, claim).toHaveLength(1);
+      expect(problems[0], claim).toMatch(/^tenantry:org\.sso\.claim must be a claim that says how the user signed in/);
+    }
+  });
+
+  it("accepts amr, acr and any claim name of the IdP's own", () => {
+    const registered = new Set<string>([...IDENTITY_CLAIMS, ...NOT_HOW_SIGNED_IN]);
+    fc.assert(fc.property(fc.oneof(fc.constantFrom("amr", "acr", "idp", "https:acme.com:login"), fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/)), (claim) => {
+      fc.pre(!registered.has(claim));
+      expect(problemsOf((o) => { o["sso"] = { enforce: true, claim }; })).toEqual([]);
+    }));
   });
 
   it("refuses claim names that are not short identifiers", () => {
