@@ -3,6 +3,7 @@ import type { ParsedSpec } from "./spec";
 import { parseSecretReference } from "./secret-reference";
 import { schemaName } from "./naming";
 import { isPostgresOwnedSchema } from "./platform-names";
+import { AMR_METHODS } from "./sso-spec";
 
 /*
  * Rules that relate two fields of the org spec. Each one closes a way a stack file could widen
@@ -54,6 +55,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { field: "secrets[].scope, secrets[].ref", rule: "A secret is scoped to one of the org's environments and its reference points below <org>/<scope>/ in Secrets Manager.", check: secretsScopedToThisOrg },
   { field: "claimedDomains[]", rule: `No claimed domain is a public mail provider (${[...PUBLIC_MAIL_DOMAINS].join(", ")}).`, check: noPublicMailDomains, inSchema: "not one of these" },
   { field: "sso.enforce", rule: "SSO is enforced only for an org that claims at least one domain.", check: ssoNeedsClaimedDomains },
+  { field: "sso.values[]", rule: `With claim amr, no value is a method RFC 8176 registers (${AMR_METHODS.join(", ")}): a password login can carry those.`, check: ssoValuesSayMoreThanAMethod },
   { field: "breakGlass.*", rule: "Break-glass fields are all present when enabled and all absent when not; the grantee is in one of claimedDomains; the environment is one of environments; the expiry is in the future and at most 24 h ahead.", check: breakGlassIsGoverned },
   { field: "roles[].name", rule: "Each custom role is listed once.", check: (spec) => duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name") },
   { field: "edge, edge.operator.*", rule: "An org with apps or secrets has an edge, and its operator issuer and audience differ from its identity provider's.", check: edgeWhereAppsRun },
@@ -62,6 +64,16 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
 
 export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[] {
   return CROSS_FIELD_RULES.flatMap((rule) => rule.check(spec, now));
+}
+
+/** `amr: [pwd]` or `[mfa]` is how a password login looks too: accepting one would pass the very users SSO is to refuse. */
+function ssoValuesSayMoreThanAMethod(spec: ParsedSpec): RuleProblem[] {
+  if (spec.sso.claim !== "amr") return [];
+  return spec.sso.values.flatMap((value, i) =>
+    AMR_METHODS.includes(value)
+      ? [{ path: ["sso", "values", i], message: `must not be ${value}, a method RFC 8176 registers for amr: it says how a user proved who they are, which a password login can say too, not that they came through the org's SSO` }]
+      : [],
+  );
 }
 
 /** Enforcing SSO over no domain would look like a guard while guarding no one. */

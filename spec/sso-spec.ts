@@ -42,6 +42,13 @@ const claimName = z
   })
   .meta({ not: { enum: [...NOT_SIGN_IN_CLAIMS] } });
 
+/**
+ * IANA's Authentication Method Reference Values (RFC 8176 and later): how a user proved who they
+ * are (a password, a one-time code, a key), which a password login at the same IdP can carry
+ * too. None says the sign-in came through the org's SSO, so none may stand for it in `amr`.
+ */
+export const AMR_METHODS: readonly string[] = ["face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin", "pop", "pwd", "rba", "retina", "sc", "sms", "swk", "tel", "user", "vbm", "wia"];
+
 const claimValue = z
   .string({ error: "must be text" })
   .regex(/^[\x21-\x7e]{1,64}$/, { error: "must be 1..64 printable characters, no spaces" });

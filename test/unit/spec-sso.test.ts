@@ -88,6 +88,25 @@ describe("the org spec's sso", () => {
     }));
   });
 
+  /** IANA's Authentication Method Reference Values (RFC 8176 and later): how a user proved who they are. */
+  const RFC8176_METHODS = ["face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin", "pop", "pwd", "rba", "retina", "sc", "sms", "swk", "tel", "user", "vbm", "wia"];
+
+  it("refuses, with claim amr, any value that is a registered method, since a password login can carry it (pwd, mfa, otp ...)", () => {
+    fc.assert(fc.property(fc.constantFrom(...RFC8176_METHODS), fc.array(fc.constantFrom("sso", "fed", "urn:acme:sso"), { maxLength: 2 }), fc.nat(2), (method, others, at) => {
+      const values = [...new Set([...others.slice(0, at), method, ...others.slice(at)])];
+      const i = values.indexOf(method);
+      expect(problemsOf((o) => { o["sso"] = { enforce: true, claim: "amr", values }; }))
+        .toEqual([`tenantry:org.sso.values[${i}] must not be ${method}, a method RFC 8176 registers for amr: it says how a user proved who they are, which a password login can say too, not that they came through the org's SSO`]);
+    }));
+  });
+
+  it("accepts a value of the IdP's own with amr, and any value with another claim", () => {
+    fc.assert(fc.property(fc.stringMatching(/^[\x21-\x7e]{1,64}$/), fc.constantFrom("amr", "acr", "idp"), (value, claim) => {
+      fc.pre(claim !== "amr" || !RFC8176_METHODS.includes(value));
+      expect(problemsOf((o) => { o["sso"] = { enforce: true, claim, values: [value] }; })).toEqual([]);
+    }));
+  });
+
   it("bounds values both ways, in count and in length", () => {
     expect(problemsOf((o) => { o["sso"] = { enforce: true, values: [] }; })).toEqual(["tenantry:org.sso.values must list 1..10 values"]);
     expect(problemsOf((o) => { o["sso"] = { enforce: true, values: Array.from({ length: 11 }, (_, i) => `v${i}`) }; })).toEqual(["tenantry:org.sso.values must list 1..10 values"]);
