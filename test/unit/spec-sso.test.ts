@@ -45,6 +45,25 @@ describe("the org spec's sso", () => {
     }
   });
 
+  /** The stack-file author's disguises of a public mail domain: case, the root dot, spaces, full-width letters, a subdomain (the provider's alone to hand out). */
+  const disguisedPublicMail = fc.tuple(fc.constantFrom(...PUBLIC_MAIL_DOMAINS), fc.array(fc.boolean(), { maxLength: 20 }), fc.constantFrom("case", "dot", "space", "fullwidth", "subdomain"), fc.stringMatching(/^[a-z0-9]{1,10}$/))
+    .map(([domain, flips, how, label]) => {
+      switch (how) {
+        case "case": return [...domain].map((c, i) => (flips[i] ? c.toUpperCase() : c)).join("").replace(/^[a-z]/, (c) => c.toUpperCase());
+        case "dot": return `${domain}.`;
+        case "space": return ` ${domain} `;
+        case "fullwidth": return domain.replace(/[a-z]/, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+        default: return `${label}.${domain}`;
+      }
+    });
+
+  it("refuses a public mail domain in every disguise as a claimed domain", () => {
+    fc.assert(fc.property(disguisedPublicMail, (domain) => {
+      const problems = problemsOf((o) => { o["apps"] = []; o["claimedDomains"] = [domain]; o["sso"] = { enforce: true }; });
+      expect(problems.filter((p) => p.startsWith("tenantry:org.claimedDomains[0] "))).toHaveLength(1);
+    }), { numRuns: 300 });
+  });
+
   it("refuses a claim every token carries, since naming it would admit everyone, and names the claim and the list", () => {
     for (const claim of IDENTITY_CLAIMS) {
       expect(problemsOf((o) => { o["sso"] = { enforce: true, claim }; }))
