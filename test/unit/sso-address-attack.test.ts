@@ -40,6 +40,18 @@ describe("SSO for claimed domains: the address forms a password-login user of ac
     }));
   });
 
+  it("holds any address with a character outside ASCII to SSO by itself, without the router's ASCII check in front", () => {
+    // Look-alikes and case-folding traps: Cyrillic a, full-width @ and letters, the one-dot leader, a zero-width space, the Kelvin sign (lower-cases to k).
+    const trap = fc.constantFrom("\u0430", "\uff20", "\uff41", "\u2024", "\u200b", "\u212a", "\u0131", "\u00e9", "\u{1d41a}");
+    fc.assert(fc.property(localPart, fc.constantFrom("acme.com", "outside.io", "eu.acme.com"), trap, fc.nat(30), (local, domain, char, at) => {
+      const address = `${local}@${domain}`;
+      const i = at % (address.length + 1);
+      const spelled = address.slice(0, i) + char + address.slice(i);
+      expect(isClaimedAddress(spelled, ["acme.com"])).toBe(true);
+      expect(ssoAdmits(ENFORCED, spelled, PASSWORD)).toBe(false);
+    }));
+  });
+
   it("still admits an SSO token for any of those forms (the rule refuses only what lacks SSO)", () => {
     fc.assert(fc.property(gluedAddress, (address) => {
       expect(ssoAdmits(ENFORCED, address, { amr: ["sso"] })).toBe(true);
