@@ -115,6 +115,7 @@ const RULE_EXAMPLES: readonly ((spec: ParsedSpec) => ParsedSpec)[] = [
   (spec) => ({ ...spec, secrets: spec.secrets.map((s, i) => (i === 0 ? { ...s, ref: "aws-secretsmanager:globex/prod/db#url" } : s)) }),
   (spec) => ({ ...spec, claimedDomains: [...spec.claimedDomains, "gmail.com"] }),
   (spec) => ({ ...spec, claimedDomains: [], sso: { ...spec.sso, enforce: true } }),
+  (spec) => ({ ...spec, sso: { enforce: true, claim: "amr", values: ["sso", "mfa"] } }),
   (spec) => ({ ...spec, breakGlass: { enabled: true, grantee: "oncall@acme.com", reason: "restore after incident 7" } }),
   (spec) => ({ ...spec, roles: [{ name: "auditor", base: "viewer", permissions: [] }, { name: "auditor", base: "viewer", permissions: ["logs.read"] }] }),
   (spec) => (spec.edge === undefined ? spec : { ...spec, edge: { ...spec.edge, operator: { ...spec.edge.operator, issuer: spec.edge.identity.issuer } } }),

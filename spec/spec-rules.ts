@@ -3,6 +3,7 @@ import type { ParsedSpec } from "./spec";
 import { parseSecretReference } from "./secret-reference";
 import { schemaName } from "./naming";
 import { isPostgresOwnedSchema } from "./platform-names";
+import { AMR_METHODS } from "./sso-spec";
 
 /*
  * Rules that relate two fields of the org spec. Each one closes a way a stack file could widen
@@ -52,8 +53,9 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { field: "workspaces[].slug", rule: "No workspace and environment compose a schema name Postgres owns (information_schema).", check: schemasStayOutOfPostgresNames },
   { field: "apps[].access.users[]", rule: "A named user has an address in one of claimedDomains.", check: namedUsersInClaimedDomains },
   { field: "secrets[].scope, secrets[].ref", rule: "A secret is scoped to one of the org's environments and its reference points below <org>/<scope>/ in Secrets Manager.", check: secretsScopedToThisOrg },
-  { field: "claimedDomains[]", rule: `No claimed domain is a public mail provider (${[...PUBLIC_MAIL_DOMAINS].join(", ")}).`, check: noPublicMailDomains, inSchema: "not one of these" },
+  { field: "claimedDomains[]", rule: `No claimed domain is a public mail provider (${[...PUBLIC_MAIL_DOMAINS].join(", ")}) or a name under one.`, check: noPublicMailDomains, inSchema: "not one of these" },
   { field: "sso.enforce", rule: "SSO is enforced only for an org that claims at least one domain.", check: ssoNeedsClaimedDomains },
+  { field: "sso.values[]", rule: `With claim amr, no value is a method RFC 8176 registers (${AMR_METHODS.join(", ")}): a password login can carry those.`, check: ssoValuesSayMoreThanAMethod },
   { field: "breakGlass.*", rule: "Break-glass fields are all present when enabled and all absent when not; the grantee is in one of claimedDomains; the environment is one of environments; the expiry is in the future and at most 24 h ahead.", check: breakGlassIsGoverned },
   { field: "roles[].name", rule: "Each custom role is listed once.", check: (spec) => duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name") },
   { field: "edge, edge.operator.*", rule: "An org with apps or secrets has an edge, and its operator issuer and audience differ from its identity provider's.", check: edgeWhereAppsRun },
@@ -62,6 +64,16 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
 
 export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[] {
   return CROSS_FIELD_RULES.flatMap((rule) => rule.check(spec, now));
+}
+
+/** `amr: [pwd]` or `[mfa]` is how a password login looks too: accepting one would pass the very users SSO is to refuse. */
+function ssoValuesSayMoreThanAMethod(spec: ParsedSpec): RuleProblem[] {
+  if (spec.sso.claim !== "amr") return [];
+  return spec.sso.values.flatMap((value, i) =>
+    AMR_METHODS.includes(value)
+      ? [{ path: ["sso", "values", i], message: `must not be ${value}, a method RFC 8176 registers for amr: it says how a user proved who they are, which a password login can say too, not that they came through the org's SSO` }]
+      : [],
+  );
 }
 
 /** Enforcing SSO over no domain would look like a guard while guarding no one. */
@@ -182,12 +194,16 @@ function secretsScopedToThisOrg(spec: ParsedSpec): RuleProblem[] {
   });
 }
 
+/**
+ * A provider's own domain, or any name under it (`eu.gmail.com`): those are the provider's alone
+ * to hand out, never the org's, compared label by label on the lower-case domain the field allows.
+ */
 function noPublicMailDomains(spec: ParsedSpec): RuleProblem[] {
-  return spec.claimedDomains.flatMap((domain, i) =>
-    PUBLIC_MAIL_DOMAINS.has(domain)
-      ? [{ path: ["claimedDomains", i], message: `must not be a public mail provider (${domain}): anyone can get an address there` }]
-      : [],
-  );
+  return spec.claimedDomains.flatMap((domain, i): RuleProblem[] => {
+    if (PUBLIC_MAIL_DOMAINS.has(domain)) return [{ path: ["claimedDomains", i], message: `must not be a public mail provider (${domain}): anyone can get an address there` }];
+    const provider = [...PUBLIC_MAIL_DOMAINS].find((mail) => domain.endsWith(`.${mail}`));
+    return provider === undefined ? [] : [{ path: ["claimedDomains", i], message: `must not be under a public mail provider (${provider}): names under it are the provider's to hand out, never the org's` }];
+  });
 }
 
 function breakGlassIsGoverned(spec: ParsedSpec, now: Date): RuleProblem[] {

@@ -121,8 +121,27 @@ export async function ssoClaims(edge: LocalEdge, spec: OrgSpec, env: string): Pr
   return [
     expectStatus("an SSO token for a claimed-domain address passes", `GET ${base}/ as ${person.email}, ${claim}: [${sso}]`, await statusOf(edge, `${base}/`, await edge.token({ ...person, [claim]: [sso] })), 200),
     expectStatus("a password-login token for the same address gets 401", `GET ${base}/ as ${person.email}, ${claim}: [pwd]`, await statusOf(edge, `${base}/`, await edge.token(password)), 401),
+    await disguisedAddressRow(edge, base, password, claim, outsideDomainOf(spec)),
     expectStatus("an outside-domain user is unaffected", `GET ${base}/ as ${outsider}, ${claim}: [pwd]`, await statusOf(edge, `${base}/`, await edge.token({ ...password, sub: outsider, email: outsider })), 200),
   ];
+}
+
+/**
+ * The same password-login person under other spellings of their address that an app could still
+ * read as theirs: the domain upper-cased with the DNS root dot, and a second `@` after it. The
+ * router holds each to SSO (workers/lib/sso.ts judges one canonical form and treats what does not
+ * parse as claimed), so each gets 401.
+ */
+async function disguisedAddressRow(edge: LocalEdge, base: string, password: Record<string, unknown> & { email: string }, claim: string, outside: string): Promise<ClaimResult> {
+  const at = password.email.lastIndexOf("@");
+  const local = password.email.slice(0, at);
+  const domain = password.email.slice(at + 1);
+  const forms = [`${local}@${domain.toUpperCase()}.`, `${local}@${domain}@${outside}`];
+  const statuses: number[] = [];
+  for (const email of forms) statuses.push(await statusOf(edge, `${base}/`, await edge.token({ ...password, sub: email, email } as typeof password)));
+  const ok = statuses.every((s) => s === 401);
+  return row("a password-login token for another spelling of the same address gets 401", `GET ${base}/ as ${forms.join(", ")}, ${claim}: [pwd]`,
+    ok, forms.map((f, i) => `${f} ${statuses[i] ?? "?"}`).join(", ") + (ok ? "" : ", expected 401 each"));
 }
 
 async function secretClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"][number], values: Record<string, string>): Promise<ClaimResult[]> {

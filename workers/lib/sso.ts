@@ -17,15 +17,32 @@ export type SsoPolicy =
     };
 
 /**
+ * The shape of an address the SSO rule can judge: one `@`, an unquoted local part of RFC 5322
+ * atom characters and dots, and a domain of letter-digit-hyphen labels, optionally written with
+ * the DNS root dot (`acme.com.` is `acme.com`). Quotes, a second `@`, percent-escapes, brackets,
+ * ports and empty labels have no place in it, so no two readings of an address that fits can
+ * disagree about its domain.
+ */
+const ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)\.?$/;
+
+/** The address's domain, lower-case and without the root dot; undefined for any address not of the one shape above. */
+export function canonicalDomain(email: string): string | undefined {
+  const domain = ADDRESS.exec(email)?.[1];
+  return domain === undefined || domain.length > 253 ? undefined : domain.toLowerCase();
+}
+
+/**
  * Whether the address is under a claimed domain: the domain itself or any subdomain of it,
- * compared label by label, so `acme.com.evil`, `evilacme.com` and `acme.co` never match
- * `acme.com`. Subdomains count because only the owner of `acme.com` can hand out addresses at
- * `sub.acme.com`: enforcing there can only refuse, never admit, someone the owner did not mean.
+ * compared label by label on the canonical domain, so `acme.com.evil`, `evilacme.com` and
+ * `acme.co` never match `acme.com`, and `ACME.com.` does. Subdomains count because only the
+ * owner of `acme.com` can hand out addresses at `sub.acme.com`: enforcing there can only refuse,
+ * never admit, someone the owner did not mean. An address that does not parse (several `@`,
+ * `acme%2ecom`, a quoted local part) is treated as claimed: whatever an app reads in it, the
+ * rule has already required SSO.
  */
 export function isClaimedAddress(email: string, claimedDomains: readonly string[]): boolean {
-  const at = email.lastIndexOf("@");
-  if (at < 0) return true; // no domain to judge by: treat it as claimed, so SSO is required
-  const domain = email.slice(at + 1).toLowerCase();
+  const domain = canonicalDomain(email);
+  if (domain === undefined) return true;
   return claimedDomains.some((claimed) => {
     const c = claimed.toLowerCase();
     return domain === c || domain.endsWith(`.${c}`);
