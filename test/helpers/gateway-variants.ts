@@ -1,4 +1,5 @@
 import { build, type Plugin } from "esbuild";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot, WORKER_BUILD_OPTIONS } from "../../workers/build";
 
@@ -18,6 +19,20 @@ function swapImport(name: string, wrapper: string): Plugin {
       b.onResolve({ filter: new RegExp(`^\\.\\./lib/${name}$`) }, () => ({ path: name, namespace: "variant" }));
       b.onResolve({ filter: /^real$/ }, () => ({ path: libPath(name) }));
       b.onLoad({ filter: /.*/, namespace: "variant" }, () => ({ contents: `export * from "real";\n${wrapper}`, loader: "ts", resolveDir: join(projectRoot(), "workers", "lib") }));
+    },
+  };
+}
+
+/** Edits the gateway's own source: `from` must occur exactly once, so a control cannot go stale silently. */
+function editGateway(from: string, to: string): Plugin {
+  return {
+    name: "edit-gateway",
+    setup(b) {
+      b.onLoad({ filter: /operator-gateway[\\/]gateway\.ts$/ }, () => {
+        const source = readFileSync(join(projectRoot(), "workers", "operator-gateway", "gateway.ts"), "utf8");
+        if (source.split(from).length !== 2) throw new Error(`the gateway no longer contains ${JSON.stringify(from)} exactly once: update this control`);
+        return { contents: source.replace(from, to), loader: "ts" };
+      });
     },
   };
 }
@@ -64,4 +79,6 @@ export function forwardedHeaders(...args: Parameters<typeof realForwarded>): Hea
   return headers;
 }
 `)),
+  /** Decides as usual but never sends the decision to the sink (it still logs it). */
+  auditsNothing: () => bundleWith(editGateway("await audit(env, {", "console.log({")),
 } as const;
