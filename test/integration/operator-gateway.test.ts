@@ -135,7 +135,7 @@ describe("tenantry operators, locally", () => {
         const token = await persisted.token(claims("lead@ops.example"));
         const through = async () => (await persisted.viaGateway("/admin/users", { headers: { authorization: `Bearer ${token}` } })).status;
         expect(await through()).toBe(200);
-        expect(await revoke("lead@ops.example", project)).toBe(0);
+        expect(await revoke("lead@ops.example", {}, project)).toBe(0);
         expect(await through()).toBe(403);
       } finally {
         await persisted.dispose();
