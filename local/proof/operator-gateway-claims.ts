@@ -88,14 +88,14 @@ export async function operatorGatewayClaims(gateway: LocalGateway, spec: Pick<Or
     const token = await tokenFor(granted);
     await grant(granted);
     const admitted = await consoleSaw(gateway, token);
-    results.push(expectStatus("after a grant, the operator's next request passes", `tenantry operators grant ${granted} --role support-read, then GET ${PATH}`, admitted.status, 200));
+    results.push(expectStatus("after a grant, the operator's next request passes", `grant ${granted} support-read (what tenantry operators grant runs), then GET ${PATH}`, admitted.status, 200));
     const identityOk = admitted.status === 200 && !admitted.tokenSeen && admitted.identity?.email === granted && admitted.identity.role === "support-read";
     results.push(row("the console receives the gateway's signed identity, never the token", `GET ${PATH}?access_token=<token> as ${granted}, token also in Authorization and a cookie`, identityOk,
       admitted.status !== 200 ? `${admitted.status}, expected 200` : admitted.tokenSeen ? "THE TOKEN REACHED THE CONSOLE"
         : admitted.identity === undefined ? "no identity the console can verify" : identityOk ? `verified ${admitted.identity.email} as ${admitted.identity.role}; token absent` : `verified ${admitted.identity.email} as ${admitted.identity.role}`));
 
     await revokeOperator(db, granted);
-    results.push(expectStatus("after a revocation, the very next request is refused", `tenantry operators revoke ${granted}, then GET ${PATH} with the token that just passed`, await statusOf(gateway, token), 403));
+    results.push(expectStatus("after a revocation, the very next request is refused", `revoke ${granted} (what tenantry operators revoke runs), then GET ${PATH} with the token that just passed`, await statusOf(gateway, token), 403));
 
     const expired = address("expired");
     await grant(expired, Date.now() - 1_000);
