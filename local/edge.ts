@@ -66,6 +66,8 @@ export interface EdgeOptions {
    * which stops workerd and deletes its temporary folder, stays.
    */
   readonly callerHandlesSignals?: boolean;
+  /** For the proof's controls only: the router's script in place of the built bundle (a variant with one guard out). */
+  readonly controlRouterScript?: string;
   /** The identity provider's signing key; default: one made for this edge alone (`tenantry dev` passes the one `tenantry token` signs with). */
   readonly identityKey?: SigningKey;
   /** The router's port on 127.0.0.1; default: any free one. */
@@ -118,7 +120,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   const workers: WorkerOptions[] = [
     {
       name: "router",
-      modules: module("dispatch"),
+      modules: options.controlRouterScript === undefined ? module("dispatch") : [{ type: "ESModule" as const, path: "dispatch.mjs", contents: options.controlRouterScript }],
       compatibilityDate: COMPATIBILITY_DATE,
       bindings: { ORG_CONFIG: routerConfig(spec, trust) as unknown as Record<string, never> },
       wrappedBindings: {

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { projectRoot, WORKER_BUILD_OPTIONS } from "../../workers/build";
 
 /*
- * The operator gateway with one guard taken out, for the proof's controls: the real gateway
- * source, bundled like the real one, with one of its imports swapped for a wrapper around the
- * real module. Each variant is what an adversary (or a regression) would leave behind.
+ * The operator gateway (or the org router) with one guard taken out, for the proof's controls:
+ * the real source, bundled like the real one, with one import swapped for a wrapper around the
+ * real module or one line edited. Each variant is what a regression would leave behind.
  */
 
 const libPath = (name: string) => join(projectRoot(), "workers", "lib", `${name}.ts`);
@@ -23,26 +23,28 @@ function swapImport(name: string, wrapper: string): Plugin {
   };
 }
 
-/** Edits the gateway's own source: `from` must occur exactly once, so a control cannot go stale silently. */
-function editGateway(from: string, to: string): Plugin {
+/** Edits one Worker source file (`workers/<file>`): `from` must occur exactly once, so a control cannot go stale silently. */
+function editSource(file: string, from: string, to: string): Plugin {
+  const path = join(projectRoot(), "workers", file);
   return {
-    name: "edit-gateway",
+    name: `edit-${file}`,
     setup(b) {
-      b.onLoad({ filter: /operator-gateway[\\/]gateway\.ts$/ }, () => {
-        const source = readFileSync(join(projectRoot(), "workers", "operator-gateway", "gateway.ts"), "utf8");
-        if (source.split(from).length !== 2) throw new Error(`the gateway no longer contains ${JSON.stringify(from)} exactly once: update this control`);
+      b.onLoad({ filter: new RegExp(`${file.replace(/[/.]/g, (c) => `\\${c}`)}$`) }, (args) => {
+        if (args.path !== path) return undefined;
+        const source = readFileSync(path, "utf8");
+        if (source.split(from).length !== 2) throw new Error(`workers/${file} no longer contains ${JSON.stringify(from)} exactly once: update this control`);
         return { contents: source.replace(from, to), loader: "ts" };
       });
     },
   };
 }
 
-async function bundleWith(plugin: Plugin): Promise<string> {
+async function bundleWith(plugin: Plugin, entry = join("operator-gateway", "index.ts")): Promise<string> {
   const result = await build({
     ...WORKER_BUILD_OPTIONS,
     conditions: [...WORKER_BUILD_OPTIONS.conditions],
     mainFields: [...WORKER_BUILD_OPTIONS.mainFields],
-    entryPoints: [join(projectRoot(), "workers", "operator-gateway", "index.ts")],
+    entryPoints: [join(projectRoot(), "workers", entry)],
     write: false,
     plugins: [plugin],
   });
@@ -80,5 +82,11 @@ export function forwardedHeaders(...args: Parameters<typeof realForwarded>): Hea
 }
 `)),
   /** Decides as usual but never sends the decision to the sink (it still logs it). */
-  auditsNothing: () => bundleWith(editGateway("await audit(env, {", "console.log({")),
+  auditsNothing: () => bundleWith(editSource("operator-gateway/gateway.ts", "await audit(env, {", "console.log({")),
 } as const;
+
+/** The org router without its operator-domain check: only verification against the org's own issuer and audience is left. */
+export const routerWithoutOperatorCheck = () => bundleWith(
+  editSource("dispatch/router.ts", "if (unverified.iss === config.operator.issuer || audiences.includes(config.operator.audience)) return undefined;", ""),
+  join("dispatch", "index.ts"),
+);

@@ -8,7 +8,9 @@ import { startOperatorGateway, type GatewayOptions } from "../../local/operator-
 import { OPERATOR_SECTION, type ClaimResult } from "../../local/proof/claim";
 import { gatewayTrustFor, operatorGatewayClaims, PROOF_OPERATOR_PREFIX, proveOperatorGateway } from "../../local/proof/operator-gateway-claims";
 import { acmeSpec } from "../helpers/acme-edge";
-import { GATEWAY_VARIANTS } from "../helpers/gateway-variants";
+import { startEdge } from "../../local/edge";
+import { operatorRouterClaims } from "../../local/proof/edge-claims";
+import { GATEWAY_VARIANTS, routerWithoutOperatorCheck } from "../helpers/gateway-variants";
 
 /*
  * Property 9's claims as `tenantry prove --local` states them, through the real gateway bundle in
@@ -110,5 +112,28 @@ describe("tenantry prove --local, operator gateway section, for acme", () => {
 
   it("control: a gateway that decides without sending the decision to the sink records nothing there, and only that claim fails", async () => {
     expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.auditsNothing() } })).toEqual([CLAIMS[6]]);
+  }, 60_000);
+});
+
+describe("property 9 at the org's router, for acme", () => {
+  const routerRows = async (controlRouterScript?: string) => {
+    const edge = await startEdge(spec, { secretValues: {}, ...(controlRouterScript === undefined ? {} : { controlRouterScript }) });
+    try {
+      const app = spec.apps[0];
+      if (app === undefined) throw new Error("acme declares no app");
+      return (await operatorRouterClaims(edge, spec, app, "prod")).map((r) => [r.claim, r.status, r.result]);
+    } finally {
+      await edge.dispose();
+    }
+  };
+  const OPERATOR_TOKEN = "a token of the operator domain never admits into an app";
+  const BOTH_AUDIENCES = "a token that also names the operator audience never admits into an app";
+
+  it("refuses an operator-domain token, and a token of the org's issuer that also names the operator audience", async () => {
+    expect(await routerRows()).toEqual([[OPERATOR_TOKEN, "pass", "401"], [BOTH_AUDIENCES, "pass", "401"]]);
+  }, 60_000);
+
+  it("control: a router without its operator check admits the token naming both audiences, and that claim fails (verification alone still refuses the operator issuer)", async () => {
+    expect(await routerRows(await routerWithoutOperatorCheck())).toEqual([[OPERATOR_TOKEN, "pass", "401"], [BOTH_AUDIENCES, "fail", "200, expected 401"]]);
   }, 60_000);
 });

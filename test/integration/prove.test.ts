@@ -140,6 +140,7 @@ describe("on the embedded Postgres, for org-acme", () => {
       ["an expired allowlist entry is refused", "pass"],
       ["every decision reaches the audit sink, never a token", "pass"],
       ["a token of the operator domain never admits into an app", "pass"],
+      ["a token that also names the operator audience never admits into an app", "pass"],
     ]);
     expect(results.slice(-section.length)).toEqual(section);
   });
