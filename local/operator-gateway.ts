@@ -6,7 +6,7 @@ import { bundleSource, type WorkerName } from "../workers/build";
 import type { GatewayConfig } from "../workers/operator-gateway/config";
 import { ephemeralSigningKey, signToken } from "./identity-key";
 import { migrateAllowlist } from "./operator-allowlist";
-import { constructInOwnTemporaryFolder } from "./owned-temporary-folder";
+import { constructInOwnTemporaryFolder, withoutNewSignalHandlers } from "./owned-temporary-folder";
 
 /*
  * The operator gateway in workerd (miniflare), offline: the real gateway bundle, its allowlist
@@ -48,6 +48,8 @@ export interface GatewayOptions {
   readonly trust?: LocalGatewayTrust;
   /** The allowlist's folder when it must outlive the process (the local state's, which `tenantry operators` manages). */
   readonly persistTo?: string;
+  /** The caller handles SIGINT and SIGTERM itself (as the CLI's proof does): Miniflare's handlers, which exit at once, are taken back. */
+  readonly callerHandlesSignals?: boolean;
   /**
    * For the proof's controls only: the gateway's script, in place of the built bundle (a variant
    * with one guard taken out), and whether it is bound to the audit sink at all.
@@ -65,7 +67,7 @@ export async function startOperatorGateway(options: GatewayOptions = {}): Promis
   const identityKey = randomBytes(32).toString("base64url");
   const config: GatewayConfig = { ...trust, algorithms: ["ES256"], jwks: { keys: [provider.publicJwk] } };
 
-  const { value: mf, folder } = constructInOwnTemporaryFolder("tenantry-gateway-", () => new Miniflare({
+  const { value: mf, folder } = withoutNewSignalHandlers(options.callerHandlesSignals === true, () => constructInOwnTemporaryFolder("tenantry-gateway-", () => new Miniflare({
     workers: [
       {
         name: "operator-gateway",
@@ -92,7 +94,7 @@ export async function startOperatorGateway(options: GatewayOptions = {}): Promis
     ...(options.persistTo === undefined ? {} : { d1Persist: options.persistTo }),
     host: "127.0.0.1",
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
-  }));
+  })));
   const dispose = async () => {
     try {
       await mf.dispose();

@@ -121,7 +121,7 @@ export async function operatorGatewayClaims(gateway: LocalGateway, spec: Pick<Or
  * runs the claims and stops it. One start per proof; an abort stops between the start and the claims.
  */
 export async function proveOperatorGateway(spec: Pick<OrgSpec, "edge" | "slug">, { allowlistDir, signal }: { allowlistDir: string; signal?: AbortSignal }): Promise<ClaimResult[]> {
-  const gateway = await startOperatorGateway({ trust: gatewayTrustFor(spec), persistTo: allowlistDir });
+  const gateway = await startOperatorGateway({ trust: gatewayTrustFor(spec), persistTo: allowlistDir, callerHandlesSignals: signal !== undefined });
   try {
     // What a killed proof granted goes first, before the claims count addresses.
     await revokeProofOperators(gateway);
