@@ -156,22 +156,28 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (stack: string, options: { email: string; role: string; workspaces?: string; ttl: number; amr?: string }) =>
       run((await import("./commands/dev.js")).token(stack, options, projectDir())));
 
-  const operators = cli.command("operators").description("the local operator gateway's allowlist (D1 in the local state folder): who may reach the operator console, as what, until when");
-  operators.command("grant")
+  const operators = cli.command("operators").description("the operator gateway's allowlist: who may reach the operator console, as what, until when (local D1 in the local state folder; --remote: production, through Cloudflare's D1 API)");
+  // The production route's options, the same on every subcommand.
+  const remote = (command: ReturnType<typeof operators.command>) => command
+    .option("--remote", "change production's allowlist through Cloudflare's D1 HTTP API (token from CLOUDFLARE_API_TOKEN) instead of the local one")
+    .option("--account-id <id>", "with --remote: the gateway's Cloudflare account (default: tenantry-platform:operators.accountId in platform/Pulumi.platform.yaml)")
+    .option("--database-id <id>", "with --remote: the allowlist's D1 id (pulumi stack output operatorAllowlistDatabaseId in platform/)");
+  remote(operators.command("grant"))
     .argument("<email>", "the operator's address, as their operator-domain token names it")
     .requiredOption("--role <role>", "support-read (safe methods only), support-write, or admin (also /admin paths)")
     .requiredOption("--granted-by <e-mail>", "who grants it (recorded with the entry)")
     .option("--expires-at <time>", "an ISO 8601 time after which the gateway refuses the entry (default: no expiry)")
     .description("add or replace an operator's allowlist entry; the gateway admits them from their next request")
-    .action(async (email: string, options: { role: string; grantedBy: string; expiresAt?: string }) => run((await import("./commands/operators.js")).grant(email, options, projectDir())));
-  operators.command("revoke")
+    .action(async (email: string, options: { role: string; grantedBy: string; expiresAt?: string; remote?: boolean; accountId?: string; databaseId?: string }) =>
+      run((await import("./commands/operators.js")).grant(email, options, projectDir())));
+  remote(operators.command("revoke"))
     .argument("<email>", "the operator's address")
     .description("remove an operator's allowlist entry; the gateway refuses their very next request")
-    .action(async (email: string) => run((await import("./commands/operators.js")).revoke(email, projectDir())));
-  operators.command("list")
+    .action(async (email: string, options: { remote?: boolean; accountId?: string; databaseId?: string }) => run((await import("./commands/operators.js")).revoke(email, options, projectDir())));
+  remote(operators.command("list"))
     .option("--json", "print the entries as JSON")
     .description("print every allowlist entry: address, role, expiry, who granted it and when")
-    .action(async (options: { json?: boolean }) => run((await import("./commands/operators.js")).list(options, projectDir())));
+    .action(async (options: { json?: boolean; remote?: boolean; accountId?: string; databaseId?: string }) => run((await import("./commands/operators.js")).list(options, projectDir())));
 
   cli.command("sql")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")

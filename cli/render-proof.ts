@@ -39,6 +39,12 @@ export function countsLine(results: readonly ClaimResult[]): string {
   return `claims: ${hold} hold, ${broken} broken, ${skipped} skipped`;
 }
 
+/** Each named section (property 9's, ...) with its own counts, so the summary shows that part was proven. */
+function sectionLines(results: readonly ClaimResult[], width: number | undefined): string[] {
+  const sections = [...new Set(results.flatMap((r) => (r.section === undefined ? [] : [r.section])))];
+  return sections.flatMap((section) => [...wrapLines(section, width), ...hangingIndent(countsLine(results.filter((r) => r.section === section)), width, "  ", "  ")]);
+}
+
 /**
  * The default output: each broken claim with its attempt and result (never cut short: they are
  * what the user has to act on), the counts, and `seeAll`, the line that says how to see every claim.
@@ -50,7 +56,7 @@ export function renderProofSummary(results: readonly ClaimResult[], seeAll: stri
     ...hangingIndent(r.result, width, "    result:  ", "             "),
     "",
   ]);
-  return [...broken, ...wrapLines(countsLine(results), width), ...wrapLines(seeAll, width)].join("\n");
+  return [...broken, ...sectionLines(results, width), ...wrapLines(countsLine(results), width), ...wrapLines(seeAll, width)].join("\n");
 }
 
 /** The summary, or with `verbose` the whole table. */
@@ -71,7 +77,17 @@ export function renderProofTable(results: readonly ClaimResult[], width: number 
   // Rows that wrap need a gap between them, or a continuation line reads as the next claim.
   const gap = body.some((lines) => lines.length > 1) ? [""] : [];
   const rule = widths.map((w) => "-".repeat(w)).join("-|-");
-  return [...header, rule, ...body.flatMap((lines, i) => (i === 0 ? lines : [...gap, ...lines])), "", ...wrapLines(countsLine(results), width)].join("\n");
+  // A named section starts under its own heading (and a blank line), so its rows read as one part of the posture.
+  const heading = (i: number) => {
+    const section = results[i]?.section;
+    return section === undefined || section === results[i - 1]?.section ? [] : ["", ...wrapLines(`== ${section}`, width)];
+  };
+  const lines = body.flatMap((row, i) => {
+    const head = heading(i);
+    if (i === 0) return [...head.slice(1), ...row];
+    return head.length > 0 ? [...head, ...row] : [...gap, ...row];
+  });
+  return [...header, rule, ...lines, "", ...wrapLines(countsLine(results), width)].join("\n");
 }
 
 function renderRow(row: readonly string[], widths: readonly number[], width: number | undefined): string[] {

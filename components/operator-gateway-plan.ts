@@ -22,3 +22,11 @@ export function gatewayConfig(operators: NonNullable<PlatformConfig["operators"]
     jwksUrl: operators.jwksUrl,
   };
 }
+
+/** The binding the gateway's decisions go out on (workers/operator-gateway/gateway.ts reads `env.AUDIT`). */
+export const GATEWAY_AUDIT_BINDING = "AUDIT";
+
+/** The gateway's audit sink: a service binding to the Worker `auditService` names, in the gateway's account. */
+export function gatewayAuditBinding(operators: NonNullable<PlatformConfig["operators"]>): { readonly name: string; readonly type: "service"; readonly service: string } {
+  return { name: GATEWAY_AUDIT_BINDING, type: "service", service: operators.auditService };
+}

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { childName } from "../spec/naming";
 import { bundleSource } from "../workers/build";
-import { gatewayConfig, OPERATOR_GATEWAY_NAMES } from "./operator-gateway-plan";
+import { gatewayAuditBinding, gatewayConfig, OPERATOR_GATEWAY_NAMES } from "./operator-gateway-plan";
 import type { PlatformConfig } from "./platform-config";
 import { COMPONENT_TYPES } from "./type-tokens";
 
@@ -46,8 +46,10 @@ export class OperatorGateway extends pulumi.ComponentResource {
         { name: "GATEWAY_CONFIG", type: "json", json: JSON.stringify(gatewayConfig(args.operators)) },
         { name: "ALLOWLIST", type: "d1", id: allowlist.id },
         { name: "IDENTITY_HMAC_KEY", type: "secrets_store_secret", storeId: args.storeId, secretName: keySecret.name },
+        // Every decision is POSTed to the platform's audit sink before anything reaches the console.
+        gatewayAuditBinding(args.operators),
       ],
-      // The audit trail of every decision is the Worker's log lines: logs on.
+      // Each decision is also a log line in Workers Logs: logs on.
       observability: { enabled: true, logs: { enabled: true, invocationLogs: true } },
     }, parent);
     new cloudflare.WorkersRoute(childName(name, "route"), { zoneId: args.operators.zoneId, pattern: args.operators.route, script: script.scriptName }, parent);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OPERATOR_GATEWAY_NAMES } from "./operator-gateway-plan";
 
 /*
  * The platform stack's configuration (`tenantry-platform:*` in platform/Pulumi.platform.yaml):
@@ -36,6 +37,15 @@ export const operatorsSchema = z.strictObject({
   jwksUrl: httpsUrl("operator identity provider's JWKS URL"),
   /** The Cloudflare account the gateway runs in: one of cloudflareAccounts, whose Secrets Store holds its identity key. */
   accountId: cloudflareAccountId,
+  /**
+   * The Worker, in the gateway's account, that receives every decision (allow or deny, with its
+   * reason, never a token) as a POST: the platform's audit sink. Bound as the gateway's `AUDIT`
+   * service; while it refuses an event, the gateway admits no one (503). Required: a gateway
+   * whose decisions go nowhere durable is not declared.
+   */
+  auditService: z.string({ error: "must name the Worker that receives the gateway's audit events" })
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { error: "must be a Worker script name (lower-case letters, digits and -, at most 63)" })
+    .refine((name) => name !== OPERATOR_GATEWAY_NAMES.script, { error: "must be another Worker than the gateway itself: the gateway cannot be its own audit sink" }),
   /** The zone and route pattern operators reach the gateway at (`ops.example.com/*`). */
   zoneId: z.string({ error: "must be a Cloudflare zone id (32 hex digits)" }).regex(/^[0-9a-f]{32}$/, { error: "must be a Cloudflare zone id (32 hex digits)" }),
   route: z.string({ error: "must be a route pattern (host/path*)" }).regex(/^[a-z0-9.-]+\.[a-z]{2,}\/[\w/.*-]*$/, { error: "must be a route pattern: host/path, lower-case, such as ops.example.com/*" }),

@@ -8,7 +8,7 @@ import type { OrgSpec } from "../spec/spec";
 import { scriptName } from "../workers/dispatch/config";
 import { bundleSource, type WorkerName } from "../workers/build";
 import { ephemeralSigningKey, LOCAL_ISSUER, signToken, type SigningKey } from "./identity-key";
-import { constructInOwnTemporaryFolder } from "./owned-temporary-folder";
+import { constructInOwnTemporaryFolder, withoutNewSignalHandlers } from "./owned-temporary-folder";
 
 /*
  * The org's edge in workerd (miniflare), offline: the real router and outbound bundles, the
@@ -66,6 +66,8 @@ export interface EdgeOptions {
    * which stops workerd and deletes its temporary folder, stays.
    */
   readonly callerHandlesSignals?: boolean;
+  /** For the proof's controls only: the router's script in place of the built bundle (a variant with one guard out). */
+  readonly controlRouterScript?: string;
   /** The identity provider's signing key; default: one made for this edge alone (`tenantry dev` passes the one `tenantry token` signs with). */
   readonly identityKey?: SigningKey;
   /** The router's port on 127.0.0.1; default: any free one. */
@@ -118,7 +120,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   const workers: WorkerOptions[] = [
     {
       name: "router",
-      modules: module("dispatch"),
+      modules: options.controlRouterScript === undefined ? module("dispatch") : [{ type: "ESModule" as const, path: "dispatch.mjs", contents: options.controlRouterScript }],
       compatibilityDate: COMPATIBILITY_DATE,
       bindings: { ORG_CONFIG: routerConfig(spec, trust) as unknown as Record<string, never> },
       wrappedBindings: {
@@ -164,19 +166,14 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     ]),
   ];
   // Workers' console output (the outbound Worker's audit lines) stays out of the CLI's output.
-  const signals = ["SIGINT", "SIGTERM"] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   // workerd's folder goes inside one of ours, so that dispose() can wait until it is deleted.
-  const { value: mf, folder } = constructInOwnTemporaryFolder("tenantry-edge-", () => new Miniflare({
+  const { value: mf, folder } = withoutNewSignalHandlers(options.callerHandlesSignals === true, () => constructInOwnTemporaryFolder("tenantry-edge-", () => new Miniflare({
     workers,
     // Loopback only: the edge trusts a key anyone with this folder can sign with.
     host: "127.0.0.1",
     ...(options.port === undefined ? {} : { port: options.port }),
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
-  }));
-  if (options.callerHandlesSignals === true) {
-    for (const s of signals) for (const listener of process.listeners(s)) if (!before.get(s)?.has(listener)) process.removeListener(s, listener);
-  }
+  })));
   const dispose = async () => {
     try {
       await mf.dispose();

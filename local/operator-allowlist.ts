@@ -1,11 +1,17 @@
 import type { D1Database } from "../workers/lib/bindings";
 import { allowlistKey, OPERATOR_ROLES, type OperatorRole } from "../workers/lib/operator-access";
-import { allowlistMigrationSql, DELETE_ENTRY_SQL, LIST_ENTRIES_SQL, UPSERT_ENTRY_SQL } from "../workers/lib/operator-allowlist-sql";
+import { allowlistMigrationSql, grantStatement, listStatement, revokeStatement, type AllowlistStatement } from "../workers/lib/operator-allowlist-sql";
 
 /*
- * Grant, revoke and list operators on a D1 database: the gateway's in workerd locally. The
- * statements are the ones the gateway's schema is rendered with, so the two cannot drift.
+ * Grant, revoke and list operators: checked here once, then one statement with its parameters
+ * (workers/lib/operator-allowlist-sql.ts) sent to whichever store holds the allowlist: the local
+ * gateway's D1 in workerd, or production's through Cloudflare's D1 HTTP route (remote/d1-http.ts).
  */
+
+/** Where the allowlist is: runs one statement, answers its rows. */
+export interface AllowlistStore {
+  readonly run: <Row>(statement: AllowlistStatement) => Promise<Row[]>;
+}
 
 export interface OperatorGrant {
   readonly email: string;
@@ -23,22 +29,34 @@ export interface ListedOperator {
   readonly grantedAt: number;
 }
 
+/** A D1 binding (the local gateway's, from miniflare) as a store. */
+export function d1Store(db: D1Database): AllowlistStore {
+  return { run: async <Row>({ sql, params }: AllowlistStatement) => (await db.prepare(sql).bind(...params).all<Row>()).results };
+}
+
+const storeOf = (target: D1Database | AllowlistStore): AllowlistStore => ("run" in target ? target : d1Store(target));
+
 export async function migrateAllowlist(db: D1Database): Promise<void> {
   await db.prepare(allowlistMigrationSql()).run();
 }
 
-export async function grantOperator(db: D1Database, grant: OperatorGrant, now: number = Date.now()): Promise<void> {
+/** The statement a grant sends, once its input is checked (throws naming what is wrong). */
+export function grantOf(grant: OperatorGrant, now: number): AllowlistStatement {
   const email = allowlistKey(grant.email);
   if (email === undefined) throw new Error(`not an ASCII e-mail address: ${JSON.stringify(grant.email)}`);
   if (!(OPERATOR_ROLES as readonly string[]).includes(grant.role)) throw new Error(`role must be one of ${OPERATOR_ROLES.join(", ")}`);
   if (grant.grantedBy.trim() === "") throw new Error("a grant names who granted it");
-  await db.prepare(UPSERT_ENTRY_SQL).bind(email, grant.role, grant.expiresAt ?? null, grant.grantedBy, now).run();
+  return grantStatement({ email, role: grant.role, grantedBy: grant.grantedBy, grantedAt: now, ...(grant.expiresAt === undefined ? {} : { expiresAt: grant.expiresAt }) });
 }
 
-export async function revokeOperator(db: D1Database, email: string): Promise<void> {
-  await db.prepare(DELETE_ENTRY_SQL).bind(email.toLowerCase()).run();
+export async function grantOperator(target: D1Database | AllowlistStore, grant: OperatorGrant, now: number = Date.now()): Promise<void> {
+  await storeOf(target).run(grantOf(grant, now));
 }
 
-export async function listOperators(db: D1Database): Promise<ListedOperator[]> {
-  return (await db.prepare(LIST_ENTRIES_SQL).all<ListedOperator>()).results;
+export async function revokeOperator(target: D1Database | AllowlistStore, email: string): Promise<void> {
+  await storeOf(target).run(revokeStatement(email.toLowerCase()));
+}
+
+export async function listOperators(target: D1Database | AllowlistStore): Promise<ListedOperator[]> {
+  return storeOf(target).run<ListedOperator>(listStatement());
 }

@@ -6,7 +6,7 @@ import { bundleSource, type WorkerName } from "../workers/build";
 import type { GatewayConfig } from "../workers/operator-gateway/config";
 import { ephemeralSigningKey, signToken } from "./identity-key";
 import { migrateAllowlist } from "./operator-allowlist";
-import { constructInOwnTemporaryFolder } from "./owned-temporary-folder";
+import { constructInOwnTemporaryFolder, withoutNewSignalHandlers } from "./owned-temporary-folder";
 
 /*
  * The operator gateway in workerd (miniflare), offline: the real gateway bundle, its allowlist
@@ -44,24 +44,39 @@ export const LOCAL_OPERATOR_TRUST: LocalGatewayTrust = {
   audience: "tenantry-operator-console",
 };
 
-export async function startOperatorGateway(options: { trust?: LocalGatewayTrust; persistTo?: string } = {}): Promise<LocalGateway> {
+export interface GatewayOptions {
+  readonly trust?: LocalGatewayTrust;
+  /** The allowlist's folder when it must outlive the process (the local state's, which `tenantry operators` manages). */
+  readonly persistTo?: string;
+  /** The caller handles SIGINT and SIGTERM itself (as the CLI's proof does): Miniflare's handlers, which exit at once, are taken back. */
+  readonly callerHandlesSignals?: boolean;
+  /**
+   * For the proof's controls only: the gateway's script, in place of the built bundle (a variant
+   * with one guard taken out), and whether it is bound to the audit sink at all.
+   */
+  readonly controlVariant?: { readonly script?: string; readonly auditBound?: boolean };
+}
+
+export async function startOperatorGateway(options: GatewayOptions = {}): Promise<LocalGateway> {
   const trust = options.trust ?? LOCAL_OPERATOR_TRUST;
   const module = (name: WorkerName) => [{ type: "ESModule" as const, path: `${name}.mjs`, contents: bundleSource(name) }];
+  const gatewayModule = options.controlVariant?.script === undefined ? module("operator-gateway")
+    : [{ type: "ESModule" as const, path: "operator-gateway.mjs", contents: options.controlVariant.script }];
   const provider = await ephemeralSigningKey();
   const foreign = await ephemeralSigningKey();
   const identityKey = randomBytes(32).toString("base64url");
   const config: GatewayConfig = { ...trust, algorithms: ["ES256"], jwks: { keys: [provider.publicJwk] } };
 
-  const { value: mf, folder } = constructInOwnTemporaryFolder("tenantry-gateway-", () => new Miniflare({
+  const { value: mf, folder } = withoutNewSignalHandlers(options.callerHandlesSignals === true, () => constructInOwnTemporaryFolder("tenantry-gateway-", () => new Miniflare({
     workers: [
       {
         name: "operator-gateway",
-        modules: module("operator-gateway"),
+        modules: gatewayModule,
         compatibilityDate: COMPATIBILITY_DATE,
         bindings: { GATEWAY_CONFIG: config as unknown as Record<string, never> },
         d1Databases: { ALLOWLIST: "operator-allowlist" },
         wrappedBindings: { IDENTITY_HMAC_KEY: { scriptName: "shim-secret", entrypoint: "secretsStoreSecret", bindings: { value: identityKey } } },
-        serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
+        serviceBindings: options.controlVariant?.auditBound === false ? {} : { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
         // Every fetch of the gateway lands on the stand-in console, whatever host it names.
         outboundService: { name: "shim-services", entrypoint: "operatorConsole" },
       },
@@ -79,7 +94,7 @@ export async function startOperatorGateway(options: { trust?: LocalGatewayTrust;
     ...(options.persistTo === undefined ? {} : { d1Persist: options.persistTo }),
     host: "127.0.0.1",
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
-  }));
+  })));
   const dispose = async () => {
     try {
       await mf.dispose();

@@ -47,3 +47,18 @@ export function constructInOwnTemporaryFolder<T>(prefix: string, construct: () =
     else process.env["TMPDIR"] = previous;
   }
 }
+
+/**
+ * Runs `construct` and, when the caller handles SIGINT and SIGTERM itself, takes back the handlers
+ * it installed: Miniflare's exit at once, before the CLI's clean-up could run (its exit hook,
+ * which stops workerd and deletes its folder, stays).
+ */
+export function withoutNewSignalHandlers<T>(callerHandlesSignals: boolean, construct: () => T): T {
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const value = construct();
+  if (callerHandlesSignals) {
+    for (const s of signals) for (const listener of process.listeners(s)) if (!before.get(s)?.has(listener)) process.removeListener(s, listener);
+  }
+  return value;
+}

@@ -1,6 +1,7 @@
 import type { Credentials } from "./attempt";
-import type { ClaimResult, OtherOrg } from "./proof/claim";
+import { OPERATOR_SECTION, type ClaimResult, type OtherOrg } from "./proof/claim";
 import { proveEdge } from "./proof/edge-claims";
+import { proveOperatorGateway } from "./proof/operator-gateway-claims";
 import { proveOffboarding } from "./proof/offboarding-claims";
 import { prove } from "./proof/prove";
 import { dropProofObjects, type Leftover } from "./proof-objects";
@@ -68,5 +69,9 @@ export async function proveLocal(stack: LocalStack, { signal, onLeftovers }: Pro
   const database = await prove({ server, spec: tenant.spec, providerLogin: admin.user, credentials: loginCredentials(own), otherOrgs, repairRoles },
     { journal: paths.proofFile, signal, ...(onLeftovers === undefined ? {} : { onLeftovers }) });
   signal?.throwIfAborted();
-  return [...database, ...(await proveEdge(tenant.spec, { signal }))];
+  const edge = await proveEdge(tenant.spec, { signal });
+  signal?.throwIfAborted();
+  // The operator console reaches every org, so every org's proof shows its gateway, with the router's half of property 9.
+  const gateway = await proveOperatorGateway(tenant.spec, { allowlistDir: paths.operatorAllowlistDir, signal });
+  return [...database, ...edge.filter((r) => r.section !== OPERATOR_SECTION), ...gateway, ...edge.filter((r) => r.section === OPERATOR_SECTION)];
 }

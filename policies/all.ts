@@ -9,7 +9,7 @@ import { postgresBreakGlassBounded, postgresBreakGlassExpires, postgresLoginRole
 import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsResourcesStayInOrgRegion, awsSecretCustomerKeyAndRecovery, awsSecretNamesOfOrg } from "./aws";
 import { cloudflareOrgProvider, cloudflareResourcesMatchOrg } from "./cloudflare";
 import { cloudflarePlatformSecretsStores } from "./cloudflare-platform";
-import { cloudflareOperatorAllowlistPrivate } from "./operator-gateway";
+import { cloudflareOperatorAllowlistPrivate, cloudflareOperatorGatewayAudited } from "./operator-gateway";
 import { githubDeploymentBranchPolicyValid, githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
 import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
@@ -54,8 +54,8 @@ export const POLICY_AREAS: readonly PolicyArea[] = [
   },
   {
     title: "Cloudflare",
-    summary: "The org's Cloudflare resources on its own provider, in its account, under its names; one protected Secrets Store per account, the platform stack's.",
-    policies: [cloudflareOrgProvider, cloudflareResourcesMatchOrg, cloudflarePlatformSecretsStores, cloudflareOperatorAllowlistPrivate],
+    summary: "The org's Cloudflare resources on its own provider, in its account, under its names; one protected Secrets Store per account, the platform stack's; the operator gateway alone binds its allowlist, and binds its audit sink.",
+    policies: [cloudflareOrgProvider, cloudflareResourcesMatchOrg, cloudflarePlatformSecretsStores, cloudflareOperatorAllowlistPrivate, cloudflareOperatorGatewayAudited],
   },
   {
     title: "AWS",

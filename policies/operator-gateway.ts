@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { OPERATOR_GATEWAY_NAMES } from "../components/operator-gateway-plan";
+import { GATEWAY_AUDIT_BINDING, OPERATOR_GATEWAY_NAMES } from "../components/operator-gateway-plan";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { readKnown, UNKNOWN } from "./unknowns";
 import type { TenantryStackPolicy } from "./policy-types";
@@ -51,6 +51,25 @@ export const cloudflareOperatorAllowlistPrivate: TenantryStackPolicy = {
       if (script === UNKNOWN) continue;
       if (!isOperatorGatewayResource(route) || script !== OPERATOR_GATEWAY_NAMES.script) {
         reportViolation(`${route.name} routes to ${String(script)}: the platform stack routes only to the operator gateway (${OPERATOR_GATEWAY_NAMES.script}).`, route.urn);
+      }
+    }
+  },
+};
+
+export const cloudflareOperatorGatewayAudited: TenantryStackPolicy = {
+  name: "cloudflare-operator-gateway-audited",
+  description: `The operator gateway Worker binds its audit sink: a service binding named ${GATEWAY_AUDIT_BINDING} to another Worker than itself.`,
+  rationale: "Every operator decision (allow or deny, with its reason) must reach the audit sink before the console is reached; a gateway without the binding answers 503 to everyone, and one bound to itself records nothing.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    for (const script of args.resources.filter((r) => r.type === SCRIPT && readKnown(r.props, "scriptName") === OPERATOR_GATEWAY_NAMES.script)) {
+      if (readKnown(script.props, "bindings") === UNKNOWN) continue;
+      const audit = bindingsOf(script).filter((b) => b["name"] === GATEWAY_AUDIT_BINDING);
+      const service = audit[0]?.["service"];
+      if (audit.length !== 1 || audit[0]?.["type"] !== "service") {
+        reportViolation(`${script.name} must bind its audit sink as a service binding named ${GATEWAY_AUDIT_BINDING} (tenantry-platform:operators.auditService).`, script.urn);
+      } else if (service !== UNKNOWN && (typeof service !== "string" || service === "" || service === OPERATOR_GATEWAY_NAMES.script)) {
+        reportViolation(`${script.name} binds ${GATEWAY_AUDIT_BINDING} to ${JSON.stringify(service)}: it must name another Worker, the platform's audit sink.`, script.urn);
       }
     }
   },

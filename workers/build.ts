@@ -1,4 +1,4 @@
-import { buildSync } from "esbuild";
+import { buildSync, type BuildOptions } from "esbuild";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -41,20 +41,27 @@ export function bundleSource(name: WorkerName, projectDir: string = projectRoot(
   return source;
 }
 
+/** How every Worker is bundled: one ES module for workerd (the proof's control variants are bundled the same way). */
+export const WORKER_BUILD_OPTIONS = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  // jose and aws4fetch ship Web-API builds; these conditions pick them.
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["browser", "module", "main"],
+  legalComments: "none",
+  logLevel: "error",
+} as const satisfies BuildOptions;
+
 export function buildWorkers(projectDir: string): void {
   for (const [name, entry] of Object.entries(WORKER_ENTRIES)) {
     buildSync({
+      ...WORKER_BUILD_OPTIONS,
+      conditions: [...WORKER_BUILD_OPTIONS.conditions],
+      mainFields: [...WORKER_BUILD_OPTIONS.mainFields],
       entryPoints: [join(projectDir, "workers", entry)],
       outfile: bundlePath(projectDir, name as WorkerName),
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      // jose and aws4fetch ship Web-API builds; these conditions pick them.
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["browser", "module", "main"],
-      legalComments: "none",
-      logLevel: "error",
     });
   }
 }

@@ -1,31 +1,83 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { readStackFile } from "../../harness/stack-file";
 import { localPaths } from "../../local/paths";
-import { grantOperator, listOperators, revokeOperator } from "../../local/operator-allowlist";
+import { d1Store, grantOperator, listOperators, revokeOperator, type AllowlistStore, type ListedOperator } from "../../local/operator-allowlist";
 import { startOperatorGateway } from "../../local/operator-gateway";
 import { OPERATOR_ROLES, type OperatorRole } from "../../workers/lib/operator-access";
 import { EXIT_INVALID, EXIT_OK } from "../exit-codes";
 
 /*
- * `tenantry operators grant|revoke|list`: the local operator gateway's allowlist, in the D1
- * database miniflare keeps in the local state folder (the one the local gateway reads). In
- * production the same statements go through Cloudflare's D1 HTTP route (docs/operators.md).
+ * `tenantry operators grant|revoke|list`: the operator gateway's allowlist. Locally, the D1
+ * database miniflare keeps in the local state folder (the one the local gateway reads); with
+ * --remote, production's, through Cloudflare's D1 HTTP route (remote/d1-http.ts). Both run the
+ * same statements with the same parameters (workers/lib/operator-allowlist-sql.ts).
  */
 
-export interface GrantOptions {
+export interface TargetOptions {
+  /** Production: Cloudflare's D1 HTTP route instead of the local allowlist. */
+  readonly remote?: boolean;
+  readonly accountId?: string;
+  readonly databaseId?: string;
+}
+
+export interface GrantOptions extends TargetOptions {
   readonly role: string;
   readonly grantedBy: string;
   readonly expiresAt?: string;
 }
 
-async function withAllowlist<T>(projectDir: string, use: (db: Awaited<ReturnType<Awaited<ReturnType<typeof startOperatorGateway>>["allowlist"]>>) => Promise<T>): Promise<T> {
+/** Where the remote route goes: Cloudflare's API, unless a test points it at a stand-in. */
+export interface RemoteEndpoint {
+  readonly apiBase?: string;
+}
+
+/** The gateway's account as the platform stack declares it (`tenantry-platform:operators.accountId`), if it does. */
+function platformAccountId(projectDir: string): string | undefined {
+  const path = join(projectDir, "platform", "Pulumi.platform.yaml");
+  if (!existsSync(path)) return undefined;
+  const operators = readStackFile(path).values["tenantry-platform:operators"];
+  const accountId = operators === undefined ? undefined : (JSON.parse(operators) as { accountId?: unknown }).accountId;
+  return typeof accountId === "string" ? accountId : undefined;
+}
+
+class TargetError extends Error {}
+
+async function withAllowlist<T>(projectDir: string, target: TargetOptions, endpoint: RemoteEndpoint, use: (store: AllowlistStore) => Promise<T>): Promise<T> {
+  if (target.remote === true) {
+    const { d1HttpStore, d1RouteProblems } = await import("../../remote/d1-http.js");
+    const route = { accountId: target.accountId ?? platformAccountId(projectDir) ?? "", databaseId: target.databaseId ?? "", token: process.env["CLOUDFLARE_API_TOKEN"] ?? "", ...endpoint };
+    const problems = d1RouteProblems(route);
+    if (problems.length > 0) throw new TargetError(problems.join("\n"));
+    return use(d1HttpStore(route));
+  }
+  if (target.accountId !== undefined || target.databaseId !== undefined) throw new TargetError("--account-id and --database-id name the production allowlist: add --remote");
   const gateway = await startOperatorGateway({ persistTo: localPaths(projectDir).operatorAllowlistDir });
   try {
-    return await use(await gateway.allowlist());
+    return await use(d1Store(await gateway.allowlist()));
   } finally {
     await gateway.dispose();
   }
 }
 
-export async function grant(email: string, options: GrantOptions, projectDir: string): Promise<number> {
+/** Runs `use` on the chosen allowlist; a wrong target or a refusal by Cloudflare is the user's to fix (exit 2), said on stderr. */
+async function onAllowlist(projectDir: string, target: TargetOptions, endpoint: RemoteEndpoint, use: (store: AllowlistStore) => Promise<void>): Promise<number> {
+  try {
+    await withAllowlist(projectDir, target, endpoint, use);
+    return EXIT_OK;
+  } catch (error) {
+    const { D1RouteError } = await import("../../remote/d1-http.js");
+    if (error instanceof TargetError || error instanceof D1RouteError || (error instanceof Error && /^(not an ASCII|role must|a grant names)/.test(error.message))) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT_INVALID;
+    }
+    throw error;
+  }
+}
+
+const where = (target: TargetOptions) => (target.remote === true ? " (production, through Cloudflare's D1 API)" : "");
+
+export async function grant(email: string, options: GrantOptions, projectDir: string, endpoint: RemoteEndpoint = {}): Promise<number> {
   if (!(OPERATOR_ROLES as readonly string[]).includes(options.role)) {
     process.stderr.write(`error: --role must be one of ${OPERATOR_ROLES.join(", ")}\n`);
     return EXIT_INVALID;
@@ -38,28 +90,27 @@ export async function grant(email: string, options: GrantOptions, projectDir: st
       return EXIT_INVALID;
     }
   }
-  try {
-    await withAllowlist(projectDir, (db) => grantOperator(db, { email, role: options.role as OperatorRole, grantedBy: options.grantedBy, ...(expiresAt === undefined ? {} : { expiresAt }) }));
-  } catch (error) {
-    if (error instanceof Error && /^(not an ASCII|role must|a grant names)/.test(error.message)) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return EXIT_INVALID;
-    }
-    throw error;
-  }
-  process.stdout.write(`granted ${email.toLowerCase()} ${options.role}${expiresAt === undefined ? "" : ` until ${new Date(expiresAt).toISOString()}`}\n`);
+  const grant = { email, role: options.role as OperatorRole, grantedBy: options.grantedBy, ...(expiresAt === undefined ? {} : { expiresAt }) };
+  const code = await onAllowlist(projectDir, options, endpoint, (store) => grantOperator(store, grant));
+  if (code !== EXIT_OK) return code;
+  process.stdout.write(`granted ${email.toLowerCase()} ${options.role}${expiresAt === undefined ? "" : ` until ${new Date(expiresAt).toISOString()}`}${where(options)}\n`);
   return EXIT_OK;
 }
 
-export async function revoke(email: string, projectDir: string): Promise<number> {
-  await withAllowlist(projectDir, (db) => revokeOperator(db, email));
-  process.stdout.write(`revoked ${email.toLowerCase()}: the gateway refuses its next request\n`);
+export async function revoke(email: string, options: TargetOptions, projectDir: string, endpoint: RemoteEndpoint = {}): Promise<number> {
+  const code = await onAllowlist(projectDir, options, endpoint, (store) => revokeOperator(store, email));
+  if (code !== EXIT_OK) return code;
+  process.stdout.write(`revoked ${email.toLowerCase()}${where(options)}: the gateway refuses its next request\n`);
   return EXIT_OK;
 }
 
-export async function list(options: { json?: boolean }, projectDir: string): Promise<number> {
-  const entries = await withAllowlist(projectDir, listOperators);
-  const rows = entries.map((e) => ({ email: e.email, role: e.role, expiresAt: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString(), grantedBy: e.grantedBy, grantedAt: new Date(e.grantedAt).toISOString() }));
+export async function list(options: TargetOptions & { json?: boolean }, projectDir: string, endpoint: RemoteEndpoint = {}): Promise<number> {
+  let entries: ListedOperator[] = [];
+  const code = await onAllowlist(projectDir, options, endpoint, async (store) => {
+    entries = await listOperators(store);
+  });
+  if (code !== EXIT_OK) return code;
+  const rows = entries.map((e) => ({ email: e.email, role: e.role, expiresAt: e.expiresAt === null ? null : new Date(Number(e.expiresAt)).toISOString(), grantedBy: e.grantedBy, grantedAt: new Date(Number(e.grantedAt)).toISOString() }));
   if (options.json === true) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else if (rows.length === 0) process.stdout.write("no operators\n");
   else for (const r of rows) process.stdout.write(`${r.email}\t${r.role}\t${r.expiresAt ?? "no expiry"}\tgranted by ${r.grantedBy} at ${r.grantedAt}\n`);

@@ -12,7 +12,12 @@ export interface ClaimResult {
   readonly attempt: string;
   readonly result: string;
   readonly status: "pass" | "fail" | "skip";
+  /** The part of the posture the row belongs to, when it is not the org's own database and edge; the output heads each such part. */
+  readonly section?: string;
 }
+
+/** Property 9's rows: the operator gateway in workerd, and the org router refusing operator tokens. */
+export const OPERATOR_SECTION = "operators (property 9): the gateway in workerd, and this org's router";
 
 export interface OtherOrg {
   readonly slug: string;

@@ -5,7 +5,7 @@ import { STANDARD_REQUEST_HEADERS } from "../../workers/lib/forwarded-request";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from "../../workers/lib/identity";
 import { standInSecretValues, startEdge, type LocalEdge } from "../edge";
 import { admittedAndRefused } from "../edge-subjects";
-import type { ClaimResult } from "./claim";
+import { OPERATOR_SECTION, type ClaimResult } from "./claim";
 
 /*
  * The edge claims: requests through the org's real router and outbound Worker in workerd, each
@@ -77,6 +77,23 @@ async function declaredElsewhereRow(edge: LocalEdge, spec: OrgSpec, app: OrgSpec
   return [row(`a header ${app.slug} declares reaches no other app`, `GET /${env}/${other.slug}/whoami with ${declared}`, ok, response.status !== 200 ? `${response.status}, expected 200` : ok ? "dropped" : "it reached the app")];
 }
 
+/**
+ * Property 9's other half, at the org's router (the proof lists it with the gateway's claims): an
+ * operator-domain token is refused, and so is a token of the org's own issuer that also names the
+ * operator audience, which only the router's operator check refuses (its signature, issuer and
+ * the org's audience all verify).
+ */
+export async function operatorRouterClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"][number], env: string): Promise<ClaimResult[]> {
+  const base = `/${env}/${app.slug}`;
+  const [admitted] = admittedAndRefused(spec, app);
+  const both = [edge.trust.identity.audience, edge.trust.operator.audience];
+  return [
+    expectStatus("a token of the operator domain never admits into an app", `GET ${base}/ (operator issuer/audience, trusted key)`, await statusOf(edge, `${base}/`, await edge.token({ ...admitted, role: "owner" }, { operator: true })), 401),
+    expectStatus("a token that also names the operator audience never admits into an app", `GET ${base}/ as ${admitted.email} (org issuer, audiences ${both.join(" and ")})`,
+      await statusOf(edge, `${base}/`, await edge.token(admitted, { audience: both as never })), 401),
+  ].map((row) => ({ ...row, section: OPERATOR_SECTION }));
+}
+
 async function routerClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"][number], env: string): Promise<ClaimResult[]> {
   const base = `/${env}/${app.slug}`;
   const [admitted, refused] = admittedAndRefused(spec, app);
@@ -91,7 +108,7 @@ async function routerClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"]
     expectStatus("a request without a token is refused", `GET ${base}/ (no Authorization)`, await statusOf(edge, `${base}/`), 401),
     expectStatus("a token signed by another key is refused", `GET ${base}/ (forged signature)`, await statusOf(edge, `${base}/`, await edge.token(admitted, { foreignKey: true })), 401),
     expectStatus("an expired token is refused", `GET ${base}/ (expired 1 min ago)`, await statusOf(edge, `${base}/`, await edge.token(admitted, { expiresIn: "-1m" })), 401),
-    expectStatus("a token of the operator domain never admits into an app", `GET ${base}/ (operator issuer/audience, trusted key)`, await statusOf(edge, `${base}/`, await edge.token({ ...admitted, role: "owner" }, { operator: true })), 401),
+    ...(await operatorRouterClaims(edge, spec, app, env)),
     expectStatus(`${app.slug} admits whom its policy names`, `GET ${base}/ as ${admitted.role} ${admitted.email}`, whoami.status, 200),
     expectStatus(`${app.slug} refuses whom its policy does not name`, `GET ${base}/ as ${refused.role} ${refused.email}${refused.org === spec.slug ? "" : ` of org ${refused.org}`}`, await statusOf(edge, `${base}/`, await edge.token(refused)), 403),
     await allowlistRow(edge, app, env, token),

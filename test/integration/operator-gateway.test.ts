@@ -104,6 +104,17 @@ describe("the operator gateway in workerd", () => {
     expect(JSON.stringify(events)).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
   });
 
+  it("admits no one when it has no audit sink bound: 503, even for an admin on the list", async () => {
+    const unaudited = await startOperatorGateway({ controlVariant: { auditBound: false } });
+    try {
+      await grantOperator(await unaudited.allowlist(), { email: "admin@ops.example", role: "admin", grantedBy: "lead@ops.example" });
+      const token = await unaudited.token(claims("admin@ops.example"));
+      expect((await unaudited.viaGateway("/orgs/acme", { headers: { authorization: `Bearer ${token}` } })).status).toBe(503);
+    } finally {
+      await unaudited.dispose();
+    }
+  }, 60_000);
+
   it("lists what was granted, with role, expiry and who granted it", async () => {
     const listed = await listOperators(await gateway.allowlist());
     expect(listed.find((e) => e.email === "writer@ops.example")).toMatchObject({ role: "support-write", expiresAt: null, grantedBy: "lead@ops.example" });
@@ -124,7 +135,7 @@ describe("tenantry operators, locally", () => {
         const token = await persisted.token(claims("lead@ops.example"));
         const through = async () => (await persisted.viaGateway("/admin/users", { headers: { authorization: `Bearer ${token}` } })).status;
         expect(await through()).toBe(200);
-        expect(await revoke("lead@ops.example", project)).toBe(0);
+        expect(await revoke("lead@ops.example", {}, project)).toBe(0);
         expect(await through()).toBe(403);
       } finally {
         await persisted.dispose();

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { auditGuardSql } from "../../components/audit-guard-sql";
 import { ENFORCER_DATABASE } from "../../components/enforcer-sql";
 import { attempt } from "../../local/attempt";
-import type { ClaimResult } from "../../local/proof/claim";
+import { OPERATOR_SECTION, type ClaimResult } from "../../local/proof/claim";
 import { proveLocal } from "../../local/prove-local";
 import type { ServerInfo } from "../../local/server";
 import { upLocal } from "../../local/up";
@@ -127,6 +127,22 @@ describe("on the embedded Postgres, for org-acme", () => {
   it("the edge: a secret reaches only its environment's apps and its allowlisted hosts, every use audited without the value", () => {
     expectAllHold(/^STRIPE_API_KEY (reaches api\.stripe\.com for prod apps|is refused to dev apps|is refused to hosts off its allowlist)$/, 3);
     expectAllHold(/^every use of STRIPE_API_KEY is audited, never its value$/, 1);
+  });
+
+  it("property 9 in its own section, last: the gateway's claims through workerd, then the router's refusal of operator tokens, listed once", () => {
+    const section = results.filter((r) => r.section === OPERATOR_SECTION);
+    expect(section.map((r) => [r.claim, r.status])).toEqual([
+      ["a product-domain token is refused by the gateway", "pass"],
+      ["an operator not on the allowlist gets 403", "pass"],
+      ["after a grant, the operator's next request passes", "pass"],
+      ["the console receives the gateway's signed identity, never the token", "pass"],
+      ["after a revocation, the very next request is refused", "pass"],
+      ["an expired allowlist entry is refused", "pass"],
+      ["every decision reaches the audit sink, never a token", "pass"],
+      ["a token of the operator domain never admits into an app", "pass"],
+      ["a token that also names the operator audience never admits into an app", "pass"],
+    ]);
+    expect(results.slice(-section.length)).toEqual(section);
   });
 
   it("skips no claim when a second org is applied", () => {

@@ -162,7 +162,7 @@ describe("the platform stack's operator gateway", () => {
     const stores = resources.filter((r) => r.type === D1);
     expect(stores.map((r) => [r.inputs["name"], r.inputs["readReplication"], r.protect, r.retainOnDelete])).toEqual([["tenantry-operator-allowlist", { mode: "disabled" }, true, true]]);
     const bindings = gatewayScript()?.inputs["bindings"] as Record<string, unknown>[];
-    expect(bindings.map((b) => [b["name"], b["type"]])).toEqual([["GATEWAY_CONFIG", "json"], ["ALLOWLIST", "d1"], ["IDENTITY_HMAC_KEY", "secrets_store_secret"]]);
+    expect(bindings.map((b) => [b["name"], b["type"]])).toEqual([["GATEWAY_CONFIG", "json"], ["ALLOWLIST", "d1"], ["IDENTITY_HMAC_KEY", "secrets_store_secret"], ["AUDIT", "service"]]);
     expect(JSON.parse(String(bindings[0]?.["json"]))).toMatchObject({ consoleOrigin: "https://console.internal.example", issuer: "https://operators.example/", audience: "tenantry-operator-console" });
     expect(resources.filter((r) => r.type === "cloudflare:index/workersRoute:WorkersRoute").map((r) => [r.inputs["pattern"], r.inputs["script"]])).toEqual([["ops.example.com/*", "tenantry-operator-gateway"]]);
     expect(outputs["operatorAllowlistDatabaseId"]).toEqual(expect.any(String));
@@ -183,6 +183,40 @@ describe("the platform stack's operator gateway", () => {
     if (store === undefined) throw new Error("the platform stack declares no allowlist");
     expect(await messages(resources.map((r) => (r === store ? { ...r, protect: false } : r)))).toEqual([`cloudflare-operator-allowlist-private: ${store.name} must be protected (protect: true): it is the operator allowlist.`]);
     expect(await messages(changed(store.name, (inputs) => ({ ...inputs, readReplication: { mode: "auto" } })))).toEqual([`cloudflare-operator-allowlist-private: ${store.name} must set readReplication: { mode: "disabled" }: a replica can serve an entry after its revocation.`]);
+  });
+
+  it("binds the gateway's AUDIT to the audit sink Worker the config names, so every decision reaches it", () => {
+    const bindings = gatewayScript()?.inputs["bindings"] as Record<string, unknown>[];
+    expect(bindings.filter((b) => b["name"] === "AUDIT")).toEqual([{ name: "AUDIT", type: "service", service: "tenantry-audit-sink" }]);
+  });
+
+  it("is refused when the gateway drops its audit binding, binds it as anything but a service, or binds itself", async () => {
+    const script = gatewayScript();
+    if (script === undefined) throw new Error("the platform stack declares no gateway Worker");
+    const withAudit = (audit: Record<string, unknown>[]) => changed(script.name, (inputs) => ({ ...inputs, bindings: [...(inputs["bindings"] as Record<string, unknown>[]).filter((b) => b["name"] !== "AUDIT"), ...audit] }));
+    const missing = `cloudflare-operator-gateway-audited: ${script.name} must bind its audit sink as a service binding named AUDIT (tenantry-platform:operators.auditService).`;
+    // Control: the stack as declared passes.
+    expect(await messages(resources)).toEqual([]);
+    expect(await messages(withAudit([]))).toEqual([missing]);
+    await fc.assert(fc.asyncProperty(fc.constantFrom("plain_text", "json", "d1", "kv_namespace", "secret_text", "queue"), async (type) => {
+      expect(await messages(withAudit([{ name: "AUDIT", type, text: "tenantry-audit-sink" }]))).toEqual([missing]);
+    }), { numRuns: 6 });
+    expect(await messages(withAudit([{ name: "AUDIT", type: "service", service: "tenantry-operator-gateway" }]))).toEqual([
+      `cloudflare-operator-gateway-audited: ${script.name} binds AUDIT to "tenantry-operator-gateway": it must name another Worker, the platform's audit sink.`,
+    ]);
+  });
+
+  it("refuses operators without an audit sink, or with the gateway as its own, before registering anything", async () => {
+    const file = readStackFile(STACK_FILE);
+    const { auditService: _omitted, ...operators } = JSON.parse(file.values["tenantry-platform:operators"] ?? "{}") as Record<string, unknown>;
+    for (const [value, message] of [
+      [operators, "tenantry-platform:operators.auditService must name the Worker that receives the gateway's audit events"],
+      [{ ...operators, auditService: "tenantry-operator-gateway" }, "tenantry-platform:operators.auditService must be another Worker than the gateway itself: the gateway cannot be its own audit sink"],
+    ] as const) {
+      const outcome = await runProgram({ ...file, values: { ...file.values, "tenantry-platform:operators": JSON.stringify(value) } }, { program: platform }).catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(SpecError);
+      expect((outcome as SpecError).problems.map((p) => p.message)).toEqual([message]);
+    }
   });
 
   it("refuses operators on an account the platform stack does not list, before registering anything", async () => {

@@ -16,9 +16,11 @@ const word = fc.oneof(
   fc.string({ unit: fc.constantFrom(..."abcdef0123456789"), minLength: 30, maxLength: 120 }),
 );
 const text = fc.array(word, { minLength: 1, maxLength: 40 }).map((words) => words.join(" "));
+// Sections as the proof names them (tagged «s», which no generated word holds), one long enough to wrap.
+const section = fc.constantFrom("«s1» operators (property 9): the gateway in workerd, and this org's router", `«s2» ${"x".repeat(300)}`);
 const claimResult: fc.Arbitrary<ClaimResult> = fc.record({
-  claim: text, attempt: text, result: text, status: fc.constantFrom("pass", "fail", "skip"),
-});
+  claim: text, attempt: text, result: text, status: fc.constantFrom("pass", "fail", "skip"), section,
+}, { requiredKeys: ["claim", "attempt", "result", "status"] });
 const results = fc.array(claimResult, { minLength: 1, maxLength: 12 });
 const width = fc.integer({ min: MIN_WIDTH, max: 240 });
 
@@ -62,6 +64,24 @@ describe("the fitted proof table (--verbose)", () => {
   it("(control) the same rows unfitted do pass the width: the property above is not vacuous", () => {
     expect(widest(renderProofTable([broken, holds], undefined))).toBeGreaterThan(100);
     expect(widest(renderProofTable([broken, holds], 100))).toBeLessThanOrEqual(100);
+  });
+
+  it("heads each named section once, above its first row, and leaves rows without one unheaded", () => {
+    const operators = "operators (property 9)";
+    const inSection = (row: ClaimResult): ClaimResult => ({ ...row, section: operators });
+    const table = renderProofTable([holds, broken, inSection(holds), inSection(broken)], undefined).split("\n").map((line) => line.replace(/ +\| /g, " | "));
+    expect(table.slice(2)).toEqual([
+      `${holds.claim} | ${holds.attempt} | ${holds.result}  ✓`,
+      `${broken.claim} | ${broken.attempt} | ${broken.result}  ✗ FAIL`,
+      "",
+      `== ${operators}`,
+      `${holds.claim} | ${holds.attempt} | ${holds.result}  ✓`,
+      `${broken.claim} | ${broken.attempt} | ${broken.result}  ✗ FAIL`,
+      "",
+      "claims: 2 hold, 2 broken, 0 skipped",
+    ]);
+    // Control: without sections, no heading.
+    expect(renderProofTable([holds, broken, holds, broken], undefined)).not.toContain("==");
   });
 
   it("keeps one row a line when unbounded (a pipe), with the counts last", () => {
@@ -146,6 +166,16 @@ describe("the proof summary (the default)", () => {
       seeAll,
     ].join("\n"));
     expect(renderProofSummary([holds], seeAll, 100)).toBe(["claims: 1 hold, 0 broken, 0 skipped", seeAll].join("\n"));
+  });
+
+  it("gives each named section its own counts above the total, so the summary shows that part was proven", () => {
+    const operators = "operators (property 9)";
+    expect(renderProofSummary([holds, { ...holds, section: operators }, { ...broken, section: operators }], seeAll, undefined).split("\n").slice(-4)).toEqual([
+      operators,
+      "  claims: 1 hold, 1 broken, 0 skipped",
+      "claims: 2 hold, 1 broken, 0 skipped",
+      seeAll,
+    ]);
   });
 
   it("wraps a long attempt under its label, so it reads as one field", () => {

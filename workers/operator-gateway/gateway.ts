@@ -18,6 +18,7 @@ export interface GatewayEnv {
   readonly GATEWAY_CONFIG: GatewayConfig;
   readonly ALLOWLIST: D1Database;
   readonly IDENTITY_HMAC_KEY: SecretsStoreSecret;
+  /** The audit sink (a service binding); unbound, the gateway admits no one (503). */
   readonly AUDIT?: Fetcher;
 }
 
@@ -72,7 +73,8 @@ async function authenticate(request: Request, config: GatewayConfig): Promise<{ 
 
 async function audit(env: GatewayEnv, event: Record<string, unknown>): Promise<void> {
   console.log(JSON.stringify(event));
-  if (env.AUDIT === undefined) return;
+  // A decision that cannot reach the sink is not taken: a gateway deployed without one fails closed.
+  if (env.AUDIT === undefined) throw new Error("the gateway has no audit sink bound (AUDIT)");
   const response = await env.AUDIT.fetch(new Request("https://audit.tenantry.internal/events", { method: "POST", body: JSON.stringify(event) }));
   if (!response.ok) throw new Error(`audit sink refused the event: HTTP ${response.status}`);
 }

@@ -1,0 +1,66 @@
+import type { AllowlistStore } from "../local/operator-allowlist";
+import type { AllowlistStatement } from "../workers/lib/operator-allowlist-sql";
+
+/*
+ * The production allowlist, reached the way Cloudflare documents for D1 outside a Worker:
+ * `POST /accounts/{account_id}/d1/database/{database_id}/query` with `{ sql, params }` and a
+ * bearer API token. The statement and its parameters are the ones the local path runs; the
+ * parameters travel as the API's `params`, never spliced into the SQL.
+ */
+
+export const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
+
+export interface D1Route {
+  /** The gateway's account (`tenantry-platform:operators.accountId`). */
+  readonly accountId: string;
+  /** The allowlist database (`pulumi stack output operatorAllowlistDatabaseId` in platform/). */
+  readonly databaseId: string;
+  /** A Cloudflare API token with D1 edit on that account (CLOUDFLARE_API_TOKEN). */
+  readonly token: string;
+  /** Where the API is: Cloudflare's, unless a test points it at a stand-in. */
+  readonly apiBase?: string;
+}
+
+/** The route's own input, checked before any request: ids that cannot reshape the URL, a token that is there. */
+export function d1RouteProblems(route: Pick<D1Route, "accountId" | "databaseId" | "token">): string[] {
+  return [
+    ...(/^[0-9a-f]{32}$/.test(route.accountId) ? [] : ["--account-id must be a Cloudflare account id (32 hex digits)"]),
+    ...(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(route.databaseId) ? [] : ["--database-id must be the allowlist's D1 id (a UUID: pulumi stack output operatorAllowlistDatabaseId in platform/)"]),
+    ...(route.token.trim() === "" ? ["CLOUDFLARE_API_TOKEN must hold a Cloudflare API token with D1 edit on the gateway's account"] : []),
+  ];
+}
+
+/** Cloudflare refused or failed the statement; the message carries Cloudflare's own errors, never the token. */
+export class D1RouteError extends Error {}
+
+interface QueryEnvelope {
+  readonly success?: boolean;
+  readonly errors?: readonly { readonly code?: number; readonly message?: string }[];
+  readonly result?: readonly { readonly success?: boolean; readonly results?: unknown[] }[];
+}
+
+export function d1QueryUrl(route: Pick<D1Route, "accountId" | "databaseId" | "apiBase">): string {
+  return `${route.apiBase ?? CLOUDFLARE_API}/accounts/${encodeURIComponent(route.accountId)}/d1/database/${encodeURIComponent(route.databaseId)}/query`;
+}
+
+export function d1HttpStore(route: D1Route): AllowlistStore {
+  const problems = d1RouteProblems(route);
+  if (problems.length > 0) throw new D1RouteError(problems.join("; "));
+  return {
+    run: async <Row>({ sql, params }: AllowlistStatement): Promise<Row[]> => {
+      const response = await fetch(d1QueryUrl(route), {
+        method: "POST",
+        headers: { authorization: `Bearer ${route.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ sql, params }),
+        redirect: "error",
+      });
+      const envelope = (await response.json().catch(() => ({}))) as QueryEnvelope;
+      const [first] = envelope.result ?? [];
+      if (!response.ok || envelope.success !== true || first?.success === false) {
+        const errors = (envelope.errors ?? []).map((e) => `${e.code ?? "?"} ${e.message ?? ""}`.trim()).join("; ");
+        throw new D1RouteError(`Cloudflare's D1 API refused the statement: HTTP ${response.status}${errors === "" ? "" : `: ${errors}`}`);
+      }
+      return (first?.results ?? []) as Row[];
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { build, type Plugin } from "esbuild";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot, WORKER_BUILD_OPTIONS } from "../../workers/build";
+
+/*
+ * The operator gateway (or the org router) with one guard taken out, for the proof's controls:
+ * the real source, bundled like the real one, with one import swapped for a wrapper around the
+ * real module or one line edited. Each variant is what a regression would leave behind.
+ */
+
+const libPath = (name: string) => join(projectRoot(), "workers", "lib", `${name}.ts`);
+
+/** Replaces the gateway's `../lib/<name>` import with `wrapper`, which can import the real module as "real". */
+function swapImport(name: string, wrapper: string): Plugin {
+  return {
+    name: `swap-${name}`,
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^\\.\\./lib/${name}$`) }, () => ({ path: name, namespace: "variant" }));
+      b.onResolve({ filter: /^real$/ }, () => ({ path: libPath(name) }));
+      b.onLoad({ filter: /.*/, namespace: "variant" }, () => ({ contents: `export * from "real";\n${wrapper}`, loader: "ts", resolveDir: join(projectRoot(), "workers", "lib") }));
+    },
+  };
+}
+
+/** Edits one Worker source file (`workers/<file>`): `from` must occur exactly once, so a control cannot go stale silently. */
+function editSource(file: string, from: string, to: string): Plugin {
+  const path = join(projectRoot(), "workers", file);
+  return {
+    name: `edit-${file}`,
+    setup(b) {
+      b.onLoad({ filter: new RegExp(`${file.replace(/[/.]/g, (c) => `\\${c}`)}$`) }, (args) => {
+        if (args.path !== path) return undefined;
+        const source = readFileSync(path, "utf8");
+        if (source.split(from).length !== 2) throw new Error(`workers/${file} no longer contains ${JSON.stringify(from)} exactly once: update this control`);
+        return { contents: source.replace(from, to), loader: "ts" };
+      });
+    },
+  };
+}
+
+async function bundleWith(plugin: Plugin, entry = join("operator-gateway", "index.ts")): Promise<string> {
+  const result = await build({
+    ...WORKER_BUILD_OPTIONS,
+    conditions: [...WORKER_BUILD_OPTIONS.conditions],
+    mainFields: [...WORKER_BUILD_OPTIONS.mainFields],
+    entryPoints: [join(projectRoot(), "workers", entry)],
+    write: false,
+    plugins: [plugin],
+  });
+  const [output] = result.outputFiles;
+  if (output === undefined) throw new Error("no bundle");
+  return output.text;
+}
+
+/** Wraps the verdict: `change` gets the request and the real decideOperator. */
+const decisionVariant = (change: string) => bundleWith(swapImport("operator-access", `
+import { decideOperator as realDecide, type OperatorRequest, type OperatorDecision } from "real";
+const change = ${change};
+export function decideOperator(request: OperatorRequest): OperatorDecision { return change(request, realDecide); }
+`));
+
+export const GATEWAY_VARIANTS = {
+  /** A verified operator with no entry is let through as support-read. */
+  ignoresTheAllowlist: () => decisionVariant(`(r: OperatorRequest, real: typeof realDecide) =>
+    r.email !== undefined && r.entry === undefined ? { allow: true, status: 200, role: "support-read", reason: "control" } as const : real(r)`),
+  /** Remembers each address's last entry in the isolate and uses it when D1 has none: a cached verdict. */
+  cachesEntries: () => decisionVariant(`((cache: Map<string, NonNullable<OperatorRequest["entry"]>>) => (r: OperatorRequest, real: typeof realDecide) => {
+    if (r.email !== undefined && r.entry !== undefined) cache.set(r.email, r.entry);
+    return real({ ...r, entry: r.entry ?? (r.email === undefined ? undefined : cache.get(r.email)) });
+  })(new Map())`),
+  /** Reads the entry but not its expiry. */
+  ignoresExpiry: () => decisionVariant(`(r: OperatorRequest, real: typeof realDecide) => real({ ...r, entry: r.entry === undefined ? undefined : { ...r.entry, expiresAt: null } })`),
+  /** Passes the client's Authorization header through to the console. */
+  forwardsTheToken: () => bundleWith(swapImport("forwarded-request", `
+import { forwardedHeaders as realForwarded } from "real";
+export function forwardedHeaders(...args: Parameters<typeof realForwarded>): Headers {
+  const headers = realForwarded(...args);
+  const token = args[0].get("authorization");
+  if (token !== null) headers.set("authorization", token);
+  return headers;
+}
+`)),
+  /** Decides as usual but never sends the decision to the sink (it still logs it). */
+  auditsNothing: () => bundleWith(editSource("operator-gateway/gateway.ts", "await audit(env, {", "console.log({")),
+} as const;
+
+/** The org router without its operator-domain check: only verification against the org's own issuer and audience is left. */
+export const routerWithoutOperatorCheck = () => bundleWith(
+  editSource("dispatch/router.ts", "if (unverified.iss === config.operator.issuer || audiences.includes(config.operator.audience)) return undefined;", ""),
+  join("dispatch", "index.ts"),
+);
