@@ -66,7 +66,7 @@ describe("the break-glass plan", () => {
   });
 
   it("puts the break-glass login under the org's lock timeout and enforcer limits while it is on, and only then", () => {
-    const on = planMigrations({ ...baseFacts, breakGlass: { environment: "prod", access: "read", expiresAt: hoursFromNow(2) } });
+    const on = planMigrations({ ...baseFacts, breakGlass: { grantee: "oncall@acme.com", reason: "restore billing after incident 42", environment: "prod", access: "read", expiresAt: hoursFromNow(2) } });
     const off = planMigrations(baseFacts);
     expect(on.lockTimeouts.sql).toContain(`'${ROLE}'`);
     expect(on.guardrails.sql).toContain(`'${ROLE}'`);
@@ -177,7 +177,7 @@ describe("the pack's break-glass grant shapes, against generated grants", () => 
   const facts = (environment: string, access: BreakGlassAccess, on = true): OrgFacts => ({
     slug: "acme", tier: "production", environments: ENVS, workspaces: WORKSPACES, providerLogin: "tenantry", providerHost: "pg", providerPort: 5432,
     providerDatabase: "postgres", providerSslmode: "require", lockTimeoutMs: 2000, statementTimeoutMs: 5000, idleInTransactionTimeoutMs: 10000,
-    tempFileLimitMb: 1024, offboarding: false, ...(on ? { breakGlass: { environment, access, expiresAt: hoursFromNow(2) } } : {}),
+    tempFileLimitMb: 1024, offboarding: false, ...(on ? { breakGlass: { grantee: "oncall@acme.com", reason: "restore billing after incident 42", environment, access, expiresAt: hoursFromNow(2) } } : {}),
   });
 
   it("allows a grant to the break-glass role exactly when the oracle does: its one environment, its access, nothing wider", () => {
