@@ -1,7 +1,7 @@
 import { BREAK_GLASS_ACTOR_PREFIX, BREAK_GLASS_GRANTS } from "../../components/break-glass-ledger-sql";
 import { planBreakGlass, type BreakGlassPlan } from "../../components/break-glass-plan";
 import { databaseName, orgRoleName, quoteIdent, quoteLiteral as literal } from "../../spec/naming";
-import { attempt, type Credentials } from "../attempt";
+import { attempt, attemptEach, type Credentials } from "../attempt";
 import { createOrUpdateGrant } from "../provider-sql/grant";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 import { firstSchema, proofTable } from "./privilege-claims";
@@ -86,33 +86,41 @@ export const breakGlassReachesOnlyItsScope: Claim = async (ctx) => {
   const failed = await regrant(ctx, plan);
   if (failed !== undefined) return [{ claim: `${claim} reaches only its scope`, attempt: "-", result: failed, status: "fail" }];
   const own = proofTable(ctx, plan.environment);
-  const as = (sql: string) => `${login.user}: ${sql}`;
-  const tryAs = (statements: readonly string[]) => attempt(ctx.server, login, database, statements, { rollback: true });
-  const results: ClaimResult[] = [];
+  // Each attempt is a statement of its own, rolled back, all on one connection: the login has
+  // a connection limit of 1, and a session just closed can still hold it for a moment.
+  const attempts: { readonly claim: string; readonly sql: string; readonly refusedWith?: string }[] = [];
+  const allowed = (what: string, sql: string) => attempts.push({ claim: `${claim} ${what}`, sql });
+  const refused = (what: string, sql: string) => attempts.push({ claim: `${claim} ${what}`, sql, refusedWith: INSUFFICIENT_PRIVILEGE });
 
-  const read = `SELECT * FROM ${own}`;
-  results.push(expectAllowed(`${claim} can read its environment's (${plan.environment}) schemas`, as(read), await tryAs([read])));
-  const writes = [`INSERT INTO ${own} (note) VALUES ('break-glass')`, `UPDATE ${own} SET note = 'break-glass'`, `DELETE FROM ${own}`];
-  if (plan.access === "write") {
-    results.push(expectAllowed(`${claim} with access write can INSERT, UPDATE and DELETE there`, as(writes.join("; ")), await tryAs(writes)));
-  } else {
-    for (const sql of writes) results.push(expectRefused(`${claim} with access read cannot write there`, as(sql), await tryAs([sql]), INSUFFICIENT_PRIVILEGE));
+  allowed(`can read its environment's (${plan.environment}) schemas`, `SELECT * FROM ${own}`);
+  for (const sql of [`INSERT INTO ${own} (note) VALUES ('break-glass')`, `UPDATE ${own} SET note = 'break-glass'`, `DELETE FROM ${own}`]) {
+    if (plan.access === "write") allowed("with access write can INSERT, UPDATE and DELETE there", sql);
+    else refused("with access read cannot write there", sql);
   }
   for (const other of ctx.spec.environments.filter((env) => env !== plan.environment)) {
     for (const sql of [`SELECT * FROM ${proofTable(ctx, other)}`, `INSERT INTO ${proofTable(ctx, other)} (note) VALUES ('x')`]) {
-      results.push(expectRefused(`${claim} cannot read or write another environment's (${other}) schema`, as(sql), await tryAs([sql]), INSUFFICIENT_PRIVILEGE));
+      refused(`cannot read or write another environment's (${other}) schema`, sql);
     }
   }
-  const ledger = ["SELECT count(*) FROM audit.events", `INSERT INTO audit.events (schema_name, table_name) VALUES (${literal(firstSchema(ctx, plan.environment))}, 'x')`,
-    `SELECT * FROM ${BREAK_GLASS_GRANTS}`, `UPDATE ${BREAK_GLASS_GRANTS} SET grantee = 'someone-else'`];
-  for (const sql of ledger) results.push(expectRefused(`${claim} cannot read or write the audit ledger or its grant`, as(sql), await tryAs([sql]), INSUFFICIENT_PRIVILEGE));
+  for (const sql of ["SELECT count(*) FROM audit.events", `INSERT INTO audit.events (schema_name, table_name) VALUES (${literal(firstSchema(ctx, plan.environment))}, 'x')`,
+    `SELECT * FROM ${BREAK_GLASS_GRANTS}`, `UPDATE ${BREAK_GLASS_GRANTS} SET grantee = 'someone-else'`]) {
+    refused("cannot read or write the audit ledger or its grant", sql);
+  }
   const scratch = quoteIdent(`x_${ctx.nonce}`);
+  const ownSchema = quoteIdent(firstSchema(ctx, plan.environment));
   // A view first: a table the login made would also be refused by the audit guard (it covers only
   // the DDL role's tables), which would hide a CREATE privilege wrongly granted.
-  const ddl = [`CREATE VIEW ${quoteIdent(firstSchema(ctx, plan.environment))}.${scratch} AS SELECT 1 AS id`, `CREATE TABLE ${quoteIdent(firstSchema(ctx, plan.environment))}.${scratch} (id int)`, `ALTER TABLE ${own} ADD COLUMN y int`, `DROP TABLE ${own}`,
-    `CREATE SCHEMA ${scratch}`, `CREATE TEMPORARY TABLE ${scratch} (id int)`];
-  for (const sql of ddl) results.push(expectRefused(`${claim} cannot do DDL (CREATE, ALTER, DROP)`, as(sql), await tryAs([sql]), INSUFFICIENT_PRIVILEGE));
-  return results;
+  for (const sql of [`CREATE VIEW ${ownSchema}.${scratch} AS SELECT 1 AS id`, `CREATE TABLE ${ownSchema}.${scratch} (id int)`, `ALTER TABLE ${own} ADD COLUMN y int`,
+    `DROP TABLE ${own}`, `CREATE SCHEMA ${scratch}`, `CREATE TEMPORARY TABLE ${scratch} (id int)`]) {
+    refused("cannot do DDL (CREATE, ALTER, DROP)", sql);
+  }
+
+  const outcomes = await attemptEach(ctx.server, login, database, attempts.map((a) => a.sql));
+  return attempts.map((a, i) => {
+    const outcome = outcomes[i] ?? { code: "not attempted", message: undefined, rows: [] };
+    const shown = `${login.user}: ${a.sql}`;
+    return a.refusedWith === undefined ? expectAllowed(a.claim, shown, outcome) : expectRefused(a.claim, shown, outcome, a.refusedWith);
+  });
 };
 
 export const breakGlassChangesCarryItsActor: Claim = async (ctx) => {
