@@ -108,6 +108,17 @@ describe("the program with break-glass on", () => {
     expect(Date.parse(input<string>(role, "validUntil"))).toBe(Date.parse(factsOf(runs.read!).breakGlass!.expiresAt));
   });
 
+  it("makes every grant of the login wait for the ledger's migration, which records the grant: it reaches nothing before the ledger names its grantee", () => {
+    for (const access of ["read", "write"] as const) {
+      const run = runs[access]!;
+      const ledger = run.resources.find((r) => input(r, "migration") === "acme-audit-ledger")!;
+      expect(ledger.inputs["sql"]).toContain("'oncall@acme.com'");
+      const grants = aclChanges(run).filter((r) => input(r, "role") === ROLE);
+      expect(grants.length).toBeGreaterThan(0);
+      for (const grant of grants) expect(grant.dependsOn).toContain(ledger.urn);
+    }
+  });
+
   it("declares no break-glass role and no grant to it while break-glass is off", () => {
     expect(breakGlassRole(off)).toBeUndefined();
     expect(aclChanges(off).filter((r) => input(r, "role") === ROLE)).toEqual([]);
