@@ -111,12 +111,17 @@ ${breakGlassGrantsTableSql(owner)}
 -- The break-glass login (by session_user, which no login can change: SET SESSION AUTHORIZATION
 -- needs a superuser, SET ROLE changes current_user only) is break-glass:<grantee> from its latest
 -- recorded grant, whatever it SETs; every other session keeps tenantry.actor, then session_user.
+-- The break-glass prefix is that branch's alone: another session claiming it (in any case, after
+-- any blanks or control characters) is
+-- recorded as its session_user, so no one else's change passes for the break-glass login's.
 -- It runs inside the SECURITY DEFINER triggers, as the audit owner, who alone reads the grants.
 CREATE OR REPLACE FUNCTION audit.actor() RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   SELECT left(CASE WHEN session_user = ${quoteLiteral(breakGlassRole)}
     THEN ${quoteLiteral(BREAK_GLASS_ACTOR_PREFIX)} || coalesce((SELECT grantee FROM ${BREAK_GLASS_GRANTS} WHERE role = ${quoteLiteral(breakGlassRole)} ORDER BY id DESC LIMIT 1), ${quoteLiteral(UNRECORDED_GRANTEE)})
-    ELSE coalesce(nullif(btrim(current_setting('tenantry.actor', true)), ''), session_user::text) END, ${MAX_ACTOR_LENGTH})
+    WHEN claimed ~* ${quoteLiteral(`^[[:space:][:cntrl:]]*${BREAK_GLASS_ACTOR_PREFIX}`)} THEN session_user::text
+    ELSE coalesce(claimed, session_user::text) END, ${MAX_ACTOR_LENGTH})
+  FROM (SELECT nullif(btrim(current_setting('tenantry.actor', true)), '') AS claimed) AS session_setting
 $fn$;
 ALTER FUNCTION audit.actor() OWNER TO ${o};
 REVOKE ALL ON FUNCTION audit.actor() FROM PUBLIC;

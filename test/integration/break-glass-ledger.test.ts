@@ -104,6 +104,10 @@ const actorAttempts = fc.tuple(
     (actor) => [`ALTER ROLE ${ROLE} SET tenantry.actor = ${literal(actor)}`],
   ),
 );
+/** The actor function before issue 16: it honours every session's own SET. */
+const UNGUARDED_ACTOR = `CREATE OR REPLACE FUNCTION audit.actor() RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT left(coalesce(nullif(btrim(current_setting('tenantry.actor', true)), ''), session_user::text), 256) $fn$`;
+
 function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
@@ -147,14 +151,33 @@ describe("the actor of rows the break-glass login changes", () => {
     expect(await lastActor()).toBe("ceo@kilo.example");
   });
 
+  it("never lets another login's change pass for the break-glass login's: a claimed break-glass: actor, in any case, after blanks or control characters, is recorded as the login", async () => {
+    const runtime = credentialsOf(stack, `tn_${ORG}_prod_runtime`);
+    let run = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.mixedCase(fc.constant("break-glass:")), fc.constantFrom("", " ", "  \t", "\n", "\u0001"), fc.constantFrom(GRANTEE, "", "anyone@elsewhere.example"),
+      async (prefix, space, suffix) => {
+        run += 1;
+        const claimed = `${space}${prefix}${suffix}${space}`;
+        const updated = await attempt(server, runtime, DATABASE, [`SET tenantry.actor = ${literal(claimed)}`, `UPDATE web_prod.accounts SET note = 'claim ${run}' WHERE id = 1`]);
+        expect(updated.code).toBeUndefined();
+        expect(await lastActor()).toBe(`tn_${ORG}_prod_runtime`);
+      }), { numRuns: 20 });
+  });
+
+  it("would record a claimed break-glass: actor without that guard (control: an actor function that honours every SET)", async () => {
+    const session = asSuperuser([UNGUARDED_ACTOR, `SET SESSION AUTHORIZATION tn_${ORG}_prod_runtime`, `SET tenantry.actor = 'break-glass:${GRANTEE}'`,
+      "UPDATE web_prod.accounts SET note = 'claim control' WHERE id = 1", "RESET SESSION AUTHORIZATION",
+      "SELECT actor FROM audit.events WHERE table_name = 'accounts' ORDER BY id DESC LIMIT 1"], { rollback: true });
+    expect((await session).rows).toEqual([{ actor: `break-glass:${GRANTEE}` }]);
+  });
+
   it("would take the login's own SET without the session_user branch (control: the pre-issue-16 actor function)", async () => {
     const before = (await asSuperuser(["SELECT pg_get_functiondef('audit.actor()'::regprocedure) AS def"])).rows[0]!["def"] as string;
-    const unguarded = `CREATE OR REPLACE FUNCTION audit.actor() RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-      SELECT left(coalesce(nullif(btrim(current_setting('tenantry.actor', true)), ''), session_user::text), 256) $fn$`;
     const session = (fn: string) => asSuperuser([fn, `SET SESSION AUTHORIZATION ${ROLE}`, "SET tenantry.actor = 'ceo@kilo.example'",
       "UPDATE web_prod.accounts SET note = 'control' WHERE id = 1", "RESET SESSION AUTHORIZATION",
       "SELECT actor FROM audit.events WHERE table_name = 'accounts' ORDER BY id DESC LIMIT 1"], { rollback: true });
-    expect((await session(unguarded)).rows).toEqual([{ actor: "ceo@kilo.example" }]);
+    expect((await session(UNGUARDED_ACTOR)).rows).toEqual([{ actor: "ceo@kilo.example" }]);
     expect((await session(before)).rows).toEqual([{ actor: `break-glass:${GRANTEE}` }]);
   });
 });
