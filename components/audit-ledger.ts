@@ -45,6 +45,8 @@ export interface AuditLedgerArgs {
  */
 export class AuditLedger extends pulumi.ComponentResource {
   public readonly ownerRoleName: pulumi.Output<string>;
+  /** The ledger's migration, which also records the break-glass grant: the login's grants wait for it. */
+  public readonly migration: SqlMigration;
 
   constructor(name: string, args: AuditLedgerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.auditLedger, name, {}, opts);
@@ -70,6 +72,7 @@ export class AuditLedger extends pulumi.ComponentResource {
 
     for (const grant of planAuditAcl(spec)) acl.add(grant, { parent: this, name }, [ledger, schema, ...roles]);
 
+    this.migration = ledger;
     this.ownerRoleName = owner.name;
     this.registerOutputs({ ownerRoleName: this.ownerRoleName });
   }

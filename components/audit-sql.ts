@@ -1,6 +1,7 @@
 import { auditDriftSql, revokeFunctionGrantsSql } from "./audit-drift-sql";
 import { auditGuardSql, guardOwnerGrantsSql, guardOwnershipSql } from "./audit-guard-sql";
 import { type LedgerEnvironment, ledgerSecurityFunctionSql, ledgerSegregationSql } from "./audit-security-sql";
+import { BREAK_GLASS_ACTOR_PREFIX, BREAK_GLASS_GRANTS, breakGlassGrantSql, breakGlassGrantsTableSql, UNRECORDED_GRANTEE, type BreakGlassGrant } from "./break-glass-ledger-sql";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { PLATFORM_SCHEMAS } from "../spec/platform-names";
 
@@ -53,6 +54,10 @@ export interface AuditLedgerSql {
   readonly guardOwner: string;
   /** Every environment's DDL role: the guard owner is a member of each, to attach triggers to their tables. */
   readonly ddlRoles: readonly string[];
+  /** The org's break-glass role name (naming.ts), whose sessions' actor is its grantee's: fixed whether break-glass is on or off. */
+  readonly breakGlassRole: string;
+  /** The break-glass grant to record while break-glass is on (break-glass-ledger-sql.ts); undefined records its revocation, if any is live. */
+  readonly breakGlass?: BreakGlassGrant;
 }
 
 export function auditLedgerSql(options: AuditLedgerSql): string {
@@ -63,7 +68,8 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
   // sql_drop trigger would otherwise refuse for the policy drops.
   const unguarded = [ledgerSecurityFunctionSql(options.environments), ledgerSegregationSql(options.environments)].join("\n");
   return [
-    `SET LOCAL lock_timeout = ${quoteLiteral(LEDGER_LOCK_TIMEOUT)};`, `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner),
+    `SET LOCAL lock_timeout = ${quoteLiteral(LEDGER_LOCK_TIMEOUT)};`, `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner, options.breakGlassRole),
+    breakGlassGrantSql(options.owner, options.breakGlass),
     guardOwnerGrantsSql(options.guardOwner, options.ddlRoles),
     auditGuardSql(options.coveredSchemas, options.guardOwner, unguarded), auditDriftSql(options.coveredSchemas, options.guardOwner), revokeFunctionGrantsSql(),
     guardOwnershipSql(options.guardOwner),
@@ -71,7 +77,7 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
   ].join("\n");
 }
 
-function ledgerSql(owner: string): string {
+function ledgerSql(owner: string, breakGlassRole: string): string {
   const o = quoteIdent(owner);
   return `
 -- hstore's row difference is what makes set-based diffs cheap (a trusted extension; on RDS too).
@@ -100,9 +106,22 @@ BEGIN
 END
 $owner$;
 
+${breakGlassGrantsTableSql(owner)}
+
+-- The break-glass login (by session_user, which no login can change: SET SESSION AUTHORIZATION
+-- needs a superuser, SET ROLE changes current_user only) is break-glass:<grantee> from its latest
+-- recorded grant, whatever it SETs; every other session keeps tenantry.actor, then session_user.
+-- The break-glass prefix is that branch's alone: another session claiming it (in any case, after
+-- any blanks or control characters) is
+-- recorded as its session_user, so no one else's change passes for the break-glass login's.
+-- It runs inside the SECURITY DEFINER triggers, as the audit owner, who alone reads the grants.
 CREATE OR REPLACE FUNCTION audit.actor() RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  SELECT left(coalesce(nullif(btrim(current_setting('tenantry.actor', true)), ''), session_user::text), ${MAX_ACTOR_LENGTH})
+  SELECT left(CASE WHEN session_user = ${quoteLiteral(breakGlassRole)}
+    THEN ${quoteLiteral(BREAK_GLASS_ACTOR_PREFIX)} || coalesce((SELECT grantee FROM ${BREAK_GLASS_GRANTS} WHERE role = ${quoteLiteral(breakGlassRole)} ORDER BY id DESC LIMIT 1), ${quoteLiteral(UNRECORDED_GRANTEE)})
+    WHEN claimed ~* ${quoteLiteral(`^[[:space:][:cntrl:]]*${BREAK_GLASS_ACTOR_PREFIX}`)} THEN session_user::text
+    ELSE coalesce(claimed, session_user::text) END, ${MAX_ACTOR_LENGTH})
+  FROM (SELECT nullif(btrim(current_setting('tenantry.actor', true)), '') AS claimed) AS session_setting
 $fn$;
 ALTER FUNCTION audit.actor() OWNER TO ${o};
 REVOKE ALL ON FUNCTION audit.actor() FROM PUBLIC;

@@ -82,6 +82,9 @@ export function planMigrations(org: MigrationFacts): OrgMigrations {
       sql: auditLedgerSql({
         owner: orgRoleName(org.slug, "audit"), coveredSchemas: coveredSchemas(org), environments: planLedgerSegregation(org),
         guardOwner: orgRoleName(org.slug, "owner"), ddlRoles: org.environments.map((env) => environmentRoleName(org.slug, env, "ddl")),
+        // The grant is recorded (and its revocation, once off) by the platform, in the ledger's own migration.
+        breakGlassRole: orgRoleName(org.slug, "breakglass"),
+        ...(org.breakGlass === undefined ? {} : { breakGlass: { ...org.breakGlass, role: orgRoleName(org.slug, "breakglass") } }),
       }),
       elevated: true,
       // Coverage can drift without the SQL changing (a table made while an event trigger was

@@ -48,6 +48,10 @@ export interface OrgFacts {
 }
 
 export interface BreakGlassFacts {
+  /** Who the login is for: the ledger records the grant, and every row the login changes, under this address. */
+  readonly grantee: string;
+  /** Why, as the spec states it: recorded in the ledger with the grant. */
+  readonly reason: string;
   readonly environment: string;
   readonly access: BreakGlassAccess;
   /** `breakGlass.expiresAt` as an ISO 8601 UTC time: the latest VALID UNTIL the role may carry. */
@@ -76,7 +80,7 @@ export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "admi
       awsRegion: spec.edge.awsRegion, edgeAccountId: spec.edge.accountId, awsSecretNames: planSecrets(spec).map((secret) => secret.secretName),
     }),
     ...(spec.breakGlass.enabled ? {
-      breakGlass: { environment: spec.breakGlass.environment, access: spec.breakGlass.access, expiresAt: new Date(Date.parse(spec.breakGlass.expiresAt)).toISOString() },
+      breakGlass: { grantee: spec.breakGlass.grantee, reason: spec.breakGlass.reason, environment: spec.breakGlass.environment, access: spec.breakGlass.access, expiresAt: new Date(Date.parse(spec.breakGlass.expiresAt)).toISOString() },
     } : {}),
   };
 }
@@ -96,11 +100,11 @@ function clientCertificateOf(value: unknown): ClientCertificate | undefined | nu
 function breakGlassFactsOf(value: unknown, environments: readonly string[] | undefined): BreakGlassFacts | undefined | null {
   if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
-  const { environment, access, expiresAt, ...rest } = value as Record<string, unknown>;
+  const { grantee, reason, environment, access, expiresAt, ...rest } = value as Record<string, unknown>;
   const knownAccess = (BREAK_GLASS_ACCESS as readonly unknown[]).includes(access);
   const expiry = isText(expiresAt) ? Date.parse(expiresAt) : NaN;
-  if (Object.keys(rest).length > 0 || !isText(environment) || !environments?.includes(environment) || !knownAccess || !Number.isFinite(expiry)) return null;
-  return { environment, access: access as BreakGlassAccess, expiresAt: new Date(expiry).toISOString() };
+  if (Object.keys(rest).length > 0 || !isText(grantee) || !isText(reason) || !isText(environment) || !environments?.includes(environment) || !knownAccess || !Number.isFinite(expiry)) return null;
+  return { grantee, reason, environment, access: access as BreakGlassAccess, expiresAt: new Date(expiry).toISOString() };
 }
 const textList = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every(isText) ? [...value] : undefined);
 

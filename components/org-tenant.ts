@@ -80,15 +80,17 @@ export class OrgTenant extends pulumi.ComponentResource {
       schemaResources.push(...environment.schemas);
     }
 
-    // Break-glass reaches its environment's schemas, so its grants wait for them (and the chain).
-    if (database.breakGlass !== undefined) {
-      const references = [database.database, database.ownerMembership, database.breakGlass.role, ...schemaResources];
-      for (const grant of database.breakGlass.plan.grants) acl.add(grant, { parent: database, name: childName(name, "db") }, references);
-    }
-
-    new AuditLedger(childName(name, "audit"), {
+    const ledger = new AuditLedger(childName(name, "audit"), {
       spec, database: database.database, ownerMembership: database.ownerMembership, loginRoles: database.loginRoles, schemas: schemaResources, acl, provider, ledger: migrations.auditLedger,
     }, dataSide);
+
+    // Break-glass reaches its environment's schemas, so its grants wait for them (and the chain),
+    // and for the ledger's migration, which records the grant: the login reaches nothing before
+    // the ledger names its grantee.
+    if (database.breakGlass !== undefined) {
+      const references = [database.database, database.ownerMembership, database.breakGlass.role, ledger.migration, ...schemaResources];
+      for (const grant of database.breakGlass.plan.grants) acl.add(grant, { parent: database, name: childName(name, "db") }, references);
+    }
 
     // The edge: where the org's apps run, and the secrets they reach by reference. While the
     // org offboards only the secrets stay; the Workers and the identity that reads them go.

@@ -30,7 +30,12 @@ export const PROVIDER_POOL_CONNECTIONS = 2;
  */
 export const ORG_DATABASE_MIGRATIONS = 2;
 
-/** One session for whoever is on call: `psql`, or `tenantry prove --server-url`, which holds one. */
+/**
+ * One session for whoever is on call: `psql`, or `tenantry prove --server-url`, which holds one.
+ * While break-glass is on, its login (connection limit 1, docs/break-glass.md) is that person's
+ * session and takes this seat; a seat of its own would move every environment's limits, or move
+ * them when break-glass is turned on in an incident. A proof run beside it may then be refused.
+ */
 export const OPERATOR_CONNECTIONS = 1;
 
 /** Connections no tenant role can take: everything a deploy may hold at once in the org database, and an operator's. */

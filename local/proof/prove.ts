@@ -4,6 +4,7 @@ import {
   ownersCannotSwitchAuditingOff, publicHoldsNothingOnTheLedger, tablesAreCoveredWithoutAStep,
 } from "./audit-claims";
 import { auditTriggersKeepTheirShape, ledgerFunctionsOutOfTenantReach } from "./audit-integrity-claims";
+import { breakGlassChangesCarryItsActor, breakGlassIsOffOrRecorded, breakGlassReachesOnlyItsScope, expiredBreakGlassIsRefused } from "./break-glass-claims";
 import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { applicationEventsStayInTheirEnvironment, ledgerReadsStayInTheirEnvironment, ledgerSegregationCannotBeSwitchedOff } from "./ledger-segregation-claims";
@@ -52,6 +53,10 @@ const CLAIMS = [
   runawaySessionsAreEnded,
   roleSettingsAreRestored,
   tempFilesAreCapped,
+  breakGlassIsOffOrRecorded,
+  breakGlassReachesOnlyItsScope,
+  breakGlassChangesCarryItsActor,
+  expiredBreakGlassIsRefused,
 ];
 
 export interface ProveOptions {

@@ -2,13 +2,16 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { attempt } from "../../local/attempt";
 import type { ServerInfo } from "../../local/server";
+import { SQLSTATE } from "../../local/sqlstate";
+import { readState } from "../../local/state";
 import { upLocal, type LocalStack } from "../../local/up";
 import { localStack, writeStackFile } from "../helpers/local";
 
 /*
  * Break-glass applied by the local engine to the embedded server (issue 16 item 2, step 1): the
  * role exists with its bounds, and the catalog gives it exactly its environment, read only.
- * Read off the server's catalog, not the plan. The login-level proof claims are not built yet.
+ * Read off the server's catalog, not the plan; and past its expiry the login is refused by Postgres
+ * itself. The login-level proof claims are local/proof/break-glass-claims.ts.
  */
 
 async function asSuperuser(stack: LocalStack, database: string, sql: string) {
@@ -37,4 +40,23 @@ describe("break-glass on the embedded server", () => {
     expect(reach.rows).toEqual([{ prod_usage: true, prod_create: false, dev_usage: false, connects: true, creates_schemas: false, temporary: false }]);
     expect((await upLocal(stack)).changes).toEqual([]);
   });
+});
+
+describe("a break-glass login past its expiry", () => {
+  it("is refused at login (28P01) once VALID UNTIL passes, with no apply in between, and a later apply with break-glass off drops it", async () => {
+    const org = { slug: "lima", tier: "production", environments: ["prod"], workspaces: [{ slug: "web" }], claimedDomains: ["lima.example"] };
+    const expiresAt = new Date(Date.now() + 12_000).toISOString();
+    const stack = localStack(writeStackFile({ ...org, breakGlass: { enabled: true, grantee: "oncall@lima.example", reason: "near expiry on purpose", expiresAt, environment: "prod", access: "read" } }), "lima");
+    await upLocal(stack);
+    const server = JSON.parse(readFileSync(stack.paths.serverFile, "utf8")) as ServerInfo;
+    const stored = readState(stack.paths).stacks["org-lima"]!.resources.find((r) => r.inputs["name"] === "tn_lima_breakglass" && typeof r.inputs["password"] === "string")!;
+    const login = { user: "tn_lima_breakglass", password: stored.inputs["password"] as string };
+    // Control: the same password logs in while VALID UNTIL is ahead.
+    expect((await attempt(server, login, "tn_lima", ["SELECT 1"])).code).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(expiresAt) - Date.now() + 500)));
+    expect((await attempt(server, login, "tn_lima", ["SELECT 1"])).code).toBe(SQLSTATE.invalidPassword);
+    const dropped = await upLocal(localStack(writeStackFile({ ...org, breakGlass: { enabled: false } }), "lima"));
+    expect(dropped.changes.filter((c) => c.kind === "delete").every((c) => c.kind === "delete" && c.previous.name.includes("breakglass"))).toBe(true);
+    expect((await asSuperuser(stack, "postgres", "SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'tn_lima_breakglass'")).rows).toEqual([{ n: 0 }]);
+  }, 60_000);
 });

@@ -52,6 +52,8 @@ describe("on the embedded Postgres, for org-acme", () => {
   });
   it("another org's runtime roles cannot connect to it, nor its own to the other org's database (42501)", () => expectAllHold(/^one org's roles cannot connect/, 5));
   it("no tenant role holds SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS", () => expectAllHold(/^no tenant role holds/, 1));
+  it("with break-glass off (the example's default) there is no break-glass login and no live grant in the ledger", () =>
+    expectAllHold(/^with break-glass off there is no break-glass login and no live grant in the ledger$/, 1));
   it("every login role logs in with its statement, lock and idle-in-transaction timeouts, temp file limit and connection limit", () =>
     expectAllHold(/^login role logs in with its statement, lock and idle-in-transaction timeouts, its temp file limit and connection limit$/, 6));
   it("statement_timeout cancels a long query (57014)", () => expectAllHold(/^statement_timeout .* cancels/, 1));

@@ -51,12 +51,12 @@ describe("the audit ledger", () => {
   it("covers every workspace schema of every environment, and nothing else", () => {
     const covered = coveredSchemas(org);
     expect(covered).toEqual(["web_dev", "billing_dev", "web_test", "billing_test", "web_prod", "billing_prod"]);
-    expect(auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: covered, environments: planLedgerSegregation(org) }))
+    expect(auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", breakGlassRole: "tn_acme_breakglass", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: covered, environments: planLedgerSegregation(org) }))
       .toContain("ARRAY['web_dev', 'billing_dev', 'web_test', 'billing_test', 'web_prod', 'billing_prod']::text[]");
   });
 
   it("pins the search_path of every function it defines and makes the row trigger SECURITY DEFINER", () => {
-    const sql = auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web"] }) });
+    const sql = auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", breakGlassRole: "tn_acme_breakglass", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web"] }) });
     const functions = sql.match(/CREATE OR REPLACE FUNCTION [^\n]+\n[^\n]+/g) ?? [];
     expect(functions.length).toBeGreaterThanOrEqual(8);
     for (const definition of functions) expect(definition).toContain("SET search_path = pg_catalog, pg_temp");
@@ -64,7 +64,7 @@ describe("the audit ledger", () => {
   });
 
   it("bounds every lock wait of its transaction first, and hands audit.events to its owner only when it is not already (ALTER TABLE locks it exclusively)", () => {
-    const sql = auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web"] }) });
+    const sql = auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", breakGlassRole: "tn_acme_breakglass", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web"] }) });
     expect(sql.split("\n")[0]).toBe(`SET LOCAL lock_timeout = '${LEDGER_LOCK_TIMEOUT}';`);
     expect(sql).toContain(`IF (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'audit.events'::regclass) <> 'tn_acme_audit' THEN\n    ALTER TABLE audit.events OWNER TO "tn_acme_audit";`);
     expect(sql.match(/ALTER TABLE audit\.events OWNER/g)).toHaveLength(1);
@@ -79,7 +79,7 @@ describe("the audit ledger", () => {
   });
 
   it("gives every format() in the ledger and guard SQL a constant format string, so a name only ever arrives as an argument", () => {
-    const sql = auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev", "billing_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web", "billing"] }) });
+    const sql = auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", breakGlassRole: "tn_acme_breakglass", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev", "billing_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web", "billing"] }) });
     // The plpgsql constants that may stand for a format string; each must be declared constant, with a literal.
     const constants = [...sql.matchAll(/^\s*(\w+) constant text := '/gm)].map((m) => m[1]);
     const calls = [...sql.matchAll(/format\(\s*([^\s,)]+)/g)].map((m) => m[1] ?? "");

@@ -66,7 +66,7 @@ describe("the break-glass plan", () => {
   });
 
   it("puts the break-glass login under the org's lock timeout and enforcer limits while it is on, and only then", () => {
-    const on = planMigrations({ ...baseFacts, breakGlass: { environment: "prod", access: "read", expiresAt: hoursFromNow(2) } });
+    const on = planMigrations({ ...baseFacts, breakGlass: { grantee: "oncall@acme.com", reason: "restore billing after incident 42", environment: "prod", access: "read", expiresAt: hoursFromNow(2) } });
     const off = planMigrations(baseFacts);
     expect(on.lockTimeouts.sql).toContain(`'${ROLE}'`);
     expect(on.guardrails.sql).toContain(`'${ROLE}'`);
@@ -106,6 +106,17 @@ describe("the program with break-glass on", () => {
       superuser: false, createDatabase: false, createRole: false, replication: false, bypassRowLevelSecurity: false,
     });
     expect(Date.parse(input<string>(role, "validUntil"))).toBe(Date.parse(factsOf(runs.read!).breakGlass!.expiresAt));
+  });
+
+  it("makes every grant of the login wait for the ledger's migration, which records the grant: it reaches nothing before the ledger names its grantee", () => {
+    for (const access of ["read", "write"] as const) {
+      const run = runs[access]!;
+      const ledger = run.resources.find((r) => input(r, "migration") === "acme-audit-ledger")!;
+      expect(ledger.inputs["sql"]).toContain("'oncall@acme.com'");
+      const grants = aclChanges(run).filter((r) => input(r, "role") === ROLE);
+      expect(grants.length).toBeGreaterThan(0);
+      for (const grant of grants) expect(grant.dependsOn).toContain(ledger.urn);
+    }
   });
 
   it("declares no break-glass role and no grant to it while break-glass is off", () => {
@@ -177,7 +188,7 @@ describe("the pack's break-glass grant shapes, against generated grants", () => 
   const facts = (environment: string, access: BreakGlassAccess, on = true): OrgFacts => ({
     slug: "acme", tier: "production", environments: ENVS, workspaces: WORKSPACES, providerLogin: "tenantry", providerHost: "pg", providerPort: 5432,
     providerDatabase: "postgres", providerSslmode: "require", lockTimeoutMs: 2000, statementTimeoutMs: 5000, idleInTransactionTimeoutMs: 10000,
-    tempFileLimitMb: 1024, offboarding: false, ...(on ? { breakGlass: { environment, access, expiresAt: hoursFromNow(2) } } : {}),
+    tempFileLimitMb: 1024, offboarding: false, ...(on ? { breakGlass: { grantee: "oncall@acme.com", reason: "restore billing after incident 42", environment, access, expiresAt: hoursFromNow(2) } } : {}),
   });
 
   it("allows a grant to the break-glass role exactly when the oracle does: its one environment, its access, nothing wider", () => {

@@ -64,7 +64,7 @@ describe("planLedgerSegregation", () => {
 });
 
 describe("the ledger's row-level security, as rendered", () => {
-  const sql = auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: coveredSchemas(factsOf(ACME)), environments: planLedgerSegregation(factsOf(ACME)) });
+  const sql = auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", breakGlassRole: "tn_acme_breakglass", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: coveredSchemas(factsOf(ACME)), environments: planLedgerSegregation(factsOf(ACME)) });
   const policyLines = (text: string) => text.split("\n").map((line) => line.trim()).filter((line) => line.startsWith("CREATE POLICY"));
 
   it("gives each environment a SELECT and an INSERT policy, to its two roles, on exactly its schemas", () => {
@@ -82,7 +82,7 @@ describe("the ledger's row-level security, as rendered", () => {
     fc.assert(fc.property(fc.uniqueArray(workspaceSlug, { minLength: 1, maxLength: 3 }), fc.uniqueArray(environmentSlug, { minLength: 1, maxLength: 3 }), (workspaces, environments) => {
       const spec = orgWith(workspaces, environments);
       if (spec === undefined) return;
-      const rendered = auditLedgerSql({ owner: `tn_${spec.slug}_audit`, guardOwner: `tn_${spec.slug}_owner`, ddlRoles: spec.environments.map((env) => `tn_${spec.slug}_${env}_ddl`), coveredSchemas: coveredSchemas(factsOf(spec)), environments: planLedgerSegregation(factsOf(spec)) });
+      const rendered = auditLedgerSql({ owner: `tn_${spec.slug}_audit`, guardOwner: `tn_${spec.slug}_owner`, breakGlassRole: `tn_${spec.slug}_breakglass`, ddlRoles: spec.environments.map((env) => `tn_${spec.slug}_${env}_ddl`), coveredSchemas: coveredSchemas(factsOf(spec)), environments: planLedgerSegregation(factsOf(spec)) });
       const created = policyLines(rendered).map((line) => /^CREATE POLICY "([^"]+)" .* (?:USING|WITH CHECK) \((.*)\);$/.exec(line)?.slice(1));
       expect(created).toHaveLength(spec.environments.length * 2);
       // ledger_security() expects each policy's expression as pg_get_expr() prints it: in parentheses.

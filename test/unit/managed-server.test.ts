@@ -30,7 +30,7 @@ DO $x$ BEGIN PERFORM 1; END $x$;`;
 
   it("loses no statement of the real audit-ledger migration, and lends the superuser only its event triggers", async () => {
     const sql = auditLedgerSql({
-      owner: "tn_acme_audit", guardOwner: "tn_acme_owner", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev"],
+      owner: "tn_acme_audit", guardOwner: "tn_acme_owner", breakGlassRole: "tn_acme_breakglass", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev"],
       environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web"] }),
     });
     const runs = await splitBySuperuser(sql);

@@ -73,7 +73,7 @@ describe("platform names", () => {
 
   it("creates schemas, event triggers, functions, tables and policies only under platform names in the ledger's migration", () => {
     const segregation = planLedgerSegregation({ slug: "acme", environments: ["dev", "prod"], workspaces: ["web", "billing"] });
-    const created = namesCreatedBy(auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev", "billing_prod"], environments: segregation }));
+    const created = namesCreatedBy(auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", breakGlassRole: "tn_acme_breakglass", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev", "billing_prod"], environments: segregation }));
     expect(created.length).toBeGreaterThanOrEqual(19);
     expect(created.filter((name) => !isPlatformForm(name))).toEqual([]);
     const policies = ["environment__dev__select", "environment__dev__insert", "environment__prod__select", "environment__prod__insert"];
