@@ -160,7 +160,7 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
   // The production route's options, the same on every subcommand.
   const remote = (command: ReturnType<typeof operators.command>) => command
     .option("--remote", "change production's allowlist through Cloudflare's D1 HTTP API (token from CLOUDFLARE_API_TOKEN) instead of the local one")
-    .option("--account-id <id>", "with --remote: the gateway's Cloudflare account (default: tenantry-platform:operators.accountId in platform/Pulumi.platform.yaml)")
+    .option("--account-id <id>", "with --remote: the gateway's Cloudflare account (default: tenantry:platform.operators.accountId in platform/Pulumi.platform.yaml)")
     .option("--database-id <id>", "with --remote: the allowlist's D1 id (pulumi stack output operatorAllowlistDatabaseId in platform/)");
   remote(operators.command("grant"))
     .argument("<email>", "the operator's address, as their operator-domain token names it")

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { OPERATOR_GATEWAY_NAMES } from "./operator-gateway-plan";
 
 /*
- * The platform stack's configuration (`tenantry-platform:*` in platform/Pulumi.platform.yaml):
+ * The platform stack's configuration (the object `tenantry:platform` in platform/Pulumi.platform.yaml):
  * what every org shares, validated once before anything is registered. Pure: no Pulumi import.
  */
 
@@ -51,7 +51,7 @@ export const operatorsSchema = z.strictObject({
   route: z.string({ error: "must be a route pattern (host/path*)" }).regex(/^[a-z0-9.-]+\.[a-z]{2,}\/[\w/.*-]*$/, { error: "must be a route pattern: host/path, lower-case, such as ops.example.com/*" }),
 });
 
-/** `tenantry-platform:*` config of the platform stack. */
+/** `tenantry:platform`, the platform stack's one config object. */
 export const platformConfigSchema = z.strictObject({
   /** `owner/name` of the repository holding stacks/. */
   repository: z.string({ error: "must be owner/name" }).regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, { error: "must be owner/name" }),

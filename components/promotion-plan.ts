@@ -12,7 +12,7 @@ import type { PlatformConfig } from "./platform-config";
 export const STAGES = ["dev", "test", "prod"] as const;
 export type Stage = (typeof STAGES)[number];
 
-/** The `tenantry-platform:*` reviewer settings the gates are built from (platform-config.ts validates them). */
+/** The `tenantry:platform` reviewer settings the gates are built from (platform-config.ts validates them). */
 export type GateReviewers = Pick<PlatformConfig, "testReviewers" | "prodReviewers">;
 
 /**

@@ -8,22 +8,28 @@ import { formatPath, SpecError } from "../spec/spec-errors";
 /**
  * The platform stack: what every org shares, declared once. The GitOps repository's promotion
  * gates, and the Secrets Store of each Cloudflare account org edges run in (Cloudflare allows
- * one per account, so no org stack can own it). Config lives in platform/Pulumi.platform.yaml
- * under `tenantry-platform:*`; deploy it before the first org on a new account.
+ * one per account, so no org stack can own it), and the operator gateway. Config is one object,
+ * `tenantry:platform` in platform/Pulumi.platform.yaml (the key DESIGN.md names); deploy this stack
+ * before the first org on a new account.
  */
+/** The settings that were keys of their own before they became fields of `tenantry:platform`. */
+const LEGACY_PLATFORM_KEYS = ["repository", "testReviewers", "prodReviewers", "cloudflareAccounts", "operators"] as const;
+
 export = function platform() {
-  const config = new pulumi.Config("tenantry-platform");
-  const raw = {
-    repository: config.get("repository"),
-    testReviewers: config.getObject("testReviewers"),
-    prodReviewers: config.getObject("prodReviewers"),
-    cloudflareAccounts: config.getObject("cloudflareAccounts"),
-    operators: config.getObject("operators"),
-  };
+  const legacy = new pulumi.Config("tenantry-platform");
+  const moved = LEGACY_PLATFORM_KEYS.filter((key) => legacy.get(key) !== undefined);
+  if (moved.length > 0) {
+    // Silently ignoring them would deploy without the gates or the gateway they declare.
+    throw new SpecError(moved.map((key) => ({ field: `tenantry-platform:${key}`, message: `tenantry-platform:${key} is now tenantry:platform.${key}: move it under the one tenantry:platform object` })));
+  }
+  const raw = new pulumi.Config("tenantry").getObject<unknown>("platform");
+  if (raw === undefined) {
+    throw new SpecError([{ field: "tenantry:platform", message: "tenantry:platform must be set: the object of what every org shares (repository, reviewers, cloudflareAccounts, operators; platform/Pulumi.platform.yaml)" }]);
+  }
   const parsed = platformConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new SpecError(parsed.error.issues.map((issue) => {
-      const field = formatPath("tenantry-platform", issue.path).replace("tenantry-platform.", "tenantry-platform:");
+      const field = formatPath("tenantry:platform", issue.path);
       return { field, message: `${field} ${issue.message}` };
     }));
   }

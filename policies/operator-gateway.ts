@@ -67,7 +67,7 @@ export const cloudflareOperatorGatewayAudited: TenantryStackPolicy = {
       const audit = bindingsOf(script).filter((b) => b["name"] === GATEWAY_AUDIT_BINDING);
       const service = audit[0]?.["service"];
       if (audit.length !== 1 || audit[0]?.["type"] !== "service") {
-        reportViolation(`${script.name} must bind its audit sink as a service binding named ${GATEWAY_AUDIT_BINDING} (tenantry-platform:operators.auditService).`, script.urn);
+        reportViolation(`${script.name} must bind its audit sink as a service binding named ${GATEWAY_AUDIT_BINDING} (tenantry:platform.operators.auditService).`, script.urn);
       } else if (service !== UNKNOWN && (typeof service !== "string" || service === "" || service === OPERATOR_GATEWAY_NAMES.script)) {
         reportViolation(`${script.name} binds ${GATEWAY_AUDIT_BINDING} to ${JSON.stringify(service)}: it must name another Worker, the platform's audit sink.`, script.urn);
       }

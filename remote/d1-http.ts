@@ -11,7 +11,7 @@ import type { AllowlistStatement } from "../workers/lib/operator-allowlist-sql";
 export const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
 
 export interface D1Route {
-  /** The gateway's account (`tenantry-platform:operators.accountId`). */
+  /** The gateway's account (`tenantry:platform.operators.accountId`). */
   readonly accountId: string;
   /** The allowlist database (`pulumi stack output operatorAllowlistDatabaseId` in platform/). */
   readonly databaseId: string;

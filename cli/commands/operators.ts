@@ -32,12 +32,12 @@ export interface RemoteEndpoint {
   readonly apiBase?: string;
 }
 
-/** The gateway's account as the platform stack declares it (`tenantry-platform:operators.accountId`), if it does. */
+/** The gateway's account as the platform stack declares it (`tenantry:platform.operators.accountId`), if it does. */
 function platformAccountId(projectDir: string): string | undefined {
   const path = join(projectDir, "platform", "Pulumi.platform.yaml");
   if (!existsSync(path)) return undefined;
-  const operators = readStackFile(path).values["tenantry-platform:operators"];
-  const accountId = operators === undefined ? undefined : (JSON.parse(operators) as { accountId?: unknown }).accountId;
+  const platform = readStackFile(path).values["tenantry:platform"];
+  const accountId = platform === undefined ? undefined : (JSON.parse(platform) as { operators?: { accountId?: unknown } }).operators?.accountId;
   return typeof accountId === "string" ? accountId : undefined;
 }
 

@@ -19,7 +19,7 @@ import { REPO_DIR } from "../helpers/local";
  * as parameters, and that a gateway reading what they wrote obeys them on its next request.
  */
 
-const ACCOUNT = "0123456789abcdef0123456789abcdef"; // platform/Pulumi.platform.yaml's tenantry-platform:operators.accountId
+const ACCOUNT = "0123456789abcdef0123456789abcdef"; // platform/Pulumi.platform.yaml's tenantry:platform.operators.accountId
 const DATABASE = "9f1c2b3a-4d5e-4f60-8a7b-0c1d2e3f4a5b";
 const TOKEN = "cf-test-token-Zq7vX2kP9mW4tR8yB3nL6";
 const QUERY_PATH = `/client/v4/accounts/${ACCOUNT}/d1/database/${DATABASE}/query`;

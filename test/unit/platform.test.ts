@@ -7,6 +7,7 @@ import { runPolicies } from "../../harness/run-policies";
 import { runProgram } from "../../harness/run-program";
 import { readStackFile } from "../../harness/stack-file";
 import platform from "../../platform/program";
+import { withPlatformConfig } from "../helpers/platform-config";
 
 /* The platform stack: promotion gates as code, and the pack's GitHub rules over them. */
 
@@ -136,20 +137,18 @@ describe("the platform stack", () => {
 
   it("refuses a configuration that lists a Cloudflare account twice, before registering anything", async () => {
     const file = readStackFile(STACK_FILE);
-    const values = { ...file.values, "tenantry-platform:cloudflareAccounts": JSON.stringify([ACCOUNT, ACCOUNT]) };
-    const outcome = await runProgram({ ...file, values }, { program: platform }).catch((error: unknown) => error);
+    const outcome = await runProgram(withPlatformConfig(file, (p) => ({ ...p, cloudflareAccounts: [ACCOUNT, ACCOUNT] })), { program: platform }).catch((error: unknown) => error);
     expect(outcome).toBeInstanceOf(SpecError);
     expect((outcome as SpecError).problems.map((p) => p.message)).toEqual([
-      `tenantry-platform:cloudflareAccounts[1] lists account ${ACCOUNT} again: Cloudflare allows one Secrets Store per account, so each account is listed once`,
+      `tenantry:platform.cloudflareAccounts[1] lists account ${ACCOUNT} again: Cloudflare allows one Secrets Store per account, so each account is listed once`,
     ]);
   });
 
   it("refuses a configuration with fewer than two prod reviewers before registering anything", async () => {
     const file = readStackFile(STACK_FILE);
-    const values = { ...file.values, "tenantry-platform:prodReviewers": JSON.stringify({ users: [1000002] }) };
-    const outcome = await runProgram({ ...file, values }, { program: platform }).catch((error: unknown) => error);
+    const outcome = await runProgram(withPlatformConfig(file, (p) => ({ ...p, prodReviewers: { users: [1000002] } })), { program: platform }).catch((error: unknown) => error);
     expect(outcome).toBeInstanceOf(SpecError);
-    expect((outcome as SpecError).problems.map((p) => p.message)).toEqual(["tenantry-platform:prodReviewers must name at least 2 reviewers (users or teams)"]);
+    expect((outcome as SpecError).problems.map((p) => p.message)).toEqual(["tenantry:platform.prodReviewers must name at least 2 reviewers (users or teams)"]);
   });
 });
 
@@ -194,7 +193,7 @@ describe("the platform stack's operator gateway", () => {
     const script = gatewayScript();
     if (script === undefined) throw new Error("the platform stack declares no gateway Worker");
     const withAudit = (audit: Record<string, unknown>[]) => changed(script.name, (inputs) => ({ ...inputs, bindings: [...(inputs["bindings"] as Record<string, unknown>[]).filter((b) => b["name"] !== "AUDIT"), ...audit] }));
-    const missing = `cloudflare-operator-gateway-audited: ${script.name} must bind its audit sink as a service binding named AUDIT (tenantry-platform:operators.auditService).`;
+    const missing = `cloudflare-operator-gateway-audited: ${script.name} must bind its audit sink as a service binding named AUDIT (tenantry:platform.operators.auditService).`;
     // Control: the stack as declared passes.
     expect(await messages(resources)).toEqual([]);
     expect(await messages(withAudit([]))).toEqual([missing]);
@@ -208,12 +207,13 @@ describe("the platform stack's operator gateway", () => {
 
   it("refuses operators without an audit sink, or with the gateway as its own, before registering anything", async () => {
     const file = readStackFile(STACK_FILE);
-    const { auditService: _omitted, ...operators } = JSON.parse(file.values["tenantry-platform:operators"] ?? "{}") as Record<string, unknown>;
+    const declared = (JSON.parse(file.values["tenantry:platform"] ?? "{}") as { operators: Record<string, unknown> }).operators;
+    const { auditService: _omitted, ...operators } = declared;
     for (const [value, message] of [
-      [operators, "tenantry-platform:operators.auditService must name the Worker that receives the gateway's audit events"],
-      [{ ...operators, auditService: "tenantry-operator-gateway" }, "tenantry-platform:operators.auditService must be another Worker than the gateway itself: the gateway cannot be its own audit sink"],
+      [operators, "tenantry:platform.operators.auditService must name the Worker that receives the gateway's audit events"],
+      [{ ...operators, auditService: "tenantry-operator-gateway" }, "tenantry:platform.operators.auditService must be another Worker than the gateway itself: the gateway cannot be its own audit sink"],
     ] as const) {
-      const outcome = await runProgram({ ...file, values: { ...file.values, "tenantry-platform:operators": JSON.stringify(value) } }, { program: platform }).catch((error: unknown) => error);
+      const outcome = await runProgram(withPlatformConfig(file, (p) => ({ ...p, operators: value })), { program: platform }).catch((error: unknown) => error);
       expect(outcome).toBeInstanceOf(SpecError);
       expect((outcome as SpecError).problems.map((p) => p.message)).toEqual([message]);
     }
@@ -221,10 +221,20 @@ describe("the platform stack's operator gateway", () => {
 
   it("refuses operators on an account the platform stack does not list, before registering anything", async () => {
     const file = readStackFile(STACK_FILE);
-    const operators = JSON.parse(file.values["tenantry-platform:operators"] ?? "{}") as Record<string, unknown>;
-    const values = { ...file.values, "tenantry-platform:operators": JSON.stringify({ ...operators, accountId: "f".repeat(32), consoleOrigin: "http://console.internal.example/path" }) };
-    const outcome = await runProgram({ ...file, values }, { program: platform }).catch((error: unknown) => error);
+    const moved = withPlatformConfig(file, (p) => ({ ...p, operators: { ...(p["operators"] as object), accountId: "f".repeat(32), consoleOrigin: "http://console.internal.example/path" } }));
+    const outcome = await runProgram(moved, { program: platform }).catch((error: unknown) => error);
     expect(outcome).toBeInstanceOf(SpecError);
-    expect((outcome as SpecError).problems.map((p) => p.field).sort()).toEqual(["tenantry-platform:operators.accountId", "tenantry-platform:operators.consoleOrigin"]);
+    expect((outcome as SpecError).problems.map((p) => p.field).sort()).toEqual(["tenantry:platform.operators.accountId", "tenantry:platform.operators.consoleOrigin"]);
+  });
+
+  it("refuses a stack file without tenantry:platform, and names each setting still under the old tenantry-platform:* keys", async () => {
+    const file = readStackFile(STACK_FILE);
+    const { "tenantry:platform": platformObject = "{}", ...others } = file.values;
+    const missing = await runProgram({ ...file, values: others }, { program: platform }).catch((error: unknown) => error);
+    expect((missing as SpecError).problems.map((p) => p.field)).toEqual(["tenantry:platform"]);
+    // The layout before the settings became one object: each key is named, none is ignored.
+    const old = Object.fromEntries(Object.entries(JSON.parse(platformObject) as Record<string, unknown>).map(([key, value]) => [`tenantry-platform:${key}`, typeof value === "string" ? value : JSON.stringify(value)]));
+    const legacy = await runProgram({ ...file, values: { ...others, ...old } }, { program: platform }).catch((error: unknown) => error);
+    expect((legacy as SpecError).problems.map((p) => p.message)).toEqual(["repository", "testReviewers", "prodReviewers", "cloudflareAccounts", "operators"].map((key) => `tenantry-platform:${key} is now tenantry:platform.${key}: move it under the one tenantry:platform object`));
   });
 });

@@ -14,6 +14,7 @@ import { declared } from "../helpers/declared";
 import { runOrg } from "../helpers/program";
 import { stackConfigFor, validOrgInput } from "../helpers/spec-builder";
 import { rulesRefusing } from "../helpers/verdicts";
+import { withPlatformConfig } from "../helpers/platform-config";
 
 /*
  * Cloudflare allows one Secrets Store per account (developers.cloudflare.com/secrets-store,
@@ -46,9 +47,7 @@ function orgOn(slug: string, account: string, namesStore: boolean): Record<strin
 async function runPlatform(accounts: readonly string[]): Promise<ProgramRun> {
   const file = readStackFile(PLATFORM_STACK_FILE);
   // The operator gateway's account must be one of cloudflareAccounts: it moves with them.
-  const operators = file.values["tenantry-platform:operators"];
-  const moved: Record<string, string> = operators === undefined ? {} : { "tenantry-platform:operators": JSON.stringify({ ...(JSON.parse(operators) as object), accountId: accounts[0] }) };
-  return runProgram({ ...file, values: { ...file.values, ...moved, "tenantry-platform:cloudflareAccounts": JSON.stringify(accounts) } }, { program: platform });
+  return runProgram(withPlatformConfig(file, (p) => ({ ...p, cloudflareAccounts: accounts, ...(p["operators"] === undefined ? {} : { operators: { ...(p["operators"] as object), accountId: accounts[0] } }) })), { program: platform });
 }
 
 /** What a stack registers, or nothing when its configuration is refused before any resource. */
