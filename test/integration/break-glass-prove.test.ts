@@ -22,8 +22,8 @@ function stackFor(slug: string, access: "read" | "write"): LocalStack {
   }), `${slug}-prove`);
 }
 
-const writer = stackFor("mike", "write");
-const reader = stackFor("oscar", "read");
+const writer = stackFor("bgwrite", "write");
+const reader = stackFor("bgread", "read");
 let server: ServerInfo;
 const proofs: Record<string, ClaimResult[]> = {};
 const breakGlassRows = (results: readonly ClaimResult[]) => results.filter((r) => /break-glass/.test(r.claim) || /^the same login logs in again/.test(r.claim));
@@ -32,8 +32,8 @@ beforeAll(async () => {
   await upLocal(writer);
   await upLocal(reader);
   server = JSON.parse(readFileSync(writer.paths.serverFile, "utf8")) as ServerInfo;
-  proofs["mike"] = await proveLocal(writer);
-  proofs["oscar"] = await proveLocal(reader);
+  proofs["bgwrite"] = await proveLocal(writer);
+  proofs["bgread"] = await proveLocal(reader);
 }, 300_000);
 
 function statusOf(results: readonly ClaimResult[], claim: RegExp): string[] {
@@ -44,7 +44,7 @@ function statusOf(results: readonly ClaimResult[], claim: RegExp): string[] {
 
 describe("prove --local with break-glass on", () => {
   it("holds every break-glass claim for access write, logged in as the break-glass login", () => {
-    const rows = breakGlassRows(proofs["mike"]!);
+    const rows = breakGlassRows(proofs["bgwrite"]!);
     expect(rows.filter((r) => r.status !== "pass")).toEqual([]);
     expect(statusOf(rows, /^the break-glass grant is in the ledger/)).toEqual(["pass"]);
     expect(statusOf(rows, /can read its environment's \(prod\) schemas$/)).toEqual(["pass"]);
@@ -53,15 +53,15 @@ describe("prove --local with break-glass on", () => {
     expect(rows.filter((r) => /cannot read or write the audit ledger or its grant$/.test(r.claim))).toHaveLength(4);
     expect(rows.filter((r) => /cannot do DDL/.test(r.claim))).toHaveLength(6);
     expect(statusOf(rows, /^a change by the break-glass login is in the ledger under break-glass:<grantee>/)).toEqual(["pass"]);
-    expect(rows.find((r) => /^a change by the break-glass login/.test(r.claim))?.result).toBe("recorded as break-glass:oncall@mike.example");
+    expect(rows.find((r) => /^a change by the break-glass login/.test(r.claim))?.result).toBe("recorded as break-glass:oncall@bgwrite.example");
     expect(statusOf(rows, /is refused once its VALID UNTIL has passed$/)).toEqual(["pass"]);
     expect(statusOf(rows, /^the same login logs in again/)).toEqual(["pass"]);
     // The rest of the posture holds with break-glass on.
-    expect(proofs["mike"]!.filter((r) => r.status === "fail")).toEqual([]);
+    expect(proofs["bgwrite"]!.filter((r) => r.status === "fail")).toEqual([]);
   });
 
   it("holds for access read: it reads its environment and every write there is refused (42501); the actor claim is skipped, saying why", () => {
-    const rows = breakGlassRows(proofs["oscar"]!);
+    const rows = breakGlassRows(proofs["bgread"]!);
     expect(statusOf(rows, /can read its environment's \(prod\) schemas$/)).toEqual(["pass"]);
     expect(rows.filter((r) => /with access read cannot write there$/.test(r.claim)).map((r) => r.result)).toEqual(["refused 42501", "refused 42501", "refused 42501"]);
     expect(rows.filter((r) => r.status === "fail")).toEqual([]);
@@ -70,7 +70,7 @@ describe("prove --local with break-glass on", () => {
 
   it("leaves the login's declared expiry in place after the expiry claim", async () => {
     const until = await attempt(server, { user: server.user, password: server.password }, "postgres",
-      [`SELECT rolvaliduntil = '${readFileSync(writer.stackFile.path, "utf8").match(/expiresAt: "?([^"\n]+)"?/)![1]}'::timestamptz AS declared FROM pg_roles WHERE rolname = 'tn_mike_breakglass'`]);
+      [`SELECT rolvaliduntil = '${readFileSync(writer.stackFile.path, "utf8").match(/expiresAt: "?([^"\n]+)"?/)![1]}'::timestamptz AS declared FROM pg_roles WHERE rolname = 'tn_bgwrite_breakglass'`]);
     expect(until.rows).toEqual([{ declared: true }]);
   });
 });
@@ -79,14 +79,14 @@ describe("control: with each guard of the break-glass claims removed", () => {
   let rows: ClaimResult[];
   beforeAll(async () => {
     const superuser = { user: server.user, password: server.password };
-    const removed = await attempt(server, superuser, "tn_mike", [
+    const removed = await attempt(server, superuser, "tn_bgwrite", [
       // The scope: DDL in its schema, another environment's tables, the ledger.
-      "GRANT CREATE ON SCHEMA web_prod TO tn_mike_breakglass",
-      "GRANT USAGE ON SCHEMA web_dev TO tn_mike_breakglass",
-      "ALTER DEFAULT PRIVILEGES FOR ROLE tn_mike_dev_ddl IN SCHEMA web_dev GRANT SELECT, INSERT ON TABLES TO tn_mike_breakglass",
-      "ALTER DEFAULT PRIVILEGES FOR ROLE tn_mike_dev_ddl IN SCHEMA web_dev GRANT USAGE ON SEQUENCES TO tn_mike_breakglass",
-      "GRANT USAGE ON SCHEMA audit TO tn_mike_breakglass",
-      "GRANT SELECT ON audit.events TO tn_mike_breakglass",
+      "GRANT CREATE ON SCHEMA web_prod TO tn_bgwrite_breakglass",
+      "GRANT USAGE ON SCHEMA web_dev TO tn_bgwrite_breakglass",
+      "ALTER DEFAULT PRIVILEGES FOR ROLE tn_bgwrite_dev_ddl IN SCHEMA web_dev GRANT SELECT, INSERT ON TABLES TO tn_bgwrite_breakglass",
+      "ALTER DEFAULT PRIVILEGES FOR ROLE tn_bgwrite_dev_ddl IN SCHEMA web_dev GRANT USAGE ON SEQUENCES TO tn_bgwrite_breakglass",
+      "GRANT USAGE ON SCHEMA audit TO tn_bgwrite_breakglass",
+      "GRANT SELECT ON audit.events TO tn_bgwrite_breakglass",
       // The actor: the function before issue 16, which honours the session's own SET.
       `CREATE OR REPLACE FUNCTION audit.actor() RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
         SELECT left(coalesce(nullif(btrim(current_setting('tenantry.actor', true)), ''), session_user::text), 256) $fn$`,
