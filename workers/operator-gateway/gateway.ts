@@ -1,5 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { D1Database, Fetcher, SecretsStoreSecret } from "../lib/bindings";
+import { emailVerified } from "../lib/email-verified";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
 import { IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
 import { allowlistKey, decideOperator, type AllowlistEntry, type OperatorDecision } from "../lib/operator-access";
@@ -62,7 +63,7 @@ async function authenticate(request: Request, config: GatewayConfig): Promise<{ 
       maxTokenAge: MAX_TOKEN_AGE,
     });
     const { sub, email, email_verified: verified } = payload as Record<string, unknown>;
-    if (typeof sub !== "string" || typeof email !== "string" || verified === false) return undefined;
+    if (typeof sub !== "string" || typeof email !== "string" || !emailVerified(verified)) return undefined;
     const key = allowlistKey(email);
     return key === undefined ? undefined : { sub, email: key };
   } catch (error) {
