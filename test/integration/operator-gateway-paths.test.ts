@@ -50,13 +50,75 @@ describe("the operator gateway forwards only to the console's origin", () => {
       fc.asyncProperty(hostPath, fc.constantFrom("support-read", "support-write", "admin"), async (path, role) => {
         const { status, host: reached } = await send(role, path);
         if (status === 200) expect(reached).toBe(consoleHost);
+        // And the gateway judges no such path at all: an empty segment is outside its grammar.
+        expect(status).toBe(400);
       }),
       { numRuns: 80 },
     );
-    // The attacker's request, exactly.
-    const attack = await send("support-read", "//evil.example/steal?x=1");
-    if (attack.status === 200) expect(attack.host).toBe(consoleHost);
+    // The attacker's request, exactly: refused before anything is fetched.
+    expect(await send("support-read", "//evil.example/steal?x=1")).toEqual({ status: 400 });
     // Control: an ordinary path passes, to the console.
     expect(await send("support-read", "/orgs/acme?x=1")).toMatchObject({ status: 200, host: consoleHost, path: "/orgs/acme?x=1" });
+  }, 120_000);
+});
+
+/** The letters of "admin", each in either case or as a percent-escape (either hex case). */
+const adminSpelling = fc.array(fc.constantFrom("plain", "upper", "escaped", "escapedUpper"), { minLength: 5, maxLength: 5 }).map((ways) =>
+  [..."admin"].map((c, i) => {
+    const way = ways[i];
+    if (way === "upper") return c.toUpperCase();
+    if (way === "escaped") return `%${c.charCodeAt(0).toString(16)}`;
+    if (way === "escapedUpper") return `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+    return c;
+  }).join(""));
+/** What a console framework may strip or ignore after a segment: a matrix parameter, a suffix, a trailing dot. */
+const suffix = fc.constantFrom("", ";x", ";jsessionid=1", ".json", ".", "~", "%2e", "%3bx", "%2f", "_x", "-");
+
+describe("the operator gateway judges one canonical path and forwards exactly it", () => {
+  it("never lets support-write reach an admin path, however /admin is spelled: 403 or 400, never forwarded", async () => {
+    await fc.assert(
+      fc.asyncProperty(adminSpelling, suffix, fc.constantFrom("GET", "POST", "DELETE"), async (admin, after, method) => {
+        const { status } = await send("support-write", `/${admin}${after}/users`, { method });
+        expect([400, 403]).toContain(status);
+      }),
+      { numRuns: 120 },
+    );
+    for (const path of ["/ADMIN/users", "/%61dmin/users", "/admin;x/users", "/Admin", "/admin.json", "/admin."]) {
+      expect([400, 403], path).toContain((await send("support-write", path, { method: "POST" })).status);
+    }
+    // Control: the admin reaches the same console path, and support-write reaches a non-admin one.
+    expect(await send("admin", "/admin/users", { method: "POST" })).toMatchObject({ status: 200, path: "/admin/users" });
+    expect(await send("support-write", "/administer/users", { method: "POST" })).toMatchObject({ status: 200, path: "/administer/users" });
+  }, 120_000);
+
+  it("refuses with 400 any path outside the grammar: ;, %-escapes, dot segments, empty segments, control or non-ASCII characters", async () => {
+    const segment = fc.stringMatching(/^[A-Za-z0-9._~@-]{1,8}$/).filter((s) => s !== "." && s !== "..");
+    const bad = fc.constantFrom(";", "%41", "%2F", "%2e", "%25", "%00", "%5C", "\u00e9", "\u212a", "%C3%A9", "\u0000", "\u007f", "%0a", "+", ",", "=", ":", "!", "$", "'", "(", "*");
+    const badSegment = fc.tuple(segment, bad, segment).map(([a, b, c]) => `${a}${b}${c}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { maxLength: 3 }), badSegment, fc.array(segment, { maxLength: 3 }), fc.constantFrom("support-read", "admin"), async (before, worse, after, role) => {
+        const path = `/${[...before, worse, ...after].join("/")}`;
+        expect((await send(role, path)).status, path).toBe(400);
+      }),
+      { numRuns: 100 },
+    );
+    // A literal backslash never reaches the verdict: the URL parser reads it as `/` first, so it is judged (and forwarded) as one.
+    expect(await send("support-write", "/admin\\users")).toEqual({ status: 403 });
+    expect(await send("support-read", "/orgs\\acme")).toMatchObject({ status: 200, path: "/orgs/acme" });
+    // So is a dot segment, escaped or not: `/orgs/%2e%2e/admin` reaches the verdict as `/admin`.
+    expect(await send("support-write", "/orgs/%2e%2e/admin/users")).toEqual({ status: 403 });
+    for (const path of ["/orgs//acme", "/a/\\b", "/orgs/acme%00", "/orgs/%2e%2e%2fadmin", `/${"a".repeat(1100)}`]) expect((await send("admin", path)).status, path).toBe(400);
+  }, 120_000);
+
+  it("forwards every path inside the grammar unchanged, the one it judged", async () => {
+    const segment = fc.stringMatching(/^[A-Za-z0-9._~@-]{1,12}$/).filter((s) => s !== "." && s !== ".." && !/^admin(?![a-z0-9])/i.test(s));
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 5 }), fc.boolean(), async (segments, trailing) => {
+        const path = `/${segments.join("/")}${trailing ? "/" : ""}`;
+        expect(await send("support-read", path)).toMatchObject({ status: 200, host: consoleHost, path });
+      }),
+      { numRuns: 60 },
+    );
+    expect(await send("support-read", "/")).toMatchObject({ status: 200, path: "/" });
   }, 120_000);
 });

@@ -1,3 +1,5 @@
+import { canonicalConsolePath, isAdminPath } from "./console-path";
+
 /*
  * The operator gateway's verdict, as a pure function: who may reach the operator console, with
  * which methods, decided from the verified token's address and the allowlist entry read for it
@@ -18,14 +20,12 @@ export interface AllowlistEntry {
 }
 
 export type OperatorDecision =
-  | { readonly allow: true; readonly status: 200; readonly role: OperatorRole; readonly reason: string }
-  | { readonly allow: false; readonly status: 401 | 403; readonly reason: string };
+  /** `path`: the canonical path judged, and the only one the gateway may forward. */
+  | { readonly allow: true; readonly status: 200; readonly role: OperatorRole; readonly reason: string; readonly path: string }
+  | { readonly allow: false; readonly status: 400 | 401 | 403; readonly reason: string };
 
 /** Methods that change nothing: all a `support-read` operator may send. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/** Console paths only an admin reaches (managing the console itself). */
-const ADMIN_PATH = /^\/admin(\/|$)/;
 
 const isRole = (role: string): role is OperatorRole => (OPERATOR_ROLES as readonly string[]).includes(role);
 
@@ -35,6 +35,7 @@ export interface OperatorRequest {
   /** The allowlist entry for that address, read on this request. */
   readonly entry: AllowlistEntry | undefined;
   readonly method: string;
+  /** The request URL's pathname, as received: judged only in its canonical form (console-path.ts). */
   readonly path: string;
   /** Milliseconds since the epoch. */
   readonly now: number;
@@ -46,10 +47,12 @@ export function decideOperator({ email, entry, method, path, now }: OperatorRequ
   if (entry === undefined || entry.email !== email) return { allow: false, status: 403, reason: "not on the allowlist" };
   if (entry.expiresAt !== null && !(entry.expiresAt > now)) return { allow: false, status: 403, reason: "allowlist entry expired" };
   if (!isRole(entry.role)) return { allow: false, status: 403, reason: "unknown role" };
+  const canonical = canonicalConsolePath(path);
+  if (canonical === undefined) return { allow: false, status: 400, reason: "path outside the console path grammar" };
   const upper = method.toUpperCase();
   if (entry.role === "support-read" && !SAFE_METHODS.has(upper)) return { allow: false, status: 403, reason: "support-read may only read" };
-  if (entry.role !== "admin" && ADMIN_PATH.test(path)) return { allow: false, status: 403, reason: "admin paths need the admin role" };
-  return { allow: true, status: 200, role: entry.role, reason: `allowed as ${entry.role}` };
+  if (entry.role !== "admin" && isAdminPath(canonical)) return { allow: false, status: 403, reason: "admin paths need the admin role" };
+  return { allow: true, status: 200, role: entry.role, reason: `allowed as ${entry.role}`, path: canonical };
 }
 
 /** An address as the allowlist keys it: ASCII only (case folding outside it can merge two addresses), lower-case. */

@@ -90,7 +90,7 @@ export async function gate(request: Request, env: GatewayEnv): Promise<Response>
   if (operator !== undefined) entry = (await env.ALLOWLIST.prepare(SELECT_ENTRY_SQL).bind(operator.email).first<AllowlistEntry>()) ?? undefined;
   const decision: OperatorDecision = decideOperator({ email: operator?.email, entry, method: request.method, path: url.pathname, now: Date.now() });
   // Built before the decision is recorded: an allow on record is a request that leaves for the console, as judged.
-  const target = decision.allow ? consoleTarget(config.consoleOrigin, url.pathname, withoutTokenParams(url).search) : undefined;
+  const target = decision.allow ? consoleTarget(config.consoleOrigin, decision.path, withoutTokenParams(url).search) : undefined;
   // The decision is recorded before anything reaches the console: an unrecorded request never passes.
   await audit(env, {
     time: new Date().toISOString(), kind: "operator-gateway", requestId,
