@@ -122,3 +122,31 @@ describe("the operator gateway judges one canonical path and forwards exactly it
     expect(await send("support-read", "/")).toMatchObject({ status: 200, path: "/" });
   }, 120_000);
 });
+
+/** A method-override parameter name as frameworks read it (Rails, Laravel, Symfony, Express, Salesforce, Google), in any case, some letters escaped. */
+const overrideName = fc.tuple(fc.constantFrom("_method", "method", "X-HTTP-Method-Override", "x-method-override", "_HttpMethod", "$method", ".method", " method"), fc.array(fc.boolean(), { minLength: 24, maxLength: 24 }), fc.array(fc.boolean(), { minLength: 24, maxLength: 24 }))
+  .map(([name, upper, escaped]) => [...name].map((c, i) => {
+    const cased = upper[i] ? c.toUpperCase() : c;
+    return escaped[i] ? `%${cased.charCodeAt(0).toString(16).padStart(2, "0")}` : encodeURIComponent(cased);
+  }).join(""));
+
+describe("the operator gateway forwards no method override in the query", () => {
+  it("refuses with 400, for every role, a query parameter a console framework could read as the method, however it is spelled", async () => {
+    await fc.assert(
+      fc.asyncProperty(overrideName, fc.constantFrom("DELETE", "PUT", "PATCH", "POST"), fc.constantFrom("support-read", "support-write", "admin"), async (name, method, role) => {
+        expect(await send(role, `/orgs/acme?q=1&${name}=${method}`)).toEqual({ status: 400 });
+      }),
+      { numRuns: 100 },
+    );
+    expect(await send("support-read", "/orgs/acme?_method=DELETE")).toEqual({ status: 400 });
+    // Control: "method" as a value, and ordinary parameters, pass to the console unchanged.
+    expect(await send("support-read", "/orgs/acme?sort=method&filter[x]=1")).toMatchObject({ status: 200, path: "/orgs/acme?sort=method&filter[x]=1" });
+  }, 120_000);
+
+  it("drops a method-override header: a support-read GET reaches the console as a GET with no override header", async () => {
+    const response = await gateway.viaGateway("/orgs/acme", { headers: { authorization: `Bearer ${tokens["support-read"] ?? ""}`, "x-http-method-override": "DELETE", "x-method-override": "DELETE" } });
+    const seen = (await response.json()) as { method: string; headers: Record<string, string> };
+    expect(seen.method).toBe("GET");
+    expect(Object.keys(seen.headers).filter((h) => h.includes("override"))).toEqual([]);
+  });
+});

@@ -88,9 +88,9 @@ export async function gate(request: Request, env: GatewayEnv): Promise<Response>
   const operator = await authenticate(request, config);
   let entry: AllowlistEntry | undefined;
   if (operator !== undefined) entry = (await env.ALLOWLIST.prepare(SELECT_ENTRY_SQL).bind(operator.email).first<AllowlistEntry>()) ?? undefined;
-  const decision: OperatorDecision = decideOperator({ email: operator?.email, entry, method: request.method, path: url.pathname, now: Date.now() });
+  const decision: OperatorDecision = decideOperator({ email: operator?.email, entry, method: request.method, path: url.pathname, search: withoutTokenParams(url).search, now: Date.now() });
   // Built before the decision is recorded: an allow on record is a request that leaves for the console, as judged.
-  const target = decision.allow ? consoleTarget(config.consoleOrigin, decision.path, withoutTokenParams(url).search) : undefined;
+  const target = decision.allow ? consoleTarget(config.consoleOrigin, decision.path, decision.search) : undefined;
   // The decision is recorded before anything reaches the console: an unrecorded request never passes.
   await audit(env, {
     time: new Date().toISOString(), kind: "operator-gateway", requestId,
