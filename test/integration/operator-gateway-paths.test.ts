@@ -57,6 +57,10 @@ describe("the operator gateway forwards only to the console's origin", () => {
     );
     // The attacker's request, exactly: refused before anything is fetched.
     expect(await send("support-read", "//evil.example/steal?x=1")).toEqual({ status: 400 });
+    // Each refusal is on record with its reason, as every decision is.
+    const refused = (await gateway.auditEvents()).filter((e) => e.operator === "support-read@ops.example" && e.path === "//evil.example/steal");
+    expect(refused.length).toBeGreaterThan(0);
+    for (const event of refused) expect(event).toMatchObject({ decision: "deny", status: 400, reason: "path outside the console path grammar" });
     // Control: an ordinary path passes, to the console.
     expect(await send("support-read", "/orgs/acme?x=1")).toMatchObject({ status: 200, host: consoleHost, path: "/orgs/acme?x=1" });
   }, 120_000);

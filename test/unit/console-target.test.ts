@@ -36,6 +36,10 @@ describe("consoleTarget", () => {
     expect(consoleTarget(`${CONSOLE}/base?k=v`, "/orgs", "").toString()).toBe(`${CONSOLE}/orgs`);
   });
 
+  it("refuses (throws) a path the URL would spell differently from the one judged, rather than forward another", () => {
+    for (const p of ["/a b", "/caf\u00e9", "/a/../admin", "/./x"]) expect(() => consoleTarget(CONSOLE, p, ""), p).toThrow(/not the path judged/);
+  });
+
   it("control: the construction it replaced, new URL(path + query, origin), reaches another host for generated paths", () => {
     const old = (p: string, q: string) => new URL(p + q, CONSOLE);
     const result = fc.check(fc.property(path, search, (p, q) => old(p, q).origin === CONSOLE), { numRuns: 2_000 });
