@@ -42,6 +42,21 @@ async function statusOf(gateway: LocalGateway, token: string): Promise<number> {
   return response.status;
 }
 
+/** A path that names another host, as the attacker sent it: `new URL(path, origin)` would fetch evil.example. */
+const OPEN_FORWARD_PATH = "//evil.example/steal?x=1";
+
+/** The status, and the host the console stand-in (which answers every host) says the request went to, if it went anywhere. */
+async function forwardedTo(gateway: LocalGateway, token: string, path: string): Promise<{ status: number; host: string | undefined }> {
+  const response = await gateway.viaGateway(path, { headers: { authorization: `Bearer ${token}` } });
+  const body = await response.text();
+  if (response.status !== 200) return { status: response.status, host: undefined };
+  try {
+    return { status: 200, host: (JSON.parse(body) as { host?: string }).host };
+  } catch {
+    return { status: 200, host: undefined };
+  }
+}
+
 /** Revokes every address a proof granted (this run's, or a killed run's); returns how many. */
 export async function revokeProofOperators(gateway: LocalGateway): Promise<number> {
   const db = await gateway.allowlist();
@@ -94,6 +109,11 @@ export async function operatorGatewayClaims(gateway: LocalGateway, spec: Pick<Or
       admitted.status !== 200 ? `${admitted.status}, expected 200` : admitted.tokenSeen ? "THE TOKEN REACHED THE CONSOLE"
         : admitted.identity === undefined ? "no identity the console can verify" : identityOk ? `verified ${admitted.identity.email} as ${admitted.identity.role}; token absent` : `verified ${admitted.identity.email} as ${admitted.identity.role}`));
 
+    // The attacker's open forward: a path that a URL parser reads as another host.
+    const forward = await forwardedTo(gateway, token, OPEN_FORWARD_PATH);
+    results.push(row("a path naming another host (//host) is refused and never reaches another origin", `GET ${OPEN_FORWARD_PATH} as ${granted} (support-read)`, forward.status === 400,
+      forward.status === 400 ? "400, nothing forwarded" : `${forward.status}${forward.host === undefined ? "" : `, forwarded to ${forward.host}`}, expected 400`));
+
     await revokeOperator(db, granted);
     results.push(expectStatus("after a revocation, the very next request is refused", `revoke ${granted} (what tenantry operators revoke runs), then GET ${PATH} with the token that just passed`, await statusOf(gateway, token), 403));
 
@@ -102,7 +122,7 @@ export async function operatorGatewayClaims(gateway: LocalGateway, spec: Pick<Or
     results.push(expectStatus("an expired allowlist entry is refused", `GET ${PATH} as ${expired}, entry expired 1 s ago`, await statusOf(gateway, await tokenFor(expired)), 403));
 
     // One decision for each request above made with an operator token (a refused product token names no operator to attribute it to).
-    const requests = 4;
+    const requests = 5;
     const audited = [stranger, granted, expired];
     const events = (await gateway.auditEvents()).filter((e) => audited.includes(e["operator"] as string));
     const text = JSON.stringify(events);

@@ -39,14 +39,14 @@ function editSource(file: string, from: string, to: string): Plugin {
   };
 }
 
-async function bundleWith(plugin: Plugin, entry = join("operator-gateway", "index.ts")): Promise<string> {
+async function bundleWith(plugin: Plugin | Plugin[], entry = join("operator-gateway", "index.ts")): Promise<string> {
   const result = await build({
     ...WORKER_BUILD_OPTIONS,
     conditions: [...WORKER_BUILD_OPTIONS.conditions],
     mainFields: [...WORKER_BUILD_OPTIONS.mainFields],
     entryPoints: [join(projectRoot(), "workers", entry)],
     write: false,
-    plugins: [plugin],
+    plugins: Array.isArray(plugin) ? plugin : [plugin],
   });
   const [output] = result.outputFiles;
   if (output === undefined) throw new Error("no bundle");
@@ -54,16 +54,23 @@ async function bundleWith(plugin: Plugin, entry = join("operator-gateway", "inde
 }
 
 /** Wraps the verdict: `change` gets the request and the real decideOperator. */
-const decisionVariant = (change: string) => bundleWith(swapImport("operator-access", `
+const swapDecision = (change: string) => swapImport("operator-access", `
 import { decideOperator as realDecide, type OperatorRequest, type OperatorDecision } from "real";
 const change = ${change};
 export function decideOperator(request: OperatorRequest): OperatorDecision { return change(request, realDecide); }
-`));
+`);
+const decisionVariant = (change: string) => bundleWith(swapDecision(change));
+
+/** Judges an ordinary path in place of the one received, then forwards the received one: the path grammar taken out. */
+const JUDGES_ANOTHER_PATH = `(r: OperatorRequest, real: typeof realDecide) => {
+  const decision = real({ ...r, path: "/orgs" });
+  return decision.allow ? { ...decision, path: r.path } : decision;
+}`;
 
 export const GATEWAY_VARIANTS = {
   /** A verified operator with no entry is let through as support-read. */
   ignoresTheAllowlist: () => decisionVariant(`(r: OperatorRequest, real: typeof realDecide) =>
-    r.email !== undefined && r.entry === undefined ? { allow: true, status: 200, role: "support-read", reason: "control" } as const : real(r)`),
+    r.email !== undefined && r.entry === undefined ? { allow: true, status: 200, role: "support-read", reason: "control", path: r.path, search: r.search } as const : real(r)`),
   /** Remembers each address's last entry in the isolate and uses it when D1 has none: a cached verdict. */
   cachesEntries: () => decisionVariant(`((cache: Map<string, NonNullable<OperatorRequest["entry"]>>) => (r: OperatorRequest, real: typeof realDecide) => {
     if (r.email !== undefined && r.entry !== undefined) cache.set(r.email, r.entry);
@@ -81,6 +88,13 @@ export function forwardedHeaders(...args: Parameters<typeof realForwarded>): Hea
   return headers;
 }
 `)),
+  /** Forwards a path it did not judge (the grammar is gone), still through consoleTarget: it stays on the console's origin. */
+  judgesAnotherPath: () => decisionVariant(JUDGES_ANOTHER_PATH),
+  /** The grammar gone and the target built as before the fix, new URL(path + query, origin): the open forward itself. */
+  forwardsAnywhere: () => bundleWith([
+    swapDecision(JUDGES_ANOTHER_PATH),
+    editSource("operator-gateway/gateway.ts", "consoleTarget(config.consoleOrigin, decision.path, decision.search)", "new URL(decision.path + decision.search, config.consoleOrigin)"),
+  ]),
   /** Decides as usual but never sends the decision to the sink (it still logs it). */
   auditsNothing: () => bundleWith(editSource("operator-gateway/gateway.ts", "await audit(env, {", "console.log({")),
 } as const;

@@ -23,6 +23,7 @@ const CLAIMS = [
   "an operator not on the allowlist gets 403",
   "after a grant, the operator's next request passes",
   "the console receives the gateway's signed identity, never the token",
+  "a path naming another host (//host) is refused and never reaches another origin",
   "after a revocation, the very next request is refused",
   "an expired allowlist entry is refused",
   "every decision reaches the audit sink, never a token",
@@ -69,9 +70,10 @@ describe("tenantry prove --local, operator gateway section, for acme", () => {
       [CLAIMS[1], "pass", "403"],
       [CLAIMS[2], "pass", "200"],
       [CLAIMS[3], "pass", expect.stringMatching(/^verified tenantry-proof-[0-9a-f]{8}-granted@operators\.proof\.invalid as support-read; token absent$/)],
-      [CLAIMS[4], "pass", "403"],
+      [CLAIMS[4], "pass", "400, nothing forwarded"],
       [CLAIMS[5], "pass", "403"],
-      [CLAIMS[6], "pass", "4 of 4 decisions recorded with their reasons; token absent"],
+      [CLAIMS[6], "pass", "403"],
+      [CLAIMS[7], "pass", "5 of 5 decisions recorded with their reasons; token absent"],
     ]);
     expect(rows.every((r: ClaimResult) => r.section === OPERATOR_SECTION)).toBe(true);
     expect(rows[0]?.attempt).toContain(`token of ${LOCAL_ISSUER} for ${spec.edge?.identity.audience}`);
@@ -95,23 +97,43 @@ describe("tenantry prove --local, operator gateway section, for acme", () => {
   }, 60_000);
 
   it("control: a gateway whose verdict ignores a missing entry admits the stranger and the revoked, and those claims fail", async () => {
-    expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.ignoresTheAllowlist() } })).toEqual([CLAIMS[1], CLAIMS[4]]);
+    expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.ignoresTheAllowlist() } })).toEqual([CLAIMS[1], CLAIMS[5]]);
   }, 60_000);
 
   it("control: a gateway that caches the entry it read keeps admitting after the revocation, and only that claim fails", async () => {
-    expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.cachesEntries() } })).toEqual([CLAIMS[4]]);
+    expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.cachesEntries() } })).toEqual([CLAIMS[5]]);
   }, 60_000);
 
   it("control: a gateway that ignores expiry admits the expired entry, and only that claim fails", async () => {
-    expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.ignoresExpiry() } })).toEqual([CLAIMS[5]]);
+    expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.ignoresExpiry() } })).toEqual([CLAIMS[6]]);
   }, 60_000);
 
   it("control: a gateway that forwards Authorization lets the token reach the console, and only that claim fails", async () => {
     expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.forwardsTheToken() } })).toEqual([CLAIMS[3]]);
   }, 60_000);
 
+  it("control: a gateway that forwards a path it did not judge admits //evil.example/steal (to the console's own origin), and only that claim fails", async () => {
+    const gateway = await startOperatorGateway({ trust: gatewayTrustFor(spec), controlVariant: { script: await GATEWAY_VARIANTS.judgesAnotherPath() } });
+    try {
+      const rows = await operatorGatewayClaims(gateway, spec);
+      expect(rows.filter((r) => r.status === "fail").map((r) => [r.claim, r.result])).toEqual([[CLAIMS[4], `200, forwarded to ${new URL(gateway.trust.consoleOrigin).host}, expected 400`]]);
+    } finally {
+      await gateway.dispose();
+    }
+  }, 60_000);
+
+  it("control: with the grammar gone and the target built as new URL(path, origin), the request leaves for evil.example, and only that claim fails", async () => {
+    const gateway = await startOperatorGateway({ trust: gatewayTrustFor(spec), controlVariant: { script: await GATEWAY_VARIANTS.forwardsAnywhere() } });
+    try {
+      const rows = await operatorGatewayClaims(gateway, spec);
+      expect(rows.filter((r) => r.status === "fail").map((r) => [r.claim, r.result])).toEqual([[CLAIMS[4], "200, forwarded to evil.example, expected 400"]]);
+    } finally {
+      await gateway.dispose();
+    }
+  }, 60_000);
+
   it("control: a gateway that decides without sending the decision to the sink records nothing there, and only that claim fails", async () => {
-    expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.auditsNothing() } })).toEqual([CLAIMS[6]]);
+    expect(await failingAgainst({ controlVariant: { script: await GATEWAY_VARIANTS.auditsNothing() } })).toEqual([CLAIMS[7]]);
   }, 60_000);
 });
 

@@ -138,6 +138,7 @@ describe("on the embedded Postgres, for org-acme", () => {
       ["an operator not on the allowlist gets 403", "pass"],
       ["after a grant, the operator's next request passes", "pass"],
       ["the console receives the gateway's signed identity, never the token", "pass"],
+      ["a path naming another host (//host) is refused and never reaches another origin", "pass"],
       ["after a revocation, the very next request is refused", "pass"],
       ["an expired allowlist entry is refused", "pass"],
       ["every decision reaches the audit sink, never a token", "pass"],

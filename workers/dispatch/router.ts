@@ -2,6 +2,7 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, ty
 import { decide, type Subject } from "../lib/access-policy";
 import type { DispatchNamespace, RateLimit, SecretsStoreSecret } from "../lib/bindings";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
+import { emailVerified } from "../lib/email-verified";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
 import { MAX_TOKEN_AGE } from "../lib/token-age";
 import { ssoAdmits } from "../lib/sso";
@@ -113,9 +114,9 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
 function subjectOf(payload: JWTPayload, config: RouterConfig): (Subject & { sub: string }) | undefined {
   const { sub, email, email_verified: verifiedEmail, org, role, workspaces } = payload as Record<string, unknown>;
   if (typeof sub !== "string" || typeof email !== "string" || typeof org !== "string" || typeof role !== "string" || !isStringArray(workspaces)) return undefined;
-  // Policies admit named users by e-mail: an address the provider says is unverified, or one
-  // outside ASCII (where case folding can turn one address into another), admits no one.
-  if (verifiedEmail === false || !/^[\x21-\x7e]+@[\x21-\x7e]+$/.test(email)) return undefined;
+  // Policies admit named users by e-mail: an address the provider does not say is verified, or
+  // one outside ASCII (where case folding can turn one address into another), admits no one.
+  if (!emailVerified(verifiedEmail) || !/^[\x21-\x7e]+@[\x21-\x7e]+$/.test(email)) return undefined;
   // A claimed-domain address that did not come through the org's SSO is not authenticated: 401.
   if (!ssoAdmits(config.sso, email, payload)) return undefined;
   return { sub, email: email.toLowerCase(), org, role, workspaces };

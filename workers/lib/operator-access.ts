@@ -1,3 +1,6 @@
+import { canonicalConsolePath, isAdminPath } from "./console-path";
+import { refusedQueryParam } from "./console-query";
+
 /*
  * The operator gateway's verdict, as a pure function: who may reach the operator console, with
  * which methods, decided from the verified token's address and the allowlist entry read for it
@@ -18,14 +21,12 @@ export interface AllowlistEntry {
 }
 
 export type OperatorDecision =
-  | { readonly allow: true; readonly status: 200; readonly role: OperatorRole; readonly reason: string }
-  | { readonly allow: false; readonly status: 401 | 403; readonly reason: string };
+  /** `path` and `search`: the canonical path and the query judged, and the only ones the gateway may forward. */
+  | { readonly allow: true; readonly status: 200; readonly role: OperatorRole; readonly reason: string; readonly path: string; readonly search: string }
+  | { readonly allow: false; readonly status: 400 | 401 | 403; readonly reason: string };
 
 /** Methods that change nothing: all a `support-read` operator may send. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/** Console paths only an admin reaches (managing the console itself). */
-const ADMIN_PATH = /^\/admin(\/|$)/;
 
 const isRole = (role: string): role is OperatorRole => (OPERATOR_ROLES as readonly string[]).includes(role);
 
@@ -35,21 +36,27 @@ export interface OperatorRequest {
   /** The allowlist entry for that address, read on this request. */
   readonly entry: AllowlistEntry | undefined;
   readonly method: string;
+  /** The request URL's pathname, as received: judged only in its canonical form (console-path.ts). */
   readonly path: string;
+  /** The query to forward (`?...` or empty), token parameters already removed: judged by console-query.ts. */
+  readonly search: string;
   /** Milliseconds since the epoch. */
   readonly now: number;
 }
 
-export function decideOperator({ email, entry, method, path, now }: OperatorRequest): OperatorDecision {
+export function decideOperator({ email, entry, method, path, search, now }: OperatorRequest): OperatorDecision {
   if (email === undefined) return { allow: false, status: 401, reason: "no verified operator token" };
   // The entry must be this address's own: an exact match, so no look-alike row can stand in.
   if (entry === undefined || entry.email !== email) return { allow: false, status: 403, reason: "not on the allowlist" };
   if (entry.expiresAt !== null && !(entry.expiresAt > now)) return { allow: false, status: 403, reason: "allowlist entry expired" };
   if (!isRole(entry.role)) return { allow: false, status: 403, reason: "unknown role" };
+  const canonical = canonicalConsolePath(path);
+  if (canonical === undefined) return { allow: false, status: 400, reason: "path outside the console path grammar" };
+  if (refusedQueryParam(search) !== undefined) return { allow: false, status: 400, reason: "query parameter outside the grammar or naming a method" };
   const upper = method.toUpperCase();
   if (entry.role === "support-read" && !SAFE_METHODS.has(upper)) return { allow: false, status: 403, reason: "support-read may only read" };
-  if (entry.role !== "admin" && ADMIN_PATH.test(path)) return { allow: false, status: 403, reason: "admin paths need the admin role" };
-  return { allow: true, status: 200, role: entry.role, reason: `allowed as ${entry.role}` };
+  if (entry.role !== "admin" && isAdminPath(canonical)) return { allow: false, status: 403, reason: "admin paths need the admin role" };
+  return { allow: true, status: 200, role: entry.role, reason: `allowed as ${entry.role}`, path: canonical, search };
 }
 
 /** An address as the allowlist keys it: ASCII only (case folding outside it can merge two addresses), lower-case. */

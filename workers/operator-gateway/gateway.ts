@@ -1,5 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { D1Database, Fetcher, SecretsStoreSecret } from "../lib/bindings";
+import { consoleTarget } from "../lib/console-target";
+import { emailVerified } from "../lib/email-verified";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
 import { IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
 import { allowlistKey, decideOperator, type AllowlistEntry, type OperatorDecision } from "../lib/operator-access";
@@ -62,7 +64,7 @@ async function authenticate(request: Request, config: GatewayConfig): Promise<{ 
       maxTokenAge: MAX_TOKEN_AGE,
     });
     const { sub, email, email_verified: verified } = payload as Record<string, unknown>;
-    if (typeof sub !== "string" || typeof email !== "string" || verified === false) return undefined;
+    if (typeof sub !== "string" || typeof email !== "string" || !emailVerified(verified)) return undefined;
     const key = allowlistKey(email);
     return key === undefined ? undefined : { sub, email: key };
   } catch (error) {
@@ -86,7 +88,9 @@ export async function gate(request: Request, env: GatewayEnv): Promise<Response>
   const operator = await authenticate(request, config);
   let entry: AllowlistEntry | undefined;
   if (operator !== undefined) entry = (await env.ALLOWLIST.prepare(SELECT_ENTRY_SQL).bind(operator.email).first<AllowlistEntry>()) ?? undefined;
-  const decision: OperatorDecision = decideOperator({ email: operator?.email, entry, method: request.method, path: url.pathname, now: Date.now() });
+  const decision: OperatorDecision = decideOperator({ email: operator?.email, entry, method: request.method, path: url.pathname, search: withoutTokenParams(url).search, now: Date.now() });
+  // Built before the decision is recorded: an allow on record is a request that leaves for the console, as judged.
+  const target = decision.allow ? consoleTarget(config.consoleOrigin, decision.path, decision.search) : undefined;
   // The decision is recorded before anything reaches the console: an unrecorded request never passes.
   await audit(env, {
     time: new Date().toISOString(), kind: "operator-gateway", requestId,
@@ -96,7 +100,7 @@ export async function gate(request: Request, env: GatewayEnv): Promise<Response>
     method: request.method, path: url.pathname,
   });
   if (!decision.allow) return status(decision.status, decision.status === 401 ? { "www-authenticate": 'Bearer error="invalid_token"' } : {});
-  if (operator === undefined) return status(401);
+  if (operator === undefined || target === undefined) return status(401);
 
   const identity = await signIdentity({ sub: operator.sub, email: operator.email, role: decision.role, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS } satisfies OperatorIdentity, await env.IDENTITY_HMAC_KEY.get());
   // Only allowlisted headers pass (never authorization or cookies); the identity is set after the filter.
@@ -104,8 +108,6 @@ export async function gate(request: Request, env: GatewayEnv): Promise<Response>
   headers.set(OPERATOR_IDENTITY_HEADER, identity.payload);
   headers.set(OPERATOR_IDENTITY_SIGNATURE_HEADER, identity.signature);
   headers.set(REQUEST_ID_HEADER, requestId);
-  // The console's origin is fixed by config: the client chooses the path and query, never the host.
-  const target = new URL(withoutTokenParams(url).pathname + withoutTokenParams(url).search, config.consoleOrigin);
   return fetch(new Request(target.toString(), new Request(request, { headers, redirect: "manual" })));
 }
 
