@@ -7,8 +7,9 @@ import { ensureProviderAdmin } from "../../local/provider-admin";
 import { ensureServer, stopServer } from "../../local/server";
 
 /*
- * One embedded Postgres for the whole test run, on a free loopback port, in a temporary
- * directory; stopped and deleted at the end. The provider's login is created here once, so
+ * One embedded Postgres per vitest process (`npm test` runs the integration files in two halves,
+ * each its own process), on a free loopback port, in a temporary directory; stopped and deleted
+ * at the end. The provider's login is created here once, so
  * test files running in parallel never race to create it.
  */
 
