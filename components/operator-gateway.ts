@@ -20,6 +20,8 @@ export interface OperatorGatewayArgs {
  */
 export class OperatorGateway extends pulumi.ComponentResource {
   public readonly allowlistDatabaseId: pulumi.Output<string>;
+  /** The key the console verifies the gateway's identity headers with: a secret output, never plain. */
+  public readonly identityKey: pulumi.Output<string>;
 
   constructor(name: string, args: OperatorGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.operatorGateway, name, { accountId: args.operators.accountId }, opts);
@@ -54,6 +56,8 @@ export class OperatorGateway extends pulumi.ComponentResource {
     }, parent);
     new cloudflare.WorkersRoute(childName(name, "route"), { zoneId: args.operators.zoneId, pattern: args.operators.route, script: script.scriptName }, parent);
     this.allowlistDatabaseId = allowlist.id;
-    this.registerOutputs({ allowlistDatabaseId: this.allowlistDatabaseId });
+    // The console needs it to tell the gateway's identity from a forged one; it lives nowhere else.
+    this.identityKey = pulumi.secret(identityKey.result);
+    this.registerOutputs({ allowlistDatabaseId: this.allowlistDatabaseId, identityKey: this.identityKey });
   }
 }

@@ -53,8 +53,11 @@ export async function grantOperator(target: D1Database | AllowlistStore, grant: 
   await storeOf(target).run(grantOf(grant, now));
 }
 
-export async function revokeOperator(target: D1Database | AllowlistStore, email: string): Promise<void> {
-  await storeOf(target).run(revokeStatement(email.toLowerCase()));
+/** Removes the address's entry; false when the list held no entry for it (nothing changed). */
+export async function revokeOperator(target: D1Database | AllowlistStore, email: string): Promise<boolean> {
+  const key = allowlistKey(email);
+  if (key === undefined) throw new Error(`not an ASCII e-mail address: ${JSON.stringify(email)}`);
+  return (await storeOf(target).run<{ email: string }>(revokeStatement(key))).length > 0;
 }
 
 export async function listOperators(target: D1Database | AllowlistStore): Promise<ListedOperator[]> {

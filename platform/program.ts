@@ -13,7 +13,7 @@ import { formatPath, SpecError } from "../spec/spec-errors";
  * before the first org on a new account.
  */
 /** The settings that were keys of their own before they became fields of `tenantry:platform`. */
-const LEGACY_PLATFORM_KEYS = ["repository", "testReviewers", "prodReviewers", "cloudflareAccounts", "operators"] as const;
+const LEGACY_PLATFORM_KEYS = ["repository", "testReviewers", "prodReviewers", "cloudflareAccounts", "operators"] as const; // operators: briefly, while issue 16 was built
 
 export = function platform() {
   const legacy = new pulumi.Config("tenantry-platform");
@@ -42,5 +42,6 @@ export = function platform() {
   });
   // What each org on an account names in edge.secretsStoreId: `pulumi stack output secretsStoreIds`.
   // `tenantry operators` reaches the allowlist by this id through Cloudflare's D1 HTTP route.
-  return { secretsStoreIds: stores.storeIds, ...(gateway === undefined ? {} : { operatorAllowlistDatabaseId: gateway.allowlistDatabaseId }) };
+  // The console verifies the gateway's identity headers with operatorIdentityKey (a secret output).
+  return { secretsStoreIds: stores.storeIds, ...(gateway === undefined ? {} : { operatorAllowlistDatabaseId: gateway.allowlistDatabaseId, operatorIdentityKey: gateway.identityKey }) };
 };

@@ -98,8 +98,16 @@ export async function grant(email: string, options: GrantOptions, projectDir: st
 }
 
 export async function revoke(email: string, options: TargetOptions, projectDir: string, endpoint: RemoteEndpoint = {}): Promise<number> {
-  const code = await onAllowlist(projectDir, options, endpoint, (store) => revokeOperator(store, email));
+  let removed = false;
+  const code = await onAllowlist(projectDir, options, endpoint, async (store) => {
+    removed = await revokeOperator(store, email);
+  });
   if (code !== EXIT_OK) return code;
+  if (!removed) {
+    // A typo must not read as a revocation: the person it was meant for is still admitted.
+    process.stderr.write(`error: ${email.toLowerCase()} is not on the allowlist${where(options)}: nothing was revoked (tenantry operators list${options.remote === true ? " --remote" : ""} shows who is)\n`);
+    return EXIT_INVALID;
+  }
   process.stdout.write(`revoked ${email.toLowerCase()}${where(options)}: the gateway refuses its next request\n`);
   return EXIT_OK;
 }

@@ -128,7 +128,11 @@ export const outsideDomainOf = (spec: Pick<OrgSpec, "claimedDomains">) => `outsi
  */
 export async function ssoClaims(edge: LocalEdge, spec: OrgSpec, env: string): Promise<ClaimResult[]> {
   const app = spec.apps.find((a) => !("users" in a.access));
-  if (!spec.sso.enforce || app === undefined) return [];
+  if (!spec.sso.enforce) return [];
+  if (app === undefined) {
+    // Enforced, yet not shown: say so, so a reader never takes silence for a held property 17.
+    return [{ claim: "a password-login token for a claimed-domain address gets 401", attempt: "-", result: "skipped: every app's policy names users, so only SSO cannot be told apart from the policy", status: "skip" }];
+  }
   const base = `/${env}/${app.slug}`;
   const [person] = admittedAndRefused(spec, app);
   const { claim } = spec.sso;

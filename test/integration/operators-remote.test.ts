@@ -128,6 +128,13 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
     expect(await operatorStatus("oncall@ops.example")).toBe(200);
     expect(await revoke("oncall@ops.example", remote, REPO_DIR, { apiBase })).toBe(0);
     expect(await operatorStatus("oncall@ops.example")).toBe(403);
+    // Revoking it again, or a misspelling of it, changed nothing: said so, never "revoked".
+    out = "";
+    for (const typo of ["oncall@ops.example", "oncal@ops.example"]) {
+      expect(await revoke(typo, remote, REPO_DIR, { apiBase })).toBe(2);
+      expect(err).toContain(`error: ${typo} is not on the allowlist (production, through Cloudflare's D1 API): nothing was revoked`);
+    }
+    expect(out).not.toContain("revoked");
     // An expiry sent as text is stored as the integer the gateway compares.
     expect(await grant("brief@ops.example", { ...remote, role: "admin", grantedBy: "lead@ops.example", expiresAt: new Date(Date.now() + 60_000).toISOString() }, REPO_DIR, { apiBase })).toBe(0);
     const stored = (await listOperators(await gateway.allowlist())).find((e) => e.email === "brief@ops.example");
@@ -175,7 +182,7 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
     expect(out + err).not.toContain("a-revoked-token");
     // Control: the right token passes the same stand-in.
     process.env["CLOUDFLARE_API_TOKEN"] = TOKEN;
-    expect(await revoke("x@ops.example", remote, REPO_DIR, { apiBase })).toBe(0);
+    expect(await list(remote, REPO_DIR, { apiBase })).toBe(0);
   });
 
   it("takes the account from the platform stack's config unless --account-id names another", async () => {

@@ -165,6 +165,8 @@ describe("the platform stack's operator gateway", () => {
     expect(JSON.parse(String(bindings[0]?.["json"]))).toMatchObject({ consoleOrigin: "https://console.internal.example", issuer: "https://operators.example/", audience: "tenantry-operator-console" });
     expect(resources.filter((r) => r.type === "cloudflare:index/workersRoute:WorkersRoute").map((r) => [r.inputs["pattern"], r.inputs["script"]])).toEqual([["ops.example.com/*", "tenantry-operator-gateway"]]);
     expect(outputs["operatorAllowlistDatabaseId"]).toEqual(expect.any(String));
+    // The console verifies the identity headers with this key: exported, and only as a secret.
+    expect(outputs["operatorIdentityKey"]).toBe("[secret]");
   });
 
   it("is refused when any other Worker binds a D1 database, whatever its binding name", async () => {

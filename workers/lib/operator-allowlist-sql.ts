@@ -36,7 +36,8 @@ export const SELECT_ENTRY_SQL = `SELECT email, role, expires_at AS expiresAt, gr
 export const UPSERT_ENTRY_SQL = `INSERT INTO ${ALLOWLIST_TABLE} (email, role, expires_at, granted_by, granted_at) VALUES (?1, ?2, CAST(NULLIF(?3, '') AS INTEGER), ?4, CAST(?5 AS INTEGER)) ON CONFLICT (email) DO UPDATE SET role = excluded.role, expires_at = excluded.expires_at, granted_by = excluded.granted_by, granted_at = excluded.granted_at`;
 
 /** Revokes an address (bind: email). */
-export const DELETE_ENTRY_SQL = `DELETE FROM ${ALLOWLIST_TABLE} WHERE email = ?1`;
+/** Answers the removed address, so a revoke of an address not on the list (a typo) is told apart from one that took effect. */
+export const DELETE_ENTRY_SQL = `DELETE FROM ${ALLOWLIST_TABLE} WHERE email = ?1 RETURNING email`;
 
 /** Lists every entry. */
 export const LIST_ENTRIES_SQL = `SELECT email, role, expires_at AS expiresAt, granted_by AS grantedBy, granted_at AS grantedAt FROM ${ALLOWLIST_TABLE} ORDER BY email`;
