@@ -5,7 +5,9 @@ import { startEdge, type LocalEdge } from "../../local/edge";
 import { d1Store } from "../../local/operator-allowlist";
 import { parseOrgSpec, type OrgSpec } from "../../spec/spec";
 import { mintApiKey } from "../../workers/lib/api-key-format";
+import { ROUTER_KEY_VARIANTS } from "../helpers/router-key-variants";
 import { keyedOrgInput, SHOP_ORIGIN } from "../helpers/keyed-org";
+import { apiKeyClaims } from "../../local/proof/api-key-claims";
 
 /*
  * API keys through the real router in workerd, as the machine client from DESIGN.md's table
@@ -137,6 +139,32 @@ describe("key traffic and the org's limits", () => {
       await tight.dispose();
     }
   }, 60_000);
+});
+
+describe("the proof's API key claims", () => {
+  it("hold on the org's edge, one row per property its slots let the proof attempt", async () => {
+    const rows = await apiKeyClaims(edge, spec);
+    expect(rows.map((r) => [r.claim, r.status, r.result])).toEqual([
+      ["an API key admits only to its own app and environment", "pass", "200, then 403"],
+      ["a secret key is refused from a browser", "pass", "403 (without: 200)"],
+      ["a revoked API key is refused on the next request", "pass", "200, revoked, then 401"],
+      ["a publishable key admits only from the app's origins", "pass", "200, then 403"],
+    ]);
+  });
+
+  it("fail on a router with the revocation check edited out (the control)", async () => {
+    const variant = await startEdge(spec, { secretValues: {}, deployed: DEPLOYED, controlRouterScript: await ROUTER_KEY_VARIANTS.ignoresRevocation() });
+    try {
+      const rows = await apiKeyClaims(variant, spec);
+      expect(rows.filter((r) => r.status === "fail").map((r) => [r.claim, r.result])).toEqual([["a revoked API key is refused on the next request", "200, revoked, then 200"]]);
+    } finally {
+      await variant.dispose();
+    }
+  }, 60_000);
+
+  it("are none for an org without key slots", async () => {
+    expect(await apiKeyClaims(edge, { ...spec, apiKeys: [] })).toEqual([]);
+  });
 });
 
 describe("the canary", () => {
