@@ -1,4 +1,4 @@
-import { median, rate } from "./rate";
+import { alternatingMedians } from "./rate";
 import { join } from "node:path";
 import { orgSpecFromStackConfig } from "../spec/stack-config";
 import { readStackFile } from "../harness/stack-file";
@@ -31,15 +31,7 @@ async function main(): Promise<void> {
     const direct = () => edge.direct("storefront", "prod", "/prod/storefront/");
     const first = await viaRouter();
     if (first.status !== 200) throw new Error(`the router refused the bench key: ${first.status}`);
-    await rate(viaRouter, REQUESTS, CONCURRENCY); // warm-up
-    await rate(direct, REQUESTS, CONCURRENCY);
-    const routed: number[] = [];
-    const straight: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      routed.push(await rate(viaRouter, REQUESTS, CONCURRENCY));
-      straight.push(await rate(direct, REQUESTS, CONCURRENCY));
-    }
-    const [r, d] = [median(routed), median(straight)];
+    const [r, d] = await alternatingMedians(viaRouter, direct, REQUESTS, ROUNDS, CONCURRENCY);
     console.log(`bench/router-api-key: ${REQUESTS} requests x ${ROUNDS} rounds (median), ${CONCURRENCY} in flight, one workerd on loopback`);
     console.log(`  through the router, API key : ${r.toFixed(0)} req/s   (checksum, SHA-256, D1 read every request, verdict, HMAC identity, dispatch)`);
     console.log(`  app directly                : ${d.toFixed(0)} req/s`);
