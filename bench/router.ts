@@ -1,4 +1,4 @@
-import { median, rate } from "./rate";
+import { alternatingMedians } from "./rate";
 import { join } from "node:path";
 import { orgSpecFromStackConfig } from "../spec/stack-config";
 import { readStackFile } from "../harness/stack-file";
@@ -25,15 +25,7 @@ async function main(): Promise<void> {
     const token = await edge.token({ sub: "bench", email: "bench@acme.com", org: "acme", role: "developer", workspaces: ["web"] }, { expiresIn: "1h" });
     const viaRouter = () => edge.viaRouter("/prod/storefront/", { headers: { authorization: `Bearer ${token}` } });
     const direct = () => edge.direct("storefront", "prod", "/prod/storefront/");
-    await rate(viaRouter, REQUESTS, CONCURRENCY); // warm-up: JIT, key import, module caches
-    await rate(direct, REQUESTS, CONCURRENCY);
-    const routed: number[] = [];
-    const straight: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      routed.push(await rate(viaRouter, REQUESTS, CONCURRENCY));
-      straight.push(await rate(direct, REQUESTS, CONCURRENCY));
-    }
-    const [r, d] = [median(routed), median(straight)];
+    const [r, d] = await alternatingMedians(viaRouter, direct, REQUESTS, ROUNDS, CONCURRENCY);
     console.log(`bench/router: ${REQUESTS} requests x ${ROUNDS} rounds (median), ${CONCURRENCY} in flight, one workerd on loopback`);
     console.log(`  through the router : ${r.toFixed(0)} req/s   (token check with per-isolate verdict cache, policy, header allowlist, HMAC identity, dispatch)`);
     console.log(`  app directly       : ${d.toFixed(0)} req/s`);

@@ -179,6 +179,23 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .description("print every allowlist entry: address, role, expiry, who granted it and when")
     .action(async (options: { json?: boolean; remote?: boolean; accountId?: string; databaseId?: string }) => run((await import("./commands/operators.js")).list(options, projectDir())));
 
+  const keys = cli.command("keys").description("the org's API keys: mint one for a declared apiKeys slot (shown once, stored as its SHA-256 only), list them, revoke them (local: the D1 the local edge's router reads; production later)");
+  keys.command("mint")
+    .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
+    .argument("<slot>", "one of the org's apiKeys[].name")
+    .description("print a new key for the slot, once, and nothing else on stdout (pipe it to where it is kept); only its hash is stored")
+    .action(async (stack: string, slot: string) => run((await import("./commands/keys.js")).mint(stack, slot, projectDir())));
+  keys.command("list")
+    .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
+    .option("--json", "print the records as JSON")
+    .description("print every key's id, slot, app, environment, kind, creation and revocation time; never a key or its hash")
+    .action(async (stack: string, options: { json?: boolean }) => run((await import("./commands/keys.js")).list(stack, options, projectDir())));
+  keys.command("revoke")
+    .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
+    .argument("<slot-or-id>", "a key id (key_...) or a slot name: every live key of the slot")
+    .description("revoke keys; the router refuses them from their very next request")
+    .action(async (stack: string, slotOrId: string) => run((await import("./commands/keys.js")).revoke(stack, slotOrId, projectDir())));
+
   cli.command("sql")
     .argument("<stack>", "a stack name in stacks/ or a path to a Pulumi.<stack>.yaml")
     .description("print the SQL up --local runs on an empty server, as one psql script (passwords as psql variables)")

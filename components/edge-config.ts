@@ -30,7 +30,7 @@ export function routerConfig(spec: OrgSpec, trust: EdgeTrust): RouterConfig {
   return {
     org: spec.slug,
     environments: [...spec.environments],
-    apps: spec.apps.map((app) => ({ slug: app.slug, workspace: app.workspace, access: app.access, forwardHeaders: [...app.forwardHeaders] })),
+    apps: spec.apps.map((app) => ({ slug: app.slug, workspace: app.workspace, access: app.access, forwardHeaders: [...app.forwardHeaders], origins: [...app.origins] })),
     roles: spec.roles.map((role) => ({ name: role.name, base: role.base, permissions: [...role.permissions] })),
     identity: { ...trust.identity, algorithms: [...TOKEN_ALGORITHMS] },
     operator: trust.operator,

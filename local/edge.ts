@@ -9,6 +9,8 @@ import { scriptName } from "../workers/dispatch/config";
 import { bundleSource, type WorkerName } from "../workers/build";
 import { ephemeralSigningKey, LOCAL_ISSUER, signToken, type SigningKey } from "./identity-key";
 import { constructInOwnTemporaryFolder, withoutNewSignalHandlers } from "./owned-temporary-folder";
+import { LOCAL_API_KEYS_DATABASE, migrateApiKeys } from "./api-key-store";
+import type { D1Database } from "../workers/lib/bindings";
 
 /*
  * The org's edge in workerd (miniflare), offline: the real router and outbound bundles, the
@@ -33,6 +35,8 @@ export interface LocalEdge {
   /** What reached the (stand-in) internet from the outbound Worker. */
   readonly egressRequests: () => Promise<{ host: string; path: string; headers: Record<string, string> }[]>;
   readonly trust: EdgeTrust;
+  /** The org's API key store the router reads on every keyed request, as `tenantry keys` reaches it. */
+  readonly apiKeys: () => Promise<D1Database>;
   readonly dispose: () => Promise<void>;
 }
 
@@ -72,6 +76,8 @@ export interface EdgeOptions {
   readonly identityKey?: SigningKey;
   /** The router's port on 127.0.0.1; default: any free one. */
   readonly port?: number;
+  /** The API key store's folder when it must outlive the process (the org's in the local state, which `tenantry keys` manages); default: in memory. */
+  readonly apiKeysPersistTo?: string;
 }
 
 /** The slice of a workerd Fetcher this file uses (miniflare's own types carry undici's Request). */
@@ -128,6 +134,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
         IDENTITY_HMAC_KEY: secret(hmacKey),
       },
       ratelimits: { RATE_LIMITER: { simple: { limit: options.ratePerMinute ?? 1_000_000, period: 60 } } },
+      d1Databases: { API_KEYS: LOCAL_API_KEYS_DATABASE },
     },
     {
       name: "shim-namespace",
@@ -172,6 +179,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     // Loopback only: the edge trusts a key anyone with this folder can sign with.
     host: "127.0.0.1",
     ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.apiKeysPersistTo === undefined ? {} : { d1Persist: options.apiKeysPersistTo }),
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
   })));
   const dispose = async () => {
@@ -182,8 +190,10 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     }
   };
   let url: URL;
+  const apiKeys = async () => (await mf.getD1Database("API_KEYS", "router")) as unknown as D1Database;
   try {
     url = await mf.ready;
+    await migrateApiKeys(await apiKeys());
   } catch (error) {
     await dispose();
     throw error;
@@ -207,6 +217,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     auditEvents: async () => (await (await services.fetch("https://audit.tenantry.internal/events")).json()) as unknown[],
     egressRequests: async () => (await (await services.fetch("https://egress.tenantry.internal/")).json()) as never,
     trust,
+    apiKeys,
     dispose,
   };
 }

@@ -21,6 +21,8 @@ export interface LocalPaths {
   readonly identityKeyFile: string;
   /** The local operator gateway's allowlist (D1, as miniflare persists it), which `tenantry operators` manages. */
   readonly operatorAllowlistDir: string;
+  /** The local org edges' API key hashes (D1, as miniflare persists it), which `tenantry keys` manages; one database per org below it. */
+  readonly apiKeysDir: string;
 }
 
 export function localPaths(baseDir: string): LocalPaths {
@@ -36,5 +38,6 @@ export function localPaths(baseDir: string): LocalPaths {
     proofFile: join(root, "proof-objects.json"),
     identityKeyFile: join(root, "identity-key.json"),
     operatorAllowlistDir: join(root, "operator-allowlist"),
+    apiKeysDir: join(root, "api-keys"),
   };
 }

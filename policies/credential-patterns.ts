@@ -1,3 +1,5 @@
+import { findApiKeys } from "../workers/lib/api-key-format";
+
 /*
  * What "looks like a credential" means to the pack: by the name a value is bound under, and by
  * the value's own shape. Pure, so the Workers rule and its tests share one definition. It is a
@@ -38,6 +40,9 @@ export function looksLikeCredentialName(name: string): boolean {
   return (last === "key" || last === "keys") && KEY_QUALIFIERS.some((q) => qualifier === q || qualifier.endsWith(q));
 }
 
+/** Our own keys (workers/lib/api-key-format.ts), recognised by prefix and checksum, so a near miss is not one. */
+export const TENANTRY_API_KEY = "a tenantry API key";
+
 /** Shapes of well-known credentials; each one is unmistakable on its own. */
 const CREDENTIAL_SHAPES: readonly [string, RegExp][] = [
   ["a private key", /-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----/],
@@ -63,6 +68,8 @@ function isHighEntropy(token: string): boolean {
 
 /** Why a value looks like a credential, or undefined when it does not. */
 export function credentialShapeOf(value: string): string | undefined {
+  // Before the public shapes: a publishable tenantry key is meant for browsers, never for a stack or a binding.
+  if (findApiKeys(value).length > 0) return TENANTRY_API_KEY;
   if (PUBLIC_SHAPES.some((shape) => shape.test(value))) return undefined;
   for (const [what, shape] of CREDENTIAL_SHAPES) if (shape.test(value)) return what;
   return value.split(/[\s"',;]+/).some(isHighEntropy) ? "a high-entropy string" : undefined;

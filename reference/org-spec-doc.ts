@@ -101,6 +101,14 @@ function fieldTable(): string[] {
 }
 
 /** Broken copies of the example org, each breaking one cross-field rule; the page shows what validate says. */
+/** apiKeys and apps[].origins (spec/api-keys-spec.ts): a repeated origin, a repeated slot, a slot for no declared app, a publishable slot for an app without origins. */
+const API_KEY_RULE_EXAMPLES: readonly ((spec: ParsedSpec) => ParsedSpec)[] = [
+  (spec) => ({ ...spec, apps: spec.apps.map((app, i) => (i === 0 ? { ...app, origins: ["https://shop.acme.com", "https://shop.acme.com"] } : app)) }),
+  (spec) => ({ ...spec, apiKeys: [{ name: "billing-sync", app: "invoices", environment: "prod", kind: "secret" }, { name: "billing-sync", app: "invoices", environment: "dev", kind: "secret" }] }),
+  (spec) => ({ ...spec, apiKeys: [{ name: "billing-sync", app: "payroll", environment: "prod", kind: "secret" }] }),
+  (spec) => ({ ...spec, apps: spec.apps.map((app) => ({ ...app, origins: [] })), apiKeys: [{ name: "storefront-browser", app: "storefront", environment: "prod", kind: "publishable" }] }),
+];
+
 const RULE_EXAMPLES: readonly ((spec: ParsedSpec) => ParsedSpec)[] = [
   (spec) => ({ ...spec, environments: [...spec.environments, "dev"] }),
   (spec) => ({ ...spec, workspaces: [...spec.workspaces, { slug: "web" }] }),
@@ -120,6 +128,7 @@ const RULE_EXAMPLES: readonly ((spec: ParsedSpec) => ParsedSpec)[] = [
   (spec) => ({ ...spec, roles: [{ name: "auditor", base: "viewer", permissions: [] }, { name: "auditor", base: "viewer", permissions: ["logs.read"] }] }),
   (spec) => (spec.edge === undefined ? spec : { ...spec, edge: { ...spec.edge, operator: { ...spec.edge.operator, issuer: spec.edge.identity.issuer } } }),
   (spec) => ({ ...spec, offboarding: { requestedBy: "ops@tenantry.example", reason: "contract ended on 2026-05-31" }, breakGlass: { enabled: true, grantee: "oncall@acme.com", reason: "restore after incident 7", expiresAt: "2026-01-01T06:00:00Z" } }),
+  ...API_KEY_RULE_EXAMPLES,
 ];
 
 /** A fixed clock, so break-glass examples and the page do not change with the day. */

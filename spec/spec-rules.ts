@@ -4,6 +4,7 @@ import { parseSecretReference } from "./secret-reference";
 import { schemaName } from "./naming";
 import { isPostgresOwnedSchema } from "./platform-names";
 import { AMR_METHODS } from "./sso-spec";
+import { apiKeySlotNamesUnique, apiKeySlotsReferToDeclaredTargets, appOriginsUnique, publishableSlotsHaveOrigins } from "./api-keys-spec";
 
 /*
  * Rules that relate two fields of the org spec. Each one closes a way a stack file could widen
@@ -60,6 +61,10 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { field: "roles[].name", rule: "Each custom role is listed once.", check: (spec) => duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name") },
   { field: "edge, edge.operator.*", rule: "An org with apps or secrets has an edge, and its operator issuer and audience differ from its identity provider's.", check: edgeWhereAppsRun },
   { field: "breakGlass.enabled", rule: "Break-glass is off while the org is marked for offboarding.", check: noBreakGlassWhileOffboarding },
+  { field: "apps[].origins[]", rule: "Each origin is listed once per app.", check: appOriginsUnique, inSchema: "uniqueItems" },
+  { field: "apiKeys[].name", rule: "Each API key slot is listed once.", check: apiKeySlotNamesUnique },
+  { field: "apiKeys[].app, apiKeys[].environment", rule: "An API key slot names one of the org's apps and one of its environments.", check: apiKeySlotsReferToDeclaredTargets },
+  { field: "apps[].origins", rule: "An app with a publishable API key slot declares at least one origin.", check: publishableSlotsHaveOrigins },
 ];
 
 export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[] {

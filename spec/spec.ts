@@ -8,6 +8,7 @@ import { ACTIONS } from "../workers/lib/access-policy";
 import { ORG_ROLES } from "./org-roles";
 import { edgeSchema } from "./edge-spec";
 import { ssoSchema } from "./sso-spec";
+import { apiKeysSchema, appOriginList } from "./api-keys-spec";
 
 /*
  * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
@@ -88,6 +89,7 @@ const appSchema = z.strictObject({
   forwardHeaders: forwardHeaderList.describe(
     "Request headers this app receives beyond the router's standard ones (docs/edge.md), e.g. x-shop-locale. Every other header is dropped; names that carry identity or credentials, proxy headers and hop-by-hop headers are refused.",
   ),
+  origins: appOriginList,
 });
 
 const secretSchema = z.strictObject({
@@ -230,6 +232,7 @@ export const orgSpecFields = z
       .max(200, { error: "must list at most 200 secrets" })
       .default([])
       .describe("References to secrets in AWS Secrets Manager, each scoped to one environment. Values never appear in the stack file."),
+    apiKeys: apiKeysSchema,
     roles: z
       .array(customRoleSchema, { error: "must be a list of custom roles" })
       .max(20, { error: "must list at most 20 custom roles" })

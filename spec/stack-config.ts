@@ -2,6 +2,7 @@ import { didYouMeanKey } from "./closest-name";
 import { checkProviderSettings, unreadProviderKey, type ProviderSettings } from "./provider-settings";
 import { ORG_CONFIG_KEY, SpecError, type SpecProblem } from "./spec-errors";
 import { parseOrgSpec, type OrgSpec } from "./spec";
+import { findApiKeys } from "../workers/lib/api-key-format";
 
 /*
  * The edge of the program: the whole stack configuration, checked once before anything is
@@ -45,7 +46,7 @@ export function tenantStackFromConfig(config: StackConfig): TenantStack {
 
 /** The org spec alone, with the checks on `tenantry:*` keys, credentials and the stack name. */
 export function orgSpecFromStackConfig(config: StackConfig): OrgSpec {
-  const problems = [...unknownTenantryKeys(config), ...plaintextCredentials(config)];
+  const problems = [...unknownTenantryKeys(config), ...plaintextCredentials(config), ...apiKeysInConfig(config)];
   const raw = config.values[ORG_CONFIG_KEY];
   if (raw === undefined) {
     problems.push({ field: ORG_CONFIG_KEY, message: `${ORG_CONFIG_KEY} is required: the stack file must declare the org` });
@@ -86,6 +87,20 @@ function plaintextCredentials(config: StackConfig): SpecProblem[] {
     .map((key) => ({
       field: key,
       message: `${key} must be a secret: set it with \`pulumi config set --secret ${key}\`, never in plain text`,
+    }));
+}
+
+/**
+ * A minted API key belongs to whoever calls the app, never to the stack: not in plain text and
+ * not as a secret either (the stack names slots; only hashes are stored). Found by the key's
+ * prefix and checksum, in any value; the message names the key, never the value.
+ */
+function apiKeysInConfig(config: StackConfig): SpecProblem[] {
+  return Object.entries(config.values)
+    .filter(([, value]) => findApiKeys(value).length > 0)
+    .map(([key]) => ({
+      field: key,
+      message: `${key} holds a tenantry API key: keys are never kept in a stack (declare a slot in apiKeys and mint with tenantry keys mint); revoke this one, it has been shared`,
     }));
 }
 

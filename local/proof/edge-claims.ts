@@ -6,6 +6,7 @@ import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from ".
 import { standInSecretValues, startEdge, type LocalEdge } from "../edge";
 import { admittedAndRefused } from "../edge-subjects";
 import { OPERATOR_SECTION, type ClaimResult } from "./claim";
+import { apiKeyClaims } from "./api-key-claims";
 
 /*
  * The edge claims: requests through the org's real router and outbound Worker in workerd, each
@@ -214,7 +215,9 @@ export async function proveEdge(spec: OrgSpec, { signal }: { signal?: AbortSigna
     signal?.throwIfAborted();
     const sso = await ssoClaims(edge, spec, env);
     signal?.throwIfAborted();
-    return [...router, ...sso, ...(await secretClaims(edge, spec, secretApp, values))];
+    const secrets = await secretClaims(edge, spec, secretApp, values);
+    signal?.throwIfAborted();
+    return [...router, ...sso, ...secrets, ...(await apiKeyClaims(edge, spec))];
   } finally {
     await edge.dispose();
   }

@@ -24,7 +24,7 @@ function swapImport(name: string, wrapper: string): Plugin {
 }
 
 /** Edits one Worker source file (`workers/<file>`): `from` must occur exactly once, so a control cannot go stale silently. */
-function editSource(file: string, from: string, to: string): Plugin {
+export function editSource(file: string, from: string, to: string): Plugin {
   const path = join(projectRoot(), "workers", file);
   return {
     name: `edit-${file}`,
@@ -39,7 +39,7 @@ function editSource(file: string, from: string, to: string): Plugin {
   };
 }
 
-async function bundleWith(plugin: Plugin | Plugin[], entry = join("operator-gateway", "index.ts")): Promise<string> {
+export async function bundleWith(plugin: Plugin | Plugin[], entry = join("operator-gateway", "index.ts")): Promise<string> {
   const result = await build({
     ...WORKER_BUILD_OPTIONS,
     conditions: [...WORKER_BUILD_OPTIONS.conditions],

@@ -35,6 +35,8 @@ export interface RouterApp extends AppPolicy {
    * lower-case names, validated by the spec, never identity-like. Every other header is dropped.
    */
   readonly forwardHeaders: readonly string[];
+  /** Where its publishable API keys may be used: exact `Origin` values (https://host[:port]). */
+  readonly origins: readonly string[];
 }
 
 /** A user Worker's name in the namespace: `<app>-<environment>` (environments have no hyphen). */

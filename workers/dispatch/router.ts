@@ -1,6 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { decide, type Subject } from "../lib/access-policy";
-import type { DispatchNamespace, RateLimit, SecretsStoreSecret } from "../lib/bindings";
+import type { D1Database, DispatchNamespace, RateLimit, SecretsStoreSecret } from "../lib/bindings";
+import { admitApiKey } from "./api-key-route";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
 import { emailVerified } from "../lib/email-verified";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
@@ -18,6 +19,8 @@ export interface RouterEnv {
   readonly DISPATCHER: DispatchNamespace;
   readonly IDENTITY_HMAC_KEY: SecretsStoreSecret;
   readonly RATE_LIMITER?: RateLimit;
+  /** The org's API key hashes (D1, strongly consistent), read on every request that presents a key. */
+  readonly API_KEYS?: D1Database;
 }
 
 const status = (code: number, extra: Record<string, string> = {}) =>
@@ -129,10 +132,19 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   const target = config.apps.find((a) => a.slug === app);
   if (!config.environments.includes(environment) || target === undefined) return status(404);
 
-  const subject = await authenticate(request, config);
-  if (subject === undefined) return status(401, UNAUTHORIZED);
-  const decision = decide(config, subject, "app.invoke", `app/${app}`);
-  if (!decision.allow) return status(403);
+  // An API key (tnpk_/tnsk_) is judged by its own rules; anything else must be a user's token.
+  let claims: Record<string, unknown>;
+  const key = await admitApiKey(request, env.API_KEYS, { org: config.org, app, environment, appOrigins: target.origins, headers: request.headers });
+  if (key !== undefined) {
+    if (!key.admit) return status(key.status, key.status === 401 ? UNAUTHORIZED : {});
+    claims = { kind: "api-key", slot: key.slot, keyKind: key.kind, keyId: key.keyId, org: config.org };
+  } else {
+    const subject = await authenticate(request, config);
+    if (subject === undefined) return status(401, UNAUTHORIZED);
+    const decision = decide(config, subject, "app.invoke", `app/${app}`);
+    if (!decision.allow) return status(403);
+    claims = { sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces };
+  }
 
   // The org's quota counts its own authenticated requests only: anonymous traffic cannot
   // spend it (flooding without a token is the zone's WAF and rate-limiting rules' to stop).
@@ -141,10 +153,7 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   try {
     if (env.RATE_LIMITER !== undefined && !(await env.RATE_LIMITER.limit({ key: config.org })).success) return status(429, { "retry-after": "60" });
     const requestId = crypto.randomUUID();
-    const identity = await signIdentity({
-      sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces,
-      app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS,
-    }, await env.IDENTITY_HMAC_KEY.get());
+    const identity = await signIdentity({ ...claims, app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS }, await env.IDENTITY_HMAC_KEY.get());
     // Only allowlisted headers pass; the identity is set after, so a client's copy never survives.
     const headers = forwardedHeaders(request.headers, target.forwardHeaders);
     headers.set(IDENTITY_HEADER, identity.payload);

@@ -24,6 +24,23 @@ export interface InjectedIdentity {
   readonly exp: number;
 }
 
+/**
+ * The identity injected for a request admitted by an API key: it says a key (which slot, which
+ * kind) and never names a user, so no policy or audit line can mistake a machine for a person.
+ */
+export interface KeyIdentity {
+  readonly kind: "api-key";
+  readonly slot: string;
+  readonly keyKind: "publishable" | "secret";
+  readonly keyId: string;
+  readonly org: string;
+  readonly app: string;
+  readonly environment: string;
+  readonly requestId: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+}
+
 const encoder = new TextEncoder();
 
 function base64url(bytes: Uint8Array): string {
