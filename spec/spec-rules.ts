@@ -1,9 +1,11 @@
 import { minimumConnections, RESERVED_CONNECTIONS } from "./connection-budget";
 import type { ParsedSpec } from "./spec";
-import { parseSecretReference } from "./secret-reference";
+import { referenceIsBelow } from "./secret-reference";
 import { schemaName } from "./naming";
 import { isPostgresOwnedSchema } from "./platform-names";
 import { AMR_METHODS } from "./sso-spec";
+import { duplicates } from "./rule-helpers";
+import { WEBHOOK_RULES } from "./webhooks-rules";
 
 /*
  * Rules that relate two fields of the org spec. Each one closes a way a stack file could widen
@@ -60,6 +62,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { field: "roles[].name", rule: "Each custom role is listed once.", check: (spec) => duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name") },
   { field: "edge, edge.operator.*", rule: "An org with apps or secrets has an edge, and its operator issuer and audience differ from its identity provider's.", check: edgeWhereAppsRun },
   { field: "breakGlass.enabled", rule: "Break-glass is off while the org is marked for offboarding.", check: noBreakGlassWhileOffboarding },
+  ...WEBHOOK_RULES,
 ];
 
 export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[] {
@@ -100,25 +103,6 @@ function edgeWhereAppsRun(spec: ParsedSpec): RuleProblem[] {
     ...(edge.operator.issuer === edge.identity.issuer ? [{ path: ["edge", "operator", "issuer"], message: "must differ from edge.identity.issuer: operator tokens never admit into an app" }] : []),
     ...(edge.operator.audience === edge.identity.audience ? [{ path: ["edge", "operator", "audience"], message: "must differ from edge.identity.audience: operator tokens never admit into an app" }] : []),
   ];
-}
-
-function duplicates<T>(
-  items: readonly T[],
-  keyOf: (item: T) => string,
-  describe: (item: T) => string,
-  field: string,
-  subfield?: string,
-): RuleProblem[] {
-  const seen = new Set<string>();
-  return items.flatMap((item, i) => {
-    const key = keyOf(item);
-    if (!seen.has(key)) {
-      seen.add(key);
-      return [];
-    }
-    const path = subfield === undefined ? [field, i] : [field, i, subfield];
-    return [{ path, message: `repeats ${describe(item)}; each must be unique` }];
-  });
 }
 
 function lockTimeoutWithinStatementTimeout(spec: ParsedSpec): RuleProblem[] {
@@ -186,10 +170,8 @@ function secretsScopedToThisOrg(spec: ParsedSpec): RuleProblem[] {
     if (!environments.has(secret.scope)) {
       return [{ path: ["secrets", i, "scope"], message: `must be one of the org's environments (${spec.environments.join(", ")})` }];
     }
-    const secretName = parseSecretReference(secret.ref)?.secretName ?? "";
     const prefix = `${spec.slug}/${secret.scope}/`;
-    const rest = secretName.slice(prefix.length).split("/");
-    if (secretName.startsWith(prefix) && rest.every((segment) => segment !== "" && segment !== "." && segment !== "..")) return [];
+    if (referenceIsBelow(secret.ref, prefix)) return [];
     return [{ path: ["secrets", i, "ref"], message: `must name a secret below ${prefix} (this org and the secret's scope)` }];
   });
 }
