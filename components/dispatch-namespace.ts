@@ -60,6 +60,7 @@ export class DispatchNamespace extends pulumi.ComponentResource {
     };
     const identityBinding = storeSecret("IDENTITY_HMAC_KEY", identityKey.result);
 
+    const readerBindings = [storeSecret("AWS_ACCESS_KEY_ID", args.awsAccessKeyId), storeSecret("AWS_SECRET_ACCESS_KEY", args.awsSecretAccessKey)];
     const outbound = new cloudflare.WorkersScript(childName(name, "outbound"), {
       accountId,
       scriptName: edgeName(spec.slug, "outbound"),
@@ -69,8 +70,7 @@ export class DispatchNamespace extends pulumi.ComponentResource {
       bindings: [
         { name: "SECRETS_CONFIG", type: "json", json: JSON.stringify(outboundConfig(spec, spec.edge.awsRegion)) },
         identityBinding,
-        storeSecret("AWS_ACCESS_KEY_ID", args.awsAccessKeyId),
-        storeSecret("AWS_SECRET_ACCESS_KEY", args.awsSecretAccessKey),
+        ...readerBindings,
       ],
       limits: ROUTER_LIMITS,
       observability: OBSERVABILITY,
@@ -91,6 +91,8 @@ export class DispatchNamespace extends pulumi.ComponentResource {
         },
         identityBinding,
         { name: "RATE_LIMITER", type: "ratelimit", namespaceId: rateLimitNamespace(spec.slug), simple: { limit: spec.quotas.maxConcurrentRequests * 60, period: 60 } },
+        // Inbound integrations' signing secrets are references the router reads itself (property 19).
+        ...(spec.integrations.length > 0 ? readerBindings : []),
       ],
       limits: ROUTER_LIMITS,
       observability: OBSERVABILITY,

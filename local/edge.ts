@@ -92,6 +92,13 @@ export function standInSecretValues(spec: OrgSpec): Record<string, string> {
     const current = JSON.parse(values[ref.secretName] ?? "{}") as Record<string, string>;
     values[ref.secretName] = JSON.stringify({ ...current, [ref.key]: `local-${randomBytes(18).toString("base64url")}` });
   }
+  // Integration signing secrets in the form both schemes' senders use, whsec_<base64>.
+  for (const integration of spec.integrations) {
+    const ref = parseSecretReference(integration.secret);
+    if (ref === undefined) continue;
+    const current = JSON.parse(values[ref.secretName] ?? "{}") as Record<string, string>;
+    values[ref.secretName] = JSON.stringify({ ...current, [ref.key]: `whsec_${randomBytes(32).toString("base64")}` });
+  }
   return values;
 }
 
@@ -111,9 +118,11 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   const hmacKey = randomBytes(32).toString("base64url");
   const deployed = options.deployed ?? spec.environments.flatMap((environment) => spec.apps.map((a) => ({ app: a.slug, environment })));
   const secret = (value: string) => ({ scriptName: "shim-secret", entrypoint: "secretsStoreSecret", bindings: { value } });
+  // The org's one Secrets Manager reader, as the outbound Worker (and, with integrations, the router) binds it.
+  const reader = { AWS_ACCESS_KEY_ID: secret("AKIDLOCALTENANTRY"), AWS_SECRET_ACCESS_KEY: secret(randomBytes(30).toString("base64url")) };
   const secretValues: Record<string, string> = {};
-  for (const s of spec.secrets) {
-    const ref = parseSecretReference(s.ref);
+  for (const reference of [...spec.secrets.map((s) => s.ref), ...spec.integrations.map((i) => i.secret)]) {
+    const ref = parseSecretReference(reference);
     if (ref !== undefined && options.secretValues[ref.secretName] !== undefined) secretValues[ref.secretName] = options.secretValues[ref.secretName] ?? "";
   }
 
@@ -126,7 +135,10 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
       wrappedBindings: {
         DISPATCHER: { scriptName: "shim-namespace", entrypoint: "dispatchNamespace" },
         IDENTITY_HMAC_KEY: secret(hmacKey),
+        ...(spec.integrations.length > 0 ? reader : {}),
       },
+      // With integrations, the router reads their secrets from the stand-in Secrets Manager; otherwise its fetches (a JWKS URL) go out as they are.
+      ...(spec.integrations.length > 0 ? { outboundService: { name: "shim-services", entrypoint: "egress" } } : {}),
       ratelimits: { RATE_LIMITER: { simple: { limit: options.ratePerMinute ?? 1_000_000, period: 60 } } },
     },
     {
@@ -157,8 +169,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
         bindings: { org: spec.slug, app, environment, SECRETS_CONFIG: outboundConfig(spec, spec.edge?.awsRegion ?? "") as unknown as Record<string, never> },
         wrappedBindings: {
           IDENTITY_HMAC_KEY: secret(hmacKey),
-          AWS_ACCESS_KEY_ID: secret("AKIDLOCALTENANTRY"),
-          AWS_SECRET_ACCESS_KEY: secret(randomBytes(30).toString("base64url")),
+          ...reader,
         },
         serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
         outboundService: { name: "shim-services", entrypoint: "egress" },

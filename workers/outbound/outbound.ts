@@ -1,5 +1,5 @@
 import type { Fetcher, SecretsStoreSecret } from "../lib/bindings";
-import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER, verifyIdentity, type InjectedIdentity } from "../lib/identity";
+import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER, verifyIdentity, type InjectedIdentity, type IntegrationIdentity } from "../lib/identity";
 import { looksLikeCredentialName } from "../../policies/credential-patterns";
 import { INTERNAL_HOST, PLACEHOLDER, type OutboundConfig, type SecretGrant } from "./config";
 import { readSecret } from "./secrets-manager";
@@ -41,13 +41,15 @@ export interface AuditEvent {
 const refuse = (code: number) => new Response(`${code}\n`, { status: code, headers: { "content-type": "text/plain" } });
 
 /** The caller's identity when the app forwarded the router's signed one for this app; else the app itself. */
-async function caller(request: Request, env: OutboundEnv): Promise<{ actor: string; correlationId: string; identity?: InjectedIdentity }> {
+async function caller(request: Request, env: OutboundEnv): Promise<{ actor: string; correlationId: string; identity?: InjectedIdentity | IntegrationIdentity }> {
   const payload = request.headers.get(IDENTITY_HEADER);
   const signature = request.headers.get(IDENTITY_SIGNATURE_HEADER);
   const identity = payload === null || signature === null ? undefined
-    : await verifyIdentity(payload, signature, await env.IDENTITY_HMAC_KEY.get(), Date.now() / 1000);
+    : await verifyIdentity<InjectedIdentity | IntegrationIdentity>(payload, signature, await env.IDENTITY_HMAC_KEY.get(), Date.now() / 1000);
   if (identity !== undefined && identity.app === env.app && identity.environment === env.environment && identity.org === env.org) {
-    return { actor: identity.email, correlationId: identity.requestId, identity };
+    // A request an integration signed has no user: the integration is the actor.
+    const actor = "kind" in identity ? `integration:${identity.integration}` : identity.email;
+    return { actor, correlationId: identity.requestId, identity };
   }
   const claimed = request.headers.get(REQUEST_ID_HEADER) ?? "";
   return { actor: `app:${env.app}`, correlationId: /^[\w-]{1,64}$/.test(claimed) ? `unverified:${claimed}` : "none" };

@@ -9,6 +9,7 @@ import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from ".
  *   /<env>/<app>/call?host=H&secret=S   calls https://H/ with `authorization: Bearer {{secret:S}}`
  *   /<env>/<app>/env             the names of its bindings
  *   /<env>/<app>/slow?ms=N       answers after N ms;  /<env>/<app>/boom  throws
+ *   /<env>/<app>/received        every request this app received before (method, path, headers, body)
  */
 
 const forwardIdentity = (request: Request) => {
@@ -20,10 +21,16 @@ const forwardIdentity = (request: Request) => {
   return headers;
 };
 
+/** What reached this app, newest last (bounded): `/received` shows it, so a test can tell that a refused request never arrived. */
+const received: { method: string; path: string; headers: Record<string, string>; body: string }[] = [];
+
 export default {
   async fetch(request: Request, env: Record<string, unknown>): Promise<Response> {
     const url = new URL(request.url);
     const action = url.pathname.split("/")[3] ?? "";
+    if (action === "received") return Response.json(received);
+    if (received.length >= 200) received.shift();
+    received.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body: request.method === "GET" ? "" : await request.clone().text() });
     if (action === "whoami") return Response.json({ url: request.url, headers: Object.fromEntries(request.headers) });
     if (action === "env") return Response.json({ bindings: Object.keys(env) });
     if (action === "slow") {
