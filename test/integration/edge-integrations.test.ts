@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { standInSecretValues, startEdge, type LocalEdge } from "../../local/edge";
 import type { OrgSpec } from "../../spec/spec";
 import { acmeSpec, bearer } from "../helpers/acme-edge";
+import { routerWithoutIntegrationCheck } from "../helpers/gateway-variants";
 import { newWhsec, standardWebhookHeaders, stripeHeaders } from "../helpers/webhook-senders";
 
 /*
@@ -18,10 +19,11 @@ let spec: OrgSpec;
 let edge: LocalEdge;
 let stripeSecret = "";
 let partnerSecret = "";
+let values: Record<string, string> = {};
 
 beforeAll(async () => {
   spec = { ...acmeSpec(), integrations: [STRIPE, PARTNER] };
-  const values = standInSecretValues(spec);
+  values = standInSecretValues(spec);
   stripeSecret = (JSON.parse(values["acme/prod/stripe-hook"] ?? "{}") as Record<string, string>)["webhook_secret"] ?? "";
   partnerSecret = (JSON.parse(values["acme/prod/partner-hook"] ?? "{}") as Record<string, string>)["signing_secret"] ?? "";
   edge = await startEdge(spec, { secretValues: values, deployed: [{ app: "storefront", environment: "prod" }] });
@@ -96,4 +98,21 @@ describe("a Stripe integration at the router", () => {
     expect(await refusedUnseen(() => post("/hooks/partner", body, stripeHeaders(stripeSecret, now(), body)))).toEqual([401, 0]);
     expect(await refusedUnseen(() => post("/stripe", body, standardWebhookHeaders(partnerSecret, "msg_1", now(), body)))).toEqual([401, 0]);
   });
+});
+
+describe("(control) the router with the signature check taken out", () => {
+  it("lets a tampered, an unsigned and a replayed request reach the app: the refusals above are the check's doing", async () => {
+    const body = JSON.stringify({ type: "invoice.paid", data: { id: "in_1" } });
+    const control = await startEdge(spec, { secretValues: values, deployed: [{ app: "storefront", environment: "prod" }], controlRouterScript: await routerWithoutIntegrationCheck() });
+    try {
+      const send = (headers: Record<string, string>, sent = body) => control.viaRouter("/prod/storefront/hooks/partner", { method: "POST", body: sent, headers });
+      expect((await send(standardWebhookHeaders(partnerSecret, "msg_1", now(), body), body.replace("in_1", "in_2"))).status).toBe(200);
+      expect((await send({})).status).toBe(200);
+      expect((await send(standardWebhookHeaders(partnerSecret, "msg_1", now() - 3600, body))).status).toBe(200);
+      const seen = (await (await control.direct("storefront", "prod", "/prod/storefront/received")).json()) as unknown[];
+      expect(seen).toHaveLength(3);
+    } finally {
+      await control.dispose();
+    }
+  }, 60_000);
 });
