@@ -60,5 +60,6 @@ export function outboundConfig(spec: OrgSpec, region: string): OutboundConfig {
   return {
     region,
     secrets: spec.secrets.map((s) => ({ name: s.name, scope: s.scope, ref: s.ref, allowedHosts: [...s.allowedHosts] })),
+    ...(spec.webhooks.length === 0 ? {} : { webhooks: spec.webhooks.map((w) => ({ name: w.name, environment: w.environment, url: w.url, events: [...w.events] })) }),
   };
 }

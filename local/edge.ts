@@ -31,7 +31,7 @@ export interface LocalEdge {
   readonly token: (claims: JWTPayload & { email?: string; org?: string; role?: string; workspaces?: string[] }, options?: TokenOptions) => Promise<string>;
   readonly auditEvents: () => Promise<unknown[]>;
   /** What reached the (stand-in) internet from the outbound Worker. */
-  readonly egressRequests: () => Promise<{ host: string; path: string; headers: Record<string, string> }[]>;
+  readonly egressRequests: () => Promise<{ host: string; path: string; headers: Record<string, string>; body: string }[]>;
   readonly trust: EdgeTrust;
   readonly dispose: () => Promise<void>;
 }
@@ -70,6 +70,8 @@ export interface EdgeOptions {
   readonly controlRouterScript?: string;
   /** The identity provider's signing key; default: one made for this edge alone (`tenantry dev` passes the one `tenantry token` signs with). */
   readonly identityKey?: SigningKey;
+  /** The org's webhook signing secret (whsec_<base64>), bound to the outbound Worker only; default: one made for this edge. */
+  readonly webhookSigningSecret?: string;
   /** The router's port on 127.0.0.1; default: any free one. */
   readonly port?: number;
 }
@@ -116,6 +118,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     operator: declared.operator,
   };
   const hmacKey = randomBytes(32).toString("base64url");
+  const webhookKey = options.webhookSigningSecret ?? `whsec_${randomBytes(32).toString("base64")}`;
   const deployed = options.deployed ?? spec.environments.flatMap((environment) => spec.apps.map((a) => ({ app: a.slug, environment })));
   const secret = (value: string) => ({ scriptName: "shim-secret", entrypoint: "secretsStoreSecret", bindings: { value } });
   // The org's one Secrets Manager reader, as the outbound Worker (and, with integrations, the router) binds it.
@@ -170,6 +173,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
         wrappedBindings: {
           IDENTITY_HMAC_KEY: secret(hmacKey),
           ...reader,
+          WEBHOOK_SIGNING_KEY: secret(webhookKey),
         },
         serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
         outboundService: { name: "shim-services", entrypoint: "egress" },

@@ -9,6 +9,7 @@ import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from ".
  *   /<env>/<app>/call?host=H&secret=S   calls https://H/ with `authorization: Bearer {{secret:S}}`
  *   /<env>/<app>/env             the names of its bindings
  *   /<env>/<app>/slow?ms=N       answers after N ms;  /<env>/<app>/boom  throws
+ *   /<env>/<app>/emit?type=T     sends event T through the outbound Worker (?raw= sends that body as it is)
  *   /<env>/<app>/received        every request this app received before (method, path, headers, body)
  */
 
@@ -42,6 +43,12 @@ export default {
       // A request without any placeholder: what leaves the platform with it?
       const answer = await fetch("https://api.partner.example/v1/ping", { headers: forwardIdentity(request) });
       return new Response(await answer.text(), { status: answer.status });
+    }
+    if (action === "emit") {
+      // The documented call (docs/webhooks.md): the app names the event type and its data, never a destination.
+      const event = url.searchParams.get("raw") ?? JSON.stringify({ type: url.searchParams.get("type") ?? "", data: { sample: true } });
+      const answer = await fetch("https://webhooks.tenantry.internal/send", { method: "POST", headers: forwardIdentity(request), body: event });
+      return new Response(await answer.text(), { status: answer.status, headers: { "content-type": "application/json" } });
     }
     if (action === "verify") {
       const answer = await fetch("https://identity.tenantry.internal/verify", { headers: forwardIdentity(request) });
