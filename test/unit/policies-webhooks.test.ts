@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { RegisteredResource } from "../../harness/recording-monitor";
 import type { ProgramRun } from "../../harness/run-program";
 import { runOrg } from "../helpers/program";
-import { validOrgInput } from "../helpers/spec-builder";
+import { scriptNamed, WEBHOOK_ORG } from "../helpers/webhook-org";
 import { urnsRefusedBy, withInputs } from "../helpers/verdicts";
 
 /*
@@ -12,11 +12,7 @@ import { urnsRefusedBy, withInputs } from "../helpers/verdicts";
  */
 
 const RULE = "workers-webhooks-stay-in-org";
-const ORG = {
-  ...validOrgInput(),
-  webhooks: [{ name: "orders", environment: "prod", url: "https://hooks.partner.example/acme", events: ["order.created"] }],
-  integrations: [{ name: "stripe", app: "storefront", environment: "prod", path: "/stripe", scheme: "stripe", secret: "aws-secretsmanager:acme/prod/stripe#webhook_secret" }],
-};
+const ORG = WEBHOOK_ORG;
 
 type Binding = Record<string, unknown> & { name: string; json?: string };
 let run: ProgramRun;
@@ -24,11 +20,7 @@ beforeAll(async () => {
   run = await runOrg(ORG);
 });
 
-const script = (name: string): RegisteredResource => {
-  const found = run.resources.find((r) => r.type === "cloudflare:index/workersScript:WorkersScript" && r.inputs["scriptName"] === name);
-  if (found === undefined) throw new Error(`no script ${name}`);
-  return found;
-};
+const script = (name: string): RegisteredResource => scriptNamed(run.resources, name);
 const bindings = (r: RegisteredResource) => r.inputs["bindings"] as Binding[];
 
 /** `resource` with its json binding `name` changed by `edit`. */

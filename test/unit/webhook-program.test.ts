@@ -8,6 +8,7 @@ import { runPolicies } from "../../harness/run-policies";
 import type { ProgramRun } from "../../harness/run-program";
 import { parseOrgSpec } from "../../spec/spec";
 import { runOrg } from "../helpers/program";
+import { scriptNamed, WEBHOOK_ORG } from "../helpers/webhook-org";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
 
 /*
@@ -16,11 +17,7 @@ import { NOW, validOrgInput } from "../helpers/spec-builder";
  * the router reads with the org's reader, whose policy names them.
  */
 
-const ORG = {
-  ...validOrgInput(),
-  webhooks: [{ name: "orders", environment: "prod", url: "https://hooks.partner.example/acme", events: ["order.created"] }],
-  integrations: [{ name: "stripe", app: "storefront", environment: "prod", path: "/stripe", scheme: "stripe", secret: "aws-secretsmanager:acme/prod/stripe#webhook_secret" }],
-};
+const ORG = WEBHOOK_ORG;
 
 type Binding = { name: string; type: string; json?: string };
 let run: ProgramRun;
@@ -28,11 +25,7 @@ beforeAll(async () => {
   run = await runOrg(ORG);
 });
 
-const script = (name: string): RegisteredResource => {
-  const found = run.resources.find((r) => r.type === "cloudflare:index/workersScript:WorkersScript" && r.inputs["scriptName"] === name);
-  if (found === undefined) throw new Error(`no script ${name}`);
-  return found;
-};
+const script = (name: string): RegisteredResource => scriptNamed(run.resources, name);
 const bindingNames = (name: string) => (script(name).inputs["bindings"] as Binding[]).map((b) => b.name);
 
 describe("webhooks and integrations in the program", () => {
