@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { bundleSource } from "../workers/build";
 import { scriptName } from "../workers/dispatch/config";
 import { edgeTrustOf, outboundConfig, routerConfig } from "./edge-config";
-import { storeSecretName, type EdgeStoreSecret } from "./edge-plan";
+import { standardWebhookSecret, storeSecretName, type EdgeStoreSecret } from "./edge-plan";
 import { childName, edgeName } from "../spec/naming";
 import type { OrgSpec } from "../spec/spec";
 import { TenantApp } from "./tenant-app";
@@ -60,6 +60,11 @@ export class DispatchNamespace extends pulumi.ComponentResource {
     };
     const identityBinding = storeSecret("IDENTITY_HMAC_KEY", identityKey.result);
 
+    // The org's webhook signing secret (property 19): made here, kept in the store, bound to the outbound Worker alone.
+    // Its key bytes are 43 random letters and digits (~256 bits), base64-encoded into the whsec_ form receivers expect.
+    const webhookKey = spec.webhooks.length > 0 ? new random.RandomPassword(childName(name, "webhook-key"), { length: 43, special: false }, parent) : undefined;
+    const webhookBindings = webhookKey === undefined ? [] : [storeSecret("WEBHOOK_SIGNING_KEY", webhookKey.result.apply(standardWebhookSecret))];
+    const readerBindings = [storeSecret("AWS_ACCESS_KEY_ID", args.awsAccessKeyId), storeSecret("AWS_SECRET_ACCESS_KEY", args.awsSecretAccessKey)];
     const outbound = new cloudflare.WorkersScript(childName(name, "outbound"), {
       accountId,
       scriptName: edgeName(spec.slug, "outbound"),
@@ -69,8 +74,8 @@ export class DispatchNamespace extends pulumi.ComponentResource {
       bindings: [
         { name: "SECRETS_CONFIG", type: "json", json: JSON.stringify(outboundConfig(spec, spec.edge.awsRegion)) },
         identityBinding,
-        storeSecret("AWS_ACCESS_KEY_ID", args.awsAccessKeyId),
-        storeSecret("AWS_SECRET_ACCESS_KEY", args.awsSecretAccessKey),
+        ...readerBindings,
+        ...webhookBindings,
       ],
       limits: ROUTER_LIMITS,
       observability: OBSERVABILITY,
@@ -91,6 +96,8 @@ export class DispatchNamespace extends pulumi.ComponentResource {
         },
         identityBinding,
         { name: "RATE_LIMITER", type: "ratelimit", namespaceId: rateLimitNamespace(spec.slug), simple: { limit: spec.quotas.maxConcurrentRequests * 60, period: 60 } },
+        // Inbound integrations' signing secrets are references the router reads itself (property 19).
+        ...(spec.integrations.length > 0 ? readerBindings : []),
       ],
       limits: ROUTER_LIMITS,
       observability: OBSERVABILITY,

@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from "jose";
 import type { RouterConfig } from "../workers/dispatch/config";
 import type { OutboundConfig } from "../workers/outbound/config";
 import type { OrgSpec } from "../spec/spec";
+import { parseSecretReference } from "../spec/secret-reference";
 
 /*
  * What the org's Workers are configured with, from the validated spec: one pure function per
@@ -38,6 +39,20 @@ export function routerConfig(spec: OrgSpec, trust: EdgeTrust): RouterConfig {
       ? { enforce: true, claimedDomains: [...spec.claimedDomains], claim: spec.sso.claim, values: [...spec.sso.values] }
       : { enforce: false },
     limits: { ...APP_LIMITS, maxConcurrentRequests: spec.quotas.maxConcurrentRequests },
+    ...integrationsConfig(spec),
+  };
+}
+
+/** The router's integrations and where their secrets are read; nothing when the org declares none. */
+function integrationsConfig(spec: OrgSpec): Pick<RouterConfig, "integrations" | "secretsRegion"> {
+  if (spec.integrations.length === 0) return {};
+  return {
+    secretsRegion: spec.edge?.awsRegion ?? "",
+    integrations: spec.integrations.map((i) => {
+      const secret = parseSecretReference(i.secret);
+      if (secret === undefined) throw new Error(`internal: ${i.secret} passed the spec but is not a reference`);
+      return { name: i.name, app: i.app, environment: i.environment, path: i.path, scheme: i.scheme, secret };
+    }),
   };
 }
 
@@ -45,5 +60,6 @@ export function outboundConfig(spec: OrgSpec, region: string): OutboundConfig {
   return {
     region,
     secrets: spec.secrets.map((s) => ({ name: s.name, scope: s.scope, ref: s.ref, allowedHosts: [...s.allowedHosts] })),
+    ...(spec.webhooks.length === 0 ? {} : { webhooks: spec.webhooks.map((w) => ({ name: w.name, environment: w.environment, url: w.url, events: [...w.events] })) }),
   };
 }

@@ -9,7 +9,7 @@ import { edgeName } from "../spec/naming";
  */
 
 /** The Secrets Store secrets the edge declares, by the binding name the Workers read them under. */
-export const EDGE_STORE_SECRETS = ["IDENTITY_HMAC_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
+export const EDGE_STORE_SECRETS = ["IDENTITY_HMAC_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "WEBHOOK_SIGNING_KEY"] as const;
 export type EdgeStoreSecret = (typeof EDGE_STORE_SECRETS)[number];
 
 /** `tn-acme-identity_hmac_key`: a store secret's name in the account's Secrets Store, which orgs on the account share. */
@@ -36,4 +36,9 @@ export function planEdgeNames(org: string): EdgeNames {
     scripts: [edgeName(org, "router"), edgeName(org, "outbound")],
     storeSecrets: EDGE_STORE_SECRETS.map((binding) => storeSecretName(org, binding)),
   };
+}
+
+/** The Standard Webhooks form of a signing key: `whsec_` and the key's bytes in base64. */
+export function standardWebhookSecret(key: string): string {
+  return `whsec_${btoa(key)}`;
 }

@@ -26,6 +26,12 @@ export function planSecrets(spec: OrgSpec): PlannedSecret[] {
     if (secretName === undefined) throw new Error(`internal: ${ref} passed the spec but is not a reference`);
     if (!planned.some((p) => p.secretName === secretName)) planned.push({ secretName, environment: scope, kind: "operator" });
   }
+  // Integration signing secrets too: the router reads them with the same reader, so the policy must name them.
+  for (const { secret, environment } of spec.integrations) {
+    const secretName = parseSecretReference(secret)?.secretName;
+    if (secretName === undefined) throw new Error(`internal: ${secret} passed the spec but is not a reference`);
+    if (!planned.some((p) => p.secretName === secretName)) planned.push({ secretName, environment, kind: "operator" });
+  }
   return planned;
 }
 

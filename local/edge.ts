@@ -33,7 +33,7 @@ export interface LocalEdge {
   readonly token: (claims: JWTPayload & { email?: string; org?: string; role?: string; workspaces?: string[] }, options?: TokenOptions) => Promise<string>;
   readonly auditEvents: () => Promise<unknown[]>;
   /** What reached the (stand-in) internet from the outbound Worker. */
-  readonly egressRequests: () => Promise<{ host: string; path: string; headers: Record<string, string> }[]>;
+  readonly egressRequests: () => Promise<{ host: string; path: string; headers: Record<string, string>; body: string }[]>;
   readonly trust: EdgeTrust;
   /** The org's API key store the router reads on every keyed request, as `tenantry keys` reaches it. */
   readonly apiKeys: () => Promise<D1Database>;
@@ -74,6 +74,8 @@ export interface EdgeOptions {
   readonly controlRouterScript?: string;
   /** The identity provider's signing key; default: one made for this edge alone (`tenantry dev` passes the one `tenantry token` signs with). */
   readonly identityKey?: SigningKey;
+  /** The org's webhook signing secret (whsec_<base64>), bound to the outbound Worker only; default: one made for this edge. */
+  readonly webhookSigningSecret?: string;
   /** The router's port on 127.0.0.1; default: any free one. */
   readonly port?: number;
   /** The API key store's folder when it must outlive the process (the org's in the local state, which `tenantry keys` manages); default: in memory. */
@@ -98,6 +100,13 @@ export function standInSecretValues(spec: OrgSpec): Record<string, string> {
     const current = JSON.parse(values[ref.secretName] ?? "{}") as Record<string, string>;
     values[ref.secretName] = JSON.stringify({ ...current, [ref.key]: `local-${randomBytes(18).toString("base64url")}` });
   }
+  // Integration signing secrets in the form both schemes' senders use, whsec_<base64>.
+  for (const integration of spec.integrations) {
+    const ref = parseSecretReference(integration.secret);
+    if (ref === undefined) continue;
+    const current = JSON.parse(values[ref.secretName] ?? "{}") as Record<string, string>;
+    values[ref.secretName] = JSON.stringify({ ...current, [ref.key]: `whsec_${randomBytes(32).toString("base64")}` });
+  }
   return values;
 }
 
@@ -115,11 +124,14 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     operator: declared.operator,
   };
   const hmacKey = randomBytes(32).toString("base64url");
+  const webhookKey = options.webhookSigningSecret ?? `whsec_${randomBytes(32).toString("base64")}`;
   const deployed = options.deployed ?? spec.environments.flatMap((environment) => spec.apps.map((a) => ({ app: a.slug, environment })));
   const secret = (value: string) => ({ scriptName: "shim-secret", entrypoint: "secretsStoreSecret", bindings: { value } });
+  // The org's one Secrets Manager reader, as the outbound Worker (and, with integrations, the router) binds it.
+  const reader = { AWS_ACCESS_KEY_ID: secret("AKIDLOCALTENANTRY"), AWS_SECRET_ACCESS_KEY: secret(randomBytes(30).toString("base64url")) };
   const secretValues: Record<string, string> = {};
-  for (const s of spec.secrets) {
-    const ref = parseSecretReference(s.ref);
+  for (const reference of [...spec.secrets.map((s) => s.ref), ...spec.integrations.map((i) => i.secret)]) {
+    const ref = parseSecretReference(reference);
     if (ref !== undefined && options.secretValues[ref.secretName] !== undefined) secretValues[ref.secretName] = options.secretValues[ref.secretName] ?? "";
   }
 
@@ -132,7 +144,10 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
       wrappedBindings: {
         DISPATCHER: { scriptName: "shim-namespace", entrypoint: "dispatchNamespace" },
         IDENTITY_HMAC_KEY: secret(hmacKey),
+        ...(spec.integrations.length > 0 ? reader : {}),
       },
+      // With integrations, the router reads their secrets from the stand-in Secrets Manager; otherwise its fetches (a JWKS URL) go out as they are.
+      ...(spec.integrations.length > 0 ? { outboundService: { name: "shim-services", entrypoint: "egress" } } : {}),
       ratelimits: { RATE_LIMITER: { simple: { limit: options.ratePerMinute ?? 1_000_000, period: 60 } } },
       d1Databases: { API_KEYS: LOCAL_API_KEYS_DATABASE },
     },
@@ -164,8 +179,8 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
         bindings: { org: spec.slug, app, environment, SECRETS_CONFIG: outboundConfig(spec, spec.edge?.awsRegion ?? "") as unknown as Record<string, never> },
         wrappedBindings: {
           IDENTITY_HMAC_KEY: secret(hmacKey),
-          AWS_ACCESS_KEY_ID: secret("AKIDLOCALTENANTRY"),
-          AWS_SECRET_ACCESS_KEY: secret(randomBytes(30).toString("base64url")),
+          ...reader,
+          WEBHOOK_SIGNING_KEY: secret(webhookKey),
         },
         serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
         outboundService: { name: "shim-services", entrypoint: "egress" },

@@ -13,6 +13,7 @@ import { cloudflareOperatorAllowlistPrivate, cloudflareOperatorGatewayAudited } 
 import { githubDeploymentBranchPolicyValid, githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
 import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
+import { workersWebhooksStayInOrg } from "./webhooks";
 import type { TenantryPolicy } from "./policy-types";
 
 /** What `new PolicyPack(...)` is called; `pulumi preview` prints it with each violation. */
@@ -50,7 +51,7 @@ export const POLICY_AREAS: readonly PolicyArea[] = [
   {
     title: "Workers",
     summary: "No credential in a Worker's plain configuration, no secret inside tenant code, and no user Worker without the outbound Worker between it and the network.",
-    policies: [workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret, workersDispatchHasOutbound],
+    policies: [workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret, workersDispatchHasOutbound, workersWebhooksStayInOrg],
   },
   {
     title: "Cloudflare",

@@ -5,6 +5,7 @@ import { orgSpecFields, type ParsedSpec } from "../spec/spec";
 import { formatPath, ORG_CONFIG_KEY } from "../spec/spec-errors";
 import { CROSS_FIELD_RULES } from "../spec/spec-rules";
 import { orgJsonSchema, RULES_BEYOND_SCHEMA, STACK_SCHEMA_PATH, stackFileSchema } from "./stack-schema";
+import { WEBHOOK_RULE_EXAMPLES } from "./webhook-rule-examples";
 
 /*
  * docs/org-spec.md: every field of `tenantry:org` with its type, default, bounds and meaning, read
@@ -129,6 +130,7 @@ const RULE_EXAMPLES: readonly ((spec: ParsedSpec) => ParsedSpec)[] = [
   (spec) => (spec.edge === undefined ? spec : { ...spec, edge: { ...spec.edge, operator: { ...spec.edge.operator, issuer: spec.edge.identity.issuer } } }),
   (spec) => ({ ...spec, offboarding: { requestedBy: "ops@tenantry.example", reason: "contract ended on 2026-05-31" }, breakGlass: { enabled: true, grantee: "oncall@acme.com", reason: "restore after incident 7", expiresAt: "2026-01-01T06:00:00Z" } }),
   ...API_KEY_RULE_EXAMPLES,
+  ...WEBHOOK_RULE_EXAMPLES,
 ];
 
 /** A fixed clock, so break-glass examples and the page do not change with the day. */

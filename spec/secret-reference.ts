@@ -14,3 +14,14 @@ export function parseSecretReference(ref: string): SecretReference | undefined {
   if (match?.[1] === undefined || match[2] === undefined) return undefined;
   return { secretName: match[1], key: match[2] };
 }
+
+/**
+ * Whether `ref` names a secret strictly below `prefix` (`<org>/<environment>/`), with no empty,
+ * `.` or `..` segment after it: how a stack file is kept from binding another org's or another
+ * environment's secret.
+ */
+export function referenceIsBelow(ref: string, prefix: string): boolean {
+  const secretName = parseSecretReference(ref)?.secretName ?? "";
+  const rest = secretName.slice(prefix.length).split("/");
+  return secretName.startsWith(prefix) && rest.every((segment) => segment !== "" && segment !== "." && segment !== "..");
+}

@@ -1,10 +1,12 @@
 import { minimumConnections, RESERVED_CONNECTIONS } from "./connection-budget";
 import type { ParsedSpec } from "./spec";
-import { parseSecretReference } from "./secret-reference";
+import { referenceIsBelow } from "./secret-reference";
 import { schemaName } from "./naming";
 import { isPostgresOwnedSchema } from "./platform-names";
 import { AMR_METHODS } from "./sso-spec";
 import { apiKeySlotNamesUnique, apiKeySlotsReferToDeclaredTargets, appOriginsUnique, publishableSlotsHaveOrigins } from "./api-keys-spec";
+import { duplicates } from "./rule-helpers";
+import { WEBHOOK_RULES } from "./webhooks-rules";
 
 /*
  * Rules that relate two fields of the org spec. Each one closes a way a stack file could widen
@@ -65,6 +67,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { field: "apiKeys[].name", rule: "Each API key slot is listed once.", check: apiKeySlotNamesUnique },
   { field: "apiKeys[].app, apiKeys[].environment", rule: "An API key slot names one of the org's apps and one of its environments.", check: apiKeySlotsReferToDeclaredTargets },
   { field: "apps[].origins", rule: "An app with a publishable API key slot declares at least one origin.", check: publishableSlotsHaveOrigins },
+  ...WEBHOOK_RULES,
 ];
 
 export function checkCrossFieldRules(spec: ParsedSpec, now: Date): RuleProblem[] {
@@ -105,25 +108,6 @@ function edgeWhereAppsRun(spec: ParsedSpec): RuleProblem[] {
     ...(edge.operator.issuer === edge.identity.issuer ? [{ path: ["edge", "operator", "issuer"], message: "must differ from edge.identity.issuer: operator tokens never admit into an app" }] : []),
     ...(edge.operator.audience === edge.identity.audience ? [{ path: ["edge", "operator", "audience"], message: "must differ from edge.identity.audience: operator tokens never admit into an app" }] : []),
   ];
-}
-
-function duplicates<T>(
-  items: readonly T[],
-  keyOf: (item: T) => string,
-  describe: (item: T) => string,
-  field: string,
-  subfield?: string,
-): RuleProblem[] {
-  const seen = new Set<string>();
-  return items.flatMap((item, i) => {
-    const key = keyOf(item);
-    if (!seen.has(key)) {
-      seen.add(key);
-      return [];
-    }
-    const path = subfield === undefined ? [field, i] : [field, i, subfield];
-    return [{ path, message: `repeats ${describe(item)}; each must be unique` }];
-  });
 }
 
 function lockTimeoutWithinStatementTimeout(spec: ParsedSpec): RuleProblem[] {
@@ -191,10 +175,8 @@ function secretsScopedToThisOrg(spec: ParsedSpec): RuleProblem[] {
     if (!environments.has(secret.scope)) {
       return [{ path: ["secrets", i, "scope"], message: `must be one of the org's environments (${spec.environments.join(", ")})` }];
     }
-    const secretName = parseSecretReference(secret.ref)?.secretName ?? "";
     const prefix = `${spec.slug}/${secret.scope}/`;
-    const rest = secretName.slice(prefix.length).split("/");
-    if (secretName.startsWith(prefix) && rest.every((segment) => segment !== "" && segment !== "." && segment !== "..")) return [];
+    if (referenceIsBelow(secret.ref, prefix)) return [];
     return [{ path: ["secrets", i, "ref"], message: `must name a secret below ${prefix} (this org and the secret's scope)` }];
   });
 }

@@ -9,6 +9,7 @@ import { ORG_ROLES } from "./org-roles";
 import { edgeSchema } from "./edge-spec";
 import { ssoSchema } from "./sso-spec";
 import { apiKeysSchema, appOriginList } from "./api-keys-spec";
+import { integrationsList, webhooksList } from "./webhooks-spec";
 
 /*
  * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
@@ -253,6 +254,12 @@ export const orgSpecFields = z
     breakGlass: breakGlassSchema
       .prefault({ enabled: false })
       .describe("Governed emergency access, off by default: when enabled it names a grantee, a reason, an expiry at most 24 h ahead, one environment and read or write access, and is provisioned as one login role that stops working at the expiry."),
+    webhooks: webhooksList.describe(
+      "Where the org's apps' events are delivered, signed per Standard Webhooks with the org's signing secret, which the platform keeps (docs/webhooks.md).",
+    ),
+    integrations: integrationsList.describe(
+      "Inbound routes whose requests the router verifies by signature and timestamp before the app sees them (docs/webhooks.md).",
+    ),
     offboarding: offboardingSchema
       .optional()
       .describe("The offboarding marker, written by tenantry offboard: absent for an active org. While set, the org's logins are turned off and its data is kept."),
@@ -279,6 +286,8 @@ export type OrgSpec = Omit<ParsedSpec, "breakGlass"> & { readonly breakGlass: Br
 export type Quotas = OrgSpec["quotas"];
 export type AppSpec = OrgSpec["apps"][number];
 export type SecretSpec = OrgSpec["secrets"][number];
+export type WebhookSpec = OrgSpec["webhooks"][number];
+export type IntegrationSpec = OrgSpec["integrations"][number];
 export type Offboarding = NonNullable<OrgSpec["offboarding"]>;
 
 export type BreakGlass =

@@ -104,3 +104,9 @@ export const routerWithoutOperatorCheck = () => bundleWith(
   editSource("dispatch/router.ts", "if (unverified.iss === config.operator.issuer || audiences.includes(config.operator.audience)) return undefined;", ""),
   join("dispatch", "index.ts"),
 );
+
+/** The org router that still matches an integration's path but dispatches whatever the signature check says. */
+export const routerWithoutIntegrationCheck = () => bundleWith(
+  editSource("dispatch/router.ts", "if (!verdict.ok) return status(401);", ""),
+  join("dispatch", "index.ts"),
+);

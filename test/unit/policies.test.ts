@@ -102,6 +102,7 @@ describe("the policy pack", () => {
       "postgres-memberships-match-allowed-shapes: 1 resource refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
       "postgres-databases-and-schemas-match-org: 8 resources refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
       "postgres-migrations-match-platform-sql: 4 resources refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
+      "workers-webhooks-stay-in-org: 2 resources refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
       "cloudflare-resources-match-org: 6 resources refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
       "aws-resources-stay-in-org-region: 11 resources refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",
       "aws-secret-names-of-org: 3 resources refused: a stack without exactly one org has no org to judge them against, so allows none (see stack-one-org).",

@@ -21,6 +21,13 @@ export interface RouterConfig extends OrgPolicy {
   readonly operator: { readonly issuer: string; readonly audience: string };
   /** Property 17: whether addresses in the org's claimed domains must arrive through its SSO. */
   readonly sso: SsoPolicy;
+  /**
+   * Inbound integrations (property 19): routes whose requests are verified by signature before
+   * dispatch. Absent or empty: none. Their secrets are references the router resolves itself.
+   */
+  readonly integrations?: readonly RouterIntegration[];
+  /** The AWS region of the org's Secrets Manager secrets, where integration secrets are read. */
+  readonly secretsRegion?: string;
   readonly limits: {
     readonly cpuMs: number;
     readonly subRequests: number;
@@ -37,6 +44,18 @@ export interface RouterApp extends AppPolicy {
   readonly forwardHeaders: readonly string[];
   /** Where its publishable API keys may be used: exact `Origin` values (https://host[:port]). */
   readonly origins: readonly string[];
+}
+
+/** An inbound integration as the router sees it: where it is, how it signs, where its secret is. */
+export interface RouterIntegration {
+  readonly name: string;
+  readonly app: string;
+  readonly environment: string;
+  /** The path under `/<environment>/<app>`, e.g. `/stripe`. */
+  readonly path: string;
+  readonly scheme: "stripe" | "standard-webhooks";
+  /** The Secrets Manager secret and JSON key of the signing secret; never the value. */
+  readonly secret: { readonly secretName: string; readonly key: string };
 }
 
 /** A user Worker's name in the namespace: `<app>-<environment>` (environments have no hyphen). */

@@ -2,12 +2,15 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, ty
 import { decide, type Subject } from "../lib/access-policy";
 import type { D1Database, DispatchNamespace, RateLimit, SecretsStoreSecret } from "../lib/bindings";
 import { admitApiKey } from "./api-key-route";
-import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity } from "../lib/identity";
+import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUEST_ID_HEADER, signIdentity, type IntegrationIdentity, type InjectedIdentity, type KeyIdentity } from "../lib/identity";
 import { emailVerified } from "../lib/email-verified";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
 import { MAX_TOKEN_AGE } from "../lib/token-age";
 import { ssoAdmits } from "../lib/sso";
-import { scriptName, type RouterConfig } from "./config";
+import { boundedBody, integrationAt, verifyIntegration } from "../lib/integration-route";
+import { SIGNATURE_HEADERS } from "../lib/webhook-signature";
+import { readSecret } from "../outbound/secrets-manager";
+import { scriptName, type RouterApp, type RouterConfig, type RouterIntegration } from "./config";
 
 /*
  * The org's dispatch router, fail-closed: every path that is not a verified, permitted request
@@ -21,6 +24,9 @@ export interface RouterEnv {
   readonly RATE_LIMITER?: RateLimit;
   /** The org's API key hashes (D1, strongly consistent), read on every request that presents a key. */
   readonly API_KEYS?: D1Database;
+  /** The org's Secrets Manager reader (the outbound Worker's identity): bound only when the org has integrations. */
+  readonly AWS_ACCESS_KEY_ID?: SecretsStoreSecret;
+  readonly AWS_SECRET_ACCESS_KEY?: SecretsStoreSecret;
 }
 
 const status = (code: number, extra: Record<string, string> = {}) =>
@@ -125,6 +131,17 @@ function subjectOf(payload: JWTPayload, config: RouterConfig): (Subject & { sub:
   return { sub, email: email.toLowerCase(), org, role, workspaces };
 }
 
+/** An integration's signing secret, read by reference; a router without the reader cannot verify, so it fails closed (503). */
+async function integrationSecret(integration: RouterIntegration, env: RouterEnv): Promise<string> {
+  if (env.AWS_ACCESS_KEY_ID === undefined || env.AWS_SECRET_ACCESS_KEY === undefined || env.ORG_CONFIG.secretsRegion === undefined) {
+    throw new Error("the router has no secrets reader for its integrations");
+  }
+  const credentials = { accessKeyId: await env.AWS_ACCESS_KEY_ID.get(), secretAccessKey: await env.AWS_SECRET_ACCESS_KEY.get(), region: env.ORG_CONFIG.secretsRegion };
+  return readSecret(credentials, integration.secret.secretName, integration.secret.key);
+}
+
+type Admitted = Omit<InjectedIdentity, "app" | "environment" | "requestId" | "exp"> | Omit<KeyIdentity, "app" | "environment" | "requestId" | "exp"> | Omit<IntegrationIdentity, "app" | "environment" | "requestId" | "exp">;
+
 export async function route(request: Request, env: RouterEnv): Promise<Response> {
   const config = env.ORG_CONFIG;
   const url = new URL(request.url);
@@ -132,20 +149,43 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   const target = config.apps.find((a) => a.slug === app);
   if (!config.environments.includes(environment) || target === undefined) return status(404);
 
+  // A declared integration's path admits by that integration's signature only: a user token does not open it.
+  const integration = integrationAt(config.integrations, url.pathname);
+  if (integration !== undefined) {
+    const body = await boundedBody(request);
+    if (body === undefined) return status(413);
+    const verdict = await verifyIntegration(integration, request.headers, body, await integrationSecret(integration, env), Date.now() / 1000);
+    if (!verdict.ok) return status(401);
+    const headers = forwardedHeaders(request.headers, target.forwardHeaders);
+    // The app learns who signed from the router's identity; the signature itself stays here.
+    for (const name of SIGNATURE_HEADERS) headers.delete(name);
+    return dispatch(new Request(url.toString(), { method: request.method, headers, body: body.length === 0 ? null : body }), env, target, environment, {
+      kind: "integration", integration: integration.name, org: config.org,
+    });
+  }
+
+  // Built once admitted: only allowlisted headers, no token in the query.
+  const forwarded = () => new Request(withoutTokenParams(url).toString(), new Request(request, { headers: forwardedHeaders(request.headers, target.forwardHeaders) }));
   // An API key (tnpk_/tnsk_) is judged by its own rules; anything else must be a user's token.
-  let claims: Record<string, unknown>;
   const key = await admitApiKey(request, env.API_KEYS, { org: config.org, app, environment, appOrigins: target.origins, headers: request.headers });
   if (key !== undefined) {
     if (!key.admit) return status(key.status, key.status === 401 ? UNAUTHORIZED : {});
-    claims = { kind: "api-key", slot: key.slot, keyKind: key.kind, keyId: key.keyId, org: config.org };
-  } else {
-    const subject = await authenticate(request, config);
-    if (subject === undefined) return status(401, UNAUTHORIZED);
-    const decision = decide(config, subject, "app.invoke", `app/${app}`);
-    if (!decision.allow) return status(403);
-    claims = { sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces };
+    return dispatch(forwarded(), env, target, environment, { kind: "api-key", slot: key.slot, keyKind: key.kind, keyId: key.keyId, org: config.org });
   }
+  const subject = await authenticate(request, config);
+  if (subject === undefined) return status(401, UNAUTHORIZED);
+  const decision = decide(config, subject, "app.invoke", `app/${app}`);
+  if (!decision.allow) return status(403);
+  return dispatch(forwarded(), env, target, environment, { sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces });
+}
 
+/**
+ * Hands an admitted request (headers already filtered) to the app with the identity the router
+ * verified, within the org's limits.
+ */
+async function dispatch(request: Request, env: RouterEnv, target: RouterApp, environment: string, admitted: Admitted): Promise<Response> {
+  const config = env.ORG_CONFIG;
+  const app = target.slug;
   // The org's quota counts its own authenticated requests only: anonymous traffic cannot
   // spend it (flooding without a token is the zone's WAF and rate-limiting rules' to stop).
   if (inFlight >= config.limits.maxConcurrentRequests) return status(429, { "retry-after": "1" });
@@ -153,9 +193,9 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   try {
     if (env.RATE_LIMITER !== undefined && !(await env.RATE_LIMITER.limit({ key: config.org })).success) return status(429, { "retry-after": "60" });
     const requestId = crypto.randomUUID();
-    const identity = await signIdentity({ ...claims, app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS }, await env.IDENTITY_HMAC_KEY.get());
-    // Only allowlisted headers pass; the identity is set after, so a client's copy never survives.
-    const headers = forwardedHeaders(request.headers, target.forwardHeaders);
+    const identity = await signIdentity({ ...admitted, app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS }, await env.IDENTITY_HMAC_KEY.get());
+    // Only allowlisted headers came this far; the identity is set after, so a client's copy never survives.
+    const headers = new Headers(request.headers);
     headers.set(IDENTITY_HEADER, identity.payload);
     headers.set(IDENTITY_SIGNATURE_HEADER, identity.signature);
     headers.set(REQUEST_ID_HEADER, requestId);
@@ -163,7 +203,7 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
       limits: { cpuMs: config.limits.cpuMs, subRequests: config.limits.subRequests },
       outbound: { org: config.org, app, environment },
     });
-    return await worker.fetch(new Request(withoutTokenParams(url).toString(), new Request(request, { headers })));
+    return await worker.fetch(new Request(request, { headers }));
   } catch (error) {
     // Declared, but not deployed into the namespace (yet): the runtime's own wording.
     if (error instanceof Error && error.message.startsWith("Worker not found")) return status(404);

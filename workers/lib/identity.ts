@@ -41,6 +41,21 @@ export interface KeyIdentity {
   readonly exp: number;
 }
 
+/**
+ * The identity of a request an inbound integration signed (property 19): which integration, no
+ * user. An app tells it from a user's by `kind`.
+ */
+export interface IntegrationIdentity {
+  readonly kind: "integration";
+  readonly integration: string;
+  readonly org: string;
+  readonly app: string;
+  readonly environment: string;
+  readonly requestId: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+}
+
 const encoder = new TextEncoder();
 
 function base64url(bytes: Uint8Array): string {

@@ -23,7 +23,7 @@ export function secretsStoreSecret(env: { value: string }) {
 }
 
 const auditEvents: unknown[] = [];
-const egressRequests: { host: string; path: string; headers: Record<string, string> }[] = [];
+const egressRequests: { host: string; path: string; headers: Record<string, string>; body: string }[] = [];
 
 /** The org's audit sink: POST /events records one, GET /events lists them. */
 export const auditSink = {
@@ -38,7 +38,7 @@ export const auditSink = {
 
 /**
  * The network beyond the outbound Worker: AWS Secrets Manager (answers GetSecretValue for signed
- * requests from `env.SECRET_VALUES`) and any other host, which records what it received (read
+ * requests from `env.SECRET_VALUES`) and any other host, which records what it received, body included (read
  * back through the front door, never by the app) and answers 200; `echo.example` answers with
  * the headers it received, as a careless or hostile API might.
  */
@@ -51,7 +51,7 @@ export const egress = {
       const value = env.SECRET_VALUES[SecretId];
       return value === undefined ? new Response("ResourceNotFoundException", { status: 400 }) : Response.json({ SecretString: value });
     }
-    egressRequests.push({ host: url.hostname, path: url.pathname, headers: Object.fromEntries(request.headers) });
+    egressRequests.push({ host: url.hostname, path: url.pathname, headers: Object.fromEntries(request.headers), body: request.method === "GET" ? "" : await request.clone().text() });
     if (url.hostname === "echo.example") return new Response(JSON.stringify(Object.fromEntries(request.headers)), { headers: { "content-type": "application/json", "x-echo-authorization": request.headers.get("authorization") ?? "" } });
     return new Response("ok\n");
   },

@@ -10,9 +10,20 @@ export interface SecretGrant {
   readonly allowedHosts: readonly string[];
 }
 
+/** A declared webhook endpoint (property 19), as the program binds it: where an environment's events of these types go. */
+export interface WebhookEndpoint {
+  readonly name: string;
+  readonly environment: string;
+  /** https to a public DNS name, validated by the spec; the only place its events are sent. */
+  readonly url: string;
+  readonly events: readonly string[];
+}
+
 export interface OutboundConfig {
   readonly region: string;
   readonly secrets: readonly SecretGrant[];
+  /** Absent or empty: the org declares no webhooks, and every event is refused. */
+  readonly webhooks?: readonly WebhookEndpoint[];
 }
 
 /** `{{secret:NAME}}` in a request header: the documented placeholder an app writes instead of a value. */
@@ -20,3 +31,6 @@ export const PLACEHOLDER = /\{\{secret:([A-Z][A-Z0-9_]{0,63})\}\}/g;
 
 /** Requests to this host are answered by the outbound Worker itself (identity verification). */
 export const INTERNAL_HOST = "identity.tenantry.internal";
+
+/** An app sends an event with `POST https://webhooks.tenantry.internal/send` (docs/webhooks.md); the outbound Worker signs and delivers it. */
+export const WEBHOOKS_HOST = "webhooks.tenantry.internal";

@@ -1,7 +1,8 @@
 import type { Fetcher, SecretsStoreSecret } from "../lib/bindings";
-import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER, verifyIdentity, type InjectedIdentity, type KeyIdentity } from "../lib/identity";
+import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER, verifyIdentity, type InjectedIdentity, type IntegrationIdentity, type KeyIdentity } from "../lib/identity";
 import { looksLikeCredentialName } from "../../policies/credential-patterns";
-import { INTERNAL_HOST, PLACEHOLDER, type OutboundConfig, type SecretGrant } from "./config";
+import { INTERNAL_HOST, PLACEHOLDER, WEBHOOKS_HOST, type OutboundConfig, type SecretGrant } from "./config";
+import { sendEvent, type WebhookAuditEvent } from "./webhooks";
 import { readSecret } from "./secrets-manager";
 
 /*
@@ -20,11 +21,13 @@ export interface OutboundEnv {
   readonly IDENTITY_HMAC_KEY: SecretsStoreSecret;
   readonly AWS_ACCESS_KEY_ID: SecretsStoreSecret;
   readonly AWS_SECRET_ACCESS_KEY: SecretsStoreSecret;
+  /** The org's webhook signing secret, whsec_<base64>: bound here only, never to an app. */
+  readonly WEBHOOK_SIGNING_KEY?: SecretsStoreSecret;
   /** Where audit events go (the org's audit sink); they are also logged as JSON lines. */
   readonly AUDIT?: Fetcher;
 }
 
-export interface AuditEvent {
+export interface SecretAuditEvent {
   readonly kind: "secret.resolve";
   readonly time: string;
   readonly org: string;
@@ -38,23 +41,30 @@ export interface AuditEvent {
   readonly reason: string;
 }
 
+export type AuditEvent = SecretAuditEvent | WebhookAuditEvent;
+
 const refuse = (code: number) => new Response(`${code}\n`, { status: code, headers: { "content-type": "text/plain" } });
 
+function actorOf(identity: InjectedIdentity | KeyIdentity | IntegrationIdentity): string {
+  if (!("kind" in identity)) return identity.email;
+  return identity.kind === "api-key" ? `api-key:${identity.slot}` : `integration:${identity.integration}`;
+}
+
 /** The caller's identity when the app forwarded the router's signed one for this app; else the app itself. */
-async function caller(request: Request, env: OutboundEnv): Promise<{ actor: string; correlationId: string; identity?: InjectedIdentity | KeyIdentity }> {
+export async function caller(request: Request, env: OutboundEnv): Promise<{ actor: string; correlationId: string; identity?: InjectedIdentity | KeyIdentity | IntegrationIdentity }> {
   const payload = request.headers.get(IDENTITY_HEADER);
   const signature = request.headers.get(IDENTITY_SIGNATURE_HEADER);
   const identity = payload === null || signature === null ? undefined
-    : await verifyIdentity<InjectedIdentity | KeyIdentity>(payload, signature, await env.IDENTITY_HMAC_KEY.get(), Date.now() / 1000);
+    : await verifyIdentity<InjectedIdentity | KeyIdentity | IntegrationIdentity>(payload, signature, await env.IDENTITY_HMAC_KEY.get(), Date.now() / 1000);
   if (identity !== undefined && identity.app === env.app && identity.environment === env.environment && identity.org === env.org) {
-    // A key is a machine: its audit actor names the slot, never a person.
-    return { actor: "kind" in identity ? `api-key:${identity.slot}` : identity.email, correlationId: identity.requestId, identity };
+    // A key or an integration is a machine: its audit actor names it, never a person.
+    return { actor: actorOf(identity), correlationId: identity.requestId, identity };
   }
   const claimed = request.headers.get(REQUEST_ID_HEADER) ?? "";
   return { actor: `app:${env.app}`, correlationId: /^[\w-]{1,64}$/.test(claimed) ? `unverified:${claimed}` : "none" };
 }
 
-async function audit(env: OutboundEnv, event: AuditEvent): Promise<void> {
+export async function audit(env: OutboundEnv, event: AuditEvent): Promise<void> {
   console.log(JSON.stringify({ tenantryAudit: event }));
   if (env.AUDIT !== undefined) {
     const response = await env.AUDIT.fetch(new Request("https://audit.tenantry.internal/events", { method: "POST", body: JSON.stringify(event) }));
@@ -113,6 +123,7 @@ async function scrubbed(response: Response, values: readonly string[]): Promise<
 export async function outbound(request: Request, env: OutboundEnv): Promise<Response> {
   const url = new URL(request.url);
   if (url.hostname === INTERNAL_HOST) return answerInternal(request, env);
+  if (url.hostname === WEBHOOKS_HOST) return sendEvent(request, env);
   const placed = new Map<string, string[]>(); // secret name -> headers it is placed in
   request.headers.forEach((value, header) => {
     for (const match of value.matchAll(PLACEHOLDER)) placed.set(String(match[1]), [...(placed.get(String(match[1])) ?? []), header]);

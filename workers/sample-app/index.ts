@@ -9,6 +9,8 @@ import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from ".
  *   /<env>/<app>/call?host=H&secret=S   calls https://H/ with `authorization: Bearer {{secret:S}}`
  *   /<env>/<app>/env             the names of its bindings
  *   /<env>/<app>/slow?ms=N       answers after N ms;  /<env>/<app>/boom  throws
+ *   /<env>/<app>/emit?type=T     sends event T through the outbound Worker (?raw= sends that body as it is)
+ *   /<env>/<app>/received        every request this app received before (method, path, headers, body)
  */
 
 const forwardIdentity = (request: Request) => {
@@ -20,10 +22,16 @@ const forwardIdentity = (request: Request) => {
   return headers;
 };
 
+/** What reached this app, newest last (bounded): `/received` shows it, so a test can tell that a refused request never arrived. */
+const received: { method: string; path: string; headers: Record<string, string>; body: string }[] = [];
+
 export default {
   async fetch(request: Request, env: Record<string, unknown>): Promise<Response> {
     const url = new URL(request.url);
     const action = url.pathname.split("/")[3] ?? "";
+    if (action === "received") return Response.json(received);
+    if (received.length >= 200) received.shift();
+    received.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body: request.method === "GET" ? "" : await request.clone().text() });
     if (action === "whoami") return Response.json({ url: request.url, headers: Object.fromEntries(request.headers) });
     if (action === "env") return Response.json({ bindings: Object.keys(env) });
     if (action === "slow") {
@@ -35,6 +43,12 @@ export default {
       // A request without any placeholder: what leaves the platform with it?
       const answer = await fetch("https://api.partner.example/v1/ping", { headers: forwardIdentity(request) });
       return new Response(await answer.text(), { status: answer.status });
+    }
+    if (action === "emit") {
+      // The documented call (docs/webhooks.md): the app names the event type and its data, never a destination.
+      const event = url.searchParams.get("raw") ?? JSON.stringify({ type: url.searchParams.get("type") ?? "", data: { sample: true } });
+      const answer = await fetch("https://webhooks.tenantry.internal/send", { method: "POST", headers: forwardIdentity(request), body: event });
+      return new Response(await answer.text(), { status: answer.status, headers: { "content-type": "application/json" } });
     }
     if (action === "verify") {
       const answer = await fetch("https://identity.tenantry.internal/verify", { headers: forwardIdentity(request) });

@@ -1,0 +1,54 @@
+import type { CrossFieldRule, RuleProblem } from "./spec-rules";
+import type { ParsedSpec } from "./spec";
+import { duplicates } from "./rule-helpers";
+import { referenceIsBelow } from "./secret-reference";
+
+/*
+ * Cross-field rules of `webhooks` and `integrations` (property 19): each keeps an endpoint or an
+ * inbound route inside one app and environment of this org, and a signing secret inside the
+ * org's own part of Secrets Manager.
+ */
+
+function inEnvironments(spec: ParsedSpec, field: "webhooks" | "integrations"): RuleProblem[] {
+  const environments = new Set(spec.environments);
+  return spec[field].flatMap((item, i) =>
+    environments.has(item.environment) ? [] : [{ path: [field, i, "environment"], message: `must be one of environments (${spec.environments.join(", ")})` }],
+  );
+}
+
+function integrationsReachKnownApps(spec: ParsedSpec): RuleProblem[] {
+  const apps = new Set(spec.apps.map((app) => app.slug));
+  return spec.integrations.flatMap((integration, i) =>
+    apps.has(integration.app) ? [] : [{ path: ["integrations", i, "app"], message: `must name one of the org's apps (${[...apps].join(", ") || "none declared"})` }],
+  );
+}
+
+/** Another org's or environment's signing secret would let this route accept what was signed for them. */
+function integrationSecretsScopedToThisOrg(spec: ParsedSpec): RuleProblem[] {
+  return spec.integrations.flatMap((integration, i) => {
+    const prefix = `${spec.slug}/${integration.environment}/`;
+    return referenceIsBelow(integration.secret, prefix) ? [] : [{ path: ["integrations", i, "secret"], message: `must name a secret below ${prefix} (this org and the integration's environment)` }];
+  });
+}
+
+/** Deliveries are signed and sent by the org's outbound Worker, which runs on its edge. */
+function webhooksNeedAnEdge(spec: ParsedSpec): RuleProblem[] {
+  return spec.webhooks.length > 0 && spec.edge === undefined
+    ? [{ path: ["edge"], message: "is required when the org has webhooks (accountId, secretsStoreId, identity, operator, awsRegion)" }]
+    : [];
+}
+
+export const WEBHOOK_RULES: readonly CrossFieldRule[] = [
+  { field: "webhooks[].name", rule: "Each webhook endpoint is listed once.", check: (spec) => duplicates(spec.webhooks, (w) => w.name, (w) => `webhook ${w.name}`, "webhooks", "name") },
+  { field: "webhooks[].environment", rule: "A webhook endpoint belongs to one of the org's environments.", check: (spec) => inEnvironments(spec, "webhooks") },
+  { field: "edge", rule: "An org with webhooks has an edge.", check: webhooksNeedAnEdge },
+  { field: "integrations[].name", rule: "Each inbound integration is listed once.", check: (spec) => duplicates(spec.integrations, (x) => x.name, (x) => `integration ${x.name}`, "integrations", "name") },
+  { field: "integrations[].app", rule: "An inbound integration reaches one of the org's apps.", check: integrationsReachKnownApps },
+  { field: "integrations[].environment", rule: "An inbound integration belongs to one of the org's environments.", check: (spec) => inEnvironments(spec, "integrations") },
+  {
+    field: "integrations[].path",
+    rule: "No two inbound integrations share an app, environment and path.",
+    check: (spec) => duplicates(spec.integrations, (x) => `${x.environment}/${x.app}${x.path}`, (x) => `the route /${x.environment}/${x.app}${x.path}`, "integrations", "path"),
+  },
+  { field: "integrations[].secret", rule: "An integration's secret reference points below <org>/<environment>/ in Secrets Manager.", check: integrationSecretsScopedToThisOrg },
+];

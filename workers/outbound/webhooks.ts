@@ -1,0 +1,80 @@
+import { signStandardWebhook } from "../lib/webhook-signature";
+import { audit, caller, type OutboundEnv } from "./outbound";
+
+/*
+ * Signed webhooks out (property 19). An app names only an event type and its data; the
+ * outbound Worker builds the Standard Webhooks body, signs it with the org's secret (bound here,
+ * never to an app) and sends it to each declared endpoint of the app's environment that lists
+ * the type. The app cannot name a destination, so an undeclared URL is not reachable at all.
+ * Each delivery is audited without the payload.
+ */
+
+export interface WebhookAuditEvent {
+  readonly kind: "webhook.deliver";
+  readonly time: string;
+  readonly org: string;
+  readonly app: string;
+  readonly environment: string;
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly webhook: string;
+  readonly host: string;
+  readonly eventType: string;
+  readonly messageId: string;
+  /** The endpoint's HTTP status, or 0 when it could not be reached. */
+  readonly status: number;
+}
+
+const answer = (code: number, reason: string) => Response.json({ error: reason }, { status: code });
+
+/** `{ "type": "<event type>", "data": <JSON> }` and nothing else, or undefined. */
+function eventOf(text: string): { type: string; data: unknown } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
+  const { type, data, ...rest } = parsed as Record<string, unknown>;
+  if (typeof type !== "string" || data === undefined || Object.keys(rest).length > 0) return undefined;
+  return { type, data };
+}
+
+/** The largest event an app may send, in bytes. */
+const MAX_EVENT_BYTES = 256 * 1024;
+
+export async function sendEvent(request: Request, env: OutboundEnv): Promise<Response> {
+  if (request.method !== "POST" || new URL(request.url).pathname !== "/send") return answer(404, "POST /send is the only call");
+  const text = await request.text();
+  if (text.length > MAX_EVENT_BYTES) return answer(413, "event too large");
+  const event = eventOf(text);
+  if (event === undefined) return answer(400, 'the body must be {"type": "<event type>", "data": <JSON>} and nothing else');
+  const endpoints = (env.SECRETS_CONFIG.webhooks ?? []).filter((w) => w.environment === env.environment && w.events.includes(event.type));
+  if (endpoints.length === 0) return answer(404, `no webhook of environment ${env.environment} takes ${event.type}`);
+  if (env.WEBHOOK_SIGNING_KEY === undefined) throw new Error("the outbound Worker has no webhook signing key");
+  const secret = await env.WEBHOOK_SIGNING_KEY.get();
+  const { actor, correlationId } = await caller(request, env);
+  const messageId = `msg_${crypto.randomUUID()}`;
+  const now = new Date();
+  const body = new TextEncoder().encode(JSON.stringify({ type: event.type, timestamp: now.toISOString(), data: event.data }));
+  const signed = await signStandardWebhook(messageId, now.getTime() / 1000, body, secret);
+  const deliveries = [];
+  for (const endpoint of endpoints) {
+    let status = 0;
+    try {
+      // No redirect is followed: the next hop is not the declared URL.
+      const response = await fetch(endpoint.url, { method: "POST", headers: { "content-type": "application/json", ...signed }, body, redirect: "manual" });
+      status = response.status;
+      await response.body?.cancel();
+    } catch {
+      status = 0;
+    }
+    await audit(env, {
+      kind: "webhook.deliver", time: new Date().toISOString(), org: env.org, app: env.app, environment: env.environment, actor, correlationId,
+      webhook: endpoint.name, host: new URL(endpoint.url).hostname, eventType: event.type, messageId, status,
+    });
+    deliveries.push({ webhook: endpoint.name, status });
+  }
+  return Response.json({ id: messageId, deliveries });
+}
