@@ -56,6 +56,7 @@ describe("prove --local with break-glass on", () => {
     expect(rows.find((r) => /^a change by the break-glass login/.test(r.claim))?.result).toBe("recorded as break-glass:oncall@bgwrite.example");
     expect(statusOf(rows, /is refused once its VALID UNTIL has passed$/)).toEqual(["pass"]);
     expect(statusOf(rows, /^the same login logs in again/)).toEqual(["pass"]);
+    expect(rows.find((r) => /^a break-glass session opened before its VALID UNTIL is ended by the enforcer/.test(r.claim))?.result).toMatch(/^ended (57P01|connection-ended)/);
     // The rest of the posture holds with break-glass on.
     expect(proofs["bgwrite"]!.filter((r) => r.status === "fail")).toEqual([]);
   });

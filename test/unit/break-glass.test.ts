@@ -65,13 +65,16 @@ describe("the break-glass plan", () => {
     }));
   });
 
-  it("puts the break-glass login under the org's lock timeout and enforcer limits while it is on, and only then", () => {
+  it("puts the break-glass login under the org's lock timeout and enforcer limits while it is on, and only then; off, the enforcer records no live grant for it", () => {
+    const limitsRows = (sql: string) => sql.slice(sql.indexOf('INSERT INTO "guardrails"."limits"')).split(";")[0]!;
     const on = planMigrations({ ...baseFacts, breakGlass: { grantee: "oncall@acme.com", reason: "restore billing after incident 42", environment: "prod", access: "read", expiresAt: hoursFromNow(2) } });
     const off = planMigrations(baseFacts);
     expect(on.lockTimeouts.sql).toContain(`'${ROLE}'`);
-    expect(on.guardrails.sql).toContain(`'${ROLE}'`);
+    expect(limitsRows(on.guardrails.sql)).toContain(`'${ROLE}'`);
     expect(off.lockTimeouts.sql).not.toContain(ROLE);
-    expect(off.guardrails.sql).not.toContain(ROLE);
+    expect(limitsRows(off.guardrails.sql)).not.toContain(ROLE);
+    // Off is a row with no grant (break-glass-sessions-sql.ts): any session by that name is ended.
+    expect(off.guardrails.sql).toContain(`VALUES ('${ROLE}', 'acme', (SELECT oid FROM pg_roles WHERE rolname = '${ROLE}'), NULL::text, NULL::timestamptz)`);
   });
 });
 
@@ -247,3 +250,4 @@ describe("postgres-break-glass-bounded", () => {
     expect(await messages(widened)).toEqual([expect.stringMatching(/^postgres-break-glass-bounded: Break-glass role .* needs connectionLimit 1/)]);
   });
 });
+
