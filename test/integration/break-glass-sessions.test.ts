@@ -109,6 +109,39 @@ describe("a break-glass session open when VALID UNTIL passes", () => {
   }, 300_000);
 });
 
+describe("a break-glass grant handed to someone else", () => {
+  let before: Credentials;
+  let after: Credentials;
+  let previousSession: Client;
+  beforeAll(async () => {
+    before = credentialsOf(grantTo(`oncall@${ORG}.example`));
+    previousSession = await openSession(before);
+    expect(await nextStatement(previousSession)).toBeUndefined();
+    const next = grantTo(`sre@${ORG}.example`);
+    await upLocal(next);
+    after = credentialsOf(next);
+  }, 300_000);
+
+  it("has a new password: the previous grantee's is refused (28P01)", async () => {
+    expect(after.password).not.toBe(before.password);
+    expect((await attempt(server, before, DATABASE, ["SELECT 1"])).code).toBe(SQLSTATE.invalidPassword);
+  });
+
+  it("ends the session the previous grantee opened before the change, once the enforcer runs", async () => {
+    expect((await runEnforcer()).code).toBeUndefined();
+    expect(ENDED).toContain(await nextStatement(previousSession));
+  });
+
+  it("leaves a session of the new grant running through the enforcer, and ends it once the recorded grant is newer than the session (control: the rule is the comparison)", async () => {
+    const current = await openSession(after);
+    expect((await runEnforcer()).code).toBeUndefined();
+    expect(await nextStatement(current)).toBeUndefined();
+    const moved = await attempt(server, superuser(), ENFORCER_DATABASE, [`UPDATE guardrails.break__glass SET granted_at = clock_timestamp() WHERE role = '${ROLE}'`, ENFORCER_COMMAND]);
+    expect(moved.code, moved.message).toBeUndefined();
+    expect(ENDED).toContain(await nextStatement(current));
+  });
+});
+
 describe("a break-glass grant switched off", () => {
   it("ends a session opened while it was on, once the enforcer runs", async () => {
     const stack = grantTo(`sre@${ORG}.example`);
