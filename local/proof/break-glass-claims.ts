@@ -156,9 +156,18 @@ export const expiredBreakGlassIsRefused: Claim = async (ctx) => {
   if (found === undefined) return [];
   const { plan, login } = found;
   const role = quoteIdent(plan.name);
-  const original = await attempt(ctx.server, admin(ctx), "postgres", [`SELECT to_json(rolvaliduntil) #>> '{}' AS until FROM pg_roles WHERE rolname = ${literal(plan.name)}`]);
+  const original = await attempt(ctx.server, admin(ctx), "postgres", [
+    `SELECT to_json(rolvaliduntil) #>> '{}' AS until, rolvaliduntil = ${literal(plan.validUntil)}::timestamptz AS declared FROM pg_roles WHERE rolname = ${literal(plan.name)}`]);
   const until = original.rows[0]?.["until"];
-  if (typeof until !== "string") return [{ claim, attempt: "-", result: `no VALID UNTIL on ${plan.name} (${original.code ?? "none set"})`, status: "fail" }];
+  // The login's own expiry, compared exactly with what the spec declares: Postgres refusing a
+  // passed VALID UNTIL (below) says nothing about whether tenantry set the right one.
+  const declared: ClaimResult = {
+    claim: "the break-glass login's VALID UNTIL is exactly the spec's breakGlass.expiresAt",
+    attempt: `${ctx.server.user}: pg_roles.rolvaliduntil of ${plan.name} = ${plan.validUntil}`,
+    result: original.code !== undefined ? `refused ${original.code}` : `VALID UNTIL ${typeof until === "string" ? until : "none"}`,
+    status: original.rows[0]?.["declared"] === true ? "pass" : "fail",
+  };
+  if (typeof until !== "string") return [declared, { claim, attempt: "-", result: `no VALID UNTIL on ${plan.name} (${original.code ?? "none set"})`, status: "fail" }];
   // The provider's admin path moves the expiry a minute into the past and always puts it back;
   // a proof killed in between leaves the login expired early, which fails closed.
   const past = new Date(Date.now() - 60_000).toISOString();
@@ -172,6 +181,7 @@ export const expiredBreakGlassIsRefused: Claim = async (ctx) => {
   }
   const again = await attempt(ctx.server, login, databaseName(ctx.spec.slug), ["SELECT 1"]);
   return [
+    declared,
     expectRefused(claim, `${login.user}: log in with VALID UNTIL ${past}`, refused, INVALID_PASSWORD),
     expectAllowed("the same login logs in again once its declared VALID UNTIL is restored", `${login.user}: log in with VALID UNTIL ${until}`, again),
   ];

@@ -55,6 +55,7 @@ describe("prove --local with break-glass on", () => {
     expect(statusOf(rows, /^a change by the break-glass login is in the ledger under break-glass:<grantee>/)).toEqual(["pass"]);
     expect(rows.find((r) => /^a change by the break-glass login/.test(r.claim))?.result).toBe("recorded as break-glass:oncall@bgwrite.example");
     expect(statusOf(rows, /is refused once its VALID UNTIL has passed$/)).toEqual(["pass"]);
+    expect(statusOf(rows, /^the break-glass login's VALID UNTIL is exactly the spec's breakGlass\.expiresAt$/)).toEqual(["pass"]);
     expect(statusOf(rows, /^the same login logs in again/)).toEqual(["pass"]);
     expect(rows.find((r) => /^a break-glass session opened before its VALID UNTIL is ended by the enforcer/.test(r.claim))?.result).toMatch(/^ended (57P01|connection-ended)/);
     // The rest of the posture holds with break-glass on.
@@ -93,6 +94,8 @@ describe("control: with each guard of the break-glass claims removed", () => {
         SELECT left(coalesce(nullif(btrim(current_setting('tenantry.actor', true)), ''), session_user::text), 256) $fn$`,
       // The recorded grant: revoked in the ledger's table behind the platform's back.
       "UPDATE audit.break_glass_grants SET revoked_at = now() WHERE revoked_at IS NULL",
+      // The expiry: a login that never expires (Postgres would still refuse a passed one).
+      "ALTER ROLE tn_bgwrite_breakglass VALID UNTIL 'infinity'",
     ]);
     expect(removed.code, removed.message).toBeUndefined();
     rows = breakGlassRows(await proveLocal(writer));
@@ -107,6 +110,9 @@ describe("control: with each guard of the break-glass claims removed", () => {
   });
   it("the ledger claim fails on SELECT once the login may read audit.events", () => {
     expect(rows.find((r) => /cannot read or write the audit ledger/.test(r.claim) && r.attempt.includes("SELECT count(*) FROM audit.events"))?.status).toBe("fail");
+  });
+  it("the declared-expiry claim fails once the login's VALID UNTIL is 'infinity'", () => {
+    expect(rows.find((r) => /^the break-glass login's VALID UNTIL is exactly the spec's/.test(r.claim))).toMatchObject({ status: "fail", result: "VALID UNTIL infinity" });
   });
   it("the actor claim fails, naming the actor the login SET, once the actor function honours its SET", () => {
     expect(rows.find((r) => /^a change by the break-glass login/.test(r.claim))).toMatchObject({ status: "fail", result: 'recorded as ["ceo@proof.invalid"]' });
