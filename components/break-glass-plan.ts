@@ -73,3 +73,13 @@ export function planBreakGlass(spec: OrgSpec): BreakGlassPlan | undefined {
     ],
   };
 }
+
+/**
+ * What the login's generated password is kept for: a change to any of these replaces the
+ * password, so every grant (another grantee, environment, access or expiry) gets its own, and the
+ * previous grantee's password stops working with the apply that changes it. Their sessions are
+ * ended by the enforcer (break-glass-sessions-sql.ts).
+ */
+export function breakGlassPasswordKeepers(plan: BreakGlassPlan): Record<string, string> {
+  return { grantee: plan.grantee, environment: plan.environment, access: plan.access, expiresAt: plan.validUntil };
+}

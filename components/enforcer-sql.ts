@@ -3,6 +3,7 @@ import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { ENFORCER } from "../spec/platform-names";
 import { loginRoleNames, superuserSettingDriftSql, superuserSettingSql } from "./role-settings-sql";
 import { refuseForeignSchemaSql } from "./schema-ownership-sql";
+import { breakGlassOffendersSql, breakGlassSessionsDriftSql, breakGlassSessionsSql, breakGlassSessionsTableSql } from "./break-glass-sessions-sql";
 
 /*
  * The guardrail enforcer: a platform function that ends tenant sessions which outlive their
@@ -86,6 +87,7 @@ CREATE TABLE IF NOT EXISTS ${LIMITS} (
   lock_wait_ms integer NOT NULL CHECK (lock_wait_ms > 0)
 );
 REVOKE ALL ON TABLE ${LIMITS} FROM PUBLIC;
+${breakGlassSessionsTableSql()}
 
 -- Ends every session of a limited role that has run a statement, waited for a lock, or sat idle
 -- in a transaction longer than its limit plus ${grace} ms. Judged from the server's own view of
@@ -127,6 +129,16 @@ BEGIN
   LOOP
     IF pg_terminate_backend(offender.pid) THEN
       pid := offender.pid; role := offender.role; breach := offender.breach; limit_ms := offender.limit_ms; elapsed_ms := offender.elapsed_ms;
+      RETURN NEXT;
+    END IF;
+  END LOOP;
+  -- Break-glass sessions outside the org's live grant (break-glass-sessions-sql.ts): expired,
+  -- switched off, or opened before the grant now in force. No limit or elapsed time applies.
+  FOR offender IN
+    SELECT DISTINCT ON (x.pid) x.pid, x.role, x.breach FROM (${breakGlassOffendersSql()}) AS x ORDER BY x.pid
+  LOOP
+    IF pg_terminate_backend(offender.pid) THEN
+      pid := offender.pid; role := offender.role; breach := offender.breach; limit_ms := NULL; elapsed_ms := NULL;
       RETURN NEXT;
     END IF;
   END LOOP;
@@ -196,6 +208,7 @@ export function guardrailsSql(org: GuardrailFacts): string {
     superuserSettingSql(roles, tempFileLimit(org)),
     `DELETE FROM ${LIMITS} WHERE org = ${quoteLiteral(org.slug)};`,
     `INSERT INTO ${LIMITS} (role, org, statement_ms, idle_in_transaction_ms, lock_wait_ms) VALUES\n${rows.join(",\n")};`,
+    breakGlassSessionsSql(org),
   ].join("\n");
 }
 
@@ -212,5 +225,7 @@ UNION
 SELECT r.role FROM unnest(ARRAY[${roles.map(quoteLiteral).join(", ")}]::text[]) AS r(role)
 WHERE NOT EXISTS (SELECT 1 FROM ${LIMITS} l WHERE l.role = r.role AND l.org = ${quoteLiteral(org.slug)}
   AND l.statement_ms = ${org.statementTimeoutMs} AND l.idle_in_transaction_ms = ${org.idleInTransactionTimeoutMs} AND l.lock_wait_ms = ${org.lockTimeoutMs})
+UNION
+${breakGlassSessionsDriftSql(org)}
 ORDER BY 1`;
 }

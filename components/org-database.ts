@@ -4,7 +4,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import type { AclChain } from "./acl-chain";
 import { DATABASE_SETTINGS, planDatabase, planDatabaseAcl, planLoginRoles, type LoginRolePlan } from "./database-plan";
-import { planBreakGlass, type BreakGlassPlan } from "./break-glass-plan";
+import { breakGlassPasswordKeepers, planBreakGlass, type BreakGlassPlan } from "./break-glass-plan";
 import type { MigrationPlan } from "./migration-plan";
 import type { ProviderSettings } from "../spec/provider-settings";
 import { SqlMigration, type MigrationConnection } from "./sql-migration";
@@ -167,12 +167,13 @@ export class OrgDatabase extends pulumi.ComponentResource {
     this.registerOutputs({ databaseName: this.databaseName, ownerRoleName: this.ownerRoleName, passwords: this.passwords });
   }
 
-  private generatedPassword(resourceName: string): pulumi.Output<string> {
+  private generatedPassword(resourceName: string, keepers?: Record<string, string>): pulumi.Output<string> {
     // No special characters: the password ends up in connection URLs, and 40 alphanumerics
     // already carry ~238 bits.
     const generated = new random.RandomPassword(childName(resourceName, "password"), {
       length: 40,
       special: false,
+      ...(keepers === undefined ? {} : { keepers }),
     }, { parent: this });
     return pulumi.secret(generated.result);
   }
@@ -182,7 +183,7 @@ export class OrgDatabase extends pulumi.ComponentResource {
    * refuses the password from then on, whether or not anyone applies again.
    */
   private breakGlassRole(name: string, plan: BreakGlassPlan) {
-    const password = this.generatedPassword(childName(name, "breakglass"));
+    const password = this.generatedPassword(childName(name, "breakglass"), breakGlassPasswordKeepers(plan));
     const resource = new postgresql.Role(childName(name, "breakglass"), {
       name: plan.name,
       login: true,

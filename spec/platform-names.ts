@@ -82,6 +82,8 @@ export const ENFORCER = {
   schema: platformName("guardrails"),
   limits: platformName("limits"),
   enforce: platformName("enforce"),
+  /** Each org's break-glass login and its live grant, as the enforcer judges its sessions by. */
+  breakGlass: platformName("break", "glass"),
   job: platformName("tenantry", "guardrails"),
   /** The local loop's sessions announce this as their application_name. */
   loop: platformName("tenantry", "enforcer"),

@@ -212,9 +212,11 @@ function breakGlassIsGoverned(spec: ParsedSpec, now: Date): RuleProblem[] {
     problems.push({ path: ["breakGlass", "environment"], message: `must be one of environments (${spec.environments.join(", ")})` });
   }
   if (expiresAt !== undefined) {
+    // A time already passed is not refused: it means off (spec.ts plans it so), and refusing it
+    // would block every apply of the org until someone edited the stack file.
     const ahead = Date.parse(expiresAt) - now.getTime();
-    if (!(ahead > 0 && ahead <= BREAK_GLASS_MAX_AHEAD_MS)) {
-      problems.push({ path: ["breakGlass", "expiresAt"], message: "must be a valid time in the future, at most 24 h ahead" });
+    if (!(Number.isFinite(ahead) && ahead <= BREAK_GLASS_MAX_AHEAD_MS)) {
+      problems.push({ path: ["breakGlass", "expiresAt"], message: "must be a valid time at most 24 h ahead (once it has passed, break-glass is planned as off)" });
     }
   }
   return problems;

@@ -164,7 +164,7 @@ const breakGlassSchema = z.strictObject({
       error: "must be an ISO 8601 time with a zone, e.g. 2026-01-31T18:00:00Z",
     })
     .optional()
-    .describe("When the emergency access ends: an ISO 8601 time with a zone, in the future and at most 24 h ahead. It becomes the login's VALID UNTIL, so the password stops working then."),
+    .describe("When the emergency access ends: an ISO 8601 time with a zone, at most 24 h ahead. It becomes the login's VALID UNTIL, so the password stops working then; once it has passed, break-glass is planned as off (the next apply drops the login, with a warning from validate and up)."),
   environment: environmentSlug
     .optional()
     .describe("The one environment the break-glass login reaches: one of environments. It gets no schema of any other environment."),
@@ -291,7 +291,8 @@ export type IntegrationSpec = OrgSpec["integrations"][number];
 export type Offboarding = NonNullable<OrgSpec["offboarding"]>;
 
 export type BreakGlass =
-  | { readonly enabled: false }
+  /** Off; `expired` when the spec enables it with an expiry already passed, which means off. */
+  | { readonly enabled: false; readonly expired?: { readonly grantee: string; readonly expiresAt: string } }
   | {
     readonly enabled: true; readonly grantee: string; readonly reason: string; readonly expiresAt: string;
     readonly environment: string; readonly access: BreakGlassAccess;
@@ -313,15 +314,25 @@ export function parseOrgSpec(input: unknown, options: ParseOptions): OrgSpec {
     error: fallbackMessage,
   });
   if (!result.success) throw new SpecError(problemsFromZod(result.error, ORG_CONFIG_KEY, schema));
-  return { ...result.data, breakGlass: narrowBreakGlass(result.data.breakGlass) };
+  return { ...result.data, breakGlass: narrowBreakGlass(result.data.breakGlass, options.now) };
 }
 
 /** The cross-field rules have already required every field of an enabled break-glass. */
-function narrowBreakGlass(raw: ParsedSpec["breakGlass"]): BreakGlass {
+function narrowBreakGlass(raw: ParsedSpec["breakGlass"], now: Date): BreakGlass {
   const { enabled, grantee, reason, expiresAt, environment, access } = raw;
   if (!enabled) return { enabled: false };
   if (grantee === undefined || reason === undefined || expiresAt === undefined || environment === undefined || access === undefined) {
     throw new Error("unreachable: break-glass fields are checked by spec-rules");
   }
+  // Passing the expiry leaves a role that cannot log in; the next apply drops it (issue 16).
+  if (Date.parse(expiresAt) <= now.getTime()) return { enabled: false, expired: { grantee, expiresAt } };
   return { enabled, grantee, reason, expiresAt, environment, access };
+}
+
+/** What `validate` and `up` say about a spec they accept but plan differently from how it reads. */
+export function specWarnings(spec: OrgSpec): string[] {
+  const { breakGlass } = spec;
+  if (breakGlass.enabled || breakGlass.expired === undefined) return [];
+  return [`warning: tenantry:org.breakGlass.expiresAt (${breakGlass.expired.expiresAt}) has passed: break-glass for ${breakGlass.expired.grantee} is planned as off, ` +
+    "so the next apply drops its login and grants and the ledger records the revocation; set enabled: false to say so"];
 }

@@ -5,6 +5,7 @@ import type { LocalStack, UpResult } from "../../local/up";
 import type { StackProof } from "../render-proof";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { withLocalSession } from "../local-session";
+import { specWarnings } from "../../spec/spec";
 
 /*
  * The embedded default: `up --local`, `prove --local` and `down --local`. They never touch a
@@ -66,6 +67,7 @@ export async function up(stacks: string[], options: UpOptions, projectDir: strin
     const loaded = stacks.map((stack) => loadLocalStack(projectDir, stack));
     for (const stack of loaded) {
       const started = Date.now();
+      for (const warning of specWarnings(stack.tenant.spec)) console.warn(`${stack.stackFile.stack}: ${warning}`);
       const result = await upLocal(stack, { signal, onLeftovers });
       if (stack === loaded[0]) {
         console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, stack.paths.dataDir)}`);

@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { specWarnings } from "../../spec/spec";
 import { tenantStackFromConfig } from "../../spec/stack-config";
 import { readStackFile, resolveStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
@@ -13,5 +14,6 @@ export function validate(stackOrPath: string, projectDir: string): number {
       `apps ${spec.apps.length}, secret references ${spec.secrets.length}` +
       (spec.offboarding === undefined ? "" : `; marked for offboarding (requested by ${spec.offboarding.requestedBy})`),
   );
+  for (const warning of specWarnings(spec)) console.warn(`${stackFile.stack}: ${warning}`);
   return EXIT_OK;
 }

@@ -1,7 +1,8 @@
 import { BREAK_GLASS_ACTOR_PREFIX, BREAK_GLASS_GRANTS } from "../../components/break-glass-ledger-sql";
 import { planBreakGlass, type BreakGlassPlan } from "../../components/break-glass-plan";
+import { ENFORCER_COMMAND } from "../../components/enforcer-sql";
 import { databaseName, orgRoleName, quoteIdent, quoteLiteral as literal } from "../../spec/naming";
-import { attempt, attemptEach, type Credentials } from "../attempt";
+import { attempt, attemptEach, connectAs, type Credentials, type Outcome } from "../attempt";
 import { createOrUpdateGrant } from "../provider-sql/grant";
 import { credentialsOf, expectAllowed, expectRefused, SQLSTATE, type Claim, type ClaimResult, type ProofContext } from "./claim";
 import { firstSchema, proofTable } from "./privilege-claims";
@@ -155,9 +156,18 @@ export const expiredBreakGlassIsRefused: Claim = async (ctx) => {
   if (found === undefined) return [];
   const { plan, login } = found;
   const role = quoteIdent(plan.name);
-  const original = await attempt(ctx.server, admin(ctx), "postgres", [`SELECT to_json(rolvaliduntil) #>> '{}' AS until FROM pg_roles WHERE rolname = ${literal(plan.name)}`]);
+  const original = await attempt(ctx.server, admin(ctx), "postgres", [
+    `SELECT to_json(rolvaliduntil) #>> '{}' AS until, rolvaliduntil = ${literal(plan.validUntil)}::timestamptz AS declared FROM pg_roles WHERE rolname = ${literal(plan.name)}`]);
   const until = original.rows[0]?.["until"];
-  if (typeof until !== "string") return [{ claim, attempt: "-", result: `no VALID UNTIL on ${plan.name} (${original.code ?? "none set"})`, status: "fail" }];
+  // The login's own expiry, compared exactly with what the spec declares: Postgres refusing a
+  // passed VALID UNTIL (below) says nothing about whether tenantry set the right one.
+  const declared: ClaimResult = {
+    claim: "the break-glass login's VALID UNTIL is exactly the spec's breakGlass.expiresAt",
+    attempt: `${ctx.server.user}: pg_roles.rolvaliduntil of ${plan.name} = ${plan.validUntil}`,
+    result: original.code !== undefined ? `refused ${original.code}` : `VALID UNTIL ${typeof until === "string" ? until : "none"}`,
+    status: original.rows[0]?.["declared"] === true ? "pass" : "fail",
+  };
+  if (typeof until !== "string") return [declared, { claim, attempt: "-", result: `no VALID UNTIL on ${plan.name} (${original.code ?? "none set"})`, status: "fail" }];
   // The provider's admin path moves the expiry a minute into the past and always puts it back;
   // a proof killed in between leaves the login expired early, which fails closed.
   const past = new Date(Date.now() - 60_000).toISOString();
@@ -171,7 +181,59 @@ export const expiredBreakGlassIsRefused: Claim = async (ctx) => {
   }
   const again = await attempt(ctx.server, login, databaseName(ctx.spec.slug), ["SELECT 1"]);
   return [
+    declared,
     expectRefused(claim, `${login.user}: log in with VALID UNTIL ${past}`, refused, INVALID_PASSWORD),
     expectAllowed("the same login logs in again once its declared VALID UNTIL is restored", `${login.user}: log in with VALID UNTIL ${until}`, again),
   ];
+};
+
+/** Until the server no longer lists `pid`: the login has one connection, and a session just ended can hold it a moment. */
+async function untilGone(ctx: ProofContext, pid: unknown): Promise<void> {
+  for (let tries = 0; tries < 50; tries += 1) {
+    const seen = await attempt(ctx.server, admin(ctx), "postgres", [`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${Number(pid)}`]);
+    if (seen.rows[0]?.["n"] === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export const expiredBreakGlassSessionEnds: Claim = async (ctx) => {
+  const claim = "a break-glass session opened before its VALID UNTIL is ended by the enforcer once that has passed";
+  const found = breakGlassOf(ctx);
+  if (found === undefined) return [];
+  const { plan, login } = found;
+  const role = quoteIdent(plan.name);
+  const session = connectAs(ctx.server, login, databaseName(ctx.spec.slug));
+  session.on("error", () => undefined);
+  const past = new Date(Date.now() - 60_000).toISOString();
+  let opened: Outcome;
+  let after: Outcome = { code: "not attempted", message: undefined, rows: [] };
+  let pid: unknown;
+  try {
+    try {
+      await session.connect();
+      pid = (await session.query("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
+      opened = { code: undefined, message: undefined, rows: [] };
+    } catch (error) {
+      opened = { code: (error as { code?: string }).code ?? "connection-error", message: String(error), rows: [] };
+    }
+    if (opened.code !== undefined) return [{ claim, attempt: `${login.user}: log in`, result: `could not log in: ${opened.code}`, status: "fail" }];
+    const moved = await attempt(ctx.server, admin(ctx), "postgres", [`ALTER ROLE ${role} VALID UNTIL ${literal(past)}`, ENFORCER_COMMAND]);
+    if (moved.code !== undefined) return [{ claim, attempt: "-", result: `could not expire the login or run the enforcer: ${moved.code} (${moved.message ?? ""})`, status: "fail" }];
+    try {
+      await session.query("SELECT 1");
+      after = { code: undefined, message: undefined, rows: [] };
+    } catch (error) {
+      after = { code: (error as { code?: string }).code ?? "connection-ended", message: (error as Error).message, rows: [] };
+    }
+  } finally {
+    await session.end().catch(() => undefined);
+    await attempt(ctx.server, admin(ctx), "postgres", [`ALTER ROLE ${role} VALID UNTIL ${literal(plan.validUntil)}`]);
+    if (pid !== undefined) await untilGone(ctx, pid);
+  }
+  const ended = after.code === SQLSTATE.adminShutdown || after.code === "connection-ended";
+  return [{
+    claim, attempt: `${login.user}: open a session; ${ctx.server.user}: VALID UNTIL ${past}, run the enforcer; ${login.user}: SELECT 1 in that session`,
+    result: ended ? `ended ${after.code}${after.code === "connection-ended" ? ` (${after.message ?? ""})` : ""}` : after.code === undefined ? "the session ran on" : `refused ${after.code}`,
+    status: ended ? "pass" : "fail",
+  }];
 };

@@ -4,7 +4,7 @@ import {
   ownersCannotSwitchAuditingOff, publicHoldsNothingOnTheLedger, tablesAreCoveredWithoutAStep,
 } from "./audit-claims";
 import { auditTriggersKeepTheirShape, ledgerFunctionsOutOfTenantReach } from "./audit-integrity-claims";
-import { breakGlassChangesCarryItsActor, breakGlassIsOffOrRecorded, breakGlassReachesOnlyItsScope, expiredBreakGlassIsRefused } from "./break-glass-claims";
+import { breakGlassChangesCarryItsActor, breakGlassIsOffOrRecorded, breakGlassReachesOnlyItsScope, expiredBreakGlassIsRefused, expiredBreakGlassSessionEnds } from "./break-glass-claims";
 import type { ClaimResult, ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { applicationEventsStayInTheirEnvironment, ledgerReadsStayInTheirEnvironment, ledgerSegregationCannotBeSwitchedOff } from "./ledger-segregation-claims";
@@ -57,6 +57,7 @@ const CLAIMS = [
   breakGlassReachesOnlyItsScope,
   breakGlassChangesCarryItsActor,
   expiredBreakGlassIsRefused,
+  expiredBreakGlassSessionEnds,
 ];
 
 export interface ProveOptions {

@@ -55,7 +55,9 @@ describe("prove --local with break-glass on", () => {
     expect(statusOf(rows, /^a change by the break-glass login is in the ledger under break-glass:<grantee>/)).toEqual(["pass"]);
     expect(rows.find((r) => /^a change by the break-glass login/.test(r.claim))?.result).toBe("recorded as break-glass:oncall@bgwrite.example");
     expect(statusOf(rows, /is refused once its VALID UNTIL has passed$/)).toEqual(["pass"]);
+    expect(statusOf(rows, /^the break-glass login's VALID UNTIL is exactly the spec's breakGlass\.expiresAt$/)).toEqual(["pass"]);
     expect(statusOf(rows, /^the same login logs in again/)).toEqual(["pass"]);
+    expect(rows.find((r) => /^a break-glass session opened before its VALID UNTIL is ended by the enforcer/.test(r.claim))?.result).toMatch(/^ended (57P01|connection-ended)/);
     // The rest of the posture holds with break-glass on.
     expect(proofs["bgwrite"]!.filter((r) => r.status === "fail")).toEqual([]);
   });
@@ -77,6 +79,7 @@ describe("prove --local with break-glass on", () => {
 
 describe("control: with each guard of the break-glass claims removed", () => {
   let rows: ClaimResult[];
+  let readRows: ClaimResult[];
   beforeAll(async () => {
     const superuser = { user: server.user, password: server.password };
     const removed = await attempt(server, superuser, "tn_bgwrite", [
@@ -92,9 +95,20 @@ describe("control: with each guard of the break-glass claims removed", () => {
         SELECT left(coalesce(nullif(btrim(current_setting('tenantry.actor', true)), ''), session_user::text), 256) $fn$`,
       // The recorded grant: revoked in the ledger's table behind the platform's back.
       "UPDATE audit.break_glass_grants SET revoked_at = now() WHERE revoked_at IS NULL",
+      // The expiry: a login that never expires (Postgres would still refuse a passed one).
+      "ALTER ROLE tn_bgwrite_breakglass VALID UNTIL 'infinity'",
+      // The ledger's writes: the grant table and the events table, granted outright.
+      "GRANT UPDATE ON audit.break_glass_grants TO tn_bgwrite_breakglass",
+      "GRANT INSERT ON audit.events TO tn_bgwrite_breakglass",
+      // INSERT alone is still refused by the ledger's row-level security: a policy that admits the login too.
+      "CREATE POLICY proof_control_insert ON audit.events FOR INSERT TO tn_bgwrite_breakglass WITH CHECK (true)",
     ]);
     expect(removed.code, removed.message).toBeUndefined();
     rows = breakGlassRows(await proveLocal(writer));
+    // The read login, made a member of its environment's runtime role (which writes there).
+    const widened = await attempt(server, superuser, "tn_bgread", ["GRANT tn_bgread_prod_runtime TO tn_bgread_breakglass"]);
+    expect(widened.code, widened.message).toBeUndefined();
+    readRows = breakGlassRows(await proveLocal(reader));
   }, 300_000);
 
   it("the grant claim fails once the live grant is gone", () => expect(statusOf(rows, /^the break-glass grant is in the ledger/)).toEqual(["fail"]));
@@ -106,6 +120,18 @@ describe("control: with each guard of the break-glass claims removed", () => {
   });
   it("the ledger claim fails on SELECT once the login may read audit.events", () => {
     expect(rows.find((r) => /cannot read or write the audit ledger/.test(r.claim) && r.attempt.includes("SELECT count(*) FROM audit.events"))?.status).toBe("fail");
+  });
+  it("the declared-expiry claim fails once the login's VALID UNTIL is 'infinity'", () => {
+    expect(rows.find((r) => /^the break-glass login's VALID UNTIL is exactly the spec's/.test(r.claim))).toMatchObject({ status: "fail", result: "VALID UNTIL infinity" });
+  });
+  it("the ledger claim fails on UPDATE of the grants table once the login may UPDATE it", () => {
+    expect(rows.find((r) => /cannot read or write the audit ledger/.test(r.claim) && r.attempt.includes("UPDATE audit.break_glass_grants"))?.status).toBe("fail");
+  });
+  it("the ledger claim fails on INSERT INTO audit.events once the login may insert there (privilege and row-level security policy)", () => {
+    expect(rows.find((r) => /cannot read or write the audit ledger/.test(r.claim) && r.attempt.includes("INSERT INTO audit.events"))?.status).toBe("fail");
+  });
+  it("the read claim fails on every write once the read login is a member of the environment's runtime role", () => {
+    expect(readRows.filter((r) => /with access read cannot write there$/.test(r.claim)).map((r) => r.status)).toEqual(["fail", "fail", "fail"]);
   });
   it("the actor claim fails, naming the actor the login SET, once the actor function honours its SET", () => {
     expect(rows.find((r) => /^a change by the break-glass login/.test(r.claim))).toMatchObject({ status: "fail", result: 'recorded as ["ceo@proof.invalid"]' });

@@ -43,7 +43,7 @@ describe("break-glass on the embedded server", () => {
 });
 
 describe("a break-glass login past its expiry", () => {
-  it("is refused at login (28P01) once VALID UNTIL passes, with no apply in between, and a later apply with break-glass off drops it", async () => {
+  it("is refused at login (28P01) once VALID UNTIL passes, with no apply in between, and a later apply of the same spec drops exactly it, recording the revocation", async () => {
     const org = { slug: "lima", tier: "production", environments: ["prod"], workspaces: [{ slug: "web" }], claimedDomains: ["lima.example"] };
     const expiresAt = new Date(Date.now() + 12_000).toISOString();
     const stack = localStack(writeStackFile({ ...org, breakGlass: { enabled: true, grantee: "oncall@lima.example", reason: "near expiry on purpose", expiresAt, environment: "prod", access: "read" } }), "lima");
@@ -55,8 +55,17 @@ describe("a break-glass login past its expiry", () => {
     expect((await attempt(server, login, "tn_lima", ["SELECT 1"])).code).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(expiresAt) - Date.now() + 500)));
     expect((await attempt(server, login, "tn_lima", ["SELECT 1"])).code).toBe(SQLSTATE.invalidPassword);
-    const dropped = await upLocal(localStack(writeStackFile({ ...org, breakGlass: { enabled: false } }), "lima"));
-    expect(dropped.changes.filter((c) => c.kind === "delete").every((c) => c.kind === "delete" && c.previous.name.includes("breakglass"))).toBe(true);
+    // The stack file still says enabled: true; its expiry has passed, which means off (no edit, no refusal).
+    const dropped = await upLocal(stack);
+    const deleted = dropped.changes.flatMap((c) => (c.kind === "delete" ? [c.previous] : []));
+    expect(deleted.every((r) => r.name.includes("breakglass"))).toBe(true);
+    expect(deleted.map((r) => r.type).sort()).toEqual(["postgresql:index/grant:Grant", "postgresql:index/grant:Grant", "postgresql:index/grant:Grant", "postgresql:index/grant:Grant",
+      "postgresql:index/role:Role", "random:index/randomPassword:RandomPassword"]);
+    expect(dropped.changes.filter((c) => c.kind !== "delete").map((c) => ("desired" in c ? c.desired.inputs["migration"] : c.previous.name)).sort())
+      .toEqual(["lima-audit-ledger", "lima-guardrails", "lima-lock-timeouts"]);
     expect((await asSuperuser(stack, "postgres", "SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'tn_lima_breakglass'")).rows).toEqual([{ n: 0 }]);
+    const ledger = await asSuperuser(stack, "tn_lima", "SELECT count(*) FILTER (WHERE revoked_at IS NULL)::int AS live, count(*)::int AS recorded FROM audit.break_glass_grants");
+    expect(ledger.rows).toEqual([{ live: 0, recorded: 1 }]);
+    expect((await upLocal(stack)).changes).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planBreakGlass } from "../../components/break-glass-plan";
+import { breakGlassPasswordKeepers, planBreakGlass } from "../../components/break-glass-plan";
 import { planMigrations } from "../../components/migration-plan";
 import { COMPONENT_TYPES } from "../../components/type-tokens";
 import { isSecretValue, type RegisteredResource } from "../../harness/recording-monitor";
@@ -65,13 +65,16 @@ describe("the break-glass plan", () => {
     }));
   });
 
-  it("puts the break-glass login under the org's lock timeout and enforcer limits while it is on, and only then", () => {
+  it("puts the break-glass login under the org's lock timeout and enforcer limits while it is on, and only then; off, the enforcer records no live grant for it", () => {
+    const limitsRows = (sql: string) => sql.slice(sql.indexOf('INSERT INTO "guardrails"."limits"')).split(";")[0]!;
     const on = planMigrations({ ...baseFacts, breakGlass: { grantee: "oncall@acme.com", reason: "restore billing after incident 42", environment: "prod", access: "read", expiresAt: hoursFromNow(2) } });
     const off = planMigrations(baseFacts);
     expect(on.lockTimeouts.sql).toContain(`'${ROLE}'`);
-    expect(on.guardrails.sql).toContain(`'${ROLE}'`);
+    expect(limitsRows(on.guardrails.sql)).toContain(`'${ROLE}'`);
     expect(off.lockTimeouts.sql).not.toContain(ROLE);
-    expect(off.guardrails.sql).not.toContain(ROLE);
+    expect(limitsRows(off.guardrails.sql)).not.toContain(ROLE);
+    // Off is a row with no grant (break-glass-sessions-sql.ts): any session by that name is ended.
+    expect(off.guardrails.sql).toContain(`VALUES ('${ROLE}', 'acme', (SELECT oid FROM pg_roles WHERE rolname = '${ROLE}'), NULL::text, NULL::timestamptz)`);
   });
 });
 
@@ -245,5 +248,38 @@ describe("postgres-break-glass-bounded", () => {
     const run = await runOrg(orgWithBreakGlass("prod", "read"));
     const widened = run.resources.map((r) => (input(r, "name") === ROLE && r.type === TYPES.role ? { ...r, inputs: { ...r.inputs, connectionLimit: 5 } } : r));
     expect(await messages(widened)).toEqual([expect.stringMatching(/^postgres-break-glass-bounded: Break-glass role .* needs connectionLimit 1/)]);
+  });
+});
+
+describe("the break-glass password", () => {
+  const randomPassword = "random:index/randomPassword:RandomPassword";
+  const passwordOf = (run: ProgramRun) => {
+    const found = run.resources.filter((r) => r.type === randomPassword && /breakglass/.test(r.name));
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it("is kept for exactly the grant: another grantee, environment, access or expiry changes its keepers, the reason does not", () => {
+    const grant = fc.record({
+      grantee: fc.constantFrom("oncall@acme.com", "sre@acme.com"), environment: fc.constantFrom(...ENVS),
+      access: fc.constantFrom<BreakGlassAccess>("read", "write"), hours: fc.integer({ min: 1, max: 23 }), reason: fc.constantFrom("incident 42", "incident 43"),
+    });
+    const planOf = (g: { grantee: string; environment: string; access: BreakGlassAccess; hours: number; reason: string }) => planBreakGlass(parseOrgSpec(
+      { ...validOrgInput(), breakGlass: { enabled: true, grantee: g.grantee, reason: g.reason, expiresAt: new Date(Date.UTC(2030, 0, 1, g.hours)).toISOString(), environment: g.environment, access: g.access } },
+      { now: new Date(Date.UTC(2030, 0, 1)) }))!;
+    fc.assert(fc.property(grant, grant, (a, b) => {
+      const sameGrant = a.grantee === b.grantee && a.environment === b.environment && a.access === b.access && a.hours === b.hours;
+      expect(JSON.stringify(breakGlassPasswordKeepers(planOf(a))) === JSON.stringify(breakGlassPasswordKeepers(planOf(b)))).toBe(sameGrant);
+    }));
+  });
+
+  it("is registered with the grant's keepers, so a changed grantee replaces it (and no other login's password)", async () => {
+    const before = await runOrg(orgWithBreakGlass("prod", "write"));
+    const input2 = orgWithBreakGlass("prod", "write");
+    const after = await runOrg({ ...input2, breakGlass: { ...(input2["breakGlass"] as object), grantee: "someone-else@acme.com" } });
+    expect(input(passwordOf(before), "keepers")).toMatchObject({ grantee: "oncall@acme.com", environment: "prod", access: "write" });
+    expect(input(passwordOf(after), "keepers")).toMatchObject({ grantee: "someone-else@acme.com" });
+    const others = (run: ProgramRun) => run.resources.filter((r) => r.type === randomPassword && !/breakglass/.test(r.name)).map((r) => JSON.stringify(r.inputs));
+    expect(others(after)).toEqual(others(before));
   });
 });

@@ -8,7 +8,7 @@ import { runPolicies } from "../../harness/run-policies";
 import type { ProgramRun } from "../../harness/run-program";
 import { TENANTRY_POLICIES } from "../../policies/all";
 import { QUOTA_BOUNDS } from "../../spec/quota-bounds";
-import { environmentRoleName, quoteIdent } from "../../spec/naming";
+import { environmentRoleName, orgRoleName, quoteIdent } from "../../spec/naming";
 import { parseOrgSpec } from "../../spec/spec";
 import { runOrg } from "../helpers/program";
 import { NOW, PROVIDER_CONFIG, validOrgInput } from "../helpers/spec-builder";
@@ -45,7 +45,11 @@ describe("the guardrails migration of an org", () => {
   it("replaces only its own org's rows in the enforcer's table", () => {
     fc.assert(fc.property(facts, (org) => {
       const deletes = guardrailsSql(org).split("\n").filter((line) => line.startsWith("DELETE"));
-      expect(deletes).toEqual([`DELETE FROM "guardrails"."limits" WHERE org = '${org.slug}';`]);
+      // The limits, and (break-glass-sessions-sql.ts) a break-glass row of the org under another role name.
+      expect(deletes).toEqual([
+        `DELETE FROM "guardrails"."limits" WHERE org = '${org.slug}';`,
+        `DELETE FROM "guardrails"."break__glass" WHERE org = '${org.slug}' AND role <> '${orgRoleName(org.slug, "breakglass")}';`,
+      ]);
     }));
   });
 

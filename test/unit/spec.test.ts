@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseOrgSpec } from "../../spec/spec";
+import fc from "fast-check";
+import { planBreakGlass } from "../../components/break-glass-plan";
+import { parseOrgSpec, specWarnings } from "../../spec/spec";
 import { SpecError } from "../../spec/spec-errors";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
 
@@ -45,6 +47,21 @@ describe("the org spec accepts", () => {
     const org = validOrgInput();
     org["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt: hoursFromNow(23), environment: "prod", access: "read" };
     expect(parse(org).breakGlass).toEqual({ enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt: hoursFromNow(23), environment: "prod", access: "read" });
+  });
+
+  it("a break-glass grant whose expiry has passed, planned as off and said so in a warning naming breakGlass.expiresAt, for any time passed", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 10 * 365 * 24 * 3_600 }), (secondsAgo) => {
+      const expiresAt = new Date(NOW.getTime() - secondsAgo * 1000).toISOString();
+      const org = { ...validOrgInput(), breakGlass: { enabled: true, grantee: "oncall@acme.com", reason: "restore billing after incident 42", expiresAt, environment: "prod", access: "read" } };
+      const spec = parse(org);
+      expect(spec.breakGlass).toEqual({ enabled: false, expired: { grantee: "oncall@acme.com", expiresAt } });
+      expect(planBreakGlass(spec)).toBeUndefined();
+      expect(specWarnings(spec)).toEqual([expect.stringMatching(/^warning: tenantry:org\.breakGlass\.expiresAt \(.+\) has passed: break-glass for oncall@acme\.com is planned as off/)]);
+    }));
+    // Control: an expiry one second ahead is a live grant, with no warning.
+    const live = parse({ ...validOrgInput(), breakGlass: { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: new Date(NOW.getTime() + 1000).toISOString(), environment: "prod", access: "read" } });
+    expect(live.breakGlass.enabled).toBe(true);
+    expect(specWarnings(live)).toEqual([]);
   });
 
   it("an offboarding marker naming who asked and why, with or without a ticket", () => {
@@ -182,10 +199,7 @@ describe("the org spec refuses, naming the field", () => {
     ]],
     ["break-glass expiring more than 24 h ahead", (o) => {
       o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(25), environment: "prod", access: "read" };
-    }, ["tenantry:org.breakGlass.expiresAt must be a valid time in the future, at most 24 h ahead"]],
-    ["break-glass that has already expired", (o) => {
-      o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(-1), environment: "prod", access: "read" };
-    }, ["tenantry:org.breakGlass.expiresAt must be a valid time in the future, at most 24 h ahead"]],
+    }, ["tenantry:org.breakGlass.expiresAt must be a valid time at most 24 h ahead (once it has passed, break-glass is planned as off)"]],
     ["break-glass in an environment the org does not have", (o) => {
       o["breakGlass"] = { enabled: true, grantee: "oncall@acme.com", reason: "restore billing data", expiresAt: hoursFromNow(2), environment: "staging", access: "read" };
     }, ["tenantry:org.breakGlass.environment must be one of environments (dev, test, prod)"]],
