@@ -59,7 +59,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { field: "claimedDomains[]", rule: `No claimed domain is a public mail provider (${[...PUBLIC_MAIL_DOMAINS].join(", ")}) or a name under one.`, check: noPublicMailDomains, inSchema: "not one of these" },
   { field: "sso.enforce", rule: "SSO is enforced only for an org that claims at least one domain.", check: ssoNeedsClaimedDomains },
   { field: "sso.values[]", rule: `With claim amr, no value is a method RFC 8176 registers (${AMR_METHODS.join(", ")}): a password login can carry those.`, check: ssoValuesSayMoreThanAMethod },
-  { field: "breakGlass.*", rule: "Break-glass fields are all present when enabled and all absent when not; the grantee is in one of claimedDomains; the environment is one of environments; the expiry is in the future and at most 24 h ahead.", check: breakGlassIsGoverned },
+  { field: "breakGlass.*", rule: "Break-glass fields are all present when enabled and all absent when not; the grantee is in one of claimedDomains; the environment is one of environments; the expiry is at most 24 h ahead (once it has passed, break-glass is planned as off).", check: breakGlassIsGoverned },
   { field: "roles[].name", rule: "Each custom role is listed once.", check: (spec) => duplicates(spec.roles, (r) => r.name, (r) => `role ${r.name}`, "roles", "name") },
   { field: "edge, edge.operator.*", rule: "An org with apps or secrets has an edge, and its operator issuer and audience differ from its identity provider's.", check: edgeWhereAppsRun },
   { field: "breakGlass.enabled", rule: "Break-glass is off while the org is marked for offboarding.", check: noBreakGlassWhileOffboarding },

@@ -63,7 +63,7 @@ const REFUSED_BEYOND_THE_SCHEMA: Record<string, string> = {
   "app-in-unknown-workspace": "apps[].workspace must name one of workspaces (two fields)",
   "app-user-outside-claimed-domains": "apps[].access.users[] must be in claimedDomains (two fields)",
   "apps-without-an-edge": "edge is required when there are apps (two fields)",
-  "break-glass-expired": "breakGlass.expiresAt against the clock",
+  "break-glass-too-long": "breakGlass.expiresAt against the clock (more than 24 h ahead)",
   "break-glass-outside-claimed-domains": "breakGlass.grantee must be in claimedDomains (two fields)",
   "break-glass-without-expiry": "breakGlass fields required when enabled is true (two fields)",
   "connections-below-environment-needs": "quotas.maxConnections against the number of environments (two fields)",
