@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { grant, list, revoke } from "../../cli/commands/operators";
+import type { D1Database } from "../../workers/lib/bindings";
 import { d1Store, grantOperator, listOperators, revokeOperator, type AllowlistStore } from "../../local/operator-allowlist";
 import { startOperatorGateway, type LocalGateway } from "../../local/operator-gateway";
 import { DELETE_ENTRY_SQL, LIST_ENTRIES_SQL, UPSERT_ENTRY_SQL, type AllowlistStatement } from "../../workers/lib/operator-allowlist-sql";
@@ -29,6 +30,8 @@ interface Received { method: string; path: string; authorization: string | undef
 let gateway: LocalGateway;
 let server: Server;
 let apiBase: string;
+/** One binding proxy for the whole file: the stand-in and the assertions share it, never a fresh one per read. */
+let db: D1Database;
 const received: Received[] = [];
 
 async function bodyOf(request: IncomingMessage): Promise<string> {
@@ -42,7 +45,7 @@ const envelope = (status: number, body: object) => ({ status, body: JSON.stringi
 
 beforeAll(async () => {
   gateway = await startOperatorGateway();
-  const db = await gateway.allowlist();
+  db = await gateway.allowlist();
   server = createServer((request, response) => {
     void (async () => {
       const text = await bodyOf(request);
@@ -56,7 +59,11 @@ beforeAll(async () => {
           (error: unknown) => envelope(400, { success: false, errors: [{ code: 7500, message: String(error) }], result: [] }),
         );
       response.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body);
-    })();
+    })().catch((error: unknown) => {
+      // The stand-in itself failed: answer, so the command fails at once instead of waiting forever.
+      if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
+      response.end(JSON.stringify({ success: false, errors: [{ code: 0, message: `stand-in failed: ${String(error)}` }], result: [] }));
+    });
   });
   await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
   apiBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4`;
@@ -107,7 +114,7 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
 
     // The same three operations on the local path, recorded.
     const local: AllowlistStatement[] = [];
-    const store = recording(local, d1Store(await gateway.allowlist()));
+    const store = recording(local, d1Store(db));
     await grantOperator(store, { email: "Remote@Ops.Example", role: "support-write", grantedBy: "lead@ops.example", expiresAt: Date.parse("2099-01-01T00:00:00Z") }, Number(received[0]?.body.params[4]));
     await listOperators(store);
     await revokeOperator(store, "remote@ops.example");
@@ -137,7 +144,7 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
     expect(out).not.toContain("revoked");
     // An expiry sent as text is stored as the integer the gateway compares.
     expect(await grant("brief@ops.example", { ...remote, role: "admin", grantedBy: "lead@ops.example", expiresAt: new Date(Date.now() + 60_000).toISOString() }, REPO_DIR, { apiBase })).toBe(0);
-    const stored = (await listOperators(await gateway.allowlist())).find((e) => e.email === "brief@ops.example");
+    const stored = (await listOperators(db)).find((e) => e.email === "brief@ops.example");
     expect(typeof stored?.expiresAt).toBe("number");
     expect(await operatorStatus("brief@ops.example")).toBe(200);
   });
@@ -152,7 +159,7 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
       received.length = 0;
       capture();
       expect(await grant(email, { ...remote, role: "support-read", grantedBy: grantor }, REPO_DIR, { apiBase })).toBe(0);
-      const row = (await listOperators(await gateway.allowlist())).find((e) => e.email === email.toLowerCase());
+      const row = (await listOperators(db)).find((e) => e.email === email.toLowerCase());
       expect([row?.email, row?.grantedBy]).toEqual([email.toLowerCase(), grantor]);
       expect(await revoke(email, remote, REPO_DIR, { apiBase })).toBe(0);
       expect(received.map((r) => r.body.sql)).toEqual([UPSERT_ENTRY_SQL, DELETE_ENTRY_SQL]);
