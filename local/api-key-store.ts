@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import type { OrgSpec } from "../spec/spec";
 import type { D1Database } from "../workers/lib/bindings";
 import { mintApiKey, type ApiKeyKindName } from "../workers/lib/api-key-format";
 import { apiKeysMigrationSql, insertKeyStatement, keyHashOf, listKeysStatement, revokeKeyStatement } from "../workers/lib/api-key-store-sql";
 import { d1Store, type AllowlistStore } from "./operator-allowlist";
-import { constructInOwnTemporaryFolder } from "./owned-temporary-folder";
+import { startOwnedMiniflare } from "./owned-miniflare";
 
 /*
  * Mint, list and revoke an org's API keys: checked here once against the org spec's slots, then
@@ -66,25 +66,16 @@ export interface LocalKeyStore {
 
 /** The local key store alone (no edge): the D1 the local router binds, persisted in `persistTo`. */
 export async function openLocalKeyStore(persistTo: string): Promise<LocalKeyStore> {
-  const { value: mf, folder } = constructInOwnTemporaryFolder("tenantry-keys-", () => new Miniflare({
+  const { prepared: db, dispose } = await startOwnedMiniflare("tenantry-keys-", {
     workers: [{ name: "keys", modules: true, script: "export default { fetch: () => new Response(null, { status: 404 }) };", d1Databases: { API_KEYS: LOCAL_API_KEYS_DATABASE } }],
     d1Persist: persistTo,
     host: "127.0.0.1",
-  }));
-  const dispose = async () => {
-    try {
-      await mf.dispose();
-    } finally {
-      await folder.remove();
-    }
-  };
-  try {
-    await mf.ready;
-    const db = (await mf.getD1Database("API_KEYS", "keys")) as unknown as D1Database;
-    await migrateApiKeys(db);
-    return { store: d1Store(db), db, dispose };
-  } catch (error) {
-    await dispose();
-    throw error;
-  }
+  }, {
+    prepare: async (running: Miniflare) => {
+      const store = (await running.getD1Database("API_KEYS", "keys")) as unknown as D1Database;
+      await migrateApiKeys(store);
+      return store;
+    },
+  });
+  return { store: d1Store(db), db, dispose };
 }

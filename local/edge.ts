@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { JWTPayload } from "jose";
-import { Miniflare, type WorkerOptions } from "miniflare";
+import type { Miniflare, WorkerOptions } from "miniflare";
 import { ssoClaimsFor } from "./edge-subjects";
 import { edgeTrustOf, outboundConfig, routerConfig, type EdgeTrust } from "../components/edge-config";
 import { parseSecretReference } from "../spec/secret-reference";
@@ -8,7 +8,7 @@ import type { OrgSpec } from "../spec/spec";
 import { scriptName } from "../workers/dispatch/config";
 import { bundleSource, type WorkerName } from "../workers/build";
 import { ephemeralSigningKey, LOCAL_ISSUER, signToken, type SigningKey } from "./identity-key";
-import { constructInOwnTemporaryFolder, withoutNewSignalHandlers } from "./owned-temporary-folder";
+import { startOwnedMiniflare } from "./owned-miniflare";
 import { LOCAL_API_KEYS_DATABASE, migrateApiKeys } from "./api-key-store";
 import type { D1Database } from "../workers/lib/bindings";
 
@@ -189,30 +189,16 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
   ];
   // Workers' console output (the outbound Worker's audit lines) stays out of the CLI's output.
   // workerd's folder goes inside one of ours, so that dispose() can wait until it is deleted.
-  const { value: mf, folder } = withoutNewSignalHandlers(options.callerHandlesSignals === true, () => constructInOwnTemporaryFolder("tenantry-edge-", () => new Miniflare({
+  const apiKeysOf = async (running: Miniflare) => (await running.getD1Database("API_KEYS", "router")) as unknown as D1Database;
+  const { mf, url, dispose } = await startOwnedMiniflare("tenantry-edge-", {
     workers,
     // Loopback only: the edge trusts a key anyone with this folder can sign with.
     host: "127.0.0.1",
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.apiKeysPersistTo === undefined ? {} : { d1Persist: options.apiKeysPersistTo }),
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
-  })));
-  const dispose = async () => {
-    try {
-      await mf.dispose();
-    } finally {
-      await folder.remove();
-    }
-  };
-  let url: URL;
-  const apiKeys = async () => (await mf.getD1Database("API_KEYS", "router")) as unknown as D1Database;
-  try {
-    url = await mf.ready;
-    await migrateApiKeys(await apiKeys());
-  } catch (error) {
-    await dispose();
-    throw error;
-  }
+  }, { callerHandlesSignals: options.callerHandlesSignals === true, prepare: async (running) => migrateApiKeys(await apiKeysOf(running)) });
+  const apiKeys = () => apiKeysOf(mf);
   const worker = async (name: string) => (await mf.getWorker(name)) as unknown as WorkerHandle;
   const services = await worker("shim-services");
 

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { JWTPayload } from "jose";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import type { D1Database } from "../workers/lib/bindings";
 import { bundleSource, type WorkerName } from "../workers/build";
 import type { GatewayConfig } from "../workers/operator-gateway/config";
 import { ephemeralSigningKey, signToken } from "./identity-key";
 import { migrateAllowlist } from "./operator-allowlist";
-import { constructInOwnTemporaryFolder, withoutNewSignalHandlers } from "./owned-temporary-folder";
+import { startOwnedMiniflare } from "./owned-miniflare";
 
 /*
  * The operator gateway in workerd (miniflare), offline: the real gateway bundle, its allowlist
@@ -67,7 +67,8 @@ export async function startOperatorGateway(options: GatewayOptions = {}): Promis
   const identityKey = randomBytes(32).toString("base64url");
   const config: GatewayConfig = { ...trust, algorithms: ["ES256"], jwks: { keys: [provider.publicJwk] } };
 
-  const { value: mf, folder } = withoutNewSignalHandlers(options.callerHandlesSignals === true, () => constructInOwnTemporaryFolder("tenantry-gateway-", () => new Miniflare({
+  const allowlistOf = async (running: Miniflare) => (await running.getD1Database("ALLOWLIST", "operator-gateway")) as unknown as D1Database;
+  const { mf, dispose } = await startOwnedMiniflare("tenantry-gateway-", {
     workers: [
       {
         name: "operator-gateway",
@@ -94,28 +95,14 @@ export async function startOperatorGateway(options: GatewayOptions = {}): Promis
     ...(options.persistTo === undefined ? {} : { d1Persist: options.persistTo }),
     host: "127.0.0.1",
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
-  })));
-  const dispose = async () => {
-    try {
-      await mf.dispose();
-    } finally {
-      await folder.remove();
-    }
-  };
-  try {
-    await mf.ready;
-    await migrateAllowlist((await mf.getD1Database("ALLOWLIST", "operator-gateway")) as unknown as D1Database);
-  } catch (error) {
-    await dispose();
-    throw error;
-  }
+  }, { callerHandlesSignals: options.callerHandlesSignals === true, prepare: async (running) => migrateAllowlist(await allowlistOf(running)) });
   const passThrough = mf.getWorker("bare-pass-through") as unknown as Promise<{ fetch(url: string, init?: RequestInit): Promise<Response> }>;
   const services = (await mf.getWorker("shim-services")) as unknown as { fetch(url: string): Promise<Response> };
   return {
     viaGateway: async (path, init) => (await mf.dispatchFetch(`https://gateway.tenantry.local${path}`, init as never)) as unknown as Response,
     viaPassThrough: async (path, init) => (await passThrough).fetch(`https://console.tenantry.local${path}`, init),
     token: (claims, opts = {}) => signToken(opts.foreignKey === true ? foreign : provider, claims, { issuer: opts.issuer ?? trust.issuer, audience: opts.audience ?? trust.audience, expiresIn: opts.expiresIn ?? "5m" }),
-    allowlist: async () => (await mf.getD1Database("ALLOWLIST", "operator-gateway")) as unknown as D1Database,
+    allowlist: () => allowlistOf(mf),
     auditEvents: async () => (await (await services.fetch("https://audit.tenantry.internal/events")).json()) as Record<string, unknown>[],
     identityKey,
     trust,
