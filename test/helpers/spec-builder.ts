@@ -1,3 +1,5 @@
+import { parseOrgSpec } from "../../spec/spec";
+import { SpecError } from "../../spec/spec-errors";
 /*
  * One happy-path org spec and stack config; each test changes one thing (STYLE.md 8).
  */
@@ -53,4 +55,22 @@ export function stackConfigFor(org: unknown, extra: Record<string, string> = {},
     secretKeys: new Set(secretKeys),
     now: NOW,
   };
+}
+
+/** The messages the org spec is refused with (at NOW), or [] when it is accepted. */
+export function specProblems(org: unknown): string[] {
+  try {
+    parseOrgSpec(org, { now: NOW });
+    return [];
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    return error.problems.map((p) => p.message);
+  }
+}
+
+/** specProblems of an org (the valid one unless `start` says otherwise) after `mutate` changed it. */
+export function problemsAfter(mutate: (org: Record<string, unknown>) => void, start: () => Record<string, unknown> = validOrgInput): string[] {
+  const org = start();
+  mutate(org);
+  return specProblems(org);
 }

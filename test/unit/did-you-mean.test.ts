@@ -6,11 +6,11 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseStackFile, readStackFile, resolveStackFile } from "../../harness/stack-file";
 import { closeEnough, closestName, editDistance } from "../../spec/closest-name";
-import { orgSpecSchema, parseOrgSpec, quotasSchema } from "../../spec/spec";
+import { orgSpecSchema, quotasSchema } from "../../spec/spec";
 import { POSTGRES_KEYS_READ } from "../../spec/provider-settings";
 import { ORG_CONFIG_KEY, SpecError } from "../../spec/spec-errors";
 import { tenantStackFromConfig } from "../../spec/stack-config";
-import { NOW, validOrgInput } from "../helpers/spec-builder";
+import { NOW, specProblems, validOrgInput } from "../helpers/spec-builder";
 
 /*
  * "Did you mean": a slip in a field name or a stack name is answered with the name meant, read
@@ -65,15 +65,7 @@ function expectedAnswer(typo: string, known: readonly string[]): { exactly?: str
   return oneOf.length === 1 ? { exactly: oneOf[0], oneOf } : { oneOf };
 }
 
-function problemsOf(org: Record<string, unknown>): string[] {
-  try {
-    parseOrgSpec(org, { now: NOW });
-    return [];
-  } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    return error.problems.map((p) => p.message);
-  }
-}
+const problemsOf = specProblems;
 
 describe("the closest name", () => {
   it("is suggested for any name one slip away from a known one, a swap of two letters included: that name, unless another is as close", () => {

@@ -1,8 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseOrgSpec } from "../../spec/spec";
-import { SpecError } from "../../spec/spec-errors";
-import { NOW, validOrgInput } from "../helpers/spec-builder";
+import { NOW, problemsAfter, validOrgInput } from "../helpers/spec-builder";
 
 /* `apiKeys` and `apps[].origins`, as the stack-file author who would widen a key's reach would write them. */
 
@@ -22,17 +21,7 @@ function orgWithKeys(): Org {
   return org;
 }
 
-function problemsOf(mutate: (org: Org) => void): string[] {
-  const org = orgWithKeys();
-  mutate(org);
-  try {
-    parseOrgSpec(org, { now: NOW });
-    return [];
-  } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    return error.problems.map((p) => p.message);
-  }
-}
+const problemsOf = (mutate: (org: Org) => void) => problemsAfter(mutate, orgWithKeys);
 
 const slots = (org: Org) => org["apiKeys"] as Org[];
 const apps = (org: Org) => org["apps"] as Org[];

@@ -1,26 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseOrgSpec } from "../../spec/spec";
-import { SpecError } from "../../spec/spec-errors";
 import { PUBLIC_MAIL_DOMAINS } from "../../spec/spec-rules";
 import { IDENTITY_CLAIMS, NOT_SIGN_IN_CLAIMS } from "../../spec/sso-spec";
-import { NOW, validOrgInput } from "../helpers/spec-builder";
+import { NOW, problemsAfter, validOrgInput } from "../helpers/spec-builder";
 
 /* `sso` in the org spec, as the stack-file author who would switch the guard off would write it. */
 
 type Org = Record<string, unknown>;
 
-function problemsOf(mutate: (org: Org) => void): string[] {
-  const org = validOrgInput();
-  mutate(org);
-  try {
-    parseOrgSpec(org, { now: NOW });
-    return [];
-  } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    return error.problems.map((p) => p.message);
-  }
-}
+const problemsOf = (mutate: (org: Org) => void) => problemsAfter(mutate);
 
 describe("the org spec's sso", () => {
   it("is off by default, with the amr claim and the sso value ready", () => {

@@ -1,9 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseOrgSpec } from "../../spec/spec";
-import { SpecError } from "../../spec/spec-errors";
 import { NON_PUBLIC_TLDS, WEBHOOK_URL } from "../../spec/webhooks-spec";
-import { NOW, validOrgInput } from "../helpers/spec-builder";
+import { NOW, problemsAfter, validOrgInput } from "../helpers/spec-builder";
 
 /* `webhooks` and `integrations` in the org spec, as the stack-file author who would aim deliveries at the platform's own network writes them. */
 
@@ -12,17 +11,7 @@ type Org = Record<string, unknown>;
 const WEBHOOK = { name: "orders", environment: "prod", url: "https://hooks.partner.example/acme", events: ["order.created"] };
 const INTEGRATION = { name: "stripe", app: "storefront", environment: "prod", path: "/stripe", scheme: "stripe", secret: "aws-secretsmanager:acme/prod/stripe#webhook_secret" };
 
-function problemsOf(mutate: (org: Org) => void): string[] {
-  const org = validOrgInput();
-  mutate(org);
-  try {
-    parseOrgSpec(org, { now: NOW });
-    return [];
-  } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    return error.problems.map((p) => p.message);
-  }
-}
+const problemsOf = (mutate: (org: Org) => void) => problemsAfter(mutate);
 
 const withWebhook = (webhook: Record<string, unknown>) => problemsOf((o) => { o["webhooks"] = [webhook]; });
 const withIntegration = (integration: Record<string, unknown>) => problemsOf((o) => { o["integrations"] = [integration]; });

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { planBreakGlass } from "../../components/break-glass-plan";
 import { parseOrgSpec, specWarnings } from "../../spec/spec";
 import { SpecError } from "../../spec/spec-errors";
-import { NOW, validOrgInput } from "../helpers/spec-builder";
+import { NOW, problemsAfter, validOrgInput } from "../helpers/spec-builder";
 
 type Org = Record<string, any>;
 
@@ -12,17 +12,7 @@ function parse(org: unknown) {
 }
 
 /** The messages a spec is refused with, or [] when it is accepted. */
-function problemsOf(mutate: (org: Org) => void): string[] {
-  const org = validOrgInput();
-  mutate(org);
-  try {
-    parse(org);
-    return [];
-  } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    return error.problems.map((p) => p.message);
-  }
-}
+const problemsOf = (mutate: (org: Org) => void) => problemsAfter(mutate);
 
 const hoursFromNow = (h: number) => new Date(NOW.getTime() + h * 3_600_000).toISOString();
 
