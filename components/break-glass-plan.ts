@@ -1,4 +1,5 @@
-import type { BreakGlassAccess, OrgSpec } from "../spec/spec";
+import type { BreakGlassAccess } from "../spec/break-glass-spec";
+import type { OrgSpec } from "../spec/spec";
 import { databaseName, orgRoleName } from "../spec/naming";
 import { planEnvironmentSchemas, RUNTIME_TABLE_PRIVILEGES, type GrantPlan } from "./database-plan";
 

@@ -2,7 +2,8 @@ import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../s
 import type { ClientCertificate, ProviderSettings } from "../spec/provider-settings";
 import { QUOTA_BOUNDS, withinBounds } from "../spec/quota-bounds";
 import { planSecrets } from "./secret-plan";
-import { BREAK_GLASS_ACCESS, type BreakGlassAccess, type OrgSpec } from "../spec/spec";
+import { BREAK_GLASS_ACCESS, type BreakGlassAccess } from "../spec/break-glass-spec";
+import type { OrgSpec } from "../spec/spec";
 
 /*
  * What the OrgTenant component registers about its org, as its props and again among its

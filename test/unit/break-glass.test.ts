@@ -10,7 +10,8 @@ import { breakGlassBoundProblems } from "../../policies/break-glass";
 import { GRANT_SHAPES } from "../../policies/grant-shapes";
 import type { OrgFacts } from "../../policies/org-roles";
 import { allowedGrantShape, type AclFacts } from "../../policies/shape-match";
-import { parseOrgSpec, type BreakGlassAccess } from "../../spec/spec";
+import type { BreakGlassAccess } from "../../spec/break-glass-spec";
+import { parseOrgSpec } from "../../spec/spec";
 import { aclChanges, input, ofType, runOrg, TYPES } from "../helpers/program";
 import { validOrgInput } from "../helpers/spec-builder";
 
