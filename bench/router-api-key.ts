@@ -4,7 +4,6 @@ import { orgSpecFromStackConfig } from "../spec/stack-config";
 import { readStackFile } from "../harness/stack-file";
 import { mintKey } from "../local/api-key-store";
 import { startEdge, type LocalEdge } from "../local/edge";
-import { d1Store } from "../local/operator-allowlist";
 
 /*
  * bench/router-api-key: requests per second through the dispatch router with a secret API key
@@ -26,7 +25,7 @@ async function main(): Promise<void> {
   const spec = { ...acme, apiKeys: [{ name: "bench-server", app: "storefront", environment: "prod", kind: "secret" as const }] };
   const edge: LocalEdge = await startEdge(spec, { secretValues: {}, deployed: [{ app: "storefront", environment: "prod" }] });
   try {
-    const { key } = await mintKey(d1Store(await edge.apiKeys()), spec, "bench-server");
+    const { key } = await mintKey(await edge.apiKeys(), spec, "bench-server");
     const viaRouter = () => edge.viaRouter("/prod/storefront/", { headers: { authorization: `Bearer ${key}` } });
     const direct = () => edge.direct("storefront", "prod", "/prod/storefront/");
     const first = await viaRouter();

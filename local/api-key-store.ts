@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { Miniflare } from "miniflare";
 import type { OrgSpec } from "../spec/spec";
-import type { D1Database } from "../workers/lib/bindings";
 import { mintApiKey, type ApiKeyKindName } from "../workers/lib/api-key-format";
 import { apiKeysMigrationSql, insertKeyStatement, keyHashOf, listKeysStatement, revokeKeyStatement } from "../workers/lib/api-key-store-sql";
-import { d1Store, type AllowlistStore } from "./operator-allowlist";
+import { d1QueryRoute } from "./d1-query-worker";
+import type { AllowlistStore } from "./operator-allowlist";
 import { startOwnedMiniflare } from "./owned-miniflare";
 
 /*
@@ -32,8 +31,8 @@ export interface ListedKey {
 
 export class KeySlotError extends Error {}
 
-export async function migrateApiKeys(db: D1Database): Promise<void> {
-  await db.prepare(apiKeysMigrationSql()).run();
+export async function migrateApiKeys(store: KeyStore): Promise<void> {
+  await store.run({ sql: apiKeysMigrationSql(), params: [] });
 }
 
 /** A new key for a declared slot: stored as its hash, returned once. */
@@ -60,22 +59,22 @@ export async function listKeys(store: KeyStore): Promise<ListedKey[]> {
 
 export interface LocalKeyStore {
   readonly store: KeyStore;
-  readonly db: D1Database;
   readonly dispose: () => Promise<void>;
 }
 
 /** The local key store alone (no edge): the D1 the local router binds, persisted in `persistTo`. */
 export async function openLocalKeyStore(persistTo: string): Promise<LocalKeyStore> {
-  const { prepared: db, dispose } = await startOwnedMiniflare("tenantry-keys-", {
-    workers: [{ name: "keys", modules: true, script: "export default { fetch: () => new Response(null, { status: 404 }) };", d1Databases: { API_KEYS: LOCAL_API_KEYS_DATABASE } }],
+  const queryRoute = d1QueryRoute({ API_KEYS: LOCAL_API_KEYS_DATABASE });
+  const { prepared: store, dispose } = await startOwnedMiniflare("tenantry-keys-", {
+    workers: [queryRoute.worker],
     d1Persist: persistTo,
     host: "127.0.0.1",
   }, {
-    prepare: async (running: Miniflare) => {
-      const store = (await running.getD1Database("API_KEYS", "keys")) as unknown as D1Database;
+    prepare: async (running) => {
+      const store = queryRoute.storeOf(running, "API_KEYS");
       await migrateApiKeys(store);
       return store;
     },
   });
-  return { store: d1Store(db), db, dispose };
+  return { store, dispose };
 }

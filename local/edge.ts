@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { JWTPayload } from "jose";
-import type { Miniflare, WorkerOptions } from "miniflare";
+import type { WorkerOptions } from "miniflare";
 import { ssoClaimsFor } from "./edge-subjects";
 import { edgeTrustOf, outboundConfig, routerConfig, type EdgeTrust } from "../components/edge-config";
 import { parseSecretReference } from "../spec/secret-reference";
@@ -9,8 +9,8 @@ import { scriptName } from "../workers/dispatch/config";
 import { bundleSource, type WorkerName } from "../workers/build";
 import { ephemeralSigningKey, LOCAL_ISSUER, signToken, type SigningKey } from "./identity-key";
 import { startOwnedMiniflare } from "./owned-miniflare";
-import { LOCAL_API_KEYS_DATABASE, migrateApiKeys } from "./api-key-store";
-import type { D1Database } from "../workers/lib/bindings";
+import { LOCAL_API_KEYS_DATABASE, migrateApiKeys, type KeyStore } from "./api-key-store";
+import { d1QueryRoute } from "./d1-query-worker";
 
 /*
  * The org's edge in workerd (miniflare), offline: the real router and outbound bundles, the
@@ -36,7 +36,7 @@ export interface LocalEdge {
   readonly egressRequests: () => Promise<{ host: string; path: string; headers: Record<string, string>; body: string }[]>;
   readonly trust: EdgeTrust;
   /** The org's API key store the router reads on every keyed request, as `tenantry keys` reaches it. */
-  readonly apiKeys: () => Promise<D1Database>;
+  readonly apiKeys: () => Promise<KeyStore>;
   readonly dispose: () => Promise<void>;
 }
 
@@ -135,6 +135,8 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     if (ref !== undefined && options.secretValues[ref.secretName] !== undefined) secretValues[ref.secretName] = options.secretValues[ref.secretName] ?? "";
   }
 
+  const keyDatabases = { API_KEYS: LOCAL_API_KEYS_DATABASE };
+  const keysRoute = d1QueryRoute(keyDatabases);
   const workers: WorkerOptions[] = [
     {
       name: "router",
@@ -149,7 +151,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
       // With integrations, the router reads their secrets from the stand-in Secrets Manager; otherwise its fetches (a JWKS URL) go out as they are.
       ...(spec.integrations.length > 0 ? { outboundService: { name: "shim-services", entrypoint: "egress" } } : {}),
       ratelimits: { RATE_LIMITER: { simple: { limit: options.ratePerMinute ?? 1_000_000, period: 60 } } },
-      d1Databases: { API_KEYS: LOCAL_API_KEYS_DATABASE },
+      d1Databases: keyDatabases,
     },
     {
       name: "shim-namespace",
@@ -186,10 +188,11 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
         outboundService: { name: "shim-services", entrypoint: "egress" },
       },
     ]),
+    // How the proof, the tests and `tenantry keys` reach the same key store.
+    keysRoute.worker,
   ];
   // Workers' console output (the outbound Worker's audit lines) stays out of the CLI's output.
   // workerd's folder goes inside one of ours, so that dispose() can wait until it is deleted.
-  const apiKeysOf = async (running: Miniflare) => (await running.getD1Database("API_KEYS", "router")) as unknown as D1Database;
   const { mf, url, dispose } = await startOwnedMiniflare("tenantry-edge-", {
     workers,
     // Loopback only: the edge trusts a key anyone with this folder can sign with.
@@ -197,8 +200,8 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.apiKeysPersistTo === undefined ? {} : { d1Persist: options.apiKeysPersistTo }),
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
-  }, { callerHandlesSignals: options.callerHandlesSignals === true, prepare: async (running) => migrateApiKeys(await apiKeysOf(running)) });
-  const apiKeys = () => apiKeysOf(mf);
+  }, { callerHandlesSignals: options.callerHandlesSignals === true, prepare: async (running) => migrateApiKeys(keysRoute.storeOf(running, "API_KEYS")) });
+  const apiKeys = async () => keysRoute.storeOf(mf, "API_KEYS");
   const worker = async (name: string) => (await mf.getWorker(name)) as unknown as WorkerHandle;
   const services = await worker("shim-services");
 

@@ -1,11 +1,10 @@
-import type { D1Database } from "../workers/lib/bindings";
 import { allowlistKey, OPERATOR_ROLES, type OperatorRole } from "../workers/lib/operator-access";
 import { allowlistMigrationSql, grantStatement, listStatement, revokeStatement, type AllowlistStatement } from "../workers/lib/operator-allowlist-sql";
 
 /*
  * Grant, revoke and list operators: checked here once, then one statement with its parameters
  * (workers/lib/operator-allowlist-sql.ts) sent to whichever store holds the allowlist: the local
- * gateway's D1 in workerd, or production's through Cloudflare's D1 HTTP route (remote/d1-http.ts).
+ * gateway's D1 in workerd (local/d1-query-worker.ts), or production's through Cloudflare's D1 HTTP route (remote/d1-http.ts).
  */
 
 /** Where the allowlist is: runs one statement, answers its rows. */
@@ -29,15 +28,8 @@ export interface ListedOperator {
   readonly grantedAt: number;
 }
 
-/** A D1 binding (the local gateway's, from miniflare) as a store. */
-export function d1Store(db: D1Database): AllowlistStore {
-  return { run: async <Row>({ sql, params }: AllowlistStatement) => (await db.prepare(sql).bind(...params).all<Row>()).results };
-}
-
-const storeOf = (target: D1Database | AllowlistStore): AllowlistStore => ("run" in target ? target : d1Store(target));
-
-export async function migrateAllowlist(db: D1Database): Promise<void> {
-  await db.prepare(allowlistMigrationSql()).run();
+export async function migrateAllowlist(store: AllowlistStore): Promise<void> {
+  await store.run({ sql: allowlistMigrationSql(), params: [] });
 }
 
 /** The statement a grant sends, once its input is checked (throws naming what is wrong). */
@@ -49,17 +41,17 @@ export function grantOf(grant: OperatorGrant, now: number): AllowlistStatement {
   return grantStatement({ email, role: grant.role, grantedBy: grant.grantedBy, grantedAt: now, ...(grant.expiresAt === undefined ? {} : { expiresAt: grant.expiresAt }) });
 }
 
-export async function grantOperator(target: D1Database | AllowlistStore, grant: OperatorGrant, now: number = Date.now()): Promise<void> {
-  await storeOf(target).run(grantOf(grant, now));
+export async function grantOperator(store: AllowlistStore, grant: OperatorGrant, now: number = Date.now()): Promise<void> {
+  await store.run(grantOf(grant, now));
 }
 
 /** Removes the address's entry; false when the list held no entry for it (nothing changed). */
-export async function revokeOperator(target: D1Database | AllowlistStore, email: string): Promise<boolean> {
+export async function revokeOperator(store: AllowlistStore, email: string): Promise<boolean> {
   const key = allowlistKey(email);
   if (key === undefined) throw new Error(`not an ASCII e-mail address: ${JSON.stringify(email)}`);
-  return (await storeOf(target).run<{ email: string }>(revokeStatement(key))).length > 0;
+  return (await store.run<{ email: string }>(revokeStatement(key))).length > 0;
 }
 
-export async function listOperators(target: D1Database | AllowlistStore): Promise<ListedOperator[]> {
-  return storeOf(target).run<ListedOperator>(listStatement());
+export async function listOperators(store: AllowlistStore): Promise<ListedOperator[]> {
+  return store.run<ListedOperator>(listStatement());
 }

@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { JWTPayload } from "jose";
-import type { Miniflare } from "miniflare";
-import type { D1Database } from "../workers/lib/bindings";
 import { bundleSource, type WorkerName } from "../workers/build";
 import type { GatewayConfig } from "../workers/operator-gateway/config";
 import { ephemeralSigningKey, signToken } from "./identity-key";
-import { migrateAllowlist } from "./operator-allowlist";
+import { d1QueryRoute } from "./d1-query-worker";
+import { migrateAllowlist, type AllowlistStore } from "./operator-allowlist";
 import { startOwnedMiniflare } from "./owned-miniflare";
 
 /*
@@ -30,7 +29,7 @@ export interface LocalGateway {
   /** A token of the operator identity provider; `issuer`/`audience` override it (a product-domain token). */
   readonly token: (claims: JWTPayload & { email?: string }, options?: { issuer?: string; audience?: string; expiresIn?: string | number; foreignKey?: boolean }) => Promise<string>;
   /** The gateway's allowlist store, as `tenantry operators` reaches it locally. */
-  readonly allowlist: () => Promise<D1Database>;
+  readonly allowlist: () => Promise<AllowlistStore>;
   readonly auditEvents: () => Promise<Record<string, unknown>[]>;
   /** The key the console checks the injected identity with. */
   readonly identityKey: string;
@@ -67,7 +66,8 @@ export async function startOperatorGateway(options: GatewayOptions = {}): Promis
   const identityKey = randomBytes(32).toString("base64url");
   const config: GatewayConfig = { ...trust, algorithms: ["ES256"], jwks: { keys: [provider.publicJwk] } };
 
-  const allowlistOf = async (running: Miniflare) => (await running.getD1Database("ALLOWLIST", "operator-gateway")) as unknown as D1Database;
+  const allowlistDatabases = { ALLOWLIST: "operator-allowlist" };
+  const queryRoute = d1QueryRoute(allowlistDatabases);
   const { mf, dispose } = await startOwnedMiniflare("tenantry-gateway-", {
     workers: [
       {
@@ -75,7 +75,7 @@ export async function startOperatorGateway(options: GatewayOptions = {}): Promis
         modules: gatewayModule,
         compatibilityDate: COMPATIBILITY_DATE,
         bindings: { GATEWAY_CONFIG: config as unknown as Record<string, never> },
-        d1Databases: { ALLOWLIST: "operator-allowlist" },
+        d1Databases: allowlistDatabases,
         wrappedBindings: { IDENTITY_HMAC_KEY: { scriptName: "shim-secret", entrypoint: "secretsStoreSecret", bindings: { value: identityKey } } },
         serviceBindings: options.controlVariant?.auditBound === false ? {} : { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
         // Every fetch of the gateway lands on the stand-in console, whatever host it names.
@@ -90,19 +90,20 @@ export async function startOperatorGateway(options: GatewayOptions = {}): Promis
       },
       { name: "shim-secret", modules: module("local-shims") },
       { name: "shim-services", modules: module("local-shims"), compatibilityDate: COMPATIBILITY_DATE, bindings: { SECRET_VALUES: {} } },
+      queryRoute.worker,
     ],
     // The allowlist outlives the process only when asked (`tenantry operators` keeps it in the local state).
     ...(options.persistTo === undefined ? {} : { d1Persist: options.persistTo }),
     host: "127.0.0.1",
     handleRuntimeStdio: process.env.TENANTRY_DEBUG ? undefined : (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.resume(); },
-  }, { callerHandlesSignals: options.callerHandlesSignals === true, prepare: async (running) => migrateAllowlist(await allowlistOf(running)) });
+  }, { callerHandlesSignals: options.callerHandlesSignals === true, prepare: async (running) => migrateAllowlist(queryRoute.storeOf(running, "ALLOWLIST")) });
   const passThrough = mf.getWorker("bare-pass-through") as unknown as Promise<{ fetch(url: string, init?: RequestInit): Promise<Response> }>;
   const services = (await mf.getWorker("shim-services")) as unknown as { fetch(url: string): Promise<Response> };
   return {
     viaGateway: async (path, init) => (await mf.dispatchFetch(`https://gateway.tenantry.local${path}`, init as never)) as unknown as Response,
     viaPassThrough: async (path, init) => (await passThrough).fetch(`https://console.tenantry.local${path}`, init),
     token: (claims, opts = {}) => signToken(opts.foreignKey === true ? foreign : provider, claims, { issuer: opts.issuer ?? trust.issuer, audience: opts.audience ?? trust.audience, expiresIn: opts.expiresIn ?? "5m" }),
-    allowlist: () => allowlistOf(mf),
+    allowlist: async () => queryRoute.storeOf(mf, "ALLOWLIST"),
     auditEvents: async () => (await (await services.fetch("https://audit.tenantry.internal/events")).json()) as Record<string, unknown>[],
     identityKey,
     trust,

@@ -43,24 +43,31 @@ export function d1QueryUrl(route: Pick<D1Route, "accountId" | "databaseId" | "ap
   return `${route.apiBase ?? CLOUDFLARE_API}/accounts/${encodeURIComponent(route.accountId)}/d1/database/${encodeURIComponent(route.databaseId)}/query`;
 }
 
+/**
+ * One statement through a D1 query route (Cloudflare's, or the local query Worker's in
+ * local/d1-query-worker.ts): `post` sends `{ sql, params }`; the envelope is checked here, once,
+ * for both. `where` names the store in an error.
+ */
+export async function runOverQueryRoute<Row>({ sql, params }: AllowlistStatement, where: string, post: (body: string) => Promise<Response>): Promise<Row[]> {
+  const response = await post(JSON.stringify({ sql, params }));
+  const envelope = (await response.json().catch(() => ({}))) as QueryEnvelope;
+  const [first] = envelope.result ?? [];
+  if (!response.ok || envelope.success !== true || first?.success === false) {
+    const errors = (envelope.errors ?? []).map((e) => `${e.code ?? "?"} ${e.message ?? ""}`.trim()).join("; ");
+    throw new D1RouteError(`${where} refused the statement: HTTP ${response.status}${errors === "" ? "" : `: ${errors}`}`);
+  }
+  return (first?.results ?? []) as Row[];
+}
+
 export function d1HttpStore(route: D1Route): AllowlistStore {
   const problems = d1RouteProblems(route);
   if (problems.length > 0) throw new D1RouteError(problems.join("; "));
   return {
-    run: async <Row>({ sql, params }: AllowlistStatement): Promise<Row[]> => {
-      const response = await fetch(d1QueryUrl(route), {
-        method: "POST",
-        headers: { authorization: `Bearer ${route.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ sql, params }),
-        redirect: "error",
-      });
-      const envelope = (await response.json().catch(() => ({}))) as QueryEnvelope;
-      const [first] = envelope.result ?? [];
-      if (!response.ok || envelope.success !== true || first?.success === false) {
-        const errors = (envelope.errors ?? []).map((e) => `${e.code ?? "?"} ${e.message ?? ""}`.trim()).join("; ");
-        throw new D1RouteError(`Cloudflare's D1 API refused the statement: HTTP ${response.status}${errors === "" ? "" : `: ${errors}`}`);
-      }
-      return (first?.results ?? []) as Row[];
-    },
+    run: <Row>(statement: AllowlistStatement) => runOverQueryRoute<Row>(statement, "Cloudflare's D1 API", (body) => fetch(d1QueryUrl(route), {
+      method: "POST",
+      headers: { authorization: `Bearer ${route.token}`, "content-type": "application/json" },
+      body,
+      redirect: "error",
+    })),
   };
 }

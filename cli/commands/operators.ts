@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readStackFile } from "../../harness/stack-file";
 import { localPaths } from "../../local/paths";
-import { d1Store, grantOperator, listOperators, revokeOperator, type AllowlistStore, type ListedOperator } from "../../local/operator-allowlist";
+import { grantOperator, listOperators, revokeOperator, type AllowlistStore, type ListedOperator } from "../../local/operator-allowlist";
 import { startOperatorGateway } from "../../local/operator-gateway";
 import { OPERATOR_ROLES, type OperatorRole } from "../../workers/lib/operator-access";
 import { EXIT_INVALID, EXIT_OK } from "../exit-codes";
@@ -54,7 +54,7 @@ async function withAllowlist<T>(projectDir: string, target: TargetOptions, endpo
   if (target.accountId !== undefined || target.databaseId !== undefined) throw new TargetError("--account-id and --database-id name the production allowlist: add --remote");
   const gateway = await startOperatorGateway({ persistTo: localPaths(projectDir).operatorAllowlistDir });
   try {
-    return await use(d1Store(await gateway.allowlist()));
+    return await use(await gateway.allowlist());
   } finally {
     await gateway.dispose();
   }

@@ -1,7 +1,6 @@
 import type { OrgSpec } from "../../spec/spec";
 import { mintKey, revokeKeys } from "../api-key-store";
 import type { LocalEdge } from "../edge";
-import { d1Store } from "../operator-allowlist";
 import type { ClaimResult } from "./claim";
 
 /*
@@ -21,7 +20,7 @@ async function statusWith(edge: LocalEdge, path: string, key: string, headers: R
 
 /** One row per property the org's slots let the proof attempt; none when the org declares no key slots. */
 export async function apiKeyClaims(edge: LocalEdge, spec: OrgSpec): Promise<ClaimResult[]> {
-  const store = d1Store(await edge.apiKeys());
+  const store = await edge.apiKeys();
   const rows: ClaimResult[] = [];
   const secret = spec.apiKeys.find((s) => s.kind === "secret");
   if (secret !== undefined) {

@@ -82,8 +82,8 @@ describe("the key store itself", () => {
     const dir = mkdtempSync(join(tmpdir(), "tenantry-keys-store-"));
     const local = await openLocalKeyStore(dir);
     try {
-      const insert = (hash: string, kind: string) => local.db.prepare("INSERT INTO api_keys (id, key_hash, slot, app, environment, kind, created_at) VALUES (?1, ?2, 's', 'a', 'prod', ?3, 1)")
-        .bind(`key_${"0".repeat(15)}${kind.length % 10}`, hash, kind).run();
+      const insert = (hash: string, kind: string) => local.store.run({ sql: "INSERT INTO api_keys (id, key_hash, slot, app, environment, kind, created_at) VALUES (?1, ?2, 's', 'a', 'prod', ?3, 1)",
+        params: [`key_${"0".repeat(15)}${kind.length % 10}`, hash, kind] });
       await expect(insert("tnsk_acme_0123456789abcdefghijABCDEFGHIJ0a1B2c", "secret")).rejects.toThrow(/CHECK constraint failed/);
       await expect(insert("A".repeat(64), "secret")).rejects.toThrow(/CHECK constraint failed/);
       await expect(insert("a".repeat(64), "admin")).rejects.toThrow(/CHECK constraint failed/);

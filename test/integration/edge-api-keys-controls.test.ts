@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mintKey, revokeKeys } from "../../local/api-key-store";
 import { startEdge, type LocalEdge } from "../../local/edge";
-import { d1Store } from "../../local/operator-allowlist";
 import { parseOrgSpec } from "../../spec/spec";
 import { keyedOrgInput, SHOP_ORIGIN } from "../helpers/keyed-org";
 import { ROUTER_KEY_VARIANTS } from "../helpers/router-key-variants";
@@ -20,7 +19,7 @@ async function withVariant(variant: keyof typeof ROUTER_KEY_VARIANTS, use: (edge
     controlRouterScript: await ROUTER_KEY_VARIANTS[variant](),
   });
   try {
-    const store = d1Store(await edge.apiKeys());
+    const store = await edge.apiKeys();
     const secret = (await mintKey(store, spec, "finance-sync")).key;
     const publishable = (await mintKey(store, spec, "storefront-browser")).key;
     await use(edge, { secret, publishable, revoke: (slotOrId) => revokeKeys(store, slotOrId) });

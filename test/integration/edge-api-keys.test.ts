@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintKey, revokeKeys } from "../../local/api-key-store";
 import { startEdge, type LocalEdge } from "../../local/edge";
-import { d1Store } from "../../local/operator-allowlist";
 import { parseOrgSpec, type OrgSpec } from "../../spec/spec";
 import { mintApiKey } from "../../workers/lib/api-key-format";
 import { ROUTER_KEY_VARIANTS } from "../helpers/router-key-variants";
@@ -26,7 +25,7 @@ const DEPLOYED = ["storefront", "finance-console"].flatMap((app) => ["dev", "tes
 beforeAll(async () => {
   spec = parseOrgSpec(keyedOrgInput(), { now: new Date() });
   edge = await startEdge(spec, { secretValues: {}, deployed: DEPLOYED });
-  const store = d1Store(await edge.apiKeys());
+  const store = await edge.apiKeys();
   secretKey = (await mintKey(store, spec, "finance-sync")).key;
   publishableKey = (await mintKey(store, spec, "storefront-browser")).key;
   canaries.push(secretKey, publishableKey);
@@ -113,7 +112,7 @@ describe("keys the router must not know", () => {
   });
 
   it("refuses a revoked key on the very next request (the control: it was admitted just before)", async () => {
-    const store = d1Store(await edge.apiKeys());
+    const store = await edge.apiKeys();
     const { key, id } = await mintKey(store, spec, "finance-sync");
     canaries.push(key);
     expect(await statusOf("/prod/finance-console/whoami", withKey(key))).toBe(200);
@@ -128,7 +127,7 @@ describe("key traffic and the org's limits", () => {
   it("counts against the org's concurrency limit like a user's", async () => {
     const tight = await startEdge({ ...spec, quotas: { ...spec.quotas, maxConcurrentRequests: 1 } }, { secretValues: {}, deployed: [{ app: "finance-console", environment: "prod" }] });
     try {
-      const { key } = await mintKey(d1Store(await tight.apiKeys()), spec, "finance-sync");
+      const { key } = await mintKey(await tight.apiKeys(), spec, "finance-sync");
       canaries.push(key);
       const slow = tight.viaRouter("/prod/finance-console/slow?ms=3000", withKey(key));
       await new Promise((done) => setTimeout(done, 1000));

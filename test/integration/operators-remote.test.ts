@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { grant, list, revoke } from "../../cli/commands/operators";
-import type { D1Database } from "../../workers/lib/bindings";
-import { d1Store, grantOperator, listOperators, revokeOperator, type AllowlistStore } from "../../local/operator-allowlist";
+import { grantOperator, listOperators, revokeOperator, type AllowlistStore } from "../../local/operator-allowlist";
 import { startOperatorGateway, type LocalGateway } from "../../local/operator-gateway";
 import { DELETE_ENTRY_SQL, LIST_ENTRIES_SQL, UPSERT_ENTRY_SQL, type AllowlistStatement } from "../../workers/lib/operator-allowlist-sql";
 import { REPO_DIR } from "../helpers/local";
@@ -31,7 +30,7 @@ let gateway: LocalGateway;
 let server: Server;
 let apiBase: string;
 /** One binding proxy for the whole file: the stand-in and the assertions share it, never a fresh one per read. */
-let db: D1Database;
+let db: AllowlistStore;
 const received: Received[] = [];
 
 async function bodyOf(request: IncomingMessage): Promise<string> {
@@ -54,8 +53,8 @@ beforeAll(async () => {
       const answer = request.method !== "POST" || request.url !== QUERY_PATH ? envelope(404, { success: false, errors: [{ code: 7003, message: "Could not route to the requested resource" }], result: [] })
         : request.headers.authorization !== `Bearer ${TOKEN}` ? envelope(403, { success: false, errors: [{ code: 10000, message: "Authentication error" }], result: [] })
         : !Array.isArray(body.params) || body.params.some((p) => typeof p !== "string") ? envelope(400, { success: false, errors: [{ code: 7400, message: "params must be strings" }], result: [] })
-        : await db.prepare(body.sql).bind(...body.params).all().then(
-          ({ results }) => envelope(200, { success: true, errors: [], messages: [], result: [{ success: true, results, meta: {} }] }),
+        : await db.run(body).then(
+          (results) => envelope(200, { success: true, errors: [], messages: [], result: [{ success: true, results, meta: {} }] }),
           (error: unknown) => envelope(400, { success: false, errors: [{ code: 7500, message: String(error) }], result: [] }),
         );
       response.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body);
@@ -114,7 +113,7 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
 
     // The same three operations on the local path, recorded.
     const local: AllowlistStatement[] = [];
-    const store = recording(local, d1Store(db));
+    const store = recording(local, db);
     await grantOperator(store, { email: "Remote@Ops.Example", role: "support-write", grantedBy: "lead@ops.example", expiresAt: Date.parse("2099-01-01T00:00:00Z") }, Number(received[0]?.body.params[4]));
     await listOperators(store);
     await revokeOperator(store, "remote@ops.example");
