@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 import type { AllowlistStatement } from "../../workers/lib/operator-allowlist-sql";
 
 /*
@@ -69,23 +70,34 @@ export async function startD1StandIn(route: { account: string; database: string;
   };
 }
 
-/** stdout and stderr of commands run in-process, captured until `restore`. */
-export function capturedOutput(): { readonly out: () => string; readonly err: () => string; readonly reset: () => void; readonly restore: () => void } {
+/**
+ * stdout and stderr of the commands a test runs in-process, from `capture()` on; after each test
+ * they are restored, and CLOUDFLARE_API_TOKEN (which the --remote tests set) is removed.
+ */
+export function commandOutput(): { readonly capture: () => void; readonly out: () => string; readonly err: () => string; readonly reset: () => void } {
   const original = { out: process.stdout.write, err: process.stderr.write };
   let out = "";
   let err = "";
-  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+  const restore = () => {
+    process.stdout.write = original.out;
+    process.stderr.write = original.err;
+  };
+  afterEach(() => {
+    restore();
+    delete process.env["CLOUDFLARE_API_TOKEN"];
+  });
+  const reset = () => {
+    out = "";
+    err = "";
+  };
   return {
+    capture: () => {
+      reset();
+      process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
+      process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+    },
     out: () => out,
     err: () => err,
-    reset: () => {
-      out = "";
-      err = "";
-    },
-    restore: () => {
-      process.stdout.write = original.out;
-      process.stderr.write = original.err;
-    },
+    reset,
   };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { rmSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { list, mint, revoke } from "../../cli/commands/keys";
 import { mintKey } from "../../local/api-key-store";
 import { startEdge, type LocalEdge } from "../../local/edge";
@@ -10,7 +10,7 @@ import { parseOrgSpec, type OrgSpec } from "../../spec/spec";
 import { parseApiKey } from "../../workers/lib/api-key-format";
 import { apiKeysMigrationStatement, insertKeyStatement, keyHashOf, listKeysStatement, REVOKE_SQL, revokeKeyStatement } from "../../workers/lib/api-key-store-sql";
 import { CliProject } from "../helpers/cli-project";
-import { capturedOutput, startD1StandIn, type D1StandIn } from "../helpers/d1-stand-in";
+import { commandOutput, startD1StandIn, type D1StandIn } from "../helpers/d1-stand-in";
 import { keyedOrgInput } from "../helpers/keyed-org";
 
 /*
@@ -49,18 +49,7 @@ afterAll(async () => {
   rmSync(project.dir, { recursive: true, force: true });
 });
 
-let output: ReturnType<typeof capturedOutput> | undefined;
-const out = () => output?.out() ?? "";
-const err = () => output?.err() ?? "";
-function capture() {
-  output?.restore();
-  output = capturedOutput();
-}
-afterEach(() => {
-  output?.restore();
-  output = undefined;
-  delete process.env["CLOUDFLARE_API_TOKEN"];
-});
+const { capture, out, err } = commandOutput();
 
 const remote = { remote: true, databaseId: DATABASE };
 const sent = () => standIn.received.map((r) => r.body);

@@ -2,13 +2,13 @@ import fc from "fast-check";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grant, list, revoke } from "../../cli/commands/operators";
 import type { D1Database } from "../../workers/lib/bindings";
 import { d1Store, grantOperator, listOperators, revokeOperator, type AllowlistStore } from "../../local/operator-allowlist";
 import { startOperatorGateway, type LocalGateway } from "../../local/operator-gateway";
 import { DELETE_ENTRY_SQL, LIST_ENTRIES_SQL, UPSERT_ENTRY_SQL, type AllowlistStatement } from "../../workers/lib/operator-allowlist-sql";
-import { capturedOutput, startD1StandIn, type D1StandIn } from "../helpers/d1-stand-in";
+import { commandOutput, startD1StandIn, type D1StandIn } from "../helpers/d1-stand-in";
 import { REPO_DIR } from "../helpers/local";
 
 /*
@@ -43,18 +43,7 @@ afterAll(async () => {
   await gateway?.dispose();
 });
 
-let output: ReturnType<typeof capturedOutput> | undefined;
-const out = () => output?.out() ?? "";
-const err = () => output?.err() ?? "";
-function capture() {
-  output?.restore();
-  output = capturedOutput();
-}
-afterEach(() => {
-  output?.restore();
-  output = undefined;
-  delete process.env["CLOUDFLARE_API_TOKEN"];
-});
+const { capture, out, err, reset } = commandOutput();
 
 const remote = { remote: true, databaseId: DATABASE };
 const operatorStatus = async (email: string) =>
@@ -103,7 +92,7 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
     expect(await revoke("oncall@ops.example", remote, REPO_DIR, { apiBase })).toBe(0);
     expect(await operatorStatus("oncall@ops.example")).toBe(403);
     // Revoking it again, or a misspelling of it, changed nothing: said so, never "revoked".
-    output?.reset();
+    reset();
     for (const typo of ["oncall@ops.example", "oncal@ops.example"]) {
       expect(await revoke(typo, remote, REPO_DIR, { apiBase })).toBe(2);
       expect(err()).toContain(`error: ${typo} is not on the allowlist (production, through Cloudflare's D1 API): nothing was revoked`);
