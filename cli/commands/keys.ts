@@ -6,7 +6,8 @@ import type { D1RouteLabels } from "../../remote/d1-http";
 import type { OrgSpec } from "../../spec/spec";
 import { tenantStackFromConfig } from "../../spec/stack-config";
 import { apiKeysMigrationStatement } from "../../workers/lib/api-key-store-sql";
-import { exitCodeOf, productionSuffix, withD1Store, type D1Target, type RemoteEndpoint } from "../d1-target";
+import { planApiKeyStore } from "../../components/edge-plan";
+import { exitCodeOf, productionSuffix, TargetError, withD1Store, type D1Target, type RemoteEndpoint } from "../d1-target";
 import { EXIT_INVALID, EXIT_OK } from "../exit-codes";
 
 /*
@@ -57,6 +58,10 @@ const isSlotRefusal = (error: Error) => error instanceof KeySlotError;
 function onKeyStore(stackOrPath: string, options: KeysOptions, projectDir: string, endpoint: RemoteEndpoint, use: (spec: OrgSpec, store: KeyStore) => Promise<void>): Promise<number> {
   return exitCodeOf(async () => {
     const spec = specOf(stackOrPath, projectDir);
+    if (options.remote === true && planApiKeyStore(spec) === undefined) {
+      // No request: the stack declares no store, so whatever --database-id names is not this org's.
+      throw new TargetError(`org ${spec.slug} declares ${spec.edge === undefined ? "no edge" : "no API key slots"}, so its stack has no key store in production (no apiKeysDatabaseId output)`);
+    }
     await withD1Store(options, endpoint, keyStore(projectDir, spec), (store) => use(spec, store));
   }, isSlotRefusal);
 }

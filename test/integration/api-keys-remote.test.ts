@@ -138,7 +138,7 @@ describe("tenantry keys --remote, through a stand-in for Cloudflare's D1 query r
     expect(await statusWith(live)).toBe(200);
   }, 60_000);
 
-  it("refuses before any request without a token, with a malformed database id, or with --database-id but no --remote", async () => {
+  it("refuses before any request without a token, with a malformed database id, with --database-id but no --remote, or for an org without a key store", async () => {
     standIn.received.length = 0;
     capture();
     expect(await list("org-acme", remote, project.dir, endpoint)).toBe(2);
@@ -151,6 +151,16 @@ describe("tenantry keys --remote, through a stand-in for Cloudflare's D1 query r
     capture();
     expect(await revoke("org-acme", "finance-sync", { databaseId: DATABASE }, project.dir, endpoint)).toBe(2);
     expect(err()).toBe("error: --database-id names the production key store: add --remote\n");
+    // An org whose stack declares no key store: whatever database the id names is not its own.
+    const { apiKeys: _slots, ...withoutSlots } = keyedOrgInput();
+    const other = new CliProject([{ ...withoutSlots, slug: "acme" }]);
+    try {
+      capture();
+      expect(await list("org-acme", remote, other.dir, endpoint)).toBe(2);
+      expect(err()).toBe("error: org acme declares no API key slots, so its stack has no key store in production (no apiKeysDatabaseId output)\n");
+    } finally {
+      rmSync(other.dir, { recursive: true, force: true });
+    }
     expect(standIn.received).toEqual([]);
   });
 
