@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiKeysDatabaseName, planApiKeyStore } from "../../components/edge-plan";
 import { COMPONENT_TYPES } from "../../components/type-tokens";
+import { offlineOnlyChecks } from "../../harness/offline-checks";
 import type { RegisteredResource } from "../../harness/recording-monitor";
 import type { ProgramRun } from "../../harness/run-program";
 import { runPolicies } from "../../harness/run-policies";
@@ -71,6 +72,16 @@ describe("the API key store in the program", () => {
 
   it("passes the policy pack as declared", async () => {
     expect((await runPolicies(keyed.resources)).map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
+  });
+
+  it("is refused by tenantry check's offline check when not retained on delete (the pack cannot see retainOnDelete), offboarding or not", async () => {
+    const unretained = (run: ProgramRun) => run.resources.map((r) => (r.type === D1 ? { ...r, retainOnDelete: false } : r));
+    const message = "data-retained-on-delete (offline only): org-acme-api-keys-database must be retainOnDelete: deleting the API key store deletes every key's hash.";
+    expect(offlineOnlyChecks(keyed.resources)).toEqual([]);
+    expect(offlineOnlyChecks(unretained(keyed)).map((v) => `${v.policy}: ${v.message}`)).toEqual([message]);
+    const marked = await runOrg({ ...keyedOrgInput(), offboarding: { requestedBy: "ops@tenantry.example", reason: "contract ended on 2026-05-31" } });
+    expect(offlineOnlyChecks(marked.resources)).toEqual([]);
+    expect(offlineOnlyChecks(unretained(marked)).map((v) => v.message)).toEqual([message.replace(/^[^:]+: /, "")]);
   });
 });
 
