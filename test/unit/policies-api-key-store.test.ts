@@ -82,6 +82,15 @@ describe("cloudflare-api-key-store-bound", () => {
     }), { numRuns: 10 });
   });
 
+  it("judges a first preview, where the store's id is not known yet, by the binding's name and the router's dependency: passed as declared, refused without the binding", async () => {
+    // The value Pulumi's wire format uses for "unknown during preview".
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const preview = withBindings(router(keyed), (b) => b.map((x) => (x["type"] === "d1" ? { ...x, id: UNKNOWN } : x)));
+    expect((await runPolicies(stackWith(keyed.resources, preview))).map((v) => `${v.enforcementLevel} ${v.policy}`)).toEqual([]);
+    const unbound = withBindings(preview, (b) => b.filter((x) => x["type"] !== "d1"));
+    expect(await refusedOnlyBy(stackWith(keyed.resources, unbound))).toEqual([BOUND]);
+  });
+
   it("refuses a router that binds a D1 database for an org that declares no API key slots", async () => {
     const bound = withBindings(router(plain), (b) => [...b, { name: "API_KEYS", type: "d1", id: "some-database-id" }]);
     expect(await refusedOnlyBy(stackWith(plain.resources, bound))).toEqual([BOUND]);
