@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiKeysDatabaseName, planApiKeyStore } from "../../components/edge-plan";
+import { readOrgFacts } from "../../components/org-facts";
 import { COMPONENT_TYPES } from "../../components/type-tokens";
 import { offlineOnlyChecks } from "../../harness/offline-checks";
 import type { RegisteredResource } from "../../harness/recording-monitor";
@@ -82,6 +83,21 @@ describe("the API key store in the program", () => {
     const marked = await runOrg({ ...keyedOrgInput(), offboarding: { requestedBy: "ops@tenantry.example", reason: "contract ended on 2026-05-31" } });
     expect(offlineOnlyChecks(marked.resources)).toEqual([]);
     expect(offlineOnlyChecks(unretained(marked)).map((v) => v.message)).toEqual([message.replace(/^[^:]+: /, "")]);
+  });
+});
+
+describe("the org's facts about its key store, which the pack judges by", () => {
+  it("say apiKeyStore: true for an org with slots, and are refused (no org to judge against) when malformed or claimed without an edge", () => {
+    const org = keyed.resources.find((r) => r.type === COMPONENT_TYPES.orgTenant)!;
+    const facts = readOrgFacts(org.inputs);
+    expect(facts?.apiKeyStore).toBe(true);
+    expect(readOrgFacts({ ...org.inputs, apiKeyStore: "true" })).toBeUndefined();
+    const { awsRegion: _r, edgeAccountId: _a, awsSecretNames: _n, ...withoutEdge } = org.inputs;
+    expect(readOrgFacts(withoutEdge)).toBeUndefined();
+    // The control: the same facts without the claim are an org's facts.
+    const { apiKeyStore: _claim, ...unclaimed } = withoutEdge;
+    expect(readOrgFacts(unclaimed)?.slug).toBe("acme");
+    expect(readOrgFacts(plain.resources.find((r) => r.type === COMPONENT_TYPES.orgTenant)!.inputs)).not.toHaveProperty("apiKeyStore");
   });
 });
 
