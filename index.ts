@@ -27,6 +27,8 @@ export = function tenantry() {
     roles: org.roles,
     schemas: org.schemas,
     credentials: org.credentials,
+    // What `tenantry keys --remote --database-id` takes: the org's API key store, when it declares slots.
+    ...(org.apiKeysDatabaseId === undefined ? {} : { apiKeysDatabaseId: org.apiKeysDatabaseId }),
   };
 };
 

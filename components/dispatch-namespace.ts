@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { bundleSource } from "../workers/build";
 import { scriptName } from "../workers/dispatch/config";
 import { edgeTrustOf, outboundConfig, routerConfig } from "./edge-config";
-import { standardWebhookSecret, storeSecretName, type EdgeStoreSecret } from "./edge-plan";
+import { API_KEYS_BINDING, standardWebhookSecret, storeSecretName, type EdgeStoreSecret } from "./edge-plan";
 import { childName, edgeName } from "../spec/naming";
 import type { OrgSpec } from "../spec/spec";
 import { TenantApp } from "./tenant-app";
@@ -15,6 +15,11 @@ export interface DispatchNamespaceArgs {
   /** The outbound Worker's AWS identity (SecretBindings): it reads the org's secrets. */
   readonly awsAccessKeyId: pulumi.Input<string>;
   readonly awsSecretAccessKey: pulumi.Input<string>;
+  /**
+   * The org's API key store (ApiKeyStore), bound to the router as API_KEYS. Set exactly when the
+   * org declares API key slots; without it the router refuses every key (fail-closed).
+   */
+  readonly apiKeysDatabaseId?: pulumi.Input<string>;
 }
 
 /** Per-request ceilings of the router itself. */
@@ -96,6 +101,8 @@ export class DispatchNamespace extends pulumi.ComponentResource {
         },
         identityBinding,
         { name: "RATE_LIMITER", type: "ratelimit", namespaceId: rateLimitNamespace(spec.slug), simple: { limit: spec.quotas.maxConcurrentRequests * 60, period: 60 } },
+        // Keys are looked up by hash in the org's store on every request (property 18).
+        ...(args.apiKeysDatabaseId === undefined ? [] : [{ name: API_KEYS_BINDING, type: "d1", id: args.apiKeysDatabaseId }]),
         // Inbound integrations' signing secrets are references the router reads itself (property 19).
         ...(spec.integrations.length > 0 ? readerBindings : []),
       ],

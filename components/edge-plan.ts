@@ -1,4 +1,6 @@
 import { edgeName } from "../spec/naming";
+import type { OrgSpec } from "../spec/spec";
+import { planLifecycle } from "./lifecycle-plan";
 
 /*
  * Every name the org's edge takes in its Cloudflare account, decided here: the DispatchNamespace
@@ -23,11 +25,24 @@ export function storeSecretName(org: string, binding: EdgeStoreSecret): string {
  */
 export const ACCOUNT_SECRETS_STORE_NAME = "tenantry";
 
+/**
+ * `tn-acme-api-keys`: the org's API key store, a D1 database. Injective like every edge name: only
+ * org acme's edge name followed by `-api-keys` gives it, and D1 names are per account.
+ */
+export function apiKeysDatabaseName(org: string): string {
+  return `${edgeName(org)}-api-keys`;
+}
+
+/** The binding the router reads the key store under (workers/dispatch/router.ts `env.API_KEYS`). */
+export const API_KEYS_BINDING = "API_KEYS";
+
 export interface EdgeNames {
   readonly namespace: string;
   /** The router and the outbound Worker. */
   readonly scripts: readonly string[];
   readonly storeSecrets: readonly string[];
+  /** The API key store's D1 database; the org declares it only with API key slots. */
+  readonly apiKeysDatabase: string;
 }
 
 export function planEdgeNames(org: string): EdgeNames {
@@ -35,10 +50,28 @@ export function planEdgeNames(org: string): EdgeNames {
     namespace: edgeName(org),
     scripts: [edgeName(org, "router"), edgeName(org, "outbound")],
     storeSecrets: EDGE_STORE_SECRETS.map((binding) => storeSecretName(org, binding)),
+    apiKeysDatabase: apiKeysDatabaseName(org),
   };
 }
 
 /** The Standard Webhooks form of a signing key: `whsec_` and the key's bytes in base64. */
 export function standardWebhookSecret(key: string): string {
   return `whsec_${btoa(key)}`;
+}
+
+/** What the program declares for an org's API key store (components/api-key-store.ts). */
+export interface ApiKeyStorePlan {
+  readonly name: string;
+  /**
+   * Lifted only while the org is offboarding, as the org database's is: a protected resource
+   * stops `pulumi destroy`. The store is always retained on delete, so a destroy forgets it and
+   * never deletes the key hashes.
+   */
+  readonly protect: boolean;
+}
+
+/** The org's key store, or undefined when it declares no API key slots (or no edge to read them). */
+export function planApiKeyStore(spec: Pick<OrgSpec, "slug" | "apiKeys" | "edge" | "tier" | "offboarding">): ApiKeyStorePlan | undefined {
+  if (spec.edge === undefined || spec.apiKeys.length === 0) return undefined;
+  return { name: apiKeysDatabaseName(spec.slug), protect: !planLifecycle(spec).offboarding };
 }

@@ -1,6 +1,7 @@
 import { databaseName, environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
 import type { ClientCertificate, ProviderSettings } from "../spec/provider-settings";
 import { QUOTA_BOUNDS, withinBounds } from "../spec/quota-bounds";
+import { planApiKeyStore } from "./edge-plan";
 import { planSecrets } from "./secret-plan";
 import { BREAK_GLASS_ACCESS, type BreakGlassAccess } from "../spec/break-glass-spec";
 import type { OrgSpec } from "../spec/spec";
@@ -44,6 +45,8 @@ export interface OrgFacts {
   readonly edgeAccountId?: string;
   /** The Secrets Manager secret names the org has (secret-plan.ts: names, never values); absent without an edge. */
   readonly awsSecretNames?: readonly string[];
+  /** The org declares API key slots, so its edge has a key store (edge-plan.ts planApiKeyStore); absent otherwise. */
+  readonly apiKeyStore?: true;
   /** The break-glass login's scope and expiry (break-glass-plan.ts); absent while break-glass is off, and then no break-glass grant is allowed. */
   readonly breakGlass?: BreakGlassFacts;
 }
@@ -80,6 +83,7 @@ export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "admi
     ...(spec.edge === undefined ? {} : {
       awsRegion: spec.edge.awsRegion, edgeAccountId: spec.edge.accountId, awsSecretNames: planSecrets(spec).map((secret) => secret.secretName),
     }),
+    ...(planApiKeyStore(spec) === undefined ? {} : { apiKeyStore: true as const }),
     ...(spec.breakGlass.enabled ? {
       breakGlass: { grantee: spec.breakGlass.grantee, reason: spec.breakGlass.reason, environment: spec.breakGlass.environment, access: spec.breakGlass.access, expiresAt: new Date(Date.parse(spec.breakGlass.expiresAt)).toISOString() },
     } : {}),
@@ -121,6 +125,7 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
   const workspaces = textList(props["workspaces"]);
   const awsSecretNames = textList(props["awsSecretNames"]);
   const breakGlass = breakGlassFactsOf(props["breakGlass"], environments);
+  const { apiKeyStore } = props;
   // The edge's facts come together or not at all.
   const noEdge = [awsRegion, edgeAccountId, props["awsSecretNames"]].every((fact) => fact === undefined);
   if (!noEdge && !(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined)) return undefined;
@@ -128,7 +133,9 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
     || !isText(providerLogin) || !isText(providerHost) || !isCount(providerPort) || !isText(providerDatabase) || !isText(providerSslmode) || !isQuota(lockTimeoutMs, "lockTimeoutMs")
     || !isQuota(statementTimeoutMs, "statementTimeoutMs") || !isQuota(idleInTransactionTimeoutMs, "idleInTransactionTimeoutMs") || !isQuota(tempFileLimitMb, "tempFileLimitMb")
     || environments === undefined || workspaces === undefined
-    || !(providerSslrootcert === undefined || isText(providerSslrootcert)) || providerClientcert === null || breakGlass === null) return undefined;
+    || !(providerSslrootcert === undefined || isText(providerSslrootcert)) || providerClientcert === null || breakGlass === null
+    // A key store is an edge's: claimed without one, the facts are not what orgFactsOf writes.
+    || !(apiKeyStore === undefined || (apiKeyStore === true && isText(edgeAccountId)))) return undefined;
   try {
     // The naming module refuses to build a name from facts no valid spec gives.
     databaseName(slug);
@@ -144,6 +151,7 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
     ...(isText(providerSslrootcert) ? { providerSslrootcert } : {}),
     ...(providerClientcert === undefined ? {} : { providerClientcert }),
     ...(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined ? { awsRegion, edgeAccountId, awsSecretNames } : {}),
+    ...(apiKeyStore === true ? { apiKeyStore } : {}),
     ...(breakGlass === undefined ? {} : { breakGlass }),
   };
 }

@@ -4,8 +4,10 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { AclChain } from "./acl-chain";
+import { ApiKeyStore } from "./api-key-store";
 import { AuditLedger } from "./audit-ledger";
 import { DispatchNamespace } from "./dispatch-namespace";
+import { planApiKeyStore } from "./edge-plan";
 import { EnvironmentSchemas } from "./environment-schemas";
 import { planLifecycle } from "./lifecycle-plan";
 import { planMigrations } from "./migration-plan";
@@ -50,6 +52,8 @@ export class OrgTenant extends pulumi.ComponentResource {
   public readonly schemas: Readonly<Record<string, pulumi.Output<string[]>>>;
   /** Login role passwords by role name; a Pulumi secret. */
   public readonly credentials: pulumi.Output<Record<string, string>>;
+  /** The API key store's D1 id, for `tenantry keys --remote`; undefined for an org without API key slots. */
+  public readonly apiKeysDatabaseId: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     const lifecycle = planLifecycle(args.spec);
@@ -95,6 +99,10 @@ export class OrgTenant extends pulumi.ComponentResource {
     // The edge: where the org's apps run, and the secrets they reach by reference. While the
     // org offboards only the secrets stay; the Workers and the identity that reads them go.
     const { edge } = spec;
+    // The key hashes outlive the edge: while the org offboards the router goes, the store stays (retained).
+    const keyStorePlan = planApiKeyStore(spec);
+    const keyStore = edge === undefined || keyStorePlan === undefined ? undefined
+      : new ApiKeyStore(childName(name, "api-keys"), { accountId: edge.accountId, plan: keyStorePlan }, children);
     if (edge !== undefined) {
       const secrets = new SecretBindings(childName(name, "secrets"), {
         spec, host: provider.host, port: provider.port, sslmode: provider.sslmode,
@@ -105,6 +113,7 @@ export class OrgTenant extends pulumi.ComponentResource {
       if (secrets.reader !== undefined) {
         new DispatchNamespace(childName(name, "edge"), {
           spec: { ...spec, edge }, awsAccessKeyId: secrets.reader.accessKeyId, awsSecretAccessKey: secrets.reader.secretAccessKey,
+          ...(keyStore === undefined ? {} : { apiKeysDatabaseId: keyStore.databaseId }),
         }, children);
       }
     }
@@ -113,7 +122,8 @@ export class OrgTenant extends pulumi.ComponentResource {
     this.roles = roles;
     this.schemas = schemas;
     this.credentials = database.passwords;
-    this.registerOutputs({ ...facts, databaseName: this.databaseName, roles, schemas, credentials: this.credentials });
+    this.apiKeysDatabaseId = keyStore?.databaseId;
+    this.registerOutputs({ ...facts, databaseName: this.databaseName, roles, schemas, credentials: this.credentials, ...(keyStore === undefined ? {} : { apiKeysDatabaseId: keyStore.databaseId }) });
   }
 
   /**

@@ -9,6 +9,8 @@ export const COMPONENT_TYPES = {
   auditLedger: "tenantry:index:AuditLedger",
   secretBindings: "tenantry:index:SecretBindings",
   dispatchNamespace: "tenantry:index:DispatchNamespace",
+  /** The org's API key store: a D1 database of key hashes, which the router binds. */
+  apiKeyStore: "tenantry:index:ApiKeyStore",
   /** The platform stack's GitHub environments and branch protection. */
   promotionGates: "tenantry:index:PromotionGates",
   /** The platform stack's Secrets Store per Cloudflare account (one per account is Cloudflare's limit). */

@@ -63,21 +63,23 @@ export const passwordIsSecret: OfflineCheck = {
  * its protection is lifted so a destroy can run, and that destroy must then drop, revoke or
  * reassign nothing: every Postgres resource of the org is retained as well.
  */
+const D1_DATABASE = "cloudflare:index/d1Database:D1Database";
+
 export const dataRetainedOnDelete: OfflineCheck = {
   name: "data-retained-on-delete (offline only)",
-  description: "The org database is retainOnDelete, and while the org is marked for offboarding so is every Postgres resource of it.",
-  refuses: "A Postgres Database declared without retainOnDelete; while the org is marked for offboarding, any Postgres resource (role, schema, grant, default privileges, membership) declared without it.",
-  rationale: "Deleting a Database makes the provider drop it WITH (FORCE), connections and all: without retainOnDelete a resource removed from the program or a destroyed stack would take the org's data with it. Offboarding lifts protect so pulumi destroy can finish; retainOnDelete on every Postgres resource makes that destroy forget them, dropping, revoking or reassigning nothing (DESIGN property 15).",
+  description: "The org database and the org's API key store (D1) are retainOnDelete, and while the org is marked for offboarding so is every Postgres resource of it.",
+  refuses: "A Postgres Database or a Cloudflare D1Database (the API key store) declared without retainOnDelete; while the org is marked for offboarding, any Postgres resource (role, schema, grant, default privileges, membership) declared without it.",
+  rationale: "Deleting a Database makes the provider drop it WITH (FORCE), connections and all, and deleting the key store deletes the hash of every key the org was given: without retainOnDelete a resource removed from the program or a destroyed stack would take the org's data with it. Offboarding lifts protect so pulumi destroy can finish; retainOnDelete on every Postgres resource and on the key store makes that destroy forget them, dropping, revoking or reassigning nothing (DESIGN properties 15 and 18).",
   offlineBecause: `The analyzer protocol does not carry retainOnDelete (a rule sees protect, ignoreChanges, deleteBeforeReplace, aliases, customTimeouts, additionalSecretOutputs and parent), so the pack judges protect only (postgres-production-database-protected); tenantry check's recording monitor sees every option the program registers. ${INSTEAD}`,
   enforcementLevel: "mandatory",
   findings: (resources) => {
     const offboarding = resources.some((r) => r.type === COMPONENT_TYPES.orgTenant && readOrgFacts(r.inputs)?.offboarding === true);
     return resources
-      .filter((r) => !r.retainOnDelete && (r.type === "postgresql:index/database:Database" || (offboarding && r.type.startsWith("postgresql:"))))
+      .filter((r) => !r.retainOnDelete && (r.type === "postgresql:index/database:Database" || r.type === D1_DATABASE || (offboarding && r.type.startsWith("postgresql:"))))
       .map((resource) => ({
         urn: resource.urn,
-        message: resource.type === "postgresql:index/database:Database"
-          ? `${resource.name} must be retainOnDelete: deleting a database drops it WITH (FORCE).`
+        message: resource.type === "postgresql:index/database:Database" ? `${resource.name} must be retainOnDelete: deleting a database drops it WITH (FORCE).`
+          : resource.type === D1_DATABASE ? `${resource.name} must be retainOnDelete: deleting the API key store deletes every key's hash.`
           : `${resource.name} must be retainOnDelete while the org is marked for offboarding: a destroy must drop, revoke or reassign nothing.`,
       }));
   },

@@ -10,6 +10,7 @@ import { awsIamNoWildcards, awsKmsKeyRotates, awsOrgProvider, awsResourcesStayIn
 import { cloudflareOrgProvider, cloudflareResourcesMatchOrg } from "./cloudflare";
 import { cloudflarePlatformSecretsStores } from "./cloudflare-platform";
 import { cloudflareOperatorAllowlistPrivate, cloudflareOperatorGatewayAudited } from "./operator-gateway";
+import { cloudflareApiKeyStoreBound, cloudflareApiKeyStoreConsistent } from "./api-key-store";
 import { githubDeploymentBranchPolicyValid, githubMainNeedsTwoApprovals, githubPromotionGates, githubPromotionGatesComplete } from "./github";
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
 import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
@@ -55,8 +56,8 @@ export const POLICY_AREAS: readonly PolicyArea[] = [
   },
   {
     title: "Cloudflare",
-    summary: "The org's Cloudflare resources on its own provider, in its account, under its names; one protected Secrets Store per account, the platform stack's; the operator gateway alone binds its allowlist, and binds its audit sink.",
-    policies: [cloudflareOrgProvider, cloudflareResourcesMatchOrg, cloudflarePlatformSecretsStores, cloudflareOperatorAllowlistPrivate, cloudflareOperatorGatewayAudited],
+    summary: "The org's Cloudflare resources on its own provider, in its account, under its names; one protected Secrets Store per account, the platform stack's; the operator gateway alone binds its allowlist, and binds its audit sink; an org's router alone binds its API key store, which keeps no read replica.",
+    policies: [cloudflareOrgProvider, cloudflareResourcesMatchOrg, cloudflarePlatformSecretsStores, cloudflareOperatorAllowlistPrivate, cloudflareOperatorGatewayAudited, cloudflareApiKeyStoreBound, cloudflareApiKeyStoreConsistent],
   },
   {
     title: "AWS",

@@ -33,6 +33,7 @@ const NAMES: Readonly<Record<string, { readonly input: string; readonly allowed:
   "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace": { input: "name", allowed: (n) => [n.namespace] },
   "cloudflare:index/workersScript:WorkersScript": { input: "scriptName", allowed: (n) => n.scripts },
   "cloudflare:index/secretsStoreSecret:SecretsStoreSecret": { input: "name", allowed: (n) => n.storeSecrets },
+  "cloudflare:index/d1Database:D1Database": { input: "name", allowed: (n) => [n.apiKeysDatabase] },
 };
 
 const shortType = (type: string) => type.split(":").pop() ?? type;

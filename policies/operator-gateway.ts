@@ -8,7 +8,8 @@ import type { TenantryStackPolicy } from "./policy-types";
  * The platform stack's operator gateway (components/operator-gateway.ts). Its allowlist decides
  * who may reach every org as an operator, so the only Worker that may bind it is the gateway, and
  * only the gateway's route reaches that Worker. An org stack declares none of it (its types are
- * refused there, and the component is the platform's).
+ * refused there, and the component is the platform's); an org stack's one D1 database is its API key
+ * store, which api-key-store.ts judges.
  */
 
 const D1 = "cloudflare:index/d1Database:D1Database";
@@ -25,10 +26,12 @@ const bindingsOf = (script: PolicyResource): Record<string, unknown>[] => {
 
 export const cloudflareOperatorAllowlistPrivate: TenantryStackPolicy = {
   name: "cloudflare-operator-allowlist-private",
-  description: "The operator allowlist (D1) is declared only by the platform's OperatorGateway, protected, without read replicas, bound by no Worker but the gateway, and no route but the gateway's reaches a Worker that binds it.",
+  description: "Outside org stacks, the operator allowlist (D1) is declared only by the platform's OperatorGateway, protected, without read replicas, bound by no Worker but the gateway, and no route but the gateway's reaches a Worker that binds it.",
   rationale: "Whoever can read or write the allowlist decides who reaches every org as an operator: a second Worker bound to it (or a route to one) is a public way around the gateway, and a read replica can serve a revoked entry after the revocation.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
+    // An org stack's one D1 database is its API key store, judged by the cloudflare-api-key-store-* rules.
+    if (args.resources.some((r) => r.type === COMPONENT_TYPES.orgTenant)) return;
     const stores = args.resources.filter((r) => r.type === D1);
     for (const store of stores) {
       const findings: string[] = [];

@@ -32,6 +32,8 @@ export const DECLARED_RESOURCE_TYPES: readonly string[] = [
   "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace",
   "cloudflare:index/workersScript:WorkersScript",
   "cloudflare:index/secretsStoreSecret:SecretsStoreSecret",
+  // The org's API key store (cloudflare-api-key-store-consistent says which D1 database is allowed).
+  "cloudflare:index/d1Database:D1Database",
   // Generated passwords.
   "random:index/randomPassword:RandomPassword",
   // SqlMigration; postgres-migrations-match-platform-sql judges which migration and what SQL.
@@ -44,7 +46,6 @@ export const DECLARED_RESOURCE_TYPES: readonly string[] = [
  */
 export const PLATFORM_ONLY_TYPES: Readonly<Record<string, string>> = {
   "cloudflare:index/secretsStore:SecretsStore": "Cloudflare allows one Secrets Store per account, so the platform stack creates it and an org names it in edge.secretsStoreId",
-  "cloudflare:index/d1Database:D1Database": "the only D1 database tenantry declares is the platform's operator allowlist",
   "cloudflare:index/workersRoute:WorkersRoute": "the only route tenantry declares is the platform's operator gateway's; an org's router is reached through its own zone setup",
 };
 

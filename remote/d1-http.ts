@@ -2,7 +2,8 @@ import type { AllowlistStore } from "../local/operator-allowlist";
 import type { AllowlistStatement } from "../workers/lib/operator-allowlist-sql";
 
 /*
- * The production allowlist, reached the way Cloudflare documents for D1 outside a Worker:
+ * A production D1 store (the operator allowlist, an org's API key store), reached the way
+ * Cloudflare documents for D1 outside a Worker:
  * `POST /accounts/{account_id}/d1/database/{database_id}/query` with `{ sql, params }` and a
  * bearer API token. The statement and its parameters are the ones the local path runs; the
  * parameters travel as the API's `params`, never spliced into the SQL.
@@ -11,9 +12,9 @@ import type { AllowlistStatement } from "../workers/lib/operator-allowlist-sql";
 export const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
 
 export interface D1Route {
-  /** The gateway's account (`tenantry:platform.operators.accountId`). */
+  /** The store's account: the gateway's (`tenantry:platform.operators.accountId`), or the org's `edge.accountId`. */
   readonly accountId: string;
-  /** The allowlist database (`pulumi stack output operatorAllowlistDatabaseId` in platform/). */
+  /** The database: `pulumi stack output operatorAllowlistDatabaseId` in platform/, or `apiKeysDatabaseId` of an org's stack. */
   readonly databaseId: string;
   /** A Cloudflare API token with D1 edit on that account (CLOUDFLARE_API_TOKEN). */
   readonly token: string;
@@ -21,12 +22,26 @@ export interface D1Route {
   readonly apiBase?: string;
 }
 
+/** How the route's refusals name its input: where the account comes from, what the database is, whose account the token must edit. */
+export interface D1RouteLabels {
+  readonly account: string;
+  readonly database: string;
+  readonly tokenScope: string;
+}
+
+/** The operator allowlist's (`tenantry operators --remote`). */
+export const ALLOWLIST_ROUTE_LABELS: D1RouteLabels = {
+  account: "--account-id",
+  database: "the allowlist's D1 id (a UUID: pulumi stack output operatorAllowlistDatabaseId in platform/)",
+  tokenScope: "the gateway's account",
+};
+
 /** The route's own input, checked before any request: ids that cannot reshape the URL, a token that is there. */
-export function d1RouteProblems(route: Pick<D1Route, "accountId" | "databaseId" | "token">): string[] {
+export function d1RouteProblems(route: Pick<D1Route, "accountId" | "databaseId" | "token">, labels: D1RouteLabels = ALLOWLIST_ROUTE_LABELS): string[] {
   return [
-    ...(/^[0-9a-f]{32}$/.test(route.accountId) ? [] : ["--account-id must be a Cloudflare account id (32 hex digits)"]),
-    ...(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(route.databaseId) ? [] : ["--database-id must be the allowlist's D1 id (a UUID: pulumi stack output operatorAllowlistDatabaseId in platform/)"]),
-    ...(route.token.trim() === "" ? ["CLOUDFLARE_API_TOKEN must hold a Cloudflare API token with D1 edit on the gateway's account"] : []),
+    ...(/^[0-9a-f]{32}$/.test(route.accountId) ? [] : [`${labels.account} must be a Cloudflare account id (32 hex digits)`]),
+    ...(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(route.databaseId) ? [] : [`--database-id must be ${labels.database}`]),
+    ...(route.token.trim() === "" ? [`CLOUDFLARE_API_TOKEN must hold a Cloudflare API token with D1 edit on ${labels.tokenScope}`] : []),
   ];
 }
 

@@ -5,6 +5,8 @@ import { localPaths } from "../../local/paths";
 import { grantOperator, listOperators, revokeOperator, type AllowlistStore, type ListedOperator } from "../../local/operator-allowlist";
 import { startOperatorGateway } from "../../local/operator-gateway";
 import { OPERATOR_ROLES, type OperatorRole } from "../../workers/lib/operator-access";
+import { ALLOWLIST_ROUTE_LABELS } from "../../remote/d1-http";
+import { exitCodeOf, productionSuffix, withD1Store, type D1Target, type RemoteEndpoint, type TargetOptions } from "../d1-target";
 import { EXIT_INVALID, EXIT_OK } from "../exit-codes";
 
 /*
@@ -14,22 +16,12 @@ import { EXIT_INVALID, EXIT_OK } from "../exit-codes";
  * same statements with the same parameters (workers/lib/operator-allowlist-sql.ts).
  */
 
-export interface TargetOptions {
-  /** Production: Cloudflare's D1 HTTP route instead of the local allowlist. */
-  readonly remote?: boolean;
-  readonly accountId?: string;
-  readonly databaseId?: string;
-}
+export type { RemoteEndpoint, TargetOptions } from "../d1-target";
 
 export interface GrantOptions extends TargetOptions {
   readonly role: string;
   readonly grantedBy: string;
   readonly expiresAt?: string;
-}
-
-/** Where the remote route goes: Cloudflare's API, unless a test points it at a stand-in. */
-export interface RemoteEndpoint {
-  readonly apiBase?: string;
 }
 
 /** The gateway's account as the platform stack declares it (`tenantry:platform.operators.accountId`), if it does. */
@@ -41,41 +33,30 @@ function platformAccountId(projectDir: string): string | undefined {
   return typeof accountId === "string" ? accountId : undefined;
 }
 
-class TargetError extends Error {}
-
-async function withAllowlist<T>(projectDir: string, target: TargetOptions, endpoint: RemoteEndpoint, use: (store: AllowlistStore) => Promise<T>): Promise<T> {
-  if (target.remote === true) {
-    const { d1HttpStore, d1RouteProblems } = await import("../../remote/d1-http.js");
-    const route = { accountId: target.accountId ?? platformAccountId(projectDir) ?? "", databaseId: target.databaseId ?? "", token: process.env["CLOUDFLARE_API_TOKEN"] ?? "", ...endpoint };
-    const problems = d1RouteProblems(route);
-    if (problems.length > 0) throw new TargetError(problems.join("\n"));
-    return use(d1HttpStore(route));
-  }
-  if (target.accountId !== undefined || target.databaseId !== undefined) throw new TargetError("--account-id and --database-id name the production allowlist: add --remote");
-  const gateway = await startOperatorGateway({ persistTo: localPaths(projectDir).operatorAllowlistDir });
-  try {
-    return await use(await gateway.allowlist());
-  } finally {
-    await gateway.dispose();
-  }
+/** The allowlist: the local gateway's D1, or production's (the platform stack's account unless --account-id names another). */
+function allowlist(projectDir: string): D1Target {
+  return {
+    what: "allowlist",
+    accountId: platformAccountId(projectDir),
+    labels: ALLOWLIST_ROUTE_LABELS,
+    openLocal: async () => {
+      const gateway = await startOperatorGateway({ persistTo: localPaths(projectDir).operatorAllowlistDir });
+      try {
+        return { store: await gateway.allowlist(), dispose: () => gateway.dispose() };
+      } catch (error) {
+        await gateway.dispose();
+        throw error;
+      }
+    },
+  };
 }
+
+/** grantOf's refusals of its input (local/operator-allowlist.ts). */
+const isGrantRefusal = (error: Error) => /^(not an ASCII|role must|a grant names)/.test(error.message);
 
 /** Runs `use` on the chosen allowlist; a wrong target or a refusal by Cloudflare is the user's to fix (exit 2), said on stderr. */
-async function onAllowlist(projectDir: string, target: TargetOptions, endpoint: RemoteEndpoint, use: (store: AllowlistStore) => Promise<void>): Promise<number> {
-  try {
-    await withAllowlist(projectDir, target, endpoint, use);
-    return EXIT_OK;
-  } catch (error) {
-    const { D1RouteError } = await import("../../remote/d1-http.js");
-    if (error instanceof TargetError || error instanceof D1RouteError || (error instanceof Error && /^(not an ASCII|role must|a grant names)/.test(error.message))) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return EXIT_INVALID;
-    }
-    throw error;
-  }
-}
-
-const where = (target: TargetOptions) => (target.remote === true ? " (production, through Cloudflare's D1 API)" : "");
+const onAllowlist = (projectDir: string, target: TargetOptions, endpoint: RemoteEndpoint, use: (store: AllowlistStore) => Promise<void>) =>
+  exitCodeOf(() => withD1Store(target, endpoint, allowlist(projectDir), use), isGrantRefusal);
 
 export async function grant(email: string, options: GrantOptions, projectDir: string, endpoint: RemoteEndpoint = {}): Promise<number> {
   if (!(OPERATOR_ROLES as readonly string[]).includes(options.role)) {
@@ -93,7 +74,7 @@ export async function grant(email: string, options: GrantOptions, projectDir: st
   const grant = { email, role: options.role as OperatorRole, grantedBy: options.grantedBy, ...(expiresAt === undefined ? {} : { expiresAt }) };
   const code = await onAllowlist(projectDir, options, endpoint, (store) => grantOperator(store, grant));
   if (code !== EXIT_OK) return code;
-  process.stdout.write(`granted ${email.toLowerCase()} ${options.role}${expiresAt === undefined ? "" : ` until ${new Date(expiresAt).toISOString()}`}${where(options)}\n`);
+  process.stdout.write(`granted ${email.toLowerCase()} ${options.role}${expiresAt === undefined ? "" : ` until ${new Date(expiresAt).toISOString()}`}${productionSuffix(options)}\n`);
   return EXIT_OK;
 }
 
@@ -105,10 +86,10 @@ export async function revoke(email: string, options: TargetOptions, projectDir: 
   if (code !== EXIT_OK) return code;
   if (!removed) {
     // A typo must not read as a revocation: the person it was meant for is still admitted.
-    process.stderr.write(`error: ${email.toLowerCase()} is not on the allowlist${where(options)}: nothing was revoked (tenantry operators list${options.remote === true ? " --remote" : ""} shows who is)\n`);
+    process.stderr.write(`error: ${email.toLowerCase()} is not on the allowlist${productionSuffix(options)}: nothing was revoked (tenantry operators list${options.remote === true ? " --remote" : ""} shows who is)\n`);
     return EXIT_INVALID;
   }
-  process.stdout.write(`revoked ${email.toLowerCase()}${where(options)}: the gateway refuses its next request\n`);
+  process.stdout.write(`revoked ${email.toLowerCase()}${productionSuffix(options)}: the gateway refuses its next request\n`);
   return EXIT_OK;
 }
 

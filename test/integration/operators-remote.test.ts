@@ -1,14 +1,13 @@
 import fc from "fast-check";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grant, list, revoke } from "../../cli/commands/operators";
 import { grantOperator, listOperators, revokeOperator, type AllowlistStore } from "../../local/operator-allowlist";
 import { startOperatorGateway, type LocalGateway } from "../../local/operator-gateway";
 import { DELETE_ENTRY_SQL, LIST_ENTRIES_SQL, UPSERT_ENTRY_SQL, type AllowlistStatement } from "../../workers/lib/operator-allowlist-sql";
+import { commandOutput, startD1StandIn, type D1StandIn } from "../helpers/d1-stand-in";
 import { REPO_DIR } from "../helpers/local";
 
 /*
@@ -24,69 +23,26 @@ const DATABASE = "9f1c2b3a-4d5e-4f60-8a7b-0c1d2e3f4a5b";
 const TOKEN = "cf-test-token-Zq7vX2kP9mW4tR8yB3nL6";
 const QUERY_PATH = `/client/v4/accounts/${ACCOUNT}/d1/database/${DATABASE}/query`;
 
-interface Received { method: string; path: string; authorization: string | undefined; contentType: string | undefined; body: AllowlistStatement }
-
 let gateway: LocalGateway;
-let server: Server;
+let standIn: D1StandIn;
 let apiBase: string;
-/** One binding proxy for the whole file: the stand-in and the assertions share it, never a fresh one per read. */
+let received: D1StandIn["received"];
+/** The local allowlist: the stand-in runs what it receives there, and the assertions read it. */
 let db: AllowlistStore;
-const received: Received[] = [];
-
-async function bodyOf(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** What Cloudflare's route answers: the v4 envelope, one result per statement. */
-const envelope = (status: number, body: object) => ({ status, body: JSON.stringify(body) });
 
 beforeAll(async () => {
   gateway = await startOperatorGateway();
   db = await gateway.allowlist();
-  server = createServer((request, response) => {
-    void (async () => {
-      const text = await bodyOf(request);
-      const body = JSON.parse(text || "{}") as AllowlistStatement;
-      received.push({ method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization, contentType: request.headers["content-type"], body });
-      const answer = request.method !== "POST" || request.url !== QUERY_PATH ? envelope(404, { success: false, errors: [{ code: 7003, message: "Could not route to the requested resource" }], result: [] })
-        : request.headers.authorization !== `Bearer ${TOKEN}` ? envelope(403, { success: false, errors: [{ code: 10000, message: "Authentication error" }], result: [] })
-        : !Array.isArray(body.params) || body.params.some((p) => typeof p !== "string") ? envelope(400, { success: false, errors: [{ code: 7400, message: "params must be strings" }], result: [] })
-        : await db.run(body).then(
-          (results) => envelope(200, { success: true, errors: [], messages: [], result: [{ success: true, results, meta: {} }] }),
-          (error: unknown) => envelope(400, { success: false, errors: [{ code: 7500, message: String(error) }], result: [] }),
-        );
-      response.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body);
-    })().catch((error: unknown) => {
-      // The stand-in itself failed: answer, so the command fails at once instead of waiting forever.
-      if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
-      response.end(JSON.stringify({ success: false, errors: [{ code: 0, message: `stand-in failed: ${String(error)}` }], result: [] }));
-    });
-  });
-  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
-  apiBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4`;
+  standIn = await startD1StandIn({ account: ACCOUNT, database: DATABASE, token: TOKEN }, (statement) => db.run(statement));
+  ({ apiBase, received } = standIn);
 }, 60_000);
 
 afterAll(async () => {
-  await new Promise((closed) => server?.close(closed));
+  await standIn?.close();
   await gateway?.dispose();
 });
 
-let out = "";
-let err = "";
-const write = { out: process.stdout.write, err: process.stderr.write };
-function capture() {
-  out = "";
-  err = "";
-  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
-}
-afterEach(() => {
-  process.stdout.write = write.out;
-  process.stderr.write = write.err;
-  delete process.env["CLOUDFLARE_API_TOKEN"];
-});
+const { capture, out, err, reset } = commandOutput();
 
 const remote = { remote: true, databaseId: DATABASE };
 const operatorStatus = async (email: string) =>
@@ -107,9 +63,9 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
     expect(await list({ ...remote, json: true }, REPO_DIR, { apiBase })).toBe(0);
     expect(await revoke("remote@ops.example", remote, REPO_DIR, { apiBase })).toBe(0);
     const after = Date.now();
-    expect(err).toBe("");
-    expect(out).toContain("granted remote@ops.example support-write until 2099-01-01T00:00:00.000Z (production, through Cloudflare's D1 API)");
-    expect(out).toContain('"grantedBy": "lead@ops.example"');
+    expect(err()).toBe("");
+    expect(out()).toContain("granted remote@ops.example support-write until 2099-01-01T00:00:00.000Z (production, through Cloudflare's D1 API)");
+    expect(out()).toContain('"grantedBy": "lead@ops.example"');
 
     // The same three operations on the local path, recorded.
     const local: AllowlistStatement[] = [];
@@ -135,12 +91,12 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
     expect(await revoke("oncall@ops.example", remote, REPO_DIR, { apiBase })).toBe(0);
     expect(await operatorStatus("oncall@ops.example")).toBe(403);
     // Revoking it again, or a misspelling of it, changed nothing: said so, never "revoked".
-    out = "";
+    reset();
     for (const typo of ["oncall@ops.example", "oncal@ops.example"]) {
       expect(await revoke(typo, remote, REPO_DIR, { apiBase })).toBe(2);
-      expect(err).toContain(`error: ${typo} is not on the allowlist (production, through Cloudflare's D1 API): nothing was revoked`);
+      expect(err()).toContain(`error: ${typo} is not on the allowlist (production, through Cloudflare's D1 API): nothing was revoked`);
     }
-    expect(out).not.toContain("revoked");
+    expect(out()).not.toContain("revoked");
     // An expiry sent as text is stored as the integer the gateway compares.
     expect(await grant("brief@ops.example", { ...remote, role: "admin", grantedBy: "lead@ops.example", expiresAt: new Date(Date.now() + 60_000).toISOString() }, REPO_DIR, { apiBase })).toBe(0);
     const stored = (await listOperators(db)).find((e) => e.email === "brief@ops.example");
@@ -169,14 +125,14 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
     received.length = 0;
     capture();
     expect(await list(remote, REPO_DIR, { apiBase })).toBe(2);
-    expect(err).toContain("CLOUDFLARE_API_TOKEN must hold a Cloudflare API token");
+    expect(err()).toContain("CLOUDFLARE_API_TOKEN must hold a Cloudflare API token");
     process.env["CLOUDFLARE_API_TOKEN"] = TOKEN;
     capture();
     expect(await revoke("x@ops.example", { remote: true, databaseId: "../../../accounts/other" }, REPO_DIR, { apiBase })).toBe(2);
-    expect(err).toContain("--database-id must be the allowlist's D1 id");
+    expect(err()).toContain("--database-id must be the allowlist's D1 id");
     capture();
     expect(await list({ accountId: ACCOUNT }, REPO_DIR, { apiBase })).toBe(2);
-    expect(err).toContain("add --remote");
+    expect(err()).toContain("add --remote");
     expect(received).toEqual([]);
   });
 
@@ -184,8 +140,8 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
     process.env["CLOUDFLARE_API_TOKEN"] = "a-revoked-token";
     capture();
     expect(await grant("x@ops.example", { ...remote, role: "admin", grantedBy: "lead@ops.example" }, REPO_DIR, { apiBase })).toBe(2);
-    expect(err).toBe("error: Cloudflare's D1 API refused the statement: HTTP 403: 10000 Authentication error\n");
-    expect(out + err).not.toContain("a-revoked-token");
+    expect(err()).toBe("error: Cloudflare's D1 API refused the statement: HTTP 403: 10000 Authentication error\n");
+    expect(out() + err()).not.toContain("a-revoked-token");
     // Control: the right token passes the same stand-in.
     process.env["CLOUDFLARE_API_TOKEN"] = TOKEN;
     expect(await list(remote, REPO_DIR, { apiBase })).toBe(0);
@@ -201,7 +157,7 @@ describe("tenantry operators --remote, through a stand-in for Cloudflare's D1 qu
     try {
       capture();
       expect(await list(remote, elsewhere, { apiBase })).toBe(2);
-      expect(err).toContain("--account-id must be a Cloudflare account id");
+      expect(err()).toContain("--account-id must be a Cloudflare account id");
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@ import type { RegisteredResource } from "../../harness/recording-monitor";
 import type { ProgramRun } from "../../harness/run-program";
 import { TENANTRY_POLICIES } from "../../policies/all";
 import { runBuiltOrg, runBuiltPolicies, servePack, type ServedPack } from "../helpers/served-pack";
+import { keyedOrgInput } from "../helpers/keyed-org";
 import { validOrgInput } from "../helpers/spec-builder";
 
 /*
@@ -51,6 +52,17 @@ describe("the pack served over gRPC, as pulumi preview --policy-pack calls it", 
     ["the org's Postgres provider as a superuser", () => acme.resources.map((r) => (r.name === "org-acme-postgresql" ? { ...r, inputs: { ...r.inputs, superuser: "true" } } : r))],
     ["Cloudflare resources on the engine's default provider", () => onProvider("cloudflare", providerRecord("cloudflare", "default_6_22_1", { version: "6.22.1" }))],
   ];
+
+  it("accepts an org with API key slots, whose router binds its key store, and refuses the same router without the store among its dependencies (cloudflare-api-key-store-bound reads the engine's dependencies)", async () => {
+    const keyed = await runBuiltOrg(keyedOrgInput());
+    expect(await pack.analyzeStack(keyed.resources)).toEqual([]);
+    const store = keyed.resources.find((r) => r.type === "cloudflare:index/d1Database:D1Database");
+    expect(store).toBeDefined();
+    const detached = keyed.resources.map((r) => (r.inputs["scriptName"] === "tn-acme-router" ? { ...r, dependsOn: r.dependsOn.filter((urn) => urn !== store?.urn) } : r));
+    const served = await pack.analyzeStack(detached);
+    expect(served.map((v) => v.policy)).toEqual(["cloudflare-api-key-store-bound"]);
+    expect(await inProcess(detached)).toEqual(served);
+  });
 
   it("judges by the provider the engine sends: without it, every Postgres, AWS and Cloudflare resource is refused (control)", async () => {
     const unresolved = acme.resources.map(({ provider: _provider, ...rest }) => rest);

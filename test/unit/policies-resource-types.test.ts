@@ -11,6 +11,7 @@ import type { ProgramRun } from "../../harness/run-program";
 import { TENANTRY_POLICIES } from "../../policies/all";
 import { DECLARED_RESOURCE_TYPES } from "../../policies/resource-types";
 import { declared } from "../helpers/declared";
+import { keyedOrgInput } from "../helpers/keyed-org";
 import { runOrg } from "../helpers/program";
 import { validOrgInput } from "../helpers/spec-builder";
 import { rulesRefusing } from "../helpers/verdicts";
@@ -24,8 +25,11 @@ import { rulesRefusing } from "../helpers/verdicts";
 const RULE = "stack-resource-types-allowed";
 
 let acme: ProgramRun;
+/** The same org with API key slots: only then is the key store (a D1 database) declared. */
+let keyed: ProgramRun;
 beforeAll(async () => {
   acme = await runOrg(validOrgInput());
+  keyed = await runOrg(keyedOrgInput());
 });
 
 const FINDINGS: [string, () => ReturnType<typeof declared>][] = [
@@ -72,8 +76,8 @@ const POSTGRES_CLASSES = classesOf(postgresql, "postgresql");
 const DECLARED_POSTGRES = ["Role", "Database", "Schema", "Grant", "DefaultPrivileges", "GrantRole"];
 
 describe("the type allowlist", () => {
-  it("is exactly the custom resource types the example org registers, each an SDK class's type token", () => {
-    const registered = new Set(acme.resources.map((r) => r.type).filter((type) => !isProviderType(type) && !type.startsWith("tenantry:") && type !== "pulumi:pulumi:Stack"));
+  it("is exactly the custom resource types the example org registers, with and without API key slots, each an SDK class's type token", () => {
+    const registered = new Set([...acme.resources, ...keyed.resources].map((r) => r.type).filter((type) => !isProviderType(type) && !type.startsWith("tenantry:") && type !== "pulumi:pulumi:Stack"));
     expect(new Set(DECLARED_RESOURCE_TYPES)).toEqual(registered);
     const sdkTokens = new Set([...classesOf(postgresql, "postgresql"), ...classesOf(aws.kms, "aws"), ...classesOf(aws.secretsmanager, "aws"), ...classesOf(aws.iam, "aws"),
       ...classesOf(cloudflare, "cloudflare"), ...classesOf(random, "random")].map(([, type]) => type));

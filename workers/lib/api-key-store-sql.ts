@@ -33,6 +33,13 @@ export function apiKeysMigrationSql(): string {
   ].join("\n");
 }
 
+/**
+ * The migration as a statement, for stores reached one statement at a time (Cloudflare's D1 HTTP
+ * route): `tenantry keys --remote` runs it before every command, so each new org's store gets
+ * its table without a hand-run step. Idempotent (CREATE TABLE IF NOT EXISTS).
+ */
+export const apiKeysMigrationStatement = (): KeyStoreStatement => ({ sql: apiKeysMigrationSql(), params: [] });
+
 /** What the router reads for one presented key (bind: its SHA-256, hex). */
 export const SELECT_BY_HASH_SQL = `SELECT id, key_hash AS keyHash, slot, app, environment, kind, revoked_at AS revokedAt FROM ${API_KEYS_TABLE} WHERE key_hash = ?1`;
 
