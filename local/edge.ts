@@ -72,6 +72,8 @@ export interface EdgeOptions {
   readonly callerHandlesSignals?: boolean;
   /** For the proof's controls only: the router's script in place of the built bundle (a variant with one guard out). */
   readonly controlRouterScript?: string;
+  /** For the proof's controls only: the outbound Worker's script in place of the built bundle. */
+  readonly controlOutboundScript?: string;
   /** The identity provider's signing key; default: one made for this edge alone (`tenantry dev` passes the one `tenantry token` signs with). */
   readonly identityKey?: SigningKey;
   /** The org's webhook signing secret (whsec_<base64>), bound to the outbound Worker only; default: one made for this edge. */
@@ -173,7 +175,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
       },
       {
         name: `outbound-${app}-${environment}`,
-        modules: module("outbound"),
+        modules: options.controlOutboundScript === undefined ? module("outbound") : [{ type: "ESModule" as const, path: "outbound.mjs", contents: options.controlOutboundScript }],
         compatibilityDate: COMPATIBILITY_DATE,
         // The dispatch params the router passes in production, fixed per app here.
         bindings: { org: spec.slug, app, environment, SECRETS_CONFIG: outboundConfig(spec, spec.edge?.awsRegion ?? "") as unknown as Record<string, never> },
