@@ -27,6 +27,8 @@ export = function tenantry() {
     roles: org.roles,
     schemas: org.schemas,
     credentials: org.credentials,
+    // A secret output, only for an org with webhooks: its receivers' current signing secret.
+    ...(org.webhookSigningSecret === undefined ? {} : { webhookSigningSecret: org.webhookSigningSecret }),
   };
 };
 

@@ -50,6 +50,11 @@ export class OrgTenant extends pulumi.ComponentResource {
   public readonly schemas: Readonly<Record<string, pulumi.Output<string[]>>>;
   /** Login role passwords by role name; a Pulumi secret. */
   public readonly credentials: pulumi.Output<Record<string, string>>;
+  /**
+   * The current webhook signing secret, a Pulumi secret: what the org's receivers verify with
+   * (`pulumi stack output webhookSigningSecret --show-secrets`). Undefined without webhooks or an edge.
+   */
+  public readonly webhookSigningSecret: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     const lifecycle = planLifecycle(args.spec);
@@ -95,6 +100,7 @@ export class OrgTenant extends pulumi.ComponentResource {
     // The edge: where the org's apps run, and the secrets they reach by reference. While the
     // org offboards only the secrets stay; the Workers and the identity that reads them go.
     const { edge } = spec;
+    let dispatch: DispatchNamespace | undefined;
     if (edge !== undefined) {
       const secrets = new SecretBindings(childName(name, "secrets"), {
         spec, host: provider.host, port: provider.port, sslmode: provider.sslmode,
@@ -103,7 +109,7 @@ export class OrgTenant extends pulumi.ComponentResource {
         reader: lifecycle.edge,
       }, children);
       if (secrets.reader !== undefined) {
-        new DispatchNamespace(childName(name, "edge"), {
+        dispatch = new DispatchNamespace(childName(name, "edge"), {
           spec: { ...spec, edge }, awsAccessKeyId: secrets.reader.accessKeyId, awsSecretAccessKey: secrets.reader.secretAccessKey,
         }, children);
       }
@@ -113,7 +119,8 @@ export class OrgTenant extends pulumi.ComponentResource {
     this.roles = roles;
     this.schemas = schemas;
     this.credentials = database.passwords;
-    this.registerOutputs({ ...facts, databaseName: this.databaseName, roles, schemas, credentials: this.credentials });
+    this.webhookSigningSecret = dispatch?.webhookSigningSecret;
+    this.registerOutputs({ ...facts, databaseName: this.databaseName, roles, schemas, credentials: this.credentials, webhookSigningSecret: this.webhookSigningSecret });
   }
 
   /**

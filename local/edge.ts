@@ -78,6 +78,8 @@ export interface EdgeOptions {
   readonly identityKey?: SigningKey;
   /** The org's webhook signing secret (whsec_<base64>), bound to the outbound Worker only; default: one made for this edge. */
   readonly webhookSigningSecret?: string;
+  /** The previous generation's signing secret, bound as during a rotation's overlap (the spec's webhookSigning.previousUntil says until when it signs). */
+  readonly previousWebhookSigningSecret?: string;
   /** The router's port on 127.0.0.1; default: any free one. */
   readonly port?: number;
   /** The API key store's folder when it must outlive the process (the org's in the local state, which `tenantry keys` manages); default: in memory. */
@@ -183,6 +185,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
           IDENTITY_HMAC_KEY: secret(hmacKey),
           ...reader,
           WEBHOOK_SIGNING_KEY: secret(webhookKey),
+          ...(options.previousWebhookSigningSecret === undefined ? {} : { WEBHOOK_SIGNING_KEY_PREVIOUS: secret(options.previousWebhookSigningSecret) }),
         },
         serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
         outboundService: { name: "shim-services", entrypoint: "egress" },

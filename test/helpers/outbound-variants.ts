@@ -21,6 +21,6 @@ export const OUTBOUND_WEBHOOK_VARIANTS = {
   ),
   /** Delivers to every endpoint taking the type, whatever its environment. */
   ignoresTheEnvironment: () => outboundWith(["(w) => w.environment === env.environment && w.events.includes(event.type)", "(w) => w.events.includes(event.type)"]),
-  /** Answers the app with the secret it signed with. */
-  answersWithTheSecret: () => outboundWith(["return Response.json({ id: messageId, deliveries });", "return Response.json({ id: messageId, deliveries, secret });"]),
+  /** Answers the app with the secrets it signed with. */
+  answersWithTheSecret: () => outboundWith(["return Response.json({ id: messageId, deliveries });", "return Response.json({ id: messageId, deliveries, secrets });"]),
 } as const;
