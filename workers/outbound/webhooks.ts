@@ -52,9 +52,10 @@ const MAX_EVENT_BYTES = 256 * 1024;
 async function signingSecrets(env: OutboundEnv, nowMs: number): Promise<string[]> {
   if (env.WEBHOOK_SIGNING_KEY === undefined) throw new Error("the outbound Worker has no webhook signing key");
   const current = await env.WEBHOOK_SIGNING_KEY.get();
+  const previous = env.WEBHOOK_SIGNING_KEY_PREVIOUS;
   const until = env.SECRETS_CONFIG.previousSigningKeyUntil;
-  const overlapping = env.WEBHOOK_SIGNING_KEY_PREVIOUS !== undefined && until !== undefined && nowMs < until;
-  return overlapping && env.WEBHOOK_SIGNING_KEY_PREVIOUS !== undefined ? [current, await env.WEBHOOK_SIGNING_KEY_PREVIOUS.get()] : [current];
+  if (previous === undefined || until === undefined || nowMs >= until) return [current];
+  return [current, await previous.get()];
 }
 
 export async function sendEvent(request: Request, env: OutboundEnv): Promise<Response> {
