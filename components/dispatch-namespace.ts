@@ -8,6 +8,7 @@ import { API_KEYS_BINDING, standardWebhookSecret, storeSecretName, type EdgeStor
 import { childName, edgeName } from "../spec/naming";
 import type { OrgSpec } from "../spec/spec";
 import { TenantApp } from "./tenant-app";
+import { planWebhookKeys, type WebhookKeySlot } from "./webhook-key-plan";
 import { COMPONENT_TYPES } from "./type-tokens";
 
 export interface DispatchNamespaceArgs {
@@ -46,6 +47,8 @@ function rateLimitNamespace(slug: string): string {
 export class DispatchNamespace extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   public readonly routerScript: pulumi.Output<string>;
+  /** The current webhook signing secret (whsec_...), a Pulumi secret, for the org's receivers; undefined without webhooks. */
+  public readonly webhookSigningSecret: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: DispatchNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.dispatchNamespace, name, {}, opts);
@@ -65,10 +68,20 @@ export class DispatchNamespace extends pulumi.ComponentResource {
     };
     const identityBinding = storeSecret("IDENTITY_HMAC_KEY", identityKey.result);
 
-    // The org's webhook signing secret (property 19): made here, kept in the store, bound to the outbound Worker alone.
-    // Its key bytes are 43 random letters and digits (~256 bits), base64-encoded into the whsec_ form receivers expect.
-    const webhookKey = spec.webhooks.length > 0 ? new random.RandomPassword(childName(name, "webhook-key"), { length: 43, special: false }, parent) : undefined;
-    const webhookBindings = webhookKey === undefined ? [] : [storeSecret("WEBHOOK_SIGNING_KEY", webhookKey.result.apply(standardWebhookSecret))];
+    // The org's webhook signing secrets (property 19): made here, kept in the store, bound to the outbound Worker alone.
+    // Each key's bytes are 43 random letters and digits (~256 bits), base64-encoded into the whsec_ form receivers expect.
+    // Two slots alternate through rotations (webhook-key-plan.ts); during an overlap the previous secret signs too.
+    const rotation = spec.webhooks.length > 0 ? planWebhookKeys(spec.webhookSigning) : undefined;
+    const webhookKeys = new Map((rotation?.slots ?? []).map((slot) => [slot.name, new random.RandomPassword(childName(name, slot.name), {
+      length: 43, special: false, ...(slot.keepers === undefined ? {} : { keepers: { ...slot.keepers } }),
+    }, parent)]));
+    const signingSecretOf = (slot: WebhookKeySlot | undefined) => (slot === undefined ? undefined : webhookKeys.get(slot.name)?.result.apply(standardWebhookSecret));
+    const currentSecret = signingSecretOf(rotation?.current);
+    const previousSecret = signingSecretOf(rotation?.previous);
+    const webhookBindings = [
+      ...(currentSecret === undefined ? [] : [storeSecret("WEBHOOK_SIGNING_KEY", currentSecret)]),
+      ...(previousSecret === undefined ? [] : [storeSecret("WEBHOOK_SIGNING_KEY_PREVIOUS", previousSecret)]),
+    ];
     const readerBindings = [storeSecret("AWS_ACCESS_KEY_ID", args.awsAccessKeyId), storeSecret("AWS_SECRET_ACCESS_KEY", args.awsSecretAccessKey)];
     const outbound = new cloudflare.WorkersScript(childName(name, "outbound"), {
       accountId,
@@ -124,6 +137,7 @@ export class DispatchNamespace extends pulumi.ComponentResource {
 
     this.namespace = namespace.name.apply((n) => n ?? edgeName(spec.slug));
     this.routerScript = router.scriptName;
-    this.registerOutputs({ namespace: this.namespace, routerScript: this.routerScript });
+    this.webhookSigningSecret = currentSecret === undefined ? undefined : pulumi.secret(currentSecret);
+    this.registerOutputs({ namespace: this.namespace, routerScript: this.routerScript, webhookSigningSecret: this.webhookSigningSecret });
   }
 }

@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from "jose";
 import type { RouterConfig } from "../workers/dispatch/config";
 import type { OutboundConfig } from "../workers/outbound/config";
 import type { OrgSpec } from "../spec/spec";
+import { planWebhookKeys } from "./webhook-key-plan";
 import { parseSecretReference } from "../spec/secret-reference";
 
 /*
@@ -57,9 +58,11 @@ function integrationsConfig(spec: OrgSpec): Pick<RouterConfig, "integrations" | 
 }
 
 export function outboundConfig(spec: OrgSpec, region: string): OutboundConfig {
+  const rotation = planWebhookKeys(spec.webhookSigning);
   return {
     region,
     secrets: spec.secrets.map((s) => ({ name: s.name, scope: s.scope, ref: s.ref, allowedHosts: [...s.allowedHosts] })),
     ...(spec.webhooks.length === 0 ? {} : { webhooks: spec.webhooks.map((w) => ({ name: w.name, environment: w.environment, url: w.url, events: [...w.events] })) }),
+    ...(spec.webhooks.length === 0 || rotation.previousUntil === undefined ? {} : { previousSigningKeyUntil: rotation.previousUntil }),
   };
 }

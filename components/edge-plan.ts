@@ -11,7 +11,8 @@ import { planLifecycle } from "./lifecycle-plan";
  */
 
 /** The Secrets Store secrets the edge declares, by the binding name the Workers read them under. */
-export const EDGE_STORE_SECRETS = ["IDENTITY_HMAC_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "WEBHOOK_SIGNING_KEY"] as const;
+/** WEBHOOK_SIGNING_KEY_PREVIOUS exists only during a rotation's overlap (components/webhook-key-plan.ts). */
+export const EDGE_STORE_SECRETS = ["IDENTITY_HMAC_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "WEBHOOK_SIGNING_KEY", "WEBHOOK_SIGNING_KEY_PREVIOUS"] as const;
 export type EdgeStoreSecret = (typeof EDGE_STORE_SECRETS)[number];
 
 /** `tn-acme-identity_hmac_key`: a store secret's name in the account's Secrets Store, which orgs on the account share. */

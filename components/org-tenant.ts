@@ -54,6 +54,11 @@ export class OrgTenant extends pulumi.ComponentResource {
   public readonly credentials: pulumi.Output<Record<string, string>>;
   /** The API key store's D1 id, for `tenantry keys --remote`; undefined for an org without API key slots. */
   public readonly apiKeysDatabaseId: pulumi.Output<string> | undefined;
+  /**
+   * The current webhook signing secret, a Pulumi secret: what the org's receivers verify with
+   * (`pulumi stack output webhookSigningSecret --show-secrets`). Undefined without webhooks or an edge.
+   */
+  public readonly webhookSigningSecret: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     const lifecycle = planLifecycle(args.spec);
@@ -103,6 +108,7 @@ export class OrgTenant extends pulumi.ComponentResource {
     const keyStorePlan = planApiKeyStore(spec);
     const keyStore = edge === undefined || keyStorePlan === undefined ? undefined
       : new ApiKeyStore(childName(name, "api-keys"), { accountId: edge.accountId, plan: keyStorePlan }, children);
+    let dispatch: DispatchNamespace | undefined;
     if (edge !== undefined) {
       const secrets = new SecretBindings(childName(name, "secrets"), {
         spec, host: provider.host, port: provider.port, sslmode: provider.sslmode,
@@ -111,7 +117,7 @@ export class OrgTenant extends pulumi.ComponentResource {
         reader: lifecycle.edge,
       }, children);
       if (secrets.reader !== undefined) {
-        new DispatchNamespace(childName(name, "edge"), {
+        dispatch = new DispatchNamespace(childName(name, "edge"), {
           spec: { ...spec, edge }, awsAccessKeyId: secrets.reader.accessKeyId, awsSecretAccessKey: secrets.reader.secretAccessKey,
           ...(keyStore === undefined ? {} : { apiKeysDatabaseId: keyStore.databaseId }),
         }, children);
@@ -123,7 +129,12 @@ export class OrgTenant extends pulumi.ComponentResource {
     this.schemas = schemas;
     this.credentials = database.passwords;
     this.apiKeysDatabaseId = keyStore?.databaseId;
-    this.registerOutputs({ ...facts, databaseName: this.databaseName, roles, schemas, credentials: this.credentials, ...(keyStore === undefined ? {} : { apiKeysDatabaseId: keyStore.databaseId }) });
+    this.webhookSigningSecret = dispatch?.webhookSigningSecret;
+    this.registerOutputs({
+      ...facts, databaseName: this.databaseName, roles, schemas, credentials: this.credentials,
+      ...(keyStore === undefined ? {} : { apiKeysDatabaseId: keyStore.databaseId }),
+      webhookSigningSecret: this.webhookSigningSecret,
+    });
   }
 
   /**

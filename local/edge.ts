@@ -72,10 +72,14 @@ export interface EdgeOptions {
   readonly callerHandlesSignals?: boolean;
   /** For the proof's controls only: the router's script in place of the built bundle (a variant with one guard out). */
   readonly controlRouterScript?: string;
+  /** For the proof's controls only: the outbound Worker's script in place of the built bundle. */
+  readonly controlOutboundScript?: string;
   /** The identity provider's signing key; default: one made for this edge alone (`tenantry dev` passes the one `tenantry token` signs with). */
   readonly identityKey?: SigningKey;
   /** The org's webhook signing secret (whsec_<base64>), bound to the outbound Worker only; default: one made for this edge. */
   readonly webhookSigningSecret?: string;
+  /** The previous generation's signing secret, bound as during a rotation's overlap (the spec's webhookSigning.previousUntil says until when it signs). */
+  readonly previousWebhookSigningSecret?: string;
   /** The router's port on 127.0.0.1; default: any free one. */
   readonly port?: number;
   /** The API key store's folder when it must outlive the process (the org's in the local state, which `tenantry keys` manages); default: in memory. */
@@ -175,7 +179,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
       },
       {
         name: `outbound-${app}-${environment}`,
-        modules: module("outbound"),
+        modules: options.controlOutboundScript === undefined ? module("outbound") : [{ type: "ESModule" as const, path: "outbound.mjs", contents: options.controlOutboundScript }],
         compatibilityDate: COMPATIBILITY_DATE,
         // The dispatch params the router passes in production, fixed per app here.
         bindings: { org: spec.slug, app, environment, SECRETS_CONFIG: outboundConfig(spec, spec.edge?.awsRegion ?? "") as unknown as Record<string, never> },
@@ -183,6 +187,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
           IDENTITY_HMAC_KEY: secret(hmacKey),
           ...reader,
           WEBHOOK_SIGNING_KEY: secret(webhookKey),
+          ...(options.previousWebhookSigningSecret === undefined ? {} : { WEBHOOK_SIGNING_KEY_PREVIOUS: secret(options.previousWebhookSigningSecret) }),
         },
         serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
         outboundService: { name: "shim-services", entrypoint: "egress" },

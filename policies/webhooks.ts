@@ -1,6 +1,6 @@
 import { edgeName } from "../spec/naming";
 import { WEBHOOK_URL } from "../spec/webhooks-spec";
-import { storeSecretName } from "../components/edge-plan";
+import { storeSecretName, type EdgeStoreSecret } from "../components/edge-plan";
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import { judgeAgainstOrg } from "./stack-org";
 import { readKnown } from "./unknowns";
@@ -15,7 +15,8 @@ import type { TenantryStackPolicy } from "./policy-types";
  */
 
 const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
-const SIGNING_BINDING = "WEBHOOK_SIGNING_KEY";
+/** The current signing key and, during a rotation's overlap, the previous one: both sign as the org. */
+const SIGNING_BINDINGS: readonly EdgeStoreSecret[] = ["WEBHOOK_SIGNING_KEY", "WEBHOOK_SIGNING_KEY_PREVIOUS"];
 
 const bindingsOf = (props: unknown): Record<string, unknown>[] => {
   const bindings = readKnown(props, "bindings");
@@ -37,9 +38,9 @@ const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value
 
 function signingKeyFindings(script: string, props: unknown, org: OrgFacts): string[] {
   if (script === edgeName(org.slug, "outbound")) return [];
-  const key = storeSecretName(org.slug, SIGNING_BINDING);
+  const keys = SIGNING_BINDINGS.map((binding) => storeSecretName(org.slug, binding));
   return bindingsOf(props)
-    .filter((b) => b["name"] === SIGNING_BINDING || b["secretName"] === key)
+    .filter((b) => SIGNING_BINDINGS.includes(b["name"] as EdgeStoreSecret) || keys.includes(b["secretName"] as string))
     .map(() => `binds the org's webhook signing key: only ${edgeName(org.slug, "outbound")} may hold it`);
 }
 

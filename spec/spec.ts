@@ -10,7 +10,7 @@ import { edgeSchema } from "./edge-spec";
 import { ssoSchema } from "./sso-spec";
 import { breakGlassSchema, narrowBreakGlass, type BreakGlass } from "./break-glass-spec";
 import { apiKeysSchema, appOriginList } from "./api-keys-spec";
-import { integrationsList, webhooksList } from "./webhooks-spec";
+import { integrationsList, webhookSigningSchema, webhooksList } from "./webhooks-spec";
 
 /*
  * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
@@ -225,6 +225,9 @@ export const orgSpecFields = z
     webhooks: webhooksList.describe(
       "Where the org's apps' events are delivered, signed per Standard Webhooks with the org's signing secret, which the platform keeps (docs/webhooks.md).",
     ),
+    webhookSigning: webhookSigningSchema
+      .prefault({})
+      .describe("The rotation of the org's webhook signing secret: generation 1 until the first rotation; during a rotation every delivery carries a signature under the new and the previous secret until previousUntil (docs/webhooks.md#rotating-the-signing-secret)."),
     integrations: integrationsList.describe(
       "Inbound routes whose requests the router verifies by signature and timestamp before the app sees them (docs/webhooks.md).",
     ),

@@ -2,6 +2,7 @@ import type { CrossFieldRule, RuleProblem } from "./spec-rules";
 import type { ParsedSpec } from "./spec";
 import { duplicates } from "./rule-helpers";
 import { referenceIsBelow } from "./secret-reference";
+import { MAX_ROTATION_OVERLAP_DAYS } from "./webhooks-spec";
 
 /*
  * Cross-field rules of `webhooks` and `integrations` (property 19): each keeps an endpoint or an
@@ -38,10 +39,25 @@ function webhooksNeedAnEdge(spec: ParsedSpec): RuleProblem[] {
     : [];
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** An overlap names the secret before the current one, which exists from the first rotation on; it is bounded so an old secret cannot be kept signing indefinitely. */
+function rotationOverlapIsBounded(spec: ParsedSpec, now: Date): RuleProblem[] {
+  const { generation, previousUntil } = spec.webhookSigning;
+  if (previousUntil === undefined) return [];
+  if (generation < 2) return [{ path: ["webhookSigning", "previousUntil"], message: "must be omitted before the first rotation (generation 2 or more): there is no previous secret" }];
+  const until = Date.parse(previousUntil);
+  if (Number.isNaN(until) || until > now.getTime() + MAX_ROTATION_OVERLAP_DAYS * DAY_MS) {
+    return [{ path: ["webhookSigning", "previousUntil"], message: `must be a valid time at most ${MAX_ROTATION_OVERLAP_DAYS} days ahead (once it has passed, only the current secret signs)` }];
+  }
+  return [];
+}
+
 export const WEBHOOK_RULES: readonly CrossFieldRule[] = [
   { field: "webhooks[].name", rule: "Each webhook endpoint is listed once.", check: (spec) => duplicates(spec.webhooks, (w) => w.name, (w) => `webhook ${w.name}`, "webhooks", "name") },
   { field: "webhooks[].environment", rule: "A webhook endpoint belongs to one of the org's environments.", check: (spec) => inEnvironments(spec, "webhooks") },
   { field: "edge", rule: "An org with webhooks has an edge.", check: webhooksNeedAnEdge },
+  { field: "webhookSigning.previousUntil", rule: `A rotation's overlap starts from generation 2 and ends at most ${MAX_ROTATION_OVERLAP_DAYS} days ahead (once it has passed, only the current secret signs).`, check: rotationOverlapIsBounded },
   { field: "integrations[].name", rule: "Each inbound integration is listed once.", check: (spec) => duplicates(spec.integrations, (x) => x.name, (x) => `integration ${x.name}`, "integrations", "name") },
   { field: "integrations[].app", rule: "An inbound integration reaches one of the org's apps.", check: integrationsReachKnownApps },
   { field: "integrations[].environment", rule: "An inbound integration belongs to one of the org's environments.", check: (spec) => inEnvironments(spec, "integrations") },

@@ -92,3 +92,25 @@ export const integrationsList = z
   .array(integrationSchema, { error: "must be a list of inbound integrations" })
   .max(50, { error: "must list at most 50 inbound integrations" })
   .default([]);
+
+/** The longest overlap of a rotation: receivers have this long to switch to the new secret. */
+export const MAX_ROTATION_OVERLAP_DAYS = 30;
+
+/**
+ * The org's webhook signing secret's rotation (Standard Webhooks: several signatures per
+ * delivery). Raising `generation` makes a new secret; `previousUntil` keeps signing with the one
+ * before it as well until then, so receivers can switch without dropping a delivery.
+ */
+export const webhookSigningSchema = z.strictObject({
+  generation: z
+    .int({ error: "must be a whole number 1..1000" })
+    .min(1, { error: "must be a whole number 1..1000" })
+    .max(1000, { error: "must be a whole number 1..1000" })
+    .default(1)
+    .describe("Which signing secret is current: 1 until the first rotation. Raising it by one makes a new secret (the platform generates it; it is never in the stack file) and keeps the one before it for an overlap."),
+  previousUntil: z
+    .string({ error: "must be an ISO 8601 time with a zone" })
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/, { error: "must be an ISO 8601 time with a zone, e.g. 2026-01-31T18:00:00Z" })
+    .optional()
+    .describe(`Until when deliveries are also signed with the previous generation's secret (the overlap of a rotation): at most ${MAX_ROTATION_OVERLAP_DAYS} days ahead, only from generation 2. The outbound Worker stops using the previous secret at this time by itself; removing the field then removes it from the platform.`),
+});

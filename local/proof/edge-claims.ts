@@ -7,6 +7,9 @@ import { standInSecretValues, startEdge, type LocalEdge } from "../edge";
 import { admittedAndRefused } from "../edge-subjects";
 import { OPERATOR_SECTION, type ClaimResult } from "./claim";
 import { apiKeyClaims } from "./api-key-claims";
+import { integrationClaims } from "./integration-claims";
+import { webhookClaims } from "./webhook-claims";
+import { newStandardWebhookSecret } from "../../workers/lib/webhook-signature";
 
 /*
  * The edge claims: requests through the org's real router and outbound Worker in workerd, each
@@ -206,7 +209,9 @@ export async function proveEdge(spec: OrgSpec, { signal }: { signal?: AbortSigna
   const app = spec.apps[0];
   if (spec.edge === undefined || app === undefined) return [];
   const values = standInSecretValues(spec);
-  const edge = await startEdge(spec, { secretValues: values, callerHandlesSignals: signal !== undefined });
+  // The proof starts the edge with a signing secret it keeps, to check each delivery's signature.
+  const webhookSigningSecret = newStandardWebhookSecret();
+  const edge = await startEdge(spec, { secretValues: values, webhookSigningSecret, callerHandlesSignals: signal !== undefined });
   try {
     signal?.throwIfAborted();
     const env = spec.environments.at(-1) ?? "";
@@ -217,7 +222,12 @@ export async function proveEdge(spec: OrgSpec, { signal }: { signal?: AbortSigna
     signal?.throwIfAborted();
     const secrets = await secretClaims(edge, spec, secretApp, values);
     signal?.throwIfAborted();
-    return [...router, ...sso, ...secrets, ...(await apiKeyClaims(edge, spec))];
+    const keys = await apiKeyClaims(edge, spec);
+    signal?.throwIfAborted();
+    const webhooks = await webhookClaims(edge, spec, webhookSigningSecret, newStandardWebhookSecret());
+    signal?.throwIfAborted();
+    const integrations = await integrationClaims(edge, spec, values, newStandardWebhookSecret());
+    return [...router, ...sso, ...secrets, ...keys, ...webhooks, ...integrations];
   } finally {
     await edge.dispose();
   }

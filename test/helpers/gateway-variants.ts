@@ -25,15 +25,23 @@ function swapImport(name: string, wrapper: string): Plugin {
 
 /** Edits one Worker source file (`workers/<file>`): `from` must occur exactly once, so a control cannot go stale silently. */
 export function editSource(file: string, from: string, to: string): Plugin {
+  return editSourceEach(file, [[from, to]]);
+}
+
+/** Several edits of one file in one plugin (esbuild loads a file through the first plugin that answers); each `from` exactly once. */
+export function editSourceEach(file: string, edits: readonly (readonly [from: string, to: string])[]): Plugin {
   const path = join(projectRoot(), "workers", file);
   return {
     name: `edit-${file}`,
     setup(b) {
       b.onLoad({ filter: new RegExp(`${file.replace(/[/.]/g, (c) => `\\${c}`)}$`) }, (args) => {
         if (args.path !== path) return undefined;
-        const source = readFileSync(path, "utf8");
-        if (source.split(from).length !== 2) throw new Error(`workers/${file} no longer contains ${JSON.stringify(from)} exactly once: update this control`);
-        return { contents: source.replace(from, to), loader: "ts" };
+        let source = readFileSync(path, "utf8");
+        for (const [from, to] of edits) {
+          if (source.split(from).length !== 2) throw new Error(`workers/${file} no longer contains ${JSON.stringify(from)} exactly once: update this control`);
+          source = source.replace(from, to);
+        }
+        return { contents: source, loader: "ts" };
       });
     },
   };
@@ -108,5 +116,11 @@ export const routerWithoutOperatorCheck = () => bundleWith(
 /** The org router that still matches an integration's path but dispatches whatever the signature check says. */
 export const routerWithoutIntegrationCheck = () => bundleWith(
   editSource("dispatch/router.ts", "if (!verdict.ok) return status(401);", ""),
+  join("dispatch", "index.ts"),
+);
+
+/** The org router that no longer knows its integrations' paths: a signed request there is judged as any other (it needs a user's token). */
+export const routerWithoutIntegrationRoutes = () => bundleWith(
+  editSource("dispatch/router.ts", "const integration = integrationAt(config.integrations, url.pathname);", "const integration = integrationAt([], url.pathname);"),
   join("dispatch", "index.ts"),
 );

@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -6,18 +5,11 @@ import { tmpdir } from "node:os";
 import { openLocalKeyStore } from "../../local/api-key-store";
 import { parseApiKey } from "../../workers/lib/api-key-format";
 import { keyHashOf } from "../../workers/lib/api-key-store-sql";
+import { fileCount, filesHolding } from "../helpers/canary";
 import { CliProject, CLI_TEST_TIMEOUT_MS } from "../helpers/cli-project";
 import { keyedOrgInput } from "../helpers/keyed-org";
 
 /* `tenantry keys`, run as a user runs it: the key is printed once, and only its hash is kept anywhere. */
-
-/** Every file under a folder, as bytes decoded as latin1 (so a key in a SQLite page is found too). */
-function everyFileText(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? everyFileText(path) : [readFileSync(path).toString("latin1")];
-  });
-}
 
 describe("tenantry keys, locally", () => {
   const project = new CliProject([keyedOrgInput()]);
@@ -41,9 +33,8 @@ describe("tenantry keys, locally", () => {
       expect(out.out).not.toContain(key);
     }
     // The canary: the key is in no file of the project (stack files, local state, the store's SQLite pages).
-    const files = everyFileText(project.dir);
-    expect(files.length).toBeGreaterThan(1);
-    expect(files.filter((text) => text.includes(key))).toEqual([]);
+    expect(fileCount(project.dir)).toBeGreaterThan(1);
+    expect(filesHolding(project.dir, [key])).toEqual([]);
   }, CLI_TEST_TIMEOUT_MS);
 
   it("lists neither a key nor its hash", async () => {
@@ -54,7 +45,7 @@ describe("tenantry keys, locally", () => {
     expect(Object.keys(rows[0] ?? {}).sort()).toEqual(["app", "createdAt", "environment", "id", "kind", "revokedAt", "slot"]);
     expect(json.stdout).not.toContain(hash);
     // Control: the hash is in the store, so the list leaving it out is a choice, not an accident.
-    expect(everyFileText(project.paths.apiKeysDir).some((text) => text.includes(hash))).toBe(true);
+    expect(filesHolding(project.paths.apiKeysDir, [hash]).length).toBeGreaterThan(0);
   }, CLI_TEST_TIMEOUT_MS);
 
   it("refuses a slot the org does not declare (exit 2), printing nothing on stdout", () => {

@@ -125,7 +125,9 @@ describe("the org's quotas", () => {
 
 describe("the identity provider's keys", () => {
   it("answers 503, not 401, when they cannot be fetched: the token is not at fault", async () => {
-    const unreachable = await startEdge(acme.spec, { secretValues: {}, jwksUrl: "https://keys.tenantry.invalid/jwks.json", deployed: [{ app: "storefront", environment: "prod" }] });
+    // Without integrations: with them, the local router's fetches go through the stand-in internet
+    // (to reach the stand-in Secrets Manager), which answers every host, so no key set is unreachable.
+    const unreachable = await startEdge({ ...acme.spec, integrations: [] }, { secretValues: {}, jwksUrl: "https://keys.tenantry.invalid/jwks.json", deployed: [{ app: "storefront", environment: "prod" }] });
     try {
       const token = await unreachable.token({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", workspaces: ["web"] });
       const response = await unreachable.viaRouter("/prod/storefront/whoami", bearer(token));

@@ -127,9 +127,9 @@ describe("whether a deleted stack file was marked for offboarding on the base", 
 describe("what a change may do to an org marked for offboarding", () => {
   const ENVIRONMENTS = ["dev", "test", "prod"];
   const WORKSPACES = ["web", "billing"];
-  // Apps and secrets go with the edge while offboarding; dropping them keeps the file valid whatever remains.
+  // Apps, secrets, key slots, webhooks and integrations go with the edge while offboarding; dropping them keeps the file valid whatever remains.
   const marked = (environments: string[], workspaces: string[]) =>
-    acmeWith(ORG, { ...ACME_ORG, environments, workspaces: workspaces.map((slug) => ({ slug })), apps: [], secrets: [], offboarding: MARKER });
+    acmeWith(ORG, { ...ACME_ORG, environments, workspaces: workspaces.map((slug) => ({ slug })), apps: [], secrets: [], apiKeys: [], webhooks: [], integrations: [], offboarding: MARKER });
   const judgeChange = (headText: string, baseText: string | undefined) =>
     judgeMarkedChange({ stack: "org-acme", path: "stacks/Pulumi.org-acme.yaml", baseText, headText }, "main", NOW);
 
@@ -201,7 +201,7 @@ describe("tenantry check-deletions and changed-stacks in a git repository", () =
 
   it("refuses a marker that removes an environment in the same change, naming it", () => {
     git("checkout", "-q", "-B", "mark-and-shrink", "main~1");
-    writeFileSync(stackFile("org-acme"), acmeWith(ORG, { ...ACME_ORG, environments: ["test", "prod"], apps: [], secrets: [], offboarding: MARKER }));
+    writeFileSync(stackFile("org-acme"), acmeWith(ORG, { ...ACME_ORG, environments: ["test", "prod"], apps: [], secrets: [], apiKeys: [], webhooks: [], integrations: [], offboarding: MARKER }));
     git("commit", "-q", "-am", "mark acme, drop dev");
     const refused = tenantry("check-deletions", "--base", "main~1");
     expect(refused.code).toBe(EXIT_INVALID);

@@ -72,6 +72,17 @@ describe("Standard Webhooks verification", () => {
       expect(() => new Webhook(secret).verify(`${text}!`, headers, { jsonParse: false })).toThrow();
     }), { numRuns: 30 });
   });
+
+  it("signs a rotation's delivery under the new and the previous secret: a receiver holding either alone verifies it with the standardwebhooks package, one holding neither does not", async () => {
+    await fc.assert(fc.asyncProperty(body, async (text) => {
+      const [next, previous] = [newWhsec(), newWhsec()];
+      const headers = await signStandardWebhook("msg_rot", Math.floor(Date.now() / 1000), bytes(text), [next, previous]);
+      expect(headers["webhook-signature"].split(" ")).toHaveLength(2);
+      expect(() => new Webhook(next).verify(text, headers, { jsonParse: false })).not.toThrow();
+      expect(() => new Webhook(previous).verify(text, headers, { jsonParse: false })).not.toThrow();
+      expect(() => new Webhook(newWhsec()).verify(text, headers, { jsonParse: false })).toThrow();
+    }), { numRuns: 30 });
+  });
 });
 
 describe("Stripe verification", () => {

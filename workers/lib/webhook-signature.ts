@@ -121,11 +121,21 @@ export async function verifyStripe(headers: Headers, body: Uint8Array, secret: s
   return (await anyValid(encoder.encode(secret), concat(`${timestamp}.`, body), candidates)) ? { ok: true } : refused("signature does not match");
 }
 
-/** The Standard Webhooks headers for one delivery of `body`, signed with the org's `whsec_` secret. */
-export async function signStandardWebhook(id: string, timestampSeconds: number, body: Uint8Array, secret: string): Promise<Record<(typeof STANDARD_WEBHOOK_HEADERS)[number], string>> {
-  const key = standardWebhookKey(secret);
-  if (key === undefined) throw new Error("the signing secret is not a whsec_ secret");
+/**
+ * The Standard Webhooks headers for one delivery of `body`, signed with the org's `whsec_`
+ * secret, or with each of several (a rotation's overlap): one space-separated `v1,<base64>` entry
+ * per secret, in the order given, so a receiver holding any one of them verifies.
+ */
+export async function signStandardWebhook(id: string, timestampSeconds: number, body: Uint8Array, secret: string | readonly string[]): Promise<Record<(typeof STANDARD_WEBHOOK_HEADERS)[number], string>> {
+  const secrets = typeof secret === "string" ? [secret] : secret;
+  if (secrets.length === 0) throw new Error("no signing secret");
   const timestamp = String(Math.floor(timestampSeconds));
-  const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(key, "sign"), concat(`${id}.${timestamp}.`, body)));
-  return { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": `v1,${toBase64(signature)}` };
+  const content = concat(`${id}.${timestamp}.`, body);
+  const entries: string[] = [];
+  for (const one of secrets) {
+    const key = standardWebhookKey(one);
+    if (key === undefined) throw new Error("the signing secret is not a whsec_ secret");
+    entries.push(`v1,${toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(key, "sign"), content)))}`);
+  }
+  return { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": entries.join(" ") };
 }

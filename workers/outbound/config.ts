@@ -24,6 +24,11 @@ export interface OutboundConfig {
   readonly secrets: readonly SecretGrant[];
   /** Absent or empty: the org declares no webhooks, and every event is refused. */
   readonly webhooks?: readonly WebhookEndpoint[];
+  /**
+   * During a rotation's overlap: until when (ms since the epoch) deliveries are also signed with
+   * the previous secret (binding WEBHOOK_SIGNING_KEY_PREVIOUS). Absent: only the current one signs.
+   */
+  readonly previousSigningKeyUntil?: number;
 }
 
 /** `{{secret:NAME}}` in a request header: the documented placeholder an app writes instead of a value. */

@@ -23,6 +23,8 @@ export interface OutboundEnv {
   readonly AWS_SECRET_ACCESS_KEY: SecretsStoreSecret;
   /** The org's webhook signing secret, whsec_<base64>: bound here only, never to an app. */
   readonly WEBHOOK_SIGNING_KEY?: SecretsStoreSecret;
+  /** The previous generation's signing key, bound only during a rotation's overlap. */
+  readonly WEBHOOK_SIGNING_KEY_PREVIOUS?: SecretsStoreSecret;
   /** Where audit events go (the org's audit sink); they are also logged as JSON lines. */
   readonly AUDIT?: Fetcher;
 }

@@ -44,6 +44,20 @@ function eventOf(text: string): { type: string; data: unknown } | undefined {
 /** The largest event an app may send, in bytes. */
 const MAX_EVENT_BYTES = 256 * 1024;
 
+/**
+ * The secrets a delivery is signed with: the current one, and during a rotation's overlap the
+ * previous one as well (Standard Webhooks lets a delivery carry several signatures, so receivers
+ * holding either verify). The overlap ends at its declared time here, whatever is still bound.
+ */
+async function signingSecrets(env: OutboundEnv, nowMs: number): Promise<string[]> {
+  if (env.WEBHOOK_SIGNING_KEY === undefined) throw new Error("the outbound Worker has no webhook signing key");
+  const current = await env.WEBHOOK_SIGNING_KEY.get();
+  const previous = env.WEBHOOK_SIGNING_KEY_PREVIOUS;
+  const until = env.SECRETS_CONFIG.previousSigningKeyUntil;
+  if (previous === undefined || until === undefined || nowMs >= until) return [current];
+  return [current, await previous.get()];
+}
+
 export async function sendEvent(request: Request, env: OutboundEnv): Promise<Response> {
   if (request.method !== "POST" || new URL(request.url).pathname !== "/send") return answer(404, "POST /send is the only call");
   const text = await request.text();
@@ -52,13 +66,12 @@ export async function sendEvent(request: Request, env: OutboundEnv): Promise<Res
   if (event === undefined) return answer(400, 'the body must be {"type": "<event type>", "data": <JSON>} and nothing else');
   const endpoints = (env.SECRETS_CONFIG.webhooks ?? []).filter((w) => w.environment === env.environment && w.events.includes(event.type));
   if (endpoints.length === 0) return answer(404, `no webhook of environment ${env.environment} takes ${event.type}`);
-  if (env.WEBHOOK_SIGNING_KEY === undefined) throw new Error("the outbound Worker has no webhook signing key");
-  const secret = await env.WEBHOOK_SIGNING_KEY.get();
+  const now = new Date();
+  const secrets = await signingSecrets(env, now.getTime());
   const { actor, correlationId } = await caller(request, env);
   const messageId = `msg_${crypto.randomUUID()}`;
-  const now = new Date();
   const body = new TextEncoder().encode(JSON.stringify({ type: event.type, timestamp: now.toISOString(), data: event.data }));
-  const signed = await signStandardWebhook(messageId, now.getTime() / 1000, body, secret);
+  const signed = await signStandardWebhook(messageId, now.getTime() / 1000, body, secrets);
   const deliveries = [];
   for (const endpoint of endpoints) {
     let status = 0;
