@@ -41,3 +41,6 @@ export function localPaths(baseDir: string): LocalPaths {
     apiKeysDir: join(root, "api-keys"),
   };
 }
+
+/** One org's local API key database: the store `tenantry keys` writes and the local edge of `dev` reads; never another org's. */
+export const localKeysDir = (projectDir: string, org: string): string => join(localPaths(projectDir).apiKeysDir, org);

@@ -81,7 +81,9 @@ export async function dev(stack: string, options: { port: number }, projectDir: 
     const key = await identityKey(projectDir);
     if (signals.stop.aborted) throw new InterruptedError(`interrupted by ${signals.received() ?? "a signal"} before anything was applied`);
     await signals.duringSession(() => applyWithoutProof(local, projectDir));
-    return await serve(stack, spec, key, options.port, signals);
+    // The edge reads the keys `tenantry keys mint` wrote for this org.
+    const { localKeysDir } = await import("../../local/paths.js");
+    return await serve(stack, spec, key, options.port, signals, localKeysDir(projectDir, spec.slug));
   } finally {
     signals.dispose();
   }
@@ -106,14 +108,14 @@ async function applyWithoutProof(local: LocalStack, projectDir: string): Promise
  * stops workerd (its port is free once this returns) and answers 130, as every local command
  * stopped by a signal does.
  */
-async function serve(stack: string, spec: ServableSpec, key: SigningKey, port: number, signals: DevSignals): Promise<number> {
+async function serve(stack: string, spec: ServableSpec, key: SigningKey, port: number, signals: DevSignals, apiKeysPersistTo: string): Promise<number> {
   if (!signals.stop.aborted) {
     const [{ startEdge, standInSecretValues }, { signToken }, { admittedAndRefused }, { renderDevReady }] = await Promise.all([
       import("../../local/edge.js"), import("../../local/identity-key.js"), import("../../local/edge-subjects.js"), import("../render-dev.js"),
     ]);
     let edge: LocalEdge;
     try {
-      edge = await startEdge(spec, { secretValues: standInSecretValues(spec), identityKey: key, port, callerHandlesSignals: true });
+      edge = await startEdge(spec, { secretValues: standInSecretValues(spec), identityKey: key, port, callerHandlesSignals: true, apiKeysPersistTo });
     } catch (error) {
       // Taken between the check before applying and now.
       if ((error as { code?: unknown }).code === "ERR_ADDRESS_IN_USE") throw portTaken(port);

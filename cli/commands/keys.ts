@@ -1,7 +1,6 @@
-import { join } from "node:path";
 import { readStackFile, resolveStackFile } from "../../harness/stack-file";
 import { KeySlotError, listKeys, mintKey, openLocalKeyStore, revokeKeys, type KeyStore, type ListedKey } from "../../local/api-key-store";
-import { localPaths } from "../../local/paths";
+import { localKeysDir } from "../../local/paths";
 import type { D1RouteLabels } from "../../remote/d1-http";
 import type { OrgSpec } from "../../spec/spec";
 import { tenantStackFromConfig } from "../../spec/stack-config";
@@ -30,8 +29,6 @@ function specOf(stackOrPath: string, projectDir: string): OrgSpec {
   return tenantStackFromConfig({ ...readStackFile(resolveStackFile(stackOrPath, projectDir)), now: new Date() }).spec;
 }
 
-/** The org's local key database folder: one per org, so a key of one org is never in another's store. */
-export const localKeysDir = (projectDir: string, org: string) => join(localPaths(projectDir).apiKeysDir, org);
 
 /** How the remote route's refusals name its input: the account is the stack's, never an option. */
 const KEY_STORE_ROUTE_LABELS: D1RouteLabels = {

@@ -15,6 +15,8 @@ const cli = new CliProject();
 let port: number;
 let dev: Running;
 let printed: string;
+/** A secret key `tenantry keys mint` wrote to the local store before dev started. */
+let mintedKey: string;
 
 /** A port nothing listens on now (the system's pick), released for the command to take. */
 async function freePort(): Promise<number> {
@@ -68,6 +70,9 @@ const stdoutOf = async () => {
 
 beforeAll(async () => {
   port = await freePort();
+  const minted = cli.run("keys", "mint", "org-acme", "billing-sync");
+  expect(minted.code).toBe(0);
+  mintedKey = minted.stdout.trim();
   dev = cli.startAsJob("dev", "org-acme", "--port", String(port));
   printed = await stdoutOf();
 }, CLI_TEST_TIMEOUT_MS);
@@ -111,6 +116,17 @@ describe("tenantry dev", () => {
     expect(await verified.json()).toMatchObject({ email: "cfo@acme.com", org: "acme", role: "viewer", workspaces: ["billing"], app: "finance-console" });
     // Valid, but storefront needs a developer: the policy still decides.
     expect((await via("/prod/storefront/", token)).status).toBe(403);
+  });
+
+  it("admits a key tenantry keys mint stored, as its slot, only on its own app and environment", async () => {
+    const keyed = await via("/prod/invoices/whoami", mintedKey);
+    expect(keyed.status).toBe(200);
+    const { headers } = (await keyed.json()) as { headers: Record<string, string> };
+    const identity = JSON.parse(Buffer.from(headers["x-tenantry-identity"] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+    expect(identity).toMatchObject({ slot: "billing-sync", app: "invoices", environment: "prod" });
+    expect(identity).not.toHaveProperty("email");
+    // Control: the same key on another environment of its app is refused.
+    expect((await via("/dev/invoices/whoami", mintedKey)).status).toBe(403);
   });
 
   it("refuses a request without a token (401)", async () => {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localKeysDir } from "../../cli/commands/keys";
+import { localKeysDir } from "../../local/paths";
 import { readStackFile } from "../../harness/stack-file";
 import { attempt } from "../../local/attempt";
 import { standInSecretValues, startEdge } from "../../local/edge";
