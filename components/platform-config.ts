@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clustersSchema } from "./cluster-config";
 import { OPERATOR_GATEWAY_NAMES } from "./operator-gateway-plan";
 
 /*
@@ -65,6 +66,8 @@ export const platformConfigSchema = z.strictObject({
    */
   cloudflareAccounts: z.array(cloudflareAccountId, { error: "must list Cloudflare account ids" }).default([]),
   operators: operatorsSchema.optional(),
+  /** The Postgres clusters org databases are placed on (components/cluster-config.ts). Default none: each org stack names its server. */
+  clusters: clustersSchema,
 }).superRefine((config, ctx) => {
   const count = (r: { users: number[]; teams: number[] }) => r.users.length + r.teams.length;
   for (const key of ["testReviewers", "prodReviewers"] as const) {
