@@ -71,7 +71,7 @@ describe("tenantry plan", () => {
     expect(stdout).toMatch(/pulumi:providers:aws org-acme-aws .*region=eu-west-1/);
     expect(stdout).toContain("postgresql:Database org-acme-db-database  [protect]  [retainOnDelete]");
     expect(stdout).toMatch(/postgresql:Role org-acme-db-prod-runtime .*password=\[secret\]/);
-    expect(stdout).toContain("121 resources to create");
+    expect(stdout).toContain("123 resources to create");
     expect(stdout).toMatch(/cloudflare:WorkersScript org-acme-edge-router .*content=\[\d+ bytes of Worker code\]/);
   });
 
@@ -86,7 +86,7 @@ describe("tenantry plan", () => {
 describe("tenantry check", () => {
   it("exits 0 for the example org and says so", () => {
     const { code, stdout } = tenantry("check", "org-acme");
-    expect([code, stdout]).toEqual([EXIT_OK, "org-acme: 121 resources, no policy violations (tenantry-security v0.1.0)\n"]);
+    expect([code, stdout]).toEqual([EXIT_OK, "org-acme: 123 resources, no policy violations (tenantry-security v0.1.0)\n"]);
   });
 
   it("prints the JSON contract with --json", () => {
@@ -131,7 +131,7 @@ describe("tenantry check: violations, --all, and secrets", () => {
       "    Every Postgres resource uses its org's explicit Postgres provider, which holds only the stack's validated host, port, login, database and TLS mode, and is no superuser.",
       "    org-acme-rogue must use the org's postgresql provider org-acme-postgresql, but uses the default provider pulumi:providers:postgresql::default_3_18_1, which reads the deploy job's configuration.",
       "",
-      "org-acme: 3 policy violation(s) in 123 resources",
+      "org-acme: 3 policy violation(s) in 125 resources",
     ].join("\n"));
   });
 
