@@ -3,6 +3,7 @@ import { AccountSecretsStores } from "../components/account-secrets-stores";
 import { platformConfigSchema } from "../components/platform-config";
 import { OperatorGateway } from "../components/operator-gateway";
 import { PromotionGates } from "../components/promotion-gates";
+import { PostgresCluster } from "../components/postgres-cluster";
 import { formatPath, SpecError } from "../spec/spec-errors";
 
 /**
@@ -40,8 +41,13 @@ export = function platform() {
     operators,
     storeId: stores.storeIds.apply((ids) => ids[operators.accountId] ?? ""),
   });
+  // None declared (the small-team path): nothing of AWS is registered. The network is required by platformConfigSchema.
+  const clusters = Object.fromEntries(parsed.data.clusters.flatMap((cluster) => cluster.network === undefined ? [] : [
+    [cluster.name, new PostgresCluster(`platform-cluster-${cluster.name}`, { cluster, network: cluster.network }).outputs],
+  ]));
   // What each org on an account names in edge.secretsStoreId: `pulumi stack output secretsStoreIds`.
   // `tenantry operators` reaches the allowlist by this id through Cloudflare's D1 HTTP route.
   // The console verifies the gateway's identity headers with operatorIdentityKey (a secret output).
-  return { secretsStoreIds: stores.storeIds, ...(gateway === undefined ? {} : { operatorAllowlistDatabaseId: gateway.allowlistDatabaseId, operatorIdentityKey: gateway.identityKey }) };
+  // Placement reads `clusters` (endpoint, port, region, capacity by cluster name) by StackReference.
+  return { secretsStoreIds: stores.storeIds, ...(parsed.data.clusters.length === 0 ? {} : { clusters }), ...(gateway === undefined ? {} : { operatorAllowlistDatabaseId: gateway.allowlistDatabaseId, operatorIdentityKey: gateway.identityKey }) };
 };
