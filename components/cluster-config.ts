@@ -17,7 +17,7 @@ const awsId = (prefix: string, what: string) =>
   z.string({ error: `must be ${what} (${prefix}-0123456789abcdef0)` }).regex(new RegExp(`^${prefix}-[0-9a-f]{8}(?:[0-9a-f]{9})?$`), { error: `must be ${what} (${prefix}- and 8 or 17 hex digits)` });
 
 const distinctIds = (prefix: string, what: string, min: number, max: number) =>
-  z.array(awsId(prefix, what), { error: `must list ${what}s` }).min(min, { error: `must list at least ${min} ${what}${min === 1 ? "" : "s"}` })
+  z.array(awsId(prefix, `a ${what}`), { error: `must list ${what}s` }).min(min, { error: `must list at least ${min} ${what}${min === 1 ? "" : "s"}` })
     .max(max, { error: `must list at most ${max} ${what}s` }).refine((ids) => new Set(ids).size === ids.length, { error: `must list each ${what} once` });
 
 /**

@@ -6,6 +6,9 @@ import { runPolicies } from "../../harness/run-policies";
 import { runProgram } from "../../harness/run-program";
 import { readStackFile } from "../../harness/stack-file";
 import platform from "../../platform/program";
+import { COMPONENT_TYPES } from "../../components/type-tokens";
+import { runOrg } from "../helpers/program";
+import { validOrgInput } from "../helpers/spec-builder";
 
 /*
  * The pack's RDS rules (policies/rds.ts) over the platform stack as declared: the happy path
@@ -116,5 +119,19 @@ describe("the pack's RDS rules", () => {
       "rds-clusters-declared-by-platform: RDS cluster stray-cluster must be declared by the platform's PostgresCluster component (tenantry:platform.clusters).",
       "stack-one-org: A stack must declare exactly one org (found 0).",
     ]);
+  });
+
+  it("give an org stack no way into the provisioning login's exemption: its DDL role with CREATEDB CREATEROLE under a PostgresCluster is refused, and so is the component", async () => {
+    const { resources: org } = await runOrg(validOrgInput());
+    const ddl = org.find((r) => r.name === "org-acme-db-dev-ddl");
+    if (ddl === undefined) throw new Error("the example org declares no dev DDL role");
+    const prefix = ddl.urn.slice(0, ddl.urn.indexOf("::tenantry:index:") + 2);
+    const component: RegisteredResource = { urn: `${prefix}${COMPONENT_TYPES.postgresCluster}::org-acme-cluster`, type: COMPONENT_TYPES.postgresCluster, name: "org-acme-cluster", custom: false, parent: undefined, inputs: {}, protect: false, retainOnDelete: false, dependsOn: [] };
+    const moved = { ...ddl, parent: component.urn, urn: `${prefix}${COMPONENT_TYPES.postgresCluster}$postgresql:index/role:Role::org-acme-db-dev-ddl`, inputs: { ...ddl.inputs, createDatabase: true, createRole: true } };
+    const refused = await messages([...org.filter((r) => r !== ddl), component, moved]);
+    expect(refused).toContain("stack-resource-types-allowed: org-acme-cluster is a tenantry:index:PostgresCluster, which no org declares: an org stack holds only the resource types the program declares (docs/policy-pack.md#resource-types).");
+    expect(refused.some((m) => m.startsWith("rds-provisioning-login-shape: Role org-acme-db-dev-ddl"))).toBe(true);
+    // Control: the example org as declared passes.
+    expect(await messages(org)).toEqual([]);
   });
 });
