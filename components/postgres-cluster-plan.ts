@@ -51,6 +51,9 @@ export interface ClusterPlan {
   /** aurora-postgresql<major>: a parameter group serves exactly one major version. */
   readonly parameterGroupFamily: string;
   readonly parameters: readonly ParameterPlan[];
+  /** The instances' own parameter group: Aurora takes an instance-level value over the cluster's, so max_connections is set there too. */
+  readonly instanceParameterGroupName: string;
+  readonly instanceParameters: readonly ParameterPlan[];
   readonly finalSnapshotIdentifier: string;
   readonly backupRetentionDays: number;
   readonly instances: readonly { readonly identifier: string; readonly availabilityZone: string }[];
@@ -63,6 +66,10 @@ export const isProductionCluster = (cluster: Pick<ClusterConfig, "production">) 
 
 export const parameterGroupFamily = (engineVersion: string) => `${CLUSTER_ENGINE}${engineVersion.split(".")[0] ?? engineVersion}`;
 
+/** The number placement budgets every org's quota against: each instance must hold exactly it. */
+const maxConnectionsParameter = (cluster: Pick<ClusterConfig, "maxConnections">): ParameterPlan =>
+  ({ name: "max_connections", value: String(cluster.maxConnections), applyMethod: "pending-reboot" });
+
 export function clusterParameters(cluster: Pick<ClusterConfig, "maxConnections">): ParameterPlan[] {
   return [
     // A connection without TLS is refused by the server, whatever the client asks for.
@@ -70,8 +77,7 @@ export function clusterParameters(cluster: Pick<ClusterConfig, "maxConnections">
     // Who connected and for how long: what an operator reads after an org's role misbehaves.
     { name: "log_connections", value: "1", applyMethod: "immediate" },
     { name: "log_disconnections", value: "1", applyMethod: "immediate" },
-    // The number placement budgets every org's quota against: the server must hold exactly it.
-    { name: "max_connections", value: String(cluster.maxConnections), applyMethod: "pending-reboot" },
+    maxConnectionsParameter(cluster),
   ];
 }
 
@@ -92,6 +98,8 @@ export function planCluster(cluster: ClusterConfig, network: ClusterNetwork): Cl
     parameterGroupName: `${identifier}-${family}`,
     parameterGroupFamily: family,
     parameters: clusterParameters(cluster),
+    instanceParameterGroupName: `${identifier}-instances-${family}`,
+    instanceParameters: [maxConnectionsParameter(cluster)],
     finalSnapshotIdentifier: `${identifier}-final`,
     backupRetentionDays: isProductionCluster(cluster) ? BACKUP_RETENTION_DAYS.production : BACKUP_RETENTION_DAYS.nonProduction,
     instances: spreadInstances(identifier, cluster.instances, network.availabilityZones),

@@ -55,6 +55,11 @@ export class PostgresCluster extends pulumi.ComponentResource {
       name: plan.parameterGroupName, family: plan.parameterGroupFamily, description: `tenantry cluster ${cluster.name}`,
       parameters: plan.parameters.map((p) => ({ ...p })), tags,
     }, parent);
+    // An instance-level max_connections wins over the cluster's: set it there too, so every instance holds the budgeted number.
+    const instanceParameters = new aws.rds.ParameterGroup(childName(name, "instance-parameters"), {
+      name: plan.instanceParameterGroupName, family: plan.parameterGroupFamily, description: `tenantry cluster ${cluster.name}: instances`,
+      parameters: plan.instanceParameters.map((p) => ({ ...p })), tags,
+    }, parent);
     const rds = new aws.rds.Cluster(childName(name, "cluster"), {
       clusterIdentifier: plan.identifier, engine: CLUSTER_ENGINE, engineVersion: cluster.engineVersion, port: POSTGRES_PORT,
       dbSubnetGroupName: subnets.name, vpcSecurityGroupIds: [securityGroup.id], dbClusterParameterGroupName: parameters.name,
@@ -67,7 +72,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
     }, { ...parent, protect: true, retainOnDelete: true });
     const instances = plan.instances.map((instance) => new aws.rds.ClusterInstance(childName(name, instance.identifier.slice(plan.identifier.length + 1)), {
       identifier: instance.identifier, clusterIdentifier: rds.id, instanceClass: cluster.instanceClass, engine: CLUSTER_ENGINE, engineVersion: cluster.engineVersion,
-      availabilityZone: instance.availabilityZone, publiclyAccessible: false, autoMinorVersionUpgrade: true,
+      availabilityZone: instance.availabilityZone, dbParameterGroupName: instanceParameters.name, publiclyAccessible: false, autoMinorVersionUpgrade: true,
       performanceInsightsEnabled: true, performanceInsightsKmsKeyId: key.arn, tags,
     }, { ...parent, protect: true, retainOnDelete: true }));
     // The master password, read at deploy time from RDS's own secret; a secret from here on.

@@ -26,7 +26,7 @@ describe("a cluster's plan", () => {
     fc.assert(fc.property(fc.stringMatching(CLUSTER_NAME).filter((name) => name.length <= 40), (name) => {
       const plan = planCluster({ ...cluster, name, instances: 15 }, { ...network, availabilityZones: ["eu-west-1a", "eu-west-1b"] });
       for (const id of [plan.identifier, ...plan.instances.map((i) => i.identifier)]) expect(id.length, id).toBeLessThanOrEqual(63);
-      for (const id of [plan.identifier, plan.subnetGroupName, plan.securityGroupName, plan.parameterGroupName, plan.finalSnapshotIdentifier, ...plan.instances.map((i) => i.identifier)]) {
+      for (const id of [plan.identifier, plan.subnetGroupName, plan.securityGroupName, plan.parameterGroupName, plan.instanceParameterGroupName, plan.finalSnapshotIdentifier, ...plan.instances.map((i) => i.identifier)]) {
         expect(id.length, id).toBeLessThanOrEqual(255);
         expect(id).toMatch(RDS_IDENTIFIER);
       }

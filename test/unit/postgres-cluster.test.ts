@@ -72,7 +72,7 @@ describe("the platform's Postgres clusters", () => {
     ]);
   });
 
-  it("force TLS, log connections and disconnections and hold max_connections at the entry's value, in the family of the engine's major version", () => {
+  it("force TLS, log connections and disconnections and hold max_connections at the entry's value on the cluster and every instance, in the family of the engine's major version", () => {
     expect(one("pg-us-1", T.parameters).inputs).toMatchObject({
       name: "tenantry-pg-us-1-aurora-postgresql17", family: "aurora-postgresql17",
       parameters: [
@@ -83,6 +83,11 @@ describe("the platform's Postgres clusters", () => {
       ],
     });
     expect(one("pg-us-1", T.cluster).inputs["dbClusterParameterGroupName"]).toBe("tenantry-pg-us-1-aurora-postgresql17");
+    // Aurora takes an instance-level value over the cluster's: the instances' own group holds the same number.
+    expect(one("pg-us-1", "aws:rds/parameterGroup:ParameterGroup").inputs).toMatchObject({
+      name: "tenantry-pg-us-1-instances-aurora-postgresql17", family: "aurora-postgresql17", parameters: [{ name: "max_connections", value: "2000", applyMethod: "pending-reboot" }],
+    });
+    for (const instance of ofCluster("pg-us-1", T.instance)) expect(instance.inputs["dbParameterGroupName"]).toBe("tenantry-pg-us-1-instances-aurora-postgresql17");
   });
 
   it("declare the cluster with the RDS posture: protected, retained, deletion-protected, a final snapshot, IAM auth, log exports, the master password RDS's own", () => {
