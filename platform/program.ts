@@ -9,7 +9,8 @@ import { formatPath, SpecError } from "../spec/spec-errors";
 /**
  * The platform stack: what every org shares, declared once. The GitOps repository's promotion
  * gates, and the Secrets Store of each Cloudflare account org edges run in (Cloudflare allows
- * one per account, so no org stack can own it), and the operator gateway. Config is one object,
+ * one per account, so no org stack can own it), the operator gateway, and the Postgres clusters
+ * org databases are placed on with the login org stacks deploy as (docs/platform.md). Config is one object,
  * `tenantry:platform` in platform/Pulumi.platform.yaml (the key DESIGN.md names); deploy this stack
  * before the first org on a new account.
  */
