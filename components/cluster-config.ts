@@ -13,6 +13,34 @@ const int = (what: string, min: number, max: number) =>
   z.number({ error: `must be ${what}: a whole number from ${min} to ${max}` }).int({ error: `must be ${what}: a whole number from ${min} to ${max}` })
     .min(min, { error: `must be ${what}: at least ${min}` }).max(max, { error: `must be ${what}: at most ${max}` });
 
+const awsId = (prefix: string, what: string) =>
+  z.string({ error: `must be ${what} (${prefix}-0123456789abcdef0)` }).regex(new RegExp(`^${prefix}-[0-9a-f]{8}(?:[0-9a-f]{9})?$`), { error: `must be ${what} (${prefix}- and 8 or 17 hex digits)` });
+
+const distinctIds = (prefix: string, what: string, min: number, max: number) =>
+  z.array(awsId(prefix, `a ${what}`), { error: `must list ${what}s` }).min(min, { error: `must list at least ${min} ${what}${min === 1 ? "" : "s"}` })
+    .max(max, { error: `must list at most ${max} ${what}s` }).refine((ids) => new Set(ids).size === ids.length, { error: `must list each ${what} once` });
+
+/**
+ * Where a cluster lives and who may reach it: the VPC and its private subnets, the availability
+ * zones its instances spread over, and the two security groups admitted to port 5432. Only
+ * security groups can be named, never an address range, so no configuration can open the
+ * cluster to 0.0.0.0/0 or to anything outside the VPC's own groups (docs/platform.md).
+ */
+export const clusterNetworkSchema = z.strictObject({
+  /** The VPC the cluster's subnets and security group are in. */
+  vpcId: awsId("vpc", "a VPC id"),
+  /** Private subnets (no route to an internet gateway), in at least two availability zones: RDS requires two. */
+  subnetIds: distinctIds("subnet", "private subnet id", 2, 16),
+  /** The zones the instances are spread over, in order (instance i in zone i mod n): two or more, in the cluster's region. */
+  availabilityZones: z.array(z.string({ error: "must be an availability zone (eu-west-1a)" }).regex(/^[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]$/, { error: "must be an availability zone (eu-west-1a)" }), { error: "must list availability zones" })
+    .min(2, { error: "must list at least 2 availability zones: instances in one zone fail together" }).max(6, { error: "must list at most 6 availability zones" })
+    .refine((zones) => new Set(zones).size === zones.length, { error: "must list each availability zone once" }),
+  /** The deploy path: the security group of the jobs that run `pulumi up` (the platform's and every org's). */
+  deploySecurityGroupIds: distinctIds("sg", "security group id", 1, 5),
+  /** The app path: the security group of what carries tenant apps' connections (the Hyperdrive tunnel's connector). */
+  appSecurityGroupIds: distinctIds("sg", "security group id", 1, 5),
+});
+
 export const clusterSchema = z.strictObject({
   /** pg-eu-1: unique among the clusters. */
   name: z.string({ error: "must be the cluster's name" }).max(40, { error: "must be at most 40 characters" })
@@ -35,7 +63,17 @@ export const clusterSchema = z.strictObject({
    * reserved slots. Omitted: placement keeps its default reserve (docs/platform.md).
    */
   reserveConnections: int("the connections kept for the platform", 3, 262_143).optional(),
+  /**
+   * Whether production orgs live here: backups are then kept 14 days rather than 7. Omitted
+   * means true, the safer retention; only a cluster for sandboxes says false.
+   */
+  production: z.boolean({ error: "must be true or false (omitted: true)" }).optional(),
+  /** The VPC, subnets, zones and admitted security groups. The platform stack needs it to build the cluster (placement does not). */
+  network: clusterNetworkSchema.optional(),
 }).superRefine((cluster, ctx) => {
+  cluster.network?.availabilityZones.forEach((zone, i) => {
+    if (!zone.startsWith(cluster.region)) ctx.addIssue({ code: "custom", path: ["network", "availabilityZones", i], message: `must be a zone of the cluster's region ${cluster.region} (got ${zone})` });
+  });
   if (cluster.reserveConnections !== undefined && cluster.reserveConnections >= cluster.maxConnections) {
     ctx.addIssue({ code: "custom", path: ["reserveConnections"], message: `must be less than maxConnections (${cluster.maxConnections}): a cluster whose reserve takes every connection holds no org` });
   }
@@ -49,3 +87,4 @@ export const clustersSchema = z.array(clusterSchema, { error: "must list the Pos
 });
 
 export type ClusterConfig = z.output<typeof clusterSchema>;
+export type ClusterNetwork = z.output<typeof clusterNetworkSchema>;

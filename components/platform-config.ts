@@ -82,6 +82,10 @@ export const platformConfigSchema = z.strictObject({
       ctx.addIssue({ code: "custom", path: ["cloudflareAccounts", i], message: `lists account ${account} again: Cloudflare allows one Secrets Store per account, so each account is listed once` });
     }
   });
+  // Placement reads clusters without their network; the stack that builds them cannot.
+  config.clusters.forEach((cluster, i) => {
+    if (cluster.network === undefined) ctx.addIssue({ code: "custom", path: ["clusters", i, "network"], message: "must be set: the VPC, private subnets, availability zones and the deploy and app security groups the cluster is built in (docs/platform.md)" });
+  });
   // The gateway's identity key lives in its account's Secrets Store, which this stack creates.
   if (config.operators !== undefined && !config.cloudflareAccounts.includes(config.operators.accountId)) {
     ctx.addIssue({ code: "custom", path: ["operators", "accountId"], message: "must be one of cloudflareAccounts: the gateway's key is kept in that account's Secrets Store" });

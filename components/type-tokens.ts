@@ -19,4 +19,6 @@ export const COMPONENT_TYPES = {
   tenantApp: "tenantry:index:TenantApp",
   /** The platform stack's operator gateway: allowlist in D1, the gateway Worker, its route. */
   operatorGateway: "tenantry:index:OperatorGateway",
+  /** One platform Postgres cluster (Aurora): key, network, parameters, instances, provisioning login. */
+  postgresCluster: "tenantry:index:PostgresCluster",
 } as const;

@@ -74,7 +74,9 @@ type Callback = (err: unknown, response: { getUrn(): string } | undefined) => vo
  * Pulumi's mock monitor, recording every registration. Resources echo their inputs as outputs;
  * a generated password gets fresh random bytes unless told otherwise, so no fixed string can
  * pass for a credential.
- * Provider function calls are not part of tenantry's program, so any call fails loudly.
+ * Provider function calls are not part of tenantry's program, so any call fails loudly, but
+ * one: the platform stack reads an RDS cluster's managed master secret (getSecretVersion) to
+ * keep the provisioning login, and gets a fresh random password, as a generated password does.
  */
 export class RecordingMonitor extends MockMonitor {
   public readonly registered: RegisteredResource[] = [];
@@ -87,7 +89,8 @@ export class RecordingMonitor extends MockMonitor {
     super({
       newResource: (args: MockResourceArgs) => ({ id: `${args.name}-id`, state: mockState(args, passwordFor) }),
       call: (args) => {
-        throw new Error(`unexpected provider call ${args.token}: the tenantry program makes none`);
+        if (args.token === MASTER_SECRET_CALL) return mockMasterSecret(args.inputs as Record<string, unknown>);
+        throw new Error(`unexpected provider call ${args.token}: the tenantry program makes none but ${MASTER_SECRET_CALL}`);
       },
     });
   }
@@ -160,6 +163,15 @@ export type PasswordSource = (name: string, inputs: Readonly<Record<string, unkn
 /** Synthetic AWS account of the mocks: outputs look as they would after a first deploy. */
 const MOCK_ACCOUNT = "123456789012";
 
+/** The one provider call the platform stack makes: reading an RDS cluster's managed master secret. */
+export const MASTER_SECRET_CALL = "aws:secretsmanager/getSecretVersion:getSecretVersion";
+
+function mockMasterSecret(inputs: Record<string, unknown>): Record<string, unknown> {
+  const secretId = inputs["secretId"];
+  if (typeof secretId !== "string" || !secretId.startsWith("arn:aws:secretsmanager:")) throw new Error(`${MASTER_SECRET_CALL} needs the managed secret's ARN (got ${String(secretId)})`);
+  return { arn: secretId, id: secretId, secretId, secretString: JSON.stringify({ username: "mock-master", password: randomBytes(30).toString("base64url") }) };
+}
+
 function mockState(args: MockResourceArgs, passwordFor: PasswordSource): Record<string, unknown> {
   if (args.type === "random:index/randomPassword:RandomPassword") {
     return { ...args.inputs, result: passwordFor(args.name, args.inputs as Record<string, unknown>) };
@@ -172,6 +184,13 @@ function mockState(args: MockResourceArgs, passwordFor: PasswordSource): Record<
     const generated: Record<string, unknown> = { arn: `arn:aws:${service}:mock-region:${MOCK_ACCOUNT}:${kind.toLowerCase()}/${args.name}` };
     if (args.type === "aws:kms/key:Key") generated["keyId"] = `${args.name}-key-id`;
     if (args.type === "aws:iam/accessKey:AccessKey") generated["secret"] = randomBytes(30).toString("base64url");
+    if (args.type === "aws:rds/cluster:Cluster") {
+      // What RDS returns once the cluster exists: its writer endpoint and, with manageMasterUserPassword, the secret it keeps.
+      generated["endpoint"] = `${args.name}.cluster-mock.rds.internal`;
+      generated["port"] = 5432;
+      generated["masterUserSecrets"] = args.inputs["manageMasterUserPassword"] === true
+        ? [{ secretArn: `arn:aws:secretsmanager:mock-region:${MOCK_ACCOUNT}:secret:rds!cluster-${args.name}`, secretStatus: "active" }] : [];
+    }
     return { ...generated, ...args.inputs };
   }
   return { ...args.inputs };

@@ -3,12 +3,14 @@ import { AccountSecretsStores } from "../components/account-secrets-stores";
 import { platformConfigSchema } from "../components/platform-config";
 import { OperatorGateway } from "../components/operator-gateway";
 import { PromotionGates } from "../components/promotion-gates";
+import { PostgresCluster } from "../components/postgres-cluster";
 import { formatPath, SpecError } from "../spec/spec-errors";
 
 /**
  * The platform stack: what every org shares, declared once. The GitOps repository's promotion
  * gates, and the Secrets Store of each Cloudflare account org edges run in (Cloudflare allows
- * one per account, so no org stack can own it), and the operator gateway. Config is one object,
+ * one per account, so no org stack can own it), the operator gateway, and the Postgres clusters
+ * org databases are placed on with the login org stacks deploy as (docs/platform.md). Config is one object,
  * `tenantry:platform` in platform/Pulumi.platform.yaml (the key DESIGN.md names); deploy this stack
  * before the first org on a new account.
  */
@@ -40,8 +42,13 @@ export = function platform() {
     operators,
     storeId: stores.storeIds.apply((ids) => ids[operators.accountId] ?? ""),
   });
+  // None declared (the small-team path): nothing of AWS is registered. The network is required by platformConfigSchema.
+  const clusters = Object.fromEntries(parsed.data.clusters.flatMap((cluster) => cluster.network === undefined ? [] : [
+    [cluster.name, new PostgresCluster(`platform-cluster-${cluster.name}`, { cluster, network: cluster.network }).outputs],
+  ]));
   // What each org on an account names in edge.secretsStoreId: `pulumi stack output secretsStoreIds`.
   // `tenantry operators` reaches the allowlist by this id through Cloudflare's D1 HTTP route.
   // The console verifies the gateway's identity headers with operatorIdentityKey (a secret output).
-  return { secretsStoreIds: stores.storeIds, ...(gateway === undefined ? {} : { operatorAllowlistDatabaseId: gateway.allowlistDatabaseId, operatorIdentityKey: gateway.identityKey }) };
+  // Placement reads `clusters` (endpoint, port, region, capacity by cluster name) by StackReference.
+  return { secretsStoreIds: stores.storeIds, ...(parsed.data.clusters.length === 0 ? {} : { clusters }), ...(gateway === undefined ? {} : { operatorAllowlistDatabaseId: gateway.allowlistDatabaseId, operatorIdentityKey: gateway.identityKey }) };
 };

@@ -15,6 +15,10 @@ import { githubDeploymentBranchPolicyValid, githubMainNeedsTwoApprovals, githubP
 import { stackNamesCarryOrgPrefix, stackNoBypassSwitches, stackOneOrg } from "./stack";
 import { workersDispatchHasOutbound, workersNoCredentialInPlainBinding, workersUserWorkerHoldsNoSecret } from "./workers";
 import { workersWebhooksStayInOrg } from "./webhooks";
+import {
+  rdsAutoMinorVersionUpgrade, rdsBackupRetention, rdsClustersDeclaredByPlatform, rdsDeletionProtection, rdsFinalSnapshot, rdsIamAuthentication, rdsLogExports,
+  rdsMasterPasswordManaged, rdsNotPubliclyAccessible, rdsPerformanceInsightsEncrypted, rdsProvisioningLoginShape, rdsStorageEncryptedCustomerKey,
+} from "./rds";
 import type { TenantryPolicy } from "./policy-types";
 
 /** What `new PolicyPack(...)` is called; `pulumi preview` prints it with each violation. */
@@ -63,6 +67,11 @@ export const POLICY_AREAS: readonly PolicyArea[] = [
     title: "AWS",
     summary: "Secrets by reference: values under a rotated customer-managed key, read by named ARNs only, on the org's own provider, in the org's region, under the org's names.",
     policies: [awsKmsKeyRotates, awsSecretCustomerKeyAndRecovery, awsIamNoWildcards, awsOrgProvider, awsResourcesStayInOrgRegion, awsSecretNamesOfOrg],
+  },
+  {
+    title: "AWS: the platform's Postgres clusters",
+    summary: "Each cluster encrypted under its own key, private, protected from deletion, backed up and snapshotted, reached with IAM tokens and TLS only from the deploy and app paths, logged, spread over zones, patched, its master password RDS's own, and its provisioning login exactly CREATEDB CREATEROLE without a password.",
+    policies: [rdsStorageEncryptedCustomerKey, rdsNotPubliclyAccessible, rdsDeletionProtection, rdsBackupRetention, rdsFinalSnapshot, rdsIamAuthentication, rdsLogExports, rdsMasterPasswordManaged, rdsPerformanceInsightsEncrypted, rdsAutoMinorVersionUpgrade, rdsClustersDeclaredByPlatform, rdsProvisioningLoginShape],
   },
   {
     title: "GitHub: promotion and main",

@@ -1,5 +1,6 @@
 import * as postgresql from "@pulumi/postgresql";
 import { isPostgresOwnedSchema, isTenantForm, PLATFORM_SCHEMAS } from "../spec/platform-names";
+import { isPlatformClusterUrn } from "./platform-clusters";
 import type { TenantryResourcePolicy } from "./policy-types";
 
 /*
@@ -27,7 +28,8 @@ export const postgresNoPlatformNames: TenantryResourcePolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     const kind = args.isType(postgresql.Role) ? "Role" : args.isType(postgresql.Database) ? "Database" : args.isType(postgresql.Schema) ? "Schema" : undefined;
-    if (kind === undefined) return;
+    // The provisioning login's name is the platform's own by design (rds-provisioning-login-shape).
+    if (kind === undefined || isPlatformClusterUrn(args.urn)) return;
     const name = args.props["name"];
     if (typeof name !== "string") return; // unknown during preview: the spec already shaped it
     const problem = nameProblem(kind, name);

@@ -6,6 +6,7 @@ import { postgresProviderFindings } from "./provider-inputs";
 import { breakGlassBoundProblems } from "./break-glass";
 import { roleKindProblems } from "./shape-match";
 import { judgeAgainstOrg } from "./stack-org";
+import { isPlatformClusterUrn } from "./platform-clusters";
 import type { TenantryResourcePolicy, TenantryStackPolicy } from "./policy-types";
 
 /*
@@ -16,17 +17,21 @@ import type { TenantryResourcePolicy, TenantryStackPolicy } from "./policy-types
 
 const ROLE = "postgresql:index/role:Role";
 const PRIVILEGED = ["superuser", "createDatabase", "createRole", "replication", "bypassRowLevelSecurity"] as const;
+/** What the platform's provisioning login holds by design (rds-provisioning-login-shape judges it exactly). */
+const PROVISIONING = ["createDatabase", "createRole"] as const;
 
 /** Absent (the provider's default is false) or false: any other value might turn the attribute on. */
 const isOff = (value: unknown) => value === undefined || value === null || value === false;
 
 export const postgresRoleNoPrivilegedAttributes: TenantryResourcePolicy = {
   name: "postgres-role-no-privileged-attributes",
-  description: "Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
+  description: "Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS; the platform cluster's provisioning login holds CREATEDB and CREATEROLE only.",
   rationale: "Any of them escapes the org's database: a superuser reads every org's data and can silence the ledger, CREATEROLE and CREATEDB make roles and databases no stack declares, REPLICATION streams the whole server, BYPASSRLS ignores row security. A value like the string \"true\" is not \"off\", so only false or absent passes.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
-    const held = PRIVILEGED.filter((attribute) => !isOff(role[attribute]));
+    // The login org stacks deploy as is made by the platform's cluster component, never by an org stack.
+    const allowed: readonly string[] = isPlatformClusterUrn(args.urn) ? PROVISIONING : [];
+    const held = PRIVILEGED.filter((attribute) => !allowed.includes(attribute) && !isOff(role[attribute]));
     if (held.length > 0) reportViolation(`Role ${args.name} must not hold ${held.join(", ")}: set them to false.`);
   }),
 };
@@ -49,8 +54,9 @@ export const postgresLoginRoleGuardrails: TenantryResourcePolicy = {
   rationale: "A login without limits can run a statement forever, hold locks in an idle transaction, or take every connection of a server other orgs share. 0 means \"no timeout\" and -1 \"unlimited\" in Postgres, so the bounds fail closed.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(postgresql.Role, (role, args, reportViolation) => {
-    // Anything but an explicit NOLOGIN might log in: judge it as a login.
-    if (isOff(role.login)) return;
+    // Anything but an explicit NOLOGIN might log in: judge it as a login. The platform's
+    // provisioning login runs migrations no tenant timeout fits; rds-provisioning-login-shape judges it.
+    if (isOff(role.login) || isPlatformClusterUrn(args.urn)) return;
     // 0 means "no timeout" and -1 "unlimited" in Postgres: both fail these bounds.
     if (!withinBounds(role.statementTimeout, statementTimeoutMs)) {
       reportViolation(`Login role ${args.name} needs statementTimeout ${range(statementTimeoutMs)} ms.`);

@@ -51,7 +51,7 @@ export const PLATFORM_ONLY_TYPES: Readonly<Record<string, string>> = {
 
 export const isPlatformOnlyType = (type: string) => Object.hasOwn(PLATFORM_ONLY_TYPES, type);
 
-const PLATFORM_COMPONENTS: readonly string[] = [COMPONENT_TYPES.promotionGates, COMPONENT_TYPES.accountSecretsStores, COMPONENT_TYPES.operatorGateway];
+const PLATFORM_COMPONENTS: readonly string[] = [COMPONENT_TYPES.promotionGates, COMPONENT_TYPES.accountSecretsStores, COMPONENT_TYPES.operatorGateway, COMPONENT_TYPES.postgresCluster];
 const ORG_STACK_COMPONENTS: readonly string[] = Object.values(COMPONENT_TYPES).filter((type) => !PLATFORM_COMPONENTS.includes(type));
 const STACK = "pulumi:pulumi:Stack";
 

@@ -1,6 +1,7 @@
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { readOrgFacts, type OrgFacts } from "../components/org-facts";
 import { COMPONENT_TYPES } from "../components/type-tokens";
+import { isPlatformClusterResource } from "./platform-clusters";
 import { judgeEachKnown } from "./unknowns";
 
 /*
@@ -34,7 +35,8 @@ export function judgeAgainstOrg(
   judge: (resource: PolicyResource, values: Readonly<Record<string, unknown>>, org: OrgFacts) => readonly string[],
 ): void {
   const isJudged = typeof types === "function" ? types : (type: string) => types.includes(type);
-  const judged = resources.filter((r) => isJudged(r.type));
+  // The platform's clusters have no org: the RDS rules judge them (policies/platform-clusters.ts).
+  const judged = resources.filter((r) => isJudged(r.type) && !isPlatformClusterResource(r));
   if (judged.length === 0) return;
   const org = orgOfStack(resources);
   if (org === undefined) {

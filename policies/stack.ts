@@ -1,6 +1,7 @@
 import { COMPONENT_TYPES } from "../components/type-tokens";
 import type { PolicyResource } from "@pulumi/policy";
 import { isOperatorGatewayResource } from "./operator-gateway";
+import { isPlatformClusterResource } from "./platform-clusters";
 import { isPlatformOnlyType } from "./resource-types";
 import { orgOfStack } from "./stack-org";
 import { readKnown, UNKNOWN } from "./unknowns";
@@ -17,7 +18,7 @@ const ORG = COMPONENT_TYPES.orgTenant;
 const TENANT_TYPE = /^(postgresql|cloudflare|aws|random):|^tenantry:index:(Org|AuditLedger|EnvironmentSchemas|DispatchNamespace|SecretBindings|TenantApp)/;
 const isTenantType = (type: string) => TENANT_TYPE.test(type) && !isPlatformOnlyType(type);
 /** A tenant resource: of a tenant type, and not one the platform's operator gateway declared. */
-const isTenantResource = (r: PolicyResource) => isTenantType(r.type) && !isOperatorGatewayResource(r);
+const isTenantResource = (r: PolicyResource) => isTenantType(r.type) && !isOperatorGatewayResource(r) && !isPlatformClusterResource(r);
 
 export const stackOneOrg: TenantryStackPolicy = {
   name: "stack-one-org",
