@@ -122,7 +122,7 @@ describe("tenantry check: violations, --all, and secrets", () => {
     expect(printed.join("\n")).toBe([
       "Policy Violations:",
       "    [mandatory]  tenantry-security v0.1.0  postgres-role-no-privileged-attributes (org-acme-rogue: postgresql:index/role:Role)",
-      "    Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS.",
+      "    Tenant roles never hold SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS; the platform cluster's provisioning login holds CREATEDB and CREATEROLE only.",
       "    Role org-acme-rogue must not hold superuser, createRole: set them to false.",
       "    [mandatory]  tenantry-security v0.1.0  postgres-roles-match-allowed-kinds (org-acme-rogue: postgresql:index/role:Role)",
       "    Every Role is one of the org's role kinds (owner and audit NOLOGIN; runtime, DDL and break-glass LOGIN), named as the program names it, with no membership of its own.",
