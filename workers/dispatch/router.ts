@@ -7,8 +7,8 @@ import { emailVerified } from "../lib/email-verified";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
 import { MAX_TOKEN_AGE } from "../lib/token-age";
 import { ssoAdmits } from "../lib/sso";
-import { boundedBody, integrationAt, verifyIntegration } from "../lib/integration-route";
-import { SIGNATURE_HEADERS } from "../lib/webhook-signature";
+import { integrationAt, integrationRequest, MAX_INTEGRATION_BODY_BYTES, requestProblem, verifyIntegration } from "../lib/integration-route";
+import { readBounded } from "../lib/bounded-body";
 import { readSecret } from "../outbound/secrets-manager";
 import { scriptName, type RouterApp, type RouterConfig, type RouterIntegration } from "./config";
 
@@ -151,18 +151,7 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
 
   // A declared integration's path admits by that integration's signature only: a user token does not open it.
   const integration = integrationAt(config.integrations, url.pathname);
-  if (integration !== undefined) {
-    const body = await boundedBody(request);
-    if (body === undefined) return status(413);
-    const verdict = await verifyIntegration(integration, request.headers, body, await integrationSecret(integration, env), Date.now() / 1000);
-    if (!verdict.ok) return status(401);
-    const headers = forwardedHeaders(request.headers, target.forwardHeaders);
-    // The app learns who signed from the router's identity; the signature itself stays here.
-    for (const name of SIGNATURE_HEADERS) headers.delete(name);
-    return dispatch(new Request(url.toString(), { method: request.method, headers, body: body.length === 0 ? null : body }), env, target, environment, {
-      kind: "integration", integration: integration.name, org: config.org,
-    });
-  }
+  if (integration !== undefined) return routeIntegration(request, url, env, target, environment, integration);
 
   // Built once admitted: only allowlisted headers, no token in the query.
   const forwarded = () => new Request(withoutTokenParams(url).toString(), new Request(request, { headers: forwardedHeaders(request.headers, target.forwardHeaders) }));
@@ -177,6 +166,27 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   const decision = decide(config, subject, "app.invoke", `app/${app}`);
   if (!decision.allow) return status(403);
   return dispatch(forwarded(), env, target, environment, { sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces });
+}
+
+/**
+ * An integration's route: only the exact route, POST, no query, a bounded body and a valid
+ * signature reach the app, and what reaches it is rebuilt from those verified parts.
+ */
+async function routeIntegration(request: Request, url: URL, env: RouterEnv, target: RouterApp, environment: string, on: NonNullable<ReturnType<typeof integrationAt>>): Promise<Response> {
+  // Another spelling of the route, or a path below it: an app's router may map it onto the integration's handler.
+  if (!on.exact) return status(401);
+  const problem = requestProblem(request.method, url.search, request.headers);
+  if (problem !== undefined) return status(problem, problem === 405 ? { allow: "POST" } : {});
+  // Counted as it streams, never buffered whole: past the limit the stream is cancelled.
+  const body = await readBounded(request.body, MAX_INTEGRATION_BODY_BYTES);
+  if (body === undefined) return status(413);
+  const declared = request.headers.get("content-length");
+  if (declared !== null && body.length !== Number(declared)) return status(400);
+  const verdict = await verifyIntegration(on.integration, request.headers, body, await integrationSecret(on.integration, env), Date.now() / 1000);
+  if (!verdict.ok) return status(401);
+  return dispatch(integrationRequest(url.origin, on.integration, request.headers, target.forwardHeaders, body), env, target, environment, {
+    kind: "integration", integration: on.integration.name, messageId: verdict.message.messageId, signedAt: verdict.message.signedAt, org: env.ORG_CONFIG.org,
+  });
 }
 
 /**
