@@ -9,6 +9,7 @@ import { MAX_TOKEN_AGE } from "../lib/token-age";
 import { ssoAdmits } from "../lib/sso";
 import { integrationAt, integrationRequest, MAX_INTEGRATION_BODY_BYTES, requestProblem, verifyIntegration } from "../lib/integration-route";
 import { readBounded } from "../lib/bounded-body";
+import { declaredOrigin, isDeclaredPreflight, preflightResponse, readableBy } from "../lib/cors";
 import { readSecret } from "../outbound/secrets-manager";
 import { scriptName, type RouterApp, type RouterConfig, type RouterIntegration } from "./config";
 
@@ -153,13 +154,20 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   const integration = integrationAt(config.integrations, url.pathname);
   if (integration !== undefined) return routeIntegration(request, url, env, target, environment, integration);
 
+  // A browser's preflight for a keyed request carries no credentials: the router answers it, the app is not reached.
+  if (isDeclaredPreflight(request.method, request.headers, target.origins)) return preflightResponse(request.headers.get("origin") ?? "", target.forwardHeaders);
+
   // Built once admitted: only allowlisted headers, no token in the query.
   const forwarded = () => new Request(withoutTokenParams(url).toString(), new Request(request, { headers: forwardedHeaders(request.headers, target.forwardHeaders) }));
   // An API key (tnpk_/tnsk_) is judged by its own rules; anything else must be a user's token.
   const key = await admitApiKey(request, env.API_KEYS, { org: config.org, app, environment, appOrigins: target.origins, headers: request.headers });
   if (key !== undefined) {
-    if (!key.admit) return status(key.status, key.status === 401 ? UNAUTHORIZED : {});
-    return dispatch(forwarded(), env, target, environment, { kind: "api-key", slot: key.slot, keyKind: key.kind, keyId: key.keyId, org: config.org });
+    const answer = key.admit
+      ? await dispatch(forwarded(), env, target, environment, { kind: "api-key", slot: key.slot, keyKind: key.kind, keyId: key.keyId, org: config.org })
+      : status(key.status, key.status === 401 ? UNAUTHORIZED : {});
+    // A page at a declared origin can read what its keyed request got, refusals included.
+    const origin = declaredOrigin(request.headers, target.origins);
+    return origin === undefined ? answer : readableBy(answer, origin);
   }
   const subject = await authenticate(request, config);
   if (subject === undefined) return status(401, UNAUTHORIZED);
