@@ -7,8 +7,9 @@ import { emailVerified } from "../lib/email-verified";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
 import { MAX_TOKEN_AGE } from "../lib/token-age";
 import { ssoAdmits } from "../lib/sso";
-import { boundedBody, integrationAt, verifyIntegration } from "../lib/integration-route";
-import { SIGNATURE_HEADERS } from "../lib/webhook-signature";
+import { integrationAt, integrationRequest, MAX_INTEGRATION_BODY_BYTES, requestProblem, verifyIntegration } from "../lib/integration-route";
+import { readBounded } from "../lib/bounded-body";
+import { declaredOrigin, isDeclaredPreflight, preflightResponse, readableBy } from "../lib/cors";
 import { readSecret } from "../outbound/secrets-manager";
 import { scriptName, type RouterApp, type RouterConfig, type RouterIntegration } from "./config";
 
@@ -151,32 +152,49 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
 
   // A declared integration's path admits by that integration's signature only: a user token does not open it.
   const integration = integrationAt(config.integrations, url.pathname);
-  if (integration !== undefined) {
-    const body = await boundedBody(request);
-    if (body === undefined) return status(413);
-    const verdict = await verifyIntegration(integration, request.headers, body, await integrationSecret(integration, env), Date.now() / 1000);
-    if (!verdict.ok) return status(401);
-    const headers = forwardedHeaders(request.headers, target.forwardHeaders);
-    // The app learns who signed from the router's identity; the signature itself stays here.
-    for (const name of SIGNATURE_HEADERS) headers.delete(name);
-    return dispatch(new Request(url.toString(), { method: request.method, headers, body: body.length === 0 ? null : body }), env, target, environment, {
-      kind: "integration", integration: integration.name, org: config.org,
-    });
-  }
+  if (integration !== undefined) return routeIntegration(request, url, env, target, environment, integration);
+
+  // A browser's preflight for a keyed request carries no credentials: the router answers it, the app is not reached.
+  if (isDeclaredPreflight(request.method, request.headers, target.origins)) return preflightResponse(request.headers.get("origin") ?? "", target.forwardHeaders);
 
   // Built once admitted: only allowlisted headers, no token in the query.
   const forwarded = () => new Request(withoutTokenParams(url).toString(), new Request(request, { headers: forwardedHeaders(request.headers, target.forwardHeaders) }));
   // An API key (tnpk_/tnsk_) is judged by its own rules; anything else must be a user's token.
   const key = await admitApiKey(request, env.API_KEYS, { org: config.org, app, environment, appOrigins: target.origins, headers: request.headers });
   if (key !== undefined) {
-    if (!key.admit) return status(key.status, key.status === 401 ? UNAUTHORIZED : {});
-    return dispatch(forwarded(), env, target, environment, { kind: "api-key", slot: key.slot, keyKind: key.kind, keyId: key.keyId, org: config.org });
+    const answer = key.admit
+      ? await dispatch(forwarded(), env, target, environment, { kind: "api-key", slot: key.slot, keyKind: key.kind, keyId: key.keyId, org: config.org })
+      : status(key.status, key.status === 401 ? UNAUTHORIZED : {});
+    // A page at a declared origin can read what its keyed request got, refusals included.
+    const origin = declaredOrigin(request.headers, target.origins);
+    return origin === undefined ? answer : readableBy(answer, origin);
   }
   const subject = await authenticate(request, config);
   if (subject === undefined) return status(401, UNAUTHORIZED);
   const decision = decide(config, subject, "app.invoke", `app/${app}`);
   if (!decision.allow) return status(403);
   return dispatch(forwarded(), env, target, environment, { sub: subject.sub, email: subject.email, org: subject.org, role: subject.role, workspaces: subject.workspaces });
+}
+
+/**
+ * An integration's route: only the exact route, POST, no query, a bounded body and a valid
+ * signature reach the app, and what reaches it is rebuilt from those verified parts.
+ */
+async function routeIntegration(request: Request, url: URL, env: RouterEnv, target: RouterApp, environment: string, on: NonNullable<ReturnType<typeof integrationAt>>): Promise<Response> {
+  // Another spelling of the route, or a path below it: an app's router may map it onto the integration's handler.
+  if (!on.exact) return status(401);
+  const problem = requestProblem(request.method, url.search, request.headers);
+  if (problem !== undefined) return status(problem, problem === 405 ? { allow: "POST" } : {});
+  // Counted as it streams, never buffered whole: past the limit the stream is cancelled.
+  const body = await readBounded(request.body, MAX_INTEGRATION_BODY_BYTES);
+  if (body === undefined) return status(413);
+  const declared = request.headers.get("content-length");
+  if (declared !== null && body.length !== Number(declared)) return status(400);
+  const verdict = await verifyIntegration(on.integration, request.headers, body, await integrationSecret(on.integration, env), Date.now() / 1000);
+  if (!verdict.ok) return status(401);
+  return dispatch(integrationRequest(url.origin, on.integration, request.headers, target.forwardHeaders, body), env, target, environment, {
+    kind: "integration", integration: on.integration.name, messageId: verdict.message.messageId, signedAt: verdict.message.signedAt, org: env.ORG_CONFIG.org,
+  });
 }
 
 /**

@@ -43,11 +43,16 @@ export interface KeyIdentity {
 
 /**
  * The identity of a request an inbound integration signed (property 19): which integration, no
- * user. An app tells it from a user's by `kind`.
+ * user. An app tells it from a user's by `kind`. A signed request can be sent again within the
+ * timestamp window, so the app deduplicates on `messageId` (docs/webhooks.md).
  */
 export interface IntegrationIdentity {
   readonly kind: "integration";
   readonly integration: string;
+  /** The verified message id: Standard Webhooks' `webhook-id`, or the Stripe event's `id`. */
+  readonly messageId: string;
+  /** The signed timestamp, Unix seconds. */
+  readonly signedAt: number;
   readonly org: string;
   readonly app: string;
   readonly environment: string;

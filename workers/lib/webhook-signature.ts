@@ -12,6 +12,14 @@ export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 export const STANDARD_WEBHOOK_HEADERS = ["webhook-id", "webhook-timestamp", "webhook-signature"] as const;
 export const STRIPE_SIGNATURE_HEADER = "stripe-signature";
 
+/**
+ * The shape of a message id the router accepts (`webhook-id`, and the id of a Stripe event), which
+ * it hands the app to deduplicate on. No `.`: the signed text `<id>.<timestamp>.<body>` then
+ * splits one way only, so a captured signature cannot be re-split into a new id and a later
+ * timestamp. Senders' ids (`msg_<base62>`, `evt_<base62>`, UUIDs) have this shape.
+ */
+export const MESSAGE_ID = /^[A-Za-z0-9_-]{1,255}$/;
+
 /** Every header that carries a signature of either scheme: the router never forwards them to an app. */
 export const SIGNATURE_HEADERS: readonly string[] = [...STANDARD_WEBHOOK_HEADERS, STRIPE_SIGNATURE_HEADER];
 
@@ -88,6 +96,7 @@ export async function verifyStandardWebhook(headers: Headers, body: Uint8Array, 
   const timestamp = headers.get("webhook-timestamp");
   const signatures = headers.get("webhook-signature");
   if (id === null || id === "" || signatures === null) return refused("signature headers missing");
+  if (!MESSAGE_ID.test(id)) return refused("webhook-id is not 1..255 of A-Z a-z 0-9 _ -");
   const late = timestampProblem(timestamp, nowSeconds);
   if (late !== undefined) return refused(late);
   const candidates = signatures.split(" ").flatMap((entry) => {
