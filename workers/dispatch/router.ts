@@ -167,7 +167,7 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   // Built once admitted: only allowlisted headers, no token in the query.
   const forwarded = () => new Request(withoutTokenParams(url).toString(), new Request(request, { headers: forwardedHeaders(request.headers, target.forwardHeaders) }));
   // An API key (tnpk_/tnsk_) is judged by its own rules; anything else must be a user's token.
-  const key = await admitApiKey(request, env.API_KEYS, { org: config.org, app, environment, appOrigins: target.origins, headers: request.headers });
+  const key = await admitApiKey(request, env.API_KEYS, { org: config.org, app, environment, slots: config.apiKeys ?? [], appOrigins: target.origins, headers: request.headers });
   if (key !== undefined) {
     if (!key.admit) return status(key.status, key.status === 401 ? UNAUTHORIZED : {});
     return dispatch(forwarded(), env, target, environment, { kind: "api-key", slot: key.slot, keyKind: key.kind, keyId: key.keyId, org: config.org });
