@@ -29,8 +29,8 @@ export = function tenantry() {
     credentials: org.credentials,
     // What `tenantry keys --remote --database-id` takes: the org's API key store, when it declares slots.
     ...(org.apiKeysDatabaseId === undefined ? {} : { apiKeysDatabaseId: org.apiKeysDatabaseId }),
-    // A secret output, only for an org with webhooks: its receivers' current signing secret.
-    ...(org.webhookSigningSecret === undefined ? {} : { webhookSigningSecret: org.webhookSigningSecret }),
+    // A secret output, only for an org with webhooks: environment -> that environment's receivers' current signing secret.
+    ...(org.webhookSigningSecrets === undefined ? {} : { webhookSigningSecrets: org.webhookSigningSecrets }),
   };
 };
 

@@ -8,7 +8,8 @@ import { API_KEYS_BINDING, standardWebhookSecret, storeSecretName, type EdgeStor
 import { childName, edgeName } from "../spec/naming";
 import type { OrgSpec } from "../spec/spec";
 import { TenantApp } from "./tenant-app";
-import { planWebhookKeys, type WebhookKeySlot } from "./webhook-key-plan";
+import { planWebhookKeys, webhookEnvironments, type WebhookKeySlot } from "./webhook-key-plan";
+import { signingKeyBindings } from "../workers/outbound/signing-keys";
 import { COMPONENT_TYPES } from "./type-tokens";
 
 export interface DispatchNamespaceArgs {
@@ -47,8 +48,11 @@ function rateLimitNamespace(slug: string): string {
 export class DispatchNamespace extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   public readonly routerScript: pulumi.Output<string>;
-  /** The current webhook signing secret (whsec_...), a Pulumi secret, for the org's receivers; undefined without webhooks. */
-  public readonly webhookSigningSecret: pulumi.Output<string> | undefined;
+  /**
+   * Each webhook environment's current signing secret (whsec_...) by environment, one Pulumi
+   * secret, for that environment's receivers; undefined without webhooks.
+   */
+  public readonly webhookSigningSecrets: pulumi.Output<Record<string, string>> | undefined;
 
   constructor(name: string, args: DispatchNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.dispatchNamespace, name, {}, opts);
@@ -68,20 +72,23 @@ export class DispatchNamespace extends pulumi.ComponentResource {
     };
     const identityBinding = storeSecret("IDENTITY_HMAC_KEY", identityKey.result);
 
-    // The org's webhook signing secrets (property 19): made here, kept in the store, bound to the outbound Worker alone.
+    // The webhook signing secrets (property 19): one per environment with webhook endpoints, so a
+    // dev delivery never verifies at a prod receiver; made here, kept in the store, bound to the
+    // outbound Worker alone, which picks its environment's by the dispatch param (signing-keys.ts).
     // Each key's bytes are 43 random letters and digits (~256 bits), base64-encoded into the whsec_ form receivers expect.
-    // Two slots alternate through rotations (webhook-key-plan.ts); during an overlap the previous secret signs too.
+    // Two slots per environment alternate through rotations (webhook-key-plan.ts); during an overlap the previous secret signs too.
     const rotation = spec.webhooks.length > 0 ? planWebhookKeys(spec.webhookSigning) : undefined;
-    const webhookKeys = new Map((rotation?.slots ?? []).map((slot) => [slot.name, new random.RandomPassword(childName(name, slot.name), {
-      length: 43, special: false, ...(slot.keepers === undefined ? {} : { keepers: { ...slot.keepers } }),
-    }, parent)]));
-    const signingSecretOf = (slot: WebhookKeySlot | undefined) => (slot === undefined ? undefined : webhookKeys.get(slot.name)?.result.apply(standardWebhookSecret));
-    const currentSecret = signingSecretOf(rotation?.current);
-    const previousSecret = signingSecretOf(rotation?.previous);
-    const webhookBindings = [
-      ...(currentSecret === undefined ? [] : [storeSecret("WEBHOOK_SIGNING_KEY", currentSecret)]),
-      ...(previousSecret === undefined ? [] : [storeSecret("WEBHOOK_SIGNING_KEY_PREVIOUS", previousSecret)]),
-    ];
+    const signing = webhookEnvironments(spec).map((environment) => {
+      const keys = new Map((rotation?.slots ?? []).map((slot) => [slot.name, new random.RandomPassword(childName(name, slot.name, environment), {
+        length: 43, special: false, ...(slot.keepers === undefined ? {} : { keepers: { ...slot.keepers } }),
+      }, parent)]));
+      const secretOf = (slot: WebhookKeySlot | undefined) => (slot === undefined ? undefined : keys.get(slot.name)?.result.apply(standardWebhookSecret));
+      return { environment, bindings: signingKeyBindings(environment), current: secretOf(rotation?.current), previous: secretOf(rotation?.previous) };
+    });
+    const webhookBindings = signing.flatMap(({ bindings, current, previous }) => [
+      ...(current === undefined ? [] : [storeSecret(bindings.current as EdgeStoreSecret, current)]),
+      ...(previous === undefined ? [] : [storeSecret(bindings.previous as EdgeStoreSecret, previous)]),
+    ]);
     const readerBindings = [storeSecret("AWS_ACCESS_KEY_ID", args.awsAccessKeyId), storeSecret("AWS_SECRET_ACCESS_KEY", args.awsSecretAccessKey)];
     const outbound = new cloudflare.WorkersScript(childName(name, "outbound"), {
       accountId,
@@ -137,7 +144,13 @@ export class DispatchNamespace extends pulumi.ComponentResource {
 
     this.namespace = namespace.name.apply((n) => n ?? edgeName(spec.slug));
     this.routerScript = router.scriptName;
-    this.webhookSigningSecret = currentSecret === undefined ? undefined : pulumi.secret(currentSecret);
-    this.registerOutputs({ namespace: this.namespace, routerScript: this.routerScript, webhookSigningSecret: this.webhookSigningSecret });
+    this.webhookSigningSecrets = signingSecretMap(signing);
+    this.registerOutputs({ namespace: this.namespace, routerScript: this.routerScript, webhookSigningSecrets: this.webhookSigningSecrets });
   }
+}
+
+/** environment -> current signing secret, as one secret output; undefined when no environment signs. */
+function signingSecretMap(signing: readonly { readonly environment: string; readonly current: pulumi.Output<string> | undefined }[]): pulumi.Output<Record<string, string>> | undefined {
+  const entries = signing.flatMap(({ environment, current }) => (current === undefined ? [] : [pulumi.all([environment, current])]));
+  return entries.length === 0 ? undefined : pulumi.secret(pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs)));
 }

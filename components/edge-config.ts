@@ -40,6 +40,7 @@ export function routerConfig(spec: OrgSpec, trust: EdgeTrust): RouterConfig {
       ? { enforce: true, claimedDomains: [...spec.claimedDomains], claim: spec.sso.claim, values: [...spec.sso.values] }
       : { enforce: false },
     limits: { ...APP_LIMITS, maxConcurrentRequests: spec.quotas.maxConcurrentRequests },
+    apiKeys: spec.apiKeys.map((slot) => ({ name: slot.name, app: slot.app, environment: slot.environment, kind: slot.kind })),
     ...integrationsConfig(spec),
   };
 }

@@ -1,6 +1,7 @@
 import { edgeName } from "../spec/naming";
 import type { OrgSpec } from "../spec/spec";
 import { planLifecycle } from "./lifecycle-plan";
+import { allSigningKeyBindings } from "../workers/outbound/signing-keys";
 
 /*
  * Every name the org's edge takes in its Cloudflare account, decided here: the DispatchNamespace
@@ -10,10 +11,14 @@ import { planLifecycle } from "./lifecycle-plan";
  * Pure: no Pulumi import.
  */
 
-/** The Secrets Store secrets the edge declares, by the binding name the Workers read them under. */
-/** WEBHOOK_SIGNING_KEY_PREVIOUS exists only during a rotation's overlap (components/webhook-key-plan.ts). */
-export const EDGE_STORE_SECRETS = ["IDENTITY_HMAC_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "WEBHOOK_SIGNING_KEY", "WEBHOOK_SIGNING_KEY_PREVIOUS"] as const;
-export type EdgeStoreSecret = (typeof EDGE_STORE_SECRETS)[number];
+/**
+ * The Secrets Store secrets every org edge declares, by the binding name the Workers read them
+ * under. Beside them, each environment with webhook endpoints has its signing secrets,
+ * `WEBHOOK_SIGNING_KEY_<ENV>` and, during a rotation's overlap, `..._PREVIOUS`
+ * (workers/outbound/signing-keys.ts, components/webhook-key-plan.ts).
+ */
+export const EDGE_STORE_SECRETS = ["IDENTITY_HMAC_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
+export type EdgeStoreSecret = (typeof EDGE_STORE_SECRETS)[number] | `WEBHOOK_SIGNING_KEY_${string}`;
 
 /** `tn-acme-identity_hmac_key`: a store secret's name in the account's Secrets Store, which orgs on the account share. */
 export function storeSecretName(org: string, binding: EdgeStoreSecret): string {
@@ -46,11 +51,12 @@ export interface EdgeNames {
   readonly apiKeysDatabase: string;
 }
 
-export function planEdgeNames(org: string): EdgeNames {
+/** The org's edge names; `environments` are the org's, each of which may have signing secrets. */
+export function planEdgeNames(org: string, environments: readonly string[]): EdgeNames {
   return {
     namespace: edgeName(org),
     scripts: [edgeName(org, "router"), edgeName(org, "outbound")],
-    storeSecrets: EDGE_STORE_SECRETS.map((binding) => storeSecretName(org, binding)),
+    storeSecrets: [...EDGE_STORE_SECRETS, ...allSigningKeyBindings(environments)].map((binding) => storeSecretName(org, binding as EdgeStoreSecret)),
     apiKeysDatabase: apiKeysDatabaseName(org),
   };
 }

@@ -55,10 +55,11 @@ export class OrgTenant extends pulumi.ComponentResource {
   /** The API key store's D1 id, for `tenantry keys --remote`; undefined for an org without API key slots. */
   public readonly apiKeysDatabaseId: pulumi.Output<string> | undefined;
   /**
-   * The current webhook signing secret, a Pulumi secret: what the org's receivers verify with
-   * (`pulumi stack output webhookSigningSecret --show-secrets`). Undefined without webhooks or an edge.
+   * Each webhook environment's current signing secret, environment -> whsec_..., a Pulumi secret:
+   * what that environment's receivers verify with, and nothing else's
+   * (`pulumi stack output webhookSigningSecrets --show-secrets`). Undefined without webhooks or an edge.
    */
-  public readonly webhookSigningSecret: pulumi.Output<string> | undefined;
+  public readonly webhookSigningSecrets: pulumi.Output<Record<string, string>> | undefined;
 
   constructor(name: string, args: OrgTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     const lifecycle = planLifecycle(args.spec);
@@ -129,11 +130,11 @@ export class OrgTenant extends pulumi.ComponentResource {
     this.schemas = schemas;
     this.credentials = database.passwords;
     this.apiKeysDatabaseId = keyStore?.databaseId;
-    this.webhookSigningSecret = dispatch?.webhookSigningSecret;
+    this.webhookSigningSecrets = dispatch?.webhookSigningSecrets;
     this.registerOutputs({
       ...facts, databaseName: this.databaseName, roles, schemas, credentials: this.credentials,
       ...(keyStore === undefined ? {} : { apiKeysDatabaseId: keyStore.databaseId }),
-      webhookSigningSecret: this.webhookSigningSecret,
+      webhookSigningSecrets: this.webhookSigningSecrets,
     });
   }
 

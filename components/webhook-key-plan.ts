@@ -1,15 +1,15 @@
 /*
  * Which random keys hold the org's webhook signing secrets through rotations (property 19), and
- * which is current and which the previous one. Two slots alternate: generation g lives in slot
+ * which is current and which the previous one. Each environment with webhook endpoints has its own
+ * pair of slots (the component names them `<slot>-<environment>`), and one generation rotates them all. Two slots alternate: generation g lives in slot
  * "a" when g is odd and in slot "b" when it is even, and a slot's keepers name the generation it
  * holds. Raising the generation by one therefore changes the keepers of exactly one slot (Pulumi
  * replaces that key: a new secret) and leaves the other, which holds the secret receivers have
- * now, untouched. Generation 1 keeps the slot's original form (no keepers), so stacks declared
- * before rotation existed keep their secret. Pure: no Pulumi import.
+ * now, untouched. Generation 1 has no keepers. Pure: no Pulumi import.
  */
 
 export interface WebhookKeySlot {
-  /** The child resource's name suffix: `webhook-key` (slot a, as before rotation existed) or `webhook-key-b`. */
+  /** The slot's name, the child resource's suffix before its environment: `webhook-key` (slot a) or `webhook-key-b`. */
   readonly name: "webhook-key" | "webhook-key-b";
   /** The generation whose secret this slot holds. */
   readonly generation: number;
@@ -43,4 +43,12 @@ export function planWebhookKeys(signing: { readonly generation: number; readonly
   const other = current === a ? b : a;
   if (signing.previousUntil === undefined || other === undefined) return { slots, current };
   return { slots, current, previous: other, previousUntil: Date.parse(signing.previousUntil) };
+}
+
+/**
+ * The environments that sign deliveries, in the org's order: each one with at least one webhook
+ * endpoint gets a secret of its own, so no environment's delivery verifies at another's receiver.
+ */
+export function webhookEnvironments(spec: { readonly environments: readonly string[]; readonly webhooks: readonly { readonly environment: string }[] }): string[] {
+  return spec.environments.filter((environment) => spec.webhooks.some((w) => w.environment === environment));
 }

@@ -6,6 +6,8 @@ import { edgeTrustOf, outboundConfig, routerConfig, type EdgeTrust } from "../co
 import { parseSecretReference } from "../spec/secret-reference";
 import type { OrgSpec } from "../spec/spec";
 import { scriptName } from "../workers/dispatch/config";
+import { signingKeyBindings } from "../workers/outbound/signing-keys";
+import { webhookEnvironments } from "../components/webhook-key-plan";
 import { bundleSource, type WorkerName } from "../workers/build";
 import { ephemeralSigningKey, LOCAL_ISSUER, signToken, type SigningKey } from "./identity-key";
 import { startOwnedMiniflare } from "./owned-miniflare";
@@ -76,10 +78,14 @@ export interface EdgeOptions {
   readonly controlOutboundScript?: string;
   /** The identity provider's signing key; default: one made for this edge alone (`tenantry dev` passes the one `tenantry token` signs with). */
   readonly identityKey?: SigningKey;
-  /** The org's webhook signing secret (whsec_<base64>), bound to the outbound Worker only; default: one made for this edge. */
-  readonly webhookSigningSecret?: string;
-  /** The previous generation's signing secret, bound as during a rotation's overlap (the spec's webhookSigning.previousUntil says until when it signs). */
-  readonly previousWebhookSigningSecret?: string;
+  /**
+   * Each webhook environment's signing secret (whsec_<base64>) by environment, bound to the
+   * outbound Worker only, every environment's to each, as the one production outbound Worker holds
+   * them; default: one made for this edge per environment with webhook endpoints.
+   */
+  readonly webhookSigningSecrets?: Readonly<Record<string, string>>;
+  /** The previous generation's signing secrets by environment, bound as during a rotation's overlap (the spec's webhookSigning.previousUntil says until when they sign). */
+  readonly previousWebhookSigningSecrets?: Readonly<Record<string, string>>;
   /** The router's port on 127.0.0.1; default: any free one. */
   readonly port?: number;
   /** The API key store's folder when it must outlive the process (the org's in the local state, which `tenantry keys` manages); default: in memory. */
@@ -114,6 +120,21 @@ export function standInSecretValues(spec: OrgSpec): Record<string, string> {
   return values;
 }
 
+/**
+ * The outbound Worker's signing-key bindings: each webhook environment's current secret and, when
+ * given, its previous one, under the names the outbound Worker picks by (workers/outbound/signing-keys.ts).
+ */
+function webhookSigningBindings<T>(spec: OrgSpec, options: EdgeOptions, secret: (value: string) => T): Record<string, T> {
+  const bindings: Record<string, T> = {};
+  for (const environment of webhookEnvironments(spec)) {
+    const names = signingKeyBindings(environment);
+    bindings[names.current] = secret(options.webhookSigningSecrets?.[environment] ?? `whsec_${randomBytes(32).toString("base64")}`);
+    const previous = options.previousWebhookSigningSecrets?.[environment];
+    if (previous !== undefined) bindings[names.previous] = secret(previous);
+  }
+  return bindings;
+}
+
 export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<LocalEdge> {
   // The bundles this installation built (npm run build), wherever the command runs from. Given
   // as contents under a bare name: workerd refuses module paths that climb out of the cwd.
@@ -128,9 +149,9 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
     operator: declared.operator,
   };
   const hmacKey = randomBytes(32).toString("base64url");
-  const webhookKey = options.webhookSigningSecret ?? `whsec_${randomBytes(32).toString("base64")}`;
   const deployed = options.deployed ?? spec.environments.flatMap((environment) => spec.apps.map((a) => ({ app: a.slug, environment })));
   const secret = (value: string) => ({ scriptName: "shim-secret", entrypoint: "secretsStoreSecret", bindings: { value } });
+  const signingKeys = webhookSigningBindings(spec, options, secret);
   // The org's one Secrets Manager reader, as the outbound Worker (and, with integrations, the router) binds it.
   const reader = { AWS_ACCESS_KEY_ID: secret("AKIDLOCALTENANTRY"), AWS_SECRET_ACCESS_KEY: secret(randomBytes(30).toString("base64url")) };
   const secretValues: Record<string, string> = {};
@@ -186,8 +207,7 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
         wrappedBindings: {
           IDENTITY_HMAC_KEY: secret(hmacKey),
           ...reader,
-          WEBHOOK_SIGNING_KEY: secret(webhookKey),
-          ...(options.previousWebhookSigningSecret === undefined ? {} : { WEBHOOK_SIGNING_KEY_PREVIOUS: secret(options.previousWebhookSigningSecret) }),
+          ...signingKeys,
         },
         serviceBindings: { AUDIT: { name: "shim-services", entrypoint: "auditSink" } },
         outboundService: { name: "shim-services", entrypoint: "egress" },

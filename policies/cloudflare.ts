@@ -72,7 +72,7 @@ export const cloudflareResourcesMatchOrg: TenantryStackPolicy = {
     // The platform stack's operator gateway is judged by cloudflare-operator-allowlist-private.
     const resources = orgStack ? args.resources : args.resources.filter((r) => !isOperatorGatewayResource(r));
     judgeAgainstOrg(resources, judged, ["accountId", "name", "scriptName"], reportViolation, (resource, values, org) => {
-      const names = planEdgeNames(org.slug);
+      const names = planEdgeNames(org.slug, org.environments);
       const naming = NAMES[resource.type];
       const accountId = values["accountId"];
       const findings = [accountId === org.edgeAccountId ? undefined

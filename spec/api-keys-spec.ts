@@ -53,7 +53,7 @@ export type ApiKeySlot = z.output<typeof apiKeySlotSchema>;
 /** What the rules below read of the parsed spec (a structural slice, so this file does not import spec.ts). */
 interface KeysView {
   readonly environments: readonly string[];
-  readonly apps: readonly { readonly slug: string; readonly origins: readonly string[] }[];
+  readonly apps: readonly { readonly slug: string; readonly origins: readonly string[]; readonly access: object }[];
   readonly apiKeys: readonly ApiKeySlot[];
 }
 
@@ -87,6 +87,24 @@ export function publishableSlotsHaveOrigins(spec: KeysView): RuleProblem[] {
     const app = spec.apps[appIndex];
     if (app === undefined || app.origins.length > 0) return [];
     return [{ path: ["apps", appIndex, "origins"], message: `must list at least one https origin: apiKeys[${i}] (${slot.name}) is a publishable key for this app` }];
+  });
+}
+
+/**
+ * A publishable key is public (it is in every page, and Origin is just a header to a server), and
+ * key traffic is admitted by the slot, not by the app's access policy. On an app whose access
+ * names its audience (named users, or editors only) such a key would open it to the internet, so
+ * only secret keys may be declared there. Apps admitted by role or workspace membership keep
+ * publishable slots: their pages are meant for visitors, and the page key reaches the app only.
+ */
+export function publishableSlotsOnlyOnOpenApps(spec: KeysView): RuleProblem[] {
+  return spec.apiKeys.flatMap((slot, i): RuleProblem[] => {
+    if (slot.kind !== "publishable") return [];
+    const appIndex = spec.apps.findIndex((app) => app.slug === slot.app);
+    const access = spec.apps[appIndex]?.access;
+    if (access === undefined || !("users" in access || "editorsOnly" in access)) return [];
+    const audience = "users" in access ? "named users only (access.users)" : "editors only (access.editorsOnly)";
+    return [{ path: ["apiKeys", i, "kind"], message: `must be secret: apps[${appIndex}] (${slot.app}) admits ${audience}, and a publishable key is public, so it would open the app to anyone` }];
   });
 }
 

@@ -4,7 +4,7 @@ import { referenceIsBelow } from "./secret-reference";
 import { schemaName } from "./naming";
 import { isPostgresOwnedSchema } from "./platform-names";
 import { AMR_METHODS } from "./sso-spec";
-import { apiKeySlotNamesUnique, apiKeySlotsReferToDeclaredTargets, appOriginsUnique, publishableSlotsHaveOrigins } from "./api-keys-spec";
+import { apiKeySlotNamesUnique, apiKeySlotsReferToDeclaredTargets, appOriginsUnique, publishableSlotsHaveOrigins, publishableSlotsOnlyOnOpenApps } from "./api-keys-spec";
 import { duplicates } from "./rule-helpers";
 import { WEBHOOK_RULES } from "./webhooks-rules";
 
@@ -67,6 +67,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   { field: "apiKeys[].name", rule: "Each API key slot is listed once.", check: apiKeySlotNamesUnique },
   { field: "apiKeys[].app, apiKeys[].environment", rule: "An API key slot names one of the org's apps and one of its environments.", check: apiKeySlotsReferToDeclaredTargets },
   { field: "apps[].origins", rule: "An app with a publishable API key slot declares at least one origin.", check: publishableSlotsHaveOrigins },
+  { field: "apiKeys[].kind", rule: "A publishable key slot is not declared for an app whose access is named users or editors only: the key is public.", check: publishableSlotsOnlyOnOpenApps },
   ...WEBHOOK_RULES,
 ];
 

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { webhookEnvironments } from "../../components/webhook-key-plan";
 import { parseSecretReference } from "../../spec/secret-reference";
 import type { OrgSpec } from "../../spec/spec";
 import { STANDARD_REQUEST_HEADERS } from "../../workers/lib/forwarded-request";
@@ -209,9 +210,9 @@ export async function proveEdge(spec: OrgSpec, { signal }: { signal?: AbortSigna
   const app = spec.apps[0];
   if (spec.edge === undefined || app === undefined) return [];
   const values = standInSecretValues(spec);
-  // The proof starts the edge with a signing secret it keeps, to check each delivery's signature.
-  const webhookSigningSecret = newStandardWebhookSecret();
-  const edge = await startEdge(spec, { secretValues: values, webhookSigningSecret, callerHandlesSignals: signal !== undefined });
+  // The proof starts the edge with signing secrets it keeps, to check each delivery's signature.
+  const webhookSigningSecrets = Object.fromEntries(webhookEnvironments(spec).map((environment) => [environment, newStandardWebhookSecret()]));
+  const edge = await startEdge(spec, { secretValues: values, webhookSigningSecrets, callerHandlesSignals: signal !== undefined });
   try {
     signal?.throwIfAborted();
     const env = spec.environments.at(-1) ?? "";
@@ -224,7 +225,7 @@ export async function proveEdge(spec: OrgSpec, { signal }: { signal?: AbortSigna
     signal?.throwIfAborted();
     const keys = await apiKeyClaims(edge, spec);
     signal?.throwIfAborted();
-    const webhooks = await webhookClaims(edge, spec, webhookSigningSecret, newStandardWebhookSecret());
+    const webhooks = await webhookClaims(edge, spec, webhookSigningSecrets, newStandardWebhookSecret());
     signal?.throwIfAborted();
     const integrations = await integrationClaims(edge, spec, values, newStandardWebhookSecret());
     return [...router, ...sso, ...secrets, ...keys, ...webhooks, ...integrations];

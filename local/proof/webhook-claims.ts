@@ -30,14 +30,15 @@ const verified = async (delivery: Delivery, secret: string) =>
 
 /**
  * One row per property the org's first webhook lets the proof attempt; none when it declares no
- * webhook. `signingSecret` is the org's secret as the edge was started with it: only the
- * outbound Worker holds it there, and the proof keeps it to check signatures.
+ * webhook. `signingSecrets` are each webhook environment's secret as the edge was started with
+ * them: only the outbound Worker holds them there, and the proof keeps them to check signatures.
  */
-export async function webhookClaims(edge: LocalEdge, spec: OrgSpec, signingSecret: string, otherSecret: string): Promise<ClaimResult[]> {
+export async function webhookClaims(edge: LocalEdge, spec: OrgSpec, signingSecrets: Readonly<Record<string, string>>, otherSecret: string): Promise<ClaimResult[]> {
   const hook = spec.webhooks[0];
   const type = hook?.events[0];
   const app = spec.apps.find((a) => !("users" in a.access)) ?? spec.apps[0];
   if (hook === undefined || type === undefined || app === undefined) return [];
+  const signingSecret = signingSecrets[hook.environment] ?? "";
   const token = await edge.token(admittedAndRefused(spec, app)[0]);
   const own = `/${hook.environment}/${app.slug}`;
   const declared = new URL(hook.url);
@@ -50,9 +51,9 @@ export async function webhookClaims(edge: LocalEdge, spec: OrgSpec, signingSecre
   const genuine = await Promise.all(sent.sent.map((d) => verified(d, signingSecret)));
   const underOther = await Promise.all(sent.sent.map((d) => verified(d, otherSecret)));
   const signedOk = sent.status === 200 && sent.sent.length === expectedHosts.length && toDeclared.length === sent.sent.length && genuine.every(Boolean) && !underOther.some(Boolean);
-  rows.push(row(`an app's ${type} event reaches ${hook.name}'s URL signed with the org's secret`, `${app.slug} (${hook.environment}) sends ${type} through the outbound path`,
+  rows.push(row(`an app's ${type} event reaches ${hook.name}'s URL signed with the ${hook.environment} secret`, `${app.slug} (${hook.environment}) sends ${type} through the outbound path`,
     signedOk, sent.status !== 200 ? `${sent.status}, expected 200`
-      : `${sent.sent.length} delivered (${sent.sent.map((d) => `${d.host}${d.path}`).join(", ") || "none"}), ${genuine.filter(Boolean).length} verified by the org's secret, ${underOther.filter(Boolean).length} by another`));
+      : `${sent.sent.length} delivered (${sent.sent.map((d) => `${d.host}${d.path}`).join(", ") || "none"}), ${genuine.filter(Boolean).length} verified by the ${hook.environment} secret, ${underOther.filter(Boolean).length} by another`));
 
   // A destination of the app's own choosing: the body may name only type and data.
   const attacker = "attacker.example";

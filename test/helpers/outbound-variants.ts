@@ -21,6 +21,8 @@ export const OUTBOUND_WEBHOOK_VARIANTS = {
   ),
   /** Delivers to every endpoint taking the type, whatever its environment. */
   ignoresTheEnvironment: () => outboundWith(["(w) => w.environment === env.environment && w.events.includes(event.type)", "(w) => w.events.includes(event.type)"]),
+  /** Signs every environment's deliveries with prod's secret (the one-secret-per-org behaviour, from prod's side). */
+  signsWithProdsSecret: () => outboundWith(["pickSigningKeys(env as unknown as Readonly<Record<string, unknown>>, env.environment, isSecret)", "pickSigningKeys(env as unknown as Readonly<Record<string, unknown>>, \"prod\", isSecret)"]),
   /** Answers the app with the secrets it signed with. */
   answersWithTheSecret: () => outboundWith(["return Response.json({ id: messageId, deliveries });", "return Response.json({ id: messageId, deliveries, secrets });"]),
 } as const;

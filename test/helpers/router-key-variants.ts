@@ -18,6 +18,10 @@ export const ROUTER_KEY_VARIANTS = {
   /** Keeps the first row read for a hash in the isolate: a cached verdict. */
   cachesRecords: () => routerWith("dispatch/api-key-route.ts", "const record = await store.prepare(sql).bind(...params).first<KeyRecord>();",
     "const cache: Map<string, KeyRecord | null> = ((globalThis as Record<string, unknown>)[\"keyCache\"] ??= new Map()) as Map<string, KeyRecord | null>; const record = cache.has(keyHash) ? cache.get(keyHash) ?? null : await store.prepare(sql).bind(...params).first<KeyRecord>(); cache.set(keyHash, record);"),
+  /** Admits any live row, whether or not the stack still declares its slot as stored. */
+  ignoresDeclaredSlots: () => routerWith(ADMISSION, `if (declaredSlotOf(record, request.slots) === undefined)`, `if (declaredSlotOf(record, request.slots) === undefined && false)`),
+  /** Counts publishable-key traffic in the org's own rate-limit bucket and concurrency pool. */
+  sharesOrgQuota: () => routerWith("lib/quota-bucket.ts", `if (key !== undefined && key.keyKind === "publishable")`, `if (key !== undefined && key.keyKind === "never")`),
   /** Lets a secret key in from a browser. */
   ignoresBrowserMarkers: () => routerWith(ADMISSION, `if (kind === "secret" && carriesBrowserMarkers(request.headers))`, `if (kind === "secret" && carriesBrowserMarkers(request.headers) && false)`),
   /** Lets a publishable key in from any origin. */

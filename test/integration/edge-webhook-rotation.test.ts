@@ -21,7 +21,7 @@ async function deliveryWith(previousUntil: string | undefined, previousBound: bo
   const base = acmeSpec();
   const spec: OrgSpec = { ...base, webhookSigning: { generation: 2, ...(previousUntil === undefined ? {} : { previousUntil }) } };
   const edge = await startEdge(spec, {
-    secretValues: {}, webhookSigningSecret: NEXT, ...(previousBound ? { previousWebhookSigningSecret: PREVIOUS } : {}),
+    secretValues: {}, webhookSigningSecrets: { prod: NEXT }, ...(previousBound ? { previousWebhookSigningSecrets: { prod: PREVIOUS } } : {}),
     deployed: [{ app: "storefront", environment: "prod" }],
   });
   try {
@@ -60,5 +60,25 @@ describe("rotating the webhook signing secret", () => {
   it("once the overlap is removed from the spec (and the binding with it), only the new secret verifies", async () => {
     const delivery = await deliveryWith(undefined, false);
     expect([verifiesWith(NEXT, delivery), verifiesWith(PREVIOUS, delivery)]).toEqual([true, false]);
+  }, 60_000);
+
+  it("rotates per environment: during the overlap a dev delivery verifies with dev's new and previous secrets, and with neither of prod's", async () => {
+    const [devNext, devPrevious] = [newWhsec(), newWhsec()];
+    const base = acmeSpec();
+    const webhooks = [...base.webhooks, { name: "orders-dev", environment: "dev", url: "https://dev-hooks.partner.example/acme", events: ["order.created"] }];
+    const spec: OrgSpec = { ...base, webhooks, webhookSigning: { generation: 2, previousUntil: new Date(Date.now() + 60 * 60 * 1000).toISOString() } };
+    const edge = await startEdge(spec, {
+      secretValues: {}, webhookSigningSecrets: { prod: NEXT, dev: devNext }, previousWebhookSigningSecrets: { prod: PREVIOUS, dev: devPrevious },
+      deployed: [{ app: "storefront", environment: "dev" }],
+    });
+    try {
+      const developer = await edge.token({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", workspaces: ["web"] });
+      expect((await edge.viaRouter("/dev/storefront/emit?type=order.created", bearer(developer))).status).toBe(200);
+      const delivery = (await edge.egressRequests()).find((r) => r.host === "dev-hooks.partner.example");
+      if (delivery === undefined) throw new Error("nothing was delivered");
+      expect([devNext, devPrevious, NEXT, PREVIOUS].map((secret) => verifiesWith(secret, delivery))).toEqual([true, true, false, false]);
+    } finally {
+      await edge.dispose();
+    }
   }, 60_000);
 });

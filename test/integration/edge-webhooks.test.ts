@@ -12,6 +12,7 @@ import { newWhsec } from "../helpers/webhook-senders";
  */
 
 const SIGNING_SECRET = newWhsec();
+const DEV_SIGNING_SECRET = newWhsec();
 const WEBHOOKS = [
   { name: "orders", environment: "prod", url: "https://hooks.partner.example/acme", events: ["order.created"] },
   { name: "ledger", environment: "prod", url: "https://ledger.partner.example/in", events: ["order.created", "order.paid"] },
@@ -24,7 +25,7 @@ let developer = "";
 
 beforeAll(async () => {
   const spec = { ...acmeSpec(), webhooks: WEBHOOKS };
-  edge = await startEdge(spec, { secretValues: {}, webhookSigningSecret: SIGNING_SECRET, deployed: [{ app: "storefront", environment: "prod" }, { app: "storefront", environment: "dev" }] });
+  edge = await startEdge(spec, { secretValues: {}, webhookSigningSecrets: { prod: SIGNING_SECRET, dev: DEV_SIGNING_SECRET }, deployed: [{ app: "storefront", environment: "prod" }, { app: "storefront", environment: "dev" }] });
   developer = await edge.token({ sub: "u-dev", email: "dev@acme.com", org: "acme", role: "developer", workspaces: ["web"] });
 }, 60_000);
 afterAll(async () => edge?.dispose());

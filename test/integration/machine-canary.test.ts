@@ -57,7 +57,7 @@ beforeAll(async () => {
   const values = standInSecretValues(spec);
   integrationSecret = (JSON.parse(values["acme/prod/stripe"] ?? "{}") as Record<string, string>)["webhook_secret"] ?? "";
   const edge = await startEdge(spec, {
-    secretValues: values, webhookSigningSecret: signingSecret, apiKeysPersistTo: localKeysDir(project.dir, "acme"),
+    secretValues: values, webhookSigningSecrets: { prod: signingSecret }, apiKeysPersistTo: localKeysDir(project.dir, "acme"),
     deployed: [{ app: "invoices", environment: "prod" }],
   });
   try {

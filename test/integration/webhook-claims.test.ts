@@ -19,7 +19,7 @@ import { OUTBOUND_WEBHOOK_VARIANTS } from "../helpers/outbound-variants";
 
 const spec = orgSpecFromStackConfig({ ...readStackFile(join(REPO_DIR, "stacks", "Pulumi.org-acme.yaml")), now: new Date() });
 
-const SIGNED = "an app's order.created event reaches orders's URL signed with the org's secret";
+const SIGNED = "an app's order.created event reaches orders's URL signed with the prod secret";
 const NO_NAMED_URL = "an app cannot send an event to a URL it names";
 const NO_OTHER_ENV = "a dev app's event never reaches a prod endpoint";
 const NO_SECRET = "the app never receives the webhook signing secret";
@@ -32,10 +32,10 @@ const ALL = [SIGNED, NO_NAMED_URL, NO_OTHER_ENV, NO_SECRET, REACHES, TAMPERED, W
 /** The claims against an edge started with `variant` in place of the real bundles. */
 async function claimsWith(variant: Pick<EdgeOptions, "controlOutboundScript" | "controlRouterScript"> = {}): Promise<ClaimResult[]> {
   const values = standInSecretValues(spec);
-  const signingSecret = newStandardWebhookSecret();
-  const edge = await startEdge(spec, { secretValues: values, webhookSigningSecret: signingSecret, ...variant });
+  const signingSecrets = { prod: newStandardWebhookSecret() };
+  const edge = await startEdge(spec, { secretValues: values, webhookSigningSecrets: signingSecrets, ...variant });
   try {
-    return [...(await webhookClaims(edge, spec, signingSecret, newStandardWebhookSecret())), ...(await integrationClaims(edge, spec, values, newStandardWebhookSecret()))];
+    return [...(await webhookClaims(edge, spec, signingSecrets, newStandardWebhookSecret())), ...(await integrationClaims(edge, spec, values, newStandardWebhookSecret()))];
   } finally {
     await edge.dispose();
   }

@@ -1,13 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { carriesBrowserMarkers, constantTimeEqual, judgeApiKey, preCheck, presentedApiKey, type KeyRecord, type KeyRequest } from "../../workers/lib/api-key-admission";
+import { carriesBrowserMarkers, constantTimeEqual, declaredSlotOf, judgeApiKey, preCheck, presentedApiKey, type KeyRecord, type KeyRequest } from "../../workers/lib/api-key-admission";
 import { mintApiKey } from "../../workers/lib/api-key-format";
 
 /* The router's API key verdict, pure: what the machine client holding one key can and cannot reach. */
 
 const HASH = "ab".repeat(32);
 const record = (change: Partial<KeyRecord> = {}): KeyRecord => ({ id: "key_0123456789abcdef", keyHash: HASH, slot: "finance-sync", app: "finance-console", environment: "prod", kind: "secret", revokedAt: null, ...change });
-const request = (headers: Record<string, string> = {}, change: Partial<KeyRequest> = {}): KeyRequest => ({ org: "acme", app: "finance-console", environment: "prod", appOrigins: [], headers: new Headers(headers), ...change });
+const SLOTS = [
+  { name: "finance-sync", app: "finance-console", environment: "prod", kind: "secret" },
+  { name: "storefront-browser", app: "storefront", environment: "prod", kind: "publishable" },
+] as const;
+const request = (headers: Record<string, string> = {}, change: Partial<KeyRequest> = {}): KeyRequest => ({ org: "acme", app: "finance-console", environment: "prod", slots: SLOTS, appOrigins: [], headers: new Headers(headers), ...change });
 
 describe("the API key verdict", () => {
   it("admits a live key to its own app and environment, naming its slot and kind", () => {
@@ -26,6 +30,29 @@ describe("the API key verdict", () => {
     expect(judgeApiKey("secret", HASH, record({ revokedAt: 1 }), request())).toMatchObject({ admit: false, status: 401 });
     expect(judgeApiKey("secret", HASH, record({ keyHash: "cd".repeat(32) }), request())).toMatchObject({ admit: false, status: 401 });
     expect(judgeApiKey("publishable", HASH, record(), request({ origin: "https://shop.acme.com" }, { appOrigins: ["https://shop.acme.com"] }))).toMatchObject({ admit: false, status: 401 });
+  });
+
+  it("refuses (401) a live row whose slot the stack no longer declares, wherever it is presented", () => {
+    const removed = SLOTS.filter((s) => s.name !== "finance-sync");
+    expect(judgeApiKey("secret", HASH, record(), request({}, { slots: removed }))).toMatchObject({ admit: false, status: 401 });
+    expect(judgeApiKey("secret", HASH, record(), request({}, { slots: [] }))).toMatchObject({ admit: false, status: 401 });
+  });
+
+  it("refuses (401) a live row once its slot is moved to any other app, environment or kind, at the old target and the new", () => {
+    const field = fc.constantFrom("app", "environment", "kind");
+    fc.assert(fc.property(field, fc.stringMatching(/^[a-z][a-z0-9-]{1,15}$/), (changed, value) => {
+      const slot = { ...SLOTS[0], [changed]: value };
+      fc.pre(slot[changed] !== SLOTS[0][changed]);
+      for (const target of [{ app: "finance-console", environment: "prod" }, { app: slot.app, environment: slot.environment }]) {
+        expect(judgeApiKey("secret", HASH, record(), request({}, { ...target, slots: [slot, SLOTS[1]] }))).toMatchObject({ admit: false, status: 401 });
+      }
+    }));
+  });
+
+  it("finds a row's declared slot only when slot, app, environment and kind all equal it", () => {
+    expect(declaredSlotOf(record(), SLOTS)).toEqual(SLOTS[0]);
+    expect(declaredSlotOf(record({ slot: "storefront-browser" }), SLOTS)).toBeUndefined();
+    expect(declaredSlotOf({ slot: "storefront-browser", app: "storefront", environment: "prod", kind: "publishable" }, SLOTS)).toEqual(SLOTS[1]);
   });
 
   it("refuses a key of another org before any lookup", () => {

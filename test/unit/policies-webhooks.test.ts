@@ -40,10 +40,23 @@ describe(RULE, () => {
     expect(await urnsRefusedBy(RULE, run.resources)).toEqual([]);
   });
 
-  it("refuses the signing key bound to the router", async () => {
+  it("refuses any environment's signing key bound to the router, under its name, another name or the old per-org name", async () => {
     const router = script("tn-acme-router");
-    const key = bindings(script("tn-acme-outbound")).find((b) => b.name === "WEBHOOK_SIGNING_KEY");
-    expect(await urnsRefusedBy(RULE, run.resources, withInputs(router, { bindings: [...bindings(router), key] }))).toEqual([router.urn]);
+    for (const name of ["WEBHOOK_SIGNING_KEY_PROD", "WEBHOOK_SIGNING_KEY_DEV"]) {
+      const key = bindings(script("tn-acme-outbound")).find((b) => b.name === name);
+      expect(await urnsRefusedBy(RULE, run.resources, withInputs(router, { bindings: [...bindings(router), key] })), name).toEqual([router.urn]);
+      expect(await urnsRefusedBy(RULE, run.resources, withInputs(router, { bindings: [...bindings(router), { ...key, name: "HOOK_KEY" }] })), name).toEqual([router.urn]);
+    }
+    const legacy = { name: "WEBHOOK_SIGNING_KEY", type: "secrets_store_secret", storeId: "s", secretName: "tn-acme-webhook_signing_key" };
+    expect(await urnsRefusedBy(RULE, run.resources, withInputs(router, { bindings: [...bindings(router), legacy] }))).toEqual([router.urn]);
+  });
+
+  it("refuses an outbound Worker binding one environment's signing key under another's name (it would sign dev deliveries with prod's secret)", async () => {
+    const outbound = script("tn-acme-outbound");
+    const crossed = bindings(outbound).map((b) => (b.name === "WEBHOOK_SIGNING_KEY_DEV" ? { ...b, secretName: "tn-acme-webhook_signing_key_prod" } : b));
+    expect(await urnsRefusedBy(RULE, run.resources, withInputs(outbound, { bindings: crossed }))).toEqual([outbound.urn]);
+    const renamed = bindings(outbound).map((b) => (b.name === "WEBHOOK_SIGNING_KEY_DEV" ? { ...b, name: "WEBHOOK_SIGNING_KEY" } : b));
+    expect(await urnsRefusedBy(RULE, run.resources, withInputs(outbound, { bindings: renamed }))).toEqual([outbound.urn]);
   });
 
   it("refuses an integration secret that carries a value, or points at another org or environment", async () => {

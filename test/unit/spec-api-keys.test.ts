@@ -44,6 +44,14 @@ describe("the org spec's apiKeys and apps[].origins", () => {
       .toEqual(["tenantry:org.apps[0].origins must list at least one https origin: apiKeys[0] (storefront-browser) is a publishable key for this app"]);
   });
 
+  it("refuses a publishable slot for an app whose access names its audience (users or editors only), naming the slot's kind", () => {
+    // finance-console admits cfo@acme.com only; a page key would open it to anyone reading a page.
+    expect(problemsOf((o) => { apps(o)[1] = { ...apps(o)[1], origins: [SHOP] }; slots(o)[1] = { ...slots(o)[1], kind: "publishable" }; }))
+      .toEqual(["tenantry:org.apiKeys[1].kind must be secret: apps[1] (finance-console) admits named users only (access.users), and a publishable key is public, so it would open the app to anyone"]);
+    expect(problemsOf((o) => { apps(o)[0] = { ...apps(o)[0], access: { editorsOnly: true } }; }))
+      .toEqual(["tenantry:org.apiKeys[0].kind must be secret: apps[0] (storefront) admits editors only (access.editorsOnly), and a publishable key is public, so it would open the app to anyone"]);
+  });
+
   it("refuses a repeated slot name, a slot for an undeclared app and one for an undeclared environment", () => {
     expect(problemsOf((o) => { slots(o)[1] = { ...slots(o)[1], name: "storefront-browser" }; }))
       .toEqual(["tenantry:org.apiKeys[1].name repeats apiKeys[0].name (storefront-browser); each must be unique"]);

@@ -12,8 +12,9 @@ import { scriptNamed, WEBHOOK_ORG } from "../helpers/webhook-org";
 import { NOW, validOrgInput } from "../helpers/spec-builder";
 
 /*
- * Webhooks and integrations as the program declares them (property 19): the signing secret is
- * made platform-side and bound to the outbound Worker alone; integration secrets stay references
+ * Webhooks and integrations as the program declares them (property 19): one signing secret per
+ * environment with webhook endpoints (prod and dev here, none for test), made platform-side and
+ * bound to the outbound Worker alone under its environment's name; integration secrets stay references
  * the router reads with the org's reader, whose policy names them.
  */
 
@@ -29,12 +30,19 @@ const script = (name: string): RegisteredResource => scriptNamed(run.resources, 
 const bindingNames = (name: string) => (script(name).inputs["bindings"] as Binding[]).map((b) => b.name);
 
 describe("webhooks and integrations in the program", () => {
-  it("binds the org's webhook signing secret to the outbound Worker only, from a secret store value", () => {
-    expect(bindingNames("tn-acme-outbound")).toContain("WEBHOOK_SIGNING_KEY");
-    expect(bindingNames("tn-acme-router")).not.toContain("WEBHOOK_SIGNING_KEY");
-    const stored = run.resources.filter((r) => r.type === "cloudflare:index/secretsStoreSecret:SecretsStoreSecret" && r.inputs["name"] === "tn-acme-webhook_signing_key");
-    expect(stored).toHaveLength(1);
-    expect(isSecretValue(stored[0]?.inputs["value"])).toBe(true);
+  it("binds one signing secret per webhook environment to the outbound Worker only, each from its own secret store value", () => {
+    const outbound = script("tn-acme-outbound").inputs["bindings"] as (Binding & { secretName?: string })[];
+    expect(outbound.filter((b) => b.name.startsWith("WEBHOOK")).map((b) => [b.name, b.secretName]))
+      .toEqual([["WEBHOOK_SIGNING_KEY_DEV", "tn-acme-webhook_signing_key_dev"], ["WEBHOOK_SIGNING_KEY_PROD", "tn-acme-webhook_signing_key_prod"]]);
+    expect(bindingNames("tn-acme-router").filter((n) => n.startsWith("WEBHOOK"))).toEqual([]);
+    const stored = run.resources.filter((r) => r.type === "cloudflare:index/secretsStoreSecret:SecretsStoreSecret" && String(r.inputs["name"]).startsWith("tn-acme-webhook"));
+    expect(stored.map((r) => r.inputs["name"])).toEqual(["tn-acme-webhook_signing_key_dev", "tn-acme-webhook_signing_key_prod"]);
+    expect(stored.every((r) => isSecretValue(r.inputs["value"]))).toBe(true);
+  });
+
+  it("makes each environment's secret from a random key of its own", () => {
+    const keys = run.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.includes("webhook-key"));
+    expect(keys.map((k) => k.name)).toEqual(["org-acme-edge-webhook-key-dev", "org-acme-edge-webhook-key-prod"]);
   });
 
   it("writes the signing secret in the whsec_ form that the standardwebhooks package and our signer both take", () => {
@@ -77,14 +85,17 @@ describe("a rotation of the webhook signing secret in the program", () => {
   const storeNames = (r: ProgramRun) => r.resources.filter((x) => x.type === "cloudflare:index/secretsStoreSecret:SecretsStoreSecret" && String(x.inputs["name"]).startsWith("tn-acme-webhook")).map((x) => x.inputs["name"]).sort();
   const outboundBindings = (r: ProgramRun) => (scriptNamed(r.resources, "tn-acme-outbound").inputs["bindings"] as Binding[]).map((b) => b.name);
 
-  it("keeps generation 1's key as it was declared before rotation existed (no keepers), so no stack's secret changes by upgrading", () => {
-    expect(keysOf(run).map((k) => [k.name, k.inputs["keepers"]])).toEqual([["org-acme-edge-webhook-key", undefined]]);
+  it("declares generation 1's key per environment without keepers", () => {
+    expect(keysOf(run).map((k) => [k.name, k.inputs["keepers"]])).toEqual([["org-acme-edge-webhook-key-dev", undefined], ["org-acme-edge-webhook-key-prod", undefined]]);
   });
 
-  it("during the overlap binds the new and the previous secret to the outbound Worker alone, and tells it until when", () => {
-    expect(keysOf(rotated).map((k) => [k.name, k.inputs["keepers"]])).toEqual([["org-acme-edge-webhook-key", undefined], ["org-acme-edge-webhook-key-b", { generation: "2" }]]);
-    expect(storeNames(rotated)).toEqual(["tn-acme-webhook_signing_key", "tn-acme-webhook_signing_key_previous"]);
-    expect(outboundBindings(rotated)).toEqual(expect.arrayContaining(["WEBHOOK_SIGNING_KEY", "WEBHOOK_SIGNING_KEY_PREVIOUS"]));
+  it("during the overlap binds each environment's new and previous secret to the outbound Worker alone, and tells it until when", () => {
+    expect(keysOf(rotated).map((k) => [k.name, k.inputs["keepers"]]).sort()).toEqual([
+      ["org-acme-edge-webhook-key-b-dev", { generation: "2" }], ["org-acme-edge-webhook-key-b-prod", { generation: "2" }],
+      ["org-acme-edge-webhook-key-dev", undefined], ["org-acme-edge-webhook-key-prod", undefined],
+    ]);
+    expect(storeNames(rotated)).toEqual(["tn-acme-webhook_signing_key_dev", "tn-acme-webhook_signing_key_dev_previous", "tn-acme-webhook_signing_key_prod", "tn-acme-webhook_signing_key_prod_previous"]);
+    expect(outboundBindings(rotated)).toEqual(expect.arrayContaining(["WEBHOOK_SIGNING_KEY_PROD", "WEBHOOK_SIGNING_KEY_PROD_PREVIOUS", "WEBHOOK_SIGNING_KEY_DEV", "WEBHOOK_SIGNING_KEY_DEV_PREVIOUS"]));
     expect((scriptNamed(rotated.resources, "tn-acme-router").inputs["bindings"] as Binding[]).map((b) => b.name).filter((n) => n.startsWith("WEBHOOK"))).toEqual([]);
     const config = JSON.parse((scriptNamed(rotated.resources, "tn-acme-outbound").inputs["bindings"] as Binding[]).find((b) => b.name === "SECRETS_CONFIG")?.json ?? "{}") as Record<string, unknown>;
     expect(config["previousSigningKeyUntil"]).toBe(Date.parse(rotating.webhookSigning.previousUntil));
@@ -92,20 +103,21 @@ describe("a rotation of the webhook signing secret in the program", () => {
 
   it("after the overlap binds only the new secret; the previous one leaves the store", async () => {
     const after = await runOrg({ ...ORG, webhookSigning: { generation: 2 } });
-    expect(storeNames(after)).toEqual(["tn-acme-webhook_signing_key"]);
-    expect(outboundBindings(after)).not.toContain("WEBHOOK_SIGNING_KEY_PREVIOUS");
+    expect(storeNames(after)).toEqual(["tn-acme-webhook_signing_key_dev", "tn-acme-webhook_signing_key_prod"]);
+    expect(outboundBindings(after).filter((n) => n.endsWith("_PREVIOUS"))).toEqual([]);
   });
 
-  it("gives the receivers' current secret only as a secret stack output, and none to an org without webhooks", async () => {
-    expect(rotated.outputs["webhookSigningSecret"]).toBe("[secret]");
-    expect(run.outputs["webhookSigningSecret"]).toBe("[secret]");
-    expect((await runOrg(validOrgInput())).outputs).not.toHaveProperty("webhookSigningSecret");
+  it("gives the receivers' current secrets only as one secret stack output, webhookSigningSecrets, and none to an org without webhooks", async () => {
+    expect(rotated.outputs["webhookSigningSecrets"]).toBe("[secret]");
+    expect(run.outputs["webhookSigningSecrets"]).toBe("[secret]");
+    expect(run.outputs).not.toHaveProperty("webhookSigningSecret");
+    expect((await runOrg(validOrgInput())).outputs).not.toHaveProperty("webhookSigningSecrets");
   });
 
   it("passes the policy pack, and the pack refuses the previous secret bound to the router", async () => {
     expect((await runPolicies(rotated.resources)).map((v) => v.message)).toEqual([]);
     const router = scriptNamed(rotated.resources, "tn-acme-router");
-    const leaked = { ...router, inputs: { ...router.inputs, bindings: [...(router.inputs["bindings"] as Binding[]), { name: "WEBHOOK_SIGNING_KEY_PREVIOUS", type: "secrets_store_secret", storeId: "s", secretName: "tn-acme-webhook_signing_key_previous" }] } };
+    const leaked = { ...router, inputs: { ...router.inputs, bindings: [...(router.inputs["bindings"] as Binding[]), { name: "WEBHOOK_SIGNING_KEY_PROD_PREVIOUS", type: "secrets_store_secret", storeId: "s", secretName: "tn-acme-webhook_signing_key_prod_previous" }] } };
     const violations = await runPolicies(rotated.resources.map((r) => (r === router ? leaked : r)));
     expect(violations.map((v) => v.message)).toEqual([expect.stringContaining("binds the org's webhook signing key: only tn-acme-outbound may hold it")]);
   });

@@ -26,6 +26,12 @@ export interface RouterConfig extends OrgPolicy {
    * dispatch. Absent or empty: none. Their secrets are references the router resolves itself.
    */
   readonly integrations?: readonly RouterIntegration[];
+  /**
+   * The API key slots the stack declares (property 18): a key is admitted only while its stored
+   * row's slot, app, environment and kind equal one of these, so the stack, not the key store,
+   * decides which keys work. Absent or empty: no key admits.
+   */
+  readonly apiKeys?: readonly RouterKeySlot[];
   /** The AWS region of the org's Secrets Manager secrets, where integration secrets are read. */
   readonly secretsRegion?: string;
   readonly limits: {
@@ -44,6 +50,14 @@ export interface RouterApp extends AppPolicy {
   readonly forwardHeaders: readonly string[];
   /** Where its publishable API keys may be used: exact `Origin` values (https://host[:port]). */
   readonly origins: readonly string[];
+}
+
+/** A declared API key slot, as the router compares a key's stored row to it. */
+export interface RouterKeySlot {
+  readonly name: string;
+  readonly app: string;
+  readonly environment: string;
+  readonly kind: "publishable" | "secret";
 }
 
 /** An inbound integration as the router sees it: where it is, how it signs, where its secret is. */

@@ -11,6 +11,7 @@ import { integrationAt, integrationRequest, MAX_INTEGRATION_BODY_BYTES, requestP
 import { readBounded } from "../lib/bounded-body";
 import { declaredOrigin, isDeclaredPreflight, preflightResponse, readableBy } from "../lib/cors";
 import { readSecret } from "../outbound/secrets-manager";
+import { poolLimit, quotaBucket, type QuotaPool } from "../lib/quota-bucket";
 import { scriptName, type RouterApp, type RouterConfig, type RouterIntegration } from "./config";
 
 /*
@@ -35,8 +36,11 @@ const status = (code: number, extra: Record<string, string> = {}) =>
 
 const UNAUTHORIZED = { "www-authenticate": 'Bearer error="invalid_token"' };
 
-/** Per isolate: Workers run many isolates, so this bounds concurrency per isolate, and the rate limiter bounds the org. */
-let inFlight = 0;
+/**
+ * Per isolate and per quota pool (workers/lib/quota-bucket.ts): Workers run many isolates, so this
+ * bounds concurrency per isolate, and the rate limiter bounds the org.
+ */
+const inFlight: Record<QuotaPool, number> = { org: 0, publishable: 0 };
 
 /** The key set, kept per isolate (and per config object) so a remote JWKS is fetched once and then cached by jose. */
 let keySet: { readonly identity: RouterConfig["identity"]; readonly source: string; readonly keys: JWTVerifyGetKey } | undefined;
@@ -160,7 +164,7 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   // Built once admitted: only allowlisted headers, no token in the query.
   const forwarded = () => new Request(withoutTokenParams(url).toString(), new Request(request, { headers: forwardedHeaders(request.headers, target.forwardHeaders) }));
   // An API key (tnpk_/tnsk_) is judged by its own rules; anything else must be a user's token.
-  const key = await admitApiKey(request, env.API_KEYS, { org: config.org, app, environment, appOrigins: target.origins, headers: request.headers });
+  const key = await admitApiKey(request, env.API_KEYS, { org: config.org, app, environment, slots: config.apiKeys ?? [], appOrigins: target.origins, headers: request.headers });
   if (key !== undefined) {
     const answer = key.admit
       ? await dispatch(forwarded(), env, target, environment, { kind: "api-key", slot: key.slot, keyKind: key.kind, keyId: key.keyId, org: config.org })
@@ -206,10 +210,12 @@ async function dispatch(request: Request, env: RouterEnv, target: RouterApp, env
   const app = target.slug;
   // The org's quota counts its own authenticated requests only: anonymous traffic cannot
   // spend it (flooding without a token is the zone's WAF and rate-limiting rules' to stop).
-  if (inFlight >= config.limits.maxConcurrentRequests) return status(429, { "retry-after": "1" });
-  inFlight += 1; // counted at once, so no await sits between the check and the count
+  // A publishable key is public, so its traffic spends a bucket and a pool of its own.
+  const bucket = quotaBucket(config.org, "kind" in admitted && admitted.kind === "api-key" ? admitted : undefined);
+  if (inFlight[bucket.pool] >= poolLimit(bucket.pool, config.limits.maxConcurrentRequests)) return status(429, { "retry-after": "1" });
+  inFlight[bucket.pool] += 1; // counted at once, so no await sits between the check and the count
   try {
-    if (env.RATE_LIMITER !== undefined && !(await env.RATE_LIMITER.limit({ key: config.org })).success) return status(429, { "retry-after": "60" });
+    if (env.RATE_LIMITER !== undefined && !(await env.RATE_LIMITER.limit({ key: bucket.rateKey })).success) return status(429, { "retry-after": "60" });
     const requestId = crypto.randomUUID();
     const identity = await signIdentity({ ...admitted, app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS }, await env.IDENTITY_HMAC_KEY.get());
     // Only allowlisted headers came this far; the identity is set after, so a client's copy never survives.
@@ -227,7 +233,7 @@ async function dispatch(request: Request, env: RouterEnv, target: RouterApp, env
     if (error instanceof Error && error.message.startsWith("Worker not found")) return status(404);
     throw error;
   } finally {
-    inFlight -= 1;
+    inFlight[bucket.pool] -= 1;
   }
 }
 

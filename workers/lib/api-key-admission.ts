@@ -32,9 +32,30 @@ export interface KeyRequest {
   readonly org: string;
   readonly app: string;
   readonly environment: string;
+  /** The slots the stack declares now (`ORG_CONFIG.apiKeys`): the only rows that admit. */
+  readonly slots: readonly DeclaredSlot[];
   /** The target app's declared origins (`apps[].origins`). */
   readonly appOrigins: readonly string[];
   readonly headers: Headers;
+}
+
+/** A declared slot, as the stack states it (workers/dispatch/config.ts RouterKeySlot). */
+export interface DeclaredSlot {
+  readonly name: string;
+  readonly app: string;
+  readonly environment: string;
+  readonly kind: string;
+}
+
+/**
+ * Whether a stored row is a key of a slot the stack declares, exactly as declared. The store
+ * outlives deploys (it is retained, and rows are never rewritten), so a row minted for a slot
+ * that was removed, or moved to another app, environment or kind, names a target nobody declares
+ * any more: it is no credential at all (401), wherever it is presented, not a credential for the
+ * wrong target (403). The comparison is on the whole tuple, so no change to a slot can be missed.
+ */
+export function declaredSlotOf(record: Pick<KeyRecord, "slot" | "app" | "environment" | "kind">, slots: readonly DeclaredSlot[]): DeclaredSlot | undefined {
+  return slots.find((s) => s.name === record.slot && s.app === record.app && s.environment === record.environment && s.kind === record.kind);
 }
 
 export type KeyVerdict =
@@ -80,6 +101,7 @@ export function judgeApiKey(kind: ApiKeyKindName, keyHash: string, record: KeyRe
   if (record === undefined || !constantTimeEqual(record.keyHash, keyHash)) return refuse(401, "no such key");
   if (record.revokedAt !== null) return refuse(401, "a revoked key");
   if (record.kind !== kind) return refuse(401, "the key's prefix does not match its record");
+  if (declaredSlotOf(record, request.slots) === undefined) return refuse(401, "a key of a slot the stack does not declare (removed or moved)");
   if (record.app !== request.app || record.environment !== request.environment) return refuse(403, "a key of another app or environment");
   if (kind === "secret" && carriesBrowserMarkers(request.headers)) return refuse(403, "a secret key from a browser");
   if (kind === "publishable") {

@@ -26,7 +26,8 @@ export interface OutboundConfig {
   readonly webhooks?: readonly WebhookEndpoint[];
   /**
    * During a rotation's overlap: until when (ms since the epoch) deliveries are also signed with
-   * the previous secret (binding WEBHOOK_SIGNING_KEY_PREVIOUS). Absent: only the current one signs.
+   * each environment's previous secret (bindings WEBHOOK_SIGNING_KEY_<ENV>_PREVIOUS). Absent: only
+   * the current ones sign. One generation for the org, so every webhook environment rotates at once.
    */
   readonly previousSigningKeyUntil?: number;
 }

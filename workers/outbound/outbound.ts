@@ -21,10 +21,12 @@ export interface OutboundEnv {
   readonly IDENTITY_HMAC_KEY: SecretsStoreSecret;
   readonly AWS_ACCESS_KEY_ID: SecretsStoreSecret;
   readonly AWS_SECRET_ACCESS_KEY: SecretsStoreSecret;
-  /** The org's webhook signing secret, whsec_<base64>: bound here only, never to an app. */
-  readonly WEBHOOK_SIGNING_KEY?: SecretsStoreSecret;
-  /** The previous generation's signing key, bound only during a rotation's overlap. */
-  readonly WEBHOOK_SIGNING_KEY_PREVIOUS?: SecretsStoreSecret;
+  /**
+   * Each webhook environment's signing secret, whsec_<base64>, as `WEBHOOK_SIGNING_KEY_<ENV>` (and
+   * `..._PREVIOUS` during a rotation's overlap): bound here only, never to an app. A delivery is
+   * signed with its own environment's only (signing-keys.ts picks by the `environment` param).
+   */
+  readonly [signingKey: `WEBHOOK_SIGNING_KEY_${string}`]: SecretsStoreSecret | undefined;
   /** Where audit events go (the org's audit sink); they are also logged as JSON lines. */
   readonly AUDIT?: Fetcher;
 }

@@ -1,10 +1,12 @@
 import { signStandardWebhook } from "../lib/webhook-signature";
+import type { SecretsStoreSecret } from "../lib/bindings";
 import { audit, caller, type OutboundEnv } from "./outbound";
+import { pickSigningKeys } from "./signing-keys";
 
 /*
  * Signed webhooks out (property 19). An app names only an event type and its data; the
- * outbound Worker builds the Standard Webhooks body, signs it with the org's secret (bound here,
- * never to an app) and sends it to each declared endpoint of the app's environment that lists
+ * outbound Worker builds the Standard Webhooks body, signs it with its environment's secret (bound
+ * here, never to an app) and sends it to each declared endpoint of the app's environment that lists
  * the type. The app cannot name a destination, so an undeclared URL is not reachable at all.
  * Each delivery is audited without the payload.
  */
@@ -44,18 +46,20 @@ function eventOf(text: string): { type: string; data: unknown } | undefined {
 /** The largest event an app may send, in bytes. */
 const MAX_EVENT_BYTES = 256 * 1024;
 
+const isSecret = (value: unknown): value is SecretsStoreSecret => typeof value === "object" && value !== null && typeof (value as SecretsStoreSecret).get === "function";
+
 /**
- * The secrets a delivery is signed with: the current one, and during a rotation's overlap the
- * previous one as well (Standard Webhooks lets a delivery carry several signatures, so receivers
- * holding either verify). The overlap ends at its declared time here, whatever is still bound.
+ * The secrets a delivery is signed with: its own environment's current one, and during a
+ * rotation's overlap that environment's previous one as well (Standard Webhooks lets a delivery
+ * carry several signatures, so receivers holding either verify). The overlap ends at its declared
+ * time here, whatever is still bound. Another environment's secret is never a candidate.
  */
 async function signingSecrets(env: OutboundEnv, nowMs: number): Promise<string[]> {
-  if (env.WEBHOOK_SIGNING_KEY === undefined) throw new Error("the outbound Worker has no webhook signing key");
-  const current = await env.WEBHOOK_SIGNING_KEY.get();
-  const previous = env.WEBHOOK_SIGNING_KEY_PREVIOUS;
+  const { current, previous } = pickSigningKeys(env as unknown as Readonly<Record<string, unknown>>, env.environment, isSecret);
+  if (current === undefined) throw new Error(`the outbound Worker has no webhook signing key for environment ${env.environment}`);
   const until = env.SECRETS_CONFIG.previousSigningKeyUntil;
-  if (previous === undefined || until === undefined || nowMs >= until) return [current];
-  return [current, await previous.get()];
+  if (previous === undefined || until === undefined || nowMs >= until) return [await current.get()];
+  return [await current.get(), await previous.get()];
 }
 
 export async function sendEvent(request: Request, env: OutboundEnv): Promise<Response> {
