@@ -166,6 +166,7 @@ describe("tenantry check: violations, --all, and secrets", () => {
         { stack: "org-ddd", resources: expect.any(Number), violations: [] },
       ],
       summary: { stacks: 4, compliant: 2, violations: 0, invalid: 2, failed: 0 },
+      fleet: { problems: [] },
     });
     for (const output of [text, json]) expect(output.stdout + output.stderr).not.toContain(PLANTED);
   });
