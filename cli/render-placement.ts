@@ -10,8 +10,6 @@ export interface PlacementPlan {
   /** The fleet check's refusals: over-commitment and unknown clusters. */
   readonly problems: readonly string[];
   readonly proposals: readonly Proposal[];
-  /** The loads with every proposal taken. */
-  readonly after: readonly ClusterLoad[];
 }
 
 function clusterLine(load: ClusterLoad, quotaOf: (stack: string) => number): string[] {

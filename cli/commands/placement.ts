@@ -39,8 +39,8 @@ export async function placementPlan(options: PlacementPlanOptions, projectDir: s
   const requests = (options.new ?? []).map((slug) => ({
     stack: `org-${slug}`, maxConnections: options.maxConnections ?? DEFAULT_QUOTA, ...(options.region === undefined ? {} : { region: options.region }),
   }));
-  const { proposals, loads: after } = proposeClusters(placement.fleet.loads, requests);
-  const plan = { placement, problems, proposals, after };
+  const { proposals } = proposeClusters(placement.fleet.loads, requests);
+  const plan = { placement, problems, proposals };
   console.log(options.json === true ? JSON.stringify(placementPlanJson(plan), null, 2) : renderPlacementPlan(plan));
   return problems.length > 0 || proposals.some((p) => p.cluster === undefined) ? EXIT_VIOLATIONS : EXIT_OK;
 }
