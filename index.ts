@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { orgComponentName } from "./spec/naming";
 import { OrgTenant } from "./components/org-tenant";
-import { tenantStackFromConfig } from "./spec/stack-config";
+import { isPlaced, tenantStackOrPlacement, type PlacedTenantStack } from "./spec/stack-config";
+import { CLUSTERS_OUTPUT, clusterEndpointOf, placedProviderSettings } from "./spec/placement-connection";
+import type { ProviderSettings } from "./spec/provider-settings";
+import { SpecError } from "./spec/spec-errors";
 
 /**
  * The tenantry program: one org per stack. The whole stack configuration is validated before
@@ -12,15 +15,18 @@ import { tenantStackFromConfig } from "./spec/stack-config";
  * function (not running at import) also lets the offline harness run this very program once
  * per stack file in one process.
  */
-export = function tenantry() {
-  const { spec, provider } = tenantStackFromConfig({
+export = async function tenantry() {
+  const stack = tenantStackOrPlacement({
     stack: pulumi.getStack(),
     values: pulumi.runtime.allConfig(),
     secretKeys: secretConfigKeys(),
     now: new Date(),
   });
-  // The provider's password, if the stack sets it; otherwise PGPASSWORD, as the provider itself reads.
-  const password = new pulumi.Config("postgresql").getSecret("password");
+  const { spec } = stack;
+  const provider = isPlaced(stack) ? await clusterProvider(stack) : stack.provider;
+  // The provider's password, if the stack sets it; otherwise PGPASSWORD, as the provider itself
+  // reads. A placed org has none (its stack may not set one): it logs in with an IAM token.
+  const password = isPlaced(stack) ? undefined : new pulumi.Config("postgresql").getSecret("password");
   const org = new OrgTenant(orgComponentName(spec.slug), { spec, provider: { ...provider, ...(password === undefined ? {} : { password }) } });
   return {
     databaseName: org.databaseName,
@@ -33,6 +39,20 @@ export = function tenantry() {
     ...(org.webhookSigningSecrets === undefined ? {} : { webhookSigningSecrets: org.webhookSigningSecrets }),
   };
 };
+
+/**
+ * A placed org's provider settings: its cluster's endpoint, port and region, read from the
+ * platform stack's `clusters` output before anything is registered, so every resource, fact
+ * and migration sees one plain host, as for an org on its own server. A cluster the platform
+ * does not export stops the run with the field named.
+ */
+async function clusterProvider({ login, placement }: PlacedTenantStack): Promise<ProviderSettings> {
+  const platform = new pulumi.StackReference("platform", { name: placement.platformStack });
+  const details = await platform.getOutputDetails(CLUSTERS_OUTPUT);
+  const { endpoint, problems } = clusterEndpointOf(details.value ?? details.secretValue, placement);
+  if (endpoint === undefined) throw new SpecError(problems);
+  return placedProviderSettings(login, endpoint);
+}
 
 /** `isConfigSecret` is exported by the runtime but missing from its typings. */
 function secretConfigKeys(): ReadonlySet<string> {

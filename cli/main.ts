@@ -73,6 +73,15 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (slug: string, options: { workspaces: string[]; environments: string[]; tier: "production" | "sandbox"; like?: string }) =>
       run((await import("./commands/onboard.js")).onboard(slug, options, projectDir())));
 
+  cli.command("placement").description("which platform cluster holds each org database, and whether every cluster can hold its orgs")
+    .command("plan")
+    .option("--new <slug...>", "propose a cluster for each of these new orgs, one after the other")
+    .option("--max-connections <n>", "with --new: the new orgs' quotas.maxConnections (default: the spec's)", (value: string) => Number(value))
+    .option("--region <region>", "with --new: only clusters in this AWS region")
+    .option("--json", "print { clusters, unplaced, unreadable, proposals, problems }")
+    .description("print each cluster's databases and connection budget (stacks/ and platform/Pulumi.platform.yaml); exit 1 when a cluster is over-committed or a new org fits nowhere")
+    .action(async (options: { new?: string[]; maxConnections?: number; region?: string; json?: boolean }) => run((await import("./commands/placement.js")).placementPlan(options, projectDir())));
+
   cli.command("offboard")
     .argument("<slug>", "the org to offboard (its stack file stacks/Pulumi.org-<slug>.yaml must exist)")
     .requiredOption("--requested-by <email>", "who asked for the org to go (a lower-case e-mail address)")

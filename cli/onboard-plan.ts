@@ -21,7 +21,12 @@ export interface PlatformSettings {
   readonly provider: Readonly<Record<string, string>>;
   /** The template org's `edge`, or undefined when it has none. */
   readonly edge: Readonly<Record<string, unknown>> | undefined;
+  /** The cluster placement proposed for the new org, when the platform declares clusters (fleet/placement.ts). */
+  readonly cluster?: string;
 }
+
+/** What a placed org's stack may not carry (spec/placement-connection.ts): where it connects is its cluster's. */
+const PLACED_DROPPED = ["postgresql:host", "postgresql:port"];
 
 /**
  * A slug that extends another org's, or that another extends (`acme` and `acme-dev`): their
@@ -55,16 +60,26 @@ export function renderStackFile(request: OnboardRequest, platform: PlatformSetti
     }),
     claimedDomains: [],
     breakGlass: { enabled: false },
+    ...(platform.cluster === undefined ? {} : { placement: { cluster: platform.cluster } }),
   };
+  const provider = platform.cluster === undefined ? platform.provider
+    : Object.fromEntries(Object.entries(platform.provider).filter(([key]) => !PLACED_DROPPED.includes(key)));
+  const password = platform.cluster === undefined ? [
+    "# secret references in a pull request. The Postgres provider's password is not in this file: set it",
+    `#   pulumi config set --secret postgresql:password --stack org-${request.slug}`,
+    "# or export PGPASSWORD in the deploy job.",
+  ] : [
+    `# secret references in a pull request. The org database is on platform cluster ${platform.cluster}`,
+    "# (docs/placement.md): the provider reads its endpoint from the platform stack and logs in with an",
+    "# RDS IAM token from the deploy job's AWS credentials; no host and no database password here.",
+  ];
   const header = [
     STACK_SCHEMA_MODELINE,
     `# Tenant org "${request.slug}": ${request.tier} tier, written by \`tenantry onboard\`. This file is the`,
     "# GitOps source of truth for the org; a pull request that changes it gets a policy-checked preview.",
     "#",
     "# Quotas are the safe defaults (docs/org-spec.md lists every field). Add apps, claimed domains and further",
-    "# secret references in a pull request. The Postgres provider's password is not in this file: set it",
-    `#   pulumi config set --secret postgresql:password --stack org-${request.slug}`,
-    "# or export PGPASSWORD in the deploy job.",
+    ...password,
   ];
-  return `${header.join("\n")}\n${stringify({ config: { ...platform.provider, "tenantry:org": org } }, { lineWidth: 0 })}`;
+  return `${header.join("\n")}\n${stringify({ config: { ...provider, "tenantry:org": org } }, { lineWidth: 0 })}`;
 }

@@ -1,7 +1,7 @@
 import { linkSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { SpecError } from "../spec/spec-errors";
-import { tenantStackFromConfig, type TenantStack } from "../spec/stack-config";
+import { tenantStackOrPlacement, type PlacedTenantStack, type TenantStack } from "../spec/stack-config";
 import { readStackFile } from "../harness/stack-file";
 
 /*
@@ -13,12 +13,12 @@ import { readStackFile } from "../harness/stack-file";
 /** `create`: the file must not exist. `replace`: it must still hold `previous`, the text the edit started from. */
 export type WriteMode = { readonly create: true } | { readonly replace: string };
 
-export function writeCheckedStackFile(path: string, text: string, mode: WriteMode): TenantStack {
+export function writeCheckedStackFile(path: string, text: string, mode: WriteMode): TenantStack | PlacedTenantStack {
   const draftDir = mkdtempSync(join(dirname(path), ".draft-"));
   const draft = join(draftDir, basename(path));
   try {
     writeFileSync(draft, text, { flag: "wx" });
-    const checked = tenantStackFromConfig({ ...readStackFile(draft), now: new Date() });
+    const checked = tenantStackOrPlacement({ ...readStackFile(draft), now: new Date() });
     if ("create" in mode) {
       // A hard link fails if the file appeared meanwhile (a rename would silently replace it).
       linkSync(draft, path);

@@ -31,6 +31,8 @@ export interface OrgFacts {
   /** `postgresql:sslrootcert` and `postgresql:clientcert`: paths on the deploy machine, never key material. */
   readonly providerSslrootcert?: string;
   readonly providerClientcert?: ClientCertificate;
+  /** A placed org's cluster region: its provider logs in with an RDS IAM token for it (spec/placement-connection.ts); absent for an org on its own server. */
+  readonly providerAwsRdsIamRegion?: string;
   /** `quotas.lockTimeoutMs`, which the lock-timeouts and guardrails migrations' SQL is rendered from. */
   readonly lockTimeoutMs: number;
   /** The other guardrail quotas the guardrails migration renders (enforcer-sql.ts): the enforcer's limits and temp_file_limit. */
@@ -62,7 +64,7 @@ export interface BreakGlassFacts {
   readonly expiresAt: string;
 }
 
-export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole" | "host" | "port" | "database" | "sslmode" | "sslrootcert" | "clientcert">): OrgFacts {
+export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "adminRole" | "host" | "port" | "database" | "sslmode" | "sslrootcert" | "clientcert" | "awsRdsIamRegion">): OrgFacts {
   return {
     slug: spec.slug,
     tier: spec.tier,
@@ -75,6 +77,7 @@ export function orgFactsOf(spec: OrgSpec, provider: Pick<ProviderSettings, "admi
     providerSslmode: provider.sslmode,
     ...(provider.sslrootcert === undefined ? {} : { providerSslrootcert: provider.sslrootcert }),
     ...(provider.clientcert === undefined ? {} : { providerClientcert: { cert: provider.clientcert.cert, key: provider.clientcert.key } }),
+    ...(provider.awsRdsIamRegion === undefined ? {} : { providerAwsRdsIamRegion: provider.awsRdsIamRegion }),
     lockTimeoutMs: spec.quotas.lockTimeoutMs,
     statementTimeoutMs: spec.quotas.statementTimeoutMs,
     idleInTransactionTimeoutMs: spec.quotas.idleInTransactionTimeoutMs,
@@ -119,7 +122,7 @@ const textList = (value: unknown): string[] | undefined => (Array.isArray(value)
  */
 export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts | undefined {
   const { slug, tier, providerLogin, providerHost, providerPort, providerDatabase, providerSslmode, lockTimeoutMs, offboarding, awsRegion, edgeAccountId } = props;
-  const { statementTimeoutMs, idleInTransactionTimeoutMs, tempFileLimitMb, providerSslrootcert } = props;
+  const { statementTimeoutMs, idleInTransactionTimeoutMs, tempFileLimitMb, providerSslrootcert, providerAwsRdsIamRegion } = props;
   const providerClientcert = clientCertificateOf(props["providerClientcert"]);
   const environments = textList(props["environments"]);
   const workspaces = textList(props["workspaces"]);
@@ -134,6 +137,7 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
     || !isQuota(statementTimeoutMs, "statementTimeoutMs") || !isQuota(idleInTransactionTimeoutMs, "idleInTransactionTimeoutMs") || !isQuota(tempFileLimitMb, "tempFileLimitMb")
     || environments === undefined || workspaces === undefined
     || !(providerSslrootcert === undefined || isText(providerSslrootcert)) || providerClientcert === null || breakGlass === null
+    || !(providerAwsRdsIamRegion === undefined || isText(providerAwsRdsIamRegion))
     // A key store is an edge's: claimed without one, the facts are not what orgFactsOf writes.
     || !(apiKeyStore === undefined || (apiKeyStore === true && isText(edgeAccountId)))) return undefined;
   try {
@@ -150,6 +154,7 @@ export function readOrgFacts(props: Readonly<Record<string, unknown>>): OrgFacts
     statementTimeoutMs, idleInTransactionTimeoutMs, tempFileLimitMb,
     ...(isText(providerSslrootcert) ? { providerSslrootcert } : {}),
     ...(providerClientcert === undefined ? {} : { providerClientcert }),
+    ...(isText(providerAwsRdsIamRegion) ? { providerAwsRdsIamRegion } : {}),
     ...(isText(awsRegion) && isText(edgeAccountId) && awsSecretNames !== undefined ? { awsRegion, edgeAccountId, awsSecretNames } : {}),
     ...(apiKeyStore === true ? { apiKeyStore } : {}),
     ...(breakGlass === undefined ? {} : { breakGlass }),

@@ -100,5 +100,7 @@ export function postgresProviderArgs(settings: ProviderSettings) {
     superuser: false,
     // Bounds the provider's pool per database to what the connection budget reserves for it.
     maxConnections: settings.maxConnections,
+    // A placed org: a short-lived IAM token for the cluster's region instead of a password.
+    ...(settings.awsRdsIamRegion === undefined ? {} : { awsRdsIamAuth: true, awsRdsIamRegion: settings.awsRdsIamRegion }),
   };
 }

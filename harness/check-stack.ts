@@ -1,5 +1,6 @@
 import { offlineOnlyChecks } from "./offline-checks";
 import { runPolicies, type Violation } from "./run-policies";
+import { platformClustersBeside } from "./platform-reference";
 import { runProgram, type RunOptions } from "./run-program";
 import { readStackFile } from "./stack-file";
 
@@ -15,7 +16,8 @@ export interface StackReport {
  * offline-only checks over what it registered. Invalid configuration throws the SpecError.
  */
 export async function checkStackFile(path: string, options: RunOptions = {}): Promise<StackReport> {
-  const run = await runProgram(readStackFile(path), options);
+  // A placed org reads its cluster from the platform stack file of the project it is in.
+  const run = await runProgram(readStackFile(path), { platformClusters: platformClustersBeside(path), ...options });
   const violations = [...(await runPolicies(run.resources)), ...offlineOnlyChecks(run.resources)];
   return { stack: run.stack, resources: run.resources.length, violations };
 }

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import tenantry from "../index";
+import type { ClusterConfig } from "../components/cluster-config";
+import { answerPlatformReferences } from "./platform-reference";
 import { RecordingMonitor, type RegisteredResource } from "./recording-monitor";
 import { SECRET_PLACEHOLDER, type StackFile } from "./stack-file";
 
@@ -11,7 +13,7 @@ export interface ProgramRun {
   readonly outputs: Readonly<Record<string, unknown>>;
 }
 
-type Program = () => Record<string, unknown>;
+type Program = () => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 export interface RunOptions {
   /**
@@ -24,6 +26,11 @@ export interface RunOptions {
   readonly program?: Program;
   /** Pass one in to see what was registered even when the run throws. */
   readonly monitor?: RecordingMonitor;
+  /**
+   * The platform's clusters, which a placed org's StackReference reads (harness/platform-reference.ts);
+   * default none, so a placed org's run stops naming its cluster.
+   */
+  readonly platformClusters?: readonly ClusterConfig[];
 }
 
 /**
@@ -37,11 +44,12 @@ export interface RunOptions {
  */
 export async function runProgram(
   stackFile: Pick<StackFile, "stack" | "values" | "secretKeys">,
-  { program = tenantry, monitor = new RecordingMonitor(), withoutStackTraces = false }: RunOptions = {},
+  { program = tenantry, monitor = new RecordingMonitor(), withoutStackTraces = false, platformClusters = [] }: RunOptions = {},
 ): Promise<ProgramRun> {
   const stackTraceLimit = Error.stackTraceLimit;
   if (withoutStackTraces) Error.stackTraceLimit = 0;
   try {
+    answerPlatformReferences(monitor, platformClusters);
     return await runUnderMocks(stackFile, program, monitor);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
@@ -57,7 +65,7 @@ async function runUnderMocks(stackFile: Pick<StackFile, "stack" | "values" | "se
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
-        run.outputs = program();
+        run.outputs = await program();
       } catch (error) {
         run.error = error;
       }

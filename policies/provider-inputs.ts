@@ -29,7 +29,8 @@ export function postgresProviderFindings(props: Record<string, unknown>, org: Or
     (typeof expected === "number" ? sameNumber(props[key], expected) : props[key] === expected)
       ? [] : [`${key} is ${text(props[key])}: it must be the stack's postgresql:${setting} ${expected}.`];
   return [
-    ...unexpectedInputs(props, ["host", "port", "username", "database", "sslmode", "sslrootcert", "clientcert", "superuser", "maxConnections", "password", "connectTimeout", VERSION], "postgresql"),
+    ...unexpectedInputs(props, ["host", "port", "username", "database", "sslmode", "sslrootcert", "clientcert", "superuser", "maxConnections", "password", "connectTimeout", "awsRdsIamAuth", "awsRdsIamRegion", VERSION], "postgresql"),
+    ...iamFindings(props, org),
     ...stackValue("host", "host", org.providerHost),
     ...stackValue("port", "port", org.providerPort),
     ...stackValue("username", "username", org.providerLogin),
@@ -41,6 +42,22 @@ export function postgresProviderFindings(props: Record<string, unknown>, org: Or
     ...(sameNumber(props["maxConnections"], PROVIDER_POOL_CONNECTIONS) ? [] : [`maxConnections is ${text(props["maxConnections"])}: it must be ${PROVIDER_POOL_CONNECTIONS}, the provider's pool the connection budget reserves (spec/connection-budget.ts).`]),
     // The SDK's own default (PGCONNECT_TIMEOUT or 180): any finite wait is the org's.
     ...(props["connectTimeout"] === undefined || isPositiveInteger(props["connectTimeout"]) ? [] : [`connectTimeout is ${text(props["connectTimeout"])}: it must be a number of seconds.`]),
+  ];
+}
+
+/**
+ * A placed org logs in with an RDS IAM token for its cluster's region and holds no password; an
+ * org on its own server uses no IAM auth (its stack names neither a region nor a cluster).
+ */
+function iamFindings(props: Record<string, unknown>, org: OrgFacts): string[] {
+  const region = org.providerAwsRdsIamRegion;
+  if (region === undefined) {
+    return props["awsRdsIamAuth"] === undefined && props["awsRdsIamRegion"] === undefined ? [] : ["awsRdsIamAuth or awsRdsIamRegion is set, but the org is not placed on a platform cluster: remove them."];
+  }
+  return [
+    ...(booleanInput(props["awsRdsIamAuth"]) === true ? [] : [`awsRdsIamAuth is ${text(props["awsRdsIamAuth"])}: a placed org's provider logs in with an RDS IAM token.`]),
+    ...(props["awsRdsIamRegion"] === region ? [] : [`awsRdsIamRegion is ${text(props["awsRdsIamRegion"])}: it must be the cluster's region ${region}.`]),
+    ...(props["password"] === undefined ? [] : ["password is set: a placed org's provider logs in with an RDS IAM token and holds no database password."]),
   ];
 }
 

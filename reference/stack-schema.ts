@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PLACED_FORBIDDEN_KEYS } from "../spec/placement-connection";
 import type { StackFileKey } from "../harness/stack-file";
 import { PROVIDER_POOL_CONNECTIONS } from "../spec/connection-budget";
 import { PLATFORM_FORM } from "../spec/platform-names";
@@ -148,9 +149,18 @@ function configSchema(): JsonSchema {
     },
     if: { properties: { "postgresql:sslrootcert": { const: "system" } }, required: ["postgresql:sslrootcert"] },
     then: { properties: { "postgresql:sslmode": { const: "verify-full" } } },
-    required: ["postgresql:host", "postgresql:username", "postgresql:sslmode", "postgresql:superuser", "postgresql:maxConnections"],
+    required: ["postgresql:username", "postgresql:sslmode", "postgresql:superuser", "postgresql:maxConnections"],
+    // An org on its own server names it; a placed org names none and no port or password (spec/placement-connection.ts).
+    anyOf: [
+      { required: ["postgresql:host"], properties: { [ORG_CONFIG_KEY]: unplaced, org: unplaced } },
+      { not: { anyOf: PLACED_FORBIDDEN.map((key) => ({ required: [key] })) }, anyOf: [{ required: [ORG_CONFIG_KEY], properties: { [ORG_CONFIG_KEY]: placed } }, { required: ["org"], properties: { org: placed } }] },
+    ],
   };
 }
+
+const unplaced = { not: { required: ["placement"] } };
+const placed = { required: ["placement"] };
+const PLACED_FORBIDDEN = Object.keys(PLACED_FORBIDDEN_KEYS);
 
 /** The whole stack file: Pulumi's top-level attributes (its stack settings file reference), exactly STACK_FILE_KEYS. */
 export function stackFileSchema(fields: OrgFields = orgSpecFields): JsonSchema {

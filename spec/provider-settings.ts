@@ -23,6 +23,12 @@ export interface ProviderSettings extends ProviderTls {
    * database count against its limit. Always PROVIDER_POOL_CONNECTIONS, what the budget reserves.
    */
   readonly maxConnections: typeof PROVIDER_POOL_CONNECTIONS;
+  /**
+   * A placed org's cluster region (spec/placement-connection.ts): the provider then logs in with
+   * an RDS IAM token signed for it (`awsRdsIamAuth`) by the deploy job's AWS credentials, never a
+   * database password. Absent for an org on its own server.
+   */
+  readonly awsRdsIamRegion?: string;
 }
 
 /**
@@ -54,6 +60,21 @@ const isTlsMode = (value: string | undefined): value is TlsMode => TLS_MODES.som
 export const HOST_NAME = /^[A-Za-z0-9.-]{1,253}$/;
 
 export function checkProviderSettings(values: Readonly<Record<string, string>>): { settings?: ProviderSettings; problems: SpecProblem[] } {
+  const { login, problems } = checkProviderLogin(values);
+  const problem = (field: string, rule: string) => problems.push({ field, message: `${field} ${rule}` });
+  const host = values["postgresql:host"];
+  if (host === undefined || !HOST_NAME.test(host)) problem("postgresql:host", "must be the server's host name");
+  const port = Number(values["postgresql:port"] ?? "5432");
+  if (!Number.isInteger(port) || port < 1 || port > 65535) problem("postgresql:port", "must be a port number 1..65535");
+  if (problems.length > 0 || login === undefined || host === undefined) return { problems };
+  return { settings: { ...login, host, port }, problems };
+}
+
+/** The provider settings but where it connects: a placed org's host and port are its cluster's (spec/placement-connection.ts). */
+export type ProviderLogin = Omit<ProviderSettings, "host" | "port">;
+
+/** The settings every org's Postgres provider takes from the stack, wherever it connects. */
+export function checkProviderLogin(values: Readonly<Record<string, string>>): { login?: ProviderLogin; problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const problem = (field: string, rule: string) => problems.push({ field, message: `${field} ${rule}` });
 
@@ -61,10 +82,6 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
   if (!isTlsMode(sslmode)) {
     problem("postgresql:sslmode", `must be one of ${TLS_MODES.join(", ")}: role passwords are sent over this connection`);
   }
-  const host = values["postgresql:host"];
-  if (host === undefined || !HOST_NAME.test(host)) problem("postgresql:host", "must be the server's host name");
-  const port = Number(values["postgresql:port"] ?? "5432");
-  if (!Number.isInteger(port) || port < 1 || port > 65535) problem("postgresql:port", "must be a port number 1..65535");
   if (values["postgresql:superuser"] !== "false") {
     problem("postgresql:superuser", 'must be "false": tenantry deploys with a non-superuser account (on RDS, grant rds_superuser by membership)');
   }
@@ -82,8 +99,8 @@ export function checkProviderSettings(values: Readonly<Record<string, string>>):
   }
   const trust = checkTrustSettings(values, isTlsMode(sslmode) ? sslmode : undefined);
   problems.push(...trust.problems, ...unreadProviderKeys(values));
-  if (problems.length > 0 || adminRole === undefined || host === undefined || !isTlsMode(sslmode)) return { problems };
-  return { settings: { adminRole, host, port, sslmode, ...trust.settings, database: values["postgresql:database"] ?? "postgres", maxConnections: PROVIDER_POOL_CONNECTIONS }, problems };
+  if (problems.length > 0 || adminRole === undefined || !isTlsMode(sslmode)) return { problems };
+  return { login: { adminRole, sslmode, ...trust.settings, database: values["postgresql:database"] ?? "postgres", maxConnections: PROVIDER_POOL_CONNECTIONS }, problems };
 }
 
 /** `public` and `none` are reserved words in role position; `pg_` is Postgres' own prefix for roles. */

@@ -11,6 +11,7 @@ import { ssoSchema } from "./sso-spec";
 import { breakGlassSchema, narrowBreakGlass, type BreakGlass } from "./break-glass-spec";
 import { apiKeysSchema, appOriginList } from "./api-keys-spec";
 import { integrationsList, webhookSigningSchema, webhooksList } from "./webhooks-spec";
+import { placementSchema } from "./placement-spec";
 
 /*
  * The org spec: the `tenantry:org` object of a stack file. Field names are a contract with
@@ -231,6 +232,9 @@ export const orgSpecFields = z
     integrations: integrationsList.describe(
       "Inbound routes whose requests the router verifies by signature and timestamp before the app sees them (docs/webhooks.md).",
     ),
+    placement: placementSchema
+      .optional()
+      .describe("Which platform cluster holds the org database (docs/placement.md). Absent: the small-team path, where the stack names its server in postgresql:host."),
     offboarding: offboardingSchema
       .optional()
       .describe("The offboarding marker, written by tenantry offboard: absent for an active org. While set, the org's logins are turned off and its data is kept."),

@@ -1,5 +1,7 @@
 import { didYouMeanKey } from "./closest-name";
-import { checkProviderSettings, unreadProviderKey, type ProviderSettings } from "./provider-settings";
+import { checkProviderLogin, checkProviderSettings, unreadProviderKey, type ProviderLogin, type ProviderSettings } from "./provider-settings";
+import { placedStackProblems } from "./placement-connection";
+import type { Placement } from "./placement-spec";
 import { ORG_CONFIG_KEY, SpecError, type SpecProblem } from "./spec-errors";
 import { parseOrgSpec, type OrgSpec } from "./spec";
 import { findApiKeys } from "../workers/lib/api-key-format";
@@ -30,18 +32,54 @@ export interface TenantStack {
   readonly provider: ProviderSettings;
 }
 
-export function tenantStackFromConfig(config: StackConfig): TenantStack {
-  const { settings, problems: providerProblems } = checkProviderSettings(config.values);
+/**
+ * A placed org's stack (tenantry:org.placement): everything but where its provider connects,
+ * which the program reads from the platform stack (spec/placement-connection.ts).
+ */
+export interface PlacedTenantStack {
+  readonly spec: OrgSpec;
+  readonly login: ProviderLogin;
+  readonly placement: Placement;
+}
+
+/**
+ * The stack config validated whole, placed or not: what the program and `validate` read. A
+ * placed org's stack must not name a host, a port or a password (placedStackProblems).
+ */
+export function tenantStackOrPlacement(config: StackConfig): TenantStack | PlacedTenantStack {
   let spec: OrgSpec | undefined;
-  const problems = [...providerProblems];
+  const problems: SpecProblem[] = [];
   try {
     spec = orgSpecFromStackConfig(config);
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
-    problems.unshift(...error.problems);
+    problems.push(...error.problems);
   }
-  if (problems.length > 0 || spec === undefined || settings === undefined) throw new SpecError(problems);
-  return { spec, provider: settings };
+  const placement = spec?.placement;
+  if (placement === undefined) {
+    const { settings, problems: providerProblems } = checkProviderSettings(config.values);
+    problems.push(...providerProblems);
+    if (problems.length > 0 || spec === undefined || settings === undefined) throw new SpecError(problems);
+    return { spec, provider: settings };
+  }
+  const { login, problems: loginProblems } = checkProviderLogin(config.values);
+  problems.push(...placedStackProblems(config.values), ...loginProblems);
+  if (problems.length > 0 || spec === undefined || login === undefined) throw new SpecError(problems);
+  return { spec, login, placement };
+}
+
+export const isPlaced = (stack: TenantStack | PlacedTenantStack): stack is PlacedTenantStack => "placement" in stack;
+
+/**
+ * The stack config of an org on a server the stack names: what the local engine and `prove`
+ * connect to. A placed org is refused here: its server is a platform cluster, known only to the
+ * platform stack.
+ */
+export function tenantStackFromConfig(config: StackConfig): TenantStack {
+  const stack = tenantStackOrPlacement(config);
+  if (!isPlaced(stack)) return stack;
+  const field = `${ORG_CONFIG_KEY}.placement`;
+  throw new SpecError([{ field, message: `${field}: this command runs an org on the server its stack names (postgresql:host); a placed org's server is its platform cluster, which the local engine does not imitate yet` }]);
 }
 
 /** The org spec alone, with the checks on `tenantry:*` keys, credentials and the stack name. */

@@ -11,6 +11,7 @@ import { SpecError } from "../../spec/spec-errors";
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { progressBar } from "../progress";
 import { renderReport } from "../render-violations";
+import { fleetCheck, readFleet } from "../fleet-placement";
 
 /**
  * `tenantry check <stack> [--json]`: the real program under the mock monitor, then the policy
@@ -34,7 +35,9 @@ export interface CheckAllOptions {
 /**
  * `tenantry check --all`: every stack in stacks/, at most `concurrency` at a time in worker
  * processes, a progress bar on a terminal, then every stack's violations and a summary. One
- * failing or stuck stack never hides another. Exit code: the worst outcome (3 > 2 > 1 > 0).
+ * failing or stuck stack never hides another. Then the fleet check (docs/placement.md), which no
+ * one stack can make: every cluster holds what is placed on it; an over-committed cluster is a
+ * violation (exit 1). Exit code: the worst outcome (3 > 2 > 1 > 0).
  */
 export async function checkAll(options: CheckAllOptions, projectDir: string): Promise<number> {
   const dir = join(projectDir, "stacks");
@@ -66,8 +69,9 @@ export async function checkAll(options: CheckAllOptions, projectDir: string): Pr
       return outcome;
     }));
     progress.finish();
-    console.log(options.json === true ? JSON.stringify(allJson(outcomes), null, 2) : renderAll(outcomes));
-    return Math.max(EXIT_OK, ...outcomes.map(exitCodeOf));
+    const fleet = fleetCheck(readFleet(projectDir));
+    console.log(options.json === true ? JSON.stringify({ ...allJson(outcomes), fleet: { problems: fleet } }, null, 2) : renderAll(outcomes, fleet));
+    return Math.max(EXIT_OK, ...outcomes.map(exitCodeOf), fleet.length > 0 ? EXIT_VIOLATIONS : EXIT_OK);
   } finally {
     process.removeListener("beforeExit", unfinished);
     progress.finish();
@@ -98,7 +102,7 @@ function allJson(outcomes: readonly StackOutcome[]) {
   return { stacks, summary: summaryOf(outcomes) };
 }
 
-function renderAll(outcomes: readonly StackOutcome[]): string {
+function renderAll(outcomes: readonly StackOutcome[], fleet: readonly string[]): string {
   const sections = outcomes.flatMap((o) => {
     if (o.kind === "invalid") return [`${stackOf(o)}: invalid\n${o.problems.map((p) => `    error: ${p}`).join("\n")}`];
     if (o.kind === "failed") return [`${stackOf(o)}: internal error: ${o.message}`];
@@ -106,5 +110,6 @@ function renderAll(outcomes: readonly StackOutcome[]): string {
   });
   const s = summaryOf(outcomes);
   const summary = `${s.stacks} stacks: ${s.compliant} compliant, ${s.violations} with violations, ${s.invalid} invalid, ${s.failed} failed`;
-  return [...sections, summary].join("\n\n");
+  const placement = fleet.length === 0 ? [] : [`fleet placement refused (docs/placement.md)\n${fleet.map((p) => `    error: ${p}`).join("\n")}`];
+  return [...sections, ...placement, summary].join("\n\n");
 }

@@ -3,7 +3,7 @@ import { KeySlotError, listKeys, mintKey, openLocalKeyStore, revokeKeys, type Ke
 import { localKeysDir } from "../../local/paths";
 import type { D1RouteLabels } from "../../remote/d1-http";
 import type { OrgSpec } from "../../spec/spec";
-import { tenantStackFromConfig } from "../../spec/stack-config";
+import { tenantStackOrPlacement } from "../../spec/stack-config";
 import { apiKeysMigrationStatement } from "../../workers/lib/api-key-store-sql";
 import { planApiKeyStore } from "../../components/edge-plan";
 import { exitCodeOf, productionSuffix, TargetError, withD1Store, type D1Target, type RemoteEndpoint } from "../d1-target";
@@ -26,7 +26,7 @@ export interface KeysOptions {
 }
 
 function specOf(stackOrPath: string, projectDir: string): OrgSpec {
-  return tenantStackFromConfig({ ...readStackFile(resolveStackFile(stackOrPath, projectDir)), now: new Date() }).spec;
+  return tenantStackOrPlacement({ ...readStackFile(resolveStackFile(stackOrPath, projectDir)), now: new Date() }).spec;
 }
 
 

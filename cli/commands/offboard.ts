@@ -37,7 +37,10 @@ export async function offboard(slug: string, options: OffboardOptions, projectDi
   // The marker's fields are checked with the rest of the file, so a bad address or a short
   // reason is refused with the field named and nothing written.
   const marker: Offboarding = { requestedBy: options.requestedBy, reason: options.reason, ...(options.ticket === undefined ? {} : { ticket: options.ticket }) };
-  const { spec, provider } = writeCheckedStackFile(path, markForOffboarding(before, marker), { replace: before });
+  const written = writeCheckedStackFile(path, markForOffboarding(before, marker), { replace: before });
+  // tenantStackFromConfig above refused a placed org before anything was written.
+  if (!("provider" in written)) throw new Error("internal: a placed org was marked for offboarding");
+  const { spec, provider } = written;
   console.log(offboardSteps(spec, provider, file).join("\n"));
   return EXIT_OK;
 }

@@ -6,6 +6,9 @@ import { orgStackFiles, readStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 import { onboardProblems, renderStackFile, type OnboardRequest, type PlatformSettings } from "../onboard-plan";
 import { writeCheckedStackFile } from "../stack-file-writer";
+import { proposeCluster } from "../../fleet/placement";
+import { readFleet } from "../fleet-placement";
+import { DEFAULT_QUOTA } from "./placement";
 
 /*
  * `tenantry onboard <slug>`: writes stacks/Pulumi.org-<slug>.yaml for a new org, validated by the
@@ -46,12 +49,14 @@ export async function onboard(slug: string, options: OnboardOptions, projectDir:
   if (problems.length > 0) throw new SpecError(problems);
 
   const path = join(stacksDir, `Pulumi.org-${slug}.yaml`);
-  const platform = platformOf(stacksDir, options.like);
+  const cluster = clusterFor(slug, projectDir);
+  const platform = { ...platformOf(stacksDir, options.like), ...(cluster === undefined ? {} : { cluster }) };
   writeCheckedStackFile(path, renderStackFile(request, platform), { create: true });
   const file = relative(projectDir, path);
   console.log([
     `wrote ${file}: org ${slug}, ${options.tier} tier, environments ${options.environments.join(" -> ")}, workspaces ${options.workspaces.join(", ")}`,
     ...edgeLines(platform.edge),
+    ...(cluster === undefined ? [] : [`placed on cluster ${cluster}: the most connection headroom left (tenantry placement plan shows every cluster's budget)`]),
     "",
     "next, open the pull request that onboards it:",
     `  git checkout -b onboard-${slug}`,
@@ -60,6 +65,18 @@ export async function onboard(slug: string, options: OnboardOptions, projectDir:
     `once merged, promotion previews org-${slug} in the dev ring, then creates and deploys it in the ${options.tier === "sandbox" ? "test ring (1 approval)" : "prod ring (after the pull request's 2 approvals, 1 more)"}.`,
   ].join("\n"));
   return EXIT_OK;
+}
+
+/**
+ * The cluster `placement plan` proposes for the new org at the spec's default quota, when the
+ * platform declares clusters; undefined on the small-team path. Refused when none has room.
+ */
+function clusterFor(slug: string, projectDir: string): string | undefined {
+  const { clusters, fleet } = readFleet(projectDir);
+  if (clusters.length === 0) return undefined;
+  const proposal = proposeCluster(fleet.loads, { stack: `org-${slug}`, maxConnections: DEFAULT_QUOTA });
+  if (proposal.cluster === undefined) throw new SpecError([{ field: "placement", message: `org ${slug} cannot be placed: ${proposal.reason}; add a cluster to tenantry:platform.clusters first` }]);
+  return proposal.cluster;
 }
 
 /**

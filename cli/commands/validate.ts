@@ -1,13 +1,13 @@
 import { relative } from "node:path";
 import { specWarnings } from "../../spec/spec";
-import { tenantStackFromConfig } from "../../spec/stack-config";
+import { tenantStackOrPlacement } from "../../spec/stack-config";
 import { readStackFile, resolveStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 
 /** `tenantry validate <stack|path>`: the program's own config check, without loading Pulumi. */
 export function validate(stackOrPath: string, projectDir: string): number {
   const stackFile = readStackFile(resolveStackFile(stackOrPath, projectDir));
-  const { spec } = tenantStackFromConfig({ ...stackFile, now: new Date() });
+  const { spec } = tenantStackOrPlacement({ ...stackFile, now: new Date() });
   console.log(
     `${stackFile.stack}: valid (${relative(projectDir, stackFile.path)}): org ${spec.slug}, ${spec.tier} tier, ` +
       `environments ${spec.environments.join(" -> ")}, workspaces ${spec.workspaces.length}, ` +

@@ -110,8 +110,8 @@ describe("tenantry check: violations, --all, and secrets", () => {
     const log = console.log;
     console.log = (line: string) => printed.push(line);
     try {
-      const code = await check("org-acme", {}, PROJECT_DIR, { program: () => {
-        const outputs = program();
+      const code = await check("org-acme", {}, PROJECT_DIR, { program: async () => {
+        const outputs = await program();
         new postgresql.Role("org-acme-rogue", { name: "tn_acme_rogue", login: false, superuser: true, createRole: true });
         return outputs;
       } });
@@ -166,6 +166,7 @@ describe("tenantry check: violations, --all, and secrets", () => {
         { stack: "org-ddd", resources: expect.any(Number), violations: [] },
       ],
       summary: { stacks: 4, compliant: 2, violations: 0, invalid: 2, failed: 0 },
+      fleet: { problems: [] },
     });
     for (const output of [text, json]) expect(output.stdout + output.stderr).not.toContain(PLANTED);
   });

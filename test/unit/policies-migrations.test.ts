@@ -126,8 +126,8 @@ class Twin extends pulumi.dynamic.Resource {}
 describe("a migration's provider code", () => {
   it("is refused when a dynamic resource carries a SqlMigration's exact inputs but a provider of its own", async () => {
     const run = await runProgram(stackConfigFor(validOrgInput()), {
-      program: () => {
-        const outputs = tenantry();
+      program: async () => {
+        const outputs = await tenantry();
         const { __provider: _code, ...inputs } = lockTimeouts().inputs;
         const anything: pulumi.dynamic.ResourceProvider = { create: async () => ({ id: "done" }) };
         new Twin(anything, "org-acme-db-lock-timeouts-twin", inputs);

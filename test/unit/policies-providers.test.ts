@@ -128,8 +128,8 @@ describe("the provider rules", () => {
 
 describe("the AWS rule, through the real program", () => {
   const withExtra = (extra: () => void) => runProgram(stackConfigFor(validOrgInput()), {
-    program: () => {
-      const outputs = tenantry();
+    program: async () => {
+      const outputs = await tenantry();
       extra();
       return outputs;
     },

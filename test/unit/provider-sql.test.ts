@@ -190,8 +190,8 @@ describe("planning changes", () => {
     const run = await runOrg(validOrgInput());
     expect(desiredResources(run.resources).filter((r) => isProviderType(r.type))).toEqual([]);
     const rogue = await runProgram(stackConfigFor(validOrgInput()), {
-      program: () => {
-        const outputs = tenantry();
+      program: async () => {
+        const outputs = await tenantry();
         new postgresql.Role("org-acme-rogue", { name: "tn_acme_rogue", login: false });
         const elsewhere = new postgresql.Provider("org-acme-elsewhere", { host: "pg.elsewhere.example", sslmode: "require", superuser: false });
         new postgresql.Role("org-acme-rogue-elsewhere", { name: "tn_acme_rogue2", login: false }, { provider: elsewhere });

@@ -101,6 +101,15 @@ describe("the workflows", () => {
     expect(steps.indexOf(gate!)).toBeLessThan(steps.findIndex((s) => s.run?.includes("check-report/report.md")));
   });
 
+  it("run the fleet check on every pull request, reported even after a failed check, failing the job", () => {
+    const steps = workflow("preview.yml").jobs["check"]?.steps ?? [];
+    const fleet = steps.find((s) => s.run?.includes("placement plan")) as (Step & { if?: string }) | undefined;
+    expect(fleet?.run).toContain("node dist/cli/main.js placement plan 2>&1 || status=$?");
+    expect(fleet?.if).toBe("${{ !cancelled() }}");
+    expect(fleet?.run).toMatch(/exit "\$status"\s*$/);
+    expect(steps.indexOf(fleet!)).toBeLessThan(steps.findIndex((s) => s.run?.includes("check-report/report.md")));
+  });
+
   it("promote through dev, test and prod, one concurrency group per stack", () => {
     const { jobs } = workflow("promote.yml");
     expect([jobs["dev"], jobs["test"], jobs["prod"]].map((j) => j?.uses)).toEqual(Array(3).fill("./.github/workflows/stage.yml"));
@@ -113,7 +122,7 @@ describe("the workflows", () => {
     const called = files.flatMap((file) => [...text(file).matchAll(/node dist\/cli\/main\.js ([a-z-]+)/g)].map((m) => m[1] ?? ""));
     // The built entry point, not npx: npx would fetch a registry package of that name if the local bin were ever missing.
     expect(files.filter((file) => text(file).includes("npx "))).toEqual([]);
-    expect(new Set(called)).toEqual(new Set(["changed-stacks", "check", "check-deletions"]));
+    expect(new Set(called)).toEqual(new Set(["changed-stacks", "check", "check-deletions", "placement"]));
     for (const command of called) expect(commands.has(command), command).toBe(true);
   });
 });
