@@ -163,13 +163,26 @@ function declaredTwoMiB(): Promise<number> {
   });
 }
 
+/** Whether a fetch failed because the server reset the connection (ECONNRESET anywhere in its causes). */
+function connectionReset(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e !== undefined && e !== null; e = e.cause as typeof e) {
+    if (e.code === "ECONNRESET") return true;
+  }
+  return false;
+}
+
 describe("B7 an integration's body is never read past 1 MiB", () => {
   it("answers 413 to a 256 MiB streamed body (no content-length) having pulled only a few MiB of it", async () => {
     const { body, seen } = lazyBody(256);
     const before = (await received()).length;
-    const response = await edge.viaRouter("/prod/storefront/stripe", { method: "POST", body, duplex: "half" } as RequestInit);
-    await response.arrayBuffer();
-    expect([response.status, (await received()).length - before]).toEqual([413, 0]);
+    // The router answers before the body is sent; a client still writing may see the connection
+    // reset instead of reading the 413 (workerd closes it once the router cancels the body).
+    const status = await edge.viaRouter("/prod/storefront/stripe", { method: "POST", body, duplex: "half" } as RequestInit).then(
+      async (response) => (await response.arrayBuffer(), response.status),
+      (error: unknown) => (connectionReset(error) ? "reset while still sending" : Promise.reject(error)),
+    );
+    expect([413, "reset while still sending"]).toContain(status);
+    expect((await received()).length - before).toBe(0);
     // The router cancelled after 1 MiB; what else was pulled sat in the sockets' buffers on the way.
     expect(seen.pulledMiB).toBeLessThan(32);
   }, 60_000);
