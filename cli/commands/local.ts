@@ -1,8 +1,9 @@
-import { relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { Change } from "../../local/changes";
 import type { Leftover } from "../../local/proof-objects";
 import type { LocalStack, UpResult } from "../../local/up";
 import type { StackProof } from "../render-proof";
+import type { FleetPlacement } from "../fleet-placement";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { withLocalSession } from "../local-session";
 import { specWarnings } from "../../spec/spec";
@@ -118,7 +119,7 @@ async function proveAll(
   const proofs: StackProof[] = [];
   // A placed org's capacity claim runs the planner over every org stack of the project (docs/placement.md).
   const placedIn = stacks.find((s) => s.placement !== undefined)?.placement?.projectDir;
-  const fleet = placedIn === undefined ? undefined : (await import("../fleet-placement.js")).readFleet(placedIn);
+  const fleet = placedIn === undefined ? undefined : withProvenStacks((await import("../fleet-placement.js")).readFleet(placedIn), stacks);
   for (const stack of stacks) {
     const results = await proveLocal(stack, { signal, onLeftovers, ...(fleet === undefined ? {} : { fleet }) });
     proofs.push({ stack: stack.stackFile.stack, target: "embedded", results });
@@ -130,9 +131,23 @@ async function proveAll(
   return proofs.some((p) => p.results.some((r) => r.status === "fail")) ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
+/**
+ * The project's fleet plus each placed stack being proven that is not among its stacks/ (a stack
+ * file given by path, such as examples/placed/): the org being proven always counts on its cluster.
+ */
+function withProvenStacks(placement: FleetPlacement, stacks: readonly LocalStack[]): Pick<FleetPlacement, "clusters" | "orgs"> {
+  const known = new Set(placement.orgs.map((o) => o.stack));
+  const proven = stacks.flatMap((s) => (s.placement === undefined || known.has(s.stackFile.stack) ? []
+    : [{ stack: s.stackFile.stack, maxConnections: s.tenant.spec.quotas.maxConnections, cluster: s.placement.cluster }]));
+  return { clusters: placement.clusters, orgs: [...placement.orgs, ...proven] };
+}
+
 /** The command that proves these stacks again, as the user would type it in the project root (where npx runs this project's own bin, not a registry package). */
 function proveCommand(stacks: readonly LocalStack[]): string {
-  return `npx tenantry prove --local ${stacks.map((s) => s.stackFile.stack).join(" ")}`;
+  // A stack file outside stacks/ (examples/placed/) is found again only by its path.
+  const argument = (s: LocalStack) => (s.stackFile.path === join(s.placement?.projectDir ?? dirname(dirname(s.stackFile.path)), "stacks", `Pulumi.${s.stackFile.stack}.yaml`)
+    ? s.stackFile.stack : relative(s.placement?.projectDir ?? process.cwd(), s.stackFile.path));
+  return `npx tenantry prove --local ${stacks.map(argument).join(" ")}`;
 }
 
 export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {
