@@ -1,4 +1,5 @@
-import { relative } from "node:path";
+import { dirname, relative } from "node:path";
+import { clusterPaths, localClusters } from "../local/cluster-servers";
 import { acquireLock, type HeldLock } from "../local/lock";
 import { localPaths, type LocalPaths } from "../local/paths";
 import { recordedProofObjects } from "../local/proof-objects";
@@ -86,8 +87,10 @@ export function interruptedLine(signal: NodeJS.Signals, paths: LocalPaths, how: 
   let pending = false;
   let leftovers = 0;
   try {
-    pending = Object.values(readState(paths).stacks).some((stack) => (stack.pending ?? []).length > 0);
-    leftovers = recordedProofObjects(paths.proofFile).length;
+    // The default server's files and every cluster server's (local/cluster-servers.ts).
+    const servers = [paths, ...localClusters(dirname(paths.root)).map((cluster) => clusterPaths(dirname(paths.root), cluster))];
+    pending = servers.some((p) => Object.values(readState(p).stacks).some((stack) => (stack.pending ?? []).length > 0));
+    leftovers = servers.reduce((sum, p) => sum + recordedProofObjects(p.proofFile).length, 0);
   } catch {
     // Unreadable now: say nothing about them rather than something untrue.
   }

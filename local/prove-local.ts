@@ -8,8 +8,13 @@ import { dropProofObjects, type Leftover } from "./proof-objects";
 import { repairLogins } from "./logins";
 import { ensureProviderAdmin } from "./provider-admin";
 import { TYPE } from "./provider-sql";
-import { ensureServer } from "./server";
+import { ensureServer, type ServerInfo } from "./server";
 import { readState, type AppliedResource } from "./state";
+import { ensureClusterServers } from "./cluster-servers";
+import { CLUSTER_SECTION, databaseOnlyOnItsCluster, proveClusters, rolesCannotLogInElsewhere } from "./proof/cluster-claims";
+import type { ClusterConfig } from "../components/cluster-config";
+import type { OrgDemand } from "../fleet/placement";
+import { databaseName } from "../spec/naming";
 import { providerDatabase, type LocalStack } from "./up";
 
 /*
@@ -41,9 +46,11 @@ export interface ProveLocalOptions {
   readonly signal?: AbortSignal;
   /** Told what a clean-up could not drop; the proof goes on. */
   readonly onLeftovers?: (leftovers: readonly Leftover[]) => void;
+  /** The platform's clusters and every org stack's demand (cli/fleet-placement.ts): the capacity claim of a placed org. */
+  readonly fleet?: { readonly clusters: readonly ClusterConfig[]; readonly orgs: readonly OrgDemand[] };
 }
 
-export async function proveLocal(stack: LocalStack, { signal, onLeftovers }: ProveLocalOptions = {}): Promise<ClaimResult[]> {
+export async function proveLocal(stack: LocalStack, { signal, onLeftovers, fleet }: ProveLocalOptions = {}): Promise<ClaimResult[]> {
   const { paths, stackFile, tenant } = stack;
   const state = readState(paths);
   const own = state.stacks[stackFile.stack]?.resources;
@@ -73,5 +80,31 @@ export async function proveLocal(stack: LocalStack, { signal, onLeftovers }: Pro
   signal?.throwIfAborted();
   // The operator console reaches every org, so every org's proof shows its gateway, with the router's half of property 9.
   const gateway = await proveOperatorGateway(tenant.spec, { allowlistDir: paths.operatorAllowlistDir, signal });
-  return [...database, ...edge.filter((r) => r.section !== OPERATOR_SECTION), ...gateway, ...edge.filter((r) => r.section === OPERATOR_SECTION)];
+  signal?.throwIfAborted();
+  const clusters = stack.placement === undefined ? [] : await proveOnClusters(stack, server, own, fleet, signal);
+  return [...database, ...clusters, ...edge.filter((r) => r.section !== OPERATOR_SECTION), ...gateway, ...edge.filter((r) => r.section === OPERATOR_SECTION)];
+}
+
+/** A placed org's claims on every declared cluster's server (local/proof/cluster-claims.ts): the others are brought up if they are not running. */
+async function proveOnClusters(
+  stack: LocalStack, server: ServerInfo, own: readonly AppliedResource[], fleet: ProveLocalOptions["fleet"], signal: AbortSignal | undefined,
+): Promise<ClaimResult[]> {
+  const placement = stack.placement;
+  if (placement === undefined) return [];
+  const others = await ensureClusterServers(placement.projectDir, placement.clusters.filter((c) => c.name !== placement.cluster), signal === undefined ? {} : { signal });
+  const ctx = {
+    stack: stack.stackFile.stack,
+    database: databaseName(stack.tenant.spec.slug),
+    own: { cluster: placement.cluster, server },
+    others: others.map((o) => ({ cluster: o.cluster, server: o.server })),
+    logins: [...loginCredentials(own).values()],
+    clusters: fleet?.clusters ?? placement.clusters,
+    orgs: fleet?.orgs ?? [],
+  };
+  if (fleet !== undefined) return proveClusters(ctx);
+  const skipped: ClaimResult = {
+    claim: `the capacity check refuses a third org that would over-commit cluster ${placement.cluster}`, attempt: "not attempted",
+    result: "skipped: the project's org stacks were not read (prove through the CLI)", status: "skip", section: CLUSTER_SECTION,
+  };
+  return [...(await databaseOnlyOnItsCluster(ctx)), ...(await rolesCannotLogInElsewhere(ctx)), skipped];
 }

@@ -1,5 +1,6 @@
 import { readdirSync, rmdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { stopClusterServers } from "./cluster-servers";
 import { belongsToLock, type HeldLock } from "./lock";
 import type { LocalPaths } from "./paths";
 import { stopServer } from "./server";
@@ -18,6 +19,8 @@ import { stopServer } from "./server";
  */
 export async function resetLocal(paths: LocalPaths, lock?: Pick<HeldLock, "release">): Promise<void> {
   await stopServer(paths);
+  // Every cluster's server too (local/cluster-servers.ts): its data directory is deleted below.
+  await stopClusterServers(dirname(paths.root));
   for (const entry of entriesOf(paths.root)) {
     const path = join(paths.root, entry);
     if (!belongsToLock(paths.lockFile, path)) rmSync(path, { recursive: true, force: true });

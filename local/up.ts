@@ -1,5 +1,9 @@
-import { SpecError } from "../spec/spec-errors";
-import { tenantStackFromConfig, type TenantStack } from "../spec/stack-config";
+import type { ClusterConfig } from "../components/cluster-config";
+import { readPlatformClusters } from "../harness/platform-reference";
+import type { ProviderLogin } from "../spec/provider-settings";
+import { ORG_CONFIG_KEY, SpecError } from "../spec/spec-errors";
+import type { OrgSpec } from "../spec/spec";
+import { isPlaced, tenantStackOrPlacement } from "../spec/stack-config";
 import { RecordingMonitor } from "../harness/recording-monitor";
 import { runProgram } from "../harness/run-program";
 import { readStackFile, resolveStackFile, type StackFile } from "../harness/stack-file";
@@ -13,6 +17,7 @@ import { repairLogins } from "./logins";
 import { dropProofObjects, type Leftover } from "./proof-objects";
 import { ensureProviderAdmin, localLoginProblems } from "./provider-admin";
 import { ensureServer, type ServerInfo } from "./server";
+import { clusterPaths, ensureClusterServers, type ClusterServer } from "./cluster-servers";
 import { readState, stackState } from "./state";
 
 /*
@@ -20,19 +25,48 @@ import { readState, stackState } from "./state";
  * what it registered, applied to the embedded Postgres as the provider's non-superuser login.
  */
 
+/** What the local engine needs of a stack's config: the org, and the provider's login (where it connects is the engine's own server). */
+export interface LocalTenant {
+  readonly spec: OrgSpec;
+  readonly provider: ProviderLogin;
+}
+
+/** A placed org, locally: its cluster's server, and the platform's clusters (every one gets a server). */
+export interface LocalPlacement {
+  readonly cluster: string;
+  readonly clusters: readonly ClusterConfig[];
+  readonly projectDir: string;
+}
+
 export interface LocalStack {
   readonly paths: LocalPaths;
   readonly stackFile: StackFile;
-  readonly tenant: TenantStack;
+  readonly tenant: LocalTenant;
+  /** Set for a placed org (tenantry:org.placement): `paths` are its cluster server's (local/cluster-servers.ts). */
+  readonly placement?: LocalPlacement;
 }
 
-/** Reads and validates a stack for the local engine: the spec's rules, then what only this engine cannot take. */
+/**
+ * Reads and validates a stack for the local engine: the spec's rules, then what only this engine
+ * cannot take. An org without placement runs on the project's one embedded server, as it names
+ * one server; a placed org runs on the embedded server of its cluster, which must be declared in
+ * the project's platform stack file (platform/Pulumi.platform.yaml).
+ */
 export function loadLocalStack(projectDir: string, stackOrPath: string): LocalStack {
   const stackFile = readStackFile(resolveStackFile(stackOrPath, projectDir));
-  const tenant = tenantStackFromConfig({ ...stackFile, now: new Date() });
+  const stack = tenantStackOrPlacement({ ...stackFile, now: new Date() });
+  const tenant: LocalTenant = isPlaced(stack) ? { spec: stack.spec, provider: stack.login } : stack;
   const problems = localLoginProblems(tenant.provider.adminRole);
   if (problems.length > 0) throw new SpecError(problems);
-  return { paths: localPaths(projectDir), stackFile, tenant };
+  if (!isPlaced(stack)) return { paths: localPaths(projectDir), stackFile, tenant };
+  const clusters = readPlatformClusters(projectDir);
+  const cluster = stack.placement.cluster;
+  if (!clusters.some((c) => c.name === cluster)) {
+    const field = `${ORG_CONFIG_KEY}.placement.cluster`;
+    const names = clusters.map((c) => c.name).join(", ") || "none";
+    throw new SpecError([{ field, message: `${field} ${cluster} is not a cluster of tenantry:platform.clusters in platform/Pulumi.platform.yaml (declared: ${names}): the local engine runs one server per declared cluster` }]);
+  }
+  return { paths: clusterPaths(projectDir, cluster), stackFile, tenant, placement: { cluster, clusters, projectDir } };
 }
 
 /** The database the provider connects to (`postgresql:database`, the provider's default `postgres`). */
@@ -52,6 +86,8 @@ export interface UpResult {
   readonly drift: readonly RepairedDrift[];
   /** Login roles whose settings (timeouts, temp_file_limit, connection limit) had drifted, and were put back. */
   readonly restored: readonly string[];
+  /** For a placed org: every declared cluster's server, its own among them. */
+  readonly clusterServers?: readonly ClusterServer[];
 }
 
 export interface UpOptions {
@@ -67,13 +103,18 @@ export interface UpOptions {
 export async function declareLocal(stack: LocalStack): Promise<{ desired: DesiredResource[]; generatedPasswords: Map<string, string> }> {
   const applied = stackState(readState(stack.paths), stack.stackFile.stack).resources;
   const passwords = statePasswords(applied);
-  const run = await runProgram(stack.stackFile, { monitor: new RecordingMonitor(passwords.source), withoutStackTraces: true });
+  const run = await runProgram(stack.stackFile, {
+    monitor: new RecordingMonitor(passwords.source), withoutStackTraces: true, platformClusters: stack.placement?.clusters ?? [],
+  });
   return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
 }
 
 export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftovers }: UpOptions = {}): Promise<UpResult> {
-  const { paths, stackFile, tenant } = stack;
-  const { server, started } = await ensureServer(paths, { signal });
+  const { paths, stackFile, tenant, placement } = stack;
+  // A placed org brings up every declared cluster's server, as the platform stack stands up every cluster.
+  const clusterServers = placement === undefined ? undefined : await ensureClusterServers(placement.projectDir, placement.clusters, { signal });
+  const own = clusterServers?.find((c) => c.cluster === placement?.cluster);
+  const { server, started } = own ?? (await ensureServer(paths, { signal }));
   const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
   const superuser: Connection = { ...server, database: admin.database };
   // A table a killed proof left in a schema would make that schema's removal fail: gone first.
@@ -96,5 +137,5 @@ export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftover
   // roles that had changed them; the drift check after it then finds nothing of theirs to redo.
   const { passwords, settings } = await repairLogins({ server, admin, superuser, resources });
   const drift = await repairDrift(admin, superuser, resources);
-  return { server, serverStarted: started, admin, superuser, changes, repaired: passwords, restored: settings, drift };
+  return { server, serverStarted: started, admin, superuser, changes, repaired: passwords, restored: settings, drift, ...(clusterServers === undefined ? {} : { clusterServers }) };
 }

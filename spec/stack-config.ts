@@ -71,15 +71,15 @@ export function tenantStackOrPlacement(config: StackConfig): TenantStack | Place
 export const isPlaced = (stack: TenantStack | PlacedTenantStack): stack is PlacedTenantStack => "placement" in stack;
 
 /**
- * The stack config of an org on a server the stack names: what the local engine and `prove`
- * connect to. A placed org is refused here: its server is a platform cluster, known only to the
- * platform stack.
+ * The stack config of an org on a server the stack names: what `prove --server-url` and
+ * `offboard` connect to. A placed org is refused here: its server is a platform cluster, known
+ * only to the platform stack (the local engine runs it on its cluster's embedded server, local/up.ts).
  */
 export function tenantStackFromConfig(config: StackConfig): TenantStack {
   const stack = tenantStackOrPlacement(config);
   if (!isPlaced(stack)) return stack;
   const field = `${ORG_CONFIG_KEY}.placement`;
-  throw new SpecError([{ field, message: `${field}: this command runs an org on the server its stack names (postgresql:host); a placed org's server is its platform cluster, which the local engine does not imitate yet` }]);
+  throw new SpecError([{ field, message: `${field}: this command runs an org on the server its stack names (postgresql:host); a placed org's server is its platform cluster, which only the local engine imitates (tenantry up --local runs one embedded server per cluster)` }]);
 }
 
 /** The org spec alone, with the checks on `tenantry:*` keys, credentials and the stack name. */

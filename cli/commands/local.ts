@@ -1,8 +1,9 @@
-import { relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { Change } from "../../local/changes";
 import type { Leftover } from "../../local/proof-objects";
 import type { LocalStack, UpResult } from "../../local/up";
 import type { StackProof } from "../render-proof";
+import type { FleetPlacement } from "../fleet-placement";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { withLocalSession } from "../local-session";
 import { specWarnings } from "../../spec/spec";
@@ -65,13 +66,12 @@ export async function up(stacks: string[], options: UpOptions, projectDir: strin
     const [{ loadLocalStack, upLocal }, onLeftovers] = await Promise.all([import("../../local/up.js"), leftoverReporter()]);
     // Validate every stack before touching the server: nothing half-applied on bad input.
     const loaded = stacks.map((stack) => loadLocalStack(projectDir, stack));
+    const announced = new Set<string>();
     for (const stack of loaded) {
       const started = Date.now();
       for (const warning of specWarnings(stack.tenant.spec)) console.warn(`${stack.stackFile.stack}: ${warning}`);
       const result = await upLocal(stack, { signal, onLeftovers });
-      if (stack === loaded[0]) {
-        console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, stack.paths.dataDir)}`);
-      }
+      for (const line of serverLines(stack, result, projectDir, announced)) console.log(line);
       console.log(describeUp(stack.stackFile.stack, result, ((Date.now() - started) / 1000).toFixed(1)));
     }
     if (options.prove === false) {
@@ -79,6 +79,20 @@ export async function up(stacks: string[], options: UpOptions, projectDir: strin
       return EXIT_OK;
     }
     return proveAll(loaded, signal, onLeftovers, { verbose: options.verbose === true });
+  });
+}
+
+/**
+ * One line per embedded server, the first time a run reaches it: the project's one server for
+ * orgs without placement, and for placed orgs every declared cluster's (a placed org's `up`
+ * brings them all up), each named by its cluster.
+ */
+function serverLines(stack: LocalStack, result: UpResult, projectDir: string, announced: Set<string>): string[] {
+  const servers = result.clusterServers?.map((c) => ({ label: `cluster ${c.cluster}: `, server: c.server, started: c.started, dataDir: c.paths.dataDir }))
+    ?? [{ label: "", server: result.server, started: result.serverStarted, dataDir: stack.paths.dataDir }];
+  return servers.filter((s) => !announced.has(s.dataDir)).map((s) => {
+    announced.add(s.dataDir);
+    return `${s.label}embedded Postgres ${s.server.host}:${s.server.port} (${s.started ? "started" : "reused"}), data in ${relative(projectDir, s.dataDir)}`;
   });
 }
 
@@ -103,8 +117,11 @@ async function proveAll(
     import("../../local/prove-local.js"), import("../render-proof.js"), import("../terminal.js"),
   ]);
   const proofs: StackProof[] = [];
+  // A placed org's capacity claim runs the planner over every org stack of the project (docs/placement.md).
+  const placedIn = stacks.find((s) => s.placement !== undefined)?.placement?.projectDir;
+  const fleet = placedIn === undefined ? undefined : withProvenStacks((await import("../fleet-placement.js")).readFleet(placedIn), stacks);
   for (const stack of stacks) {
-    const results = await proveLocal(stack, { signal, onLeftovers });
+    const results = await proveLocal(stack, { signal, onLeftovers, ...(fleet === undefined ? {} : { fleet }) });
     proofs.push({ stack: stack.stackFile.stack, target: "embedded", results });
     if (json) continue;
     console.log(`\nproof for ${stack.stackFile.stack}: each claim is attempted on the server as the role it is about\n`);
@@ -114,21 +131,41 @@ async function proveAll(
   return proofs.some((p) => p.results.some((r) => r.status === "fail")) ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
+/**
+ * The project's fleet plus each placed stack being proven that is not among its stacks/ (a stack
+ * file given by path, such as examples/placed/): the org being proven always counts on its cluster.
+ */
+function withProvenStacks(placement: FleetPlacement, stacks: readonly LocalStack[]): Pick<FleetPlacement, "clusters" | "orgs"> {
+  const known = new Set(placement.orgs.map((o) => o.stack));
+  const proven = stacks.flatMap((s) => (s.placement === undefined || known.has(s.stackFile.stack) ? []
+    : [{ stack: s.stackFile.stack, maxConnections: s.tenant.spec.quotas.maxConnections, cluster: s.placement.cluster }]));
+  return { clusters: placement.clusters, orgs: [...placement.orgs, ...proven] };
+}
+
 /** The command that proves these stacks again, as the user would type it in the project root (where npx runs this project's own bin, not a registry package). */
 function proveCommand(stacks: readonly LocalStack[]): string {
-  return `npx tenantry prove --local ${stacks.map((s) => s.stackFile.stack).join(" ")}`;
+  // A stack file outside stacks/ (examples/placed/) is found again only by its path.
+  const argument = (s: LocalStack) => (s.stackFile.path === join(s.placement?.projectDir ?? dirname(dirname(s.stackFile.path)), "stacks", `Pulumi.${s.stackFile.stack}.yaml`)
+    ? s.stackFile.stack : relative(s.placement?.projectDir ?? process.cwd(), s.stackFile.path));
+  return `npx tenantry prove --local ${stacks.map(argument).join(" ")}`;
 }
 
 export async function down(options: { local?: boolean; reset?: boolean }, projectDir: string): Promise<number> {
   if (!requireLocal(options.local, "down")) return EXIT_INVALID;
   return withLocalSession(projectDir, async ({ paths, lock }) => {
-    const [{ resetLocal }, { stopServer }] = await Promise.all([import("../../local/reset.js"), import("../../local/server.js")]);
+    const [{ resetLocal }, { stopServer }, { localClusters, stopClusterServers }] = await Promise.all([
+      import("../../local/reset.js"), import("../../local/server.js"), import("../../local/cluster-servers.js"),
+    ]);
     if (options.reset === true) {
+      const clusters = localClusters(projectDir);
       await resetLocal(paths, lock);
       console.log(`stopped the embedded Postgres and deleted ${relative(projectDir, paths.root)} (data, state, credentials)`);
+      if (clusters.length > 0) console.log(`and the embedded Postgres of cluster${clusters.length === 1 ? "" : "s"} ${clusters.join(", ")}: stopped if running, data deleted`);
     } else {
       const stopped = await stopServer(paths);
+      const clusters = await stopClusterServers(projectDir);
       console.log(stopped ? "stopped the embedded Postgres; data kept (add --reset to delete it)" : "the embedded Postgres was not running");
+      if (clusters.length > 0) console.log(`stopped the embedded Postgres of cluster${clusters.length === 1 ? "" : "s"} ${clusters.join(", ")}; data kept`);
     }
     return EXIT_OK;
   });
@@ -140,8 +177,8 @@ export async function sql(stack: string, projectDir: string): Promise<number> {
     const [{ loadLocalStack, providerDatabase }, { runProgram }, { desiredResources }, { renderSqlScript }] = await Promise.all([
       import("../../local/up.js"), import("../../harness/run-program.js"), import("../../local/changes.js"), import("../../local/sql-script.js"),
     ]);
-    const { stackFile, tenant } = loadLocalStack(projectDir, stack);
-    const run = await runProgram(stackFile);
+    const { stackFile, tenant, placement } = loadLocalStack(projectDir, stack);
+    const run = await runProgram(stackFile, { platformClusters: placement?.clusters ?? [] });
     process.stdout.write(await renderSqlScript(desiredResources(run.resources), { adminUser: tenant.provider.adminRole }, providerDatabase(stackFile)));
     return EXIT_OK;
   });

@@ -73,7 +73,7 @@ describe("an org database whose apps hold every connection their roles may open"
     expect(again.drift).toEqual([]);
 
     const pool = Number(stack.stackFile.values["postgresql:maxConnections"] ?? UPSTREAM_DEFAULT_POOL);
-    const migrations = Object.values(planMigrations(orgFactsOf(stack.tenant.spec, stack.tenant.provider))).filter((m) => m.database === database);
+    const migrations = Object.values(planMigrations(orgFactsOf(stack.tenant.spec, { ...stack.tenant.provider, host: server.host, port: server.port }))).filter((m) => m.database === database);
     expect(migrations.map((m) => m.migration).sort()).toEqual(["tally-audit-ledger", "tally-large-objects"]);
     const reserve = pool + migrations.length + OPERATOR;
     for (let i = 0; i < reserve; i++) {

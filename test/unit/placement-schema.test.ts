@@ -52,8 +52,8 @@ describe("a placed org's stack file", () => {
     expect(validate(configOf({ ...PROVIDER_CONFIG, "tenantry:org": validOrgInput() }))).toBe(true);
   });
 
-  it("is refused by the commands that run an org on the server its stack names (local up, prove, offboard)", () => {
+  it("is refused by the commands that run an org on the server its stack names (prove --server-url, offboard); the local engine runs it on its cluster's server", () => {
     expect(() => tenantStackFromConfig({ stack: "org-acme", values: { ...LOGIN, "tenantry:org": JSON.stringify(placedOrg()) }, secretKeys: new Set(), now: NOW }))
-      .toThrowError("tenantry:org.placement: this command runs an org on the server its stack names (postgresql:host); a placed org's server is its platform cluster, which the local engine does not imitate yet");
+      .toThrowError("tenantry:org.placement: this command runs an org on the server its stack names (postgresql:host); a placed org's server is its platform cluster, which only the local engine imitates (tenantry up --local runs one embedded server per cluster)");
   });
 });
