@@ -158,6 +158,7 @@ export async function digestSide(query: Query, schemas: readonly string[], ledge
   return { tables, ledger: ledgerDigests };
 }
 
-function qualified(ref: TableRef): string {
+/** The table's quoted, schema-qualified name. */
+export function qualified(ref: TableRef): string {
   return `${quoteIdent(ref.schema)}.${quoteIdent(ref.table)}`;
 }
