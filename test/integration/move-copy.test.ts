@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import type { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { copySequences, copyTable, pinTextForms } from "../../fleet/move-copy";
 import { compareDigests, digestSide, type TableRef } from "../../fleet/move-verify";
 import { localPaths } from "../../local/paths";
-import { adminClient, type ServerInfo } from "../../local/server";
-import { quoteIdent } from "../../spec/naming";
+import type { ServerInfo } from "../../local/server";
+import { TwoDatabases } from "../helpers/two-databases";
 
 /*
  * The copy step between two databases of the embedded server (standing in for two clusters),
@@ -45,21 +45,13 @@ CREATE TRIGGER audited AFTER INSERT OR UPDATE ON web_dev.customers FOR EACH ROW 
 CREATE TRIGGER audited AFTER INSERT OR UPDATE ON web_dev.orders FOR EACH ROW EXECUTE FUNCTION audit.record();
 `;
 
-let admin: Client;
+const databases = new TwoDatabases(server, { source: SOURCE, target: TARGET }, SHAPE);
 let source: Client;
 let target: Client;
 
 async function reset(): Promise<void> {
-  await Promise.all([source?.end(), target?.end()]);
-  for (const db of [SOURCE, TARGET]) {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${quoteIdent(db)}`);
-  }
-  source = adminClient(server, SOURCE);
-  target = adminClient(server, TARGET);
-  await Promise.all([source.connect(), target.connect()]);
-  await source.query(SHAPE);
-  await target.query(SHAPE);
+  await databases.reset();
+  ({ source, target } = databases);
 }
 
 /** The org's life on the source: customers and orders written, some updated, each change audited. */
@@ -94,16 +86,7 @@ const customers = fc.array(fc.record({
 }), { minLength: 1, maxLength: 12 });
 
 describe("copying an org's data and audit history to another cluster", () => {
-  beforeAll(async () => {
-    admin = adminClient(server);
-    await admin.connect();
-  });
-
-  afterAll(async () => {
-    await Promise.all([source?.end(), target?.end()]);
-    for (const db of [SOURCE, TARGET]) await admin?.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
-    await admin?.end();
-  });
+  afterAll(() => databases.drop());
 
   it("loses no row and adds no audit event, and the verification agrees, whatever the org wrote", async () => {
     await fc.assert(fc.asyncProperty(customers, async (written) => {

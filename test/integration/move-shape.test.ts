@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import type { Client } from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { compareShapes, tableShapesSql, type TableShape } from "../../fleet/move-shape";
 import { localPaths } from "../../local/paths";
-import { adminClient, type ServerInfo } from "../../local/server";
-import { quoteIdent } from "../../spec/naming";
+import type { ServerInfo } from "../../local/server";
+import { TwoDatabases } from "../helpers/two-databases";
 
 /*
  * The shape check before a move copies rows, on two databases of the embedded server: the
@@ -28,7 +28,7 @@ CREATE INDEX orders_customer ON web_dev.orders (customer);
 CREATE TRIGGER audited AFTER INSERT ON web_dev.orders FOR EACH ROW EXECUTE FUNCTION web_dev.audit();
 `;
 
-let admin: Client;
+const databases = new TwoDatabases(server, { source: SOURCE, target: TARGET }, MIGRATION);
 let source: Client;
 let target: Client;
 
@@ -37,30 +37,13 @@ async function shapes(client: Client): Promise<TableShape[]> {
 }
 
 async function reset(): Promise<void> {
-  await Promise.all([source?.end(), target?.end()]);
-  for (const db of [SOURCE, TARGET]) {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${quoteIdent(db)}`);
-  }
-  source = adminClient(server, SOURCE);
-  target = adminClient(server, TARGET);
-  await Promise.all([source.connect(), target.connect()]);
-  await source.query(MIGRATION);
-  await target.query(MIGRATION);
+  await databases.reset();
+  ({ source, target } = databases);
 }
 
 describe("the shape check before a move copies rows", () => {
-  beforeAll(async () => {
-    admin = adminClient(server);
-    await admin.connect();
-  });
   beforeEach(reset);
-
-  afterAll(async () => {
-    await Promise.all([source?.end(), target?.end()]);
-    for (const db of [SOURCE, TARGET]) await admin?.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
-    await admin?.end();
-  });
+  afterAll(() => databases.drop());
 
   it("passes the same migration run on both sides", async () => {
     expect(compareShapes(await shapes(source), await shapes(target))).toEqual([]);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { compareDigests, digestSide, ledgerWritersSql, LEDGER_TABLES, PINNED_TEXT_FORMS, tableDigestSql, type Query } from "../../fleet/move-verify";
 import { localPaths } from "../../local/paths";
 import { adminClient, type ServerInfo } from "../../local/server";
-import { quoteIdent } from "../../spec/naming";
+import { TwoDatabases } from "../helpers/two-databases";
 
 /*
  * The move's verification on the real embedded server. Two databases stand in for the source
@@ -31,7 +31,7 @@ CREATE TABLE audit.break_glass_grants (id bigint GENERATED ALWAYS AS IDENTITY PR
 `;
 const TABLES = ["web_dev.orders", "web_dev.tags", "audit.events", "audit.break_glass_grants"];
 
-let admin: Client;
+const databases = new TwoDatabases(server, { source: SOURCE, target: TARGET }, SHAPE);
 let source: Client;
 let target: Client;
 const query = (client: Client): Query => async (sql) => (await client.query(sql)).rows as Record<string, unknown>[];
@@ -91,26 +91,18 @@ async function seed(rows: readonly OrderRow[], tagList: readonly string[]): Prom
 
 describe("verifying a moved org", () => {
   beforeAll(async () => {
-    admin = adminClient(server);
-    await admin.connect();
-    for (const db of [SOURCE, TARGET]) {
-      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE ${quoteIdent(db)}`);
-    }
-    await admin.query(`DROP ROLE IF EXISTS ${TENANT_ROLE}`);
-    await admin.query(`CREATE ROLE ${TENANT_ROLE} NOLOGIN`);
-    source = adminClient(server, SOURCE);
-    target = adminClient(server, TARGET);
-    await Promise.all([source.connect(), target.connect()]);
-    await source.query(SHAPE);
-    await target.query(SHAPE);
+    await databases.reset();
+    ({ source, target } = databases);
+    await source.query(`DROP ROLE IF EXISTS ${TENANT_ROLE}`);
+    await source.query(`CREATE ROLE ${TENANT_ROLE} NOLOGIN`);
   });
 
   afterAll(async () => {
-    await Promise.all([source?.end(), target?.end()]);
-    for (const db of [SOURCE, TARGET]) await admin?.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
-    await admin?.query(`DROP ROLE IF EXISTS ${TENANT_ROLE}`);
-    await admin?.end();
+    await databases.drop();
+    const admin = adminClient(server);
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${TENANT_ROLE}`);
+    await admin.end();
   });
 
   it("passes an exact copy of generated rows, and names the table when one row is lost or one value changed", async () => {
