@@ -1,18 +1,25 @@
-import type { Client } from "pg";
+import { Client } from "pg";
+import type { Connection } from "../../local/sql-runner";
 import { adminClient, type ServerInfo } from "../../local/server";
 import { quoteIdent } from "../../spec/naming";
 
 /*
  * Two databases of the one embedded test server standing in for a move's source and target
- * clusters (until the two-server local setup lands), each made fresh with the same shape and
- * reached as the embedded superuser.
+ * clusters (until the two-server local setup lands), each made fresh with the same shape. They
+ * are reached as the embedded superuser, or, given a login, owned by it and reached as it (the
+ * provider login: no superuser, as on RDS).
  */
 export class TwoDatabases {
   source!: Client;
   target!: Client;
   private admin?: Client;
 
-  constructor(private readonly server: ServerInfo, private readonly names: { readonly source: string; readonly target: string }, private readonly shape: string) {}
+  constructor(
+    private readonly server: ServerInfo,
+    private readonly names: { readonly source: string; readonly target: string },
+    private readonly shape: string,
+    private readonly login?: Connection,
+  ) {}
 
   /** Drops and creates both databases, runs the shape in each, and connects to them. */
   async reset(): Promise<void> {
@@ -24,9 +31,11 @@ export class TwoDatabases {
     for (const db of [this.names.source, this.names.target]) {
       await this.admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
       await this.admin.query(`CREATE DATABASE ${quoteIdent(db)}`);
+      if (this.login !== undefined) await this.admin.query(`ALTER DATABASE ${quoteIdent(db)} OWNER TO ${quoteIdent(this.login.user)}`);
     }
-    this.source = adminClient(this.server, this.names.source);
-    this.target = adminClient(this.server, this.names.target);
+    const connect = (database: string) => (this.login === undefined ? adminClient(this.server, database) : new Client({ ...this.login, database }));
+    this.source = connect(this.names.source);
+    this.target = connect(this.names.target);
     await Promise.all([this.source.connect(), this.target.connect()]);
     await this.source.query(this.shape);
     await this.target.query(this.shape);

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import type { Client } from "pg";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { copySequences, copyTable, pinTextForms } from "../../fleet/move-copy";
 import { compareDigests, digestSide, type TableRef } from "../../fleet/move-verify";
 import { localPaths } from "../../local/paths";
+import { ensureProviderAdmin } from "../../local/provider-admin";
 import type { ServerInfo } from "../../local/server";
 import { TwoDatabases } from "../helpers/two-databases";
 
@@ -12,8 +13,9 @@ import { TwoDatabases } from "../helpers/two-databases";
  * The copy step between two databases of the embedded server (standing in for two clusters),
  * with an audit trigger that records every change as the org's ledger does: the org's data and
  * its audit history are copied with zero rows lost and no event added, and the verification of
- * move-verify.ts agrees. Run as the embedded superuser: session_replication_role is a
- * superuser setting locally (on RDS, rds_superuser's), see docs/move.md.
+ * move-verify.ts agrees. Run as the provider login, which owns the two databases and is no
+ * superuser: it may set session_replication_role as a member of the rds_superuser stand-in
+ * (local/managed-server.ts; docs/move.md on what is modelled there).
  */
 
 const server = JSON.parse(readFileSync(localPaths(inject("localDir")).serverFile, "utf8")) as ServerInfo;
@@ -45,7 +47,7 @@ CREATE TRIGGER audited AFTER INSERT OR UPDATE ON web_dev.customers FOR EACH ROW 
 CREATE TRIGGER audited AFTER INSERT OR UPDATE ON web_dev.orders FOR EACH ROW EXECUTE FUNCTION audit.record();
 `;
 
-const databases = new TwoDatabases(server, { source: SOURCE, target: TARGET }, SHAPE);
+let databases: TwoDatabases;
 let source: Client;
 let target: Client;
 
@@ -86,7 +88,19 @@ const customers = fc.array(fc.record({
 }), { minLength: 1, maxLength: 12 });
 
 describe("copying an org's data and audit history to another cluster", () => {
-  afterAll(() => databases.drop());
+  beforeAll(async () => {
+    const providerLogin = await ensureProviderAdmin(localPaths(inject("localDir")), server, "tenantry");
+    databases = new TwoDatabases(server, { source: SOURCE, target: TARGET }, SHAPE, providerLogin);
+  });
+  afterAll(() => databases?.drop());
+
+  it("runs as a login that is no superuser, allowed session_replication_role only through the rds_superuser stand-in", async () => {
+    await reset();
+    const { rows } = await target.query(`SELECT rolsuper AS superuser,
+      has_parameter_privilege(current_user, 'session_replication_role', 'SET') AS login_may,
+      has_parameter_privilege('pg_signal_backend', 'session_replication_role', 'SET') AS others_may FROM pg_roles WHERE rolname = current_user`);
+    expect(rows).toEqual([{ superuser: false, login_may: true, others_may: false }]);
+  });
 
   it("loses no row and adds no audit event, and the verification agrees, whatever the org wrote", async () => {
     await fc.assert(fc.asyncProperty(customers, async (written) => {
