@@ -4,6 +4,7 @@ import {
   beginAction, completeAction, MOVE_STEPS, MoveRefused, nextActions, placementOf, startMove,
   type MoveAction, type MoveRecord, type MoveWish,
 } from "../../fleet/move-plan";
+import { runMove, VerificationFailed } from "../../fleet/move-run";
 
 /*
  * The move as the adversary of docs/move.md sees it: a process killed at any point of any
@@ -32,16 +33,14 @@ function effects(action: MoveAction): ((world: World) => void)[] {
     case "freeze-source": return [(w) => { w.sourceLogins = false; }];
     case "create-tables": return [];
     case "copy": return [(w) => { w.targetData = "partial"; w.verified = false; }, (w) => { w.targetData = "complete"; }];
-    // The real verification fails (and the command rolls back) unless the copy is complete.
-    case "verify": return [(w) => { if (w.targetData !== "complete") throw new VerifyFailed(); w.verified = true; }];
+    // The real verification fails (and runMove rolls back) unless the copy is complete.
+    case "verify": return [(w) => { if (w.targetData !== "complete") throw new VerificationFailed(["incomplete"]); w.verified = true; }];
     case "switch": return [(w) => { w.placement = TO; }, (w) => { w.targetLogins = true; }];
     case "unfreeze-source": return [(w) => { w.sourceLogins = true; }];
     case "drop-target": return [(w) => { w.targetLogins = false; }, (w) => { w.targetDb = false; w.targetData = "none"; w.verified = false; }];
     case "drop-source": return [(w) => { w.sourceData = "dropped"; }];
   }
 }
-
-class VerifyFailed extends Error {}
 
 function violations(world: World): string[] {
   const found: string[] = [];
@@ -55,45 +54,37 @@ function violations(world: World): string[] {
 interface Run { readonly wish: MoveWish; readonly interruptAt?: { readonly action: number; readonly effects: number } }
 type Planner = (record: MoveRecord, wish: MoveWish) => readonly MoveAction[];
 
-/** Runs the reruns against the model, checking the invariants after every effect. */
-function simulate(runs: readonly Run[], planner: Planner = nextActions): { record: MoveRecord; world: World; broken: string[] } {
-  let record = startMove("acme-prod", FROM, TO);
+class Interrupted extends Error {}
+
+/**
+ * Runs the reruns through runMove against the model, checking the invariants after every
+ * effect. An interruption stops the process after some of an action's effects: what survives
+ * is the last record runMove saved, as on disk.
+ */
+async function simulate(runs: readonly Run[], planner: Planner = nextActions): Promise<{ record: MoveRecord; world: World; broken: string[] }> {
+  let saved = startMove("acme-prod", FROM, TO);
   const world: World = { placement: FROM, sourceData: "intact", sourceLogins: true, targetDb: false, targetData: "none", verified: false, targetLogins: false };
   const broken: string[] = [];
-  const check = () => broken.push(...violations(world));
+  const save = async (record: MoveRecord) => { saved = record; };
   for (const run of runs) {
-    let actions: readonly MoveAction[];
-    try {
-      actions = planner(record, run.wish);
-    } catch (error) {
-      if (error instanceof MoveRefused) continue;
-      throw error;
-    }
-    runActions: for (const [index, action] of actions.entries()) {
-      record = beginAction(record, action);
+    let index = 0;
+    const act = async (action: MoveAction) => {
       const steps = effects(action);
-      const interrupted = run.interruptAt?.action === index;
-      const upTo = interrupted ? Math.min(run.interruptAt!.effects, steps.length) : steps.length;
-      for (const effect of steps.slice(0, upTo)) {
-        try {
-          effect(world);
-        } catch (error) {
-          if (!(error instanceof VerifyFailed)) throw error;
-          // What the command does on a failed verification: roll back at once.
-          for (const undo of nextActions(record, "rollback")) {
-            record = beginAction(record, undo);
-            for (const e of effects(undo)) { e(world); check(); }
-            record = completeAction(record, undo);
-          }
-          break runActions;
-        }
-        check();
+      const interrupted = run.interruptAt?.action === index++;
+      for (const effect of interrupted ? steps.slice(0, run.interruptAt!.effects) : steps) {
+        effect(world);
+        broken.push(...violations(world));
       }
-      if (interrupted) break;
-      record = completeAction(record, action);
+      if (interrupted) throw new Interrupted();
+    };
+    try {
+      if (planner === nextActions) await runMove(saved, run.wish, act, save);
+      else for (const action of planner(saved, run.wish)) { saved = beginAction(saved, action); await act(action); saved = completeAction(saved, action); }
+    } catch (error) {
+      if (!(error instanceof Interrupted || error instanceof MoveRefused || error instanceof VerificationFailed)) throw error;
     }
   }
-  return { record, world, broken };
+  return { record: saved, world, broken };
 }
 
 const wishes = fc.constantFrom<MoveWish>("resume", "rollback", "finish");
@@ -102,15 +93,15 @@ const cleanRun = fc.record({ wish: wishes }, { requiredKeys: ["wish"] });
 const runs = fc.array(fc.oneof(interruptedRun, cleanRun), { maxLength: 8 });
 
 describe("the move plan", () => {
-  it("keeps the placement on a complete copy, and never leaves both copies writable, however often a move is interrupted and rerun", () => {
-    fc.assert(fc.property(runs, (sequence) => {
-      expect(simulate(sequence).broken).toEqual([]);
+  it("keeps the placement on a complete copy, and never leaves both copies writable, however often a move is interrupted and rerun", async () => {
+    await fc.assert(fc.asyncProperty(runs, async (sequence) => {
+      expect((await simulate(sequence)).broken).toEqual([]);
     }), { numRuns: 2000 });
   });
 
-  it("ends moved (target serving, source retained and frozen) or rolled back (source writable, target gone) once a rerun is not interrupted", () => {
-    fc.assert(fc.property(runs, fc.constantFrom<MoveWish>("resume", "rollback"), (sequence, last) => {
-      const { record, world } = simulate([...sequence, { wish: last }, { wish: "resume" }]);
+  it("ends moved (target serving, source retained and frozen) or rolled back (source writable, target gone) once a rerun is not interrupted", async () => {
+    await fc.assert(fc.asyncProperty(runs, fc.constantFrom<MoveWish>("resume", "rollback"), async (sequence, last) => {
+      const { record, world } = await simulate([...sequence, { wish: last }, { wish: "resume" }]);
       const moved = world.placement === TO && world.targetLogins && !world.sourceLogins && world.verified;
       const rolledBack = world.placement === FROM && world.sourceLogins && world.sourceData === "intact" && !world.targetDb;
       expect(moved !== rolledBack).toBe(true);
@@ -119,9 +110,9 @@ describe("the move plan", () => {
     }), { numRuns: 2000 });
   });
 
-  it("drops the source only on --finish after a completed switch", () => {
-    fc.assert(fc.property(runs, (sequence) => {
-      const { record, world } = simulate(sequence);
+  it("drops the source only on --finish after a completed switch", async () => {
+    await fc.assert(fc.asyncProperty(runs, async (sequence) => {
+      const { record, world } = await simulate(sequence);
       if (world.sourceData === "dropped") {
         expect(record.finished || record.inFlight === "drop-source").toBe(true);
         expect(sequence.some((run) => run.wish === "finish")).toBe(true);
@@ -130,7 +121,7 @@ describe("the move plan", () => {
     }), { numRuns: 2000 });
   });
 
-  it("control: a planner that lets a rollback through after the switch breaks the placement invariant the model checks", () => {
+  it("control: a planner that lets a rollback through after the switch breaks the placement invariant the model checks", async () => {
     const lenient: Planner = (record, wish) => {
       try {
         return nextActions(record, wish);
@@ -138,9 +129,22 @@ describe("the move plan", () => {
         return ["unfreeze-source", "drop-target"];
       }
     };
-    const { broken } = simulate([{ wish: "resume" }, { wish: "rollback" }], lenient);
+    const { broken } = await simulate([{ wish: "resume" }, { wish: "rollback" }], lenient);
     expect(broken).toContain("placement names an unverified target");
-    expect(simulate([{ wish: "resume" }, { wish: "rollback" }]).broken).toEqual([]);
+    expect((await simulate([{ wish: "resume" }, { wish: "rollback" }])).broken).toEqual([]);
+  });
+
+  it("rolls back at once when the verification finds a difference, and says what differed", async () => {
+    const ran: MoveAction[] = [];
+    let saved = startMove("acme-prod", FROM, TO);
+    const run = async (action: MoveAction) => {
+      ran.push(action);
+      if (action === "verify") throw new VerificationFailed(['"web_dev"."orders": 10 rows on the source, 9 on the target']);
+    };
+    await expect(runMove(saved, "resume", run, async (record) => { saved = record; })).rejects.toThrow(/10 rows on the source, 9 on the target/);
+    expect(ran).toEqual([...MOVE_STEPS.slice(0, MOVE_STEPS.indexOf("verify") + 1), "unfreeze-source", "drop-target"]);
+    expect(saved.rolledBack).toBe(true);
+    expect(placementOf(saved)).toBe(FROM);
   });
 
   it("resumes with the step that was in flight and never repeats a completed one", () => {
