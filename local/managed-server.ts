@@ -27,11 +27,13 @@ export const MANAGED_SUPERUSER_ROLE = "rds_superuser";
 const MANAGED_SUPERUSER_MEMBERSHIPS = ["pg_signal_backend", "pg_monitor", "pg_checkpoint", "pg_use_reserved_connections"] as const;
 
 /**
- * Superuser-only settings RDS lets `rds_superuser` set on roles. temp_file_limit is modelled so,
- * which is what the guardrails migration needs; that RDS allows it is not proven here
- * (docs/running-for-real.md lists it).
+ * Superuser-only settings RDS lets `rds_superuser` set. temp_file_limit is modelled so, which is
+ * what the guardrails migration needs; that RDS allows it is not proven here
+ * (docs/running-for-real.md lists it). session_replication_role is what a move's copy sets so
+ * restored rows fire no audit trigger (docs/move.md); RDS users report that a member of
+ * rds_superuser may set it where a plain login may not, which is modelled, not proven.
  */
-const MANAGED_SUPERUSER_PARAMETERS = ["temp_file_limit"] as const;
+const MANAGED_SUPERUSER_PARAMETERS = ["temp_file_limit", "session_replication_role"] as const;
 
 /** Makes the `rds_superuser` stand-in (idempotent) and makes `login` a member, as RDS makes its master user. Run as the superuser. */
 export function managedSuperuserSql(login: string): string {
