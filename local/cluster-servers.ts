@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { CLUSTER_NAME, type ClusterConfig } from "../components/cluster-config";
-import { localPaths, type LocalPaths } from "./paths";
+import { localPaths, serverFilesUnder, type LocalPaths } from "./paths";
 import { ensureServer, stopServer, type ServerInfo } from "./server";
 
 /*
@@ -31,14 +31,9 @@ export function clusterPaths(projectDir: string, cluster: string): LocalPaths {
   return {
     ...project,
     root,
-    dataDir: join(root, "pg"),
-    serverFile: join(root, "server.json"),
     // Per server: the state of an org records what was applied to the server that holds it, and
     // the cross-org claims of the proof compare it with the orgs on that same server.
-    stateFile: join(root, "state.json"),
-    logFile: join(root, "postgres.log"),
-    providerAdminsFile: join(root, "provider-admins.json"),
-    proofFile: join(root, "proof-objects.json"),
+    ...serverFilesUnder(root),
   };
 }
 

@@ -25,17 +25,28 @@ export interface LocalPaths {
   readonly apiKeysDir: string;
 }
 
-export function localPaths(baseDir: string): LocalPaths {
-  const root = join(baseDir, ".tenantry");
+/**
+ * One embedded server's files below `root` (the default server's in `.tenantry/`, a cluster's in
+ * `.tenantry/clusters/<name>/`): its data, its address, the state of the orgs applied to it, its
+ * log, its provider logins and its proof's leftovers.
+ */
+export function serverFilesUnder(root: string): Pick<LocalPaths, "dataDir" | "serverFile" | "stateFile" | "logFile" | "providerAdminsFile" | "proofFile"> {
   return {
-    root,
     dataDir: join(root, "pg"),
     serverFile: join(root, "server.json"),
     stateFile: join(root, "state.json"),
     logFile: join(root, "postgres.log"),
     providerAdminsFile: join(root, "provider-admins.json"),
-    lockFile: join(root, "lock"),
     proofFile: join(root, "proof-objects.json"),
+  };
+}
+
+export function localPaths(baseDir: string): LocalPaths {
+  const root = join(baseDir, ".tenantry");
+  return {
+    root,
+    ...serverFilesUnder(root),
+    lockFile: join(root, "lock"),
     identityKeyFile: join(root, "identity-key.json"),
     operatorAllowlistDir: join(root, "operator-allowlist"),
     apiKeysDir: join(root, "api-keys"),
