@@ -3,6 +3,7 @@ import { orgComponentName } from "./spec/naming";
 import { OrgTenant } from "./components/org-tenant";
 import { isPlaced, tenantStackOrPlacement, type PlacedTenantStack } from "./spec/stack-config";
 import { CLUSTERS_OUTPUT, clusterEndpointOf, placedProviderSettings } from "./spec/placement-connection";
+import { platformStackOf } from "./spec/placement-spec";
 import type { ProviderSettings } from "./spec/provider-settings";
 import { SpecError } from "./spec/spec-errors";
 
@@ -47,7 +48,8 @@ export = async function tenantry() {
  * does not export stops the run with the field named.
  */
 async function clusterProvider({ login, placement }: PlacedTenantStack): Promise<ProviderSettings> {
-  const platform = new pulumi.StackReference("platform", { name: placement.platformStack });
+  // The platform stack of the org stack's own Pulumi organization, never one the stack file names.
+  const platform = new pulumi.StackReference("platform", { name: platformStackOf(pulumi.getOrganization()) });
   const details = await platform.getOutputDetails(CLUSTERS_OUTPUT);
   const { endpoint, problems } = clusterEndpointOf(details.value ?? details.secretValue, placement);
   if (endpoint === undefined) throw new SpecError(problems);

@@ -4,6 +4,7 @@ import type { MockMonitor, MockResourceArgs, MockResourceResult } from "@pulumi/
 import { parse } from "yaml";
 import { clustersSchema, type ClusterConfig } from "../components/cluster-config";
 import { CLUSTERS_OUTPUT } from "../spec/placement-connection";
+import { platformStackOf } from "../spec/placement-spec";
 import { formatPath, SpecError } from "../spec/spec-errors";
 
 /*
@@ -52,12 +53,20 @@ export function mockClustersOutput(clusters: readonly ClusterConfig[]): Record<s
   }]));
 }
 
-/** Makes `monitor` answer every StackReference read with the platform's `clusters` output (none: an empty one). */
+/** The Pulumi organization a run under mocks belongs to (the SDK has none without the CLI). */
+export const OFFLINE_ORGANIZATION = "organization";
+
+/**
+ * Makes `monitor` answer the platform stack's reference with the platform's `clusters` output
+ * (none: an empty one), and no other reference: offline, as in a deploy, an org reads only its
+ * own organization's platform stack.
+ */
 export function answerPlatformReferences(monitor: MockMonitor, clusters: readonly ClusterConfig[]): void {
   const mocks = monitor.mocks;
   const newResource = (args: MockResourceArgs): MockResourceResult | Promise<MockResourceResult> => {
     if (args.type !== STACK_REFERENCE) return mocks.newResource(args);
     const name = String((args.inputs as Record<string, unknown>)["name"]);
+    if (name !== platformStackOf(OFFLINE_ORGANIZATION)) throw new Error(`no stack ${name}: an org reads only the platform stack ${platformStackOf(OFFLINE_ORGANIZATION)}`);
     const outputs = clusters.length === 0 ? {} : { [CLUSTERS_OUTPUT]: mockClustersOutput(clusters) };
     return { id: name, state: { name, outputs, secretOutputNames: [] } };
   };

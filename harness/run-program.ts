@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import tenantry from "../index";
 import type { ClusterConfig } from "../components/cluster-config";
-import { answerPlatformReferences } from "./platform-reference";
+import { answerPlatformReferences, OFFLINE_ORGANIZATION } from "./platform-reference";
 import { RecordingMonitor, type RegisteredResource } from "./recording-monitor";
 import { SECRET_PLACEHOLDER, type StackFile } from "./stack-file";
 
@@ -57,7 +57,8 @@ export async function runProgram(
 }
 
 async function runUnderMocks(stackFile: Pick<StackFile, "stack" | "values" | "secretKeys">, program: Program, monitor: RecordingMonitor): Promise<ProgramRun> {
-  pulumi.runtime.setMockOptions(monitor, "tenantry", stackFile.stack, true);
+  // Offline there is no Pulumi organization; a placed org's platform reference is answered by name below it.
+  pulumi.runtime.setMockOptions(monitor, "tenantry", stackFile.stack, true, OFFLINE_ORGANIZATION);
   pulumi.runtime.setAllConfig({ ...stackFile.values }, [...stackFile.secretKeys]);
   // A failure is carried out of the stack's init rather than thrown through it: a rejected
   // init leaves rejected promises inside the root resource that nobody awaits.

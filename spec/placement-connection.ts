@@ -1,6 +1,6 @@
 import { HOST_NAME, type ProviderLogin, type ProviderSettings } from "./provider-settings";
 import { ORG_CONFIG_KEY, type SpecProblem } from "./spec-errors";
-import type { Placement } from "./placement-spec";
+import { PLATFORM_STACK_PROJECT_AND_NAME, type Placement } from "./placement-spec";
 
 /*
  * Where a placed org's Postgres provider connects (DESIGN property 20): its cluster's endpoint,
@@ -41,12 +41,12 @@ export function clusterEndpointOf(output: unknown, placement: Placement): { endp
   const entry = Object.hasOwn(clusters, placement.cluster) ? clusters[placement.cluster] : undefined;
   if (entry === undefined) {
     const names = Object.keys(clusters).sort().join(", ") || "none";
-    return { problems: [{ field, message: `${field} ${placement.cluster} is not a cluster of platform stack ${placement.platformStack} (its ${CLUSTERS_OUTPUT} output has: ${names})` }] };
+    return { problems: [{ field, message: `${field} ${placement.cluster} is not a cluster of platform stack ${PLATFORM_STACK_PROJECT_AND_NAME} (its ${CLUSTERS_OUTPUT} output has: ${names})` }] };
   }
   const { endpoint, port, region } = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
   const portNumber = Number(port);
   if (typeof endpoint !== "string" || !HOST_NAME.test(endpoint) || !Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535 || typeof region !== "string" || !/^[a-z]{2}(?:-gov)?-[a-z]+-\d$/.test(region)) {
-    return { problems: [{ field, message: `${field}: platform stack ${placement.platformStack} exports cluster ${placement.cluster} without an endpoint, a port and a region` }] };
+    return { problems: [{ field, message: `${field}: platform stack ${PLATFORM_STACK_PROJECT_AND_NAME} exports cluster ${placement.cluster} without an endpoint, a port and a region` }] };
   }
   return { endpoint: { endpoint, port: portNumber, region }, problems: [] };
 }
