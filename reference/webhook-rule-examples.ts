@@ -11,6 +11,7 @@ const route = (spec: ParsedSpec) => ({
 
 export const WEBHOOK_RULE_EXAMPLES: readonly ((spec: ParsedSpec) => ParsedSpec)[] = [
   (spec) => ({ ...spec, webhooks: [hook, hook] }),
+  (spec) => ({ ...spec, webhooks: [{ ...hook, events: ["order.created", "order.created"] }] }),
   (spec) => ({ ...spec, webhooks: [{ ...hook, environment: "staging" }] }),
   (spec) => ({ ...spec, edge: undefined, webhooks: [hook] }),
   // An overlap before the first rotation: there is no previous secret to sign with.

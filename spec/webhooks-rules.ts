@@ -53,7 +53,18 @@ function rotationOverlapIsBounded(spec: ParsedSpec, now: Date): RuleProblem[] {
   return [];
 }
 
+/** Each event type once per endpoint, reported on the repeat (the schema says uniqueItems; the spec must agree). */
+function webhookEventsUnique(spec: ParsedSpec): RuleProblem[] {
+  return spec.webhooks.flatMap((webhook, i) =>
+    webhook.events.flatMap((event, j): RuleProblem[] => {
+      const first = webhook.events.indexOf(event);
+      return first === j ? [] : [{ path: ["webhooks", i, "events", j], message: `repeats webhooks[${i}].events[${first}]; each must be unique` }];
+    }),
+  );
+}
+
 export const WEBHOOK_RULES: readonly CrossFieldRule[] = [
+  { field: "webhooks[].events[]", rule: "Each event type is listed once per webhook endpoint.", check: webhookEventsUnique, inSchema: "uniqueItems" },
   { field: "webhooks[].name", rule: "Each webhook endpoint is listed once.", check: (spec) => duplicates(spec.webhooks, (w) => w.name, (w) => `webhook ${w.name}`, "webhooks", "name") },
   { field: "webhooks[].environment", rule: "A webhook endpoint belongs to one of the org's environments.", check: (spec) => inEnvironments(spec, "webhooks") },
   { field: "edge", rule: "An org with webhooks has an edge.", check: webhooksNeedAnEdge },

@@ -193,3 +193,11 @@ describe("the org spec's integrations", () => {
       .toEqual(["tenantry:org.integrations[1].path repeats the route /prod/storefront/stripe; each must be unique"]);
   });
 });
+
+describe("a webhook endpoint's events", () => {
+  it("refuses an event type listed twice, naming the repeat (the schema's uniqueItems, which the stack schema test found the spec did not enforce)", () => {
+    expect(withWebhook({ ...WEBHOOK, events: ["order.created", "order.paid", "order.created"] }))
+      .toEqual(["tenantry:org.webhooks[0].events[2] repeats webhooks[0].events[0]; each must be unique"]);
+    expect(withWebhook({ ...WEBHOOK, events: ["order.created", "order.paid"] })).toEqual([]);
+  });
+});
