@@ -186,6 +186,39 @@ ${forbidden?.after?.("gen") ?? ""}`);
     await asTenant(client, "DROP TABLE IF EXISTS web_dev.gen CASCADE");
   });
 
+  it("allows the audit guard's exception only as the guard makes it: its trigger names, its functions, enabled ORIGIN", async () => {
+    const client = databases.source;
+    const cases: [string, string, RegExp][] = [
+      ["guard_name_tenant_code", `CREATE TRIGGER ${AUDIT_TRIGGER.insert} AFTER INSERT ON web_dev.guard_name_tenant_code FOR EACH ROW EXECUTE FUNCTION web_dev.evil_trigger()`,
+        /trigger tenantry__audit_insert on table web_dev\.guard_name_tenant_code depends on function web_dev\.evil_trigger\(\)/],
+      ["guard_code_other_name", "CREATE TRIGGER mine AFTER INSERT ON web_dev.guard_code_other_name REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.record_statement('id')",
+        /trigger mine on table web_dev\.guard_code_other_name depends on function audit\.record_statement\(\)/],
+      ["guard_always", `${guardTriggersSql("guard_always")} ALTER TABLE web_dev.guard_always ENABLE ALWAYS TRIGGER ${AUDIT_TRIGGER.insert}`,
+        /trigger tenantry__audit_insert on web_dev\.guard_always is enabled ALWAYS/],
+    ];
+    for (const [table, triggerSql] of cases) {
+      await asTenant(client, tableSql(table, ["email text"]));
+      await client.query(triggerSql);
+    }
+    const found = await refusals(client);
+    for (const [table, , names] of cases) {
+      const about = found.filter((line) => line.startsWith(`"web_dev"."${table}": `));
+      expect(about.some((line) => names.test(line)), `${table}: ${about.join(" | ")}`).toBe(true);
+      await asTenant(client, `DROP TABLE web_dev.${table}`);
+    }
+  });
+
+  it("refuses a partitioned table whose partition carries a tenant function, naming the parent it is copied through", async () => {
+    const client = databases.source;
+    await asTenant(client, `CREATE TABLE web_dev.parted (id bigint NOT NULL, email text) PARTITION BY RANGE (id);
+CREATE TABLE web_dev.parted_low PARTITION OF web_dev.parted (CHECK (web_dev.evil(email))) FOR VALUES FROM (0) TO (100);
+CREATE TABLE web_dev.parted_high PARTITION OF web_dev.parted FOR VALUES FROM (100) TO (200);`);
+    expect((await refusals(client)).filter((line) => line.includes("parted"))).toEqual([
+      '"web_dev"."parted": constraint parted_low_email_check on table web_dev.parted_low depends on function web_dev.evil(anyelement), which is not built into Postgres',
+    ]);
+    await asTenant(client, "DROP TABLE web_dev.parted");
+  });
+
   it("control: with the refusal not run, a tenant function in a CHECK runs during the copy's COPY ... FROM under replica, as the copying login", async () => {
     const { source, target } = databases;
     const table = "planted";
@@ -197,6 +230,22 @@ ${forbidden?.after?.("gen") ?? ""}`);
     expect(await copyTable(source, target, { schema: "web_dev", table })).toBe(2);
     const { rows } = await target.query("SELECT who FROM web_dev.seen");
     expect(rows).toEqual([{ who: "tenantry" }, { who: "tenantry" }]);
+    for (const client of [source, target]) await asTenant(client, `DROP TABLE web_dev.${table}`);
+  });
+
+  it("control: a CHECK calling only a built-in (query_to_xml) runs the tenant function it names during the copy too, so such built-ins are out of the allowlist", async () => {
+    const { source, target } = databases;
+    const table = "planted_text";
+    const check = "email text CHECK (query_to_xml('SELECT web_dev.evil(1)', true, true, '') IS NOT NULL)";
+    for (const client of [source, target]) await asTenant(client, tableSql(table, [check]));
+    await source.query(`INSERT INTO web_dev.${table} (email) VALUES ('a@example.com')`);
+    await target.query("DELETE FROM web_dev.seen");
+    await Promise.all([pinTextForms(source), pinTextForms(target)]);
+    expect(await copyTable(source, target, { schema: "web_dev", table })).toBe(1);
+    expect((await target.query("SELECT who FROM web_dev.seen")).rows).toEqual([{ who: "tenantry" }]);
+    expect((await refusals(source)).filter((line) => line.includes(table))).toEqual([
+      '"web_dev"."planted_text": constraint planted_text_check on table web_dev.planted_text calls query_to_xml(text,boolean,boolean,text), which runs SQL given as text or changes the copying session',
+    ]);
     for (const client of [source, target]) await asTenant(client, `DROP TABLE web_dev.${table}`);
   });
 
