@@ -1,4 +1,5 @@
 import { GUARDED_TRIGGER_FUNCTIONS } from "../components/audit-guard-sql";
+import { textArraySql } from "../components/audit-trigger-shapes-sql";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { AUDIT_TRIGGERS } from "../spec/platform-names";
 
@@ -68,10 +69,6 @@ function describe(alias: string): string {
     WHERE ${alias}.classid = 'pg_constraint'::regclass AND k.oid = ${alias}.objid AND k.contypid <> 0), pg_describe_object(${alias}.classid, ${alias}.objid, 0))`;
 }
 
-function textArray(values: readonly string[]): string {
-  return `ARRAY[${values.map(quoteLiteral).join(", ")}]::text[]`;
-}
-
 function regclassList(catalogs: readonly string[]): string {
   return catalogs.map((c) => `${quoteLiteral(c)}::regclass`).join(", ");
 }
@@ -87,7 +84,7 @@ export function shapeRefusalsSql(schemas: readonly string[]): string {
   return `WITH RECURSIVE moved AS (
   SELECT c.oid AS relid, n.nspname AS schema, c.relname AS table, c.relkind
   FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-  WHERE n.nspname = ANY (${textArray(schemas)}) AND c.relkind IN ('r', 'p', 'f') AND NOT c.relispartition
+  WHERE n.nspname = ANY (${textArraySql(schemas)}) AND c.relkind IN ('r', 'p', 'f') AND NOT c.relispartition
 ), members AS (
   -- A partitioned table is copied through its parent: its partitions' constraints, indexes and
   -- triggers run too.
@@ -147,11 +144,11 @@ export function shapeRefusalsSql(schemas: readonly string[]): string {
     AND NOT (d.classid = 'pg_trigger'::regclass AND d.refclassid = 'pg_proc'::regclass
       AND d.refobjid IN (${allowedTriggers.functions.map((f) => `to_regprocedure(${quoteLiteral(f)})::oid`).join(", ")})
       AND EXISTS (SELECT 1 FROM pg_trigger AS t WHERE t.oid = d.objid
-        AND t.tgname = ANY (${textArray(allowedTriggers.names)}) AND t.tgenabled = ${quoteLiteral(allowedTriggers.enabled)}))
+        AND t.tgname = ANY (${textArraySql(allowedTriggers.names)}) AND t.tgenabled = ${quoteLiteral(allowedTriggers.enabled)}))
   UNION ALL
   SELECT e.relid, format('%s%s calls %s, which runs SQL given as text or changes the copying session', e.via,
       CASE WHEN ${describe("e")} = e.via THEN '' ELSE ' (through ' || ${describe("e")} || ')' END, p.oid::regprocedure)
-  FROM expressions AS e JOIN pg_proc AS p ON p.oid < ${first} AND p.proname = ANY (${textArray(QUERY_RUNNING_BUILTINS)})
+  FROM expressions AS e JOIN pg_proc AS p ON p.oid < ${first} AND p.proname = ANY (${textArraySql(QUERY_RUNNING_BUILTINS)})
     AND e.tree ~ (':funcid ' || p.oid::text || '\\M')
   UNION ALL
   SELECT m.relid, format('trigger %I on %s is enabled %s, so it fires while the copy restores rows (only ORIGIN triggers stay quiet under session_replication_role = replica)',
