@@ -98,29 +98,30 @@ export function shapeRefusalsSql(schemas: readonly string[]): string {
   UNION ALL SELECT m.relid, 'pg_policy'::regclass, p.oid FROM members AS m JOIN pg_policy AS p ON p.polrelid = m.member
   UNION ALL SELECT m.relid, 'pg_trigger'::regclass, t.oid FROM members AS m JOIN pg_trigger AS t ON t.tgrelid = m.member
   UNION ALL SELECT m.relid, 'pg_rewrite'::regclass, r.oid FROM members AS m JOIN pg_rewrite AS r ON r.ev_class = m.member
+), edges AS (
+  -- What the walk follows, gathered once (a lookup per reached object would scan pg_constraint
+  -- for every one: contypid has no index): into each tenant type an object depends on; from a
+  -- type into a domain's constraints and a composite or row type's columns (the relation behind
+  -- it); into a view an object reads, and from a view into the rules that hold its query.
+  SELECT d.classid::oid AS classid, d.objid, d.refclassid::oid AS next_classid, d.refobjid AS next_objid
+  FROM pg_depend AS d WHERE d.refobjid >= ${first} AND d.refclassid = 'pg_type'::regclass
+  UNION ALL
+  SELECT 'pg_type'::regclass::oid, t.oid, 'pg_class'::regclass::oid, t.typrelid FROM pg_type AS t WHERE t.oid >= ${first} AND t.typrelid <> 0
+  UNION ALL
+  SELECT 'pg_type'::regclass::oid, k.contypid, 'pg_constraint'::regclass::oid, k.oid FROM pg_constraint AS k WHERE k.contypid <> 0
+  UNION ALL
+  SELECT d.classid::oid, d.objid, d.refclassid::oid, d.refobjid FROM pg_depend AS d JOIN pg_class AS v ON v.oid = d.refobjid
+  WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid >= ${first} AND v.relkind IN ('v', 'm')
+  UNION ALL
+  SELECT 'pg_class'::regclass::oid, w.ev_class, 'pg_rewrite'::regclass::oid, w.oid FROM pg_rewrite AS w JOIN pg_class AS v ON v.oid = w.ev_class
+  WHERE w.ev_class >= ${first} AND v.relkind IN ('v', 'm')
 ), reached AS (
-  -- Each root, then every tenant type it depends on, and what those types are made of: a
-  -- domain's constraints and base type, an array's element, a composite or row type's columns
-  -- (the relation behind it). UNION, so a type reached twice (a domain and its constraint
-  -- depend on each other) ends the walk.
-  SELECT relid, classid, objid, pg_describe_object(classid, objid, 0) AS via FROM roots
+  -- Each root, then along the edges. UNION, so an object reached twice (a domain and its
+  -- constraint depend on each other) ends the walk.
+  SELECT relid, classid::oid AS classid, objid, pg_describe_object(classid, objid, 0) AS via FROM roots
   UNION
-  SELECT r.relid, next.classid, next.objid, r.via
-  FROM reached AS r CROSS JOIN LATERAL (
-    SELECT d.refclassid AS classid, d.refobjid AS objid FROM pg_depend AS d
-    WHERE d.classid = r.classid AND d.objid = r.objid AND d.refobjid >= ${first} AND d.refclassid = 'pg_type'::regclass
-    UNION ALL
-    SELECT 'pg_class'::regclass, t.typrelid FROM pg_type AS t WHERE r.classid = 'pg_type'::regclass AND t.oid = r.objid AND t.typrelid <> 0
-    UNION ALL
-    SELECT 'pg_constraint'::regclass, k.oid FROM pg_constraint AS k WHERE r.classid = 'pg_type'::regclass AND k.contypid = r.objid
-    UNION ALL
-    -- A view a policy reads runs its own query: its rules are walked as well.
-    SELECT d.refclassid, d.refobjid FROM pg_depend AS d JOIN pg_class AS v ON v.oid = d.refobjid
-    WHERE d.classid = r.classid AND d.objid = r.objid AND d.refobjid >= ${first} AND d.refclassid = 'pg_class'::regclass AND v.relkind IN ('v', 'm')
-    UNION ALL
-    SELECT 'pg_rewrite'::regclass, w.oid FROM pg_rewrite AS w JOIN pg_class AS v ON v.oid = w.ev_class
-    WHERE r.classid = 'pg_class'::regclass AND w.ev_class = r.objid AND v.relkind IN ('v', 'm')
-  ) AS next
+  SELECT r.relid, e.next_classid, e.next_objid, r.via
+  FROM reached AS r JOIN edges AS e ON e.classid = r.classid AND e.objid = r.objid
 ), expressions AS (
   -- The stored expression trees of what was reached: pg_depend records no dependency on a
   -- built-in (pinned) function, so a call to one is found in the tree by its id.
@@ -135,6 +136,10 @@ export function shapeRefusalsSql(schemas: readonly string[]): string {
     UNION ALL SELECT t.typdefaultbin::text FROM pg_type AS t WHERE r.classid = 'pg_type'::regclass AND t.oid = r.objid
   ) AS x
   WHERE x.tree IS NOT NULL
+), query_running AS (
+  -- One pattern for all of them, so each tree is scanned once.
+  SELECT array_agg(oid) AS oids, ':funcid (' || string_agg(oid::text, '|') || ')\\M' AS pattern
+  FROM pg_proc WHERE oid < ${first} AND proname = ANY (${textArraySql(QUERY_RUNNING_BUILTINS)})
 ), refusals AS (
   SELECT r.relid, format('%s%s depends on %s, which is not built into Postgres', r.via,
       CASE WHEN ${describe("r")} = r.via THEN '' ELSE ' (through ' || ${describe("r")} || ')' END,
@@ -148,8 +153,8 @@ export function shapeRefusalsSql(schemas: readonly string[]): string {
   UNION ALL
   SELECT e.relid, format('%s%s calls %s, which runs SQL given as text or changes the copying session', e.via,
       CASE WHEN ${describe("e")} = e.via THEN '' ELSE ' (through ' || ${describe("e")} || ')' END, p.oid::regprocedure)
-  FROM expressions AS e JOIN pg_proc AS p ON p.oid < ${first} AND p.proname = ANY (${textArraySql(QUERY_RUNNING_BUILTINS)})
-    AND e.tree ~ (':funcid ' || p.oid::text || '\\M')
+  FROM (SELECT * FROM expressions WHERE tree ~ (SELECT pattern FROM query_running)) AS e
+  JOIN query_running AS q ON true JOIN pg_proc AS p ON p.oid = ANY (q.oids) AND e.tree ~ (':funcid ' || p.oid::text || '\\M')
   UNION ALL
   SELECT m.relid, format('trigger %I on %s is enabled %s, so it fires while the copy restores rows (only ORIGIN triggers stay quiet under session_replication_role = replica)',
       t.tgname, t.tgrelid::regclass, CASE t.tgenabled WHEN 'A' THEN 'ALWAYS' ELSE 'REPLICA' END)

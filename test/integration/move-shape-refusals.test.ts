@@ -208,6 +208,14 @@ ${forbidden?.after?.("gen") ?? ""}`);
     }
   });
 
+  it("accepts row-level security without FORCE when its policies use only built-ins: the owner's read is whole", async () => {
+    const client = databases.source;
+    await asTenant(client, `${tableSql("policed", ["email text"])}; ALTER TABLE web_dev.policed ENABLE ROW LEVEL SECURITY;
+CREATE POLICY mine ON web_dev.policed USING (email = current_user)`);
+    expect((await refusals(client)).filter((line) => line.includes("policed"))).toEqual([]);
+    await asTenant(client, "DROP TABLE web_dev.policed");
+  });
+
   it("refuses a partitioned table whose partition carries a tenant function, naming the parent it is copied through", async () => {
     const client = databases.source;
     await asTenant(client, `CREATE TABLE web_dev.parted (id bigint NOT NULL, email text) PARTITION BY RANGE (id);
