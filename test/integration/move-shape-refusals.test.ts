@@ -216,7 +216,7 @@ CREATE POLICY mine ON web_dev.policed USING (email = current_user)`);
     await asTenant(client, "DROP TABLE web_dev.policed");
   });
 
-  it("refuses a partitioned table whose partition carries a tenant function, naming the parent it is copied through", async () => {
+  it("refuses a partitioned table whose partition or partition key carries a tenant function, naming the parent it is copied through", async () => {
     const client = databases.source;
     await asTenant(client, `CREATE TABLE web_dev.parted (id bigint NOT NULL, email text) PARTITION BY RANGE (id);
 CREATE TABLE web_dev.parted_low PARTITION OF web_dev.parted (CHECK (web_dev.evil(email))) FOR VALUES FROM (0) TO (100);
@@ -225,6 +225,13 @@ CREATE TABLE web_dev.parted_high PARTITION OF web_dev.parted FOR VALUES FROM (10
       '"web_dev"."parted": constraint parted_low_email_check on table web_dev.parted_low depends on function web_dev.evil(anyelement), which is not built into Postgres',
     ]);
     await asTenant(client, "DROP TABLE web_dev.parted");
+    // The partition key is computed for every row COPY routes: a tenant function there runs too.
+    await asTenant(client, `CREATE TABLE web_dev.keyed (id bigint NOT NULL, email text) PARTITION BY LIST (web_dev.evil_immutable(email));
+CREATE TABLE web_dev.keyed_all PARTITION OF web_dev.keyed DEFAULT;`);
+    expect((await refusals(client)).filter((line) => line.includes("keyed"))).toEqual([
+      '"web_dev"."keyed": table web_dev.keyed depends on function web_dev.evil_immutable(text), which is not built into Postgres',
+    ]);
+    await asTenant(client, "DROP TABLE web_dev.keyed");
   });
 
   it("refuses a foreign table in a workspace schema: its rows are not in the database and the copy would not carry them", async () => {
