@@ -17,11 +17,11 @@ import { AUDIT_TRIGGERS } from "../spec/platform-names";
  * search objects, extensions' members) that a table's columns, constraints, defaults, indexes,
  * policies, triggers and rules depend on, through the types of its columns (domains over
  * domains, arrays, composite and row types), must have been shipped with Postgres (an object id
- * below FirstNormalObjectId). Two named exceptions, and nothing else:
- * - the audit guard's triggers, by name, calling the ledger's trigger functions, enabled ORIGIN
- *   (they do not fire under replica; test/integration/move-shape-refusals.test.ts shows it);
- * - nothing of the ledger's own tables: this check is for the workspace schemas the tenant's
- *   migrations make; the ledger is the platform's and the proof checks it.
+ * below FirstNormalObjectId), or hold no code at all (DATA_CATALOGS). One named exception, and
+ * nothing else: the audit guard's triggers, by name, calling the ledger's trigger functions,
+ * enabled ORIGIN (they do not fire under replica: move-shape-refusals.test.ts and
+ * move-shape-real-guard.test.ts show it). The check is for the workspace schemas the tenant's
+ * migrations make; the ledger's tables are the platform's, and the proof checks them.
  * Built-ins that run SQL given as text or read tables by name are no boundary at all (a CHECK
  * calling query_to_xml('SELECT web_dev.evil()', ...) depends only on a built-in), so they are
  * taken out of the allowlist: QUERY_RUNNING_BUILTINS.
