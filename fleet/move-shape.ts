@@ -55,3 +55,5 @@ export function compareShapes(source: readonly TableShape[], target: readonly Ta
   for (const t of target) if (!sourceNames.has(qualified(t))) found.push(`${qualified(t)}: on the target only`);
   return found;
 }
+
+export { QUERY_RUNNING_BUILTINS, refusedShapes, shapeRefusalsSql, type ShapeRefusalRow } from "./move-shape-refusals";
