@@ -10,7 +10,7 @@ import { NOW, validOrgInput } from "../helpers/spec-builder";
 
 /*
  * The audit ledger as the program declares it. Its behaviour on a real Postgres (append-only,
- * exact diffs, automatic coverage, refusal to switch it off) is proven by the integration tests.
+ * field-level diffs, automatic coverage, refusal to switch it off) is proven by the integration tests.
  */
 
 const spec = parseOrgSpec(validOrgInput(), { now: NOW });
