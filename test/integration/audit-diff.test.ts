@@ -1,14 +1,13 @@
 import fc from "fast-check";
-import { Client } from "pg";
+import type { Client } from "pg";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServerInfo } from "../../local/server";
-import { TYPE } from "../../local/provider-sql";
-import { readState } from "../../local/state";
 import { upLocal } from "../../local/up";
 import { localStack, writeStackFile } from "../helpers/local";
 import { canonical, expectedEvents, recorded, type Row, type TableShape } from "../helpers/ledger-model";
 import { replay, tableText, type StoredEvent } from "../helpers/ledger-replay";
+import { orgLogin } from "../helpers/org-login";
 
 /*
  * The ledger's field-level diffs (issue 19 item 1), as a tenant's runtime role meets them:
@@ -27,19 +26,11 @@ let server: ServerInfo;
 let ddl: Client;
 let runtime: Client;
 
-function connect(role: string): Client {
-  const password = readState(stack.paths).stacks["org-diffs"]?.resources.find((r) => r.type === TYPE.role && r.inputs["name"] === role)?.inputs["password"];
-  if (typeof password !== "string") throw new Error(`no stored password for ${role}`);
-  const client = new Client({ host: server.host, port: server.port, user: role, password, database: DATABASE });
-  client.on("error", () => undefined);
-  return client;
-}
-
 beforeAll(async () => {
   await upLocal(stack);
   server = JSON.parse(readFileSync(stack.paths.serverFile, "utf8")) as ServerInfo;
-  ddl = connect("tn_diffs_dev_ddl");
-  runtime = connect("tn_diffs_dev_runtime");
+  ddl = orgLogin(stack, server, DATABASE, "tn_diffs_dev_ddl");
+  runtime = orgLogin(stack, server, DATABASE, "tn_diffs_dev_runtime");
   await Promise.all([ddl.connect(), runtime.connect()]);
 });
 

@@ -1,15 +1,15 @@
-import { Client } from "pg";
+import type { Client } from "pg";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENTS_ID_INDEX } from "../../components/audit-sql";
 import type { ServerInfo } from "../../local/server";
-import { TYPE } from "../../local/provider-sql";
 import { readState } from "../../local/state";
 import { upLocal } from "../../local/up";
 import { localStack, REPO_DIR, writeStackFile } from "../helpers/local";
 import { canonical, recorded, type Row } from "../helpers/ledger-model";
 import { replay, tableText, type StoredEvent } from "../helpers/ledger-replay";
+import { orgLogin, superuserClient } from "../helpers/org-login";
 
 /*
  * An org deployed before issue 19 has a ledger in format 1 (whole rows on every UPDATE, a b-tree
@@ -29,23 +29,13 @@ let ddl: Client;
 let runtime: Client;
 
 const resources = () => readState(stack.paths).stacks["org-upgrade"]?.resources ?? [];
-function connect(user: string, password: string): Client {
-  const client = new Client({ host: server.host, port: server.port, user, password, database: DATABASE });
-  client.on("error", () => undefined);
-  return client;
-}
-function login(role: string): Client {
-  const password = resources().find((r) => r.type === TYPE.role && r.inputs["name"] === role)?.inputs["password"];
-  if (typeof password !== "string") throw new Error(`no stored password for ${role}`);
-  return connect(role, password);
-}
 
 beforeAll(async () => {
   await upLocal(stack);
   server = JSON.parse(readFileSync(stack.paths.serverFile, "utf8")) as ServerInfo;
-  admin = connect(server.user, server.password);
-  ddl = login("tn_upgrade_dev_ddl");
-  runtime = login("tn_upgrade_dev_runtime");
+  admin = superuserClient(server, DATABASE);
+  ddl = orgLogin(stack, server, DATABASE, "tn_upgrade_dev_ddl");
+  runtime = orgLogin(stack, server, DATABASE, "tn_upgrade_dev_runtime");
   await Promise.all([admin.connect(), ddl.connect(), runtime.connect()]);
 });
 
