@@ -11,7 +11,9 @@ import { quoteIdent } from "../spec/naming";
  *
  * What an event holds (format 2, issue 19): an INSERT its new row (`after`), a DELETE its old
  * row (`before`), an UPDATE its key and, for the changed columns only, their before and after
- * values (`diff`); never whole before and after images of an update. A column is changed when
+ * values (`diff`); never whole before and after images of an update. A table without a primary
+ * key has no key: its UPDATE records the whole old row in `before`, the row's only identity. A
+ * row whose key changed is two UPDATE events, its old row alone and its new row alone. A column is changed when
  * its text form differs byte for byte (COLLATE "C": a case-insensitive collation must not hide
  * a change of case), so the writers pin extra_float_digits. Columns whose names look like
  * credentials are "[redacted]" in every image and key, and a change to one is recorded with
