@@ -2,6 +2,7 @@ import { auditDriftSql, revokeFunctionGrantsSql } from "./audit-drift-sql";
 import { auditGuardSql, guardOwnerGrantsSql, guardOwnershipSql } from "./audit-guard-sql";
 import { type LedgerEnvironment, ledgerSecurityFunctionSql, ledgerSegregationSql } from "./audit-security-sql";
 import { BREAK_GLASS_ACTOR_PREFIX, BREAK_GLASS_GRANTS, breakGlassGrantSql, breakGlassGrantsTableSql, UNRECORDED_GRANTEE, type BreakGlassGrant } from "./break-glass-ledger-sql";
+import { ledgerWritersSql } from "./audit-writers-sql";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { PLATFORM_SCHEMAS } from "../spec/platform-names";
 
@@ -19,23 +20,22 @@ export type { LedgerEnvironment } from "./audit-security-sql";
  *   clock_timestamp()): nobody writes in another's name.
  * - audit.record_statement() (set-based, per statement, for tables with a primary key) and
  *   audit.record_change() (per row, without one), SECURITY DEFINER as the audit owner with a
- *   pinned search_path: one event per changed row with the actor and correlation id from
- *   `SET LOCAL tenantry.actor` / `tenantry.correlation_id` (the actor falls back to
- *   session_user, never blank), the primary key, before/after, and the diff of changed columns
- *   only. Columns whose names look like credentials are "[redacted]", in the key too.
+ *   pinned search_path (audit-writers-sql.ts): one event per changed row with the actor and
+ *   correlation id from `SET LOCAL tenantry.actor` / `tenantry.correlation_id` (the actor falls
+ *   back to session_user, never blank); an INSERT's new row, a DELETE's old row, an UPDATE's key
+ *   and its changed columns only. Columns whose names look like credentials are "[redacted]".
  * - TRUNCATE of a covered table is refused: it would delete rows no trigger can see.
  * - No function of the ledger is executable by anyone but its owner: triggers call them without
  *   an EXECUTE check, and CREATE TRIGGER checks it, so no tenant can attach one in its own shape.
- * - Values are compared and stored through their text form, so the writers pin
- *   extra_float_digits: a session that lowers it must not make 1.5 -> 1.6 look unchanged.
  * Coverage and its protection live in audit-guard-sql.ts, owned by the org's owner role;
  * who reads which events, in audit-security-sql.ts.
  */
 
 export const AUDIT_SCHEMA = PLATFORM_SCHEMAS.ledger;
-/** Column names whose values never enter the ledger. */
-export const REDACTED_COLUMNS = "(password|passwd|secret|token|api_?key|credential|private_?key)";
+export { REDACTED_COLUMNS } from "./audit-writers-sql";
 export const MAX_ACTOR_LENGTH = 256;
+/** The ledger's one index (eventsIndexSql). */
+export const EVENTS_ID_INDEX = "events_id_range";
 /**
  * How long the ledger migration waits for any lock before it fails (and the next apply retries).
  * A DDL lock request queues every later writer behind it, and audited writes all insert into
@@ -66,7 +66,8 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
   // master user holding rds_superuser): borrowed for the migration, as the provider does.
   // Row-level security is repaired while the guard's event triggers are dropped, which its
   // sql_drop trigger would otherwise refuse for the policy drops.
-  const unguarded = [ledgerSecurityFunctionSql(options.environments), ledgerSegregationSql(options.environments)].join("\n");
+  // So is the ledger's index: dropping the old primary key's index is a drop in the ledger's schema.
+  const unguarded = [ledgerSecurityFunctionSql(options.environments), ledgerSegregationSql(options.environments), eventsIndexSql()].join("\n");
   return [
     `SET LOCAL lock_timeout = ${quoteLiteral(LEDGER_LOCK_TIMEOUT)};`, `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner, options.breakGlassRole),
     breakGlassGrantSql(options.owner, options.breakGlass),
@@ -80,11 +81,11 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
 function ledgerSql(owner: string, breakGlassRole: string): string {
   const o = quoteIdent(owner);
   return `
--- hstore's row difference is what makes set-based diffs cheap (a trusted extension; on RDS too).
+-- hstore's row difference finds a row trigger's changed columns (a trusted extension; on RDS too).
 CREATE EXTENSION IF NOT EXISTS hstore SCHEMA audit;
 
 CREATE TABLE IF NOT EXISTS audit.events (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id bigint GENERATED ALWAYS AS IDENTITY,
   occurred_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   actor text NOT NULL DEFAULT session_user CHECK (btrim(actor) <> '' AND length(actor) <= ${MAX_ACTOR_LENGTH}),
   correlation_id text CHECK (length(correlation_id) <= ${MAX_ACTOR_LENGTH}),
@@ -133,45 +134,7 @@ $fn$;
 ALTER FUNCTION audit.correlation_id() OWNER TO ${o};
 REVOKE ALL ON FUNCTION audit.correlation_id() FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION audit.redact(row_data jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  SELECT jsonb_object_agg(key, CASE WHEN key ~* '${REDACTED_COLUMNS}' THEN to_jsonb('[redacted]'::text) ELSE value END)
-  FROM jsonb_each(row_data)
-$fn$;
-ALTER FUNCTION audit.redact(jsonb) OWNER TO ${o};
-REVOKE ALL ON FUNCTION audit.redact(jsonb) FROM PUBLIC;
-
--- Row by row: for tables without a primary key, whose old and new rows cannot be paired.
--- Changed columns are found before redaction, so a change to a secret column is recorded.
-CREATE OR REPLACE FUNCTION audit.record_change() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $fn$
-DECLARE
-  old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
-  new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
-  before_row jsonb := audit.redact(old_row);
-  after_row jsonb := audit.redact(new_row);
-  changed jsonb;
-BEGIN
-  SELECT jsonb_object_agg(k, jsonb_build_object('before', before_row -> k, 'after', after_row -> k))
-    INTO changed
-    FROM jsonb_object_keys(coalesce(new_row, old_row)) AS k
-    WHERE coalesce(old_row -> k, 'null') IS DISTINCT FROM coalesce(new_row -> k, 'null');
-  IF changed IS NULL THEN
-    RETURN NULL;
-  END IF;
-  INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, before, after, diff)
-  VALUES (audit.actor(), audit.correlation_id(), TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, before_row, after_row, changed);
-  RETURN NULL;
-END
-$fn$;
-ALTER FUNCTION audit.record_change() OWNER TO ${o};
-REVOKE ALL ON FUNCTION audit.record_change() FROM PUBLIC;
-
-${statementPiecesSql(owner)}
-
-${recordStatementSql()}
-ALTER FUNCTION audit.record_statement() OWNER TO ${o};
-REVOKE ALL ON FUNCTION audit.record_statement() FROM PUBLIC;
+${ledgerWritersSql(owner)}
 
 CREATE OR REPLACE FUNCTION audit.refuse_truncate() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
@@ -186,86 +149,28 @@ REVOKE ALL ON FUNCTION audit.refuse_truncate() FROM PUBLIC;
 }
 
 /**
- * Set-based, once per statement, from the statement's transition tables: a 10,000-row UPDATE is
- * one INSERT ... SELECT, not 10,000 trigger calls. TG_ARGV holds the primary key columns. Old
- * and new rows are paired by a FULL JOIN on them (equality, so the join can hash), so an UPDATE
- * that changes a key still leaves both halves on record. hstore's C-level row difference finds
- * an UPDATE's changed columns. The actor is read once per statement.
- *
- * The SQL it runs is built here, and a column name never becomes part of a format string: each
- * goes in as a format() argument (%I, %L), and every format string is a constant of this
- * function. (A key column named `id%1$s` once turned into `idn` by being formatted twice.)
+ * audit.events is indexed by a BRIN index on id, not a primary key (issue 19; docs/audit-ledger.md,
+ * "What the ledger costs"). A b-tree on id cost every audited write a third of its ledger insert
+ * (8 ms of CPU per 10,000 events) and answered no query a BRIN cannot: readers scan ranges of ids
+ * (new events since the last one read) or whole tables. Ids stay unique by construction: the
+ * column is GENERATED ALWAYS, and no role but the audit owner may write it (tenant roles hold
+ * INSERT on the descriptive columns only, so neither OVERRIDING SYSTEM VALUE nor COPY of id is
+ * theirs), and nothing may update the ledger. A ledger made with the primary key loses it here,
+ * once: the drop takes the table's ACCESS EXCLUSIVE lock, and the index build a SHARE lock for
+ * one pass over the ledger (BRIN builds in about a second per gigabyte); neither runs again.
  */
-function recordStatementSql(): string {
+export function eventsIndexSql(): string {
   return `
-CREATE OR REPLACE FUNCTION audit.record_statement() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $fn$
+DO $events_index$
 DECLARE
-  keys text[] := ARRAY(SELECT unnest(TG_ARGV));
-  secrets text[];
-  non_null_keys constant text := 'ARRAY(SELECT e.key FROM jsonb_each(%s) AS e WHERE e.value <> ''null''::jsonb)';
-  old_key text;
-  new_key text;
-  old_row text;
-  new_row text;
-  pairing text;
-  changes text;
+  key_constraint name := (SELECT conname FROM pg_constraint WHERE conrelid = '${AUDIT_SCHEMA}.events'::regclass AND contype = 'p');
 BEGIN
-  SELECT coalesce(array_agg(attname::text), '{}') INTO secrets FROM pg_attribute
-   WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped AND attname ~* '${REDACTED_COLUMNS}';
-  -- alias.* is the whole row even when a column shares the alias's name; a null-extended side of
-  -- the FULL JOIN is recognised by its first key column, which a real row never has null.
-  SELECT format('CASE WHEN o.%I IS NULL THEN NULL ELSE %s END', keys[1], audit.row_json('o', secrets)),
-         format('CASE WHEN n.%I IS NULL THEN NULL ELSE %s END', keys[1], audit.row_json('n', secrets)),
-         format('CASE WHEN o.%I IS NULL THEN NULL ELSE jsonb_build_object(%s) END', keys[1], string_agg(audit.key_pair('o', c, secrets), ', ' ORDER BY i)),
-         format('CASE WHEN n.%I IS NULL THEN NULL ELSE jsonb_build_object(%s) END', keys[1], string_agg(audit.key_pair('n', c, secrets), ', ' ORDER BY i)),
-         string_agg(format('o.%1$I = n.%1$I', c), ' AND ' ORDER BY i)
-    INTO old_row, new_row, old_key, new_key, pairing FROM unnest(keys) WITH ORDINALITY AS k (c, i);
-  changes := CASE TG_OP
-    WHEN 'INSERT' THEN format('SELECT k, NULL::jsonb, a, %s FROM (SELECT %s, %s FROM new_rows AS n) AS x (k, a)',
-                              format(non_null_keys, 'a'), new_key, new_row)
-    WHEN 'DELETE' THEN format('SELECT k, b, NULL::jsonb, %s FROM (SELECT %s, %s FROM old_rows AS o) AS x (k, b)',
-                              format(non_null_keys, 'b'), old_key, old_row)
-    ELSE format('SELECT coalesce(kn, ko), b, a, changed FROM (SELECT %s, %s, %s, %s, '
-                'CASE WHEN o.%I IS NULL THEN %s WHEN n.%I IS NULL THEN %s '
-                'ELSE audit.akeys(audit.hstore(n.*) OPERATOR(audit.-) audit.hstore(o.*)) END '
-                'FROM old_rows AS o FULL JOIN new_rows AS n ON %s) AS x (kn, ko, b, a, changed) WHERE cardinality(changed) > 0',
-                new_key, old_key, old_row, new_row,
-                keys[1], format(non_null_keys, new_row), keys[1], format(non_null_keys, old_row), pairing)
-  END;
-  EXECUTE format(
-    'INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, primary_key, before, after, diff) '
-    'SELECT $5, $1, $2, $4, %L, key, b, a, '
-    '(SELECT jsonb_object_agg(c, jsonb_build_object(''before'', b -> c, ''after'', a -> c)) FROM unnest(changed) AS c) '
-    'FROM (%s) AS changes (key, b, a, changed)',
-    TG_OP, changes)
-  USING audit.correlation_id(), TG_TABLE_SCHEMA, secrets, TG_TABLE_NAME, audit.actor();
-  RETURN NULL;
+  IF key_constraint IS NOT NULL THEN
+    EXECUTE format('ALTER TABLE ${AUDIT_SCHEMA}.events DROP CONSTRAINT %I', key_constraint);
+  END IF;
+  IF to_regclass('${AUDIT_SCHEMA}.${EVENTS_ID_INDEX}') IS NULL THEN
+    CREATE INDEX ${EVENTS_ID_INDEX} ON ${AUDIT_SCHEMA}.events USING brin (id);
+  END IF;
 END
-$fn$;`.trim();
-}
-
-/**
- * Two pieces of the statement trigger's SQL, for the side `side` of the join (o or n): a whole
- * row as json with secret columns redacted ($3 holds their names), and one key column's
- * `'name', value` pair for jsonb_build_object. Names are format() arguments only.
- */
-function statementPiecesSql(owner: string): string {
-  const o = quoteIdent(owner);
-  return `
-CREATE OR REPLACE FUNCTION audit.row_json(side text, secrets text[]) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  SELECT CASE WHEN cardinality(secrets) = 0 THEN format('to_jsonb(%I.*)', side)
-              ELSE format('(to_jsonb(%1$I.*) - $3) || (SELECT jsonb_object_agg(c, ''[redacted]''::text) FROM unnest($3) AS c)', side) END
-$fn$;
-ALTER FUNCTION audit.row_json(text, text[]) OWNER TO ${o};
-REVOKE ALL ON FUNCTION audit.row_json(text, text[]) FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION audit.key_pair(side text, key_column text, secrets text[]) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  SELECT CASE WHEN key_column = ANY (secrets) THEN format('%L, ''"[redacted]"''::jsonb', key_column)
-              ELSE format('%L, %I.%I', key_column, side, key_column) END
-$fn$;
-ALTER FUNCTION audit.key_pair(text, text, text[]) OWNER TO ${o};
-REVOKE ALL ON FUNCTION audit.key_pair(text, text, text[]) FROM PUBLIC;`.trim();
+$events_index$;`;
 }

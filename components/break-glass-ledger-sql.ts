@@ -10,8 +10,9 @@ import { PLATFORM_SCHEMAS } from "../spec/platform-names";
  * - audit.break_glass_grants: one row per grant the platform provisioned, owned by the audit
  *   owner and granted to nobody, so no tenant role, and not the break-glass login, can write it.
  * - Provisioning writes the grant there and, in the same statement, one INSERT event to
- *   audit.events (grantee, reason, expiry, environment, access); turning it off or changing it
- *   marks the live grant revoked and writes one UPDATE event. Both are conditional on the table:
+ *   audit.events (grantee, reason, expiry, environment, access, in `after`); turning it off or
+ *   changing it marks the live grant revoked and writes one UPDATE event (its key, and the diff
+ *   of revoked_at), in the ledger's format (audit-writers-sql.ts). Both are conditional on the table:
  *   re-running the SQL with the same grant writes nothing, so an unchanged spec adds no event.
  * - The break-glass login's actor is decided from session_user, which a login cannot change
  *   (SET SESSION AUTHORIZATION needs a superuser, SET ROLE changes current_user only), and the
@@ -78,9 +79,8 @@ export function breakGlassGrantSql(owner: string, grant: BreakGlassGrant | undef
 WITH revoked AS (
   UPDATE ${BREAK_GLASS_GRANTS} AS g SET revoked_at = clock_timestamp() WHERE g.revoked_at IS NULL AND NOT (${stillWanted}) RETURNING g.*
 )
-INSERT INTO ${LEDGER}.events (schema_name, table_name, operation, primary_key, before, after, diff)
+INSERT INTO ${LEDGER}.events (schema_name, table_name, operation, primary_key, diff)
 SELECT ${quoteLiteral(LEDGER)}, ${quoteLiteral(BREAK_GLASS_GRANTS_TABLE)}, 'UPDATE', jsonb_build_object('id', r.id),
-       ${grantJson("r")} || jsonb_build_object('revoked_at', NULL), ${grantJson("r")},
        jsonb_build_object('revoked_at', jsonb_build_object('before', NULL, 'after', r.revoked_at))
 FROM revoked AS r;`;
   const provision = grant === undefined ? "" : `
@@ -89,9 +89,8 @@ WITH granted AS (
   SELECT ${grantValues(grant)} WHERE NOT EXISTS (SELECT FROM ${BREAK_GLASS_GRANTS} WHERE revoked_at IS NULL AND role = ${quoteLiteral(grant.role)})
   RETURNING *
 )
-INSERT INTO ${LEDGER}.events (schema_name, table_name, operation, primary_key, after, diff)
-SELECT ${quoteLiteral(LEDGER)}, ${quoteLiteral(BREAK_GLASS_GRANTS_TABLE)}, 'INSERT', jsonb_build_object('id', n.id), ${grantJson("n")},
-       (SELECT jsonb_object_agg(key, jsonb_build_object('before', NULL, 'after', value)) FROM jsonb_each(${grantJson("n")}) WHERE value <> 'null'::jsonb)
+INSERT INTO ${LEDGER}.events (schema_name, table_name, operation, primary_key, after)
+SELECT ${quoteLiteral(LEDGER)}, ${quoteLiteral(BREAK_GLASS_GRANTS_TABLE)}, 'INSERT', jsonb_build_object('id', n.id), ${grantJson("n")}
 FROM granted AS n;`;
   return [`SET LOCAL ROLE ${quoteIdent(owner)};`, revoke.trim(), provision.trim(), "RESET ROLE;"].filter((s) => s !== "").join("\n");
 }

@@ -57,17 +57,19 @@ export const changesAreRecordedWithDiffs: Claim = async (ctx) => {
     `INSERT INTO ${table} (id, note) VALUES (-1, 'a')`,
     `UPDATE ${table} SET note = 'b' WHERE id = -1`,
     `DELETE FROM ${table} WHERE id = -1`,
-    `SELECT operation, actor, correlation_id, primary_key, diff FROM audit.events WHERE correlation_id = '${correlation(ctx)}' ORDER BY id`,
+    `SELECT operation, actor, correlation_id, primary_key, before, after, diff FROM audit.events WHERE correlation_id = '${correlation(ctx)}' ORDER BY id`,
   ], { rollback: true });
+  // The proof table's other columns (amount) are null in these rows.
+  const event = { actor: "auditor@proof.invalid", correlation_id: correlation(ctx), primary_key: { id: -1 } };
   const expected = [
-    { operation: "INSERT", actor: "auditor@proof.invalid", correlation_id: correlation(ctx), primary_key: { id: -1 }, diff: { id: { before: null, after: -1 }, note: { before: null, after: "a" } } },
-    { operation: "UPDATE", actor: "auditor@proof.invalid", correlation_id: correlation(ctx), primary_key: { id: -1 }, diff: { note: { before: "a", after: "b" } } },
-    { operation: "DELETE", actor: "auditor@proof.invalid", correlation_id: correlation(ctx), primary_key: { id: -1 }, diff: { id: { before: -1, after: null }, note: { before: "b", after: null } } },
+    { operation: "INSERT", ...event, before: null, after: { id: -1, note: "a", amount: null }, diff: null },
+    { operation: "UPDATE", ...event, before: null, after: null, diff: { note: { before: "a", after: "b" } } },
+    { operation: "DELETE", ...event, before: { id: -1, note: "b", amount: null }, after: null, diff: null },
   ];
   // jsonb orders keys its own way: compare values, not text.
   const holds = outcome.code === undefined && isDeepStrictEqual(outcome.rows, expected);
   return [{
-    claim: "INSERT, UPDATE and DELETE by a runtime role each leave one event: actor, correlation id, exact diff",
+    claim: "INSERT, UPDATE and DELETE by a runtime role each leave one event: actor, correlation id, the new row, the changed columns only, the old row",
     attempt: `${runtime.user}: SET LOCAL tenantry.actor/correlation_id; INSERT, UPDATE, DELETE on ${table}`,
     result: outcome.code !== undefined ? `refused ${outcome.code} (${outcome.message ?? ""})` : holds ? "3 events, as expected" : `got ${JSON.stringify(outcome.rows)}`,
     status: holds ? "pass" : "fail",

@@ -2,11 +2,13 @@ import { REDACTED_COLUMNS } from "../../components/audit-sql";
 
 /*
  * What the audit ledger must record for a table and a sequence of row changes, computed in
- * TypeScript from the rows alone: the generated test compares the real ledger with it. All
- * columns are text, so a value's JSON form is the string itself (or null).
+ * TypeScript from the rows alone: the generated tests compare the real ledger with it. A value
+ * is its JSON form as to_jsonb() writes it (a text column's value is the string itself; an
+ * integer, a number), and two values differ when their JSON forms do.
  */
 
-export type Row = Readonly<Record<string, string | null>>;
+export type Row = Readonly<Record<string, unknown>>;
+const differ = (x: unknown, y: unknown) => JSON.stringify(x ?? null) !== JSON.stringify(y ?? null);
 
 export interface TableShape {
   /** Primary key columns in key order; empty for a table without a primary key. */
@@ -20,15 +22,15 @@ export interface LedgerEvent {
   readonly primary_key: Record<string, unknown> | null;
   readonly before: Record<string, unknown> | null;
   readonly after: Record<string, unknown> | null;
-  readonly diff: Record<string, { before: unknown; after: unknown }>;
+  readonly diff: Record<string, { before: unknown; after: unknown }> | null;
 }
 
 const REDACTED = new RegExp(REDACTED_COLUMNS, "i");
 const isSecret = (column: string) => REDACTED.test(column);
-const shown = (column: string, value: string | null | undefined) => (isSecret(column) ? "[redacted]" : value ?? null);
+const shown = (column: string, value: unknown) => (isSecret(column) ? "[redacted]" : value ?? null);
 
-function recorded(shape: TableShape, row: Row | undefined): Record<string, unknown> | null {
-  if (row === undefined) return null;
+/** A row as the ledger shows it: secret columns "[redacted]". */
+export function recorded(shape: TableShape, row: Row): Record<string, unknown> {
   return Object.fromEntries(shape.columns.map((c) => [c, shown(c, row[c])]));
 }
 
@@ -38,32 +40,27 @@ function keyOf(shape: TableShape, row: Row): Record<string, unknown> | null {
 }
 
 /**
- * Which columns an event's diff names. With a primary key (the statement trigger) a row that
- * appears or disappears lists every column whose recorded value is not null, so a secret column
- * always appears (as "[redacted]"); without one (the row trigger) the raw values decide.
- * An update lists the columns whose values differ.
+ * The ledger's format 2 (audit-writers-sql.ts): an INSERT records its new row, a DELETE its old
+ * row, an UPDATE its key and the changed columns only (secret ones as "[redacted]" on both
+ * sides); without a primary key an UPDATE records the old row as the row's identity.
  */
-function changedColumns(shape: TableShape, before: Row | undefined, after: Row | undefined): string[] {
-  if (before !== undefined && after !== undefined) return shape.columns.filter((c) => (before[c] ?? null) !== (after[c] ?? null));
-  const row = (before ?? after) as Row;
-  return shape.columns.filter((c) => (shape.keys.length > 0 ? shown(c, row[c]) : row[c] ?? null) !== null);
-}
-
 function event(shape: TableShape, operation: LedgerEvent["operation"], before: Row | undefined, after: Row | undefined): LedgerEvent | undefined {
-  const b = recorded(shape, before);
-  const a = recorded(shape, after);
-  const changed = changedColumns(shape, before, after);
+  if (before === undefined || after === undefined) {
+    const row = (before ?? after) as Row;
+    return { operation, primary_key: keyOf(shape, row), before: before === undefined ? null : recorded(shape, before), after: after === undefined ? null : recorded(shape, after), diff: null };
+  }
+  const changed = shape.columns.filter((c) => differ(before[c], after[c]));
   if (changed.length === 0) return undefined;
   return {
     operation,
-    primary_key: keyOf(shape, (after ?? before) as Row),
-    before: b,
-    after: a,
-    diff: Object.fromEntries(changed.map((c) => [c, { before: b?.[c] ?? null, after: a?.[c] ?? null }])),
+    primary_key: keyOf(shape, after),
+    before: shape.keys.length === 0 ? recorded(shape, before) : null,
+    after: null,
+    diff: Object.fromEntries(changed.map((c) => [c, { before: shown(c, before[c]), after: shown(c, after[c]) }])),
   };
 }
 
-const sameKey = (shape: TableShape, x: Row, y: Row) => shape.keys.every((k) => x[k] === y[k]);
+const sameKey = (shape: TableShape, x: Row, y: Row) => shape.keys.every((k) => !differ(x[k], y[k]));
 
 /** The events of one statement that turns `before` rows into `after` rows (paired by key, or by position without one). */
 export function expectedEvents(shape: TableShape, operation: LedgerEvent["operation"], before: readonly Row[], after: readonly Row[]): LedgerEvent[] {

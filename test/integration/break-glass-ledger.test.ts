@@ -41,7 +41,8 @@ function credentialsOf(stack: LocalStack, role: string): Credentials {
   return { user: role, password: resource.inputs["password"] as string };
 }
 
-const GRANT_EVENTS = `SELECT operation, actor, after - 'granted_at' - 'revoked_at' AS grant, after ->> 'revoked_at' IS NOT NULL AS revoked
+// The ledger's format (audit-writers-sql.ts): the grant's INSERT carries the row in after, its revocation only the key and the diff of revoked_at.
+const GRANT_EVENTS = `SELECT operation, actor, after - 'granted_at' - 'revoked_at' AS grant, primary_key, (diff -> 'revoked_at' ->> 'after') IS NOT NULL AS revoked
   FROM audit.events WHERE schema_name = 'audit' AND table_name = 'break_glass_grants' ORDER BY id`;
 const RECORDED = { role: ROLE, grantee: GRANTEE, reason: REASON, valid_until: expect.any(String), environment: "prod", access: "write" };
 
@@ -64,7 +65,7 @@ describe("the break-glass grant in the audit ledger", () => {
 
   it("records one INSERT event with grantee, reason, expiry, environment and access when it is provisioned, written by the platform", async () => {
     const events = await asSuperuser([GRANT_EVENTS]);
-    expect(events.rows).toEqual([{ operation: "INSERT", actor: server.user, grant: RECORDED, revoked: false }]);
+    expect(events.rows).toEqual([{ operation: "INSERT", actor: server.user, grant: RECORDED, primary_key: { id: expect.any(Number) }, revoked: false }]);
     expect(Date.parse((events.rows[0]!["grant"] as { valid_until: string }).valid_until)).toBe(Date.parse(expiresAt));
   });
 
@@ -195,8 +196,8 @@ describe("turning break-glass off", () => {
     expect(others.sort()).toEqual([["update", `${ORG}-audit-ledger`], ["update", `${ORG}-guardrails`], ["update", `${ORG}-lock-timeouts`]]);
     const events = await asSuperuser([GRANT_EVENTS]);
     expect(events.rows).toEqual([
-      { operation: "INSERT", actor: server.user, grant: RECORDED, revoked: false },
-      { operation: "UPDATE", actor: server.user, grant: RECORDED, revoked: true },
+      { operation: "INSERT", actor: server.user, grant: RECORDED, primary_key: { id: expect.any(Number) }, revoked: false },
+      { operation: "UPDATE", actor: server.user, grant: null, primary_key: events.rows[0]!["primary_key"], revoked: true },
     ]);
     expect((await asSuperuser([`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = '${ROLE}'`])).rows).toEqual([{ n: 0 }]);
     expect((await upLocal(off())).changes).toEqual([]);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { APPLICATION_EVENT_COLUMNS, AUDIT_EVENT_PRIVILEGES, coveredSchemas, planAuditAcl, planLedgerSegregation } from "../../components/audit-plan";
 import { auditGuardSql } from "../../components/audit-guard-sql";
-import { auditLedgerSql, LEDGER_LOCK_TIMEOUT } from "../../components/audit-sql";
+import { auditLedgerSql, EVENTS_ID_INDEX, LEDGER_LOCK_TIMEOUT } from "../../components/audit-sql";
 import { parseOrgSpec } from "../../spec/spec";
 import { SQL_MIGRATION_KIND } from "../../components/sql-migration";
 import type { ProgramRun } from "../../harness/run-program";
@@ -10,7 +10,7 @@ import { NOW, validOrgInput } from "../helpers/spec-builder";
 
 /*
  * The audit ledger as the program declares it. Its behaviour on a real Postgres (append-only,
- * exact diffs, automatic coverage, refusal to switch it off) is proven by the integration tests.
+ * field-level diffs, automatic coverage, refusal to switch it off) is proven by the integration tests.
  */
 
 const spec = parseOrgSpec(validOrgInput(), { now: NOW });
@@ -87,5 +87,26 @@ describe("the audit ledger", () => {
     const templated = calls.filter((first) => !first.startsWith("'") && !constants.includes(first));
     // Before issue 13 the statement trigger formatted templates built from key names: format(key_json, 'n').
     expect(templated).toEqual([]);
+  });
+});
+
+describe("the ledger's index", () => {
+  const sql = auditLedgerSql({ owner: "tn_acme_audit", guardOwner: "tn_acme_owner", breakGlassRole: "tn_acme_breakglass", ddlRoles: ["tn_acme_dev_ddl"], coveredSchemas: ["web_dev"], environments: planLedgerSegregation({ slug: "acme", environments: ["dev"], workspaces: ["web"] }) });
+
+  it("makes audit.events without a b-tree on id, and gives it a BRIN range index only when it has none", () => {
+    const table = sql.slice(sql.indexOf("CREATE TABLE IF NOT EXISTS audit.events"), sql.indexOf(");", sql.indexOf("CREATE TABLE IF NOT EXISTS audit.events")));
+    expect(table).toContain("id bigint GENERATED ALWAYS AS IDENTITY,");
+    expect(table).not.toMatch(/PRIMARY KEY|UNIQUE/);
+    expect(sql).toContain(`IF to_regclass('audit.${EVENTS_ID_INDEX}') IS NULL THEN\n    CREATE INDEX ${EVENTS_ID_INDEX} ON audit.events USING brin (id);`);
+  });
+
+  it("drops an earlier ledger's primary key only when there is one, while the guard's event triggers are dropped (its sql_drop trigger refuses drops in audit)", () => {
+    expect(sql).toContain("IF key_constraint IS NOT NULL THEN\n    EXECUTE format('ALTER TABLE audit.events DROP CONSTRAINT %I', key_constraint);");
+    const dropped = sql.indexOf("DROP EVENT TRIGGER IF EXISTS");
+    const made = sql.lastIndexOf("CREATE EVENT TRIGGER");
+    const drop = sql.indexOf("DROP CONSTRAINT %I");
+    expect(dropped).toBeGreaterThan(-1);
+    expect(drop).toBeGreaterThan(dropped);
+    expect(drop).toBeLessThan(made);
   });
 });

@@ -1,0 +1,181 @@
+import { quoteIdent } from "../spec/naming";
+
+/*
+ * The ledger's two writers (docs/audit-ledger.md, "What an event holds"), as idempotent SQL run
+ * by the ledger's migration, owned by the audit owner and executable by nobody else:
+ *
+ * - audit.record_statement(key columns...): once per statement, for tables with a primary key,
+ *   from the statement's transition tables: a 10,000-row UPDATE is one INSERT ... SELECT.
+ * - audit.record_change(): row by row, for tables without one (their old and new rows cannot
+ *   be paired).
+ *
+ * What an event holds (format 2, issue 19): an INSERT its new row (`after`), a DELETE its old
+ * row (`before`), an UPDATE its key and, for the changed columns only, their before and after
+ * values (`diff`); never whole before and after images of an update. A table without a primary
+ * key has no key: its UPDATE records the whole old row in `before`, the row's only identity. A
+ * row whose key changed is two UPDATE events, its old row alone and its new row alone. A column is changed when
+ * its text form differs byte for byte (COLLATE "C": a case-insensitive collation must not hide
+ * a change of case), so the writers pin extra_float_digits. Columns whose names look like
+ * credentials are "[redacted]" in every image and key, and a change to one is recorded with
+ * "[redacted]" on both sides: that it changed, never its values.
+ */
+
+/** Column names whose values never enter the ledger. */
+export const REDACTED_COLUMNS = "(password|passwd|secret|token|api_?key|credential|private_?key)";
+/** What a redacted column's change records in the diff. */
+export const REDACTED_CHANGE = `{"before": "[redacted]", "after": "[redacted]"}`;
+
+export function ledgerWritersSql(owner: string): string {
+  const o = quoteIdent(owner);
+  return [redactSql(o), recordChangeSql(o), statementPiecesSql(o), recordStatementSql(o)].join("\n\n");
+}
+
+function redactSql(o: string): string {
+  return `
+CREATE OR REPLACE FUNCTION audit.redact(row_data jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT jsonb_object_agg(key, CASE WHEN key ~* '${REDACTED_COLUMNS}' THEN to_jsonb('[redacted]'::text) ELSE value END)
+  FROM jsonb_each(row_data)
+$fn$;
+ALTER FUNCTION audit.redact(jsonb) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.redact(jsonb) FROM PUBLIC;`.trim();
+}
+
+/**
+ * Row by row, for a table without a primary key. Such a row has no identity but its values, so
+ * an UPDATE records its whole old row (redacted) in `before`, as logical replication's REPLICA
+ * IDENTITY FULL does, beside the diff. Changed columns are found by hstore's difference of the
+ * two rows' text forms, before redaction, so a change to a secret column is recorded.
+ */
+function recordChangeSql(o: string): string {
+  return `
+CREATE OR REPLACE FUNCTION audit.record_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $fn$
+DECLARE
+  changed text[];
+  old_row jsonb;
+  new_row jsonb;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, after)
+    VALUES (audit.actor(), audit.correlation_id(), TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, audit.redact(to_jsonb(NEW)));
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, before)
+    VALUES (audit.actor(), audit.correlation_id(), TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, audit.redact(to_jsonb(OLD)));
+  ELSE
+    changed := audit.akeys(audit.hstore(NEW) OPERATOR(audit.-) audit.hstore(OLD));
+    IF cardinality(changed) = 0 THEN
+      RETURN NULL;
+    END IF;
+    old_row := to_jsonb(OLD);
+    new_row := to_jsonb(NEW);
+    INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, before, diff)
+    VALUES (audit.actor(), audit.correlation_id(), TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, audit.redact(old_row),
+      (SELECT jsonb_object_agg(c, CASE WHEN c ~* '${REDACTED_COLUMNS}' THEN '${REDACTED_CHANGE}'::jsonb
+                                       ELSE jsonb_build_object('before', old_row -> c, 'after', new_row -> c) END)
+         FROM unnest(changed) AS c));
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+ALTER FUNCTION audit.record_change() OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.record_change() FROM PUBLIC;`.trim();
+}
+
+/**
+ * Pieces of the statement trigger's SQL, each for one side of the join (o: old, n: new) or one
+ * column. Names are format() arguments only (%I, %L), never part of a format string.
+ * - row_json: the whole row; secret columns overwritten by $3 (their names mapped to "[redacted]").
+ * - key_pair: one key column's `'name', value` pair for jsonb_build_object.
+ * - column_changed: whether a column's text form differs between the sides, byte for byte.
+ * - column_diff: `{"name": {"before": ..., "after": ...}}` when it differs, else `{}` (which
+ *   jsonb's || skips without copying).
+ */
+function statementPiecesSql(o: string): string {
+  return `
+CREATE OR REPLACE FUNCTION audit.row_json(side text, secrets text[]) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT CASE WHEN cardinality(secrets) = 0 THEN format('to_jsonb(%I.*)', side) ELSE format('(to_jsonb(%I.*) || $3)', side) END
+$fn$;
+ALTER FUNCTION audit.row_json(text, text[]) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.row_json(text, text[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION audit.key_pair(side text, key_column text, secrets text[]) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT CASE WHEN key_column = ANY (secrets) THEN format('%L, ''"[redacted]"''::jsonb', key_column)
+              ELSE format('%L, %I.%I', key_column, side, key_column) END
+$fn$;
+ALTER FUNCTION audit.key_pair(text, text, text[]) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.key_pair(text, text, text[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION audit.column_changed(column_name text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT format('(o.%1$I)::text COLLATE "C" IS DISTINCT FROM (n.%1$I)::text COLLATE "C"', column_name)
+$fn$;
+ALTER FUNCTION audit.column_changed(text) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.column_changed(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION audit.column_diff(column_name text, secrets text[]) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT format('CASE WHEN %s THEN %s ELSE ''{}''::jsonb END', audit.column_changed(column_name),
+    CASE WHEN column_name = ANY (secrets) THEN format('%L::jsonb', jsonb_build_object(column_name, '${REDACTED_CHANGE}'::jsonb))
+         ELSE format('jsonb_build_object(%1$L, jsonb_build_object(''before'', o.%1$I, ''after'', n.%1$I))', column_name) END)
+$fn$;
+ALTER FUNCTION audit.column_diff(text, text[]) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.column_diff(text, text[]) FROM PUBLIC;`.trim();
+}
+
+/**
+ * Set-based, once per statement: TG_ARGV holds the primary key columns. An UPDATE's old and new
+ * rows are paired by a FULL JOIN on them (equality, so the join can hash or merge); a row whose
+ * key changed has no partner and leaves two halves, its old row in `before` and its new row in
+ * `after`, each under its own key. Unchanged rows are filtered by the cheap text comparisons
+ * before any jsonb is built, and each changed row's diff is built once. The actor and the
+ * correlation id are read once per statement.
+ */
+function recordStatementSql(o: string): string {
+  return `
+CREATE OR REPLACE FUNCTION audit.record_statement() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $fn$
+DECLARE
+  keys text[] := ARRAY(SELECT unnest(TG_ARGV));
+  columns text[];
+  secrets text[];
+  old_key text;
+  new_key text;
+  pairing text;
+  changed text;
+  diff text;
+  changes text;
+BEGIN
+  SELECT array_agg(attname::text ORDER BY attnum), coalesce(array_agg(attname::text) FILTER (WHERE attname ~* '${REDACTED_COLUMNS}'), '{}')
+    INTO columns, secrets FROM pg_attribute WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped;
+  SELECT format('jsonb_build_object(%s)', string_agg(audit.key_pair('o', c, secrets), ', ' ORDER BY i)),
+         format('jsonb_build_object(%s)', string_agg(audit.key_pair('n', c, secrets), ', ' ORDER BY i)),
+         string_agg(format('o.%1$I = n.%1$I', c), ' AND ' ORDER BY i)
+    INTO old_key, new_key, pairing FROM unnest(keys) WITH ORDINALITY AS k (c, i);
+  IF TG_OP = 'UPDATE' THEN
+    SELECT string_agg(audit.column_changed(c), ' OR ' ORDER BY i), string_agg(audit.column_diff(c, secrets), ' || ' ORDER BY i)
+      INTO changed, diff FROM unnest(columns) WITH ORDINALITY AS a (c, i);
+  END IF;
+  changes := CASE TG_OP
+    WHEN 'INSERT' THEN format('SELECT %s, NULL::jsonb, %s, NULL::jsonb FROM new_rows AS n', new_key, audit.row_json('n', secrets))
+    WHEN 'DELETE' THEN format('SELECT %s, %s, NULL::jsonb, NULL::jsonb FROM old_rows AS o', old_key, audit.row_json('o', secrets))
+    -- A null-extended side of the FULL JOIN is recognised by its first key column, which a real row never has null.
+    ELSE format('SELECT CASE WHEN n.%1$I IS NULL THEN %2$s ELSE %3$s END, CASE WHEN n.%1$I IS NULL THEN %4$s END, '
+                'CASE WHEN o.%1$I IS NULL THEN %5$s END, CASE WHEN o.%1$I IS NOT NULL AND n.%1$I IS NOT NULL THEN %6$s END '
+                'FROM old_rows AS o FULL JOIN new_rows AS n ON %7$s WHERE o.%1$I IS NULL OR n.%1$I IS NULL OR %8$s',
+                keys[1], old_key, new_key, audit.row_json('o', secrets), audit.row_json('n', secrets), diff, pairing, changed)
+  END;
+  EXECUTE format(
+    'INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, primary_key, before, after, diff) '
+    'SELECT $4, $1, $2, $5, %L, key, b, a, d FROM (%s) AS changes (key, b, a, d)',
+    TG_OP, changes)
+  USING audit.correlation_id(), TG_TABLE_SCHEMA, (SELECT coalesce(jsonb_object_agg(c, '[redacted]'::text), '{}') FROM unnest(secrets) AS c),
+        audit.actor(), TG_TABLE_NAME;
+  RETURN NULL;
+END
+$fn$;
+ALTER FUNCTION audit.record_statement() OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.record_statement() FROM PUBLIC;`.trim();
+}
