@@ -56,6 +56,8 @@ interface Side {
 
 export class LocalMoveActions {
   private readonly sides = new Map<string, Side>();
+  /** When this run froze the source, to report how long the org could not write (freeze to switch). */
+  private frozenAt: number | undefined;
 
   constructor(private readonly move: LocalMove) {}
 
@@ -102,8 +104,10 @@ export class LocalMoveActions {
     this.move.signal?.throwIfAborted();
     const started = Date.now();
     await this.revokeLeftoverMemberships();
+    if (action === "freeze-source") this.frozenAt = started;
     await this.act(action, record);
     this.move.log(`${action}: done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    if (action === "switch" && this.frozenAt !== undefined) this.move.log(`the org could not write for ${((Date.now() - this.frozenAt) / 1000).toFixed(1)} s (freeze to switch)`);
     await this.move.hooks?.afterAction?.(action);
   };
 
