@@ -234,6 +234,9 @@ export class LocalMoveActions {
     for (const role of owners) {
       const [row] = (await client.query(maySetRoleSql(role))).rows as Record<string, unknown>[];
       if (row?.["may_set"] === true) continue;
+      if (row?.["self_granted"] === true) {
+        throw new Error(`${side.cluster}: the provider login holds a membership in ${role} it granted itself without SET; a temporary grant would replace it and its revoke remove it. Grant it SET (or let the apply do it) and rerun`);
+      }
       this.save({ memberships: [...this.file().memberships, { cluster: side.cluster, role }] });
       await client.query(grantSetRoleSql(role));
     }

@@ -23,9 +23,15 @@ WHERE n.nspname = ANY (ARRAY[${schemas.map(quoteLiteral).join(", ")}]::text[]) A
 ORDER BY 1, 2`;
 }
 
-/** Whether the session's login may SET ROLE to this role already. Column: may_set (boolean). */
+/**
+ * Whether the session's login may SET ROLE to this role already, and whether it holds a
+ * membership in it granted by itself (a grant of the program's, which a temporary grant by the
+ * same grantor would overwrite and its revoke would take away). Columns: may_set, self_granted (booleans).
+ */
 export function maySetRoleSql(role: string): string {
-  return `SELECT pg_has_role(session_user, ${quoteLiteral(role)}, 'SET') AS may_set`;
+  return `SELECT pg_has_role(session_user, ${quoteLiteral(role)}, 'SET') AS may_set,
+  EXISTS (SELECT 1 FROM pg_auth_members AS m JOIN pg_roles AS r ON r.oid = m.roleid JOIN pg_roles AS u ON u.oid = m.member
+    WHERE r.rolname = ${quoteLiteral(role)} AND u.rolname = session_user AND m.grantor = m.member) AS self_granted`;
 }
 
 /** The login's own temporary membership: SET only, so nothing of the owner's rights is inherited outside a SET ROLE. */
