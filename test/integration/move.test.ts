@@ -187,6 +187,11 @@ describe("tenantry move between the two local cluster servers", { timeout: TEST_
       }
       for (const who of [runtime, login(slug, env, "ddl", TO)]) expect((await attempt(serverOf(FROM), who, databaseName(slug), ["SELECT 1"])).code).toBe("28000");
     }
+    // The ledger was copied as its NOLOGIN owner, through a membership granted for the copy and revoked after, on both sides.
+    for (const cluster of [FROM, TO]) {
+      const set = await asProvider(cluster, [`SELECT pg_has_role(session_user, 'tn_${slug}_audit', 'SET') AS may`]);
+      expect(set.rows[0]?.["may"], cluster).toBe(false);
+    }
     // The new events follow the copied history.
     const after = await ledger(TO, slug);
     expect(after.slice(0, events.length)).toEqual(events);
