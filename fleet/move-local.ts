@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Client } from "pg";
 import { coveredSchemas } from "../components/audit-plan";
@@ -10,15 +9,16 @@ import type { Connection } from "../local/sql-runner";
 import { readState, writeState, type AppliedResource } from "../local/state";
 import { loadLocalStack, providerDatabase, upLocal, type LocalStack } from "../local/up";
 import { databaseName, environmentRoleName } from "../spec/naming";
-import { copySequences, copyTable, pinTextForms } from "./move-copy";
+import { copyAsOwners, verifyAsOwners, type OwnerPair } from "./move-as-owners";
 import { freezeSql, loginAttributesSql, unfreezeSql, writerRoles, type LoginAttributes } from "./move-freeze";
 import { ddlLoginSql, dropOrgCopySql, existingRolesSql, loginRolesOf, migrationEnv, orgRolesIn, placementIn, storedPassword, withPlacement } from "./move-local-plan";
-import { grantSetRoleSql, maySetRoleSql, ownersSql, ownersToAssume, revokeSetRoleSql } from "./move-owners";
+import { runMigration } from "./move-migrate";
+import { revokeSetRoleSql } from "./move-owners";
 import { MoveRefused, type MoveAction, type MoveRecord } from "./move-plan";
 import { readMoveFile, writeMoveFile, type MoveFile } from "./move-record";
 import { VerificationFailed } from "./move-run";
 import { compareShapes, tableShapesSql, type TableShape } from "./move-shape";
-import { compareDigests, digestSide, inventorySql, LEDGER_TABLES, ledgerWritersSql, qualified, type TableRef } from "./move-verify";
+import { inventorySql, qualified } from "./move-verify";
 
 /*
  * The actions of `tenantry move` against the local cluster servers (docs/move.md): each one
@@ -205,13 +205,8 @@ export class LocalMoveActions {
     if (password === undefined) throw new Error(`internal: no stored password for ${role} on ${target.cluster}`);
     await this.query(target.admin, [ddlLoginSql(this.move.org, env, connectionLimit, true)]);
     try {
-      const env_ = migrationEnv(process.env, { host: target.server.server.host, port: target.server.server.port, database: databaseName(this.move.org), user: role, password, environment: env });
-      const code = await new Promise<number | null>((resolve, reject) => {
-        const child = spawn(command, { shell: true, env: env_, stdio: ["ignore", "inherit", "inherit"] });
-        child.on("error", reject);
-        child.on("exit", (exitCode) => resolve(exitCode));
-      });
-      if (code !== 0) throw new MoveRefused(`the migration command exited with ${String(code)} for environment ${env} on ${target.cluster}: fix it and rerun, or roll back with --rollback`);
+      const variables = migrationEnv(process.env, { host: target.server.server.host, port: target.server.server.port, database: databaseName(this.move.org), user: role, password, environment: env });
+      await runMigration(command, variables, `for environment ${env} on ${target.cluster}`);
     } finally {
       await this.query(target.admin, [ddlLoginSql(this.move.org, env, 0, false), ...freezeSql([role]).slice(1)]);
     }
@@ -221,25 +216,6 @@ export class LocalMoveActions {
 
   private get movedSchemas(): string[] {
     return [...this.schemas, AUDIT_SCHEMA];
-  }
-
-  /** Each table's and sequence's owner on one side, by qualified name. */
-  private async owners(client: Client): Promise<Map<string, string>> {
-    const rows = (await client.query(ownersSql(this.movedSchemas))).rows as Record<string, unknown>[];
-    return new Map(rows.map((r) => [qualified({ schema: String(r["schema"]), table: String(r["name"]) }), String(r["owner"])]));
-  }
-
-  /** Makes the login able to SET ROLE to each owner, journaling each grant before it is made, so a crash leaves it to be revoked. */
-  private async assume(side: Side, client: Client, owners: readonly string[]): Promise<void> {
-    for (const role of owners) {
-      const [row] = (await client.query(maySetRoleSql(role))).rows as Record<string, unknown>[];
-      if (row?.["may_set"] === true) continue;
-      if (row?.["self_granted"] === true) {
-        throw new Error(`${side.cluster}: the provider login holds a membership in ${role} it granted itself without SET; a temporary grant would replace it and its revoke remove it. Grant it SET (or let the apply do it) and rerun`);
-      }
-      this.save({ memberships: [...this.file().memberships, { cluster: side.cluster, role }] });
-      await client.query(grantSetRoleSql(role));
-    }
   }
 
   /** Revokes every temporary membership the journal lists (this run's, or one a crash left), then forgets them. */
@@ -253,60 +229,32 @@ export class LocalMoveActions {
     if (left.length > 0) this.save({ memberships: [] });
   }
 
-  private async connectPair(record: MoveRecord): Promise<{ source: Client; target: Client; sourceSide: Side; targetSide: Side }> {
-    const sourceSide = await this.side(record.from);
-    const targetSide = await this.side(record.to);
+  /** One session per side in the org database, journaling temporary memberships in the record file; every one revoked after. */
+  private async withPair<T>(record: MoveRecord, work: (pair: OwnerPair) => Promise<T>): Promise<T> {
     const database = databaseName(this.move.org);
-    const source = new Client({ ...sourceSide.admin, database });
-    const target = new Client({ ...targetSide.admin, database });
-    await Promise.all([source.connect(), target.connect()]);
-    return { source, target, sourceSide, targetSide };
-  }
-
-  private async copy(record: MoveRecord): Promise<void> {
-    const { source, target, sourceSide, targetSide } = await this.connectPair(record);
+    const source = new Client({ ...(await this.side(record.from)).admin, database });
+    const target = new Client({ ...(await this.side(record.to)).admin, database });
     try {
-      const owners = { source: await this.owners(source), target: await this.owners(target) };
-      await this.assume(sourceSide, source, ownersToAssume([...owners.source.values()].map((owner) => ({ owner }))));
-      await this.assume(targetSide, target, ownersToAssume([...owners.target.values()].map((owner) => ({ owner }))));
-      await Promise.all([pinTextForms(source), pinTextForms(target)]);
-      const tables: TableRef[] = (await source.query(inventorySql(this.movedSchemas))).rows.map((r: Record<string, unknown>) => ({ schema: String(r["schema"]), table: String(r["table"]) }));
-      let rows = 0;
-      for (const ref of tables) {
-        const name = qualified(ref);
-        rows += await copyTable(source, target, ref, { source: owners.source.get(name), target: owners.target.get(name) });
-      }
-      await copySequences(source, target, this.movedSchemas, owners);
-      this.move.log(`copy: ${rows} rows in ${tables.length} tables`);
+      await Promise.all([source.connect(), target.connect()]);
+      const journal = (cluster: string, role: string) => this.save({ memberships: [...this.file().memberships, { cluster, role }] });
+      return await work({ source, target, clusters: { source: record.from, target: record.to }, journal });
     } finally {
       await Promise.all([source.end(), target.end()]);
       await this.revokeLeftoverMemberships();
     }
+  }
+
+  private async copy(record: MoveRecord): Promise<void> {
+    const { tables, rows } = await this.withPair(record, (pair) => copyAsOwners(pair, this.movedSchemas));
+    this.move.log(`copy: ${rows} rows in ${tables} tables`);
   }
 
   private async verify(record: MoveRecord): Promise<void> {
     await this.move.hooks?.beforeVerify?.({ ...(await this.side(record.to)).admin, database: databaseName(this.move.org) });
-    const { source, target, sourceSide, targetSide } = await this.connectPair(record);
-    let differences: string[];
-    try {
-      const owners = { source: await this.owners(source), target: await this.owners(target) };
-      await this.assume(sourceSide, source, ownersToAssume([...owners.source.values()].map((owner) => ({ owner }))));
-      await this.assume(targetSide, target, ownersToAssume([...owners.target.values()].map((owner) => ({ owner }))));
-      const queryOf = (client: Client) => async (sql: string) => (await client.query(sql)).rows as Record<string, unknown>[];
-      const [sourceDigest, targetDigest] = await Promise.all([
-        digestSide(queryOf(source), this.movedSchemas, LEDGER_TABLES, owners.source),
-        digestSide(queryOf(target), this.movedSchemas, LEDGER_TABLES, owners.target),
-      ]);
-      const writers = (await target.query(ledgerWritersSql(writerRoles(this.move.org, this.move.environments), LEDGER_TABLES))).rows
-        .map((r: Record<string, unknown>) => ({ role: String(r["role"]), table: String(r["table"]), privilege: String(r["privilege"]) }));
-      differences = compareDigests(sourceDigest, targetDigest, writers);
-      const rows = sourceDigest.tables.reduce((sum, t) => sum + Number(t.rows), 0);
-      if (differences.length === 0) this.move.log(`verify: ${sourceDigest.tables.length} tables, ${rows} rows, counts and checksums equal; the ledger identical and append-only on ${record.to}`);
-    } finally {
-      await Promise.all([source.end(), target.end()]);
-      await this.revokeLeftoverMemberships();
-    }
+    const { differences, source } = await this.withPair(record, (pair) => verifyAsOwners(pair, this.movedSchemas, writerRoles(this.move.org, this.move.environments)));
     if (differences.length > 0) throw new VerificationFailed(differences);
+    const rows = source.tables.reduce((sum, t) => sum + Number(t.rows), 0);
+    this.move.log(`verify: ${source.tables.length} tables, ${rows} rows, counts and checksums equal; the ledger identical and append-only on ${record.to}`);
   }
 
   // ---- switch, and dropping a copy ---------------------------------------------------------
