@@ -15,6 +15,10 @@ import { PINNED_TEXT_FORMS, qualified, type TableRef } from "./move-verify";
  * tables are copied the same way, ids included (COPY writes identity columns), and every
  * sequence of the org's schemas is set to its source value afterwards.
  *
+ * Each side runs as the table's owner (CopyRoles, fleet/move-owners.ts), so nothing the table
+ * carries runs with the provider login's rights, and a table whose row-level security only its
+ * owner bypasses (the ledger) is read and written whole.
+ *
  * Text format, not binary: binary COPY embeds type OIDs in arrays, which differ between two
  * databases for the tenant's own types; text is portable once both sessions pin how values print.
  */

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { isScalar, parseDocument } from "yaml";
 import { TYPE } from "../local/provider-sql";
-import type { AppliedResource } from "../local/state";
+import type { AppliedResource, PendingChange } from "../local/state";
 import { ORG_CONFIG_KEY } from "../spec/spec-errors";
 import { databaseName, environmentRoleName, orgPrefix, quoteIdent, quoteLiteral } from "../spec/naming";
 import { writerRoles } from "./move-freeze";
@@ -13,13 +13,24 @@ import { writerRoles } from "./move-freeze";
  * own naming prefix: no action can reach another org's roles, whatever a state file holds.
  */
 
-/** The org's roles recorded in one server's state of its stack, in the order they were applied; only names of the org's own prefix. */
-export function orgRolesIn(resources: readonly AppliedResource[], org: string): string[] {
+/** A URN's resource type (after its parents' types): `urn:pulumi:<stack>::<project>::<parent>$<type>::<name>`. */
+function urnType(urn: string): string {
+  return (urn.split("::")[2] ?? "").split("$").at(-1) ?? "";
+}
+
+/**
+ * The org's roles in one server's state of its stack: those applied, in the order they were, then
+ * those an interrupted apply left pending (created, maybe, and not recorded). Taken from the state
+ * and the naming scheme, never by matching names in the catalog: `tn_a_` is a prefix of org a-b's
+ * names too. A name outside the org's prefix is dropped from the list as a last guard.
+ */
+export function orgRolesIn(resources: readonly AppliedResource[], org: string, pending: readonly PendingChange[] = []): string[] {
   const prefix = orgPrefix(org);
-  return resources.flatMap((r) => {
-    const name = r.inputs["name"];
-    return r.type === TYPE.role && typeof name === "string" && name.startsWith(prefix) ? [name] : [];
-  });
+  const named = [
+    ...resources.filter((r) => r.type === TYPE.role).map((r) => r.inputs["name"]),
+    ...pending.filter((p) => urnType(p.urn) === TYPE.role).map((p) => p.inputs["name"]),
+  ];
+  return [...new Set(named.filter((name): name is string => typeof name === "string" && name.startsWith(prefix)))];
 }
 
 /** Every role of the org that may log in (its writers, and any other login the state records): what a freeze must stop. */

@@ -273,10 +273,11 @@ export class LocalMoveActions {
     await upLocal(placed, { ...this.signalOption(), passwordsFrom: this.resources(source) });
   }
 
-  /** Drops the org's copy from one cluster: its database and its roles (named by the org's prefix only), and that server's state of the stack. */
+  /** Drops the org's copy from one cluster: its database, the roles that server's state of the stack records (pending ones too) and the writers the naming derives, and that state. */
   private async dropCopy(cluster: string): Promise<void> {
     const side = await this.side(cluster);
-    const roles = [...new Set([...orgRolesIn(this.resources(side), this.move.org), ...loginRolesOf([], this.move.org, this.move.environments)])];
+    const pending = readState(side.server.paths).stacks[side.stack.stackFile.stack]?.pending ?? [];
+    const roles = [...new Set([...orgRolesIn(this.resources(side), this.move.org, pending), ...loginRolesOf([], this.move.org, this.move.environments)])];
     await this.query(side.admin, dropOrgCopySql(this.move.org, roles));
     const state = readState(side.server.paths);
     delete state.stacks[side.stack.stackFile.stack];

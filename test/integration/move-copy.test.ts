@@ -16,7 +16,8 @@ import { TwoDatabases } from "../helpers/two-databases";
  * its audit history are copied with zero rows lost and no event added, and the verification of
  * move-verify.ts agrees. Run as the provider login, which owns the two databases and is no
  * superuser: it may set session_replication_role as a member of the rds_superuser stand-in
- * (local/managed-server.ts; docs/move.md on what is modelled there).
+ * (local/managed-server.ts; docs/move.md on what is modelled there). The last group gives the
+ * tables to a NOLOGIN owner, as a real org's are, and copies them as that owner.
  */
 
 const server = JSON.parse(readFileSync(localPaths(inject("localDir")).serverFile, "utf8")) as ServerInfo;

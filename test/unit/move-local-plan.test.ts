@@ -33,6 +33,14 @@ describe("which roles a move touches", () => {
     }));
   });
 
+  it("counts a role an interrupted apply left pending, found by its URN's type, and no other pending resource", () => {
+    const pending = [
+      { urn: "urn:pulumi:org-acme::tenantry::tenantry:org:Tenant$postgresql:index/role:Role::org-acme-owner", action: "create" as const, inputs: { name: "tn_acme_owner" } },
+      { urn: "urn:pulumi:org-acme::tenantry::tenantry:org:Tenant$postgresql:index/schema:Schema::org-acme-main", action: "create" as const, inputs: { name: "main_dev" } },
+    ];
+    expect(orgRolesIn([role("tn_acme_dev_ddl")], "acme", pending)).toEqual(["tn_acme_dev_ddl", "tn_acme_owner"]);
+  });
+
   it("freezes every writer the naming scheme derives and every other login of the org the state records, never another org's", () => {
     const resources = [role("tn_acme_dev_runtime", true), role("tn_acme_webhooks", true), role("tn_acme_owner"), role("tn_other_dev_runtime", true)];
     expect(loginRolesOf(resources, "acme", ["dev", "prod"])).toEqual([
