@@ -4,7 +4,7 @@ import { SpecError } from "../spec/spec-errors";
 import { localPaths } from "../local/paths";
 import { readJsonIfExists, writePrivateJson } from "../local/private-file";
 import type { LoginAttributes } from "./move-freeze";
-import { MOVE_STEPS, MoveRefused, startMove, type MoveRecord, type MoveWish } from "./move-plan";
+import { MOVE_STEPS, MoveRefused, placementOf, startMove, type MoveRecord, type MoveWish } from "./move-plan";
 
 /*
  * The record file of a local move (docs/move.md): `.tenantry/moves/<org>.json`, private, holding
@@ -131,4 +131,17 @@ export function refuseWhileMoving(projectDir: string, command: string, orgs: rea
     return [{ field: "stack", message: moveBlocksMessage(command, saved.record, relative(projectDir, moveFilePath(projectDir, org))) }];
   });
   if (problems.length > 0) throw new SpecError(problems);
+}
+
+/**
+ * Refuses to act on a saved move when the stack file's placement is not where the record says the
+ * org lives: edited by hand mid-move, a resume would copy from the wrong side, and after a switch
+ * --finish would drop the copy the stack file names. Nothing to check while a switch is in flight
+ * (it may or may not have written the placement yet).
+ */
+export function refuseMisplaced(record: MoveRecord, placedOn: string, recordFile: string): void {
+  if (record.rolledBack || record.finished) return;
+  const expected = placementOf(record);
+  if (expected === "either" || expected === placedOn) return;
+  throw new MoveRefused(`the stack file places ${record.stack} on ${placedOn}, but its move (record ${recordFile}) says it lives on ${expected}: put placement.cluster back to ${expected}, then rerun`);
 }

@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import { MOVE_STEPS, MoveRefused, nextActions, type MoveRecord, type MoveWish } from "../../fleet/move-plan";
-import { moveFilePath, readMoveFile, recordFor, writeMoveFile } from "../../fleet/move-record";
+import { moveFilePath, readMoveFile, recordFor, refuseMisplaced, writeMoveFile } from "../../fleet/move-record";
 import { VerificationFailed } from "../../fleet/move-run";
 import type { MoveHooks } from "../../fleet/move-local";
 import { SpecError } from "../../spec/spec-errors";
@@ -59,6 +59,7 @@ async function moveUnderLock(stackArg: string, options: MoveOptions, projectDir:
       throw new SpecError([{ field: "--to", message: `--to ${options.to} is not a cluster of tenantry:platform.clusters in platform/Pulumi.platform.yaml (declared: ${names})` }]);
     }
     let record = recordFor(saved?.record, { stack: stack.stackFile.stack, placedOn: stack.placement.cluster, ...(options.to === undefined ? {} : { to: options.to }), wish }, recordFile);
+    refuseMisplaced(record, stack.placement.cluster, recordFile);
     const actions = nextActions(record, wish);
     if (actions.length === 0) {
       console.log(describeOver(record, recordFile));

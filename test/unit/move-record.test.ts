@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { beginAction, completeAction, MOVE_STEPS, MoveRefused, nextActions, type MoveRecord } from "../../fleet/move-plan";
-import { moveFilePath, recordFor, refuseWhileMoving, retainingOldCopy, unfinished, writeMoveFile } from "../../fleet/move-record";
+import { moveFilePath, recordFor, refuseMisplaced, refuseWhileMoving, retainingOldCopy, switched, unfinished, writeMoveFile } from "../../fleet/move-record";
 import { SpecError } from "../../spec/spec-errors";
 
 /*
@@ -67,6 +67,20 @@ describe("which record a run of tenantry move works from", () => {
     expect(() => recordFor(undefined, { stack: STACK, placedOn: "pg-a", wish: "resume" }, "record")).toThrow(/--to <cluster>/);
     expect(() => recordFor(undefined, { stack: STACK, placedOn: "pg-a", wish: "rollback" }, "record")).toThrow(/no move to roll back/);
     expect(() => recordFor(undefined, { stack: STACK, placedOn: "pg-a", to: "pg-a", wish: "resume" }, "record")).toThrow(/already placed on pg-a/);
+  });
+});
+
+describe("a stack file edited by hand in the middle of a move", () => {
+  it("is refused unless it names where the record says the org lives, so --finish never drops the copy the stack file names", () => {
+    fc.assert(fc.property(anyRecord, fc.constantFrom(...CLUSTERS), (record, placedOn) => {
+      const run = () => refuseMisplaced(record, placedOn, "record");
+      const over = record.rolledBack || record.finished;
+      const lives = switched(record) ? record.to : record.from;
+      if (over || record.inFlight === "switch" || placedOn === lives) expect(run).not.toThrow();
+      else expect(run).toThrow(MoveRefused);
+      // The one case that would drop live data: switched, not finished, and the file back on the source.
+      if (retainingOldCopy(record) && placedOn === record.from) expect(run).toThrow(/put placement.cluster back to/);
+    }));
   });
 });
 
