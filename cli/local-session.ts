@@ -6,6 +6,7 @@ import { recordedProofObjects } from "../local/proof-objects";
 import { abandonInitdb } from "../local/server";
 import { readState } from "../local/state";
 import { EXIT_INTERRUPTED } from "./exit-codes";
+import { movedOrgs, readMoveFile, unfinished } from "../fleet/move-record";
 
 /*
  * Every local command (up, prove, down, sql) runs as one session: it holds the local state's
@@ -86,11 +87,13 @@ function takeoverNote(tookOver: NonNullable<HeldLock["tookOver"]>, root: string)
 export function interruptedLine(signal: NodeJS.Signals, paths: LocalPaths, how: "clean" | "forced"): string {
   let pending = false;
   let leftovers = 0;
+  let moves: string[] = [];
   try {
     // The default server's files and every cluster server's (local/cluster-servers.ts).
     const servers = [paths, ...localClusters(dirname(paths.root)).map((cluster) => clusterPaths(dirname(paths.root), cluster))];
     pending = servers.some((p) => Object.values(readState(p).stacks).some((stack) => (stack.pending ?? []).length > 0));
     leftovers = servers.reduce((sum, p) => sum + recordedProofObjects(p.proofFile).length, 0);
+    moves = unfinishedMoves(dirname(paths.root));
   } catch {
     // Unreadable now: say nothing about them rather than something untrue.
   }
@@ -98,6 +101,15 @@ export function interruptedLine(signal: NodeJS.Signals, paths: LocalPaths, how: 
     `interrupted by ${signal}${how === "forced" ? ", stopped at once" : ", stopped at a safe point"}`,
     pending ? "the state marks a change pending: the next run resumes from here" : "no change is half-applied",
     ...(leftovers > 0 ? [`${leftovers} proof object(s) may remain: the next prove or up drops them first`] : []),
+    ...moves.map((stack) => `the move of ${stack} is unfinished: \`tenantry move ${stack}\` resumes it, --rollback undoes it`),
     "lock released",
   ].join("; ");
+}
+
+/** The stacks whose move a record shows neither switched nor rolled back (fleet/move-record.ts). */
+function unfinishedMoves(projectDir: string): string[] {
+  return movedOrgs(projectDir).flatMap((org) => {
+    const record = readMoveFile(projectDir, org)?.record;
+    return record !== undefined && unfinished(record) ? [record.stack] : [];
+  });
 }

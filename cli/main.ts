@@ -6,6 +6,7 @@ import { ORG_ROLES } from "../spec/org-roles";
 import { SpecError } from "../spec/spec-errors";
 import { projectRoot } from "./project-root";
 import { registerD1StoreCommands } from "./register-d1-stores";
+import { registerMoveCommand } from "./register-move";
 import { exitAfterFlush } from "./exit";
 import { EXIT_APPLY_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_LOCKED, EXIT_OK } from "./exit-codes";
 import { versionText } from "./version";
@@ -81,6 +82,8 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .option("--json", "print { clusters, unplaced, unreadable, proposals, problems }")
     .description("print each cluster's databases and connection budget (stacks/ and platform/Pulumi.platform.yaml); exit 1 when a cluster is over-committed or a new org fits nowhere")
     .action(async (options: { new?: string[]; maxConnections?: number; region?: string; json?: boolean }) => run((await import("./commands/placement.js")).placementPlan(options, projectDir())));
+
+  registerMoveCommand(cli, run, projectDir);
 
   cli.command("offboard")
     .argument("<slug>", "the org to offboard (its stack file stacks/Pulumi.org-<slug>.yaml must exist)")

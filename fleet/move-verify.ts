@@ -139,20 +139,33 @@ export type Query = (sql: string) => Promise<readonly Record<string, unknown>[]>
 
 /**
  * One side's digest: its inventory of `schemas`, each table's digest and the ledger's. The
- * session's text forms are pinned first, so call it on a connection of its own.
+ * session's text forms are pinned first, so call it on a connection of its own. With `owners`
+ * (qualified name to owner, fleet/move-owners.ts), each table is read as its owner: the ledger's
+ * row-level security hides rows from any other role, and the provider login must not run what a
+ * tenant table carries with its own rights.
  */
-export async function digestSide(query: Query, schemas: readonly string[], ledger: readonly TableRef[] = LEDGER_TABLES): Promise<SideDigest> {
+export async function digestSide(query: Query, schemas: readonly string[], ledger: readonly TableRef[] = LEDGER_TABLES, owners?: ReadonlyMap<string, string>): Promise<SideDigest> {
   for (const statement of PINNED_TEXT_FORMS) await query(statement);
   const inventory = (await query(inventorySql(schemas))).map((row) => ({ schema: String(row.schema), table: String(row.table) }));
+  const asOwner = async (ref: TableRef, sql: string) => {
+    const owner = owners?.get(qualified(ref));
+    if (owner === undefined) return query(sql);
+    await query(`SET ROLE ${quoteIdent(owner)}`);
+    try {
+      return await query(sql);
+    } finally {
+      await query("RESET ROLE");
+    }
+  };
   const tables: TableDigest[] = [];
   for (const ref of inventory) {
-    const [row] = await query(tableDigestSql(ref));
+    const [row] = await asOwner(ref, tableDigestSql(ref));
     tables.push({ ...ref, rows: String(row!.rows), checksum: String(row!.checksum) });
   }
   const present = new Set(inventory.map(qualified));
   const ledgerDigests: LedgerDigest[] = [];
   for (const ref of ledger.filter((l) => present.has(qualified(l)))) {
-    const [row] = await query(ledgerDigestSql(ref));
+    const [row] = await asOwner(ref, ledgerDigestSql(ref));
     ledgerDigests.push({ ...ref, rows: String(row!.rows), maxId: String(row!.max_id), sequence: row!.sequence === null ? null : String(row!.sequence), checksum: String(row!.checksum) });
   }
   return { tables, ledger: ledgerDigests };

@@ -27,15 +27,26 @@ export function generatePassword(inputs: Readonly<Record<string, unknown>>): str
 }
 
 /**
- * A password source that reuses what the state holds and remembers what it generated, so the
- * applier can store new values when it records the resource.
+ * A password source that reuses what the state holds (or else what the seed holds) and remembers
+ * what it generated or took from the seed, so the applier can store new values when it records
+ * the resource.
  */
-export function statePasswords(applied: readonly AppliedResource[]): { source: PasswordSource; generated: Map<string, string> } {
+export function statePasswords(applied: readonly AppliedResource[], seed: readonly AppliedResource[] = []): { source: PasswordSource; generated: Map<string, string> } {
   const generated = new Map<string, string>();
-  const source: PasswordSource = (name, inputs) => {
-    const known = applied.find((r) => r.name === name && r.type === TYPE.randomPassword);
+  const resultIn = (resources: readonly AppliedResource[], name: string, inputs: unknown): string | undefined => {
+    const known = resources.find((r) => r.name === name && r.type === TYPE.randomPassword);
     const result = known?.outputs?.["result"];
-    if (known !== undefined && known.inputsHash === hashInputs(inputs) && typeof result === "string") return result;
+    return known !== undefined && known.inputsHash === hashInputs(inputs) && typeof result === "string" ? result : undefined;
+  };
+  const source: PasswordSource = (name, inputs) => {
+    const own = resultIn(applied, name, inputs);
+    if (own !== undefined) return own;
+    // Taken from the seed (another server's state of the stack): recorded as this state's own.
+    const seeded = resultIn(seed, name, inputs);
+    if (seeded !== undefined) {
+      generated.set(name, seeded);
+      return seeded;
+    }
     const fresh = generatePassword(inputs);
     generated.set(name, fresh);
     return fresh;

@@ -15,6 +15,8 @@ import { CLUSTER_SECTION, databaseOnlyOnItsCluster, proveClusters, rolesCannotLo
 import type { ClusterConfig } from "../components/cluster-config";
 import type { OrgDemand } from "../fleet/placement";
 import { databaseName } from "../spec/naming";
+import { moveFilePath, readMoveFile, retainingOldCopy } from "../fleet/move-record";
+import { relative } from "node:path";
 import { providerDatabase, type LocalStack } from "./up";
 
 /*
@@ -85,6 +87,13 @@ export async function proveLocal(stack: LocalStack, { signal, onLeftovers, fleet
   return [...database, ...clusters, ...edge.filter((r) => r.section !== OPERATOR_SECTION), ...gateway, ...edge.filter((r) => r.section === OPERATOR_SECTION)];
 }
 
+/** Where a switched, unfinished move of the org keeps its old copy (fleet/move-record.ts). */
+function retainedCopy(projectDir: string, org: string, placedOn: string): { retained?: { cluster: string; recordFile: string } } {
+  const record = readMoveFile(projectDir, org)?.record;
+  if (record === undefined || !retainingOldCopy(record) || record.to !== placedOn) return {};
+  return { retained: { cluster: record.from, recordFile: relative(projectDir, moveFilePath(projectDir, org)) } };
+}
+
 /** A placed org's claims on every declared cluster's server (local/proof/cluster-claims.ts): the others are brought up if they are not running. */
 async function proveOnClusters(
   stack: LocalStack, server: ServerInfo, own: readonly AppliedResource[], fleet: ProveLocalOptions["fleet"], signal: AbortSignal | undefined,
@@ -100,6 +109,7 @@ async function proveOnClusters(
     logins: [...loginCredentials(own).values()],
     clusters: fleet?.clusters ?? placement.clusters,
     orgs: fleet?.orgs ?? [],
+    ...retainedCopy(placement.projectDir, stack.tenant.spec.slug, placement.cluster),
   };
   if (fleet !== undefined) return proveClusters(ctx);
   const skipped: ClaimResult = {

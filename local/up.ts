@@ -18,7 +18,7 @@ import { dropProofObjects, type Leftover } from "./proof-objects";
 import { ensureProviderAdmin, localLoginProblems } from "./provider-admin";
 import { ensureServer, type ServerInfo } from "./server";
 import { clusterPaths, ensureClusterServers, type ClusterServer } from "./cluster-servers";
-import { readState, stackState } from "./state";
+import { readState, stackState, type AppliedResource } from "./state";
 
 /*
  * `tenantry up --local`: the real program under the mock monitor, then the provider's SQL for
@@ -46,13 +46,22 @@ export interface LocalStack {
   readonly placement?: LocalPlacement;
 }
 
+export interface LoadOptions {
+  /**
+   * A placed org applied to this declared cluster's server instead of the one its stack file
+   * names: a move's target before the switch (fleet/move-local.ts). The stack file is not
+   * rewritten; the placement it names stays the commit point of the move.
+   */
+  readonly cluster?: string;
+}
+
 /**
  * Reads and validates a stack for the local engine: the spec's rules, then what only this engine
  * cannot take. An org without placement runs on the project's one embedded server, as it names
  * one server; a placed org runs on the embedded server of its cluster, which must be declared in
  * the project's platform stack file (platform/Pulumi.platform.yaml).
  */
-export function loadLocalStack(projectDir: string, stackOrPath: string): LocalStack {
+export function loadLocalStack(projectDir: string, stackOrPath: string, { cluster: onCluster }: LoadOptions = {}): LocalStack {
   const stackFile = readStackFile(resolveStackFile(stackOrPath, projectDir));
   const stack = tenantStackOrPlacement({ ...stackFile, now: new Date() });
   const tenant: LocalTenant = isPlaced(stack) ? { spec: stack.spec, provider: stack.login } : stack;
@@ -60,11 +69,11 @@ export function loadLocalStack(projectDir: string, stackOrPath: string): LocalSt
   if (problems.length > 0) throw new SpecError(problems);
   if (!isPlaced(stack)) return { paths: localPaths(projectDir), stackFile, tenant };
   const clusters = readPlatformClusters(projectDir);
-  const cluster = stack.placement.cluster;
+  const cluster = onCluster ?? stack.placement.cluster;
   if (!clusters.some((c) => c.name === cluster)) {
     const field = `${ORG_CONFIG_KEY}.placement.cluster`;
     const names = clusters.map((c) => c.name).join(", ") || "none";
-    throw new SpecError([{ field, message: `${field} ${cluster} is not a cluster of tenantry:platform.clusters in platform/Pulumi.platform.yaml (declared: ${names}): the local engine runs one server per declared cluster` }]);
+    throw new SpecError([{ field, message: `${onCluster === undefined ? field : "--to"} ${cluster} is not a cluster of tenantry:platform.clusters in platform/Pulumi.platform.yaml (declared: ${names}): the local engine runs one server per declared cluster` }]);
   }
   return { paths: clusterPaths(projectDir, cluster), stackFile, tenant, placement: { cluster, clusters, projectDir } };
 }
@@ -97,19 +106,25 @@ export interface UpOptions {
   readonly signal?: AbortSignal;
   /** Told what a clean-up could not drop; the run goes on. */
   readonly onLeftovers?: (leftovers: readonly Leftover[]) => void;
+  /**
+   * Another server's state of the same stack, whose generated passwords this apply takes where
+   * its own state has none: one Pulumi stack keeps one random_password result wherever its
+   * provider points, so a moved org's logins keep their passwords on the target.
+   */
+  readonly passwordsFrom?: readonly AppliedResource[];
 }
 
 /** What the program declares for the stack, with generated passwords taken from (or new to) the local state. */
-export async function declareLocal(stack: LocalStack): Promise<{ desired: DesiredResource[]; generatedPasswords: Map<string, string> }> {
+export async function declareLocal(stack: LocalStack, passwordsFrom: readonly AppliedResource[] = []): Promise<{ desired: DesiredResource[]; generatedPasswords: Map<string, string> }> {
   const applied = stackState(readState(stack.paths), stack.stackFile.stack).resources;
-  const passwords = statePasswords(applied);
+  const passwords = statePasswords(applied, passwordsFrom);
   const run = await runProgram(stack.stackFile, {
     monitor: new RecordingMonitor(passwords.source), withoutStackTraces: true, platformClusters: stack.placement?.clusters ?? [],
   });
   return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
 }
 
-export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftovers }: UpOptions = {}): Promise<UpResult> {
+export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftovers, passwordsFrom }: UpOptions = {}): Promise<UpResult> {
   const { paths, stackFile, tenant, placement } = stack;
   // A placed org brings up every declared cluster's server, as the platform stack stands up every cluster.
   const clusterServers = placement === undefined ? undefined : await ensureClusterServers(placement.projectDir, placement.clusters, { signal });
@@ -120,7 +135,7 @@ export async function upLocal(stack: LocalStack, { interrupt, signal, onLeftover
   // A table a killed proof left in a schema would make that schema's removal fail: gone first.
   // What cannot be dropped is reported, not fatal: it may be in no schema this run touches.
   onLeftovers?.((await dropProofObjects(server, paths.proofFile)).leftovers);
-  const declared = await declareLocal(stack);
+  const declared = await declareLocal(stack, passwordsFrom);
   signal?.throwIfAborted();
   const changes = await applyChanges({
     paths,

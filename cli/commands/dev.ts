@@ -10,6 +10,7 @@ import type { OrgSpec } from "../../spec/spec";
 import { devSignals, type DevSignals } from "../dev-signals";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes";
 import { InterruptedError, withLocalSession } from "../local-session";
+import { refuseWhileMoving } from "../../fleet/move-record";
 
 /*
  * `tenantry dev <stack>`: what `up --local` applies, without the proof, then the org's edge in
@@ -95,6 +96,7 @@ async function applyWithoutProof(local: LocalStack, projectDir: string): Promise
     const [{ upLocal }, { reportEachLeftoverOnce }, { describeUp }] = await Promise.all([
       import("../../local/up.js"), import("../../local/proof-objects.js"), import("./local.js"),
     ]);
+    refuseWhileMoving(projectDir, "dev", [local.tenant.spec.slug]);
     const started = Date.now();
     const result = await upLocal(local, { signal, onLeftovers: reportEachLeftoverOnce((line) => console.error(`warning: ${line}`)) });
     console.log(`embedded Postgres ${result.server.host}:${result.server.port} (${result.serverStarted ? "started" : "reused"}), data in ${relative(projectDir, local.paths.dataDir)}`);

@@ -7,6 +7,7 @@ import type { FleetPlacement } from "../fleet-placement";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { withLocalSession } from "../local-session";
 import { specWarnings } from "../../spec/spec";
+import { refuseWhileMoving } from "../../fleet/move-record";
 
 /*
  * The embedded default: `up --local`, `prove --local` and `down --local`. They never touch a
@@ -66,6 +67,7 @@ export async function up(stacks: string[], options: UpOptions, projectDir: strin
     const [{ loadLocalStack, upLocal }, onLeftovers] = await Promise.all([import("../../local/up.js"), leftoverReporter()]);
     // Validate every stack before touching the server: nothing half-applied on bad input.
     const loaded = stacks.map((stack) => loadLocalStack(projectDir, stack));
+    refuseWhileMoving(projectDir, "up --local", loaded.map((s) => s.tenant.spec.slug));
     const announced = new Set<string>();
     for (const stack of loaded) {
       const started = Date.now();
@@ -100,7 +102,9 @@ function serverLines(stack: LocalStack, result: UpResult, projectDir: string, an
 export async function proveLocalCommand(stacks: string[], options: { json?: boolean; verbose?: boolean }, projectDir: string): Promise<number> {
   return withLocalSession(projectDir, async ({ signal }) => {
     const { loadLocalStack } = await import("../../local/up.js");
-    return proveAll(stacks.map((stack) => loadLocalStack(projectDir, stack)), signal, await leftoverReporter(), options);
+    const loaded = stacks.map((stack) => loadLocalStack(projectDir, stack));
+    refuseWhileMoving(projectDir, "prove --local", loaded.map((s) => s.tenant.spec.slug));
+    return proveAll(loaded, signal, await leftoverReporter(), options);
   });
 }
 

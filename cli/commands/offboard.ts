@@ -8,6 +8,7 @@ import { readStackFile } from "../../harness/stack-file";
 import { EXIT_OK } from "../exit-codes";
 import { markForOffboarding, offboardSteps } from "../offboard-plan";
 import { writeCheckedStackFile } from "../stack-file-writer";
+import { refuseWhileMoving } from "../../fleet/move-record";
 
 /*
  * `tenantry offboard <slug>`: adds the offboarding marker to the org's stack file, checked by the
@@ -25,6 +26,7 @@ export async function offboard(slug: string, options: OffboardOptions, projectDi
   // The slug names a file: check it before any path is built from it.
   const parsed = orgSlug.safeParse(slug);
   if (!parsed.success) throw new SpecError([{ field: "slug", message: `slug ${JSON.stringify(slug)} ${parsed.error.issues[0]?.message ?? "is not a valid slug"}` }]);
+  refuseWhileMoving(projectDir, "offboard", [parsed.data]);
   const path = join(projectDir, "stacks", `Pulumi.org-${slug}.yaml`);
   const file = relative(projectDir, path);
   if (!existsSync(path)) throw new SpecError([{ field: "slug", message: `no org ${slug}: ${file} does not exist (run tenantry from the project root)` }]);

@@ -34,6 +34,12 @@ export interface ClusterProofContext {
   /** The platform's clusters and every org stack's demand (cli/fleet-placement.ts readFleet). */
   readonly clusters: readonly ClusterConfig[];
   readonly orgs: readonly OrgDemand[];
+  /**
+   * The cluster the org was moved from, when that move has switched and not finished: the
+   * source keeps the old copy, frozen, until `tenantry move --finish` (docs/move.md). Its
+   * database there is that copy, named as such; the login claim still runs against it.
+   */
+  readonly retained?: { readonly cluster: string; readonly recordFile: string };
 }
 
 /** The guard the capacity claim is about; a test hands in a disabled one to show the claim then fails. */
@@ -63,6 +69,15 @@ export async function databaseOnlyOnItsCluster(ctx: ClusterProofContext): Promis
   });
   for (const other of ctx.others) {
     const n = await databaseCount(other.server, ctx.database);
+    if (ctx.retained?.cluster === other.cluster) {
+      results.push({
+        claim: `${ctx.database} on ${other.cluster} is only the old copy a move retains until --finish, and no login of the org can connect to it (the next claim)`,
+        attempt: `${where(other)}: pg_database where datname = ${ctx.database}`,
+        result: n === 1 ? `retained (1 row): the old copy of the move recorded in ${ctx.retained.recordFile}, until \`tenantry move ${ctx.stack} --finish\`` : n === 0 ? "absent (0 rows)" : `${n} rows`,
+        status: n <= 1 ? "pass" : "fail", section: CLUSTER_SECTION,
+      });
+      continue;
+    }
     results.push({
       claim, attempt: `${where(other)}: pg_database where datname = ${ctx.database}`,
       result: n === 0 ? "absent (0 rows)" : `FOUND (${n} row${n === 1 ? "" : "s"}), expected absent`, status: n === 0 ? "pass" : "fail", section: CLUSTER_SECTION,

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { copySequences, copyTable, pinTextForms } from "../../fleet/move-copy";
+import { asRole, copySequences, copyTable, pinTextForms } from "../../fleet/move-copy";
+import { grantSetRoleSql, maySetRoleSql, revokeSetRoleSql } from "../../fleet/move-owners";
 import { compareDigests, digestSide, type TableRef } from "../../fleet/move-verify";
 import { localPaths } from "../../local/paths";
 import { ensureProviderAdmin } from "../../local/provider-admin";
@@ -15,7 +16,8 @@ import { TwoDatabases } from "../helpers/two-databases";
  * its audit history are copied with zero rows lost and no event added, and the verification of
  * move-verify.ts agrees. Run as the provider login, which owns the two databases and is no
  * superuser: it may set session_replication_role as a member of the rds_superuser stand-in
- * (local/managed-server.ts; docs/move.md on what is modelled there).
+ * (local/managed-server.ts; docs/move.md on what is modelled there). The last group gives the
+ * tables to a NOLOGIN owner, as a real org's are, and copies them as that owner.
  */
 
 const server = JSON.parse(readFileSync(localPaths(inject("localDir")).serverFile, "utf8")) as ServerInfo;
@@ -143,4 +145,69 @@ describe("copying an org's data and audit history to another cluster", () => {
     await expect(copyTable(source, target, customersRef!)).rejects.toThrow(/events_pkey/);
   });
 
+  describe("as each table's owner, never as the provider login", () => {
+    // A NOLOGIN owner the provider login created: it holds ADMIN on it, and neither INHERIT nor SET.
+    const OWNER = "tn_mvcopy_owner";
+    const OWNED = `
+      CREATE TABLE web_dev.guarded (id int PRIMARY KEY, note text,
+        CONSTRAINT run_by_owner CHECK (current_user::text = '${OWNER}'));
+      CREATE TABLE audit.sealed (id int PRIMARY KEY, note text);
+      ALTER TABLE audit.sealed ENABLE ROW LEVEL SECURITY;
+      GRANT SELECT, INSERT, DELETE ON web_dev.guarded, audit.sealed TO SESSION_USER;
+    `;
+    const GUARDED: TableRef = { schema: "web_dev", table: "guarded" };
+    const SEALED: TableRef = { schema: "audit", table: "sealed" };
+    const maySet = async (client: Client) => (await client.query(maySetRoleSql(OWNER))).rows[0].may_set as boolean;
+
+    async function ownedReset(): Promise<void> {
+      await reset();
+      await source.query(`DO $r$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${OWNER}') THEN CREATE ROLE ${OWNER} NOLOGIN; END IF; END $r$`);
+      for (const client of [source, target]) {
+        await client.query(grantSetRoleSql(OWNER));
+        await client.query(`GRANT USAGE, CREATE ON SCHEMA web_dev, audit TO ${OWNER}`);
+        await asRole(client, OWNER, [OWNED]);
+      }
+      await asRole(source, OWNER, ["INSERT INTO web_dev.guarded SELECT g, 'row ' || g FROM generate_series(1, 5) AS g", "INSERT INTO audit.sealed SELECT g, 'event ' || g FROM generate_series(1, 4) AS g"]);
+      for (const client of [source, target]) await client.query(revokeSetRoleSql(OWNER));
+    }
+    afterAll(async () => {
+      await databases.drop();
+      const admin = new (await import("pg")).Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: "postgres" });
+      await admin.connect();
+      await admin.query(`DROP ROLE IF EXISTS ${OWNER}`);
+      await admin.end();
+    });
+
+    it("runs a table's CHECK as its owner and reads a table whose row-level security only its owner bypasses, through a SET-only membership revoked after", async () => {
+      await ownedReset();
+      expect(await maySet(target)).toBe(false);
+      await Promise.all([pinTextForms(source), pinTextForms(target)]);
+      for (const client of [source, target]) await client.query(grantSetRoleSql(OWNER));
+      // SET, not INHERIT: outside a SET ROLE the login still reads none of the sealed rows.
+      expect(await count(source, "audit.sealed")).toBe(0);
+      expect(await copyTable(source, target, GUARDED, { source: OWNER, target: OWNER })).toBe(5);
+      expect(await copyTable(source, target, SEALED, { source: OWNER, target: OWNER })).toBe(4);
+      for (const client of [source, target]) await client.query(revokeSetRoleSql(OWNER));
+      expect(await maySet(source)).toBe(false);
+      expect(await maySet(target)).toBe(false);
+      await target.query(grantSetRoleSql(OWNER));
+      expect((await asRole(target, OWNER, ["SELECT count(*)::int AS n FROM audit.sealed"]))[0]).toEqual({ n: 4 });
+      await target.query(revokeSetRoleSql(OWNER));
+    });
+
+    it("control: copied as the provider login, the CHECK runs with the login's rights (and refuses here), the sealed table reads as empty and cannot be filled", async () => {
+      await ownedReset();
+      await Promise.all([pinTextForms(source), pinTextForms(target)]);
+      await expect(copyTable(source, target, GUARDED)).rejects.toMatchObject({ code: "23514" });
+      // Row-level security with no policy hides every row from anyone but the owner, and COPY FROM refuses it.
+      expect(await count(source, "audit.sealed")).toBe(0);
+      await expect(copyTable(source, target, SEALED)).rejects.toThrow(/COPY FROM not supported with row-level security/);
+    });
+
+    it("revoking a membership that is not there is a warning, not an error, so a rerun may revoke a leftover again", async () => {
+      await ownedReset();
+      await expect(source.query(revokeSetRoleSql(OWNER))).resolves.toBeDefined();
+      expect(await maySet(source)).toBe(false);
+    });
+  });
 });

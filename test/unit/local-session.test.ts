@@ -9,6 +9,7 @@ import type { Change } from "../../local/changes";
 import { localPaths } from "../../local/paths";
 import { recordProofObject } from "../../local/proof-objects";
 import { writeState, type PendingChange } from "../../local/state";
+import { writeMoveFile } from "../../fleet/move-record";
 
 /*
  * What the local commands tell the user about the state they leave, checked against generated
@@ -64,5 +65,15 @@ describe("the line an interrupted command prints", () => {
       expect(line.startsWith(`interrupted by ${signal}`)).toBe(true);
       expect(line).not.toContain("\n");
     }), { numRuns: 40 });
+  });
+
+  it("names an unfinished move, and only while it is neither switched nor rolled back", () => {
+    const projectDir = join(scratch, "moves");
+    const paths = localPaths(projectDir);
+    const base = { stack: "org-moving", from: "pg-a", to: "pg-b", rollingBack: false, rolledBack: false, finished: false };
+    for (const [record, named] of [[{ ...base, completed: 3, inFlight: "copy" as const }, true], [{ ...base, completed: 6 }, false], [{ ...base, completed: 2, rolledBack: true }, false]] as const) {
+      writeMoveFile(projectDir, { org: "moving", record, memberships: [] });
+      expect(interruptedLine("SIGINT", paths, "clean").includes("the move of org-moving is unfinished: `tenantry move org-moving` resumes it")).toBe(named);
+    }
   });
 });
