@@ -1,13 +1,13 @@
-import { build, type Plugin } from "esbuild";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot, WORKER_BUILD_OPTIONS } from "../workers/build";
 
 /*
- * The router with one stage left out, for profiling only (bench/router.ts measures each beside
- * the real router in one workerd): the real source, bundled like the real one, with one span of
- * router.ts replaced. A stage's cost per request is the real router's CPU minus its variant's.
- * Each edit must match exactly once, so a variant cannot go stale silently. Never deployed.
+ * The router with one stage left out, for profiling only (bench/router-stages.ts measures each
+ * beside the real router in one workerd): the real source, bundled like the real one, with one
+ * span of router.ts replaced. A stage's cost per request is the real router's CPU minus its
+ * variant's. Each edit must match exactly once, so a variant cannot go stale silently. Never deployed.
  */
 
 const ROUTER = join("workers", "dispatch", "router.ts");
@@ -42,12 +42,12 @@ function editRouter(edits: readonly (readonly [from: string, to: string])[]): Pl
   };
 }
 
-async function bundle(entry: string, plugins: Plugin[]): Promise<string> {
+async function bundle(stdin: NonNullable<BuildOptions["stdin"]>, plugins: Plugin[]): Promise<string> {
   const result = await build({
     ...WORKER_BUILD_OPTIONS,
     conditions: [...WORKER_BUILD_OPTIONS.conditions],
     mainFields: [...WORKER_BUILD_OPTIONS.mainFields],
-    entryPoints: [entry],
+    stdin,
     write: false,
     plugins,
   });
@@ -56,11 +56,42 @@ async function bundle(entry: string, plugins: Plugin[]): Promise<string> {
   return output.text;
 }
 
-/** The router with `edits` made to router.ts. */
-export const routerEdited = (edits: readonly (readonly [from: string, to: string])[]) => bundle(join(projectRoot(), "workers", "dispatch", "index.ts"), [editRouter(edits)]);
+/**
+ * A Worker that calls the router's fetch handler (with `edits` made to router.ts) `n` times
+ * inside one request, so that workerd's CPU over the request, divided by `n`, is the cost of one
+ * pass, without the client, the sockets or the entry Worker. `?mode=`: `router`, or `dispatch`
+ * (only the dispatch, as DISPATCH_ONLY_ROUTER does), or `nothing` (only building the request, the
+ * loop's own cost). `?app=stub` answers in place of the app, so the hop is left out too.
+ */
+const LOOP_WORKER = `
+import router from "./router";
+const stub = { get: () => ({ fetch: async () => new Response("sample app\\n") }) };
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const n = Number(url.searchParams.get("n") ?? "1000");
+    const mode = url.searchParams.get("mode") ?? "router";
+    const bound = url.searchParams.get("app") === "stub" ? { ...env, DISPATCHER: stub } : env;
+    const target = new URL(url.searchParams.get("path") ?? "/", url).toString();
+    const limits = env.ORG_CONFIG.limits;
+    let refused = 0;
+    for (let i = 0; i < n; i += 1) {
+      const sent = new Request(target, { headers: request.headers });
+      if (mode === "nothing") continue;
+      const answer = mode === "dispatch"
+        ? await bound.DISPATCHER.get("storefront-prod", {}, { limits: { cpuMs: limits.cpuMs, subRequests: limits.subRequests }, outbound: { org: env.ORG_CONFIG.org, app: "storefront", environment: "prod" } }).fetch(sent)
+        : await router.fetch(sent, bound);
+      await answer.arrayBuffer();
+      if (answer.status !== 200) refused += 1;
+    }
+    return Response.json({ refused });
+  },
+};
+`;
 
-/** The router without `stage`. */
-export const routerWithout = (stage: Stage) => routerEdited(STAGE_EDITS[stage]);
+/** The loop Worker around the router with `edits` made to router.ts (none: the real router). */
+export const routerLoop = (edits: readonly (readonly [from: string, to: string])[] = []) =>
+  bundle({ contents: LOOP_WORKER, resolveDir: join(projectRoot(), "workers", "dispatch"), loader: "js" }, [editRouter(edits)]);
 
 /**
  * The floor: a router that only dispatches (the path's app, with the same dispatch options), so

@@ -3,7 +3,7 @@ import { orgSpecFromStackConfig } from "../spec/stack-config";
 import { readStackFile } from "../harness/stack-file";
 import { startEdge, type LocalEdge } from "../local/edge";
 import { alternatingRounds, type PathFigures } from "./router-rounds";
-import { DISPATCH_ONLY_ROUTER, routerWithout, STAGE_EDITS, type Stage } from "./router-variants";
+import { DISPATCH_ONLY_ROUTER } from "./router-variants";
 
 /*
  * bench/router: requests per second through the dispatch router (token verification, policy,
@@ -14,30 +14,24 @@ import { DISPATCH_ONLY_ROUTER, routerWithout, STAGE_EDITS, type Stage } from "./
  * Every path is sent the same way, so the client does the same work on each: through workerd's
  * entry socket (miniflare's dispatchFetch), the direct call and the anchors routed to their
  * Worker by name. The anchor "dispatch only" is a router that does nothing but dispatch: what it
- * costs over a direct call is the extra Worker hop, the floor for any router. With `stages`,
- * the router is also measured with each stage left out, one at a time (bench/router-variants.ts).
+ * costs over a direct call is the extra Worker hop, the floor for any router. What each stage
+ * costs: bench/router-stages.ts.
  *
- *   npm run bench:router [-- requests rounds concurrency [stages]]
+ *   npm run bench:router [-- requests rounds concurrency]
  */
 
 const REQUESTS = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 5);
 const CONCURRENCY = Number(process.argv[4] ?? 16);
-const PROFILE_STAGES = process.argv[5] === "stages";
 const PROJECT_DIR = join(__dirname, "..", "..");
 const GOAL = 0.9;
 
 /** miniflare's entry Worker hands a request carrying this header to the Worker it names (the bench's direct calls and anchors). */
 const ROUTE_TO = "MF-Route-Override";
 
-const stageName = (index: number) => `without-${index}`;
-
 async function main(): Promise<void> {
   const spec = orgSpecFromStackConfig({ ...readStackFile(join(PROJECT_DIR, "stacks", "Pulumi.org-acme.yaml")), now: new Date() });
-  const stages = PROFILE_STAGES ? (Object.keys(STAGE_EDITS) as Stage[]) : [];
-  const benchRouters: Record<string, string> = { "dispatch-only": DISPATCH_ONLY_ROUTER };
-  for (const [index, stage] of stages.entries()) benchRouters[stageName(index)] = await routerWithout(stage);
-  const edge: LocalEdge = await startEdge(spec, { secretValues: {}, deployed: [{ app: "storefront", environment: "prod" }], benchRouters });
+  const edge: LocalEdge = await startEdge(spec, { secretValues: {}, deployed: [{ app: "storefront", environment: "prod" }], benchRouters: { "dispatch-only": DISPATCH_ONLY_ROUTER } });
   try {
     const token = await edge.token({ sub: "bench", email: "bench@acme.com", org: "acme", role: "developer", workspaces: ["web"] }, { expiresIn: "1h" });
     const send = (worker?: string) => () => edge.viaRouter("/prod/storefront/", { headers: { authorization: `Bearer ${token}`, ...(worker === undefined ? {} : { [ROUTE_TO]: worker }) } });
@@ -46,7 +40,6 @@ async function main(): Promise<void> {
       "app directly": send("app-storefront-prod"),
       "dispatch only (anchor)": send("bench-dispatch-only"),
     };
-    for (const [index, stage] of stages.entries()) paths[`router without ${stage}`] = send(`bench-${stageName(index)}`);
     const first = await paths["through the router"]?.();
     if (first?.status !== 200) throw new Error(`the router refused the bench's token: ${first?.status}`);
     await first.arrayBuffer();
@@ -60,10 +53,6 @@ async function main(): Promise<void> {
     console.log(`  ${"path".padEnd(44)} ${"req/s".padStart(7)}  ${"workerd CPU/req".padStart(15)}  ${"client CPU/req".padStart(14)}`);
     for (const [name, f] of Object.entries(figures)) {
       console.log(`  ${name.padEnd(44)} ${f.rate.toFixed(0).padStart(7)}  ${micros(f.serverMicros).padStart(15)}  ${micros(f.clientMicros).padStart(14)}`);
-    }
-    for (const stage of stages) {
-      const without = figures[`router without ${stage}`] as PathFigures;
-      console.log(`  cost of ${stage.padEnd(36)} ${micros(router.serverMicros - without.serverMicros).padStart(15)} workerd CPU per request`);
     }
     console.log(`  extra hop (dispatch only - direct)         : ${micros(floor.serverMicros - direct.serverMicros)} workerd CPU per request`);
     console.log(`  our stages (router - dispatch only)        : ${micros(router.serverMicros - floor.serverMicros)} workerd CPU per request`);
