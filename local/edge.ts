@@ -74,6 +74,12 @@ export interface EdgeOptions {
   readonly callerHandlesSignals?: boolean;
   /** For the proof's controls only: the router's script in place of the built bundle (a variant with one guard out). */
   readonly controlRouterScript?: string;
+  /**
+   * For benchmarks only: more routers beside the real one, each a Worker named `bench-<name>`
+   * running the given script with the router's bindings, in the same workerd, so that a variant
+   * (a stage left out, a router that only dispatches) is measured in the same run as the real one.
+   */
+  readonly benchRouters?: Readonly<Record<string, string>>;
   /** For the proof's controls only: the outbound Worker's script in place of the built bundle. */
   readonly controlOutboundScript?: string;
   /** The identity provider's signing key; default: one made for this edge alone (`tenantry dev` passes the one `tenantry token` signs with). */
@@ -162,22 +168,29 @@ export async function startEdge(spec: OrgSpec, options: EdgeOptions): Promise<Lo
 
   const keyDatabases = { API_KEYS: LOCAL_API_KEYS_DATABASE };
   const keysRoute = d1QueryRoute(keyDatabases);
-  const workers: WorkerOptions[] = [
-    {
-      name: "router",
-      modules: options.controlRouterScript === undefined ? module("dispatch") : [{ type: "ESModule" as const, path: "dispatch.mjs", contents: options.controlRouterScript }],
-      compatibilityDate: COMPATIBILITY_DATE,
-      bindings: { ORG_CONFIG: routerConfig(spec, trust) as unknown as Record<string, never> },
-      wrappedBindings: {
-        DISPATCHER: { scriptName: "shim-namespace", entrypoint: "dispatchNamespace" },
-        IDENTITY_HMAC_KEY: secret(hmacKey),
-        ...(spec.integrations.length > 0 ? reader : {}),
-      },
-      // With integrations, the router reads their secrets from the stand-in Secrets Manager; otherwise its fetches (a JWKS URL) go out as they are.
-      ...(spec.integrations.length > 0 ? { outboundService: { name: "shim-services", entrypoint: "egress" } } : {}),
-      ratelimits: { RATE_LIMITER: { simple: { limit: options.ratePerMinute ?? 1_000_000, period: 60 } } },
-      d1Databases: keyDatabases,
+  const router: WorkerOptions = {
+    name: "router",
+    modules: options.controlRouterScript === undefined ? module("dispatch") : [{ type: "ESModule" as const, path: "dispatch.mjs", contents: options.controlRouterScript }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { ORG_CONFIG: routerConfig(spec, trust) as unknown as Record<string, never> },
+    wrappedBindings: {
+      DISPATCHER: { scriptName: "shim-namespace", entrypoint: "dispatchNamespace" },
+      IDENTITY_HMAC_KEY: secret(hmacKey),
+      ...(spec.integrations.length > 0 ? reader : {}),
     },
+    // With integrations, the router reads their secrets from the stand-in Secrets Manager; otherwise its fetches (a JWKS URL) go out as they are.
+    ...(spec.integrations.length > 0 ? { outboundService: { name: "shim-services", entrypoint: "egress" } } : {}),
+    ratelimits: { RATE_LIMITER: { simple: { limit: options.ratePerMinute ?? 1_000_000, period: 60 } } },
+    d1Databases: keyDatabases,
+  };
+  const benchRouters = Object.entries(options.benchRouters ?? {}).map(([name, contents]): WorkerOptions => ({
+    ...router,
+    name: `bench-${name}`,
+    modules: [{ type: "ESModule" as const, path: "dispatch.mjs", contents }],
+  }));
+  const workers: WorkerOptions[] = [
+    router,
+    ...benchRouters,
     {
       name: "shim-namespace",
       modules: module("local-shims"),

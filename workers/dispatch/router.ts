@@ -6,6 +6,7 @@ import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, IDENTITY_TTL_SECONDS, REQUE
 import { emailVerified } from "../lib/email-verified";
 import { forwardedHeaders, withoutTokenParams } from "../lib/forwarded-request";
 import { MAX_TOKEN_AGE } from "../lib/token-age";
+import { verifiedTokensFor } from "../lib/verified-tokens";
 import { ssoAdmits } from "../lib/sso";
 import { integrationAt, integrationRequest, MAX_INTEGRATION_BODY_BYTES, requestProblem, verifyIntegration } from "../lib/integration-route";
 import { readBounded } from "../lib/bounded-body";
@@ -61,24 +62,12 @@ function keysFor(identity: RouterConfig["identity"]): JWTVerifyGetKey {
 }
 
 /**
- * Tokens this isolate has verified, until they expire: a client sends the same token on every
- * request of a session, and an ES256 verification is the router's largest cost. A token is the
- * same bytes, signature included, so its verdict cannot change before `exp`; a change of the
- * identity settings empties the cache.
+ * Tokens this isolate has verified, until they expire (workers/lib/verified-tokens.ts says what
+ * keeps a cached verdict exactly as strict as a verification); a change of the identity
+ * settings empties it.
  */
 const VERIFIED_MAX = 1024;
-let verified: { readonly identity: RouterConfig["identity"]; readonly tokens: Map<string, JWTPayload> } | undefined;
-
-function verifiedCache(identity: RouterConfig["identity"]): Map<string, JWTPayload> {
-  if (verified?.identity !== identity) verified = { identity, tokens: new Map() };
-  return verified.tokens;
-}
-
-
-/** A cached verdict holds while the token has neither expired nor grown too old. */
-function stillValid(payload: JWTPayload, nowSeconds: number): boolean {
-  return typeof payload.exp === "number" && payload.exp > nowSeconds && typeof payload.iat === "number" && payload.iat + MAX_TOKEN_AGE > nowSeconds;
-}
+const verifiedCache = verifiedTokensFor<RouterConfig["identity"], JWTPayload>(VERIFIED_MAX);
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
 
@@ -88,9 +77,8 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
   if (match?.[1] === undefined) return undefined;
   const token = match[1];
   const cache = verifiedCache(config.identity);
-  const cached = cache.get(token);
-  if (cached !== undefined && stillValid(cached, Date.now() / 1000)) return subjectOf(cached, config);
-  cache.delete(token);
+  const cached = cache.get(token, Date.now() / 1000);
+  if (cached !== undefined) return subjectOf(cached, config);
   // The operator trust domain never reaches an app, even with a valid signature.
   let unverified: JWTPayload;
   try {
@@ -117,10 +105,7 @@ async function authenticate(request: Request, config: RouterConfig): Promise<(Su
     return undefined;
   }
   const subject = subjectOf(payload, config);
-  if (subject !== undefined) {
-    if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value ?? "");
-    cache.set(token, payload);
-  }
+  if (subject !== undefined) cache.set(token, payload);
   return subject;
 }
 
@@ -162,7 +147,10 @@ export async function route(request: Request, env: RouterEnv): Promise<Response>
   if (isDeclaredPreflight(request.method, request.headers, target.origins)) return preflightResponse(request.headers.get("origin") ?? "", target.forwardHeaders);
 
   // Built once admitted: only allowlisted headers, no token in the query.
-  const forwarded = () => new Request(withoutTokenParams(url).toString(), new Request(request, { headers: forwardedHeaders(request.headers, target.forwardHeaders) }));
+  const forwarded = (): Forward => {
+    const judged = withoutTokenParams(url).toString();
+    return { request: judged === request.url ? request : new Request(judged, request), headers: forwardedHeaders(request.headers, target.forwardHeaders) };
+  };
   // An API key (tnpk_/tnsk_) is judged by its own rules; anything else must be a user's token.
   const key = await admitApiKey(request, env.API_KEYS, { org: config.org, app, environment, slots: config.apiKeys ?? [], appOrigins: target.origins, headers: request.headers });
   if (key !== undefined) {
@@ -196,16 +184,27 @@ async function routeIntegration(request: Request, url: URL, env: RouterEnv, targ
   if (declared !== null && body.length !== Number(declared)) return status(400);
   const verdict = await verifyIntegration(on.integration, request.headers, body, await integrationSecret(on.integration, env), Date.now() / 1000);
   if (!verdict.ok) return status(401);
-  return dispatch(integrationRequest(url.origin, on.integration, request.headers, target.forwardHeaders, body), env, target, environment, {
+  const rebuilt = integrationRequest(url.origin, on.integration, request.headers, target.forwardHeaders, body);
+  return dispatch({ request: rebuilt, headers: rebuilt.headers }, env, target, environment, {
     kind: "integration", integration: on.integration.name, messageId: verdict.message.messageId, signedAt: verdict.message.signedAt, org: env.ORG_CONFIG.org,
   });
+}
+
+/**
+ * What an admitted request hands the app: `request`'s method, URL and body, with `headers` in
+ * place of its own. `headers` is the router's own object, holding only what the filter let
+ * through, so the identity can be set on it without copying it again.
+ */
+interface Forward {
+  readonly request: Request;
+  readonly headers: Headers;
 }
 
 /**
  * Hands an admitted request (headers already filtered) to the app with the identity the router
  * verified, within the org's limits.
  */
-async function dispatch(request: Request, env: RouterEnv, target: RouterApp, environment: string, admitted: Admitted): Promise<Response> {
+async function dispatch(forward: Forward, env: RouterEnv, target: RouterApp, environment: string, admitted: Admitted): Promise<Response> {
   const config = env.ORG_CONFIG;
   const app = target.slug;
   // The org's quota counts its own authenticated requests only: anonymous traffic cannot
@@ -219,7 +218,7 @@ async function dispatch(request: Request, env: RouterEnv, target: RouterApp, env
     const requestId = crypto.randomUUID();
     const identity = await signIdentity({ ...admitted, app, environment, requestId, exp: Math.floor(Date.now() / 1000) + IDENTITY_TTL_SECONDS }, await env.IDENTITY_HMAC_KEY.get());
     // Only allowlisted headers came this far; the identity is set after, so a client's copy never survives.
-    const headers = new Headers(request.headers);
+    const { headers } = forward;
     headers.set(IDENTITY_HEADER, identity.payload);
     headers.set(IDENTITY_SIGNATURE_HEADER, identity.signature);
     headers.set(REQUEST_ID_HEADER, requestId);
@@ -227,7 +226,7 @@ async function dispatch(request: Request, env: RouterEnv, target: RouterApp, env
       limits: { cpuMs: config.limits.cpuMs, subRequests: config.limits.subRequests },
       outbound: { org: config.org, app, environment },
     });
-    return await worker.fetch(new Request(request, { headers }));
+    return await worker.fetch(new Request(forward.request, { headers }));
   } catch (error) {
     // Declared, but not deployed into the namespace (yet): the runtime's own wording.
     if (error instanceof Error && error.message.startsWith("Worker not found")) return status(404);
