@@ -1,4 +1,5 @@
-import * as cloudflare from "@pulumi/cloudflare";
+import { Provider as CloudflareProvider } from "@pulumi/cloudflare/provider";
+import { SecretsStore } from "@pulumi/cloudflare/secretsStore";
 import * as pulumi from "@pulumi/pulumi";
 import { childName } from "../spec/naming";
 import { ACCOUNT_SECRETS_STORE_NAME } from "./edge-plan";
@@ -26,8 +27,8 @@ export class AccountSecretsStores extends pulumi.ComponentResource {
     super(COMPONENT_TYPES.accountSecretsStores, name, { accountIds: [...args.accountIds] }, opts);
     // No input: the API token is CLOUDFLARE_API_TOKEN of the deploy job. A default provider
     // would also read cloudflare:* keys of the stack file, a base URL among them.
-    const provider = new cloudflare.Provider(childName(name, "cloudflare"), {}, { parent: this });
-    const stores = args.accountIds.map((accountId) => new cloudflare.SecretsStore(childName(name, accountId), { accountId, name: ACCOUNT_SECRETS_STORE_NAME }, {
+    const provider = new CloudflareProvider(childName(name, "cloudflare"), {}, { parent: this });
+    const stores = args.accountIds.map((accountId) => new SecretsStore(childName(name, accountId), { accountId, name: ACCOUNT_SECRETS_STORE_NAME }, {
       parent: this,
       provider,
       // Every org's edge keys on the account are in it. The provider replaces a store whose name

@@ -1,4 +1,4 @@
-import * as cloudflare from "@pulumi/cloudflare";
+import { D1Database } from "@pulumi/cloudflare/d1database";
 import * as pulumi from "@pulumi/pulumi";
 import { childName } from "../spec/naming";
 import type { ApiKeyStorePlan } from "./edge-plan";
@@ -25,7 +25,7 @@ export class ApiKeyStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: ApiKeyStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.apiKeyStore, name, {}, opts);
-    const database = new cloudflare.D1Database(childName(name, "database"), {
+    const database = new D1Database(childName(name, "database"), {
       accountId: args.accountId,
       name: args.plan.name,
       // A replica can lag the primary and serve a key after its revocation.

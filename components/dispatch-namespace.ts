@@ -1,4 +1,6 @@
-import * as cloudflare from "@pulumi/cloudflare";
+import { SecretsStoreSecret } from "@pulumi/cloudflare/secretsStoreSecret";
+import { WorkersForPlatformsDispatchNamespace } from "@pulumi/cloudflare/workersForPlatformsDispatchNamespace";
+import { WorkersScript } from "@pulumi/cloudflare/workersScript";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { bundleSource } from "../workers/build";
@@ -60,12 +62,12 @@ export class DispatchNamespace extends pulumi.ComponentResource {
     const { accountId } = spec.edge;
     const parent = { parent: this };
 
-    const namespace = new cloudflare.WorkersForPlatformsDispatchNamespace(childName(name, "namespace"), { accountId, name: edgeName(spec.slug) }, parent);
+    const namespace = new WorkersForPlatformsDispatchNamespace(childName(name, "namespace"), { accountId, name: edgeName(spec.slug) }, parent);
     // The account's store, which the platform stack owns: one store per account is Cloudflare's limit.
     const storeId = spec.edge.secretsStoreId;
     const identityKey = new random.RandomPassword(childName(name, "identity-key"), { length: 64, special: false }, parent);
     const storeSecret = (secretName: EdgeStoreSecret, value: pulumi.Input<string>) => {
-      const secret = new cloudflare.SecretsStoreSecret(childName(name, "secret", secretName.toLowerCase().replace(/_/g, "-")), {
+      const secret = new SecretsStoreSecret(childName(name, "secret", secretName.toLowerCase().replace(/_/g, "-")), {
         accountId, storeId, name: storeSecretName(spec.slug, secretName), scopes: ["workers"], value: pulumi.secret(value),
       }, parent);
       return { name: secretName, type: "secrets_store_secret", storeId, secretName: secret.name };
@@ -90,7 +92,7 @@ export class DispatchNamespace extends pulumi.ComponentResource {
       ...(previous === undefined ? [] : [storeSecret(bindings.previous as EdgeStoreSecret, previous)]),
     ]);
     const readerBindings = [storeSecret("AWS_ACCESS_KEY_ID", args.awsAccessKeyId), storeSecret("AWS_SECRET_ACCESS_KEY", args.awsSecretAccessKey)];
-    const outbound = new cloudflare.WorkersScript(childName(name, "outbound"), {
+    const outbound = new WorkersScript(childName(name, "outbound"), {
       accountId,
       scriptName: edgeName(spec.slug, "outbound"),
       mainModule: "outbound.mjs",
@@ -106,7 +108,7 @@ export class DispatchNamespace extends pulumi.ComponentResource {
       observability: OBSERVABILITY,
     }, parent);
 
-    const router = new cloudflare.WorkersScript(childName(name, "router"), {
+    const router = new WorkersScript(childName(name, "router"), {
       accountId,
       scriptName: edgeName(spec.slug, "router"),
       mainModule: "dispatch.mjs",

@@ -39,7 +39,8 @@ export class EnvironmentSchemas extends pulumi.ComponentResource {
     super(COMPONENT_TYPES.environmentSchemas, name, {}, opts);
     const { spec, env, database, roles, acl, ownerMembership } = args;
 
-    const schemas = planEnvironmentSchemas(spec, env).map((plan) =>
+    const plans = planEnvironmentSchemas(spec, env);
+    const schemas = plans.map((plan) =>
       new postgresql.Schema(childName(name, plan.workspace), {
         name: plan.name,
         database: database.name,
@@ -49,8 +50,13 @@ export class EnvironmentSchemas extends pulumi.ComponentResource {
       }, { parent: this, dependsOn: [ownerMembership] }),
     );
 
+    // Each grant waits for the one schema it names, not all of them: with every schema, an org
+    // of W workspaces registered 5W grants of W dependencies each per environment (quadratic).
+    const schemaByName = new Map(plans.map((plan, i) => [plan.name, schemas[i]]));
     for (const grant of planSchemaAcl(spec, env)) {
-      acl.add(grant, { parent: this, name }, [...schemas, roles.runtime, roles.ddl]);
+      const schema = grant.schema === undefined ? undefined : schemaByName.get(grant.schema);
+      if (schema === undefined) throw new Error(`internal: grant ${grant.key} names no schema of ${env}`);
+      acl.add(grant, { parent: this, name }, [schema, roles.runtime, roles.ddl]);
     }
 
     this.schemas = schemas;

@@ -1,4 +1,8 @@
-import * as cloudflare from "@pulumi/cloudflare";
+import { D1Database } from "@pulumi/cloudflare/d1database";
+import { Provider as CloudflareProvider } from "@pulumi/cloudflare/provider";
+import { SecretsStoreSecret } from "@pulumi/cloudflare/secretsStoreSecret";
+import { WorkersRoute } from "@pulumi/cloudflare/workersRoute";
+import { WorkersScript } from "@pulumi/cloudflare/workersScript";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { childName } from "../spec/naming";
@@ -26,19 +30,19 @@ export class OperatorGateway extends pulumi.ComponentResource {
   constructor(name: string, args: OperatorGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.operatorGateway, name, { accountId: args.operators.accountId }, opts);
     const { accountId } = args.operators;
-    const provider = new cloudflare.Provider(childName(name, "cloudflare"), {}, { parent: this });
+    const provider = new CloudflareProvider(childName(name, "cloudflare"), {}, { parent: this });
     const parent = { parent: this, provider };
     // The allowlist is who may reach every org as an operator: protected, and kept if ever removed.
-    const allowlist = new cloudflare.D1Database(childName(name, "allowlist"), {
+    const allowlist = new D1Database(childName(name, "allowlist"), {
       accountId, name: OPERATOR_GATEWAY_NAMES.allowlistDatabase,
       // Replicas can lag the primary; the gateway must read the allowlist as last written.
       readReplication: { mode: "disabled" },
     }, { ...parent, protect: true, retainOnDelete: true });
     const identityKey = new random.RandomPassword(childName(name, "identity-key"), { length: 64, special: false }, { parent: this });
-    const keySecret = new cloudflare.SecretsStoreSecret(childName(name, "identity-key-secret"), {
+    const keySecret = new SecretsStoreSecret(childName(name, "identity-key-secret"), {
       accountId, storeId: args.storeId, name: OPERATOR_GATEWAY_NAMES.identityKeySecret, scopes: ["workers"], value: pulumi.secret(identityKey.result),
     }, parent);
-    const script = new cloudflare.WorkersScript(childName(name, "script"), {
+    const script = new WorkersScript(childName(name, "script"), {
       accountId,
       scriptName: OPERATOR_GATEWAY_NAMES.script,
       mainModule: "operator-gateway.mjs",
@@ -54,7 +58,7 @@ export class OperatorGateway extends pulumi.ComponentResource {
       // Each decision is also a log line in Workers Logs: logs on.
       observability: { enabled: true, logs: { enabled: true, invocationLogs: true } },
     }, parent);
-    new cloudflare.WorkersRoute(childName(name, "route"), { zoneId: args.operators.zoneId, pattern: args.operators.route, script: script.scriptName }, parent);
+    new WorkersRoute(childName(name, "route"), { zoneId: args.operators.zoneId, pattern: args.operators.route, script: script.scriptName }, parent);
     this.allowlistDatabaseId = allowlist.id;
     // The console needs it to tell the gateway's identity from a forged one; it lives nowhere else.
     this.identityKey = pulumi.secret(identityKey.result);

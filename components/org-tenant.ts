@@ -1,6 +1,8 @@
 import { COMPONENT_TYPES } from "./type-tokens";
-import * as aws from "@pulumi/aws";
-import * as cloudflare from "@pulumi/cloudflare";
+// Each provider SDK by the module that declares what is used, never its root: the roots load
+// every service of the cloud (docs/check.md, "Start-up").
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import { Provider as CloudflareProvider } from "@pulumi/cloudflare/provider";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { AclChain } from "./acl-chain";
@@ -154,8 +156,8 @@ export class OrgTenant extends pulumi.ComponentResource {
     if (spec.edge === undefined) return [postgres];
     return [
       postgres,
-      new aws.Provider(orgProviderName(name, "aws"), awsProviderArgs(spec, spec.edge.awsRegion), parent),
-      new cloudflare.Provider(orgProviderName(name, "cloudflare"), {}, parent),
+      new AwsProvider(orgProviderName(name, "aws"), awsProviderArgs(spec, spec.edge.awsRegion), parent),
+      new CloudflareProvider(orgProviderName(name, "cloudflare"), {}, parent),
     ];
   }
 }

@@ -1,4 +1,6 @@
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import { childName, databaseName } from "../spec/naming";
 import { outboundReadPolicy, planSecrets } from "./secret-plan";
@@ -49,17 +51,17 @@ export class SecretBindings extends pulumi.ComponentResource {
     super(COMPONENT_TYPES.secretBindings, name, {}, opts);
     const { spec } = args;
     const parent = { parent: this };
-    const key = new aws.kms.Key(childName(name, "key"), {
+    const key = new kms.Key(childName(name, "key"), {
       description: `tenantry org ${spec.slug}: secrets by reference`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
     }, parent);
-    new aws.kms.Alias(childName(name, "key-alias"), { name: `alias/tn-${spec.slug}-secrets`, targetKeyId: key.keyId }, parent);
+    new kms.Alias(childName(name, "key-alias"), { name: `alias/tn-${spec.slug}-secrets`, targetKeyId: key.keyId }, parent);
 
     const secrets = planSecrets(spec).map((planned) => {
       // `acme/prod/db` -> `org-acme-secrets-prod-db`: the org prefix is already the parent's.
       const secretResource = childName(name, ...planned.secretName.split("/").slice(1));
-      const secret = new aws.secretsmanager.Secret(secretResource, {
+      const secret = new secretsmanager.Secret(secretResource, {
         name: planned.secretName,
         kmsKeyId: key.arn,
         recoveryWindowInDays: 30,
@@ -67,7 +69,7 @@ export class SecretBindings extends pulumi.ComponentResource {
       }, parent);
       const login = args.logins[planned.environment];
       if (planned.kind === "database" && login !== undefined) {
-        new aws.secretsmanager.SecretVersion(childName(secretResource, "value"), {
+        new secretsmanager.SecretVersion(childName(secretResource, "value"), {
           secretId: secret.id,
           secretString: pulumi.secret(pulumi.all([args.passwords, login.runtimeRole, login.ddlRole]).apply(([passwords, runtime, ddl]) => {
             const database = databaseName(spec.slug);
@@ -84,14 +86,14 @@ export class SecretBindings extends pulumi.ComponentResource {
     this.registerOutputs({ keyArn: this.keyArn });
   }
 
-  private declareReader(name: string, slug: string, secrets: readonly aws.secretsmanager.Secret[], key: aws.kms.Key): SecretsReader {
+  private declareReader(name: string, slug: string, secrets: readonly secretsmanager.Secret[], key: kms.Key): SecretsReader {
     const parent = { parent: this };
-    const reader = new aws.iam.User(childName(name, "reader"), { name: `tn-${slug}-outbound`, tags: { "tenantry:org": slug } }, parent);
-    new aws.iam.UserPolicy(childName(name, "reader-policy"), {
+    const reader = new iam.User(childName(name, "reader"), { name: `tn-${slug}-outbound`, tags: { "tenantry:org": slug } }, parent);
+    new iam.UserPolicy(childName(name, "reader-policy"), {
       user: reader.name,
       policy: pulumi.all([pulumi.all(secrets.map((s) => s.arn)), key.arn]).apply(([arns, keyArn]) => outboundReadPolicy(arns, keyArn)),
     }, parent);
-    const accessKey = new aws.iam.AccessKey(childName(name, "reader-key"), { user: reader.name }, { ...parent, additionalSecretOutputs: ["secret"] });
+    const accessKey = new iam.AccessKey(childName(name, "reader-key"), { user: reader.name }, { ...parent, additionalSecretOutputs: ["secret"] });
     return { accessKeyId: accessKey.id, secretAccessKey: pulumi.secret(accessKey.secret) };
   }
 }

@@ -3,6 +3,7 @@ import type { LocalPaths } from "./paths";
 import { TYPE, translationFor, type ProviderContext, type SqlStep } from "./provider-sql";
 import { ApplyError, Connections, runSteps, type Connection } from "./sql-runner";
 import { readState, stackState, writeState, type AppliedResource, type PendingChange, type StackState } from "./state";
+import { appendJournal, type JournalEntry } from "./state-journal";
 
 /*
  * Executes a change plan against the server, one resource at a time, recording each in the
@@ -48,6 +49,8 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
     const rest = (current.pending ?? []).filter((p) => p.urn !== urn);
     current.pending = next === undefined ? rest : [...rest, next];
   };
+  // What the previous resource changed in the state, journaled with the next one's pending mark.
+  let unjournaled: JournalEntry[] = [];
   try {
     for (const [index, change] of changes.entries()) {
       if (request.signal?.aborted === true) {
@@ -55,9 +58,11 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
         request.signal.throwIfAborted();
       }
       const pending = pendingOf(change);
-      // One write per resource: it records the previous resource and marks this one pending.
+      // One append per resource (never the whole state: local/state-journal.ts): it records the
+      // previous resource and marks this one pending.
       settle(pending.urn, pending);
-      writeState(paths, state);
+      appendJournal(paths.stateFile, [...unjournaled, { stack, pending: current.pending ?? [] }]);
+      unjournaled = [];
       crashIf(request.interrupt, index, "before-sql");
       try {
         const steps = await stepsFor(change, provider, connections, interrupted.get(pending.urn));
@@ -70,8 +75,9 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
         throw error;
       }
       crashIf(request.interrupt, index, "after-sql");
-      record(current, change, request.generatedPasswords, await readBack(change, connections));
+      const recorded = record(current, change, request.generatedPasswords, await readBack(change, connections));
       settle(pending.urn);
+      unjournaled = [{ stack, ...recorded }];
     }
     if (changes.length > 0) writeState(paths, state);
   } finally {
@@ -142,11 +148,12 @@ async function readBack(change: Change, connections: Connections): Promise<Recor
   return read.outputs(rows[0] as Record<string, unknown> | undefined);
 }
 
-function record(current: StackState, change: Change, generated: ReadonlyMap<string, string>, read: Record<string, unknown> | undefined): void {
+/** Records a finished change in the stack's state, and returns it as the journal records it. */
+function record(current: StackState, change: Change, generated: ReadonlyMap<string, string>, read: Record<string, unknown> | undefined): { applied: AppliedResource } | { removed: string } {
   if (change.kind === "delete" || change.kind === "retain") {
     const at = current.resources.findIndex((r) => r.urn === change.previous.urn);
     if (at >= 0) current.resources.splice(at, 1);
-    return;
+    return { removed: change.previous.urn };
   }
   const previous = current.resources.find((r) => r.urn === change.desired.urn);
   const password = generated.get(change.desired.name) ?? previous?.outputs?.["result"];
@@ -160,4 +167,5 @@ function record(current: StackState, change: Change, generated: ReadonlyMap<stri
   const at = current.resources.findIndex((r) => r.urn === applied.urn);
   if (at >= 0) current.resources[at] = applied;
   else current.resources.push(applied);
+  return { applied };
 }

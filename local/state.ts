@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { LocalPaths } from "./paths";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
+import { readJournal, removeJournal, replayJournal } from "./state-journal";
 
 /*
  * What the local apply has done, per stack and URN, as Pulumi's state would record it. It holds
@@ -49,12 +50,16 @@ export interface LocalState {
   readonly stacks: Record<string, StackState>;
 }
 
-export function readState(paths: LocalPaths): LocalState {
-  return readJsonIfExists<LocalState>(paths.stateFile) ?? { version: 1, stacks: {} };
+/** The state file with what the apply journaled since it was written (local/state-journal.ts). */
+export function readState(paths: Pick<LocalPaths, "stateFile">): LocalState {
+  const state = readJsonIfExists<LocalState>(paths.stateFile) ?? { version: 1, stacks: {} };
+  return replayJournal(state, readJournal(paths.stateFile));
 }
 
-export function writeState(paths: LocalPaths, state: LocalState): void {
+/** The whole state, at once; it holds every journaled step, so the journal goes. */
+export function writeState(paths: Pick<LocalPaths, "stateFile">, state: LocalState): void {
   writePrivateJson(paths.stateFile, state);
+  removeJournal(paths.stateFile);
 }
 
 export function stackState(state: LocalState, stack: string): StackState {

@@ -1,4 +1,6 @@
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import { validateResourceOfType } from "@pulumi/policy";
 import { isOfPackage } from "../components/provider-plan";
 import { iamWildcards, isAwsManagedPolicy } from "./iam-document";
@@ -21,7 +23,7 @@ export const awsKmsKeyRotates: TenantryResourcePolicy = {
   description: "Every symmetric KMS key has automatic rotation on, and every key a deletion window of at least 7 days.",
   rationale: "Rotation limits what one leaked key version can decrypt; a deletion window of at least 7 days leaves time to notice and cancel a key's deletion, which would make every secret under it unreadable.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.kms.Key, (key, args, reportViolation) => {
+  validateResource: validateResourceOfType(kms.Key, (key, args, reportViolation) => {
     // AWS rotates symmetric encryption keys only; asymmetric and HMAC keys cannot be rotated.
     const symmetric = (key.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT") === "SYMMETRIC_DEFAULT";
     if (symmetric && key.enableKeyRotation !== true) reportViolation(`KMS key ${args.name} must set enableKeyRotation: true.`);
@@ -36,7 +38,7 @@ export const awsSecretCustomerKeyAndRecovery: TenantryResourcePolicy = {
   description: "Every Secrets Manager secret is encrypted with a customer-managed KMS key and keeps a recovery window.",
   rationale: "Under the AWS-managed key nobody controls the key's grants or rotation, so access cannot be scoped to the org; a recovery window of 0 deletes a secret at once, with no way back.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.secretsmanager.Secret, (secret, args, reportViolation) => {
+  validateResource: validateResourceOfType(secretsmanager.Secret, (secret, args, reportViolation) => {
     // Each field is read on its own: a key ARN unknown during preview must not hide the window.
     const window = readKnown(secret, "recoveryWindowInDays");
     if (typeof window === "number" && window < MIN_RECOVERY_DAYS) {
@@ -58,8 +60,8 @@ export const awsSecretCustomerKeyAndRecovery: TenantryResourcePolicy = {
  */
 function documentsOf(args: { isType: (cls: never) => boolean; props: Record<string, unknown> }): unknown[] {
   const is = (cls: unknown) => args.isType(cls as never);
-  if (is(aws.iam.Policy) || is(aws.iam.RolePolicy) || is(aws.iam.UserPolicy) || is(aws.iam.GroupPolicy)) return [args.props["policy"]];
-  if (is(aws.iam.Role)) {
+  if (is(iam.Policy) || is(iam.RolePolicy) || is(iam.UserPolicy) || is(iam.GroupPolicy)) return [args.props["policy"]];
+  if (is(iam.Role)) {
     const inline = args.props["inlinePolicies"];
     return Array.isArray(inline) ? inline.map((p: Record<string, unknown>) => p["policy"]) : [];
   }

@@ -15,12 +15,22 @@ import type { TenantryStackPolicy } from "./policy-types";
 const DATABASE = "postgresql:index/database:Database";
 const SCHEMA = "postgresql:index/schema:Schema";
 
-/** Every schema the org has, with its owner: `<workspace>_<env>` the DDL role of env, the ledger's the audit owner. */
+const schemaOwnersByOrg = new WeakMap<OrgFacts, ReadonlyMap<string, string>>();
+
+/**
+ * Every schema the org has, with its owner: `<workspace>_<env>` the DDL role of env, the ledger's
+ * the audit owner. Asked for every judged schema, so built once per org (W x E schemas each
+ * building W x E entries was quadratic in an org's workspaces).
+ */
 export function orgSchemaOwners(org: OrgFacts): ReadonlyMap<string, string> {
-  return new Map([
+  const known = schemaOwnersByOrg.get(org);
+  if (known !== undefined) return known;
+  const owners = new Map([
     ...org.environments.flatMap((env) => org.workspaces.map((workspace) => [schemaName(workspace, env), environmentRoleName(org.slug, env, "ddl")] as const)),
     [AUDIT_SCHEMA, orgRoleName(org.slug, "audit")],
   ]);
+  schemaOwnersByOrg.set(org, owners);
+  return owners;
 }
 
 const isEmptyList = (value: unknown) => value === undefined || value === null || (Array.isArray(value) && value.length === 0);

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as rds from "@pulumi/aws/rds";
 import { validateResourceOfType, type PolicyResource } from "@pulumi/policy";
 import { BACKUP_RETENTION_DAYS, POSTGRES_PORT, PRODUCTION_TAG, PROVISIONING_LOGIN } from "../components/postgres-cluster-plan";
 import { isPlatformClusterResource } from "./platform-clusters";
@@ -25,7 +25,7 @@ export const rdsStorageEncryptedCustomerKey: TenantryResourcePolicy = {
   description: "Every RDS cluster encrypts its storage with a customer-managed KMS key.",
   rationale: "Unencrypted storage leaves every org's rows readable from a snapshot or a disk; under the AWS-managed key nobody controls its grants or rotation, and a snapshot cannot be shared without exposing it.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.Cluster, (cluster, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.Cluster, (cluster, args, reportViolation) => {
     if (cluster.storageEncrypted !== true) reportViolation(`RDS cluster ${args.name} must set storageEncrypted: true.`);
     if (!isCustomerKey(readKnown(cluster, "kmsKeyId"))) reportViolation(`RDS cluster ${args.name} must set kmsKeyId to the cluster's customer-managed KMS key.`);
   }),
@@ -36,7 +36,7 @@ export const rdsNotPubliclyAccessible: TenantryResourcePolicy = {
   description: "No RDS cluster instance is publicly accessible.",
   rationale: "A public instance gets an address reachable from the internet: every org database on it is then one leaked or guessed credential away from anyone.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.ClusterInstance, (instance, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.ClusterInstance, (instance, args, reportViolation) => {
     // RDS's default depends on the subnet group: only an explicit false is private.
     if (instance.publiclyAccessible !== false) reportViolation(`RDS instance ${args.name} must set publiclyAccessible: false.`);
   }),
@@ -47,7 +47,7 @@ export const rdsDeletionProtection: TenantryResourcePolicy = {
   description: "Every RDS cluster has deletion protection on.",
   rationale: "One delete call (or a replacement in a diff nobody read) would remove every org database on the cluster at once; deletion protection makes it take a deliberate change first.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.Cluster, (cluster, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.Cluster, (cluster, args, reportViolation) => {
     if (cluster.deletionProtection !== true) reportViolation(`RDS cluster ${args.name} must set deletionProtection: true.`);
   }),
 };
@@ -57,7 +57,7 @@ export const rdsBackupRetention: TenantryResourcePolicy = {
   description: `Every RDS cluster keeps backups ${BACKUP_RETENTION_DAYS.nonProduction}-${MAX_BACKUP_DAYS} days, and at least ${BACKUP_RETENTION_DAYS.production} unless tagged ${PRODUCTION_TAG}: "false".`,
   rationale: "Point-in-time recovery reaches back only as far as retention: a week is the least that lets a team notice a bad migration; production orgs get two. A cluster without the tag is judged as production.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.Cluster, (cluster, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.Cluster, (cluster, args, reportViolation) => {
     const tags = readKnown(cluster, "tags");
     const tag = tags === UNKNOWN ? UNKNOWN : readKnown(tags, PRODUCTION_TAG);
     if (tag === UNKNOWN) return;
@@ -74,7 +74,7 @@ export const rdsFinalSnapshot: TenantryResourcePolicy = {
   description: "Every RDS cluster takes a final snapshot when deleted: skipFinalSnapshot false, with a finalSnapshotIdentifier.",
   rationale: "Automated backups go with a deleted cluster; the final snapshot is the only copy of every org's data that outlives it.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.Cluster, (cluster, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.Cluster, (cluster, args, reportViolation) => {
     if (cluster.skipFinalSnapshot === true || typeof cluster.finalSnapshotIdentifier !== "string" || cluster.finalSnapshotIdentifier === "") {
       reportViolation(`RDS cluster ${args.name} must set skipFinalSnapshot: false and a finalSnapshotIdentifier.`);
     }
@@ -86,7 +86,7 @@ export const rdsIamAuthentication: TenantryResourcePolicy = {
   description: "Every RDS cluster has IAM database authentication on.",
   rationale: "Without it the provisioning login needs a password that every deploy job holds; with it a deploy logs in with a 15-minute IAM token its role can mint, and revoking the role revokes the access.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.Cluster, (cluster, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.Cluster, (cluster, args, reportViolation) => {
     if (cluster.iamDatabaseAuthenticationEnabled !== true) reportViolation(`RDS cluster ${args.name} must set iamDatabaseAuthenticationEnabled: true.`);
   }),
 };
@@ -96,7 +96,7 @@ export const rdsLogExports: TenantryResourcePolicy = {
   description: "Every RDS cluster exports its postgresql log to CloudWatch.",
   rationale: "Connection and error logs kept only on the instance are lost with it and read by no alarm; exported, they outlive it and can be searched.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.Cluster, (cluster, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.Cluster, (cluster, args, reportViolation) => {
     if (!(cluster.enabledCloudwatchLogsExports ?? []).includes("postgresql")) reportViolation(`RDS cluster ${args.name} must set enabledCloudwatchLogsExports: ["postgresql"].`);
   }),
 };
@@ -106,7 +106,7 @@ export const rdsMasterPasswordManaged: TenantryResourcePolicy = {
   description: "Every RDS cluster's master password is managed by RDS in Secrets Manager: manageMasterUserPassword true, no masterPassword.",
   rationale: "A master password passed in lands in the program's inputs and the stack's state; managed by RDS it is generated and rotated in Secrets Manager and never leaves it, but for the deploy that reads it as a secret.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.Cluster, (cluster, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.Cluster, (cluster, args, reportViolation) => {
     if (cluster.manageMasterUserPassword !== true) reportViolation(`RDS cluster ${args.name} must set manageMasterUserPassword: true.`);
     if (cluster.masterPassword !== undefined || cluster.masterPasswordWo !== undefined) reportViolation(`RDS cluster ${args.name} must not set masterPassword or masterPasswordWo: RDS manages the master password.`);
   }),
@@ -117,7 +117,7 @@ export const rdsPerformanceInsightsEncrypted: TenantryResourcePolicy = {
   description: "Every RDS cluster instance has Performance Insights on, encrypted with a customer-managed KMS key.",
   rationale: "Performance Insights keeps the text of the statements orgs run, literals included: it must be on (to find a noisy org) and under a key the platform controls.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.ClusterInstance, (instance, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.ClusterInstance, (instance, args, reportViolation) => {
     if (instance.performanceInsightsEnabled !== true || !isCustomerKey(readKnown(instance, "performanceInsightsKmsKeyId"))) {
       reportViolation(`RDS instance ${args.name} must set performanceInsightsEnabled: true with performanceInsightsKmsKeyId, the cluster's customer-managed key.`);
     }
@@ -129,7 +129,7 @@ export const rdsAutoMinorVersionUpgrade: TenantryResourcePolicy = {
   description: "Every RDS cluster instance takes minor version upgrades automatically.",
   rationale: "Minor versions carry Postgres's security fixes; an instance that skips them keeps known holes open until someone remembers.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(aws.rds.ClusterInstance, (instance, args, reportViolation) => {
+  validateResource: validateResourceOfType(rds.ClusterInstance, (instance, args, reportViolation) => {
     if (instance.autoMinorVersionUpgrade !== true) reportViolation(`RDS instance ${args.name} must set autoMinorVersionUpgrade: true.`);
   }),
 };

@@ -45,6 +45,22 @@ export function environmentSchemas(org: OrgFacts, env: string): string[] {
   return org.workspaces.map((workspace) => schemaName(workspace, env));
 }
 
+const schemaSetsByOrg = new WeakMap<OrgFacts, Map<string, ReadonlySet<string>>>();
+
+/**
+ * environmentSchemas as a set, built once per org and environment: asked for every judged grant,
+ * a list of W schemas made and searched each time was quadratic in an org's workspaces.
+ */
+function environmentSchemaSet(org: OrgFacts, env: string): ReadonlySet<string> {
+  const byEnv = schemaSetsByOrg.get(org) ?? new Map<string, ReadonlySet<string>>();
+  schemaSetsByOrg.set(org, byEnv);
+  const known = byEnv.get(env);
+  if (known !== undefined) return known;
+  const schemas = new Set(environmentSchemas(org, env));
+  byEnv.set(env, schemas);
+  return schemas;
+}
+
 function reaches(on: Reach, acl: AclFacts, grantee: Grantee, org: OrgFacts): boolean {
   if (acl.database !== orgDatabase(org)) return false;
   const wholeObjects = isEmptyList(acl.objects) && isEmptyList(acl.columns);
@@ -53,7 +69,7 @@ function reaches(on: Reach, acl: AclFacts, grantee: Grantee, org: OrgFacts): boo
     case "org-database": return isAbsent(acl.schema) && wholeObjects;
     case "public-schema": return acl.schema === "public" && wholeObjects;
     case "own-environment-schemas":
-      return grantee.env !== undefined && environmentSchemas(org, grantee.env).some((s) => s === acl.schema) && wholeObjects;
+      return grantee.env !== undefined && typeof acl.schema === "string" && environmentSchemaSet(org, grantee.env).has(acl.schema) && wholeObjects;
     case "audit-schema": return acl.schema === AUDIT_SCHEMA && wholeObjects;
     case "audit-events": return ledgerTable && isEmptyList(acl.columns);
     case "audit-events-columns":

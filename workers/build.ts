@@ -1,4 +1,4 @@
-import { buildSync, type BuildOptions } from "esbuild";
+import type { BuildOptions } from "esbuild";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -55,6 +55,9 @@ export const WORKER_BUILD_OPTIONS = {
 } as const satisfies BuildOptions;
 
 export function buildWorkers(projectDir: string): void {
+  // Loaded here, not at the top: the program reads built bundles through this module, and
+  // `tenantry check` must not load the bundler it never runs.
+  const { buildSync } = require("esbuild") as typeof import("esbuild");
   for (const [name, entry] of Object.entries(WORKER_ENTRIES)) {
     buildSync({
       ...WORKER_BUILD_OPTIONS,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { attempt, type Outcome } from "../../local/attempt";
 import { localPaths, type LocalPaths } from "../../local/paths";
 import type { ServerInfo } from "../../local/server";
-import type { LocalState } from "../../local/state";
+import { readState, type LocalState } from "../../local/state";
 import { REPO_DIR, stackFileText } from "./local";
 
 /*
@@ -104,8 +104,9 @@ export class CliProject {
     return JSON.parse(readFileSync(this.paths.serverFile, "utf8")) as ServerInfo;
   }
 
+  /** The state as the next command reads it: the state file and the journal an apply under way appends to. */
   state(): LocalState {
-    return JSON.parse(readFileSync(this.paths.stateFile, "utf8")) as LocalState;
+    return readState(this.paths);
   }
 
   /** Runs statements as the embedded superuser. */

@@ -79,7 +79,7 @@ describe("tenantry plan", () => {
     const path = stackFileWith(`${PROVIDER_YAML}  tenantry:org:\n    slug: acme\n    workspaces: []\n`);
     const { code, stdout, stderr } = tenantry("plan", path);
     expect([code, stdout]).toEqual([EXIT_INVALID, ""]);
-    expect(stderr).toBe("error: tenantry:org.workspaces must list 1..20 workspaces\n");
+    expect(stderr).toBe("error: tenantry:org.workspaces must list 1..200 workspaces\n");
   });
 });
 
