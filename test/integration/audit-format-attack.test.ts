@@ -7,6 +7,7 @@ import { upLocal } from "../../local/up";
 import { localStack, writeStackFile } from "../helpers/local";
 import { replay, tableText, type StoredEvent } from "../helpers/ledger-replay";
 import { orgLogin } from "../helpers/org-login";
+import { from as copyFrom } from "pg-copy-streams";
 
 /*
  * An attacker's pass over the ledger's format 2 (issue 19; docs/audit-ledger.md, "What an attacker's
@@ -73,6 +74,24 @@ async function replayed(client: Client, table: string, statements: readonly stri
 }
 
 describe("breaks found and fixed", () => {
+  it("refuses table inheritance in a workspace schema: a parent's statement trigger would record its children's rows as its own, paired with its own", async () => {
+    await ddl.query("CREATE TABLE web_dev.attack_parent (id int PRIMARY KEY, note text)");
+    await ddl.query("CREATE TABLE web_dev.attack_loner (id int PRIMARY KEY, note text)");
+    try {
+      const refusals = [];
+      for (const statement of ["CREATE TABLE web_dev.attack_child () INHERITS (web_dev.attack_parent)",
+        "CREATE TABLE web_dev.attack_child (extra int) INHERITS (web_dev.attack_parent)",
+        "ALTER TABLE web_dev.attack_loner INHERIT web_dev.attack_parent"]) {
+        refusals.push(await ddl.query(statement).then(() => "allowed", (error: { code?: string }) => error.code));
+      }
+      expect(refusals).toEqual(["42501", "42501", "42501"]);
+      const children = await ddl.query("SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'web_dev.attack_parent'::regclass");
+      expect(children.rows[0].n).toBe(0);
+    } finally {
+      await ddl.query("DROP TABLE IF EXISTS web_dev.attack_child, web_dev.attack_loner, web_dev.attack_parent");
+    }
+  });
+
   it("records every row of a table whose primary key is deferrable, whose keys may repeat until commit", async () => {
     // The runtime role moves rows onto each other's keys (the deferred key allows it until
     // commit) and changes rows by key; the ledger must still say what the table holds.
@@ -141,5 +160,159 @@ describe("breaks found and fixed", () => {
     } finally {
       await ddl.query("DROP TYPE web_dev.attack_pair");
     }
+  });
+});
+
+const codeOf = (promise: Promise<unknown>) => promise.then(() => "allowed", (error: { code?: string }) => error.code ?? String(error));
+
+describe("attempts that held", () => {
+  it("refuses every INSERT or COPY that names an event's id, time, actor, operation or result, with or without OVERRIDING SYSTEM VALUE", async () => {
+    const forbidden = ["id", "occurred_at", "actor", "operation", "result"] as const;
+    const value: Record<(typeof forbidden)[number], string> = { id: "1", occurred_at: "now()", actor: "'someone-else'", operation: "'UPDATE'", result: "'committed'" };
+    await fc.assert(fc.asyncProperty(fc.subarray([...forbidden], { minLength: 1 }), fc.boolean(), fc.constantFrom("runtime", "ddl"), async (columns, override, who) => {
+      const client = who === "runtime" ? runtime : ddl;
+      const names = ["schema_name", "table_name", ...columns];
+      const values = ["'web_dev'", "'orders'", ...columns.map((c) => value[c])];
+      const sql = `INSERT INTO audit.events (${names.join(", ")}) ${override ? "OVERRIDING SYSTEM VALUE " : ""}VALUES (${values.join(", ")})`;
+      // Without OVERRIDING SYSTEM VALUE an explicit id is refused before privileges are (428C9).
+      expect(["42501", ...(columns.includes("id") && !override ? ["428C9"] : [])]).toContain(await codeOf(client.query(sql)));
+    }), { numRuns: 40 });
+    for (const client of [runtime, ddl]) {
+      expect(await codeOf(client.query("COPY audit.events (id, schema_name, table_name) FROM STDIN"))).toBe("42501");
+    }
+  });
+
+  it("refuses the ways around the triggers: session_replication_role, SET ROLE to a platform role, disabling a trigger", async () => {
+    const attempts: [Client, string][] = [
+      [runtime, "SET session_replication_role = replica"],
+      [runtime, "SELECT set_config('session_replication_role', 'replica', false)"],
+      [ddl, "SET session_replication_role = replica"],
+      [ddl, "ALTER ROLE CURRENT_USER SET session_replication_role = replica"],
+      [runtime, "SET ROLE tn_fmtattack_dev_ddl"],
+      [runtime, "SET ROLE tn_fmtattack_audit"],
+      [ddl, "SET ROLE tn_fmtattack_audit"],
+      [ddl, "SET ROLE tn_fmtattack_owner"],
+    ];
+    const codes = [];
+    for (const [client, sql] of attempts) codes.push(await codeOf(client.query(sql)));
+    await withTable("id int PRIMARY KEY, n int", async (table) => {
+      for (const sql of [`ALTER TABLE ${table} DISABLE TRIGGER USER`, `ALTER TABLE ${table} DISABLE TRIGGER tenantry__audit_update`]) codes.push(await codeOf(ddl.query(sql)));
+    });
+    expect(codes).toEqual(Array(attempts.length + 2).fill("42501"));
+  });
+
+  it("records MERGE, INSERT ... ON CONFLICT DO UPDATE and writable CTEs touching one table twice, for generated rows", async () => {
+    const source = fc.array(fc.record({ id: fc.integer({ min: 1, max: 8 }), n: fc.option(fc.integer({ min: -5, max: 5 })) }), { minLength: 1, maxLength: 6 })
+      .map((rows) => [...new Map(rows.map((r) => [r.id, r])).values()]);
+    await fc.assert(fc.asyncProperty(source, source, fc.constantFrom("id int PRIMARY KEY", "id int"), async (merged, upserted, key) => {
+      await withTable(`${key}, n int`, async (table) => {
+        const values = (rows: { id: number; n: number | null }[]) => rows.map((r) => `(${r.id}, ${r.n ?? "NULL"}::int)`).join(", ");
+        const statements = [
+          `INSERT INTO ${table} VALUES (1, 1), (2, 2), (3, 3), (4, 4)`,
+          `MERGE INTO ${table} AS t USING (VALUES ${values(merged)}) AS s (id, n) ON t.id = s.id
+             WHEN MATCHED AND s.n IS NULL THEN DELETE WHEN MATCHED THEN UPDATE SET n = s.n WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.n)`,
+          `WITH a AS (UPDATE ${table} SET n = coalesce(n, 0) + 10 WHERE id % 2 = 0 RETURNING 1), b AS (INSERT INTO ${table} VALUES (100, 100) RETURNING 1)
+             UPDATE ${table} SET n = coalesce(n, 0) - 10 WHERE id % 2 = 1`,
+          `WITH gone AS (DELETE FROM ${table} WHERE id = 100 RETURNING *) INSERT INTO ${table} SELECT id + 1000, n FROM gone`,
+        ];
+        // ON CONFLICT needs the key's unique index.
+        if (key.includes("PRIMARY KEY")) statements.push(`INSERT INTO ${table} VALUES ${values(upserted)} ON CONFLICT (id) DO UPDATE SET n = excluded.n`);
+        const run = await replayed(runtime, table, statements);
+        expect(run.replayed).toEqual(run.table);
+      });
+    }), { numRuns: 20 });
+  });
+
+  it("records rows a foreign key's ON DELETE and ON UPDATE CASCADE change, and rows COPY writes", async () => {
+    await withTable("id int PRIMARY KEY", async (parent) => {
+      await withTable(`id int PRIMARY KEY, p int REFERENCES ${parent} ON DELETE CASCADE ON UPDATE CASCADE`, async (child) => {
+        const correlation = `cascade-${child}`;
+        await runtime.query("BEGIN");
+        await runtime.query(`SET LOCAL tenantry.correlation_id = '${correlation}'`);
+        await runtime.query(`INSERT INTO ${parent} VALUES (1), (2)`);
+        await new Promise<void>((resolve, reject) => {
+          const stream = runtime.query(copyFrom(`COPY ${child} FROM STDIN`));
+          stream.on("finish", resolve).on("error", reject);
+          stream.end("10\t1\n11\t1\n12\t2\n");
+        });
+        await runtime.query(`UPDATE ${parent} SET id = 3 WHERE id = 2`);
+        await runtime.query(`DELETE FROM ${parent} WHERE id = 1`);
+        const events = await eventsOf(runtime, correlation);
+        const childEvents = (await runtime.query("SELECT operation, primary_key, before, after, diff FROM audit.events WHERE correlation_id = $1 AND table_name = $2 ORDER BY id",
+          [correlation, child.split(".")[1]])).rows as StoredEvent[];
+        const rows = await rowsOf(runtime, child);
+        await runtime.query("ROLLBACK");
+        expect(events.length).toBe(2 + 3 + 2 + 1 + 1 + 2);
+        expect(tableText(replay([], childEvents))).toEqual(tableText(rows));
+        expect(tableText(rows)).toEqual(['{"id":12,"p":3}']);
+      });
+    });
+  });
+
+  it("records a change exactly when a value's text form changes, for generated values of types whose equality and text disagree", async () => {
+    const cases: { type: string; value: fc.Arbitrary<string> }[] = [
+      { type: "double precision", value: fc.oneof(fc.double(), fc.constantFrom("NaN", "-0", "0", "Infinity", "-Infinity")).map((x) => `'${String(x)}'`) },
+      { type: "numeric", value: fc.tuple(fc.integer({ min: -3, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([i, scale]) => `${i}.${"0".repeat(scale)}`.replace(/\.$/, "")) },
+      { type: "jsonb", value: fc.shuffledSubarray(['"a": 1', '"b": [1, 2]', '"c": {"d": null}'], { minLength: 1 }).map((kv) => `'{${kv.join(", ")}}'`) },
+      { type: "int[]", value: fc.array(fc.option(fc.integer({ min: 0, max: 2 })), { maxLength: 3 }).map((xs) => `'{${xs.map((x) => x ?? "NULL").join(",")}}'`) },
+      { type: "interval", value: fc.constantFrom("'1 day'", "'24 hours'", "'1 mon'", "'30 days'", "'1 day 00:00:00'") },
+      { type: "text COLLATE \"C\"", value: fc.constantFrom("'a'", "'A'", "'a '", "'ä'", "'a\u0308'") },
+      { type: "timestamptz", value: fc.constantFrom("'2026-01-01 00:00:00+00'", "'2026-01-01 01:00:00+01'", "'2026-01-01 00:00:00.000001+00'") },
+    ];
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...cases), fc.constantFrom("id int PRIMARY KEY", "id int"), fc.nat(), async ({ type, value }, key, seed) => {
+      const [a, b] = fc.sample(fc.tuple(value, value), { numRuns: 1, seed })[0]!;
+      await withTable(`${key}, v ${type}`, async (table) => {
+        const text = (await runtime.query(`SELECT (${a})::${type.split(" COLLATE")[0]}::text AS a, (${b})::${type.split(" COLLATE")[0]}::text AS b`)).rows[0];
+        const run = await replayed(runtime, table, [`INSERT INTO ${table} VALUES (1, ${a})`, `UPDATE ${table} SET v = ${b}`]);
+        const updates = run.events.filter((e) => e.operation === "UPDATE");
+        expect(updates.length).toBe(text.a === text.b ? 0 : 1);
+        expect(run.replayed).toEqual(run.table);
+      });
+    }), { numRuns: 40 });
+  });
+
+  it("follows columns the DDL role adds, renames and drops between statements of one transaction", async () => {
+    await withTable("id int PRIMARY KEY, note text", async (table) => {
+      const run = await replayed(ddl, table, [
+        `INSERT INTO ${table} VALUES (1, 'a')`,
+        `ALTER TABLE ${table} ADD COLUMN extra int`,
+        `UPDATE ${table} SET extra = 5`,
+        `ALTER TABLE ${table} RENAME COLUMN note TO memo`,
+        `UPDATE ${table} SET memo = 'b'`,
+        `ALTER TABLE ${table} DROP COLUMN extra`,
+        `UPDATE ${table} SET memo = 'c'`,
+      ]);
+      expect(run.events.filter((e) => e.operation === "UPDATE").map((e) => e.diff)).toEqual([
+        { extra: { before: null, after: 5 } }, { memo: { before: "a", after: "b" } }, { memo: { before: "b", after: "c" } },
+      ]);
+    });
+  });
+
+  it("never writes a secret column's value into an event, whatever statement or table shape changes it", async () => {
+    const secret = fc.string({ minLength: 6, maxLength: 12 }).filter((s) => !s.includes("\u0000") && !s.includes("'")).map((s) => `s3cr3t-${s}`);
+    const shapes = ["id int PRIMARY KEY", "id int", "id int, CONSTRAINT k PRIMARY KEY (id) DEFERRABLE"];
+    await fc.assert(fc.asyncProperty(secret, secret, fc.constantFrom(...shapes), async (first, second, key) => {
+      await withTable(`${key}, api_token text, note text`, async (table) => {
+        const statements = [
+          `INSERT INTO ${table} VALUES (1, '${first}', 'a'), (2, '${first}', 'b')`,
+          `UPDATE ${table} SET api_token = '${second}', note = 'c' WHERE id = 1`,
+          `UPDATE ${table} SET id = 3 WHERE id = 2`,
+          `MERGE INTO ${table} AS t USING (VALUES (3, '${second}')) AS s (id, tok) ON t.id = s.id WHEN MATCHED THEN UPDATE SET api_token = s.tok`,
+          `DELETE FROM ${table} WHERE id = 1`,
+        ];
+        const run = await replayed(runtime, table, statements);
+        expect(run.events.length).toBeGreaterThanOrEqual(5);
+        expect(JSON.stringify(run.events)).not.toContain("s3cr3t-");
+      });
+    }), { numRuns: 15 });
+  });
+
+  it("fails a write whose value the ledger cannot hold, rather than write it unrecorded (json with \\u0000)", async () => {
+    await withTable("id int PRIMARY KEY, j json", async (table) => {
+      expect(await codeOf(runtime.query(`INSERT INTO ${table} VALUES (1, '"\\u0000"')`))).toBe("22P05");
+      expect((await rowsOf(runtime, table)).length).toBe(0);
+      await runtime.query(`INSERT INTO ${table} VALUES (2, '"fine"')`);
+      expect((await rowsOf(runtime, table)).length).toBe(1);
+    });
   });
 });
