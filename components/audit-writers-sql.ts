@@ -144,7 +144,8 @@ REVOKE ALL ON FUNCTION audit.changed_columns(oid) FROM PUBLIC;`.trim();
  * Set-based, once per statement: TG_ARGV holds the primary key columns. An UPDATE's old and new
  * rows are paired by a FULL JOIN on them (equality, so the join can hash or merge); a row whose
  * key changed has no partner and leaves two halves, its old row in `before` and its new row in
- * `after`, each under its own key. Unchanged rows are filtered by the cheap text comparisons
+ * `after`, each under its own key. Unchanged rows are filtered by one comparison of the two
+ * rows' stored values (record_image_ne over whole rows: column_changed for every column at once)
  * before any jsonb is built, and each changed row's diff is built once. The actor and the
  * correlation id are read once per statement.
  */
@@ -159,7 +160,6 @@ DECLARE
   old_key text;
   new_key text;
   pairing text;
-  changed text;
   diff text;
   changes text;
 BEGIN
@@ -170,8 +170,7 @@ BEGIN
          string_agg(format('o.%1$I = n.%1$I', c), ' AND ' ORDER BY i)
     INTO old_key, new_key, pairing FROM unnest(keys) WITH ORDINALITY AS k (c, i);
   IF TG_OP = 'UPDATE' THEN
-    SELECT string_agg(audit.column_changed(c), ' OR ' ORDER BY i), string_agg(audit.column_diff(c, secrets), ' || ' ORDER BY i)
-      INTO changed, diff FROM unnest(columns) WITH ORDINALITY AS a (c, i);
+    SELECT string_agg(audit.column_diff(c, secrets), ' || ' ORDER BY i) INTO diff FROM unnest(columns) WITH ORDINALITY AS a (c, i);
   END IF;
   changes := CASE TG_OP
     WHEN 'INSERT' THEN format('SELECT %s, NULL::jsonb, %s, NULL::jsonb FROM new_rows AS n', new_key, audit.row_json('n', secrets))
@@ -181,8 +180,8 @@ BEGIN
     -- whose fields are all null, which a key column may hold.
     ELSE format('SELECT CASE WHEN num_nulls(n.%1$I) = 1 THEN %2$s ELSE %3$s END, CASE WHEN num_nulls(n.%1$I) = 1 THEN %4$s END, '
                 'CASE WHEN num_nulls(o.%1$I) = 1 THEN %5$s END, CASE WHEN num_nulls(o.%1$I, n.%1$I) = 0 THEN %6$s END '
-                'FROM old_rows AS o FULL JOIN new_rows AS n ON %7$s WHERE num_nulls(o.%1$I, n.%1$I) = 1 OR %8$s',
-                keys[1], old_key, new_key, audit.row_json('o', secrets), audit.row_json('n', secrets), diff, pairing, changed)
+                'FROM old_rows AS o FULL JOIN new_rows AS n ON %7$s WHERE num_nulls(o.%1$I, n.%1$I) = 1 OR pg_catalog.record_image_ne(o.*, n.*)',
+                keys[1], old_key, new_key, audit.row_json('o', secrets), audit.row_json('n', secrets), diff, pairing)
   END;
   EXECUTE format(
     'INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, primary_key, before, after, diff) '

@@ -307,6 +307,38 @@ describe("attempts that held", () => {
     }), { numRuns: 15 });
   });
 
+  it("pairs by the = its key is unique under: Postgres refuses a primary key on another collation or operator class", async () => {
+    await ddl.query("CREATE COLLATION IF NOT EXISTS web_dev.attack_nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
+    await ddl.query("CREATE TYPE web_dev.attack_amount AS (x numeric)");
+    const cases = [
+      { column: "k text COLLATE web_dev.attack_nocase NOT NULL", index: "(k COLLATE \"C\")" },
+      { column: "k text NOT NULL", index: "(k text_pattern_ops)" },
+      { column: "k web_dev.attack_amount NOT NULL", index: "(k record_image_ops)" },
+    ];
+    const codes = [];
+    try {
+      for (const { column, index } of cases) {
+        codes.push(await withTable(`${column}, note text`, async (table) => {
+          const name = `${table.split(".")[1]}_key`;
+          await ddl.query(`CREATE UNIQUE INDEX ${name} ON ${table} ${index}`);
+          return codeOf(ddl.query(`ALTER TABLE ${table} ADD CONSTRAINT ${name}_pk PRIMARY KEY USING INDEX ${name}`));
+        }));
+      }
+    } finally {
+      await ddl.query("DROP TYPE web_dev.attack_amount");
+      await ddl.query("DROP COLLATION web_dev.attack_nocase");
+    }
+    // 42809: "index ... does not have default sorting behavior".
+    expect(codes).toEqual(["42809", "42809", "42809"]);
+  });
+
+  it("records a change beside columns named like the pairing join's sides (o, n)", async () => {
+    await withTable("id int PRIMARY KEY, o int, n int, note text", async (table) => {
+      const run = await replayed(runtime, table, [`INSERT INTO ${table} VALUES (1, 1, 1, 'a')`, `UPDATE ${table} SET note = 'b'`]);
+      expect(run.events.filter((e) => e.operation === "UPDATE").map((e) => e.diff)).toEqual([{ note: { before: "a", after: "b" } }]);
+    });
+  });
+
   it("fails a write whose value the ledger cannot hold, rather than write it unrecorded (json with \\u0000)", async () => {
     await withTable("id int PRIMARY KEY, j json", async (table) => {
       expect(await codeOf(runtime.query(`INSERT INTO ${table} VALUES (1, '"\\u0000"')`))).toBe("22P05");
