@@ -374,6 +374,37 @@ describe("attempts that held", () => {
     });
   });
 
+  it("pairs rows by keys of types the DDL role defines (enum, domain, composite, range, array), whose = lives in pg_catalog", async () => {
+    const types = [
+      "CREATE TYPE web_dev.attack_colour AS ENUM ('red', 'green')",
+      "CREATE DOMAIN web_dev.attack_positive AS int CHECK (VALUE > 0)",
+      "CREATE TYPE web_dev.attack_point AS (x int, y int)",
+      "CREATE TYPE web_dev.attack_span AS RANGE (subtype = int)",
+    ];
+    for (const sql of types) await ddl.query(sql);
+    const keys = [
+      { type: "web_dev.attack_colour", a: "'red'", b: "'green'" },
+      { type: "web_dev.attack_positive", a: "1", b: "2" },
+      { type: "web_dev.attack_point", a: "'(1,)'", b: "'(,)'" },
+      { type: "web_dev.attack_span", a: "'[1,5)'", b: "'empty'" },
+      { type: "int[]", a: "'{1,NULL}'", b: "'{}'" },
+    ];
+    try {
+      for (const { type, a, b } of keys) {
+        await withTable(`k ${type} PRIMARY KEY, n int`, async (table) => {
+          const run = await replayed(runtime, table, [
+            `INSERT INTO ${table} VALUES (${a}::${type}, 1), (${b}::${type}, 2)`, `UPDATE ${table} SET n = n + 10`,
+            `UPDATE ${table} SET n = 0 WHERE k = ${a}::${type}`, `DELETE FROM ${table} WHERE k = ${b}::${type}`,
+          ]);
+          expect(run.events.map((e) => e.operation)).toEqual(["INSERT", "INSERT", "UPDATE", "UPDATE", "UPDATE", "DELETE"]);
+          expect(run.replayed).toEqual(run.table);
+        });
+      }
+    } finally {
+      await ddl.query("DROP TYPE web_dev.attack_colour, web_dev.attack_point, web_dev.attack_span; DROP DOMAIN web_dev.attack_positive");
+    }
+  });
+
   it("fails a write whose value the ledger cannot hold, rather than write it unrecorded (json with \\u0000)", async () => {
     await withTable("id int PRIMARY KEY, j json", async (table) => {
       expect(await codeOf(runtime.query(`INSERT INTO ${table} VALUES (1, '"\\u0000"')`))).toBe("22P05");
