@@ -112,6 +112,21 @@ BEGIN
 END
 $fn$;
 
+-- A covered table is plain, partitioned, or a partition: never a child of a plain table. An
+-- UPDATE or DELETE of a parent reaches its children's rows, and its statement trigger sees them
+-- in its transition tables as its own, where the key that is unique in the parent is not (a
+-- child holds rows under the same keys), and the children's own triggers record them again.
+-- (Tenant roles cannot create temporary tables, so no child is ever outside a covered schema.)
+CREATE OR REPLACE FUNCTION ${GUARD}.refuse_inheritance(target oid) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF EXISTS (SELECT FROM pg_inherits i JOIN pg_class parent ON parent.oid = i.inhparent WHERE i.inhrelid = target AND parent.relkind <> 'p') THEN
+    RAISE EXCEPTION '% cannot inherit from a table: the audit ledger records a table''s rows by its own key (use a partitioned table)',
+      target::regclass USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION ${GUARD}.verify(target oid) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -143,6 +158,7 @@ BEGIN
     SELECT objid FROM pg_event_trigger_ddl_commands()
     WHERE object_type = 'table' AND schema_name = ANY (${covered})
   LOOP
+    PERFORM ${GUARD}.refuse_inheritance(created.objid);
     PERFORM ${GUARD}.cover(created.objid);
   END LOOP;
 END
@@ -167,6 +183,7 @@ BEGIN
       -- through cover() would find the triggers not yet re-made.
       AND NOT (d.command_tag = 'CREATE TRIGGER' AND ${GUARD}.is_current(d.objid))
   LOOP
+    PERFORM ${GUARD}.refuse_inheritance(touched);
     PERFORM ${GUARD}.verify(touched);
   END LOOP;
 END

@@ -81,9 +81,6 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
 function ledgerSql(owner: string, breakGlassRole: string): string {
   const o = quoteIdent(owner);
   return `
--- hstore's row difference finds a row trigger's changed columns (a trusted extension; on RDS too).
-CREATE EXTENSION IF NOT EXISTS hstore SCHEMA audit;
-
 CREATE TABLE IF NOT EXISTS audit.events (
   id bigint GENERATED ALWAYS AS IDENTITY,
   occurred_at timestamptz NOT NULL DEFAULT clock_timestamp(),

@@ -27,12 +27,15 @@ export function triggerShapesSql(): string {
     `(${quoteLiteral(AUDIT_TRIGGER.update)}, 'UPDATE', 'OLD TABLE AS old_rows NEW TABLE AS new_rows'), ` +
     `(${quoteLiteral(AUDIT_TRIGGER.delete)}, 'DELETE', 'OLD TABLE AS old_rows'), (${quoteLiteral(AUDIT_TRIGGER.truncate)}, 'TRUNCATE', NULL))`;
   return `
--- The primary key columns, in key order; empty without one.
+-- The primary key columns, in key order; empty without one. A key the ledger pairs rows by must
+-- be unique when each statement ends: a DEFERRABLE key is checked only at commit, so its keys can
+-- repeat within a transaction and the pairing join would match rows that are not each other.
+-- Such a table is recorded row by row, like a table without a key (indimmediate is false).
 CREATE OR REPLACE FUNCTION ${GUARD}.primary_key(target oid) RETURNS text[]
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   SELECT coalesce(array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum)), '{}')
   FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-  WHERE i.indrelid = target AND i.indisprimary
+  WHERE i.indrelid = target AND i.indisprimary AND i.indimmediate
 $fn$;
 
 -- A trigger's arguments: pg_trigger.tgargs holds each followed by a zero byte.

@@ -14,8 +14,11 @@ import { quoteIdent } from "../spec/naming";
  * values (`diff`); never whole before and after images of an update. A table without a primary
  * key has no key: its UPDATE records the whole old row in `before`, the row's only identity. A
  * row whose key changed is two UPDATE events, its old row alone and its new row alone. A column is changed when
- * its text form differs byte for byte (COLLATE "C": a case-insensitive collation must not hide
- * a change of case), so the writers pin extra_float_digits. Columns whose names look like
+ * its stored value differs byte for byte (record_image_ne: a case-insensitive collation must not
+ * hide a change of case, nor a type whose text form two values share, such as regproc's overloads,
+ * hide a change of value). The writers pin extra_float_digits, so values are recorded exactly.
+ * A table whose primary key is deferrable counts as one without a key (audit-trigger-shapes-sql.ts).
+ * Columns whose names look like
  * credentials are "[redacted]" in every image and key, and a change to one is recorded with
  * "[redacted]" on both sides: that it changed, never its values.
  */
@@ -44,8 +47,8 @@ REVOKE ALL ON FUNCTION audit.redact(jsonb) FROM PUBLIC;`.trim();
 /**
  * Row by row, for a table without a primary key. Such a row has no identity but its values, so
  * an UPDATE records its whole old row (redacted) in `before`, as logical replication's REPLICA
- * IDENTITY FULL does, beside the diff. Changed columns are found by hstore's difference of the
- * two rows' text forms, before redaction, so a change to a secret column is recorded.
+ * IDENTITY FULL does, beside the diff. Changed columns are found by comparing each column's stored
+ * value (audit.changed_columns), before redaction, so a change to a secret column is recorded.
  */
 function recordChangeSql(o: string): string {
   return `
@@ -63,10 +66,10 @@ BEGIN
     INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, before)
     VALUES (audit.actor(), audit.correlation_id(), TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, audit.redact(to_jsonb(OLD)));
   ELSE
-    changed := audit.akeys(audit.hstore(NEW) OPERATOR(audit.-) audit.hstore(OLD));
-    IF cardinality(changed) = 0 THEN
+    IF OLD OPERATOR(pg_catalog.*=) NEW THEN
       RETURN NULL;
     END IF;
+    EXECUTE audit.changed_columns(TG_RELID) INTO changed USING OLD, NEW;
     old_row := to_jsonb(OLD);
     new_row := to_jsonb(NEW);
     INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, before, diff)
@@ -87,7 +90,9 @@ REVOKE ALL ON FUNCTION audit.record_change() FROM PUBLIC;`.trim();
  * column. Names are format() arguments only (%I, %L), never part of a format string.
  * - row_json: the whole row; secret columns overwritten by $3 (their names mapped to "[redacted]").
  * - key_pair: one key column's `'name', value` pair for jsonb_build_object.
- * - column_changed: whether a column's text form differs between the sides, byte for byte.
+ * - column_changed: whether a column's stored value differs between the sides, byte for byte
+ *   (record_image_ne over one-column rows: a function call, so no row comparison expands it to
+ *   the type's = operator). Not the text forms: regproc's overloads share theirs.
  * - column_diff: `{"name": {"before": ..., "after": ...}}` when it differs, else `{}` (which
  *   jsonb's || skips without copying).
  */
@@ -110,7 +115,7 @@ REVOKE ALL ON FUNCTION audit.key_pair(text, text, text[]) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION audit.column_changed(column_name text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
-  SELECT format('(o.%1$I)::text COLLATE "C" IS DISTINCT FROM (n.%1$I)::text COLLATE "C"', column_name)
+  SELECT format('pg_catalog.record_image_ne(ROW(o.%1$I), ROW(n.%1$I))', column_name)
 $fn$;
 ALTER FUNCTION audit.column_changed(text) OWNER TO ${o};
 REVOKE ALL ON FUNCTION audit.column_changed(text) FROM PUBLIC;
@@ -122,14 +127,25 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
          ELSE format('jsonb_build_object(%1$L, jsonb_build_object(''before'', o.%1$I, ''after'', n.%1$I))', column_name) END)
 $fn$;
 ALTER FUNCTION audit.column_diff(text, text[]) OWNER TO ${o};
-REVOKE ALL ON FUNCTION audit.column_diff(text, text[]) FROM PUBLIC;`.trim();
+REVOKE ALL ON FUNCTION audit.column_diff(text, text[]) FROM PUBLIC;
+
+-- The row trigger's query for a row's changed columns, its old row $1 and new row $2.
+CREATE OR REPLACE FUNCTION audit.changed_columns(relation oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT format('SELECT array_remove(ARRAY[%s]::text[], NULL)',
+    string_agg(format('CASE WHEN pg_catalog.record_image_ne(ROW(($1).%1$I), ROW(($2).%1$I)) THEN %1$L END', attname), ', ' ORDER BY attnum))
+  FROM pg_attribute WHERE attrelid = relation AND attnum > 0 AND NOT attisdropped
+$fn$;
+ALTER FUNCTION audit.changed_columns(oid) OWNER TO ${o};
+REVOKE ALL ON FUNCTION audit.changed_columns(oid) FROM PUBLIC;`.trim();
 }
 
 /**
  * Set-based, once per statement: TG_ARGV holds the primary key columns. An UPDATE's old and new
  * rows are paired by a FULL JOIN on them (equality, so the join can hash or merge); a row whose
  * key changed has no partner and leaves two halves, its old row in `before` and its new row in
- * `after`, each under its own key. Unchanged rows are filtered by the cheap text comparisons
+ * `after`, each under its own key. Unchanged rows are filtered by one comparison of the two
+ * rows' stored values (record_image_ne over whole rows: column_changed for every column at once)
  * before any jsonb is built, and each changed row's diff is built once. The actor and the
  * correlation id are read once per statement.
  */
@@ -144,7 +160,6 @@ DECLARE
   old_key text;
   new_key text;
   pairing text;
-  changed text;
   diff text;
   changes text;
 BEGIN
@@ -155,17 +170,18 @@ BEGIN
          string_agg(format('o.%1$I = n.%1$I', c), ' AND ' ORDER BY i)
     INTO old_key, new_key, pairing FROM unnest(keys) WITH ORDINALITY AS k (c, i);
   IF TG_OP = 'UPDATE' THEN
-    SELECT string_agg(audit.column_changed(c), ' OR ' ORDER BY i), string_agg(audit.column_diff(c, secrets), ' || ' ORDER BY i)
-      INTO changed, diff FROM unnest(columns) WITH ORDINALITY AS a (c, i);
+    SELECT string_agg(audit.column_diff(c, secrets), ' || ' ORDER BY i) INTO diff FROM unnest(columns) WITH ORDINALITY AS a (c, i);
   END IF;
   changes := CASE TG_OP
     WHEN 'INSERT' THEN format('SELECT %s, NULL::jsonb, %s, NULL::jsonb FROM new_rows AS n', new_key, audit.row_json('n', secrets))
     WHEN 'DELETE' THEN format('SELECT %s, %s, NULL::jsonb, NULL::jsonb FROM old_rows AS o', old_key, audit.row_json('o', secrets))
-    -- A null-extended side of the FULL JOIN is recognised by its first key column, which a real row never has null.
-    ELSE format('SELECT CASE WHEN n.%1$I IS NULL THEN %2$s ELSE %3$s END, CASE WHEN n.%1$I IS NULL THEN %4$s END, '
-                'CASE WHEN o.%1$I IS NULL THEN %5$s END, CASE WHEN o.%1$I IS NOT NULL AND n.%1$I IS NOT NULL THEN %6$s END '
-                'FROM old_rows AS o FULL JOIN new_rows AS n ON %7$s WHERE o.%1$I IS NULL OR n.%1$I IS NULL OR %8$s',
-                keys[1], old_key, new_key, audit.row_json('o', secrets), audit.row_json('n', secrets), diff, pairing, changed)
+    -- A null-extended side of the FULL JOIN is recognised by its first key column, which a real row
+    -- never has null. num_nulls() counts a null datum only: IS NULL is also true of a composite
+    -- whose fields are all null, which a key column may hold.
+    ELSE format('SELECT CASE WHEN num_nulls(n.%1$I) = 1 THEN %2$s ELSE %3$s END, CASE WHEN num_nulls(n.%1$I) = 1 THEN %4$s END, '
+                'CASE WHEN num_nulls(o.%1$I) = 1 THEN %5$s END, CASE WHEN num_nulls(o.%1$I, n.%1$I) = 0 THEN %6$s END '
+                'FROM old_rows AS o FULL JOIN new_rows AS n ON %7$s WHERE num_nulls(o.%1$I, n.%1$I) = 1 OR pg_catalog.record_image_ne(o.*, n.*)',
+                keys[1], old_key, new_key, audit.row_json('o', secrets), audit.row_json('n', secrets), diff, pairing)
   END;
   EXECUTE format(
     'INSERT INTO audit.events (actor, correlation_id, schema_name, table_name, operation, primary_key, before, after, diff) '
