@@ -178,7 +178,7 @@ export class LocalMoveActions {
   private async freeze(side: Side, roles: readonly string[]): Promise<void> {
     const alive = await this.query(side.admin, freezeSql(roles));
     if (alive.length > 0) {
-      throw new Error(`the freeze on ${side.cluster} does not hold: sessions still open for ${alive.map((r) => `${String(r["role"])} (pid ${String(r["pid"])})`).join(", ")}; rerun to try again`);
+      throw new Error(`the freeze on ${side.cluster} does not hold: still open for ${alive.map((r) => `${String(r["role"])} (${String(r["holds"])})`).join(", ")}; rerun to try again`);
     }
   }
 
