@@ -13,7 +13,7 @@ import { copyAsOwners, verifyAsOwners, type OwnerPair } from "./move-as-owners";
 import { freezeSql, loginAttributesSql, unfreezeSql, writerRoles, type LoginAttributes } from "./move-freeze";
 import { ddlLoginSql, dropOrgCopySql, existingRolesSql, loginRolesOf, migrationEnv, orgRolesIn, placementIn, storedPassword, withPlacement } from "./move-local-plan";
 import { runMigration } from "./move-migrate";
-import { expectedOwners, foreignRecordEntries } from "./move-trust";
+import { expectedOwners, foreignRecordEntries, impossibleRecord } from "./move-trust";
 import { revokeSetRoleSql } from "./move-owners";
 import { MoveRefused, type MoveAction, type MoveRecord } from "./move-plan";
 import { readMoveFile, writeMoveFile, type MoveFile } from "./move-record";
@@ -139,7 +139,8 @@ export class LocalMoveActions {
   private async refuseForeignRecord(record: MoveRecord): Promise<void> {
     const file = this.file();
     const logins = async (cluster: string) => new Set(loginRolesOf(this.resources(await this.side(cluster)), this.move.org, this.move.environments));
-    const foreign = foreignRecordEntries(file, {
+    const impossible = impossibleRecord(record, loadLocalStack(this.move.projectDir, this.move.stackArg).stackFile.stack);
+    const foreign = impossible.length > 0 ? impossible : foreignRecordEntries(file, {
       sourceLogins: await logins(record.from), targetLogins: await logins(record.to),
       owners: new Set(this.owners.values()), clusters: [record.from, record.to],
     });

@@ -1,5 +1,6 @@
 import { AUDIT_SCHEMA } from "../components/audit-sql";
 import { environmentRoleName, orgRoleName, schemaName } from "../spec/naming";
+import type { MoveRecord } from "./move-plan";
 import type { MoveFile } from "./move-record";
 
 /*
@@ -71,5 +72,17 @@ export function foreignRecordEntries(file: Pick<MoveFile, "sourceLogins" | "targ
     if (!allow.owners.has(m.role)) found.push(`memberships: ${JSON.stringify(m.role)} is not a table owner of this org`);
     if (!allow.clusters.includes(m.cluster)) found.push(`memberships: ${JSON.stringify(m.cluster)} is neither cluster of this move`);
   }
+  return found;
+}
+
+/**
+ * What no record the command writes can say (startMove refuses it), found in a hand-edited one:
+ * a move from a cluster to itself, whose rollback (drop-target) would drop the org's only copy,
+ * or a record of another stack.
+ */
+export function impossibleRecord(record: Pick<MoveRecord, "stack" | "from" | "to">, stack: string): string[] {
+  const found: string[] = [];
+  if (record.from === record.to) found.push(`record: the move goes from ${record.from} to ${record.to}: dropping its target would drop the org's only copy`);
+  if (record.stack !== stack) found.push(`record: it is the move of ${JSON.stringify(record.stack)}, not of ${stack}`);
   return found;
 }

@@ -241,4 +241,17 @@ describe("attacks on tenantry move", { timeout: TEST_TIMEOUT_MS }, () => {
     const neighbourDb = await asSuperuser(FROM, "postgres", [`SELECT count(*)::int AS n FROM pg_database WHERE datname = '${databaseName(NEIGHBOUR)}'`]);
     expect(neighbourDb.rows[0]?.["n"]).toBe(1);
   });
+
+  it("a hand-edited record whose move goes from the org's cluster to the same cluster is refused: its rollback would drop the only copy", async () => {
+    expect(up.code, up.out).toBe(EXIT_OK);
+    const existing = readMoveFile(cli.dir, NEIGHBOUR);
+    expect(existing?.record.rolledBack).toBe(true);
+    writeMoveFile(cli.dir, { org: NEIGHBOUR, memberships: [], record: { stack: `org-${NEIGHBOUR}`, from: FROM, to: FROM, completed: 2, rollingBack: false, rolledBack: false, finished: false } });
+    const rollback = cli.run("move", `org-${NEIGHBOUR}`, "--rollback");
+    const database = await asSuperuser(FROM, "postgres", [`SELECT count(*)::int AS n FROM pg_database WHERE datname = '${databaseName(NEIGHBOUR)}'`]);
+    expect(database.rows[0]?.["n"]).toBe(1);
+    expect(rollback.code, rollback.out).toBe(EXIT_INVALID);
+    expect(rollback.stderr).toContain(`record: the move goes from ${FROM} to ${FROM}`);
+    expect(await logsIn(NEIGHBOUR, "dev", "runtime", FROM)).toBeUndefined();
+  });
 });

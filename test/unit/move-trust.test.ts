@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loginRolesOf, migrationEnv } from "../../fleet/move-local-plan";
-import { expectedOwners, foreignRecordEntries, MIGRATION_INHERITED_VARIABLES, unexpectedOwners } from "../../fleet/move-trust";
+import { expectedOwners, foreignRecordEntries, impossibleRecord, MIGRATION_INHERITED_VARIABLES, unexpectedOwners } from "../../fleet/move-trust";
 import { environmentRoleName, orgRoleName, schemaName } from "../../spec/naming";
 
 /*
@@ -84,5 +84,15 @@ describe("a hand-edited record file", () => {
     for (const entry of [{ connectionLimit: -2, canLogin: true }, { connectionLimit: 1.5, canLogin: true }, { connectionLimit: Number.NaN, canLogin: true }, { connectionLimit: 3, canLogin: "yes" as unknown as boolean }]) {
       expect(foreignRecordEntries({ sourceLogins: [{ role: "tn_a_dev_runtime", ...entry }], memberships: [] }, allow), JSON.stringify(entry)).toHaveLength(1);
     }
+  });
+});
+
+describe("a record's move", () => {
+  it("is impossible from a cluster to itself (its rollback would drop the only copy) or for another stack", () => {
+    fc.assert(fc.property(part, part, (a, b) => {
+      expect(impossibleRecord({ stack: "org-x", from: a, to: a }, "org-x")).toHaveLength(1);
+      expect(impossibleRecord({ stack: "org-x", from: a, to: `${a}-${b}` }, "org-x")).toEqual([]);
+      expect(impossibleRecord({ stack: `org-${a}`, from: "pg-a", to: "pg-b" }, `org-${a}-${b}`)).toHaveLength(1);
+    }));
   });
 });
