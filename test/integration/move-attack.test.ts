@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { EXIT_INVALID, EXIT_OK } from "../../cli/exit-codes";
 import { readMoveFile, writeMoveFile } from "../../fleet/move-record";
 import { attempt, type Credentials } from "../../local/attempt";
@@ -13,7 +12,7 @@ import type { LocalState } from "../../local/state";
 import { databaseName } from "../../spec/naming";
 import { CliProject } from "../helpers/cli-project";
 import { REPO_DIR } from "../helpers/local";
-import { PROVIDER_CONFIG } from "../helpers/spec-builder";
+import { placedStackText } from "../helpers/placed-stack";
 
 /*
  * An attacker's pass over `tenantry move` (docs/move.md, "Attacks tried"), end to end on the two
@@ -32,15 +31,7 @@ const TEST_TIMEOUT_MS = 240_000;
 /** What an operator's shell holds when it deploys: none of it may reach the tenant's migration command. */
 const CALLER_SECRETS = { AWS_SECRET_ACCESS_KEY: "attack-aws-secret", PULUMI_CONFIG_PASSPHRASE: "attack-passphrase", CLOUDFLARE_API_TOKEN: "attack-token", TENANTRY_PROVIDER_PASSWORD: "attack-provider" };
 
-function placedStackText(slug: string): string {
-  const { "postgresql:host": _host, ...login } = PROVIDER_CONFIG;
-  const org = {
-    slug, tier: "sandbox", environments: ENVIRONMENTS, workspaces: [{ slug: "main" }], claimedDomains: [`${slug}.example`],
-    quotas: { maxConnections: 11, statementTimeoutMs: 2000, lockTimeoutMs: 1000, idleInTransactionTimeoutMs: 1000 },
-    placement: { cluster: FROM },
-  };
-  return stringify({ config: { ...login, "postgresql:database": "postgres", "tenantry:org": org } });
-}
+const placedText = (slug: string) => placedStackText(slug, FROM, ENVIRONMENTS, `${slug}: a placed org the attack test moves`);
 
 /**
  * The tenant's migration, with its attempts: it writes what it found to $ATTACK_OUT (its
@@ -145,7 +136,7 @@ beforeAll(async () => {
   for (const folder of ["platform", "stacks"]) mkdirSync(join(cli.dir, folder), { recursive: true });
   copyFileSync(join(REPO_DIR, "platform", "Pulumi.platform.yaml"), join(cli.dir, "platform", "Pulumi.platform.yaml"));
   writeFileSync(migrationScript, MIGRATION);
-  for (const slug of [ORG, NEIGHBOUR]) writeFileSync(join(cli.dir, "stacks", `Pulumi.org-${slug}.yaml`), placedStackText(slug));
+  for (const slug of [ORG, NEIGHBOUR]) writeFileSync(join(cli.dir, "stacks", `Pulumi.org-${slug}.yaml`), placedText(slug));
   up = cli.run("up", "--local", "--no-prove", `org-${ORG}`, `org-${NEIGHBOUR}`);
   if (up.code !== EXIT_OK) return;
   for (const slug of [ORG, NEIGHBOUR]) await live(slug);
