@@ -1,6 +1,8 @@
 import type { Client } from "pg";
 import { copySequences, copyTable, pinTextForms, type OwnersBySide } from "./move-copy";
 import { grantSetRoleSql, maySetRoleSql, ownersSql, ownersToAssume } from "./move-owners";
+import { MoveRefused } from "./move-plan";
+import { unexpectedOwners } from "./move-trust";
 import { compareDigests, digestSide, inventorySql, LEDGER_TABLES, ledgerWritersSql, qualified, type SideDigest, type TableRef } from "./move-verify";
 
 /*
@@ -17,11 +19,19 @@ export interface OwnerPair {
   readonly clusters: { readonly source: string; readonly target: string };
   /** Called before each temporary membership is granted: the journal entry a crash must leave behind. */
   readonly journal: (cluster: string, role: string) => void;
+  /** The one owner each schema's tables and sequences must have (fleet/move-trust.ts expectedOwners): no other is assumed. */
+  readonly expectedOwners: ReadonlyMap<string, string>;
 }
 
-/** Each table's and sequence's owner on one side, by qualified name. */
-async function ownersOn(client: Client, schemas: readonly string[]): Promise<Map<string, string>> {
+/**
+ * Each table's and sequence's owner on one side, by qualified name. Refused when any is not its
+ * schema's expected owner: the login would grant itself SET on whatever role the catalog names
+ * and run the copy as it (another org's role, the provider login, a role with more rights).
+ */
+async function ownersOn(client: Client, schemas: readonly string[], expected: ReadonlyMap<string, string>, side: string): Promise<Map<string, string>> {
   const rows = (await client.query(ownersSql(schemas))).rows as Record<string, unknown>[];
+  const strangers = unexpectedOwners(rows.map((r) => ({ schema: String(r["schema"]), name: String(r["name"]), owner: String(r["owner"]) })), expected, side);
+  if (strangers.length > 0) throw new MoveRefused(`nothing is copied or verified as a role the org does not own:\n${strangers.map((s) => `  - ${s}`).join("\n")}\nroll back with --rollback`);
   return new Map(rows.map((r) => [qualified({ schema: String(r["schema"]), table: String(r["name"]) }), String(r["owner"])]));
 }
 
@@ -40,7 +50,10 @@ async function assume(client: Client, cluster: string, owners: ReadonlyMap<strin
 
 /** Both sides' owners, each assumable by the login. */
 async function assumeOwners(pair: OwnerPair, schemas: readonly string[]): Promise<OwnersBySide> {
-  const owners = { source: await ownersOn(pair.source, schemas), target: await ownersOn(pair.target, schemas) };
+  const owners = {
+    source: await ownersOn(pair.source, schemas, pair.expectedOwners, `source ${pair.clusters.source}`),
+    target: await ownersOn(pair.target, schemas, pair.expectedOwners, `target ${pair.clusters.target}`),
+  };
   await assume(pair.source, pair.clusters.source, owners.source, pair.journal);
   await assume(pair.target, pair.clusters.target, owners.target, pair.journal);
   return owners;

@@ -33,15 +33,19 @@ FROM pg_roles WHERE rolname = ANY (ARRAY[${roles.map(quoteLiteral).join(", ")}]:
 /**
  * NOLOGIN and CONNECTION LIMIT 0 first, so a session ended next cannot come back; then every
  * session of those roles ended, waiting up to `waitMs` for each (pg_terminate_backend's
- * timeout). Its last statement returns the sessions still alive (role, pid): the freeze holds
- * only when it returns none.
+ * timeout). Its last statement returns what still holds a write open (role, holds: a session's
+ * pid or a prepared transaction): the freeze holds only when it returns none.
  */
 export function freezeSql(roles: readonly string[], waitMs = 5000): string[] {
   const list = `ARRAY[${roles.map(quoteLiteral).join(", ")}]::text[]`;
   return [
     ...roles.map((role) => `DO $freeze$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(role)}) THEN ALTER ROLE ${quoteIdent(role)} NOLOGIN CONNECTION LIMIT 0; END IF; END $freeze$`),
     `SELECT pg_terminate_backend(pid, ${Math.trunc(waitMs)}) FROM pg_stat_activity WHERE usename = ANY (${list}) AND pid <> pg_backend_pid()`,
-    `SELECT usename AS role, pid FROM pg_stat_activity WHERE usename = ANY (${list}) ORDER BY 1, 2`,
+    // A prepared transaction outlives its session's end, and its role may COMMIT PREPARED it later:
+    // a write the copy would not see (only where max_prepared_transactions is above 0).
+    `SELECT usename::text AS role, 'pid ' || pid AS holds FROM pg_stat_activity WHERE usename = ANY (${list}) AND pid <> pg_backend_pid()
+UNION ALL SELECT owner::text, 'prepared transaction ' || quote_literal(gid) || ' in ' || quote_ident(database) FROM pg_prepared_xacts WHERE owner = ANY (${list})
+ORDER BY 1, 2`,
   ];
 }
 

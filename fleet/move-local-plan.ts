@@ -5,6 +5,7 @@ import type { AppliedResource, PendingChange } from "../local/state";
 import { ORG_CONFIG_KEY } from "../spec/spec-errors";
 import { databaseName, environmentRoleName, orgPrefix, quoteIdent, quoteLiteral } from "../spec/naming";
 import { writerRoles } from "./move-freeze";
+import { inheritedForMigration } from "./move-trust";
 
 /*
  * The decisions of a local move's actions (fleet/move-local.ts), pure: which roles an action
@@ -80,10 +81,10 @@ export interface MigrationTarget {
 
 /** The variables the tenant's migration command runs with (libpq's, which most migration tools read, and the environment's name). */
 export function migrationEnv(base: NodeJS.ProcessEnv, target: MigrationTarget): NodeJS.ProcessEnv {
-  // Nothing of the caller's own libpq settings may point the migration elsewhere.
-  const inherited = Object.fromEntries(Object.entries(base).filter(([name]) => !name.startsWith("PG")));
+  // An allowlist (fleet/move-trust.ts): the caller's credentials stay out of tenant code, and
+  // nothing of the caller's own libpq settings may point the migration elsewhere.
   return {
-    ...inherited,
+    ...inheritedForMigration(base),
     PGHOST: target.host, PGPORT: String(target.port), PGDATABASE: target.database, PGUSER: target.user, PGPASSWORD: target.password,
     TENANTRY_ENVIRONMENT: target.environment,
   };

@@ -13,6 +13,7 @@ import { copyAsOwners, verifyAsOwners, type OwnerPair } from "./move-as-owners";
 import { freezeSql, loginAttributesSql, unfreezeSql, writerRoles, type LoginAttributes } from "./move-freeze";
 import { ddlLoginSql, dropOrgCopySql, existingRolesSql, loginRolesOf, migrationEnv, orgRolesIn, placementIn, storedPassword, withPlacement } from "./move-local-plan";
 import { runMigration } from "./move-migrate";
+import { expectedOwners, foreignRecordEntries, impossibleRecord } from "./move-trust";
 import { revokeSetRoleSql } from "./move-owners";
 import { MoveRefused, type MoveAction, type MoveRecord } from "./move-plan";
 import { readMoveFile, writeMoveFile, type MoveFile } from "./move-record";
@@ -103,6 +104,7 @@ export class LocalMoveActions {
   readonly run = async (action: MoveAction, record: MoveRecord): Promise<void> => {
     this.move.signal?.throwIfAborted();
     const started = Date.now();
+    await this.refuseForeignRecord(record);
     await this.revokeLeftoverMemberships();
     if (action === "freeze-source") this.frozenAt = started;
     await this.act(action, record);
@@ -122,6 +124,28 @@ export class LocalMoveActions {
       case "unfreeze-source": return this.unfreezeSource(record);
       case "drop-target": return this.dropCopy(record.to);
       case "drop-source": return this.dropCopy(record.from);
+    }
+  }
+
+  private get owners(): Map<string, string> {
+    return expectedOwners(this.move.org, this.move.environments, this.move.workspaces);
+  }
+
+  /**
+   * The record file names only this org's login roles on each side and its table owners: every
+   * action ALTERs the roles it lists (a rollback gives them LOGIN) and REVOKEs its memberships. A
+   * hand-edited or hostile record naming another org's role (org a's file naming a-b's) is refused.
+   */
+  private async refuseForeignRecord(record: MoveRecord): Promise<void> {
+    const file = this.file();
+    const logins = async (cluster: string) => new Set(loginRolesOf(this.resources(await this.side(cluster)), this.move.org, this.move.environments));
+    const impossible = impossibleRecord(record, loadLocalStack(this.move.projectDir, this.move.stackArg).stackFile.stack);
+    const foreign = impossible.length > 0 ? impossible : foreignRecordEntries(file, {
+      sourceLogins: await logins(record.from), targetLogins: await logins(record.to),
+      owners: new Set(this.owners.values()), clusters: [record.from, record.to],
+    });
+    if (foreign.length > 0) {
+      throw new MoveRefused(`the move's record file names what is not this move's; nothing was done:\n${foreign.map((f) => `  - ${f}`).join("\n")}\nrestore the record file (or remove those entries) and rerun`);
     }
   }
 
@@ -155,7 +179,7 @@ export class LocalMoveActions {
   private async freeze(side: Side, roles: readonly string[]): Promise<void> {
     const alive = await this.query(side.admin, freezeSql(roles));
     if (alive.length > 0) {
-      throw new Error(`the freeze on ${side.cluster} does not hold: sessions still open for ${alive.map((r) => `${String(r["role"])} (pid ${String(r["pid"])})`).join(", ")}; rerun to try again`);
+      throw new Error(`the freeze on ${side.cluster} does not hold: still open for ${alive.map((r) => `${String(r["role"])} (${String(r["holds"])})`).join(", ")}; rerun to try again`);
     }
   }
 
@@ -226,7 +250,8 @@ export class LocalMoveActions {
       const variables = migrationEnv(process.env, { host: target.server.server.host, port: target.server.server.port, database: databaseName(this.move.org), user: role, password, environment: env });
       await runMigration(command, variables, `for environment ${env} on ${target.cluster}`);
     } finally {
-      await this.query(target.admin, [ddlLoginSql(this.move.org, env, 0, false), ...freezeSql([role]).slice(1)]);
+      // Frozen again, and checked: a session the command left behind (a detached process) must be gone before the copy.
+      await this.freeze(target, [role]);
     }
   }
 
@@ -255,7 +280,7 @@ export class LocalMoveActions {
     try {
       await Promise.all([source.connect(), target.connect()]);
       const journal = (cluster: string, role: string) => this.save({ memberships: [...this.file().memberships, { cluster, role }] });
-      return await work({ source, target, clusters: { source: record.from, target: record.to }, journal });
+      return await work({ source, target, clusters: { source: record.from, target: record.to }, journal, expectedOwners: this.owners });
     } finally {
       await Promise.all([source.end(), target.end()]);
       await this.revokeLeftoverMemberships();

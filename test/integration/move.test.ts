@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { stringify } from "yaml";
 import { move } from "../../cli/commands/move";
 import { EXIT_INVALID, EXIT_OK, EXIT_VIOLATIONS } from "../../cli/exit-codes";
 import { grantSetRoleSql } from "../../fleet/move-owners";
@@ -15,7 +14,7 @@ import type { LocalState } from "../../local/state";
 import { databaseName } from "../../spec/naming";
 import { CliProject } from "../helpers/cli-project";
 import { REPO_DIR } from "../helpers/local";
-import { PROVIDER_CONFIG } from "../helpers/spec-builder";
+import { placedStackText } from "../helpers/placed-stack";
 
 /*
  * `tenantry move` end to end on the example platform's two clusters, one embedded server each
@@ -33,15 +32,7 @@ const ORGS = ["mvship", "mvresume", "mvroll"] as const;
 const ENVIRONMENTS = ["dev", "prod"] as const;
 const TEST_TIMEOUT_MS = 240_000;
 
-function placedStackText(slug: string): string {
-  const { "postgresql:host": _host, ...login } = PROVIDER_CONFIG;
-  const org = {
-    slug, tier: "sandbox", environments: ENVIRONMENTS, workspaces: [{ slug: "main" }], claimedDomains: [`${slug}.example`],
-    quotas: { maxConnections: 11, statementTimeoutMs: 2000, lockTimeoutMs: 1000, idleInTransactionTimeoutMs: 1000 },
-    placement: { cluster: FROM },
-  };
-  return `# ${slug}: a placed org the move test moves (this comment must survive the switch)\n${stringify({ config: { ...login, "postgresql:database": "postgres", "tenantry:org": org } })}`;
-}
+const placedText = (slug: string) => placedStackText(slug, FROM, ENVIRONMENTS, `${slug}: a placed org the move test moves (this comment must survive the switch)`);
 
 /** The org's migrations: what a tenant's migration tool would run, as the DDL role, from libpq's variables. */
 const MIGRATION = `
@@ -139,7 +130,7 @@ beforeAll(async () => {
   for (const folder of ["platform", "stacks"]) mkdirSync(join(cli.dir, folder), { recursive: true });
   copyFileSync(join(REPO_DIR, "platform", "Pulumi.platform.yaml"), join(cli.dir, "platform", "Pulumi.platform.yaml"));
   writeFileSync(migrationScript, MIGRATION);
-  for (const slug of ORGS) writeFileSync(join(cli.dir, "stacks", `Pulumi.org-${slug}.yaml`), placedStackText(slug));
+  for (const slug of ORGS) writeFileSync(join(cli.dir, "stacks", `Pulumi.org-${slug}.yaml`), placedText(slug));
   up = cli.run("up", "--local", "--no-prove", ...ORGS.map((slug) => `org-${slug}`));
   if (up.code !== EXIT_OK) return;
   for (const slug of ORGS) await live(slug, slug === "mvship" ? 200 : 40);
