@@ -54,7 +54,9 @@ function maxOverlap(runs: readonly Invocation[]): number {
 
 describe("tenantry fleet preview", () => {
   it("runs at most --concurrency stacks at once, each in a work directory of its own, with the policy pack", () => {
-    const { code, stdout, invocations } = fleet("bound.log", { STANDIN_DELAY_MS: "400" }, "preview", "--concurrency", "3");
+    // Each stand-in preview lasts 2 s: long enough that the next ones start within it even on a
+    // loaded 2-core machine (400 ms was not: a CI run under load 11 saw only 2 at once).
+    const { code, stdout, invocations } = fleet("bound.log", { STANDIN_DELAY_MS: "2000" }, "preview", "--concurrency", "3");
     expect(code).toBe(EXIT_OK);
     const previews = invocations.filter((i) => i.command === "preview");
     expect(previews.map((p) => p.stack).sort()).toEqual(STACKS);
