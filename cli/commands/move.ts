@@ -90,12 +90,25 @@ async function moveUnderLock(stackArg: string, options: MoveOptions, projectDir:
     });
     console.log(`${describeStart(record, wish, fresh)} (record ${recordFile})`);
     const started = Date.now();
+    const save = async (next: MoveRecord) => {
+      const file = readMoveFile(projectDir, spec.slug);
+      if (file === undefined) throw new Error("internal: the move's record file is gone");
+      writeMoveFile(projectDir, { ...file, record: next });
+    };
     try {
-      record = await runMove(record, wish, local.run, async (next) => {
-        const file = readMoveFile(projectDir, spec.slug);
-        if (file === undefined) throw new Error("internal: the move's record file is gone");
-        writeMoveFile(projectDir, { ...file, record: next });
-      });
+      // Resuming straight into the switch: the verification that allows it ran in an earlier run,
+      // and the record saying so is a file anyone with the project can edit (or the target may
+      // have changed since). The switch is the commit point, so the target is verified again first;
+      // a difference rolls back as a failed verification does.
+      if (!fresh && wish === "resume" && actions[0] === "switch" && record.inFlight === undefined) {
+        try {
+          await local.run("verify", record);
+        } catch (error) {
+          if (error instanceof VerificationFailed) record = await runMove(record, "rollback", local.run, save);
+          throw error;
+        }
+      }
+      record = await runMove(record, wish, local.run, save);
     } catch (error) {
       if (error instanceof VerificationFailed) {
         console.error(`${error.message}\nthe move was rolled back: ${record.stack} is writable on ${record.from} again, and ${record.to} holds nothing of it`);

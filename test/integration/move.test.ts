@@ -327,4 +327,33 @@ describe("tenantry move between the two local cluster servers", { timeout: TEST_
     const writable = await attempt(serverOf(FROM), login(slug, "dev", "runtime", FROM), databaseName(slug), ["BEGIN", "SET LOCAL tenantry.actor = 'carol@example.com'", "INSERT INTO main_dev.customers (name) VALUES ('after the rollback')", "COMMIT"]);
     expect(writable.code, writable.message).toBeUndefined();
   });
+
+  it("a resumed move whose record claims a copy and a verification that never ran is verified again before its switch, and rolls back", async () => {
+    expect(up.code, up.out).toBe(EXIT_OK);
+    const slug = "mvroll";
+    const cleared = await attempt(serverOf(FROM), login(slug, "dev", "ddl", FROM), databaseName(slug), ["ALTER TABLE main_dev.customers DROP CONSTRAINT IF EXISTS plausible_name"]);
+    expect(cleared.code, cleared.message).toBeUndefined();
+    await expect(move(`org-${slug}`, { to: TO, migrate: MIGRATE, hooks: failAfter("create-tables") }, cli.dir)).rejects.toThrow(InjectedFailure);
+    // As whoever can edit the project's files: the record now says copy and verify completed.
+    const file = readMoveFile(cli.dir, slug);
+    if (file === undefined) throw new Error("no record");
+    const { inFlight: _dropped, ...record } = file.record;
+    writeMoveFile(cli.dir, { ...file, record: { ...record, completed: 5 } });
+    const errors = vi.spyOn(console, "error");
+    let code: number;
+    let printed = "";
+    try {
+      code = await move(`org-${slug}`, {}, cli.dir);
+    } finally {
+      printed = errors.mock.calls.flat().join("\n");
+      errors.mockRestore();
+    }
+    expect(code).toBe(EXIT_VIOLATIONS);
+    expect(printed).toMatch(/"main_dev"\."customers": .*differ|rows on the source/);
+    expect(readMoveFile(cli.dir, slug)?.record).toMatchObject({ rolledBack: true });
+    expect(stackText(slug)).toContain(`cluster: ${FROM}`);
+    expect(await databaseOn(TO, slug)).toBe(0);
+    const writable = await attempt(serverOf(FROM), login(slug, "dev", "runtime", FROM), databaseName(slug), ["BEGIN", "SET LOCAL tenantry.actor = 'carol@example.com'", "INSERT INTO main_dev.customers (name) VALUES ('never switched')", "COMMIT"]);
+    expect(writable.code, writable.message).toBeUndefined();
+  });
 });
