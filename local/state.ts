@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { LocalPaths } from "./paths";
 import { readJsonIfExists, writePrivateJson } from "./private-file";
+import { readJournal, removeJournal, replayJournal } from "./state-journal";
 
 /*
  * What the local apply has done, per stack and URN, as Pulumi's state would record it. It holds
@@ -49,12 +50,19 @@ export interface LocalState {
   readonly stacks: Record<string, StackState>;
 }
 
-export function readState(paths: LocalPaths): LocalState {
-  return readJsonIfExists<LocalState>(paths.stateFile) ?? { version: 1, stacks: {} };
+/** The state file with the journal of an apply that has not compacted it yet (local/state-journal.ts) folded in. */
+export function readState(paths: Pick<LocalPaths, "stateFile">): LocalState {
+  const base = readJsonIfExists<LocalState>(paths.stateFile) ?? { version: 1, stacks: {} };
+  return replayJournal(base, readJournal(paths));
 }
 
-export function writeState(paths: LocalPaths, state: LocalState): void {
+/**
+ * Writes the whole state and then drops the journal, which it includes: a journal a crash left
+ * between the two names the state before this one, and is ignored (local/state-journal.ts).
+ */
+export function writeState(paths: Pick<LocalPaths, "stateFile">, state: LocalState): void {
   writePrivateJson(paths.stateFile, state);
+  removeJournal(paths);
 }
 
 export function stackState(state: LocalState, stack: string): StackState {
