@@ -1,6 +1,7 @@
 import { Client } from "pg";
 import { adoptSuperuserObjectsSql, runAsManagedLogin } from "./managed-server";
 import { withMembership } from "./membership";
+import { runInFewRoundTrips } from "./step-round-trips";
 import { translationFor, type SqlStep } from "./provider-sql";
 import { ident } from "./provider-sql/sql";
 
@@ -39,6 +40,16 @@ export async function runSteps(steps: readonly SqlStep[], connections: Connectio
   let applied = false;
   for (const step of steps) {
     const client = await connections.to(step.database, step.elevated === true);
+    if (step.transaction && step.elevated !== true) {
+      try {
+        await runInFewRoundTrips(client, step);
+        applied = true;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw new ApplyError(`${what}: ${error instanceof Error ? error.message : String(error)}`, applied);
+      }
+      continue;
+    }
     // Inside a transaction one round trip carries a whole list; CREATE DATABASE and friends
     // refuse the implicit transaction of a multi-statement query, so those go one by one.
     const run = async (statements: readonly string[]) => {
