@@ -120,3 +120,6 @@ export function restoreStatements(rows: readonly Record<string, unknown>[], logi
     ...present("revoked").map((role) => `GRANT ${ident(login)} TO ${ident(role)}`),
   ];
 }
+
+/** resource_postgresql_role.go revokeRoles: every role `$1` is a member of, each then revoked. */
+export const HELD_ROLES_SQL = "SELECT pg_get_userbyid(roleid) AS granted FROM pg_catalog.pg_auth_members members JOIN pg_catalog.pg_roles ON members.member = pg_roles.oid WHERE rolname = $1";

@@ -1,6 +1,7 @@
 import { Client } from "pg";
 import { adoptSuperuserObjectsSql, runAsManagedLogin } from "./managed-server";
 import { withMembership } from "./membership";
+import { HELD_ROLES_SQL } from "./membership-facts";
 import { runInFewRoundTrips } from "./step-round-trips";
 import { translationFor, type SqlStep } from "./provider-sql";
 import { ident } from "./provider-sql/sql";
@@ -86,10 +87,7 @@ export async function runSteps(steps: readonly SqlStep[], connections: Connectio
 
 /** resource_postgresql_role.go revokeRoles: every role this one is a member of. */
 async function revokeMemberships(client: Client, role: string): Promise<void> {
-  const held = await client.query(
-    "SELECT pg_get_userbyid(roleid) AS granted FROM pg_catalog.pg_auth_members members JOIN pg_catalog.pg_roles ON members.member = pg_roles.oid WHERE rolname = $1",
-    [role],
-  );
+  const held = await client.query(HELD_ROLES_SQL, [role]);
   for (const row of held.rows) await client.query(`REVOKE ${ident(String(row["granted"]))} FROM ${ident(role)}`);
 }
 

@@ -1,6 +1,6 @@
 import type { Client, QueryResult } from "pg";
 import { session } from "./membership";
-import { planMemberships, restoreFactsSql, restoreStatements, roleFactsFrom, roleFactsSql, type MembershipPlan } from "./membership-facts";
+import { HELD_ROLES_SQL, planMemberships, restoreFactsSql, restoreStatements, roleFactsFrom, roleFactsSql, type MembershipPlan } from "./membership-facts";
 import { ident, literal, type Branch, type SqlStep } from "./provider-sql/sql";
 
 /*
@@ -76,7 +76,7 @@ export async function runInFewRoundTrips(client: Client, step: SqlStep): Promise
   if (step.revokeMembershipsOf !== undefined) {
     // resource_postgresql_role.go revokeRoles: every role this one is a member of.
     const role = step.revokeMembershipsOf;
-    const held = await buffer.ask(`SELECT pg_get_userbyid(roleid) AS granted FROM pg_catalog.pg_auth_members members JOIN pg_catalog.pg_roles ON members.member = pg_roles.oid WHERE rolname = ${literal(role)}`);
+    const held = await buffer.ask(inlineParams(HELD_ROLES_SQL, [role]));
     buffer.add(held.map((row) => `REVOKE ${ident(String(row["granted"]))} FROM ${ident(role)}`));
   }
   buffer.add([...(step.epilogue ?? []), "COMMIT"]);
