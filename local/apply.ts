@@ -3,13 +3,13 @@ import type { LocalPaths } from "./paths";
 import { TYPE, translationFor, type ProviderContext, type SqlStep } from "./provider-sql";
 import { ApplyError, Connections, runSteps, type Connection } from "./sql-runner";
 import { readState, stackState, writeState, type AppliedResource, type PendingChange, type StackState } from "./state";
-import { appendJournal, type JournalEntry } from "./state-journal";
+import { appendJournal, replayJournal, setPending, startJournal, type JournalEntry } from "./state-journal";
 
 /*
  * Executes a change plan against the server, one resource at a time, recording each in the
- * state as soon as its SQL has run. Before a resource's SQL starts, the state marks it pending;
- * if the process dies there, the next run finds the mark and completes that resource instead of
- * failing on an object that already exists. An interrupt (`signal`) stops between resources,
+ * state as soon as its SQL has run (appended to its journal: local/state-journal.ts). Before a
+ * resource's SQL starts, the state marks it pending; if the process dies there, the next run
+ * finds the mark and completes that resource instead of failing on an object that already exists. An interrupt (`signal`) stops between resources,
  * never inside one, so a Ctrl-C leaves nothing pending.
  */
 
@@ -45,12 +45,19 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
   const connections = new Connections(request.admin, request.superuser);
   const provider: ProviderContext = { adminUser: request.admin.user };
   const interrupted = new Map((current.pending ?? []).map((p) => [p.urn, p]));
-  const settle = (urn: string, next?: PendingChange) => {
-    const rest = (current.pending ?? []).filter((p) => p.urn !== urn);
-    current.pending = next === undefined ? rest : [...rest, next];
+  // Each step is done to the copy in memory and appended to the journal; the state file itself
+  // is written twice: here (folding any journal a crashed run left, the first change marked
+  // pending) and at the end, or where the run stops (the compaction).
+  const journal = (entry: JournalEntry) => {
+    replayJournal(state, [entry]);
+    appendJournal(paths, entry);
   };
-  // What the previous resource changed in the state, journaled with the next one's pending mark.
-  let unjournaled: JournalEntry[] = [];
+  const first = changes[0];
+  if (first !== undefined) {
+    setPending(current, pendingOf(first).urn, pendingOf(first));
+    writeState(paths, state);
+    startJournal(paths);
+  }
   try {
     for (const [index, change] of changes.entries()) {
       if (request.signal?.aborted === true) {
@@ -58,11 +65,7 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
         request.signal.throwIfAborted();
       }
       const pending = pendingOf(change);
-      // One append per resource (never the whole state: local/state-journal.ts): it records the
-      // previous resource and marks this one pending.
-      settle(pending.urn, pending);
-      appendJournal(paths.stateFile, [...unjournaled, { stack, pending: current.pending ?? [] }]);
-      unjournaled = [];
+      if (index > 0) journal({ stack, mark: pending });
       crashIf(request.interrupt, index, "before-sql");
       try {
         const steps = await stepsFor(change, provider, connections, interrupted.get(pending.urn));
@@ -70,14 +73,12 @@ export async function applyChanges(request: ApplyRequest): Promise<Change[]> {
       } catch (error) {
         // Refused and rolled back: nothing of this resource was left behind, so it is not pending.
         // Refused after part of it took effect: it stays pending, and the next run completes it.
-        if (!(error instanceof ApplyError && error.partial)) settle(pending.urn);
+        if (!(error instanceof ApplyError && error.partial)) journal({ stack, urn: pending.urn, cleared: true });
         writeState(paths, state);
         throw error;
       }
       crashIf(request.interrupt, index, "after-sql");
-      const recorded = record(current, change, request.generatedPasswords, await readBack(change, connections));
-      settle(pending.urn);
-      unjournaled = [{ stack, ...recorded }];
+      journal(recorded(stack, current, change, request.generatedPasswords, await readBack(change, connections)));
     }
     if (changes.length > 0) writeState(paths, state);
   } finally {
@@ -148,13 +149,9 @@ async function readBack(change: Change, connections: Connections): Promise<Recor
   return read.outputs(rows[0] as Record<string, unknown> | undefined);
 }
 
-/** Records a finished change in the stack's state, and returns it as the journal records it. */
-function record(current: StackState, change: Change, generated: ReadonlyMap<string, string>, read: Record<string, unknown> | undefined): { applied: AppliedResource } | { removed: string } {
-  if (change.kind === "delete" || change.kind === "retain") {
-    const at = current.resources.findIndex((r) => r.urn === change.previous.urn);
-    if (at >= 0) current.resources.splice(at, 1);
-    return { removed: change.previous.urn };
-  }
+/** The journal entry that records a finished change, and clears its pending mark. */
+function recorded(stack: string, current: StackState, change: Change, generated: ReadonlyMap<string, string>, read: Record<string, unknown> | undefined): JournalEntry {
+  if (change.kind === "delete" || change.kind === "retain") return { stack, urn: change.previous.urn, removed: true };
   const previous = current.resources.find((r) => r.urn === change.desired.urn);
   const password = generated.get(change.desired.name) ?? previous?.outputs?.["result"];
   // An update keeps what the create read back: the provider's update reads again, and nothing here updates a GrantRole.
@@ -164,8 +161,5 @@ function record(current: StackState, change: Change, generated: ReadonlyMap<stri
     ...(kept === undefined ? {} : { read: kept }),
   };
   const applied: AppliedResource = { ...change.desired, ...(Object.keys(outputs).length === 0 ? {} : { outputs }) };
-  const at = current.resources.findIndex((r) => r.urn === applied.urn);
-  if (at >= 0) current.resources[at] = applied;
-  else current.resources.push(applied);
-  return { applied };
+  return { stack, urn: applied.urn, applied };
 }

@@ -96,10 +96,10 @@ export async function repairLogins(request: RepairRequest): Promise<LoginRepair>
 
 async function repairPasswords(request: RepairRequest): Promise<string[]> {
   const { server, admin } = request;
-  const refused: StoredLogin[] = [];
-  for (const login of loginsToCheck(request.resources, request.now ?? new Date())) {
-    if ((await verdictOf(server, login, admin.database)) === "password rejected") refused.push(login);
-  }
+  // Side by side: each is its own connection and SCRAM exchange, and no verdict depends on another's.
+  const logins = loginsToCheck(request.resources, request.now ?? new Date());
+  const verdicts = await Promise.all(logins.map((login) => verdictOf(server, login, admin.database)));
+  const refused = logins.filter((_, at) => verdicts[at] === "password rejected");
   if (refused.length === 0) return [];
   const connections = new Connections(admin, request.superuser);
   const provider: ProviderContext = { adminUser: admin.user };

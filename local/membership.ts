@@ -31,7 +31,7 @@ interface Session {
 }
 const sessions = new WeakMap<Client, Session>();
 
-async function session(client: Client): Promise<Session> {
+export async function session(client: Client): Promise<Session> {
   const known = sessions.get(client);
   if (known !== undefined) return known;
   const current = (await one<{ current_user: string }>(client, "SELECT CURRENT_USER"))?.current_user ?? "";

@@ -1,6 +1,8 @@
 import { Client } from "pg";
 import { adoptSuperuserObjectsSql, runAsManagedLogin } from "./managed-server";
 import { withMembership } from "./membership";
+import { HELD_ROLES_SQL } from "./membership-facts";
+import { runInFewRoundTrips } from "./step-round-trips";
 import { translationFor, type SqlStep } from "./provider-sql";
 import { ident } from "./provider-sql/sql";
 
@@ -39,6 +41,16 @@ export async function runSteps(steps: readonly SqlStep[], connections: Connectio
   let applied = false;
   for (const step of steps) {
     const client = await connections.to(step.database, step.elevated === true);
+    if (step.transaction && step.elevated !== true) {
+      try {
+        await runInFewRoundTrips(client, step);
+        applied = true;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw new ApplyError(`${what}: ${error instanceof Error ? error.message : String(error)}`, applied);
+      }
+      continue;
+    }
     // Inside a transaction one round trip carries a whole list; CREATE DATABASE and friends
     // refuse the implicit transaction of a multi-statement query, so those go one by one.
     const run = async (statements: readonly string[]) => {
@@ -75,10 +87,7 @@ export async function runSteps(steps: readonly SqlStep[], connections: Connectio
 
 /** resource_postgresql_role.go revokeRoles: every role this one is a member of. */
 async function revokeMemberships(client: Client, role: string): Promise<void> {
-  const held = await client.query(
-    "SELECT pg_get_userbyid(roleid) AS granted FROM pg_catalog.pg_auth_members members JOIN pg_catalog.pg_roles ON members.member = pg_roles.oid WHERE rolname = $1",
-    [role],
-  );
+  const held = await client.query(HELD_ROLES_SQL, [role]);
   for (const row of held.rows) await client.query(`REVOKE ${ident(String(row["granted"]))} FROM ${ident(role)}`);
 }
 

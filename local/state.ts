@@ -50,16 +50,19 @@ export interface LocalState {
   readonly stacks: Record<string, StackState>;
 }
 
-/** The state file with what the apply journaled since it was written (local/state-journal.ts). */
+/** The state file with the journal of an apply that has not compacted it yet (local/state-journal.ts) folded in. */
 export function readState(paths: Pick<LocalPaths, "stateFile">): LocalState {
-  const state = readJsonIfExists<LocalState>(paths.stateFile) ?? { version: 1, stacks: {} };
-  return replayJournal(state, readJournal(paths.stateFile));
+  const base = readJsonIfExists<LocalState>(paths.stateFile) ?? { version: 1, stacks: {} };
+  return replayJournal(base, readJournal(paths));
 }
 
-/** The whole state, at once; it holds every journaled step, so the journal goes. */
+/**
+ * Writes the whole state and then drops the journal, which it includes: a journal a crash left
+ * between the two names the state before this one, and is ignored (local/state-journal.ts).
+ */
 export function writeState(paths: Pick<LocalPaths, "stateFile">, state: LocalState): void {
   writePrivateJson(paths.stateFile, state);
-  removeJournal(paths.stateFile);
+  removeJournal(paths);
 }
 
 export function stackState(state: LocalState, stack: string): StackState {

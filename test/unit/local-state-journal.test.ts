@@ -1,93 +1,114 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { readState, writeState, type AppliedResource, type LocalState } from "../../local/state";
-import { appendJournal, journalPathOf, replayJournal, type JournalEntry } from "../../local/state-journal";
+import { appendJournal, journalFile, replayJournal, startJournal, type JournalEntry } from "../../local/state-journal";
 
 /*
- * The local apply appends each recorded step to a journal instead of rewriting the whole state
- * per resource (which was quadratic: docs/big-orgs.md). Whatever the steps, reading the state
- * must give what the steps make of it; a crash while appending (a torn last line) must read as
- * if that step had not been recorded; and a step must cost only its own bytes.
+ * The apply's journal (local/state-journal.ts) as the adversary of an interruptible apply sees
+ * it: a crash at any byte of any append, or between the compaction's write and the journal's
+ * removal. Whatever the cut, reading the state gives what the apply had recorded up to its last
+ * complete entry, which is what the next run resumes from.
  */
 
 const scratch = mkdtempSync(join(tmpdir(), "tenantry-journal-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 let files = 0;
-const freshStateFile = () => join(scratch, `state-${(files += 1)}.json`);
+const freshPaths = () => ({ stateFile: join(scratch, `state-${(files += 1)}.json`) });
 
+const STACK = "org-j";
+const urns = ["urn:a", "urn:b", "urn:c", "urn:d"] as const;
 const resource = (urn: string, version: number): AppliedResource => ({
-  urn, type: "postgresql:index/role:Role", name: urn, inputs: { name: urn, version }, inputsHash: String(version),
-  protect: false, retainOnDelete: false, dependsOn: [], outputs: { result: `secret-${version}` },
+  urn, type: "postgresql:index/role:Role", name: urn.slice(4), inputs: { version, password: `secret-${version}` },
+  inputsHash: String(version), protect: false, retainOnDelete: false, dependsOn: [],
 });
 
-const urns = ["a", "b", "c", "d"];
-const step: fc.Arbitrary<JournalEntry> = fc.oneof(
-  fc.record({ stack: fc.constantFrom("org-a", "org-b"), applied: fc.tuple(fc.constantFrom(...urns), fc.nat(9)).map(([urn, v]) => resource(urn, v)) }),
-  fc.record({ stack: fc.constantFrom("org-a", "org-b"), removed: fc.constantFrom(...urns) }),
-  fc.record({ stack: fc.constantFrom("org-a", "org-b"), pending: fc.subarray(urns).map((us) => us.map((urn) => ({ urn, action: "create" as const, inputs: {} }))) }),
+const entry: fc.Arbitrary<JournalEntry> = fc.oneof(
+  fc.record({ urn: fc.constantFrom(...urns), version: fc.nat(9) }).map(({ urn, version }) => ({ stack: STACK, mark: { urn, action: "create" as const, inputs: { version } } })),
+  fc.constantFrom(...urns).map((urn) => ({ stack: STACK, urn, cleared: true as const })),
+  fc.record({ urn: fc.constantFrom(...urns), version: fc.nat(9) }).map(({ urn, version }) => ({ stack: STACK, urn, applied: resource(urn, version) })),
+  fc.constantFrom(...urns).map((urn) => ({ stack: STACK, urn, removed: true as const })),
 );
 
-const base = (): LocalState => ({ version: 1, stacks: { "org-a": { resources: [resource("a", 0)] } } });
-const inMemory = (steps: readonly JournalEntry[]) => replayJournal(base(), steps);
+const base = (): LocalState => ({ version: 1, stacks: { [STACK]: { resources: [resource("urn:a", 0)], pending: [] } } });
+const copy = <T>(value: T): T => structuredClone(value);
 
-describe("the local state's journal", () => {
-  it("reads back as the state the journaled steps make, over the last whole state, and is gone once the state is written whole", () => {
-    fc.assert(fc.property(fc.array(step, { maxLength: 30 }), fc.integer({ min: 1, max: 5 }), (steps, perAppend) => {
-      const stateFile = freshStateFile();
-      writeState({ stateFile }, base());
-      for (let i = 0; i < steps.length; i += perAppend) appendJournal(stateFile, steps.slice(i, i + perAppend));
-      const read = readState({ stateFile });
-      expect(read).toEqual(inMemory(steps));
-      writeState({ stateFile }, read);
-      expect(() => statSync(journalPathOf(stateFile))).toThrow();
-      expect(readState({ stateFile })).toEqual(inMemory(steps));
+describe("the state journal", () => {
+  it("reads back, after any sequence of entries, the state the apply held in memory", () => {
+    fc.assert(fc.property(fc.array(entry, { maxLength: 30 }), (entries) => {
+      const paths = freshPaths();
+      writeState(paths, base());
+      startJournal(paths);
+      for (const e of entries) appendJournal(paths, e);
+      expect(readState(paths)).toEqual(replayJournal(base(), entries));
     }), { numRuns: 60 });
   });
 
-  it("reads a journal torn inside its last line (a crash while appending) as if that step had not been recorded", () => {
-    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), (steps, where) => {
-      const stateFile = freshStateFile();
-      writeState({ stateFile }, base());
-      appendJournal(stateFile, steps);
-      const journal = journalPathOf(stateFile);
-      const whole = statSync(journal).size;
-      const lastLine = `${JSON.stringify(steps[steps.length - 1])}\n`.length;
-      // Cut anywhere from just after the previous line's newline to just before this one's.
-      truncateSync(journal, whole - lastLine + Math.floor(where * lastLine));
-      expect(readState({ stateFile })).toEqual(inMemory(steps.slice(0, -1)));
+  it("after a crash at any byte of an append, reads the state of the complete entries before it", () => {
+    fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 12 }), fc.double({ min: 0, max: 1, noNaN: true }), (entries, where) => {
+      const paths = freshPaths();
+      writeState(paths, base());
+      startJournal(paths);
+      const ends: number[] = [];
+      for (const e of entries) {
+        appendJournal(paths, e);
+        ends.push(statSync(journalFile(paths)).size);
+      }
+      const headerEnd = readFileSync(journalFile(paths), "utf8").indexOf("\n") + 1;
+      const cut = headerEnd + Math.floor(where * ((ends[ends.length - 1] ?? headerEnd) - headerEnd));
+      truncateSync(journalFile(paths), cut);
+      const complete = ends.filter((end) => end <= cut).length;
+      expect(readState(paths)).toEqual(replayJournal(base(), entries.slice(0, complete)));
     }), { numRuns: 60 });
   });
 
-  it("refuses a journal damaged before its last line, naming the line, rather than guessing", () => {
-    const stateFile = freshStateFile();
-    writeState({ stateFile }, base());
-    appendJournal(stateFile, [{ stack: "org-a", removed: "a" }, { stack: "org-a", removed: "b" }]);
-    const journal = journalPathOf(stateFile);
-    writeFileSync(journal, readFileSync(journal, "utf8").replace('"removed":"a"', '"removed":"a'));
-    expect(() => readState({ stateFile })).toThrow(/journal .* is damaged at line 1/);
+  it("ignores a journal the compaction already folded in (a crash before its removal), so a replacement's order is kept", () => {
+    const paths = freshPaths();
+    writeState(paths, base());
+    startJournal(paths);
+    // A replacement of a (deleted, created again), then c created after it, which may depend on it.
+    const entries: JournalEntry[] = [
+      { stack: STACK, urn: "urn:a", removed: true },
+      { stack: STACK, urn: "urn:a", applied: resource("urn:a", 2) },
+      { stack: STACK, urn: "urn:c", applied: resource("urn:c", 1) },
+    ];
+    for (const e of entries) appendJournal(paths, e);
+    const leftover = readFileSync(journalFile(paths), "utf8");
+    const final = readState(paths);
+    expect(final.stacks[STACK]?.resources.map((r) => r.urn)).toEqual(["urn:a", "urn:c"]);
+    writeState(paths, final);
+    // The crash: the state was written, the journal not yet removed.
+    writeFileSync(journalFile(paths), leftover);
+    expect(readState(paths)).toEqual(final);
+    // Control: replaying that journal onto the final state would put c before what it depends on.
+    expect(replayJournal(copy(final), entries).stacks[STACK]?.resources.map((r) => r.urn)).toEqual(["urn:c", "urn:a"]);
   });
 
-  it("costs each step its own bytes only, however much the state already holds (never a rewrite of the state)", () => {
-    const stateFile = freshStateFile();
-    const held: LocalState = { version: 1, stacks: { "org-a": { resources: Array.from({ length: 2_000 }, (_, i) => resource(`held-${i}`, 1)) } } };
-    writeState({ stateFile }, held);
-    const stateBytes = statSync(stateFile).size;
-    let journaled = 0;
-    for (let i = 0; i < 50; i += 1) {
-      const entries: JournalEntry[] = [{ stack: "org-a", applied: resource(`new-${i}`, 2) }, { stack: "org-a", pending: [] }];
-      appendJournal(stateFile, entries);
-      journaled += entries.reduce((sum, e) => sum + JSON.stringify(e).length + 1, 0);
-      expect([statSync(stateFile).size, statSync(journalPathOf(stateFile)).size]).toEqual([stateBytes, journaled]);
-    }
-    expect(readState({ stateFile }).stacks["org-a"]?.resources).toHaveLength(2_050);
+  it("refuses a journal torn anywhere but at its last line, rather than guessing", () => {
+    const paths = freshPaths();
+    writeState(paths, base());
+    startJournal(paths);
+    appendJournal(paths, { stack: STACK, urn: "urn:b", applied: resource("urn:b", 1) });
+    appendFileSync(journalFile(paths), "{\"stack\":\"org-j\",\"ur\n");
+    appendJournal(paths, { stack: STACK, urn: "urn:c", applied: resource("urn:c", 1) });
+    expect(() => readState(paths)).toThrow(/line 3 is not a journal entry/);
   });
 
-  it("keeps the journal private (0600), like the state: applied resources hold generated passwords", () => {
-    const stateFile = freshStateFile();
-    appendJournal(stateFile, [{ stack: "org-a", applied: resource("a", 1) }]);
-    expect(statSync(journalPathOf(stateFile)).mode & 0o777).toBe(0o600);
+  it("is readable by its owner only, as the state is: it holds generated passwords", () => {
+    const paths = freshPaths();
+    writeState(paths, base());
+    startJournal(paths);
+    appendJournal(paths, { stack: STACK, urn: "urn:b", applied: resource("urn:b", 1) });
+    expect(statSync(journalFile(paths)).mode & 0o777).toBe(0o600);
+  });
+
+  it("is gone once the state is written whole", () => {
+    const paths = freshPaths();
+    writeState(paths, base());
+    startJournal(paths);
+    writeState(paths, base());
+    expect(() => statSync(journalFile(paths))).toThrow(/ENOENT/);
   });
 });
