@@ -67,3 +67,8 @@ console.log(`  ${"figure".padEnd(44)} ${"measured".padEnd(30)} ${"ratio".padStar
 for (const [figure, measured, ratio, goal] of rows) {
   console.log(`  ${figure.padEnd(44)} ${measured.padEnd(30)} ${`${ratio.toFixed(2)}x`.padStart(8)}   <= ${goal}x   ${ratio <= goal ? "met" : "missed"}`);
 }
+// For `npm run bench` (bench/all.ts reads this line by the figures' names; bench/figures.ts jsonFigures).
+console.log(JSON.stringify({ figures: [
+  { figure: "cold check org-acme / bare require('@pulumi/pulumi')", ratio: median(cold) / anchor },
+  ...(STACKS === 1000 ? [{ figure: "check --all, 1,000 org stacks / one bare require", ratio: all / anchor }] : []),
+] }));
