@@ -53,8 +53,12 @@ afterAll(async () => {
 
 const NAMES = `ARRAY[${[LOGIN, ...ROLES, SUPER, OTHER].map((n) => `'${n}'`).join(", ")}]`;
 /** Every membership between the login and the test's roles, each way, with its SET option. */
-const MEMBERSHIPS = `SELECT coalesce(string_agg(pg_get_userbyid(roleid) || '>' || pg_get_userbyid(member) || ':' || set_option, ' ' ORDER BY 1), '') AS memberships
-FROM pg_auth_members WHERE pg_get_userbyid(roleid) = ANY (${NAMES}) AND pg_get_userbyid(member) = ANY (${NAMES})`;
+// Sorted by the membership's text ("ORDER BY 1" in an aggregate orders by the constant 1, which
+// left the catalog's physical order in the string: two runs that made the same memberships in
+// another order compared unequal, as a CI run found).
+const MEMBERSHIPS = `SELECT coalesce(string_agg(m, ' ' ORDER BY m COLLATE "C"), '') AS memberships
+FROM (SELECT pg_get_userbyid(roleid) || '>' || pg_get_userbyid(member) || ':' || set_option AS m
+  FROM pg_auth_members WHERE pg_get_userbyid(roleid) = ANY (${NAMES}) AND pg_get_userbyid(member) = ANY (${NAMES})) AS listed`;
 const RECORD = `INSERT INTO seen ${MEMBERSHIPS}`;
 const memberships = async () => String((await superuser.query(MEMBERSHIPS)).rows[0]?.["memberships"]);
 
