@@ -17,6 +17,11 @@ import { AUDIT_TRIGGERS } from "../spec/platform-names";
  * - anchor:   a whole-row ledger written by a plpgsql row trigger, the common open-source pattern
  *             (to_jsonb(OLD) and to_jsonb(NEW) per changed row, as supa_audit and the wiki's
  *             audit trigger do), written here.
+ * - floor:    what any ledger of one event per changed row pays before it records a value: a
+ *             statement trigger (as the platform's) inserting, per row, an event holding only
+ *             the key into a copy of audit.events (LIKE ... INCLUDING ALL: its identity, defaults,
+ *             checks and BRIN index). audited - floor is the cost of format 2's values and
+ *             comparisons; floor / plain is the part no diff format can cut (issue 19's note).
  * Each round runs every operation on every table, the tables in a rotating order; the figures are
  * medians. Beside wall time it reads the server backend's CPU time from /proc (Linux), which a
  * shared machine's load disturbs less. Goal (issue 19): audited / plain UPDATE <= 2.5x.
@@ -30,7 +35,7 @@ const GOAL = 2.5;
 const PROJECT_DIR = join(__dirname, "..", "..");
 const OPERATIONS = ["INSERT", "UPDATE", "DELETE"] as const;
 type Operation = (typeof OPERATIONS)[number];
-const TABLES = { plain: "bench_plain.rows", audited: "main_dev.bench_rows", anchor: "bench_anchor.rows" } as const;
+const TABLES = { plain: "bench_plain.rows", audited: "main_dev.bench_rows", anchor: "bench_anchor.rows", floor: "bench_floor.rows" } as const;
 type Kind = keyof typeof TABLES;
 
 const COLUMNS = "(id int PRIMARY KEY, n int NOT NULL, note text)";
@@ -54,6 +59,30 @@ END
 $fn$;
 CREATE TABLE ${TABLES.anchor} ${COLUMNS};
 CREATE TRIGGER audited AFTER INSERT OR UPDATE OR DELETE ON ${TABLES.anchor} FOR EACH ROW EXECUTE FUNCTION bench_anchor.record();`;
+
+/** The floor: a bare event (the key, no values) per row, written set-based into a copy of the ledger's table. */
+const FLOOR_LEDGER = `
+CREATE SCHEMA bench_floor;
+CREATE TABLE bench_floor.events (LIKE audit.events INCLUDING ALL);
+CREATE FUNCTION bench_floor.record() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO bench_floor.events (actor, schema_name, table_name, operation, primary_key)
+    SELECT session_user, TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, jsonb_build_object('id', n.id) FROM new_rows AS n;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO bench_floor.events (actor, schema_name, table_name, operation, primary_key)
+    SELECT session_user, TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, jsonb_build_object('id', o.id) FROM old_rows AS o;
+  ELSE
+    INSERT INTO bench_floor.events (actor, schema_name, table_name, operation, primary_key)
+    SELECT session_user, TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP, jsonb_build_object('id', o.id) FROM old_rows AS o JOIN new_rows AS n ON o.id = n.id;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TABLE ${TABLES.floor} ${COLUMNS};
+CREATE TRIGGER floor_insert AFTER INSERT ON ${TABLES.floor} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bench_floor.record();
+CREATE TRIGGER floor_update AFTER UPDATE ON ${TABLES.floor} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bench_floor.record();
+CREATE TRIGGER floor_delete AFTER DELETE ON ${TABLES.floor} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bench_floor.record();`;
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
@@ -86,6 +115,7 @@ async function main(): Promise<void> {
     // Made by the environment's DDL role, as a tenant's migration would: the guard covers it.
     await client.query(`SET ROLE ${ddlRole}; CREATE TABLE ${TABLES.audited} ${COLUMNS}; RESET ROLE`);
     await client.query(ANCHOR_LEDGER);
+    await client.query(FLOOR_LEDGER);
     const covered = await client.query("SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = ANY ($2)", [TABLES.audited, AUDIT_TRIGGERS]);
     if (covered.rows[0]?.n !== AUDIT_TRIGGERS.length) throw new Error("the audited table is not covered by the ledger");
     const pid = Number((await client.query("SELECT pg_backend_pid() AS pid")).rows[0].pid);
@@ -122,9 +152,11 @@ async function main(): Promise<void> {
     row("audited / plain", OPERATIONS.map((op) => `${ratio("audited", op).toFixed(2)}x`));
     row("anchor / plain", OPERATIONS.map((op) => `${ratio("anchor", op).toFixed(2)}x`));
     row("audited / anchor", OPERATIONS.map((op) => `${(ratio("audited", op) / ratio("anchor", op)).toFixed(2)}x`));
+    row("floor / plain", OPERATIONS.map((op) => `${ratio("floor", op).toFixed(2)}x`));
     if (cpuReadable) {
       row("audited / plain (server CPU)", OPERATIONS.map((op) => `${cpuRatio("audited", op).toFixed(2)}x`));
       row("anchor / plain (server CPU)", OPERATIONS.map((op) => `${cpuRatio("anchor", op).toFixed(2)}x`));
+      row("floor / plain (server CPU)", OPERATIONS.map((op) => `${cpuRatio("floor", op).toFixed(2)}x`));
     }
     console.log(`  events recorded: ${events.rows.map((r) => `${String(r.n)} ${String(r.operation)}`).join(", ")}; UPDATE events with whole images: ${String(events.rows.find((r) => r.operation === "UPDATE")?.images ?? 0)}`);
     const update = ratio("audited", "UPDATE");

@@ -2,7 +2,7 @@ import { auditDriftSql, revokeFunctionGrantsSql } from "./audit-drift-sql";
 import { auditGuardSql, guardOwnerGrantsSql, guardOwnershipSql } from "./audit-guard-sql";
 import { type LedgerEnvironment, ledgerSecurityFunctionSql, ledgerSegregationSql } from "./audit-security-sql";
 import { BREAK_GLASS_ACTOR_PREFIX, BREAK_GLASS_GRANTS, breakGlassGrantSql, breakGlassGrantsTableSql, UNRECORDED_GRANTEE, type BreakGlassGrant } from "./break-glass-ledger-sql";
-import { ledgerWritersSql } from "./audit-writers-sql";
+import { ledgerWritersSql, obsoleteWritersSql } from "./audit-writers-sql";
 import { quoteIdent, quoteLiteral } from "../spec/naming";
 import { PLATFORM_SCHEMAS } from "../spec/platform-names";
 
@@ -67,7 +67,7 @@ export function auditLedgerSql(options: AuditLedgerSql): string {
   // Row-level security is repaired while the guard's event triggers are dropped, which its
   // sql_drop trigger would otherwise refuse for the policy drops.
   // So is the ledger's index: dropping the old primary key's index is a drop in the ledger's schema.
-  const unguarded = [ledgerSecurityFunctionSql(options.environments), ledgerSegregationSql(options.environments), eventsIndexSql()].join("\n");
+  const unguarded = [ledgerSecurityFunctionSql(options.environments), ledgerSegregationSql(options.environments), eventsIndexSql(), obsoleteWritersSql()].join("\n");
   return [
     `SET LOCAL lock_timeout = ${quoteLiteral(LEDGER_LOCK_TIMEOUT)};`, `GRANT ${o} TO CURRENT_USER;`, ledgerSql(options.owner, options.breakGlassRole),
     breakGlassGrantSql(options.owner, options.breakGlass),

@@ -109,6 +109,11 @@ describe("attempts that held", () => {
       { type: "interval", value: fc.constantFrom("'1 day'", "'24 hours'", "'1 mon'", "'30 days'", "'1 day 00:00:00'") },
       { type: "text COLLATE \"C\"", value: fc.constantFrom("'a'", "'A'", "'a '", "'ä'", "'a\u0308'") },
       { type: "timestamptz", value: fc.constantFrom("'2026-01-01 00:00:00+00'", "'2026-01-01 01:00:00+01'", "'2026-01-01 00:00:00.000001+00'") },
+      // Types compared by IS DISTINCT FROM (EXACT_EQUALITY_TYPES): their = must agree with their bytes.
+      { type: "uuid", value: fc.constantFrom("'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'", "'a0eebc999c0b4ef8bb6d6bb9bd380a12'", "NULL") },
+      { type: "bytea", value: fc.constantFrom("'\\x00'", "'\\x0000'", "''", "'\\x41'", "'A'") },
+      { type: "varchar(4)", value: fc.constantFrom("'a'", "'a '", "'A'", "''", "NULL") },
+      { type: "timestamp", value: fc.constantFrom("'2026-01-01 00:00:00'", "'2026-01-01T00:00:00.000000'", "'2026-01-01 00:00:00.000001'") },
     ];
     await fc.assert(fc.asyncProperty(fc.constantFrom(...cases), fc.constantFrom("id int PRIMARY KEY", "id int"), fc.nat(), async ({ type, value }, key, seed) => {
       const [a, b] = fc.sample(fc.tuple(value, value), { numRuns: 1, seed })[0]!;
