@@ -26,7 +26,7 @@ export type StackOutcome =
 
 export async function checkOne(path: string): Promise<StackOutcome> {
   try {
-    return { kind: "checked", path, report: await checkStackFile(path, { withoutStackTraces: true }) };
+    return { kind: "checked", path, report: await checkStackFile(path, { withoutDebugAids: true }) };
   } catch (error) {
     if (error instanceof SpecError) return { kind: "invalid", path, problems: error.problems.map((p) => p.message) };
     return { kind: "failed", path, message: error instanceof Error ? error.message : String(error) };

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
 import tenantry from "../index";
 import type { ClusterConfig } from "../components/cluster-config";
 import { answerPlatformReferences, OFFLINE_ORGANIZATION } from "./platform-reference";
@@ -17,11 +18,15 @@ type Program = () => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 export interface RunOptions {
   /**
-   * Skip the stack traces Pulumi captures for every promise and resource it creates (about half
-   * of a run under mocks). Errors thrown meanwhile then carry no stack (an empty one): for the
-   * local apply and checks, which report the message, not for debugging.
+   * Skip Pulumi's debugging aids, which cost more than half of a run under mocks: the stack trace
+   * it captures for every promise and resource, and its promise-leak tracking (runtime/
+   * debuggable.js wraps every promise it makes in two more and keeps it in a set until settled,
+   * to name leaked promises at exit; the run here awaits the whole program, and a real
+   * `pulumi up` still tracks them). Errors thrown meanwhile then carry no stack (an empty one):
+   * for the local apply and checks, which report the message, not for debugging. What the
+   * program registers is the same either way (run-program.test.ts).
    */
-  readonly withoutStackTraces?: boolean;
+  readonly withoutDebugAids?: boolean;
   /** The program to run; the real one (index.ts) unless a test says otherwise. */
   readonly program?: Program;
   /** Pass one in to see what was registered even when the run throws. */
@@ -44,15 +49,19 @@ export interface RunOptions {
  */
 export async function runProgram(
   stackFile: Pick<StackFile, "stack" | "values" | "secretKeys">,
-  { program = tenantry, monitor = new RecordingMonitor(), withoutStackTraces = false, platformClusters = [] }: RunOptions = {},
+  { program = tenantry, monitor = new RecordingMonitor(), withoutDebugAids = false, platformClusters = [] }: RunOptions = {},
 ): Promise<ProgramRun> {
   const { stackTraceLimit, prepareStackTrace } = Error;
-  if (withoutStackTraces) {
+  const { debuggablePromise } = mutableDebuggable;
+  if (withoutDebugAids) {
     Error.stackTraceLimit = 0;
     // The SDK also formats a whole stack trace for every resource, whatever the limit, to send
     // the monitor its source position (resource.js callsites); the mock monitor drops it. Left
     // unformatted, a batch check takes a ninth less CPU.
     Error.prepareStackTrace = () => "";
+    // Module state the SDK reads at every call (`debuggable_1.debuggablePromise(...)`), so the
+    // replacement reaches every caller; put back below.
+    mutableDebuggable.debuggablePromise = (promise) => promise;
   }
   try {
     answerPlatformReferences(monitor, platformClusters);
@@ -60,8 +69,12 @@ export async function runProgram(
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     Error.prepareStackTrace = prepareStackTrace;
+    mutableDebuggable.debuggablePromise = debuggablePromise;
   }
 }
+
+/** The SDK module whose promise wrapper a run without debugging aids replaces, and puts back. */
+const mutableDebuggable = debuggable as { debuggablePromise: <T>(promise: Promise<T>, context: unknown) => Promise<T> };
 
 async function runUnderMocks(stackFile: Pick<StackFile, "stack" | "values" | "secretKeys">, program: Program, monitor: RecordingMonitor): Promise<ProgramRun> {
   // Offline there is no Pulumi organization; a placed org's platform reference is answered by name below it.

@@ -119,7 +119,7 @@ export async function declareLocal(stack: LocalStack, passwordsFrom: readonly Ap
   const applied = stackState(readState(stack.paths), stack.stackFile.stack).resources;
   const passwords = statePasswords(applied, passwordsFrom);
   const run = await runProgram(stack.stackFile, {
-    monitor: new RecordingMonitor(passwords.source), withoutStackTraces: true, platformClusters: stack.placement?.clusters ?? [],
+    monitor: new RecordingMonitor(passwords.source), withoutDebugAids: true, platformClusters: stack.placement?.clusters ?? [],
   });
   return { desired: desiredResources(run.resources), generatedPasswords: passwords.generated };
 }

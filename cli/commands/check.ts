@@ -32,9 +32,9 @@ export async function check(stackOrPath: string, options: { json?: boolean }, pr
  */
 async function withStackTracesOnlyForBugs(path: string, run: RunOptions): Promise<StackReport> {
   try {
-    return await checkStackFile(path, { withoutStackTraces: true, ...run });
+    return await checkStackFile(path, { withoutDebugAids: true, ...run });
   } catch (error) {
-    if (error instanceof SpecError || run.withoutStackTraces !== undefined) throw error;
+    if (error instanceof SpecError || run.withoutDebugAids !== undefined) throw error;
     return checkStackFile(path, run);
   }
 }

@@ -71,7 +71,7 @@ describe("the unusual-but-secure corpus", { timeout: 240_000 }, () => {
   it.each(corpus("secure").map((c) => [c.name, c] as const))("accepts %s", async (_name, { path }) => {
     // Without Pulumi's stack traces, as `tenantry check` runs (formatted through the test
     // runner's source maps, they were most of this test's time).
-    const report = await checkStackFile(path, { withoutStackTraces: true });
+    const report = await checkStackFile(path, { withoutDebugAids: true });
     expect(report.violations).toEqual([]);
     expect(report.resources).toBeGreaterThan(20);
   });
