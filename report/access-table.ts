@@ -34,7 +34,7 @@ function renderCell(cell: AccessCell | undefined): Html {
     return html`<td class="${label.tone}"><span aria-hidden="true">${label.icon}</span> ${label.text}</td>`;
   }
   const label = DECISION_LABELS[cell.decision];
-  return html`<td class="${label.tone}" title="${cell.reason}"><span aria-hidden="true">${label.icon}</span> ${label.text}<span class="reason">: ${cell.reason}</span></td>`;
+  return html`<td class="${label.tone}" title="${cell.reason}"><span aria-hidden="true">${label.icon}</span> ${label.text} <span class="reason">(${cell.reason})</span></td>`;
 }
 
 export function renderAccessTable(matrix: AccessMatrix): Html {

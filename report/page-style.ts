@@ -26,7 +26,8 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
 thead th { background: #f6f8fa; }
 caption { text-align: left; color: var(--muted); padding-bottom: .25rem; }
-code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
+code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: break-word; }
+td.when { white-space: nowrap; }
 dl.glance { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.glance dt { font-weight: 600; }
 dl.glance dd { margin: 0; }
@@ -54,6 +55,7 @@ svg.diagram .heading { font-weight: 700; }
   .badge, .v-proven, .v-broken, .v-policy-only, .v-not-proven-offline, .s-pass, .s-fail, .s-skip, .d-allow, .d-deny, .d-none, .o-pass, .o-fail { color: #000; }
   td.d-allow, td.d-deny, thead th { background: none; }
   td.d-deny { font-weight: 700; }
+  .matrix { font-size: 8pt; }
   .matrix td { white-space: normal; }
   .reason { position: static; width: auto; height: auto; overflow: visible; clip-path: none; white-space: normal; display: block; font-size: 8pt; font-weight: 400; }
   .matrix-wrap { overflow: visible; }
