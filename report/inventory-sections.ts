@@ -21,7 +21,7 @@ export function renderSecrets(secrets: readonly SecretReference[]): Html {
   if (secrets.length === 0) return html`<p class="muted">The org declares no secret.</p>`;
   const hosts = (s: SecretReference) => (s.allowedHosts.length === 0 ? html`<span class="muted">none declared</span>` : s.allowedHosts.map((h, i) => html`${i > 0 ? ", " : ""}<code>${h}</code>`));
   const rows = secrets.map((s) => html`<tr><td><code>${s.name}</code></td><td>${s.scope}</td><td><code>${s.reference}</code></td><td>${hosts(s)}</td></tr>`);
-  return html`<p>Values live in AWS Secrets Manager under the org's KMS key; this page lists references only, never a value.</p><table class="secrets"><thead><tr><th scope="col">name</th><th scope="col">scope</th><th scope="col">reference</th><th scope="col">allowed hosts</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<p>Each reference names where the value is kept; this page lists references only, never a value.</p><table class="secrets"><thead><tr><th scope="col">name</th><th scope="col">scope</th><th scope="col">reference</th><th scope="col">allowed hosts</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 export function renderNotProvenHere(items: readonly string[]): Html {
