@@ -109,6 +109,13 @@ describe("the diagram", () => {
     expect(elementsOf(svg).filter((e) => e.tag === "path")).toHaveLength(3);
   });
 
+  it("cuts a long label to fit its box and keeps the whole text in the shape's title", () => {
+    const svg = `<body>${markupOf(renderDiagramSvg(acmeReportModel().org))}</body>`;
+    const access = "named users: cfo@acme.com, controller@acme.com";
+    expect(textsOf(svg, "text")).toContain(`${access.slice(0, DIAGRAM_LIMITS.labelChars - 1)}…`);
+    expect(textsOf(svg, "title")).toContain(`app finance-console in workspace billing, reachable by: ${access}`);
+  });
+
   it("stays bounded for an org of 200 workspaces and 400 apps, and says what it left out", () => {
     const org = acmeReportModel().org;
     const workspaces = Array.from({ length: 200 }, (_, i) => `ws${i}`);
