@@ -47,6 +47,7 @@ svg.diagram .box { fill: #fff; stroke: var(--ink); }
 svg.diagram .schema { fill: #f6f8fa; stroke: var(--muted); }
 svg.diagram .edge { stroke: var(--muted); fill: none; }
 svg.diagram .heading { font-weight: 700; }
+@page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; color: #000; }
   section { break-before: page; }
@@ -55,8 +56,9 @@ svg.diagram .heading { font-weight: 700; }
   .badge, .v-proven, .v-broken, .v-policy-only, .v-not-proven-offline, .s-pass, .s-fail, .s-skip, .d-allow, .d-deny, .d-none, .o-pass, .o-fail { color: #000; }
   td.d-allow, td.d-deny, thead th { background: none; }
   td.d-deny { font-weight: 700; }
-  .matrix { font-size: 8pt; }
+  .matrix { font-size: 8pt; table-layout: fixed; }
   .matrix td { white-space: normal; }
+  .matrix td, .matrix th { overflow-wrap: anywhere; }
   .reason { position: static; width: auto; height: auto; overflow: visible; clip-path: none; white-space: normal; display: block; font-size: 8pt; font-weight: 400; }
   .matrix-wrap { overflow: visible; }
 }

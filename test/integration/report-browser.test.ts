@@ -101,6 +101,19 @@ describe.skipIf(CHROMIUM === undefined)("the trust page in Chromium", () => {
     }
   });
 
+  it("fits acme's printed matrix across an A4 landscape page (273 mm between 12 mm margins, 1032 px)", async () => {
+    await page.setViewportSize({ width: 1032, height: 900 });
+    await page.emulateMedia({ media: "print" });
+    try {
+      const box = await page.locator("table.matrix").boundingBox();
+      expect(box?.width).toBeGreaterThan(500);
+      expect((box?.x ?? 0) + (box?.width ?? Infinity)).toBeLessThanOrEqual(1032);
+    } finally {
+      await page.emulateMedia({ media: "screen" });
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it("shows the broken claim as broken, and its property's badge as broken", async () => {
     const row = page.locator("tr.claim").filter({ hasText: BROKEN_CLAIM.claim });
     await expect(row.locator(".badge").innerText()).resolves.toBe("✗ broken");
