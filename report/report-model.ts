@@ -96,6 +96,13 @@ export interface ReportModel {
     readonly apps: readonly { readonly name: string; readonly workspace: string; readonly access: string }[];
     /** The declared cluster, when the org is placed. */
     readonly placement?: string;
+    /**
+     * The database roles of each environment, as the plan names them (the page's diagram draws
+     * them). Optional: without it the diagram says "runtime role" and "DDL role".
+     */
+    readonly roles?: readonly { readonly environment: string; readonly runtime: string; readonly ddl: string }[];
+    /** Each workspace x environment's schema, as the plan names it. Optional, like `roles`. */
+    readonly schemas?: readonly { readonly workspace: string; readonly environment: string; readonly name: string }[];
   };
   readonly proof: {
     /** A proof run for this page, or a saved `prove --local --json` result read from a file. */
