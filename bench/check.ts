@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { measureCheckFloors } from "./check-floors";
 import { writeOrgStacks } from "./generated-orgs";
 
 /*
@@ -72,3 +73,18 @@ console.log(JSON.stringify({ figures: [
   { figure: "cold check org-acme / bare require('@pulumi/pulumi')", ratio: median(cold) / anchor },
   ...(STACKS === 1000 ? [{ figure: "check --all, 1,000 org stacks / one bare require", ratio: all / anchor }] : []),
 ] }));
+
+// The floors under both figures (bench/check-floors.ts; docs/benchmarks.md, "Where the missed goals' floors are").
+measureCheckFloors().then((f) => {
+  const pack = f.checkMs - f.programMs;
+  const workers = availableParallelism();
+  console.log(`  floors (in-process medians, org-acme: ${f.resources} resources):`);
+  console.log(`    the SDK serializing the SqlMigration provider, fresh process: ${f.serializationMs.toFixed(0)} ms = ${(f.serializationMs / anchor).toFixed(2)}x the bare require,`);
+  console.log(`      so a cold check cannot go below ${((anchor + f.serializationMs) / anchor).toFixed(2)}x before it reads a file`);
+  console.log(`    one warm check ${f.checkMs.toFixed(1)} ms: the program ${f.programMs.toFixed(1)} ms, the pack ${pack.toFixed(1)} ms;`);
+  console.log(`      ${f.resources} bare custom resources under the same mocks: ${f.bareProgramMs.toFixed(1)} ms`);
+  console.log(`    --all at the bare program's cost on ${workers} workers: ${(((f.bareProgramMs + pack) * STACKS) / workers / anchor).toFixed(0)}x; at today's warm check: ${((f.checkMs * STACKS) / workers / anchor).toFixed(0)}x (both before worker start-up and messaging)`);
+}).catch((error: unknown) => {
+  console.error(`  floors not measured: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
