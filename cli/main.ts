@@ -141,7 +141,7 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .option("--local", "prove against the embedded Postgres")
     .option("--server-url <url>", "read a deployed server as the stack's provider login, read-only: postgres://<login>@<host>:<port>/<database> (password from PGPASSWORD)")
     .option("--verbose", "print every claim as a table fitted to the terminal, not only the broken ones and the counts")
-    .option("--json", "print { stacks: [{ stack, target, claims: [{ claim, attempt, result, status }], summary }] }")
+    .option("--json", "print { provedAt, tenantry: { version, commit }, stacks: [{ stack, target, claims: [{ claim, attempt, result, status, properties, at }], summary }] } (provedAt, tenantry, properties and at with --local)")
     .description("attempt what the posture forbids, as each role and through the edge in workerd (--local), or read a deployed server's catalog (--server-url); exit 1 if any claim fails")
     .action(async (stacks: string[], options: { local?: boolean; serverUrl?: string; json?: boolean; verbose?: boolean }) =>
       run((await import("./commands/prove.js")).prove(stacks, options, projectDir())));
