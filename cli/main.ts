@@ -146,6 +146,13 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .action(async (stacks: string[], options: { local?: boolean; serverUrl?: string; json?: boolean; verbose?: boolean }) =>
       run((await import("./commands/prove.js")).prove(stacks, options, projectDir())));
 
+  cli.command("report")
+    .argument("<stack>", "a stack name in stacks/ (org-acme) or a path to a Pulumi.<stack>.yaml")
+    .option("--out <file>", "where to write the page (default: report-<stack>.html in the current folder)")
+    .option("--proof <saved.json>", "build the page from a saved `tenantry prove --local <stack> --json` result instead of applying and proving the stack now")
+    .description("write the org's trust page, one self-contained HTML file, from evidence: a proof (fresh, after applying the stack as up --local does, or saved), the router's access evaluator, the policy pack; exit 1 if a claim is broken or a mandatory rule fails")
+    .action(async (stack: string, options: { out?: string; proof?: string }) => run((await import("./commands/report.js")).report(stack, options, projectDir())));
+
   cli.command("down")
     .option("--local", "the embedded Postgres")
     .option("--reset", "also delete its data, the local state and the generated credentials")
