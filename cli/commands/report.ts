@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { ProvenClaim, ReportEvidence } from "../../report/build-model";
+import type { ReportModel } from "../../report/report-model";
 import type { LocalStack } from "../../local/up";
 import { SpecError } from "../../spec/spec-errors";
 import { EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
@@ -21,22 +22,14 @@ export interface ReportOptions {
   readonly proof?: string;
 }
 
-type ProofEvidence = ReportEvidence["proof"];
+export type ProofEvidence = ReportEvidence["proof"];
 
 export async function report(stack: string, options: ReportOptions, projectDir: string): Promise<number> {
   const started = Date.now();
   const { loadLocalStack } = await import("../../local/up.js");
   const loaded = loadLocalStack(projectDir, stack);
   const proof = options.proof === undefined ? await freshProof(loaded, projectDir) : await savedProof(loaded, options.proof);
-  const [{ buildReportModel }, { stackPolicyOutcomes, routerOf }, { renderReportHtml }, { versionInfo }] = await Promise.all([
-    import("../../report/build-model.js"), import("../../report/gather-evidence.js"), import("../../report/render-placeholder.js"), import("../version.js"),
-  ]);
-  const { outcomes } = await stackPolicyOutcomes(loaded.stackFile.path);
-  const router = routerOf(loaded.tenant.spec);
-  const model = buildReportModel({
-    spec: loaded.tenant.spec, ...(router === undefined ? {} : { router }), proof, policies: outcomes, tenantry: versionInfo(), generatedAt: new Date().toISOString(),
-  });
-  const html = renderReportHtml(model);
+  const { model, html } = await buildReport(loaded, proof);
   const out = resolve(process.cwd(), options.out ?? `report-${loaded.stackFile.stack}.html`);
   writeFileSync(out, html);
   const shown = isAbsolute(options.out ?? "") ? out : relative(process.cwd(), out);
@@ -47,8 +40,21 @@ export async function report(stack: string, options: ReportOptions, projectDir: 
   return broken > 0 || failedRules > 0 ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
+/** The model from the proof and the rest of the evidence (the pack over the stack, the router's configuration), and the page. */
+export async function buildReport(loaded: LocalStack, proof: ProofEvidence): Promise<{ readonly model: ReportModel; readonly html: string }> {
+  const [{ buildReportModel }, { stackPolicyOutcomes, routerOf }, { renderReportHtml }, { versionInfo }] = await Promise.all([
+    import("../../report/build-model.js"), import("../../report/gather-evidence.js"), import("../../report/render-placeholder.js"), import("../version.js"),
+  ]);
+  const { outcomes } = await stackPolicyOutcomes(loaded.stackFile.path);
+  const router = routerOf(loaded.tenant.spec);
+  const model = buildReportModel({
+    spec: loaded.tenant.spec, ...(router === undefined ? {} : { router }), proof, policies: outcomes, tenantry: versionInfo(), generatedAt: new Date().toISOString(),
+  });
+  return { model, html: renderReportHtml(model) };
+}
+
 /** A saved proof of this stack, validated at the edge (report/saved-proof.ts). */
-async function savedProof(loaded: LocalStack, file: string): Promise<ProofEvidence> {
+export async function savedProof(loaded: LocalStack, file: string): Promise<ProofEvidence> {
   if (!existsSync(file)) throw new SpecError([{ field: "--proof", message: `--proof ${file}: no such file (save one with tenantry prove --local ${loaded.stackFile.stack} --json > ${file})` }]);
   const { savedProofOf } = await import("../../report/saved-proof.js");
   const { proof, stack } = savedProofOf(readFileSync(file, "utf8"), file, loaded.stackFile.stack);
