@@ -1,6 +1,7 @@
 import type { RouterConfig } from "../workers/dispatch/config";
 import type { AppAccess } from "../workers/lib/access-policy";
 import type { OrgSpec } from "../spec/spec";
+import { claimCounts } from "../local/proof/prove";
 import { accessMatrix } from "./access-matrix";
 import { notProvenHere } from "./not-proven";
 import { POSTURE_PROPERTIES } from "./properties";
@@ -48,18 +49,12 @@ export function secretInventory(spec: Pick<OrgSpec, "secrets" | "integrations">)
   ];
 }
 
-function counts(claims: readonly ProvenClaim[]): ReportModel["proof"]["counts"] {
-  const hold = claims.filter((c) => c.status === "pass").length;
-  const broken = claims.filter((c) => c.status === "fail").length;
-  return { hold, broken, skipped: claims.length - hold - broken };
-}
-
 export function buildReportModel(evidence: ReportEvidence): ReportModel {
   const { spec, proof } = evidence;
   const claims = proof.claims.map(({ claim, attempt, result, status, at, properties }) => ({
     claim, attempt, result, status, ...(at === undefined ? {} : { at }), ...(properties === undefined ? {} : { properties }),
   }));
-  const tally = counts(claims);
+  const tally = claimCounts(claims);
   return {
     org: {
       slug: spec.slug,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { ProvenClaim, ReportEvidence } from "../../report/build-model";
 import type { ReportModel } from "../../report/report-model";
 import type { LocalStack } from "../../local/up";
@@ -28,6 +28,10 @@ export async function report(stack: string, options: ReportOptions, projectDir: 
   const started = Date.now();
   const { loadLocalStack } = await import("../../local/up.js");
   const loaded = loadLocalStack(projectDir, stack);
+  // Checked before the proof's tens of seconds, not after.
+  if (options.out !== undefined && !existsSync(dirname(resolve(process.cwd(), options.out)))) {
+    throw new SpecError([{ field: "--out", message: `--out ${options.out}: its folder does not exist` }]);
+  }
   const proof = options.proof === undefined ? await freshProof(loaded, projectDir) : await savedProof(loaded, options.proof);
   const { model, html } = await buildReport(loaded, proof);
   const out = resolve(process.cwd(), options.out ?? `report-${loaded.stackFile.stack}.html`);
