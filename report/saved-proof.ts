@@ -33,11 +33,13 @@ export const savedProofSchema = z.strictObject({
 export type SavedProof = z.infer<typeof savedProofSchema>;
 export type SavedStackProof = SavedProof["stacks"][number];
 
+const KINDS: Record<string, string> = { object: "an object", array: "a list", string: "a string", number: "a number" };
+
 /** What zod found wrong, said without echoing the file's strings. */
 function describe(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") return `has unknown key(s) ${issue.keys.join(", ")}`;
   if (issue.code === "invalid_value") return `must be one of ${issue.values.map(String).join(", ")}`;
-  if (issue.code === "invalid_type") return `must be ${issue.expected}${issue.input === undefined ? " (missing)" : ""}`;
+  if (issue.code === "invalid_type") return `must be ${KINDS[issue.expected] ?? issue.expected}${issue.input === undefined ? " (missing)" : ""}`;
   if (issue.code === "invalid_format") return "must be an ISO 8601 time (as prove --json writes it)";
   if (issue.code === "too_small") return issue.origin === "array" ? `must have at least ${String(issue.minimum)} item(s)` : `must be at least ${String(issue.minimum)}`;
   if (issue.code === "too_big") return `must be at most ${String(issue.maximum)}`;

@@ -49,7 +49,7 @@ describe("a saved proof read back by tenantry report --proof", () => {
   it("refuses a proof without its time (saved before proofs carried one) and unknown keys", () => {
     const { provedAt: _, ...rest } = JSON.parse(saved()) as Record<string, unknown>;
     expect(messagesOf(JSON.stringify({ ...rest, extra: 1 }))).toEqual([
-      "--proof.provedAt must be string (missing) (in saved.json, which must be the output of tenantry prove --local --json)",
+      "--proof.provedAt must be a string (missing) (in saved.json, which must be the output of tenantry prove --local --json)",
       "--proof has unknown key(s) extra (in saved.json, which must be the output of tenantry prove --local --json)",
     ]);
   });
