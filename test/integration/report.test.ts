@@ -86,6 +86,11 @@ describe("tenantry report on the example org", () => {
     });
   });
 
+  it("refuses an --out whose folder does not exist with exit 2, before proving anything", () => {
+    const missing = project.run("report", "org-trustco", "--proof", "saved.json", "--out", "no-such-folder/page.html");
+    expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 2, stderr: "error: --out no-such-folder/page.html: its folder does not exist\n" });
+  });
+
   it("never puts a secret in the model or the pages: no canary from the environment, no state password, no value the proof resolved", async () => {
     const passwords = statePasswords();
     expect(passwords.length).toBeGreaterThan(5);
