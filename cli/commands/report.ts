@@ -40,7 +40,7 @@ export async function report(stack: string, options: ReportOptions, projectDir: 
   const { hold, broken, skipped } = model.proof.counts;
   const failedRules = model.policies.filter((p) => p.outcome === "fail" && p.enforcement === "mandatory").length;
   console.log(`wrote ${shown} (${Buffer.byteLength(html).toLocaleString("en-US")} bytes) for ${loaded.stackFile.stack}: proof ${proof.source.kind === "fresh" ? "fresh" : `saved, from ${options.proof ?? ""}, proved at ${proof.provedAt}`}; ` +
-    `claims: ${hold} hold, ${broken} broken, ${skipped} skipped; rules: ${model.policies.length - failedRules} of ${model.policies.length} pass (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    `claims: ${hold} hold, ${broken} broken, ${skipped} skipped; rules: ${model.policies.filter((p) => p.outcome === "pass").length} of ${model.policies.length} pass (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return broken > 0 || failedRules > 0 ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
