@@ -19,6 +19,14 @@ describe("proof claims tagged with the properties they demonstrate", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
+  it("does not compile a claim tagged with no property, or with a number outside 1-20 (checked by npm run typecheck)", () => {
+    // @ts-expect-error: Demonstrates is a non-empty tuple
+    const none = () => tagged([], [row("untagged")]);
+    // @ts-expect-error: 21 is not one of DESIGN.md's properties
+    const outside = () => tagged([21], [row("unknown property")]);
+    expect([none, outside].every((f) => typeof f === "function")).toBe(true);
+  });
+
   it("tags every row a claim returned and stamps when it came back, keeping a row's own tag", () => {
     const rows = tagged([5], [row("ledger"), row("router", { properties: [7] })], "2026-11-27T10:00:00.000Z");
     expect(rows.map((r) => r.properties)).toEqual([[5], [7]]);
