@@ -141,10 +141,17 @@ export function buildCli(run: (code: Promise<number> | number) => void): Command
     .option("--local", "prove against the embedded Postgres")
     .option("--server-url <url>", "read a deployed server as the stack's provider login, read-only: postgres://<login>@<host>:<port>/<database> (password from PGPASSWORD)")
     .option("--verbose", "print every claim as a table fitted to the terminal, not only the broken ones and the counts")
-    .option("--json", "print { stacks: [{ stack, target, claims: [{ claim, attempt, result, status }], summary }] }")
+    .option("--json", "print { provedAt, tenantry: { version, commit }, stacks: [{ stack, target, claims: [{ claim, attempt, result, status, properties, at }], summary }] } (provedAt, tenantry, properties and at with --local)")
     .description("attempt what the posture forbids, as each role and through the edge in workerd (--local), or read a deployed server's catalog (--server-url); exit 1 if any claim fails")
     .action(async (stacks: string[], options: { local?: boolean; serverUrl?: string; json?: boolean; verbose?: boolean }) =>
       run((await import("./commands/prove.js")).prove(stacks, options, projectDir())));
+
+  cli.command("report")
+    .argument("<stack>", "a stack name in stacks/ (org-acme) or a path to a Pulumi.<stack>.yaml")
+    .option("--out <file>", "where to write the page (default: report-<stack>.html in the current folder)")
+    .option("--proof <saved.json>", "build the page from a saved `tenantry prove --local <stack> --json` result instead of applying and proving the stack now")
+    .description("write the org's trust page, one self-contained HTML file, from evidence: a proof (fresh, after applying the stack as up --local does, or saved), the router's access evaluator, the policy pack; exit 1 if a claim is broken or a mandatory rule fails")
+    .action(async (stack: string, options: { out?: string; proof?: string }) => run((await import("./commands/report.js")).report(stack, options, projectDir())));
 
   cli.command("down")
     .option("--local", "the embedded Postgres")

@@ -9,8 +9,10 @@ import { cellWidth, hangingIndent, padCells, wrapLines } from "./terminal";
  * no line is wider than the width given (unbounded: one row a line, as a pipe wants it).
  *
  * `tenantry prove --json`, for the local proof and the after-deploy one alike:
- * `{ "stacks": [{ "stack", "target", "claims": [{ "claim", "attempt", "result", "status" }],
- * "summary": { "hold", "broken", "skipped" } }] }`, the table's rows and its last line as data.
+ * `{ "provedAt", "tenantry": { "version", "commit" }, "stacks": [{ "stack", "target", "claims":
+ * [{ "claim", "attempt", "result", "status", "properties", "at" }], "summary": { "hold", "broken",
+ * "skipped" } }] }`, the table's rows and its last line as data. `properties` (DESIGN.md's numbers
+ * the claim demonstrates) and `at` are there when the proof set them (prove --local does).
  * `target` says what was proven: `embedded` (prove --local) or the server's URL, never a password.
  */
 
@@ -20,12 +22,21 @@ export interface StackProof {
   readonly results: readonly ClaimResult[];
 }
 
-export function proofJson(proofs: readonly StackProof[]) {
+/** When the proof was made and by which tenantry: what a saved proof needs to be read back (`tenantry report --proof`). */
+export interface ProofProvenance {
+  readonly provedAt: string;
+  readonly tenantry: { readonly version: string; readonly commit: string };
+}
+
+export function proofJson(proofs: readonly StackProof[], provenance?: ProofProvenance) {
   return {
+    ...(provenance === undefined ? {} : { provedAt: provenance.provedAt, tenantry: provenance.tenantry }),
     stacks: proofs.map(({ stack, target, results }) => ({
       stack,
       target,
-      claims: results.map(({ claim, attempt, result, status }) => ({ claim, attempt, result, status })),
+      claims: results.map(({ claim, attempt, result, status, properties, at }) => ({
+        claim, attempt, result, status, ...(properties === undefined ? {} : { properties }), ...(at === undefined ? {} : { at }),
+      })),
       summary: claimCounts(results),
     })),
   };

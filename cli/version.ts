@@ -25,9 +25,15 @@ export function versionText(root: string = packageRoot()): string {
   return `tenantry ${version}${commit === undefined ? "" : ` (commit ${commit})`}`;
 }
 
-function checkoutCommit(root: string): string | undefined {
+/** What the trust page and `prove --json` record: the version, and the full commit, or `unknown` when tenantry is not run from a git checkout of its own. */
+export function versionInfo(root: string = packageRoot()): { readonly version: string; readonly commit: string } {
+  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+  return { version, commit: checkoutCommit(root, { short: false }) ?? "unknown" };
+}
+
+function checkoutCommit(root: string, { short = true } = {}): string | undefined {
   try {
-    const [top, commit] = execFileSync("git", ["rev-parse", "--show-toplevel", "--short", "HEAD"], {
+    const [top, commit] = execFileSync("git", ["rev-parse", "--show-toplevel", ...(short ? ["--short"] : []), "HEAD"], {
       cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5_000,
     }).trim().split("\n");
     return top !== undefined && realpathSync(top) === realpathSync(root) ? commit : undefined;

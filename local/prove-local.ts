@@ -1,5 +1,5 @@
 import type { Credentials } from "./attempt";
-import { OPERATOR_SECTION, type ClaimResult, type OtherOrg } from "./proof/claim";
+import { OPERATOR_SECTION, tagged, type ClaimResult, type OtherOrg } from "./proof/claim";
 import { proveEdge } from "./proof/edge-claims";
 import { proveOperatorGateway } from "./proof/operator-gateway-claims";
 import { proveOffboarding } from "./proof/offboarding-claims";
@@ -68,7 +68,7 @@ export async function proveLocal(stack: LocalStack, { signal, onLeftovers, fleet
     .filter((o): o is OtherOrg => o !== undefined);
   if (tenant.spec.offboarding !== undefined) {
     // Its roles are NOLOGIN now: the proof tries each one's stored password and must be refused.
-    return proveOffboarding({ server, spec: tenant.spec, credentials: loginCredentials(own, { loginOnly: false }), otherOrgs });
+    return tagged([15], await proveOffboarding({ server, spec: tenant.spec, credentials: loginCredentials(own, { loginOnly: false }), otherOrgs }));
   }
   const admin = await ensureProviderAdmin(paths, server, tenant.provider.adminRole, providerDatabase(stackFile));
   const repairRoles = async () => {
@@ -81,9 +81,9 @@ export async function proveLocal(stack: LocalStack, { signal, onLeftovers, fleet
   const edge = await proveEdge(tenant.spec, { signal });
   signal?.throwIfAborted();
   // The operator console reaches every org, so every org's proof shows its gateway, with the router's half of property 9.
-  const gateway = await proveOperatorGateway(tenant.spec, { allowlistDir: paths.operatorAllowlistDir, signal });
+  const gateway = tagged([9], await proveOperatorGateway(tenant.spec, { allowlistDir: paths.operatorAllowlistDir, signal }));
   signal?.throwIfAborted();
-  const clusters = stack.placement === undefined ? [] : await proveOnClusters(stack, server, own, fleet, signal);
+  const clusters = stack.placement === undefined ? [] : tagged([20], await proveOnClusters(stack, server, own, fleet, signal));
   return [...database, ...clusters, ...edge.filter((r) => r.section !== OPERATOR_SECTION), ...gateway, ...edge.filter((r) => r.section === OPERATOR_SECTION)];
 }
 

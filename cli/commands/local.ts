@@ -109,7 +109,7 @@ export async function proveLocalCommand(stacks: string[], options: { json?: bool
 }
 
 /** What a clean-up could not drop: one warning line on stderr per object and command, and the run goes on. */
-async function leftoverReporter(): Promise<(leftovers: readonly Leftover[]) => void> {
+export async function leftoverReporter(): Promise<(leftovers: readonly Leftover[]) => void> {
   const { reportEachLeftoverOnce } = await import("../../local/proof-objects.js");
   return reportEachLeftoverOnce((line) => console.error(`warning: ${line}`));
 }
@@ -117,22 +117,38 @@ async function leftoverReporter(): Promise<(leftovers: readonly Leftover[]) => v
 async function proveAll(
   stacks: readonly LocalStack[], signal: AbortSignal, onLeftovers: (leftovers: readonly Leftover[]) => void, { json = false, verbose = false }: { json?: boolean; verbose?: boolean } = {},
 ): Promise<number> {
-  const [{ proveLocal }, { proofJson, renderProof }, { outputWidth }] = await Promise.all([
-    import("../../local/prove-local.js"), import("../render-proof.js"), import("../terminal.js"),
-  ]);
+  const [{ proofJson, renderProof }, { outputWidth }] = await Promise.all([import("../render-proof.js"), import("../terminal.js")]);
+  const proofs = await proveStacks(stacks, signal, onLeftovers, json ? undefined : (proof, stack) => {
+    console.log(`\nproof for ${proof.stack}: each claim is attempted on the server as the role it is about\n`);
+    console.log(renderProof(proof.results, { verbose, width: outputWidth(), seeAll: `every claim with its attempt: ${proveCommand([stack])} --verbose` }));
+  });
+  if (json) {
+    const { versionInfo } = await import("../version.js");
+    console.log(JSON.stringify(proofJson(proofs, { provedAt: new Date().toISOString(), tenantry: versionInfo() }), null, 2));
+  }
+  return proofs.some((p) => p.results.some((r) => r.status === "fail")) ? EXIT_VIOLATIONS : EXIT_OK;
+}
+
+/**
+ * Proves each applied stack in turn, as `prove --local` does (`tenantry report` runs it too),
+ * telling `onProved` as each one is done. The caller holds the local session.
+ */
+export async function proveStacks(
+  stacks: readonly LocalStack[], signal: AbortSignal, onLeftovers: (leftovers: readonly Leftover[]) => void,
+  onProved?: (proof: StackProof, stack: LocalStack) => void,
+): Promise<StackProof[]> {
+  const { proveLocal } = await import("../../local/prove-local.js");
   const proofs: StackProof[] = [];
   // A placed org's capacity claim runs the planner over every org stack of the project (docs/placement.md).
   const placedIn = stacks.find((s) => s.placement !== undefined)?.placement?.projectDir;
   const fleet = placedIn === undefined ? undefined : withProvenStacks((await import("../fleet-placement.js")).readFleet(placedIn), stacks);
   for (const stack of stacks) {
     const results = await proveLocal(stack, { signal, onLeftovers, ...(fleet === undefined ? {} : { fleet }) });
-    proofs.push({ stack: stack.stackFile.stack, target: "embedded", results });
-    if (json) continue;
-    console.log(`\nproof for ${stack.stackFile.stack}: each claim is attempted on the server as the role it is about\n`);
-    console.log(renderProof(results, { verbose, width: outputWidth(), seeAll: `every claim with its attempt: ${proveCommand([stack])} --verbose` }));
+    const proof = { stack: stack.stackFile.stack, target: "embedded", results };
+    proofs.push(proof);
+    onProved?.(proof, stack);
   }
-  if (json) console.log(JSON.stringify(proofJson(proofs), null, 2));
-  return proofs.some((p) => p.results.some((r) => r.status === "fail")) ? EXIT_VIOLATIONS : EXIT_OK;
+  return proofs;
 }
 
 /**

@@ -14,6 +14,24 @@ export interface ClaimResult {
   readonly status: "pass" | "fail" | "skip";
   /** The part of the posture the row belongs to, when it is not the org's own database and edge; the output heads each such part. */
   readonly section?: string;
+  /** DESIGN.md's posture properties (1-20) the row demonstrates: set where the claims are assembled, never read from the claim's text. */
+  readonly properties?: readonly number[];
+  /** When the claim ran (ISO 8601). */
+  readonly at?: string;
+}
+
+/** A number of DESIGN.md's posture table. */
+export type PropertyNumber = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20;
+
+/** At least one property: a claim that demonstrates none does not compile. */
+export type Demonstrates = readonly [PropertyNumber, ...PropertyNumber[]];
+
+/**
+ * The rows a claim function returned, tagged with the properties it demonstrates and stamped
+ * with the time they came back (a row that already carries its own keeps it).
+ */
+export function tagged(properties: Demonstrates, rows: readonly ClaimResult[], at: string = new Date().toISOString()): ClaimResult[] {
+  return rows.map((row) => ({ ...row, properties: row.properties ?? [...properties], at: row.at ?? at }));
 }
 
 /** Property 9's rows: the operator gateway in workerd, and the org router refusing operator tokens. */

@@ -6,7 +6,7 @@ import { STANDARD_REQUEST_HEADERS } from "../../workers/lib/forwarded-request";
 import { IDENTITY_HEADER, IDENTITY_SIGNATURE_HEADER, REQUEST_ID_HEADER } from "../../workers/lib/identity";
 import { standInSecretValues, startEdge, type LocalEdge } from "../edge";
 import { admittedAndRefused } from "../edge-subjects";
-import { OPERATOR_SECTION, type ClaimResult } from "./claim";
+import { OPERATOR_SECTION, tagged, type ClaimResult } from "./claim";
 import { apiKeyClaims } from "./api-key-claims";
 import { integrationClaims } from "./integration-claims";
 import { webhookClaims } from "./webhook-claims";
@@ -108,18 +108,25 @@ async function routerClaims(edge: LocalEdge, spec: OrgSpec, app: OrgSpec["apps"]
   const verified = (await (await edge.viaRouter(`${base}/verify`, { headers: { authorization: `Bearer ${token}` } })).json().catch(() => ({}))) as { email?: string };
   const boom = await edge.viaRouter(`${base}/boom`, { headers: { authorization: `Bearer ${token}` } });
   const boomText = await boom.text();
+  // Each group tagged with the property it demonstrates: the fail-closed router (7), the operator domain (9), the app's policy (8).
   return [
-    expectStatus("an unknown app is not found", `GET /${env}/no-such-app/`, await statusOf(edge, `/${env}/no-such-app/`, token), 404),
-    expectStatus("a request without a token is refused", `GET ${base}/ (no Authorization)`, await statusOf(edge, `${base}/`), 401),
-    expectStatus("a token signed by another key is refused", `GET ${base}/ (forged signature)`, await statusOf(edge, `${base}/`, await edge.token(admitted, { foreignKey: true })), 401),
-    expectStatus("an expired token is refused", `GET ${base}/ (expired 1 min ago)`, await statusOf(edge, `${base}/`, await edge.token(admitted, { expiresIn: "-1m" })), 401),
-    ...(await operatorRouterClaims(edge, spec, app, env)),
-    expectStatus(`${app.slug} admits whom its policy names`, `GET ${base}/ as ${admitted.role} ${admitted.email}`, whoami.status, 200),
-    expectStatus(`${app.slug} refuses whom its policy does not name`, `GET ${base}/ as ${refused.role} ${refused.email}${refused.org === spec.slug ? "" : ` of org ${refused.org}`}`, await statusOf(edge, `${base}/`, await edge.token(refused)), 403),
-    await allowlistRow(edge, app, env, token),
-    ...(await declaredElsewhereRow(edge, spec, app, env)),
-    row("the app gets an identity only the router can sign", `GET ${base}/verify (outbound Worker checks the HMAC)`, verified.email === admitted.email, verified.email === admitted.email ? `verified ${verified.email}` : "not verified"),
-    row("a failing app answers 503 with no detail", `GET ${base}/boom (the app throws)`, boom.status === 503 && boomText === "503\n", `${boom.status} ${JSON.stringify(boomText)}`),
+    ...tagged([7], [
+      expectStatus("an unknown app is not found", `GET /${env}/no-such-app/`, await statusOf(edge, `/${env}/no-such-app/`, token), 404),
+      expectStatus("a request without a token is refused", `GET ${base}/ (no Authorization)`, await statusOf(edge, `${base}/`), 401),
+      expectStatus("a token signed by another key is refused", `GET ${base}/ (forged signature)`, await statusOf(edge, `${base}/`, await edge.token(admitted, { foreignKey: true })), 401),
+      expectStatus("an expired token is refused", `GET ${base}/ (expired 1 min ago)`, await statusOf(edge, `${base}/`, await edge.token(admitted, { expiresIn: "-1m" })), 401),
+    ]),
+    ...tagged([9], await operatorRouterClaims(edge, spec, app, env)),
+    ...tagged([8], [
+      expectStatus(`${app.slug} admits whom its policy names`, `GET ${base}/ as ${admitted.role} ${admitted.email}`, whoami.status, 200),
+      expectStatus(`${app.slug} refuses whom its policy does not name`, `GET ${base}/ as ${refused.role} ${refused.email}${refused.org === spec.slug ? "" : ` of org ${refused.org}`}`, await statusOf(edge, `${base}/`, await edge.token(refused)), 403),
+    ]),
+    ...tagged([7], [
+      await allowlistRow(edge, app, env, token),
+      ...(await declaredElsewhereRow(edge, spec, app, env)),
+      row("the app gets an identity only the router can sign", `GET ${base}/verify (outbound Worker checks the HMAC)`, verified.email === admitted.email, verified.email === admitted.email ? `verified ${verified.email}` : "not verified"),
+      row("a failing app answers 503 with no detail", `GET ${base}/boom (the app throws)`, boom.status === 503 && boomText === "503\n", `${boom.status} ${JSON.stringify(boomText)}`),
+    ]),
   ];
 }
 
@@ -228,7 +235,8 @@ export async function proveEdge(spec: OrgSpec, { signal }: { signal?: AbortSigna
     const webhooks = await webhookClaims(edge, spec, webhookSigningSecrets, newStandardWebhookSecret());
     signal?.throwIfAborted();
     const integrations = await integrationClaims(edge, spec, values, newStandardWebhookSecret());
-    return [...router, ...sso, ...secrets, ...keys, ...webhooks, ...integrations];
+    // The router's rows carry their own properties; the rest demonstrate one property each.
+    return [...router, ...tagged([17], sso), ...tagged([10], secrets), ...tagged([18], keys), ...tagged([19], webhooks), ...tagged([19], integrations)];
   } finally {
     await edge.dispose();
   }

@@ -5,7 +5,7 @@ import {
 } from "./audit-claims";
 import { auditTriggersKeepTheirShape, ledgerFunctionsOutOfTenantReach } from "./audit-integrity-claims";
 import { breakGlassChangesCarryItsActor, breakGlassIsOffOrRecorded, breakGlassReachesOnlyItsScope, expiredBreakGlassIsRefused, expiredBreakGlassSessionEnds } from "./break-glass-claims";
-import type { ClaimResult, ProofContext } from "./claim";
+import { tagged, type Claim, type ClaimResult, type Demonstrates, type ProofContext } from "./claim";
 import { guardOutOfTenantReach } from "./guard-claims";
 import { applicationEventsStayInTheirEnvironment, ledgerReadsStayInTheirEnvironment, ledgerSegregationCannotBeSwitchedOff } from "./ledger-segregation-claims";
 import { runawaySessionsAreEnded } from "./enforcer-claims";
@@ -21,43 +21,46 @@ import type { ServerInfo } from "../server";
 import { dropProofObjects, recordProofObject, type Leftover } from "../proof-objects";
 import { PROOF_OBJECT_PREFIX } from "../../spec/platform-names";
 
-/** Every claim, in the order the table shows them. Later issues append theirs here. */
-const CLAIMS = [
-  runtimeCannotCreate,
-  defaultPrivilegesWork,
-  environmentsAreSeparate,
-  tablesAreCoveredWithoutAStep,
-  changesAreRecordedWithDiffs,
-  keyChangesAreRecorded,
-  lowPrecisionSessionsAreRecorded,
-  bulkChangesAreAllRecorded,
-  applicationEventsCannotBeForged,
-  ledgerReadsStayInTheirEnvironment,
-  applicationEventsStayInTheirEnvironment,
-  ledgerSegregationCannotBeSwitchedOff,
-  ledgerIsAppendOnly,
-  ownersCannotSwitchAuditingOff,
-  auditTriggersKeepTheirShape,
-  ledgerFunctionsOutOfTenantReach,
-  guardOutOfTenantReach,
-  publicHoldsNothingOnTheLedger,
-  publicCannotConnect,
-  deployKeepsItsFooting,
-  otherOrgsCannotConnect,
-  noPrivilegedAttributes,
-  rolesCarryTimeouts,
-  statementTimeoutCancels,
-  connectionLimitRefusesOneMore,
-  sharedDatabasesAreClosed,
-  largeObjectsAreClosed,
-  runawaySessionsAreEnded,
-  roleSettingsAreRestored,
-  tempFilesAreCapped,
-  breakGlassIsOffOrRecorded,
-  breakGlassReachesOnlyItsScope,
-  breakGlassChangesCarryItsActor,
-  expiredBreakGlassIsRefused,
-  expiredBreakGlassSessionEnds,
+/**
+ * Every claim, in the order the table shows them, with the posture properties (DESIGN.md's
+ * numbers) it demonstrates: the report puts its rows under them. Later issues append theirs here.
+ */
+export const CLAIMS: readonly { readonly properties: Demonstrates; readonly run: Claim }[] = [
+  { properties: [3], run: runtimeCannotCreate },
+  { properties: [3], run: defaultPrivilegesWork },
+  { properties: [2], run: environmentsAreSeparate },
+  { properties: [5], run: tablesAreCoveredWithoutAStep },
+  { properties: [5], run: changesAreRecordedWithDiffs },
+  { properties: [5], run: keyChangesAreRecorded },
+  { properties: [5], run: lowPrecisionSessionsAreRecorded },
+  { properties: [5], run: bulkChangesAreAllRecorded },
+  { properties: [5], run: applicationEventsCannotBeForged },
+  { properties: [5, 2], run: ledgerReadsStayInTheirEnvironment },
+  { properties: [5, 2], run: applicationEventsStayInTheirEnvironment },
+  { properties: [5], run: ledgerSegregationCannotBeSwitchedOff },
+  { properties: [5], run: ledgerIsAppendOnly },
+  { properties: [5], run: ownersCannotSwitchAuditingOff },
+  { properties: [5], run: auditTriggersKeepTheirShape },
+  { properties: [5, 16], run: ledgerFunctionsOutOfTenantReach },
+  { properties: [16, 5], run: guardOutOfTenantReach },
+  { properties: [5], run: publicHoldsNothingOnTheLedger },
+  { properties: [1], run: publicCannotConnect },
+  { properties: [1], run: deployKeepsItsFooting },
+  { properties: [1], run: otherOrgsCannotConnect },
+  { properties: [3], run: noPrivilegedAttributes },
+  { properties: [4], run: rolesCarryTimeouts },
+  { properties: [4], run: statementTimeoutCancels },
+  { properties: [4], run: connectionLimitRefusesOneMore },
+  { properties: [1], run: sharedDatabasesAreClosed },
+  { properties: [1], run: largeObjectsAreClosed },
+  { properties: [4], run: runawaySessionsAreEnded },
+  { properties: [4], run: roleSettingsAreRestored },
+  { properties: [4], run: tempFilesAreCapped },
+  { properties: [13], run: breakGlassIsOffOrRecorded },
+  { properties: [13], run: breakGlassReachesOnlyItsScope },
+  { properties: [13], run: breakGlassChangesCarryItsActor },
+  { properties: [13], run: expiredBreakGlassIsRefused },
+  { properties: [13], run: expiredBreakGlassSessionEnds },
 ];
 
 export interface ProveOptions {
@@ -86,9 +89,9 @@ export async function prove(context: Omit<ProofContext, "nonce" | "willCreate">,
   signal?.addEventListener("abort", cancel, { once: true });
   const results: ClaimResult[] = [];
   try {
-    for (const claim of CLAIMS) {
+    for (const { properties, run } of CLAIMS) {
       signal?.throwIfAborted();
-      results.push(...(await claim(ctx)));
+      results.push(...tagged(properties, await run(ctx)));
     }
   } finally {
     signal?.removeEventListener("abort", cancel);
