@@ -12,14 +12,13 @@ import { contentSecurityPolicy, PAGE_STYLE } from "./page-style";
 import { renderPostureSummary, renderProperty } from "./property-sections";
 import type { ReportModel } from "./report-model";
 
-/** Where the evidence came from, said before anything else on the page. */
+/** Where the evidence came from, said before anything else on the page; a saved file's own words are said to be its. */
 function renderProvenance(proof: ReportModel["proof"]): Html {
-  const source =
-    proof.source.kind === "fresh"
-      ? html`a <strong>fresh proof run</strong> for this page`
-      : html`a <strong>saved proof result</strong> read from <code>${proof.source.file}</code>`;
   const { hold, broken, skipped } = proof.counts;
-  return html`<p class="provenance" id="provenance">Evidence: ${source}, on ${proof.target}, at <time>${proof.provedAt}</time>. Claims: ${hold} held, ${broken} broken, ${skipped} skipped.</p>`;
+  if (proof.source.kind === "fresh") {
+    return html`<p class="provenance" id="provenance">Evidence: a <strong>fresh proof run</strong> for this page, on ${proof.target}, at <time>${proof.provedAt}</time>. Claims: ${hold} held, ${broken} broken, ${skipped} skipped.</p>`;
+  }
+  return html`<p class="provenance" id="provenance">Evidence: a <strong>saved proof result</strong> read from <code>${proof.source.file}</code>, on ${proof.target}, at <time>${proof.provedAt}</time>, as the file says. Claims, as the file says: ${hold} held, ${broken} broken, ${skipped} skipped. <strong>A saved file cannot be verified here, so no property is shown as proven from it.</strong></p>`;
 }
 
 function renderGlance(org: ReportModel["org"]): Html {
@@ -44,7 +43,7 @@ export function renderReportHtml(model: ReportModel): string {
 <main>
 ${section("glance", "The org at a glance", renderGlance(org), true)}
 ${section("diagram", "Roles, schemas and apps", renderDiagramSvg(org))}
-${section("posture", "The posture, property by property", html`${renderPostureSummary(model.properties)}${model.properties.map(renderProperty)}`)}
+${section("posture", "The posture, property by property", html`${renderPostureSummary(model.properties, model.proof.source.kind)}${model.properties.map((p) => renderProperty(p, model.proof.source.kind))}`)}
 ${section("access", "Access matrix", renderAccessTable(model.access))}
 ${section("policies", "Policy pack results", renderPolicies(model.policies))}
 ${section("secrets", "Secrets, by reference", renderSecrets(model.secrets))}
