@@ -43,14 +43,17 @@ export async function report(stack: string, options: ReportOptions, projectDir: 
 
 /** The model from the proof and the rest of the evidence (the pack over the stack, the router's configuration), and the page. */
 export async function buildReport(loaded: LocalStack, proof: ProofEvidence): Promise<{ readonly model: ReportModel; readonly html: string }> {
-  const [{ buildReportModel }, { stackPolicyOutcomes, routerOf }, { renderReportHtml }, { versionInfo }] = await Promise.all([
+  const [{ buildReportModel }, { stackPolicyOutcomes, routerOf }, { renderReportHtml }, { versionInfo }, { redactStrings }, { knownSecretValues }] = await Promise.all([
     import("../../report/build-model.js"), import("../../report/gather-evidence.js"), import("../../report/render-html.js"), import("../version.js"),
+    import("../../report/redact.js"), import("../report-secrets.js"),
   ]);
   const { outcomes } = await stackPolicyOutcomes(loaded.stackFile.path);
   const router = routerOf(loaded.tenant.spec);
-  const model = buildReportModel({
+  const built = buildReportModel({
     spec: loaded.tenant.spec, ...(router === undefined ? {} : { router }), proof, policies: outcomes, tenantry: versionInfo(), generatedAt: new Date().toISOString(),
   });
+  // Whatever text a proof (a saved file above all) carries, no secret this command could know reaches the page.
+  const model = redactStrings(built, knownSecretValues(loaded.paths));
   return { model, html: renderReportHtml(model) };
 }
 
