@@ -24,7 +24,9 @@ export const savedProofSchema = z.strictObject({
   tenantry: z.strictObject({ version: z.string().min(1), commit: z.string().min(1) }),
   stacks: z.array(z.strictObject({
     stack: z.string().min(1),
-    target: z.string().min(1),
+    // prove --local --json is the only proof that writes provedAt, and it proves the embedded server:
+    // an allowlist of one, so a hand-edited target cannot write a sentence into the page's provenance line.
+    target: z.literal("embedded"),
     claims: z.array(claimSchema),
     summary: z.strictObject({ hold: count, broken: count, skipped: count }),
   })).min(1),

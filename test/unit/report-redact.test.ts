@@ -74,13 +74,13 @@ describe("the secrets tenantry report knows of", () => {
     ]));
   });
 
-  it("never reach the page from a hand-edited saved proof that carries them in a claim and its target", async () => {
+  it("never reach the page from a hand-edited saved proof that carries them in a claim", async () => {
     mkdirSync(join(dir, "stacks"));
     cpSync(join(__dirname, "../../stacks/Pulumi.org-acme.yaml"), join(dir, "stacks/Pulumi.org-acme.yaml"));
     const planted = ["superuser-pw-3c9d1e", "generated-pw-5e7a0d", "provider-pw-8a2f4b", "sk_live_canary_9b1e"];
     writeFileSync(join(dir, "saved.json"), JSON.stringify(proofJson(
-      [{ stack: "org-acme", target: `postgres://postgres:${planted[0] ?? ""}@db.example`, results: [
-        { claim: `login with ${planted[1] ?? ""}`, attempt: `PGPASSWORD=${planted[2] ?? ""}`, result: `key ${planted[3] ?? ""}`, status: "pass", properties: [3] },
+      [{ stack: "org-acme", target: "embedded", results: [
+        { claim: `login with ${planted[1] ?? ""}`, attempt: `PGPASSWORD=${planted[2] ?? ""}`, result: `key ${planted[3] ?? ""} via postgres://postgres:${planted[0] ?? ""}@db.example`, status: "pass", properties: [3] },
       ] }],
       { provedAt: "2026-11-27T10:00:00.000Z", tenantry: { version: "0.1.0", commit: "unknown" } },
     )));

@@ -115,3 +115,16 @@ describe("a saved proof's times, as a hand-editor might set them", () => {
     expect(messages.join("").split("").some((c) => c.charCodeAt(0) < 0x20)).toBe(false);
   });
 });
+
+describe("a saved proof's target", () => {
+  it("is refused unless it is what prove --local writes, so no sentence of the file's reaches the provenance line", () => {
+    fc.assert(fc.property(fc.string().filter((t) => t !== "embedded"), (target) => {
+      const json = JSON.parse(saved()) as { stacks: { target: string }[] };
+      const [stack] = json.stacks;
+      if (stack === undefined) throw new Error("no stack");
+      stack.target = target;
+      expect(messagesOf(JSON.stringify(json))).toEqual(["--proof.stacks[0].target must be one of embedded (in saved.json, which must be the output of tenantry prove --local --json)"]);
+    }));
+    expect(messagesOf(saved())).toEqual([]); // control: prove's own target is read
+  });
+});
