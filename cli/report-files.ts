@@ -1,13 +1,15 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { PAGE_HEAD } from "../report/page-head";
 import { SpecError } from "../spec/spec-errors";
 
 /*
  * The files `tenantry report` reads and writes, held to what they must be by allowlist: --proof
  * must be a regular file of bounded size (not a directory, a FIFO that would block forever, a
- * device like /dev/zero that never ends), and --out must be absent or a regular file, replaced
- * whole by a rename, so a symbolic link is replaced rather than written through and a page is
- * never left half-written.
+ * device like /dev/zero that never ends), and --out must be absent or a trust page this command
+ * wrote (never the saved proof being read, a stack file or the local state), replaced whole by a
+ * rename, so a symbolic link is replaced rather than written through and a page is never left
+ * half-written.
  */
 
 /** A saved proof of one org is about 100 KB; this leaves room for a fleet's, and refuses a file that would exhaust memory. */
@@ -61,7 +63,24 @@ export function checkOutPath(out: string, shown: string): void {
   } catch {
     return; // absent: the page will be created
   }
-  if (!existing.isFile()) throw new SpecError([{ field: "--out", message: `--out ${shown} is ${kindOf(existing)}: it must be a new file or a regular file to replace` }]);
+  if (!existing.isFile()) throw new SpecError([{ field: "--out", message: `--out ${shown} is ${kindOf(existing)}: it must be a new file or a trust page to replace` }]);
+  if (!beginsWith(out, PAGE_HEAD)) {
+    throw new SpecError([{ field: "--out", message: `--out ${shown} exists and is not a trust page tenantry report wrote: name a new file, or remove it first` }]);
+  }
+}
+
+/** Whether a regular file's first bytes are `head`: read no further than that. */
+function beginsWith(file: string, head: string): boolean {
+  const expected = Buffer.from(head, "utf8");
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const buffer = Buffer.alloc(expected.length);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    return length === expected.length && buffer.equals(expected);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The page written beside `out` and renamed onto it: whole or not at all, and never through a symbolic link put there meanwhile. */

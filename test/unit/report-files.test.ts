@@ -5,6 +5,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkOutPath, MAX_SAVED_PROOF_BYTES, readSavedProofFile, writePage } from "../../cli/report-files";
+import { renderReportHtml } from "../../report/render-html";
+import { acmeReportModel } from "../fixtures/report-model";
 import { SpecError } from "../../spec/spec-errors";
 
 /*
@@ -67,18 +69,26 @@ describe("--out must be a new file or a regular file, replaced whole", () => {
     ["fifo", "is a FIFO"],
     ["link.html", "is a symbolic link"],
   ])("refuses %s before anything runs (%s)", (name, kind) => {
-    expect(refusal(() => checkOutPath(at(name), name))).toBe(`--out ${name} ${kind}: it must be a new file or a regular file to replace`);
+    expect(refusal(() => checkOutPath(at(name), name))).toBe(`--out ${name} ${kind}: it must be a new file or a trust page to replace`);
   });
 
   it("refuses a device and a path under a file or a missing folder", () => {
-    expect(refusal(() => checkOutPath("/dev/full", "/dev/full"))).toBe("--out /dev/full is a device: it must be a new file or a regular file to replace");
+    expect(refusal(() => checkOutPath("/dev/full", "/dev/full"))).toBe("--out /dev/full is a device: it must be a new file or a trust page to replace");
     expect(refusal(() => checkOutPath(at("page.html/x.html"), "page.html/x.html"))).toBe("--out page.html/x.html: its folder is not a directory");
     expect(refusal(() => checkOutPath(at("missing/x.html"), "missing/x.html"))).toBe("--out missing/x.html: its folder does not exist");
   });
 
-  it("accepts a new path and a regular file", () => {
+  it("accepts a new path and a trust page the command wrote", () => {
+    writeFileSync(at("report.html"), renderReportHtml(acmeReportModel()));
     expect(() => checkOutPath(at("new.html"), "new.html")).not.toThrow();
-    expect(() => checkOutPath(at("page.html"), "page.html")).not.toThrow();
+    expect(() => checkOutPath(at("report.html"), "report.html")).not.toThrow();
+  });
+
+  it("never replaces a file that is not a trust page: the saved proof being read, a stack file, the local state, any other text", () => {
+    fc.assert(fc.property(fc.oneof(fc.constantFrom('{"provedAt":"2026-11-27T10:00:00Z"}', "config:\n  tenantry:org:\n    slug: acme\n", "<!doctype html>\n<html><head>"), fc.string()), (text) => {
+      writeFileSync(at("other.json"), text);
+      expect(refusal(() => checkOutPath(at("other.json"), "other.json"))).toBe("--out other.json exists and is not a trust page tenantry report wrote: name a new file, or remove it first");
+    }));
   });
 
   it("replaces the path itself, never the file a symbolic link put there points to, and leaves no draft", () => {
