@@ -61,7 +61,7 @@ export interface AccessCell {
   readonly app: string;
   readonly environment: string;
   readonly decision: "allow" | "deny";
-  /** The evaluator's (or the router's) reason, word for word. */
+  /** The evaluator's (or the router's) reason, word for word; an allow the router's SSO rule conditions says so after it. */
   readonly reason: string;
 }
 
