@@ -33,14 +33,20 @@ export function readSavedProofFile(file: string, stack: string): string {
     if (!stats.isFile()) throw new SpecError([{ field: "--proof", message: `--proof ${file} is ${kindOf(stats)}: it must be a file written by tenantry prove --local ${stack} --json` }]);
     if (stats.size > MAX_SAVED_PROOF_BYTES) throw tooBig(file);
     // Read one byte past the bound: a file that grew since fstat is refused, not read without end.
-    const buffer = Buffer.alloc(Math.min(stats.size, MAX_SAVED_PROOF_BYTES) + 1);
-    let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_SAVED_PROOF_BYTES) throw tooBig(file);
-    return buffer.subarray(0, length).toString("utf8");
+    const bytes = readUpTo(fd, Math.min(stats.size, MAX_SAVED_PROOF_BYTES) + 1);
+    if (bytes.length > MAX_SAVED_PROOF_BYTES) throw tooBig(file);
+    return bytes.toString("utf8");
   } finally {
     closeSync(fd);
   }
+}
+
+/** At most `limit` bytes of an open file, fewer at its end. */
+function readUpTo(fd: number, limit: number): Buffer {
+  const buffer = Buffer.alloc(limit);
+  let length = 0;
+  for (let n = 1; n > 0 && length < limit; length += n) n = readSync(fd, buffer, length, limit - length, null);
+  return buffer.subarray(0, length);
 }
 
 function tooBig(file: string): SpecError {
@@ -74,10 +80,7 @@ function beginsWith(file: string, head: string): boolean {
   const expected = Buffer.from(head, "utf8");
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const buffer = Buffer.alloc(expected.length);
-    let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    return length === expected.length && buffer.equals(expected);
+    return readUpTo(fd, expected.length).equals(expected);
   } finally {
     closeSync(fd);
   }
