@@ -1,6 +1,7 @@
 import { BASE_ROLES, decide, type Subject } from "../workers/lib/access-policy";
 import { judgeApiKey, type KeyRecord } from "../workers/lib/api-key-admission";
 import { integrationAt, routeOf } from "../workers/lib/integration-route";
+import { ssoAdmits } from "../workers/lib/sso";
 import type { RouterConfig, RouterKeySlot } from "../workers/dispatch/config";
 import type { AccessCell, AccessMatrix, AccessPrincipal } from "./report-model";
 
@@ -73,12 +74,23 @@ function integrationCell(config: RouterConfig, name: string, app: string, enviro
   return { decision: "deny", reason: `${name}'s signature opens only ${routeOf(integration)}` };
 }
 
+/**
+ * What an allow for `email` also takes at the router: before the evaluator is asked, a token for
+ * an address the org's SSO rule covers is refused (401) unless its sign-in claim names the SSO
+ * (workers/lib/sso.ts, the function the router calls). Asked with a token that carries no claim,
+ * so the cell says the condition whenever the router would impose it.
+ */
+export function ssoCondition(config: RouterConfig, email: string): string {
+  if (config.sso.enforce === false || ssoAdmits(config.sso, email, {})) return "";
+  return `; only with a token that came through the org's SSO (${config.sso.claim}: ${config.sso.values.join(" or ")}), or the router refuses it (401)`;
+}
+
 export function cellFor(config: RouterConfig, principal: AccessPrincipal, app: string, environment: string): AccessCell {
   const at = { principal, app, environment };
   const subject = subjectFor(config, principal);
   if (subject !== undefined) {
     const decision = decide(config, subject, "app.invoke", `app/${app}`);
-    return { ...at, decision: decision.allow ? "allow" : "deny", reason: decision.reason };
+    return { ...at, decision: decision.allow ? "allow" : "deny", reason: decision.allow ? `${decision.reason}${ssoCondition(config, subject.email)}` : decision.reason };
   }
   if (principal.kind === "api-key") {
     const slot = (config.apiKeys ?? []).find((s) => keyPrincipal(s).name === principal.name);

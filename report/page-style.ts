@@ -34,7 +34,7 @@ dl.glance dd { margin: 0; }
 .badge { display: inline-block; border: 1px solid currentColor; border-radius: .25rem; padding: 0 .4rem; font-weight: 600; white-space: nowrap; }
 .v-proven, .s-pass, .d-allow, .o-pass { color: var(--ok); }
 .v-broken, .s-fail, .d-deny, .o-fail { color: var(--bad); }
-.v-policy-only { color: var(--warn); }
+.v-policy-only, .v-unverified { color: var(--warn); }
 .v-not-proven-offline, .s-skip, .d-none { color: var(--none); }
 td.d-allow { background: #eef8f0; }
 td.d-deny { background: #fdf0ef; }
@@ -53,7 +53,7 @@ svg.diagram .heading { font-weight: 700; }
   section { break-before: page; }
   section.first, section.property { break-before: auto; }
   .property, tr { break-inside: avoid; }
-  .badge, .v-proven, .v-broken, .v-policy-only, .v-not-proven-offline, .s-pass, .s-fail, .s-skip, .d-allow, .d-deny, .d-none, .o-pass, .o-fail { color: #000; }
+  .badge, .v-proven, .v-broken, .v-unverified, .v-policy-only, .v-not-proven-offline, .s-pass, .s-fail, .s-skip, .d-allow, .d-deny, .d-none, .o-pass, .o-fail { color: #000; }
   td.d-allow, td.d-deny, thead th { background: none; }
   td.d-deny { font-weight: 700; }
   .matrix { font-size: 8pt; table-layout: fixed; }

@@ -1,4 +1,4 @@
-import type { PolicyOutcome, PropertyVerdict, ReportClaim, ReportProperty } from "./report-model";
+import type { PolicyOutcome, PropertyVerdict, ReportClaim, ReportModel, ReportProperty } from "./report-model";
 import type { PostureProperty } from "./properties";
 
 /*
@@ -21,6 +21,18 @@ export function propertyVerdict({ claims, rules }: PropertyEvidence): PropertyVe
   return "not-proven-offline";
 }
 
+/** Where the claims came from: a proof run for this page, or a saved file. */
+export type EvidenceSource = ReportModel["proof"]["source"]["kind"];
+
+/**
+ * What the claims' verdict becomes given where they came from: only a proof run for this page
+ * proves. A saved file's held claims are what the file says; anyone can edit it, so they are
+ * shown as unverified, never as proven (a saved failure still shows broken: it claims less).
+ */
+export function verdictFrom(source: EvidenceSource, verdict: PropertyVerdict): PropertyVerdict {
+  return verdict === "proven" && source !== "fresh" ? "unverified" : verdict;
+}
+
 /** Why a property stands where it does, when that needs saying: what broke it, or why no claim shows it. */
 export function verdictNote(property: PostureProperty, verdict: PropertyVerdict, { claims, rules }: PropertyEvidence): string | undefined {
   if (verdict === "broken") {
@@ -31,6 +43,7 @@ export function verdictNote(property: PostureProperty, verdict: PropertyVerdict,
     return `broken by ${failed.join("; ")}`;
   }
   if (verdict === "proven") return undefined;
+  if (verdict === "unverified") return "its claims held in a saved proof, as the file says; a saved file cannot be verified here, so it proves nothing on this page (run tenantry report without --proof to prove it afresh)";
   const skipped = claims.filter((c) => c.status === "skip");
   const why = property.offline
     ?? (skipped.length > 0 ? `its claims were skipped: ${skipped.map((c) => c.result).join("; ")}` : "no claim of this proof attempts it for this org (it declares nothing the claims would try)");
@@ -39,11 +52,11 @@ export function verdictNote(property: PostureProperty, verdict: PropertyVerdict,
 }
 
 /** Every property of the table with its claims (those tagged with its number), its rules' outcomes and its verdict. */
-export function reportProperties(table: readonly PostureProperty[], claims: readonly (ReportClaim & { readonly properties?: readonly number[] })[], outcomes: readonly PolicyOutcome[]): ReportProperty[] {
+export function reportProperties(table: readonly PostureProperty[], claims: readonly (ReportClaim & { readonly properties?: readonly number[] })[], outcomes: readonly PolicyOutcome[], source: EvidenceSource): ReportProperty[] {
   return table.map((property) => {
     const own = claims.filter((c) => c.properties?.includes(property.number) === true).map(({ claim, attempt, result, status, at }) => ({ claim, attempt, result, status, ...(at === undefined ? {} : { at }) }));
     const evidence = { claims: own, rules: outcomes.filter((o) => property.policies.includes(o.rule)) };
-    const verdict = propertyVerdict(evidence);
+    const verdict = verdictFrom(source, propertyVerdict(evidence));
     const note = verdictNote(property, verdict, evidence);
     return {
       number: property.number, title: property.title, enforcedBy: property.enforcedBy, verdict, claims: own, policies: [...property.policies],

@@ -24,12 +24,14 @@ export interface ReportClaim {
 
 /**
  * How a property stands on this page:
- * - proven: at least one claim attempted it here and every claim held;
+ * - proven: at least one claim of a proof run for this page attempted it and every claim held;
  * - broken: a claim attempted it and failed;
+ * - unverified: claims of a saved proof held, as the file says; a file can be edited by hand and
+ *   this page cannot tell, so a saved proof never makes a property proven;
  * - policy-only: no claim attempts it; the policy pack's rules refuse what would break it;
  * - not-proven-offline: neither a claim nor a rule shows it here (said plainly, with why).
  */
-export type PropertyVerdict = "proven" | "broken" | "policy-only" | "not-proven-offline";
+export type PropertyVerdict = "proven" | "broken" | "unverified" | "policy-only" | "not-proven-offline";
 
 export interface ReportProperty {
   /** 1-20, DESIGN.md's posture table. */
@@ -59,7 +61,7 @@ export interface AccessCell {
   readonly app: string;
   readonly environment: string;
   readonly decision: "allow" | "deny";
-  /** The evaluator's (or the router's) reason, word for word. */
+  /** The evaluator's (or the router's) reason, word for word; an allow the router's SSO rule conditions says so after it. */
   readonly reason: string;
 }
 

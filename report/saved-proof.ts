@@ -24,7 +24,9 @@ export const savedProofSchema = z.strictObject({
   tenantry: z.strictObject({ version: z.string().min(1), commit: z.string().min(1) }),
   stacks: z.array(z.strictObject({
     stack: z.string().min(1),
-    target: z.string().min(1),
+    // prove --local --json is the only proof that writes provedAt, and it proves the embedded server:
+    // an allowlist of one, so a hand-edited target cannot write a sentence into the page's provenance line.
+    target: z.literal("embedded"),
     claims: z.array(claimSchema),
     summary: z.strictObject({ hold: count, broken: count, skipped: count }),
   })).min(1),
@@ -35,9 +37,14 @@ export type SavedStackProof = SavedProof["stacks"][number];
 
 const KINDS: Record<string, string> = { object: "an object", array: "a list", string: "a string", number: "a number" };
 
+/** A key of the file as the terminal may show it: control characters (escape sequences above all) written as \u escapes, never sent. */
+function shownKey(key: string): string {
+  return key.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** What zod found wrong, said without echoing the file's strings. */
 function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys") return `has unknown key(s) ${issue.keys.join(", ")}`;
+  if (issue.code === "unrecognized_keys") return `has unknown key(s) ${issue.keys.map(shownKey).join(", ")}`;
   if (issue.code === "invalid_value") return `must be one of ${issue.values.map(String).join(", ")}`;
   if (issue.code === "invalid_type") return `must be ${KINDS[issue.expected] ?? issue.expected}${issue.input === undefined ? " (missing)" : ""}`;
   if (issue.code === "invalid_format") return "must be an ISO 8601 time (as prove --json writes it)";
@@ -46,11 +53,30 @@ function describe(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** How far a saved proof's clock may run ahead of this machine's (two machines' clocks differ). */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Times a proof prove wrote cannot have: proved after now, or a claim run after the proof was
+ * written (prove stamps provedAt when every claim has run). A file that has them was edited.
+ */
+function refuseLaterThan(proof: SavedProof, file: string, now: Date): void {
+  const provedAt = Date.parse(proof.provedAt);
+  const problems = [
+    ...(provedAt > now.getTime() + CLOCK_SKEW_MS ? [{ field: "--proof.provedAt", message: `--proof.provedAt is later than now (in ${file}): a proof cannot have run in the future` }] : []),
+    ...proof.stacks.flatMap((s, i) => s.claims.flatMap((c, j) => {
+      const field = `--proof.stacks[${i}].claims[${j}].at`;
+      return c.at !== undefined && Date.parse(c.at) > provedAt ? [{ field, message: `${field} is later than the proof's provedAt (in ${file}): prove writes provedAt after every claim has run` }] : [];
+    })),
+  ];
+  if (problems.length > 0) throw new SpecError(problems);
+}
+
 /**
  * The proof of `stack` in a saved result: the file parsed as JSON, validated whole, and the
  * stack's own entry picked. A file of other stacks only, or not of prove's shape, is refused.
  */
-export function savedProofOf(text: string, file: string, stack: string): { readonly proof: SavedProof; readonly stack: SavedStackProof } {
+export function savedProofOf(text: string, file: string, stack: string, now = new Date()): { readonly proof: SavedProof; readonly stack: SavedStackProof } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -64,6 +90,7 @@ export function savedProofOf(text: string, file: string, stack: string): { reado
       return { field, message: `${field} ${describe(issue)} (in ${file}, which must be the output of tenantry prove --local --json)` };
     }));
   }
+  refuseLaterThan(parsed.data, file, now);
   const own = parsed.data.stacks.find((s) => s.stack === stack);
   if (own === undefined) {
     const held = parsed.data.stacks.map((s) => s.stack).join(", ");

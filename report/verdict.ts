@@ -4,8 +4,10 @@
  *
  * The page never claims more than its evidence: `shownVerdict` reads the claims themselves, so a
  * model that says "proven" over a failed claim, or over no held claim at all, is shown as what
- * the claims support, never as proven.
+ * the claims support, never as proven; and it reads where they came from, so claims of a saved
+ * proof are never shown as proven, whatever the model says.
  */
+import { verdictFrom, type EvidenceSource } from "./property-verdict";
 import type { ClaimStatus, PolicyOutcome, PropertyVerdict, ReportProperty } from "./report-model";
 
 export interface Label {
@@ -18,6 +20,7 @@ export interface Label {
 export const VERDICT_LABELS: Readonly<Record<PropertyVerdict, Label>> = {
   proven: { icon: "✓", text: "proven", tone: "v-proven" },
   broken: { icon: "✗", text: "broken", tone: "v-broken" },
+  unverified: { icon: "?", text: "unverified (saved proof)", tone: "v-unverified" },
   "policy-only": { icon: "◐", text: "policy only", tone: "v-policy-only" },
   "not-proven-offline": { icon: "–", text: "not proven offline", tone: "v-not-proven-offline" },
 };
@@ -47,16 +50,20 @@ export interface ShownVerdict {
 
 /**
  * The verdict the page shows. A failed claim makes the property broken whatever the model says;
- * "proven" needs at least one held claim; anything weaker the model says is shown as it is.
+ * "proven" needs at least one held claim of a proof run for this page (`source` fresh); anything
+ * weaker the model says is shown as it is.
  */
-export function shownVerdict(property: Pick<ReportProperty, "verdict" | "claims" | "policies">): ShownVerdict {
-  const { verdict, claims } = property;
+export function shownVerdict(property: Pick<ReportProperty, "verdict" | "claims" | "policies">, source: EvidenceSource): ShownVerdict {
+  const { verdict: said, claims } = property;
+  const saidText = VERDICT_LABELS[said].text;
   if (claims.some((c) => c.status === "fail")) {
-    return verdict === "broken" ? { verdict } : { verdict: "broken", downgraded: `the report said ${VERDICT_LABELS[verdict].text}, but a claim below failed` };
+    return said === "broken" ? { verdict: said } : { verdict: "broken", downgraded: `the report said ${saidText}, but a claim below failed` };
   }
-  if (verdict === "proven" && !claims.some((c) => c.status === "pass")) {
+  if ((said === "proven" || said === "unverified") && !claims.some((c) => c.status === "pass")) {
     const weaker: PropertyVerdict = property.policies.length > 0 ? "policy-only" : "not-proven-offline";
-    return { verdict: weaker, downgraded: "the report said proven, but no claim below held" };
+    return { verdict: weaker, downgraded: `the report said ${saidText}, but no claim below held` };
   }
+  const verdict = verdictFrom(source, said);
+  if (verdict !== said) return { verdict, downgraded: `the report said ${saidText}, but its claims come from a saved proof, which this page cannot verify` };
   return { verdict };
 }

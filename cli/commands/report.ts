@@ -1,12 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import type { ProvenClaim, ReportEvidence } from "../../report/build-model";
 import type { ReportModel } from "../../report/report-model";
 import type { LocalStack } from "../../local/up";
-import { SpecError } from "../../spec/spec-errors";
 import { EXIT_OK, EXIT_VIOLATIONS } from "../exit-codes";
 import { withLocalSession } from "../local-session";
 import { refuseWhileMoving } from "../../fleet/move-record";
+import { checkOutPath, readSavedProofFile, writePage } from "../report-files";
 
 /*
  * `tenantry report <stack> [--out <file>] [--proof <saved.json>]`: the org's trust page, built from
@@ -28,15 +27,13 @@ export async function report(stack: string, options: ReportOptions, projectDir: 
   const started = Date.now();
   const { loadLocalStack } = await import("../../local/up.js");
   const loaded = loadLocalStack(projectDir, stack);
+  const out = resolve(process.cwd(), options.out ?? `report-${loaded.stackFile.stack}.html`);
+  const shown = isAbsolute(options.out ?? "") ? out : relative(process.cwd(), out);
   // Checked before the proof's tens of seconds, not after.
-  if (options.out !== undefined && !existsSync(dirname(resolve(process.cwd(), options.out)))) {
-    throw new SpecError([{ field: "--out", message: `--out ${options.out}: its folder does not exist` }]);
-  }
+  checkOutPath(out, options.out ?? shown);
   const proof = options.proof === undefined ? await freshProof(loaded, projectDir) : await savedProof(loaded, options.proof);
   const { model, html } = await buildReport(loaded, proof);
-  const out = resolve(process.cwd(), options.out ?? `report-${loaded.stackFile.stack}.html`);
-  writeFileSync(out, html);
-  const shown = isAbsolute(options.out ?? "") ? out : relative(process.cwd(), out);
+  writePage(out, options.out ?? shown, html);
   const { hold, broken, skipped } = model.proof.counts;
   const failedRules = model.policies.filter((p) => p.outcome === "fail" && p.enforcement === "mandatory").length;
   console.log(`wrote ${shown} (${Buffer.byteLength(html).toLocaleString("en-US")} bytes) for ${loaded.stackFile.stack}: proof ${proof.source.kind === "fresh" ? "fresh" : `saved, from ${options.proof ?? ""}, proved at ${proof.provedAt}`}; ` +
@@ -46,22 +43,25 @@ export async function report(stack: string, options: ReportOptions, projectDir: 
 
 /** The model from the proof and the rest of the evidence (the pack over the stack, the router's configuration), and the page. */
 export async function buildReport(loaded: LocalStack, proof: ProofEvidence): Promise<{ readonly model: ReportModel; readonly html: string }> {
-  const [{ buildReportModel }, { stackPolicyOutcomes, routerOf }, { renderReportHtml }, { versionInfo }] = await Promise.all([
+  const [{ buildReportModel }, { stackPolicyOutcomes, routerOf }, { renderReportHtml }, { versionInfo }, { redactStrings }, { knownSecretValues }] = await Promise.all([
     import("../../report/build-model.js"), import("../../report/gather-evidence.js"), import("../../report/render-html.js"), import("../version.js"),
+    import("../../report/redact.js"), import("../report-secrets.js"),
   ]);
   const { outcomes } = await stackPolicyOutcomes(loaded.stackFile.path);
   const router = routerOf(loaded.tenant.spec);
-  const model = buildReportModel({
+  const built = buildReportModel({
     spec: loaded.tenant.spec, ...(router === undefined ? {} : { router }), proof, policies: outcomes, tenantry: versionInfo(), generatedAt: new Date().toISOString(),
   });
+  // Whatever text a proof (a saved file above all) carries, no secret this command could know reaches the page.
+  const model = redactStrings(built, knownSecretValues(loaded.paths));
   return { model, html: renderReportHtml(model) };
 }
 
 /** A saved proof of this stack, validated at the edge (report/saved-proof.ts). */
 export async function savedProof(loaded: LocalStack, file: string): Promise<ProofEvidence> {
-  if (!existsSync(file)) throw new SpecError([{ field: "--proof", message: `--proof ${file}: no such file (save one with tenantry prove --local ${loaded.stackFile.stack} --json > ${file})` }]);
+  const text = readSavedProofFile(file, loaded.stackFile.stack);
   const { savedProofOf } = await import("../../report/saved-proof.js");
-  const { proof, stack } = savedProofOf(readFileSync(file, "utf8"), file, loaded.stackFile.stack);
+  const { proof, stack } = savedProofOf(text, file, loaded.stackFile.stack);
   return { source: { kind: "saved", file }, target: stack.target, provedAt: proof.provedAt, claims: stack.claims as readonly ProvenClaim[] };
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderReportHtml } from "../../report/render-html";
 import { chromiumArgs, findChromium, missingChromium } from "../helpers/chromium";
 import { acmeReportModel, BROKEN_CLAIM, SECRET_CANARY } from "../fixtures/report-model";
+import { mapModelText } from "../fixtures/report-model-text";
 
 /*
  * The trust page in a real browser: what Chromium renders and exposes, not the HTML string.
@@ -36,9 +37,13 @@ describe.skipIf(CHROMIUM === undefined)("the trust page in Chromium", () => {
   const consoleMessages: string[] = [];
 
   /** A fresh page whose every request is recorded, and aborted unless it is the page's own load. */
-  async function open(target: string, record: string[]): Promise<Page> {
+  async function open(target: string, record: string[], dialogs: string[] = []): Promise<Page> {
     const p = await context.newPage();
     p.on("request", (r) => record.push(r.url()));
+    p.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     p.on("console", (m) => consoleMessages.push(m.text()));
     await p.route("**/*", (route) => (route.request().url() === target ? route.continue() : route.abort()));
     await p.goto(target, { waitUntil: "load" });
@@ -148,6 +153,39 @@ describe.skipIf(CHROMIUM === undefined)("the trust page in Chromium", () => {
     try {
       await expect(other.evaluate(BADGE_DISPLAY)).resolves.toBe("inline");
       expect(seen).toContain("http://127.0.0.1:9/pixel.png");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("opens a page whose every string is an attacker's (a hand-edited saved proof's included): no request, no dialog, no new element, its stylesheet still applied, nothing shown as proven", async () => {
+    const payloads = [
+      '<img src="http://127.0.0.1:9/img">', "<script>alert(1)</script>", '"><svg onload=alert(1)>', "' onmouseover='alert(1)",
+      '<meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/meta">', '<link rel="stylesheet" href="http://127.0.0.1:9/css">',
+      '</style><style>body{background:url(http://127.0.0.1:9/bg)}</style>', '<svg><image href="http://127.0.0.1:9/svg"/></svg>',
+      '<iframe src="http://127.0.0.1:9/frame"></iframe>', '<base href="http://127.0.0.1:9/">', '<a href="javascript:alert(1)">x</a>',
+    ];
+    let i = 0;
+    const saved = { ...acmeReportModel(), proof: { ...acmeReportModel().proof, source: { kind: "saved" as const, file: payloads[0] ?? "" } } };
+    const hostile = join(dir, "hostile.html");
+    writeFileSync(hostile, renderReportHtml(mapModelText(saved, () => payloads[i++ % payloads.length] ?? "")));
+    const seen: string[] = [];
+    const dialogs: string[] = [];
+    const other = await open(pathToFileURL(hostile).href, seen, dialogs);
+    try {
+      await other.waitForTimeout(300); // a meta refresh or an onload would have fired by now
+      expect(seen).toEqual([pathToFileURL(hostile).href]);
+      expect(dialogs).toEqual([]);
+      expect(other.url()).toBe(pathToFileURL(hostile).href);
+      await expect(other.evaluate(BADGE_DISPLAY)).resolves.toBe("inline-block");
+      const selectors = ["script", "img", "iframe", "link", "base", "image", "meta[http-equiv=refresh]", "[onload]", "[onmouseover]", "a[href^=javascript]"];
+      const counts = await other.evaluate<number[]>(`${JSON.stringify(selectors)}.map((q) => document.querySelectorAll(q).length)`);
+      expect(counts).toHaveLength(selectors.length);
+      expect(counts.every((n) => n === 0)).toBe(true);
+      await expect(other.locator("body").innerText()).resolves.toContain(payloads[1]);
+      const badges = await other.locator("table.posture .badge").allInnerTexts();
+      expect(badges).not.toContain("✓ proven");
+      expect(badges).toContain("? unverified (saved proof)");
     } finally {
       await other.close();
     }

@@ -78,7 +78,7 @@ describe("tenantry report on the example org", () => {
     const { provedAt } = JSON.parse(runs["prove"]?.stdout ?? "") as { provedAt: string };
     expect(runs["saved"]?.stdout).toContain(`proof saved, from saved.json, proved at ${provedAt}`);
     expect(provenance("saved.html")).toContain(`Evidence: a saved proof result read from saved.json, on `);
-    expect(provenance("saved.html")).toContain(`, at ${provedAt}.`);
+    expect(provenance("saved.html")).toContain(`, at ${provedAt}, as the file says.`);
   });
 
   it("refuses a saved proof of another stack with exit 2, naming both", () => {

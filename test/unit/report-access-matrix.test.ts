@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { edgeTrustOf, routerConfig } from "../../components/edge-config";
 import { readStackFile } from "../../harness/stack-file";
 import { tenantStackFromConfig } from "../../spec/stack-config";
-import { accessMatrix, subjectFor } from "../../report/access-matrix";
+import { accessMatrix, ssoCondition, subjectFor } from "../../report/access-matrix";
 import type { AccessCell, AccessMatrix } from "../../report/report-model";
 import { BASE_ROLES, decide, type AppAccess } from "../../workers/lib/access-policy";
 import type { RouterConfig } from "../../workers/dispatch/config";
+import { ssoAdmits, type SsoPolicy } from "../../workers/lib/sso";
 
 function acmeConfig(): RouterConfig {
   const spec = tenantStackFromConfig({ ...readStackFile(join(__dirname, "../../stacks/Pulumi.org-acme.yaml")), now: new Date() }).spec;
@@ -37,19 +38,23 @@ describe("the access matrix of org-acme", () => {
     ]);
   });
 
-  it("says for each role, named user and workspace exactly what the router's evaluator says for the same subject", () => {
+  it("says for each role, named user and workspace what the router's evaluator says for the same subject, and an allow's SSO condition", () => {
     for (const c of matrix.cells.filter((c) => c.principal.kind === "role" || c.principal.kind === "user" || c.principal.kind === "workspace")) {
       const subject = subjectFor(config, c.principal);
       if (subject === undefined) throw new Error(`no subject for ${c.principal.name}`);
       const decision = decide(config, subject, "app.invoke", `app/${c.app}`);
-      expect({ decision: c.decision, reason: c.reason }, `${c.principal.name} x ${c.app}/${c.environment}`).toEqual({ decision: decision.allow ? "allow" : "deny", reason: decision.reason });
+      const reason = decision.allow ? `${decision.reason}${ssoCondition(config, subject.email)}` : decision.reason;
+      expect({ decision: c.decision, reason: c.reason }, `${c.principal.name} x ${c.app}/${c.environment}`).toEqual({ decision: decision.allow ? "allow" : "deny", reason });
     }
   });
 
   it("shows the acme policies: a minimum role, named users, workspace members", () => {
     expect(cell(matrix, "developer", "storefront", "prod")).toMatchObject({ decision: "allow", reason: "role developer meets storefront's minimum developer" });
     expect(cell(matrix, "viewer", "storefront", "prod")).toMatchObject({ decision: "deny", reason: "storefront needs role developer or above" });
-    expect(cell(matrix, "cfo@acme.com", "finance-console", "dev")).toMatchObject({ decision: "allow", reason: "cfo@acme.com is named by finance-console" });
+    // acme claims acme.com and enforces SSO: the router refuses cfo's token unless it came through it.
+    expect(cell(matrix, "cfo@acme.com", "finance-console", "dev")).toMatchObject({
+      decision: "allow", reason: "cfo@acme.com is named by finance-console; only with a token that came through the org's SSO (amr: sso), or the router refuses it (401)",
+    });
     expect(cell(matrix, "owner", "finance-console", "prod")).toMatchObject({ decision: "deny", reason: "finance-console admits only its named users" });
     expect(cell(matrix, "billing members", "invoices", "test")).toMatchObject({ decision: "allow", reason: "member of workspace billing" });
     expect(cell(matrix, "web members", "invoices", "test")).toMatchObject({ decision: "deny", reason: "invoices admits only members of workspace billing" });
@@ -130,5 +135,29 @@ describe("the access matrix of any org", () => {
         }
       }
     }), { numRuns: 300 });
+  });
+});
+
+describe("the access matrix of an org that enforces SSO", () => {
+  const sso: fc.Arbitrary<SsoPolicy> = fc.oneof(
+    fc.constant({ enforce: false as const }),
+    fc.record({ enforce: fc.constant(true as const), claimedDomains: fc.subarray(["acme.com", "other.example"], { minLength: 1 }), claim: fc.constantFrom("amr", "idp"), values: fc.constantFrom(["sso"], ["sso", "mfa"]) }),
+  );
+
+  it("never shows a named user's allow as unconditional where the router refuses that user's token without SSO", () => {
+    fc.assert(fc.property(generatedConfig, sso, (base, policy) => {
+      const config = { ...base, sso: policy };
+      for (const c of accessMatrix(config).cells.filter((c) => c.principal.kind === "user" && c.decision === "allow")) {
+        // The router's own rule, asked about a token for this address that names no SSO.
+        const refusedWithoutSso = !ssoAdmits(policy, c.principal.name, {});
+        expect(c.reason.includes("came through the org's SSO"), `${c.principal.name}: ${c.reason}`).toBe(refusedWithoutSso);
+      }
+    }), { numRuns: 300 });
+  });
+
+  it("control: some generated org has a named user in a claimed domain the router would refuse without SSO", () => {
+    const config = { ...acmeConfig(), sso: { enforce: true as const, claimedDomains: ["acme.com"], claim: "amr", values: ["sso"] } };
+    expect(ssoAdmits(config.sso, "cfo@acme.com", {})).toBe(false);
+    expect(accessMatrix(config).cells.some((c) => c.principal.name === "cfo@acme.com" && c.decision === "allow" && c.reason.includes("SSO"))).toBe(true);
   });
 });

@@ -55,8 +55,10 @@ const asParsed = (text: string) => text.replace(/\r\n?/g, "\n").replace(/\0/g, "
 describe("the page escapes every model string by construction", () => {
   it("makes the same elements and attributes whatever strings the model holds, and shows them as text", () => {
     fc.assert(
-      fc.property(fc.array(adversarialText, { minLength: 1, maxLength: 40 }), (strings) => {
-        const hostile = mapModelText(acmeReportModel(), dealer(strings));
+      fc.property(fc.array(adversarialText, { minLength: 1, maxLength: 40 }), fc.boolean(), (strings, saved) => {
+        // A saved proof's file name is on the page too (the --proof argument, as the user typed it).
+        const base = saved ? { ...acmeReportModel(), proof: { ...acmeReportModel().proof, source: { kind: "saved" as const, file: "proof-acme.json" } } } : acmeReportModel();
+        const hostile = mapModelText(base, dealer(strings));
         const plain = mapModelText(hostile, plainWords());
         const page = renderReportHtml(hostile);
         expect(shapeOf(page)).toEqual(shapeOf(renderReportHtml(plain)));

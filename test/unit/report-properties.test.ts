@@ -63,7 +63,7 @@ describe("the page's properties from a proof and the pack's outcomes", () => {
 
   it("puts each claim under the properties it is tagged with, and a broken claim makes its property broken", () => {
     const broken = { ...passing(5, "no tenant role can UPDATE the ledger"), status: "fail" as const, result: "ALLOWED, expected refused 42501" };
-    const props = reportProperties(POSTURE_PROPERTIES, [passing(1), passing(5), broken, { ...passing(16), properties: [16, 5] }], outcomes);
+    const props = reportProperties(POSTURE_PROPERTIES, [passing(1), passing(5), broken, { ...passing(16), properties: [16, 5] }], outcomes, "fresh");
     const five = props.find((p) => p.number === 5);
     expect(five?.verdict).toBe("broken");
     expect(five?.claims.map((c) => c.claim)).toEqual(["claim 5", "no tenant role can UPDATE the ledger", "claim 16"]);
@@ -73,14 +73,14 @@ describe("the page's properties from a proof and the pack's outcomes", () => {
   });
 
   it("says policy-only or not proven offline, with why, where no claim shows a property", () => {
-    const props = reportProperties(POSTURE_PROPERTIES, [passing(1)], outcomes);
+    const props = reportProperties(POSTURE_PROPERTIES, [passing(1)], outcomes, "fresh");
     expect(props.find((p) => p.number === 6)).toMatchObject({ verdict: "policy-only", note: expect.stringMatching(/Cloudflare's isolation/) });
     expect(props.find((p) => p.number === 12)).toMatchObject({ verdict: "not-proven-offline", note: expect.stringMatching(/GitHub.*github-promotion-gates/s) });
     expect(props.find((p) => p.number === 17)).toMatchObject({ verdict: "not-proven-offline", note: expect.stringMatching(/no claim/) });
   });
 
   it("shows an untagged claim under no property, so it counts for none", () => {
-    const props = reportProperties(POSTURE_PROPERTIES, [{ claim: "c", attempt: "a", result: "r", status: "pass" }], []);
+    const props = reportProperties(POSTURE_PROPERTIES, [{ claim: "c", attempt: "a", result: "r", status: "pass" }], [], "fresh");
     expect(props.every((p) => p.claims.length === 0 && p.verdict === "not-proven-offline")).toBe(true);
   });
 });

@@ -43,13 +43,16 @@ describe("the trust page is one self-contained static file", () => {
 describe("what the page shows for acme", () => {
   it("says where its evidence came from before any section", () => {
     const provenance = textsOf(page, "p", "provenance")[0] ?? "";
-    expect(provenance).toBe("Evidence: a saved proof result read from proof-acme.json, on the embedded Postgres 18 and workerd, at 2026-11-27T21:40:00.000Z. Claims: 41 held, 1 broken, 2 skipped.");
+    expect(provenance).toBe("Evidence: a fresh proof run for this page, on the embedded Postgres 18 and workerd, at 2026-11-27T21:40:00.000Z. Claims: 41 held, 1 broken, 2 skipped.");
     expect(page.indexOf('class="provenance"')).toBeLessThan(page.indexOf("<section"));
   });
 
-  it("states a fresh proof as fresh", () => {
-    const fresh: ReportModel = { ...acmeReportModel(), proof: { ...acmeReportModel().proof, source: { kind: "fresh" } } };
-    expect(textsOf(renderReportHtml(fresh), "p", "provenance")[0]).toMatch(/^Evidence: a fresh proof run for this page, on /);
+  it("states a saved proof as saved, its words as the file's, and that it proves nothing here", () => {
+    const saved: ReportModel = { ...acmeReportModel(), proof: { ...acmeReportModel().proof, source: { kind: "saved", file: "proof-acme.json" } } };
+    expect(textsOf(renderReportHtml(saved), "p", "provenance")[0]).toBe(
+      "Evidence: a saved proof result read from proof-acme.json, on the embedded Postgres 18 and workerd, at 2026-11-27T21:40:00.000Z, as the file says. " +
+        "Claims, as the file says: 41 held, 1 broken, 2 skipped. A saved file cannot be verified here, so no property is shown as proven from it.",
+    );
   });
 
   it("gives all 20 properties a badge with an icon and a word, one of each verdict among them", () => {
@@ -83,7 +86,7 @@ describe("shownVerdict: the page never claims more than the claims show", () => 
   it("shows proven only over at least one held claim and no failed one, whatever the model says", () => {
     fc.assert(
       fc.property(verdict, fc.array(claim, { maxLength: 5 }), fc.array(fc.string(), { maxLength: 2 }), (said, claims, policies) => {
-        const shown = shownVerdict({ verdict: said, claims, policies });
+        const shown = shownVerdict({ verdict: said, claims, policies }, "fresh");
         if (shown.verdict === "proven") {
           expect(claims.some((c) => c.status === "pass")).toBe(true);
           expect(claims.some((c) => c.status === "fail")).toBe(false);
@@ -95,7 +98,7 @@ describe("shownVerdict: the page never claims more than the claims show", () => 
   });
 
   it("keeps a weaker verdict the model gives", () => {
-    expect(shownVerdict({ verdict: "not-proven-offline", claims: [], policies: ["x"] })).toEqual({ verdict: "not-proven-offline" });
+    expect(shownVerdict({ verdict: "not-proven-offline", claims: [], policies: ["x"] }, "fresh")).toEqual({ verdict: "not-proven-offline" });
   });
 });
 

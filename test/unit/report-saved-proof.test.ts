@@ -71,3 +71,60 @@ describe("a saved proof read back by tenantry report --proof", () => {
     }));
   });
 });
+
+describe("a saved proof's times, as a hand-editor might set them", () => {
+  const now = new Date("2026-11-27T12:00:00.000Z");
+  const at = (ms: number) => new Date(ms).toISOString();
+  const withTimes = (provedAt: string, claimAt: string) => {
+    const json = JSON.parse(saved()) as { provedAt: string; stacks: { claims: { at?: string }[] }[] };
+    const claim = json.stacks[0]?.claims[0];
+    if (claim === undefined) throw new Error("no claim");
+    claim.at = claimAt;
+    return JSON.stringify({ ...json, provedAt });
+  };
+  const refusals = (text: string) => {
+    try {
+      savedProofOf(text, "saved.json", "org-acme", now);
+      return [];
+    } catch (error) {
+      if (error instanceof SpecError) return error.problems.map((p) => p.message);
+      throw error;
+    }
+  };
+
+  it("accepts claims run before the proof was written, and a proof written before now (within five minutes of clock skew)", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: -5 * 60_000, max: 10 ** 9 }), (beforeProof, beforeNow) => {
+      const provedAt = now.getTime() - beforeNow;
+      expect(refusals(withTimes(at(provedAt), at(provedAt - beforeProof)))).toEqual([]);
+    }));
+  });
+
+  it("refuses a proof dated in the future and a claim run after the proof was written, naming the field", () => {
+    fc.assert(fc.property(fc.integer({ min: 5 * 60_000 + 1, max: 10 ** 10 }), fc.integer({ min: 1, max: 10 ** 9 }), (ahead, after) => {
+      expect(refusals(withTimes(at(now.getTime() + ahead), at(now.getTime() - 1)))).toEqual(["--proof.provedAt is later than now (in saved.json): a proof cannot have run in the future"]);
+      expect(refusals(withTimes(at(now.getTime() - after - 1), at(now.getTime() - 1)))).toEqual([
+        "--proof.stacks[0].claims[0].at is later than the proof's provedAt (in saved.json): prove writes provedAt after every claim has run",
+      ]);
+    }));
+  });
+
+  it("shows an unknown key's control characters as escapes, so a key cannot drive the terminal", () => {
+    const json = JSON.parse(saved()) as Record<string, unknown>;
+    const messages = refusals(JSON.stringify({ ...json, "\u001b]0;owned\u0007\u001b[2J": 1 }));
+    expect(messages).toEqual(["--proof has unknown key(s) \\u001b]0;owned\\u0007\\u001b[2J (in saved.json, which must be the output of tenantry prove --local --json)"]);
+    expect(messages.join("").split("").some((c) => c.charCodeAt(0) < 0x20)).toBe(false);
+  });
+});
+
+describe("a saved proof's target", () => {
+  it("is refused unless it is what prove --local writes, so no sentence of the file's reaches the provenance line", () => {
+    fc.assert(fc.property(fc.string().filter((t) => t !== "embedded"), (target) => {
+      const json = JSON.parse(saved()) as { stacks: { target: string }[] };
+      const [stack] = json.stacks;
+      if (stack === undefined) throw new Error("no stack");
+      stack.target = target;
+      expect(messagesOf(JSON.stringify(json))).toEqual(["--proof.stacks[0].target must be one of embedded (in saved.json, which must be the output of tenantry prove --local --json)"]);
+    }));
+    expect(messagesOf(saved())).toEqual([]); // control: prove's own target is read
+  });
+});
