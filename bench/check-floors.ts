@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { checkStackFile } from "../harness/check-stack";
@@ -97,6 +99,8 @@ export interface CheckFloors {
   readonly programMs: number;
   readonly checkMs: number;
   readonly serializationMs: number;
+  /** A whole process: the SDK, the provider's serialization, the org's resources by their classes (bench/cold-floor-probe.ts). */
+  readonly coldFloorMs: number;
 }
 
 /** In this process: the org-acme check, its program alone, and the bare program of as many resources. */
@@ -117,5 +121,18 @@ export async function measureCheckFloors(runs = 30): Promise<CheckFloors> {
     `sqlMigrationProviderCode().then(() => console.log(performance.now() - started));`,
   ].join("\n")], { cwd: PROJECT_DIR, encoding: "utf8" });
   if (probe.status !== 0) throw new Error(`the serialization probe failed: ${probe.stderr.slice(0, 500)}`);
-  return { resources, bareProgramMs, typedProgramMs, programMs, checkMs, serializationMs: Number(probe.stdout.trim()) };
+  const dir = mkdtempSync(join(tmpdir(), "tenantry-cold-floor-"));
+  try {
+    const file = join(dir, "registered.json");
+    writeFileSync(file, JSON.stringify(registered));
+    const coldFloorMs = median(Array.from({ length: 3 }, () => {
+      const started = performance.now();
+      const run = spawnSync(process.execPath, [join(__dirname, "cold-floor-probe.js"), file], { cwd: PROJECT_DIR, encoding: "utf8" });
+      if (run.status !== 0) throw new Error(`the cold floor probe failed: ${run.stderr.slice(0, 500)}`);
+      return performance.now() - started;
+    }));
+    return { resources, bareProgramMs, typedProgramMs, programMs, checkMs, serializationMs: Number(probe.stdout.trim()), coldFloorMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
