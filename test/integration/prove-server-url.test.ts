@@ -246,15 +246,17 @@ describe("each kind of check fails when what it checks is broken on the server",
 
 describe("the --json shape, local and remote alike", { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   // Last: the local proof writes to the ledger and repairs roles, which the snapshot above must not see.
-  it("prove --local --json prints the same shape as --server-url, target embedded, its summary counting its rows", () => {
+  // The local proof adds, for the trust page (docs/trust-report.md), when and by which tenantry it
+  // proved, and each row's properties and time; the shape the two share is unchanged.
+  it("prove --local --json prints the shape of --server-url, plus when and by which tenantry it proved and each row's properties and time; target embedded, its summary counting its rows", () => {
     const local = cli.run("prove", "--local", STACK, "--json");
     expect(local.code).toBe(EXIT_OK);
     const remote = JSON.parse(proveServer().stdout) as ProofJson;
-    for (const parsed of [JSON.parse(local.stdout) as ProofJson, remote]) {
+    for (const [parsed, added, rowAdded] of [[JSON.parse(local.stdout) as ProofJson, ["provedAt", "tenantry"], ["properties", "at"]], [remote, [], []]] as const) {
       const [proof] = parsed.stacks;
-      expect(Object.keys(parsed)).toEqual(["stacks"]);
+      expect(Object.keys(parsed)).toEqual([...added, "stacks"]);
       expect(Object.keys(proof ?? {})).toEqual(["stack", "target", "claims", "summary"]);
-      for (const row of proof?.claims ?? []) expect(Object.keys(row)).toEqual(["claim", "attempt", "result", "status"]);
+      for (const row of proof?.claims ?? []) expect(Object.keys(row)).toEqual(["claim", "attempt", "result", "status", ...rowAdded]);
       const count = (status: ProofRow["status"]) => proof?.claims.filter((r) => r.status === status).length;
       expect(proof?.summary).toEqual({ hold: count("pass"), broken: count("fail"), skipped: count("skip") });
     }
