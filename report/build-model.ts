@@ -69,7 +69,7 @@ export function buildReportModel(evidence: ReportEvidence): ReportModel {
       schemas: spec.workspaces.flatMap((w) => spec.environments.map((environment) => ({ workspace: w.slug, environment, name: schemaName(w.slug, environment) }))),
     },
     proof: { source: proof.source, target: proof.target, provedAt: proof.provedAt, counts: tally },
-    properties: reportProperties(POSTURE_PROPERTIES, claims, evidence.policies, proof.source.kind),
+    properties: reportProperties(POSTURE_PROPERTIES, claims, evidence.policies, proof.source.kind, { placed: spec.placement !== undefined }),
     access: evidence.router === undefined ? { principals: [], columns: [], cells: [] } : accessMatrix(evidence.router),
     policies: [...evidence.policies],
     secrets: secretInventory(spec),

@@ -15,6 +15,11 @@ export interface PostureProperty {
   readonly elsewhere?: { readonly stack: string; readonly policies: readonly string[] };
   /** Why no claim of `prove --local` can show it, when none can. */
   readonly offline?: string;
+  /**
+   * Set for a property only a placed org has: why it does not hold for an org with no
+   * `placement`, whose rules then pass with nothing to judge and so guard nothing for it.
+   */
+  readonly placedOnly?: string;
 }
 
 export const POSTURE_PROPERTIES: readonly PostureProperty[] = [
@@ -124,5 +129,6 @@ export const POSTURE_PROPERTIES: readonly PostureProperty[] = [
     number: 20, title: "capacity is declared, not hoped",
     enforcedBy: "Each org placed on a declared Postgres cluster; the sum of its orgs' connection quotas plus a reserve never exceeds the cluster's limit.",
     policies: ["rds-clusters-declared-by-platform"],
+    placedOnly: "this org is not placed on a declared cluster (its stack sets no placement.cluster), so no cluster's capacity check counts it, and the rule that judges placed orgs has nothing of it to judge; its own connection quota is still split among its environments and refused when too small by the spec, and each login's connection limit is property 4's",
   },
 ];

@@ -52,12 +52,18 @@ export function verdictNote(property: PostureProperty, verdict: PropertyVerdict,
 }
 
 /** Every property of the table with its claims (those tagged with its number), its rules' outcomes and its verdict. */
-export function reportProperties(table: readonly PostureProperty[], claims: readonly (ReportClaim & { readonly properties?: readonly number[] })[], outcomes: readonly PolicyOutcome[], source: EvidenceSource): ReportProperty[] {
+export function reportProperties(
+  table: readonly PostureProperty[], claims: readonly (ReportClaim & { readonly properties?: readonly number[] })[], outcomes: readonly PolicyOutcome[], source: EvidenceSource,
+  { placed = true }: { readonly placed?: boolean } = {},
+): ReportProperty[] {
   return table.map((property) => {
     const own = claims.filter((c) => c.properties?.includes(property.number) === true).map(({ claim, attempt, result, status, at }) => ({ claim, attempt, result, status, ...(at === undefined ? {} : { at }) }));
-    const evidence = { claims: own, rules: outcomes.filter((o) => property.policies.includes(o.rule)) };
+    // A placed-only property's rules pass on an unplaced org with nothing to judge: they guard nothing of it.
+    const unplaced = property.placedOnly !== undefined && !placed;
+    const rules = unplaced ? [] : outcomes.filter((o) => property.policies.includes(o.rule));
+    const evidence = { claims: own, rules };
     const verdict = verdictFrom(source, propertyVerdict(evidence));
-    const note = verdictNote(property, verdict, evidence);
+    const note = unplaced && verdict === "not-proven-offline" ? property.placedOnly : verdictNote(property, verdict, evidence);
     return {
       number: property.number, title: property.title, enforcedBy: property.enforcedBy, verdict, claims: own, policies: [...property.policies],
       ...(note === undefined ? {} : { note }),

@@ -79,6 +79,14 @@ describe("the page's properties from a proof and the pack's outcomes", () => {
     expect(props.find((p) => p.number === 17)).toMatchObject({ verdict: "not-proven-offline", note: expect.stringMatching(/no claim/) });
   });
 
+  it("never calls capacity (20) guarded for an org placed on no cluster, whose rule passes with nothing to judge; a placed org's passing rule does guard it", () => {
+    const unplaced = reportProperties(POSTURE_PROPERTIES, [passing(1)], outcomes, "fresh", { placed: false }).find((p) => p.number === 20);
+    expect(unplaced).toMatchObject({ verdict: "not-proven-offline", note: expect.stringMatching(/not placed on a declared cluster/) });
+    expect(reportProperties(POSTURE_PROPERTIES, [passing(1)], outcomes, "fresh", { placed: true }).find((p) => p.number === 20)?.verdict).toBe("policy-only");
+    // A claim that attempted it (a placed org's proof) still counts, placed or not.
+    expect(reportProperties(POSTURE_PROPERTIES, [passing(20)], outcomes, "fresh", { placed: false }).find((p) => p.number === 20)?.verdict).toBe("proven");
+  });
+
   it("shows an untagged claim under no property, so it counts for none", () => {
     const props = reportProperties(POSTURE_PROPERTIES, [{ claim: "c", attempt: "a", result: "r", status: "pass" }], [], "fresh");
     expect(props.every((p) => p.claims.length === 0 && p.verdict === "not-proven-offline")).toBe(true);
