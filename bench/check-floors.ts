@@ -7,6 +7,7 @@ import { checkStackFile } from "../harness/check-stack";
 import { runProgram } from "../harness/run-program";
 import type { RegisteredResource } from "../harness/recording-monitor";
 import { readStackFile, resolveStackFile } from "../harness/stack-file";
+import { BareResource, registrationsBySdkClass } from "./sdk-resources";
 
 /*
  * The floors under bench/check's two figures, measured rather than asserted (issue 19's note):
@@ -31,19 +32,13 @@ class Group extends pulumi.ComponentResource {
   }
 }
 
-class BareGrant extends pulumi.CustomResource {
-  constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super("postgresql:index/grant:Grant", name, props, opts);
-  }
-}
-
 /** `count` grants with plain inputs, each depending on the one before, spread over 8 components. */
 function bareProgram(count: number) {
   return () => {
     const groups = Array.from({ length: 8 }, (_, i) => new Group(`group-${String(i)}`));
     let previous: pulumi.CustomResource | undefined;
     for (let i = 0; i < count; i += 1) {
-      previous = new BareGrant(`grant-${String(i)}`, {
+      previous = new BareResource("postgresql:index/grant:Grant", `grant-${String(i)}`, {
         database: "tn_bench", role: `tn_bench_role_${String(i)}`, schema: "main_dev", objectType: "table", privileges: ["SELECT", "INSERT"],
       }, { parent: groups[i % groups.length], dependsOn: previous === undefined ? [] : [previous] });
     }
@@ -51,34 +46,13 @@ function bareProgram(count: number) {
   };
 }
 
-/** The SDK class behind a type token (`aws:iam/user:User` is @pulumi/aws's iam.User), or undefined for a dynamic or component type. */
-function sdkClass(type: string): (new (name: string, inputs: Record<string, unknown>) => pulumi.CustomResource) | undefined {
-  const [pkg = "", module = "", name = ""] = type.split(":");
-  if (!["aws", "cloudflare", "postgresql", "random"].includes(pkg)) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bench: the packages are dependencies of the program
-  const sdk = require(`@pulumi/${pkg}`) as Record<string, unknown>;
-  const [folder = ""] = module.split("/");
-  const scope = (folder === "index" ? sdk : sdk[folder]) as Record<string, unknown> | undefined;
-  return scope?.[name] as (new (name: string, inputs: Record<string, unknown>) => pulumi.CustomResource) | undefined;
-}
-
 /** The org's custom resources again, each by its SDK class (a dynamic one bare), from the inputs it registered. */
 function typedProgram(resources: readonly RegisteredResource[]) {
-  const custom = resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+  const register = registrationsBySdkClass(resources);
   return () => {
-    for (const { type, name, inputs } of custom) {
-      const Class = sdkClass(type);
-      if (Class === undefined) new BareResource(type, name, inputs);
-      else new Class(name, inputs);
-    }
+    register();
     return {};
   };
-}
-
-class BareResource extends pulumi.CustomResource {
-  constructor(type: string, name: string, props: pulumi.Inputs) {
-    super(type, name, props);
-  }
 }
 
 async function perRun(run: () => Promise<unknown>, runs: number): Promise<number> {
@@ -103,7 +77,11 @@ export interface CheckFloors {
   readonly coldFloorMs: number;
 }
 
-/** In this process: the org-acme check, its program alone, and the bare program of as many resources. */
+/**
+ * In this process: the org-acme check, its program alone, the bare program of as many resources
+ * and the org's resources by their SDK classes; in fresh processes, the provider's serialization
+ * and the cold floor (bench/cold-floor-probe.ts).
+ */
 export async function measureCheckFloors(runs = 30): Promise<CheckFloors> {
   const path = resolveStackFile("org-acme", PROJECT_DIR);
   const stackFile = readStackFile(path);
@@ -112,7 +90,8 @@ export async function measureCheckFloors(runs = 30): Promise<CheckFloors> {
   const checkMs = await perRun(() => checkStackFile(path, { withoutDebugAids: true }), runs);
   const programMs = await perRun(() => runProgram(stackFile, { withoutDebugAids: true }), runs);
   const bareProgramMs = await perRun(() => runProgram(stackFile, { withoutDebugAids: true, program: bareProgram(resources) }), runs);
-  const typedProgramMs = await perRun(() => runProgram(stackFile, { withoutDebugAids: true, program: typedProgram(registered) }), runs);
+  const typed = typedProgram(registered);
+  const typedProgramMs = await perRun(() => runProgram(stackFile, { withoutDebugAids: true, program: typed }), runs);
   // A fresh process: the SDK caches the inspector session after the first serialization.
   const probe = spawnSync(process.execPath, ["-e", [
     `require("@pulumi/pulumi");`,
