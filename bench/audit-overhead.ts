@@ -7,6 +7,7 @@ import { localPaths } from "../local/paths";
 import { resetLocal } from "../local/reset";
 import { loadLocalStack, upLocal } from "../local/up";
 import { AUDIT_TRIGGERS } from "../spec/platform-names";
+import { median } from "./median";
 
 /*
  * bench/audit-overhead: INSERT, UPDATE and DELETE of 10,000 rows on three identical tables in one
@@ -83,8 +84,6 @@ CREATE TABLE ${TABLES.floor} ${COLUMNS};
 CREATE TRIGGER floor_insert AFTER INSERT ON ${TABLES.floor} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bench_floor.record();
 CREATE TRIGGER floor_update AFTER UPDATE ON ${TABLES.floor} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bench_floor.record();
 CREATE TRIGGER floor_delete AFTER DELETE ON ${TABLES.floor} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bench_floor.record();`;
-
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** The backend's CPU time so far in ms (utime + stime, in clock ticks of 10 ms), or undefined where /proc cannot be read. */
 function backendCpuMs(pid: number): number | undefined {

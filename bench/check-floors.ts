@@ -8,6 +8,7 @@ import { runProgram } from "../harness/run-program";
 import type { RegisteredResource } from "../harness/recording-monitor";
 import { readStackFile, resolveStackFile } from "../harness/stack-file";
 import { BareResource, registrationsBySdkClass } from "./sdk-resources";
+import { median } from "./median";
 
 /*
  * The floors under bench/check's two figures, measured rather than asserted (issue 19's note):
@@ -24,8 +25,6 @@ import { BareResource, registrationsBySdkClass } from "./sdk-resources";
  */
 
 const PROJECT_DIR = join(__dirname, "..", "..");
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
 class Group extends pulumi.ComponentResource {
   constructor(name: string) {
     super("tenantry:bench:Group", name, {});

@@ -4,6 +4,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureCheckFloors } from "./check-floors";
 import { writeOrgStacks } from "./generated-orgs";
+import { median } from "./median";
 
 /*
  * bench/check: whole processes, start-up included, each against one bare
@@ -21,8 +22,6 @@ const PROJECT_DIR = join(__dirname, "..", "..");
 const CLI = join(PROJECT_DIR, "dist", "cli", "main.js");
 const COLD_GOAL = 2;
 const ALL_GOAL = 50;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 function timed(args: string[], cwd: string): { ms: number; stdout: string } {
   const start = process.hrtime.bigint();

@@ -12,6 +12,7 @@ import { ensureServer } from "../local/server";
 import { renderSqlScript } from "../local/sql-script";
 import { declareLocal, loadLocalStack, providerDatabase, upLocal } from "../local/up";
 import { runProgram } from "../harness/run-program";
+import { median } from "./median";
 
 /*
  * bench/local-apply: how long `up --local` takes for org-acme on an empty server, against psql
@@ -31,8 +32,6 @@ function scratch(): LocalPaths {
   chmodSync(dir, 0o755);
   return localPaths(dir);
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 interface Login { readonly user: string; readonly password: string }
 

@@ -9,6 +9,7 @@ import { ensureServer } from "../local/server";
 import { loadLocalStack, providerDatabase, upLocal } from "../local/up";
 import { databaseName } from "../spec/naming";
 import { orgWithWorkspaces } from "./generated-orgs";
+import { median } from "./median";
 
 /*
  * bench/org-growth: how check and the local apply grow with an org's size (issue 19, item 4).
@@ -25,8 +26,6 @@ const SIZES = (process.argv[3] ?? "2,20,200").split(",").map(Number);
 const PROJECT_DIR = join(__dirname, "..", "..");
 const CLI = join(PROJECT_DIR, "dist", "cli", "main.js");
 const CHECK_GOAL = 5;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** A scratch project holding one org stack: org-acme with `workspaces` workspaces. */
 function scratchProject(workspaces: number): string {

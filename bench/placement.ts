@@ -1,5 +1,6 @@
 import type { ClusterConfig } from "../components/cluster-config";
 import { fleetProblems, loadsOf, proposeClusters, type NewOrg } from "../fleet/placement";
+import { median } from "./median";
 
 /*
  * bench/placement: place 10,000 generated orgs, one after the other, on 50 clusters with the
@@ -36,7 +37,6 @@ const orgs: NewOrg[] = Array.from({ length: ORGS }, (_, i) => ({
   stack: `org-bench${i}`, maxConnections: between(5, 60), ...(i % 4 === 0 ? {} : { region: REGIONS[i % REGIONS.length] }),
 }));
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 const placeTimes: number[] = [];

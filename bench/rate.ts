@@ -1,6 +1,8 @@
 /* What the Worker benchmarks share: a request rate at a fixed concurrency, and medians of rounds. */
 
-export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+import { median } from "./median";
+
+export { median };
 
 /** Requests per second for `send`, `requests` in all with `concurrency` in flight; every answer must be 200. */
 export async function rate(send: () => Promise<Response>, requests: number, concurrency: number): Promise<number> {
