@@ -18,17 +18,20 @@ export function packageRoot(from: string = __dirname): string {
   }
 }
 
+/** The version in the package.json at `root`. */
+function packageVersion(root: string): string {
+  return (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+}
+
 /** `tenantry 0.1.0 (commit 1a2b3c4)`, or without the commit when there is no checkout or no git. */
 export function versionText(root: string = packageRoot()): string {
-  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
   const commit = checkoutCommit(root);
-  return `tenantry ${version}${commit === undefined ? "" : ` (commit ${commit})`}`;
+  return `tenantry ${packageVersion(root)}${commit === undefined ? "" : ` (commit ${commit})`}`;
 }
 
 /** What the trust page and `prove --json` record: the version, and the full commit, or `unknown` when tenantry is not run from a git checkout of its own. */
 export function versionInfo(root: string = packageRoot()): { readonly version: string; readonly commit: string } {
-  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
-  return { version, commit: checkoutCommit(root, { short: false }) ?? "unknown" };
+  return { version: packageVersion(root), commit: checkoutCommit(root, { short: false }) ?? "unknown" };
 }
 
 function checkoutCommit(root: string, { short = true } = {}): string | undefined {
